@@ -1,0 +1,27 @@
+//! Huduma's domain: pure types and rules with no I/O.
+//!
+//! Every value that crosses a trust boundary (phone numbers, identity document numbers,
+//! KRA PINs, email addresses, passwords, one-time codes) is parsed once into a type from
+//! this crate; code further in never re-checks it.
+
+pub mod account;
+pub mod date;
+pub mod email;
+pub mod error;
+pub mod identity;
+pub mod language;
+pub mod name;
+pub mod one_time_code;
+pub mod password;
+pub mod phone;
+
+pub use account::AccountType;
+pub use date::Date;
+pub use email::Email;
+pub use error::InvalidInput;
+pub use identity::{AlienNumber, IdentityDocument, KraPin, NationalId, Nationality, PassportNumber};
+pub use language::Language;
+pub use name::PersonName;
+pub use one_time_code::OneTimeCode;
+pub use password::{Blocklist, Password, PasswordProblem};
+pub use phone::Phone;

@@ -1,0 +1,67 @@
+//! The application's shared state: configuration, database, clients and tools that every
+//! use case and handler reaches through one `Arc<App>`.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::crypto::PasswordHasherConfig;
+use crate::i18n::I18n;
+use crate::integrations::africastalking::AfricasTalking;
+use crate::integrations::iprs::IprsClient;
+use crate::integrations::smtp::Mailer;
+use crate::store::Db;
+use huduma_domain::Blocklist;
+use tokio::sync::Notify;
+
+/// The common password list shipped in the repository.
+const COMMON_PASSWORDS: &str = include_str!("../assets/passwords/common-passwords.txt");
+
+/// Everything a request or job needs.
+#[derive(Debug)]
+pub struct App {
+    /// Resolved configuration (with sandbox endpoints filled in).
+    pub config: Config,
+    /// The database.
+    pub db: Db,
+    /// Time.
+    pub clock: Clock,
+    /// Argon2id.
+    pub hasher: PasswordHasherConfig,
+    /// Common and breached passwords.
+    pub blocklist: Blocklist,
+    /// Translations.
+    pub i18n: &'static I18n,
+    /// SMS client, when SMS is configured (always in sandbox mode).
+    pub sms: Option<AfricasTalking>,
+    /// Mail client, when SMTP is configured (always in sandbox mode).
+    pub mailer: Option<Mailer>,
+    /// Population register client.
+    pub register: Option<IprsClient>,
+    /// Wakes the outbox worker right after a commit that queued work.
+    pub outbox_wakeup: Notify,
+    /// The key the SMS and register simulators expect, in sandbox mode.
+    pub sandbox_api_key: String,
+}
+
+impl App {
+    /// Assembles the state from configuration and a migrated database.
+    pub fn new(config: Config, db: Db, clock: Clock) -> anyhow::Result<Self> {
+        let hasher = PasswordHasherConfig::new(config.argon2_memory_kib, config.argon2_iterations)?;
+        let sms = config.sms.clone().map(AfricasTalking::new).transpose()?;
+        let mailer = config.smtp_url.as_ref().map(|url| Mailer::new(url, &config.email_from)).transpose()?;
+        let register = config.register.clone().map(IprsClient::new).transpose()?;
+        let sandbox_api_key = config.sms.as_ref().map(|s| s.api_key.expose().to_owned()).unwrap_or_default();
+        Ok(Self {
+            hasher,
+            blocklist: Blocklist::from_lines(COMMON_PASSWORDS),
+            i18n: I18n::global(),
+            sms,
+            mailer,
+            register,
+            outbox_wakeup: Notify::new(),
+            sandbox_api_key,
+            config,
+            db,
+            clock,
+        })
+    }
+}

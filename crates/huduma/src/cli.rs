@@ -1,0 +1,142 @@
+//! The `huduma` command line.
+
+use clap::{Parser, Subcommand};
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::{Config, Settings};
+use crate::server::{self, Workers};
+use crate::store::Db;
+
+/// Huduma: one-stop government e-services portal.
+///
+/// With no configuration, `huduma serve` starts a complete portal on SQLite under
+/// ./data with every external system replaced by its sandbox.
+#[derive(Parser, Debug)]
+#[command(name = "huduma", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the web portal and API, with background workers (the default).
+    Serve {
+        /// Do not run the outbox worker in this process (run `huduma worker` instead).
+        #[arg(long)]
+        no_workers: bool,
+    },
+    /// Run background workers only (outbox, clean-up), for scale-out.
+    Worker,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Administrative tasks.
+    Admin {
+        #[command(subcommand)]
+        task: AdminTask,
+    },
+}
+
+/// Administrative tasks.
+#[derive(Subcommand, Debug)]
+enum AdminTask {
+    /// Show an account's state by email or document number (no secrets).
+    Account {
+        /// Email address or ID / alien / passport number.
+        identifier: String,
+    },
+    /// End every session of an account (e.g. after a reported compromise).
+    RevokeSessions {
+        /// Email address or document number.
+        identifier: String,
+    },
+    /// Remove expired sessions, flows and rate-limit windows now.
+    Purge,
+    /// Show outbox counts (pending, done, failed).
+    Outbox,
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}
+
+/// Runs the command line.
+pub async fn main() -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        println!("{}", crate::web::api::openapi_document());
+        return Ok(());
+    }
+    let config = Config::resolve(cli.settings)?;
+    init_logging(config.log_json);
+    match cli.command.unwrap_or(Command::Serve { no_workers: false }) {
+        Command::Serve { no_workers } => {
+            let workers = if no_workers { Workers::None } else { Workers::InProcess };
+            let sandbox = config.sandbox;
+            let running = server::start(config, Clock::default(), workers).await?;
+            tracing::info!(addr = %running.addr, sandbox, "Huduma is listening on http://{}", running.addr);
+            if sandbox {
+                tracing::warn!("SANDBOX MODE: messages are not sent; see http://{}/sandbox/messages", running.addr);
+            }
+            running.server.await?;
+        }
+        Command::Worker => {
+            let db = Db::connect(config.database_url.expose()).await?;
+            db.migrate().await?;
+            if config.sandbox {
+                anyhow::bail!("a separate worker needs real providers; sandbox mode runs its workers inside `huduma serve`");
+            }
+            let app = Arc::new(crate::app::App::new(config, db, Clock::default())?);
+            tokio::spawn(crate::jobs::cleanup::run(app.clone()));
+            crate::jobs::outbox_worker::run(app).await;
+        }
+        Command::Migrate => {
+            let db = Db::connect(config.database_url.expose()).await?;
+            db.migrate().await?;
+            println!("migrations applied ({:?})", db.backend());
+        }
+        Command::Openapi => {}
+        Command::Admin { task } => admin(config, task).await?,
+    }
+    Ok(())
+}
+
+async fn admin(config: Config, task: AdminTask) -> anyhow::Result<()> {
+    let db = Db::connect(config.database_url.expose()).await?;
+    db.migrate().await?;
+    let app = crate::app::App::new(config, db, Clock::default())?;
+    let mut conn = app.db.pool().acquire().await?;
+    match task {
+        AdminTask::Account { identifier } => match crate::services::sign_in::find_account(&mut conn, &identifier).await? {
+            Some(a) => {
+                println!("id:            {}", a.id);
+                println!("type:          {} ({} {})", a.account_type, a.document_kind, a.document_number);
+                println!("name:          {}", a.full_name());
+                println!("phone:         {} (verified: {})", a.phone, a.phone_verified_at.is_some());
+                println!("email:         {} (verified: {})", a.email, a.email_verified_at.is_some());
+                println!("authenticator: {}", a.totp_secret.is_some());
+                println!("created:       {}", crate::clock::format_nairobi(a.created_at));
+            }
+            None => println!("no account for {identifier}"),
+        },
+        AdminTask::RevokeSessions { identifier } => match crate::services::sign_in::find_account(&mut conn, &identifier).await? {
+            Some(a) => println!("ended {} sessions", crate::store::sessions::delete_all_for_account(&mut conn, &a.id, None).await?),
+            None => println!("no account for {identifier}"),
+        },
+        AdminTask::Purge => println!("removed {} expired rows", crate::jobs::cleanup::purge_expired(&app).await?),
+        AdminTask::Outbox => {
+            let (pending, done, failed) = crate::store::outbox::counts(&mut conn).await?;
+            println!("pending: {pending}\ndone:    {done}\nfailed:  {failed}");
+        }
+    }
+    Ok(())
+}

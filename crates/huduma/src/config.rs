@@ -1,0 +1,301 @@
+//! Configuration: command-line flags, `HUDUMA_*` environment variables, and an optional
+//! TOML file, in that order of precedence. Secrets are [`Secret`]s and never logged.
+
+use crate::secret::Secret;
+use anyhow::{Context, bail};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Settings as given; every field is optional so the three sources can be merged.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct Settings {
+    /// TOML file with any of the settings below (keys in snake_case, e.g. `listen`).
+    #[arg(long, env = "HUDUMA_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "HUDUMA_LISTEN", global = true)]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the SQLite database, the secret key and uploaded files [default: ./data].
+    #[arg(long, env = "HUDUMA_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://…` or `postgres://…` [default: SQLite in the data directory].
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<Secret>,
+    /// `development` or `production`. Production refuses sandboxes and generated keys.
+    #[arg(long, env = "HUDUMA_ENV", global = true)]
+    pub environment: Option<String>,
+    /// Replace every external system by its in-tree simulator [default: on, except in production].
+    #[arg(long, env = "HUDUMA_SANDBOX", global = true)]
+    pub sandbox: Option<bool>,
+    /// Public address of the portal, e.g. `https://huduma.go.ke` (cookies get `Secure` when https).
+    #[arg(long, env = "HUDUMA_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Key for signing CSRF tokens and hashing one-time codes [default: generated into the data directory].
+    #[arg(long, env = "HUDUMA_SECRET_KEY", global = true, hide_env_values = true)]
+    pub secret_key: Option<Secret>,
+    /// Comma-separated proxy addresses whose `X-Forwarded-For` is believed.
+    #[arg(long, env = "HUDUMA_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
+    /// Rate limits on sign-in and codes (`true`/`false`) [default: true].
+    #[arg(long, env = "HUDUMA_RATE_LIMITS", global = true)]
+    pub rate_limits: Option<bool>,
+    /// Argon2id memory cost in KiB [default: 19456].
+    #[arg(long, env = "HUDUMA_ARGON2_MEMORY_KIB", global = true)]
+    pub argon2_memory_kib: Option<u32>,
+    /// Argon2id iterations [default: 2].
+    #[arg(long, env = "HUDUMA_ARGON2_ITERATIONS", global = true)]
+    pub argon2_iterations: Option<u32>,
+    /// Africa's Talking API base [default: https://api.africastalking.com].
+    #[arg(long, env = "HUDUMA_SMS_BASE_URL", global = true)]
+    pub sms_base_url: Option<String>,
+    /// Africa's Talking username.
+    #[arg(long, env = "HUDUMA_SMS_USERNAME", global = true)]
+    pub sms_username: Option<String>,
+    /// Africa's Talking API key.
+    #[arg(long, env = "HUDUMA_SMS_API_KEY", global = true, hide_env_values = true)]
+    pub sms_api_key: Option<Secret>,
+    /// Sender id or short code shown on SMS.
+    #[arg(long, env = "HUDUMA_SMS_SENDER", global = true)]
+    pub sms_sender: Option<String>,
+    /// SMTP server, e.g. `smtps://user:password@mail.example.org:465`.
+    #[arg(long, env = "HUDUMA_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+    /// From address of email [default: Huduma <no-reply@huduma.localhost>].
+    #[arg(long, env = "HUDUMA_EMAIL_FROM", global = true)]
+    pub email_from: Option<String>,
+    /// Population register (IPRS) SOAP endpoint.
+    #[arg(long, env = "HUDUMA_REGISTER_URL", global = true)]
+    pub register_url: Option<String>,
+    /// Population register login.
+    #[arg(long, env = "HUDUMA_REGISTER_USERNAME", global = true)]
+    pub register_username: Option<String>,
+    /// Population register password.
+    #[arg(long, env = "HUDUMA_REGISTER_PASSWORD", global = true, hide_env_values = true)]
+    pub register_password: Option<Secret>,
+    /// Logs as JSON lines instead of text.
+    #[arg(long, env = "HUDUMA_LOG_JSON", global = true)]
+    pub log_json: Option<bool>,
+}
+
+/// Connection details of Africa's Talking.
+#[derive(Debug, Clone)]
+pub struct SmsConfig {
+    /// API base, without trailing slash.
+    pub base_url: String,
+    /// Account username.
+    pub username: String,
+    /// API key.
+    pub api_key: Secret,
+    /// Sender id, if any.
+    pub sender: Option<String>,
+}
+
+/// Connection details of the population register.
+#[derive(Debug, Clone)]
+pub struct RegisterConfig {
+    /// SOAP endpoint.
+    pub url: String,
+    /// Login.
+    pub username: String,
+    /// Password.
+    pub password: Secret,
+}
+
+/// Resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Database URL.
+    pub database_url: Secret,
+    /// Production mode.
+    pub production: bool,
+    /// Sandboxes on.
+    pub sandbox: bool,
+    /// Public URL, if known.
+    pub public_url: Option<String>,
+    /// Signing key.
+    pub secret_key: Secret,
+    /// Trusted proxies.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Rate limits on.
+    pub rate_limits: bool,
+    /// Argon2 memory cost.
+    pub argon2_memory_kib: u32,
+    /// Argon2 iterations.
+    pub argon2_iterations: u32,
+    /// SMS provider (in sandbox mode, filled in at start-up to point at the simulator).
+    pub sms: Option<SmsConfig>,
+    /// SMTP URL (in sandbox mode, the in-tree sink).
+    pub smtp_url: Option<Secret>,
+    /// From address.
+    pub email_from: String,
+    /// Register (in sandbox mode, the simulator).
+    pub register: Option<RegisterConfig>,
+    /// JSON logs.
+    pub log_json: bool,
+    /// Citizen sessions end after this much inactivity.
+    pub session_idle_secs: i64,
+    /// Citizen sessions end this long after sign-in, whatever the activity.
+    pub session_absolute_secs: i64,
+}
+
+fn pick<T: FromStr>(given: Option<T>, file: &toml::Table, key: &str) -> anyhow::Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    if given.is_some() {
+        return Ok(given);
+    }
+    match file.get(key) {
+        None => Ok(None),
+        Some(value) => {
+            let text = match value {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            text.parse().map(Some).map_err(|e| anyhow::anyhow!("config file key `{key}`: {e}"))
+        }
+    }
+}
+
+impl Config {
+    /// Merges flags, environment and file, applies defaults and refuses unsafe
+    /// combinations (sandbox or generated key in production).
+    pub fn resolve(s: Settings) -> anyhow::Result<Self> {
+        let file: toml::Table = match &s.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        let production = pick(s.environment, &file, "environment")?.is_some_and(|e: String| e == "production");
+        let sandbox = pick(s.sandbox, &file, "sandbox")?.unwrap_or(!production);
+        if production && sandbox {
+            bail!("sandbox mode is refused in production: set HUDUMA_SANDBOX=false");
+        }
+        let data_dir = pick(s.data_dir, &file, "data_dir")?.unwrap_or_else(|| PathBuf::from("data"));
+        std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+        let database_url = pick(s.database_url, &file, "database_url")?
+            .unwrap_or_else(|| Secret::new(format!("sqlite://{}?mode=rwc", data_dir.join("huduma.db").display())));
+        let secret_key = match pick(s.secret_key, &file, "secret_key")? {
+            Some(key) if key.expose().len() >= 32 => key,
+            Some(_) => bail!("HUDUMA_SECRET_KEY must be at least 32 characters"),
+            None if production => bail!("HUDUMA_SECRET_KEY is required in production"),
+            None => load_or_create_key(&data_dir)?,
+        };
+        let trusted_proxies = pick(s.trusted_proxies, &file, "trusted_proxies")?
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| p.parse().with_context(|| format!("trusted proxy `{p}` is not an IP address")))
+            .collect::<anyhow::Result<Vec<IpAddr>>>()?;
+        let sms = match pick(s.sms_api_key, &file, "sms_api_key")? {
+            Some(api_key) => Some(SmsConfig {
+                base_url: pick(s.sms_base_url, &file, "sms_base_url")?.unwrap_or_else(|| "https://api.africastalking.com".into()),
+                username: pick(s.sms_username, &file, "sms_username")?.context("HUDUMA_SMS_USERNAME is required with an SMS API key")?,
+                api_key,
+                sender: pick(s.sms_sender, &file, "sms_sender")?,
+            }),
+            None => None,
+        };
+        let register = match pick(s.register_url, &file, "register_url")? {
+            Some(url) => Some(RegisterConfig {
+                url,
+                username: pick(s.register_username, &file, "register_username")?.unwrap_or_default(),
+                password: pick(s.register_password, &file, "register_password")?.unwrap_or_default(),
+            }),
+            None => None,
+        };
+        if production && (sms.is_none() || register.is_none()) {
+            bail!("production needs HUDUMA_SMS_API_KEY, HUDUMA_SMS_USERNAME and HUDUMA_REGISTER_URL");
+        }
+        Ok(Self {
+            listen: pick(s.listen, &file, "listen")?.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir,
+            database_url,
+            production,
+            sandbox,
+            public_url: pick(s.public_url, &file, "public_url")?,
+            secret_key,
+            trusted_proxies,
+            rate_limits: pick(s.rate_limits, &file, "rate_limits")?.unwrap_or(true),
+            argon2_memory_kib: pick(s.argon2_memory_kib, &file, "argon2_memory_kib")?.unwrap_or(19_456),
+            argon2_iterations: pick(s.argon2_iterations, &file, "argon2_iterations")?.unwrap_or(2),
+            sms,
+            smtp_url: pick(s.smtp_url, &file, "smtp_url")?,
+            email_from: pick(s.email_from, &file, "email_from")?.unwrap_or_else(|| "Huduma <no-reply@huduma.localhost>".into()),
+            register,
+            log_json: pick(s.log_json, &file, "log_json")?.unwrap_or(false),
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 12 * 3600,
+        })
+    }
+
+    /// Whether cookies must carry `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// Development convenience: a random key kept in the data directory so sessions and
+/// codes survive restarts.
+fn load_or_create_key(data_dir: &std::path::Path) -> anyhow::Result<Secret> {
+    let path = data_dir.join("secret.key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        if existing.trim().len() >= 32 {
+            return Ok(Secret::new(existing.trim()));
+        }
+    }
+    let key = crate::crypto::new_token();
+    std::fs::write(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    Ok(Secret::new(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(dir: &std::path::Path) -> Settings {
+        Settings { data_dir: Some(dir.to_path_buf()), ..Settings::default() }
+    }
+
+    #[test]
+    fn defaults_give_a_sandbox_portal() {
+        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id()));
+        let config = Config::resolve(settings(&dir)).expect("resolves");
+        assert!(config.sandbox && !config.production);
+        assert!(config.database_url.expose().starts_with("sqlite://"));
+        assert_eq!(config.listen.port(), 8080);
+        let again = Config::resolve(settings(&dir)).expect("resolves");
+        assert_eq!(config.secret_key, again.secret_key, "the generated key is kept");
+    }
+
+    #[test]
+    fn production_refuses_the_sandbox() {
+        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id()));
+        let mut s = settings(&dir);
+        s.environment = Some("production".into());
+        s.sandbox = Some(true);
+        let err = Config::resolve(s).expect_err("refused");
+        assert!(err.to_string().contains("sandbox"));
+    }
+
+    #[test]
+    fn the_file_fills_what_flags_leave_out() {
+        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("huduma.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9999\"\nrate_limits = false\n").expect("write");
+        let mut s = settings(&dir);
+        s.config = Some(file);
+        let config = Config::resolve(s).expect("resolves");
+        assert_eq!(config.listen.port(), 9999);
+        assert!(!config.rate_limits);
+    }
+}

@@ -1,0 +1,125 @@
+//! Tokens, keyed hashes and password hashing.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::secret::Secret;
+
+/// A fresh opaque token: 256 bits from the thread CSPRNG (ChaCha, seeded by the OS), base64url.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A uniformly random `u32` from the thread CSPRNG.
+pub fn random_u32() -> u32 {
+    rand::rng().next_u32()
+}
+
+/// SHA-256 of a token, hex: what we store instead of the token itself.
+pub fn hash_token(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// HMAC-SHA256 under the server key, base64url. Used for one-time codes (so a database
+/// leak does not reveal live codes) and for CSRF tokens.
+pub fn keyed_hash(key: &Secret, parts: &[&str]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose().as_bytes()).expect("HMAC accepts any key length");
+    for part in parts {
+        mac.update(part.as_bytes());
+        mac.update(&[0]);
+    }
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// Constant-time comparison of two strings.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Argon2id with the configured cost. Hashing is CPU-bound, so callers run it on the
+/// blocking pool, never on the async runtime.
+#[derive(Clone, Debug)]
+pub struct PasswordHasherConfig {
+    params: Params,
+    /// A hash of a random password, verified against when an account does not exist so
+    /// that unknown accounts take as long as wrong passwords.
+    dummy_hash: String,
+}
+
+impl PasswordHasherConfig {
+    /// Builds the hasher; `memory_kib` and `iterations` set the cost (OWASP: 19 MiB, 2).
+    pub fn new(memory_kib: u32, iterations: u32) -> anyhow::Result<Self> {
+        let params = Params::new(memory_kib, iterations, 1, None).map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+        let mut this = Self { params, dummy_hash: String::new() };
+        this.dummy_hash = this.hash_blocking(&new_token())?;
+        Ok(this)
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    /// Hashes on the current thread (call from `spawn_blocking`).
+    pub fn hash_blocking(&self, password: &str) -> anyhow::Result<String> {
+        let mut salt = [0u8; 16];
+        rand::rng().fill_bytes(&mut salt);
+        let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+        Ok(self.argon2().hash_password(password.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("hashing: {e}"))?.to_string())
+    }
+
+    /// Verifies on the current thread; `None` verifies against the dummy hash and fails.
+    pub fn verify_blocking(&self, password: &str, hash: Option<&str>) -> bool {
+        let target = hash.unwrap_or(&self.dummy_hash);
+        let ok = PasswordHash::new(target).is_ok_and(|parsed| self.argon2().verify_password(password.as_bytes(), &parsed).is_ok());
+        ok && hash.is_some()
+    }
+
+    /// Hashes on the blocking pool.
+    pub async fn hash(&self, password: String) -> anyhow::Result<String> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.hash_blocking(&password)).await?
+    }
+
+    /// Verifies on the blocking pool.
+    pub async fn verify(&self, password: String, hash: Option<String>) -> anyhow::Result<bool> {
+        let this = self.clone();
+        Ok(tokio::task::spawn_blocking(move || this.verify_blocking(&password, hash.as_deref())).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_unknown_accounts_fail() {
+        let hasher = PasswordHasherConfig::new(1024, 1).expect("params");
+        let hash = hasher.hash_blocking("mango tree by the river").expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(hasher.verify_blocking("mango tree by the river", Some(&hash)));
+        assert!(!hasher.verify_blocking("mango tree by the lake", Some(&hash)));
+        assert!(!hasher.verify_blocking("anything", None));
+    }
+
+    #[test]
+    fn tokens_are_unique_and_hashes_stable() {
+        assert_ne!(new_token(), new_token());
+        assert_eq!(hash_token("a"), hash_token("a"));
+        assert_eq!(new_token().len(), 43);
+        let key = Secret::new("k");
+        assert_eq!(keyed_hash(&key, &["a", "b"]), keyed_hash(&key, &["a", "b"]));
+        assert_ne!(keyed_hash(&key, &["ab", ""]), keyed_hash(&key, &["a", "b"]));
+        assert!(constant_time_eq("abc", "abc") && !constant_time_eq("abc", "abd"));
+    }
+}

@@ -1,0 +1,8 @@
+//! Clients for the systems outside Huduma. Each is the production client; in sandbox
+//! mode it talks over HTTP (or SMTP) to an in-tree simulator that speaks the same
+//! contract, so the code that ships is the code that is tested.
+
+pub mod africastalking;
+pub mod iprs;
+pub mod smtp;
+pub mod smtp_sink;

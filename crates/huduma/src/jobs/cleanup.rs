@@ -1,0 +1,27 @@
+//! Hourly clean-up of expired sessions, flows and rate-limit windows.
+
+use crate::app::App;
+use crate::store::{flows, rate_limits, sessions};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Removes what has expired; returns the number of rows removed.
+pub async fn purge_expired(app: &App) -> anyhow::Result<u64> {
+    let now = app.clock.now();
+    let mut conn = app.db.pool().acquire().await?;
+    let mut removed = sessions::purge_expired(&mut conn, now, app.config.session_idle_secs).await?;
+    removed += flows::purge_expired(&mut conn, now).await?;
+    removed += rate_limits::purge(&mut conn, now - 86_400).await?;
+    Ok(removed)
+}
+
+/// Runs [`purge_expired`] every hour.
+pub async fn run(app: Arc<App>) {
+    let mut interval = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        interval.tick().await;
+        if let Err(err) = purge_expired(&app).await {
+            tracing::error!(error = %format!("{err:#}"), "clean-up failed");
+        }
+    }
+}

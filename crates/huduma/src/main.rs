@@ -1,0 +1,6 @@
+//! The `huduma` binary.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    huduma::cli::main().await
+}

@@ -1,0 +1,80 @@
+//! Starting the portal: database, sandboxes, workers and the HTTP listener.
+
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+use crate::app::App;
+use crate::clock::Clock;
+use crate::config::{Config, RegisterConfig, SmsConfig};
+use crate::secret::Secret;
+use crate::store::Db;
+
+/// A portal that is listening.
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its state (tests reach the database and clock through it).
+    pub app: Arc<App>,
+    /// The server task; ends when the process does.
+    pub server: tokio::task::JoinHandle<()>,
+}
+
+/// Whether the outbox and clean-up workers run inside this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workers {
+    /// `huduma serve`: web and workers together.
+    InProcess,
+    /// Web only (e.g. a node behind `huduma worker` processes).
+    None,
+}
+
+/// Connects, migrates, points the clients at the sandboxes when sandbox mode is on,
+/// binds the listener and serves.
+pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow::Result<Running> {
+    crate::web::metrics::install();
+    let db = Db::connect(config.database_url.expose()).await?;
+    db.migrate().await?;
+    let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    if config.sandbox {
+        wire_sandboxes(&mut config, addr, &db, &clock).await?;
+    }
+    let app = Arc::new(App::new(config, db, clock)?);
+    if workers == Workers::InProcess {
+        tokio::spawn(crate::jobs::outbox_worker::run(app.clone()));
+        tokio::spawn(crate::jobs::cleanup::run(app.clone()));
+    }
+    let router = crate::web::router(app.clone());
+    let server = tokio::spawn(async move {
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(err) = axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await {
+            tracing::error!(error = %err, "server stopped");
+        }
+    });
+    Ok(Running { addr, app, server })
+}
+
+/// In sandbox mode every provider is the in-tree simulator: SMS and the register are
+/// routes of this very server, email goes to an SMTP sink on a free local port.
+async fn wire_sandboxes(config: &mut Config, addr: SocketAddr, db: &Db, clock: &Clock) -> anyhow::Result<()> {
+    let host = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+    let key = crate::crypto::new_token();
+    config.sms = Some(SmsConfig {
+        base_url: format!("http://{host}/sandbox/africastalking"),
+        username: "sandbox".into(),
+        api_key: Secret::new(key.clone()),
+        sender: Some("HUDUMA".into()),
+    });
+    config.register = Some(RegisterConfig { url: format!("http://{host}/sandbox/iprs"), username: "sandbox".into(), password: Secret::new(key) });
+    let smtp = TcpListener::bind(("127.0.0.1", 0)).await.context("binding the sandbox SMTP sink")?;
+    let smtp_addr = smtp.local_addr()?;
+    tokio::spawn(crate::integrations::smtp_sink::serve(smtp, db.clone(), clock.clone()));
+    config.smtp_url = Some(Secret::new(format!("smtp://{smtp_addr}")));
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

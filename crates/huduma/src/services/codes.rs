@@ -1,0 +1,125 @@
+//! One-time codes: generated from a CSPRNG, stored as keyed hashes, valid for ten
+//! minutes, five wrong guesses at most, resent no sooner than every 30 seconds.
+
+use super::{ServiceError, ServiceResult, messages, rate_limit};
+use crate::app::App;
+use crate::crypto::{constant_time_eq, keyed_hash, random_u32};
+use crate::store::{Conn, codes, new_id};
+use huduma_domain::{Language, OneTimeCode};
+
+/// How long a code stays valid.
+pub const CODE_TTL_SECS: i64 = 600;
+/// Wrong guesses allowed per code.
+pub const MAX_ATTEMPTS: i64 = 5;
+/// Minimum wait between two codes for the same step.
+pub const RESEND_AFTER_SECS: i64 = 30;
+
+/// Where a code goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// Text message to the phone.
+    Sms,
+    /// Email.
+    Email,
+}
+
+impl Channel {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Email => "email",
+        }
+    }
+
+    /// Parses `sms` / `email`.
+    pub fn parse(input: &str) -> ServiceResult<Self> {
+        match input {
+            "sms" => Ok(Self::Sms),
+            "email" => Ok(Self::Email),
+            _ => Err(ServiceError::field("channel", "channel.invalid")),
+        }
+    }
+}
+
+/// Rate checks to run before a transaction that sends a code.
+pub async fn check_send_limits(app: &App, destination: &str, ip: &str) -> ServiceResult<()> {
+    rate_limit::hit(app, rate_limit::CODES_SENT_PER_DESTINATION, destination).await?;
+    rate_limit::hit(app, rate_limit::CODES_SENT_PER_IP, ip).await
+}
+
+/// What the code is for, which decides the wording of the message.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeRequest<'a> {
+    /// Flow the code belongs to.
+    pub flow_hash: &'a str,
+    /// `verify_phone`, `verify_email`, `sign_in`, `reset`, `contact`.
+    pub purpose: &'a str,
+    /// Channel.
+    pub channel: Channel,
+    /// Phone (E.164) or email address.
+    pub destination: &'a str,
+    /// Language of the message.
+    pub language: Language,
+}
+
+/// Creates a code and queues the message carrying it, inside the caller's transaction.
+pub async fn issue(app: &App, conn: &mut Conn, request: CodeRequest<'_>) -> ServiceResult<()> {
+    let now = app.clock.now();
+    if let Some(previous) = codes::current(conn, request.flow_hash, request.purpose).await? {
+        if previous.destination == request.destination && now - previous.created_at < RESEND_AFTER_SECS {
+            return Err(ServiceError::field("code", "code.resend_too_soon"));
+        }
+    }
+    let code = OneTimeCode::from_random(random_u32());
+    let id = new_id();
+    let code_hash = keyed_hash(&app.config.secret_key, &[&id, code.expose()]);
+    let new = codes::NewCode {
+        id: &id,
+        flow_hash: request.flow_hash,
+        purpose: request.purpose,
+        channel: request.channel.as_str(),
+        destination: request.destination,
+        code_hash: &code_hash,
+        expires_at: now + CODE_TTL_SECS,
+    };
+    codes::insert(conn, &new, now).await?;
+    let tr = app.i18n.tr(request.language);
+    let args = [("code", code.expose()), ("minutes", "10")];
+    match request.channel {
+        Channel::Sms => messages::queue_sms(conn, request.destination, &tr.f("message.code_sms", &args), now).await?,
+        Channel::Email => {
+            let subject = tr.f("message.code_email_subject", &args);
+            let body = tr.f(&format!("message.code_email_body_{}", request.purpose), &args);
+            messages::queue_email(conn, request.destination, &subject, &body, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks a typed code. A wrong guess is counted and committed by the caller even though
+/// the use case fails, so the attempt limit holds.
+pub async fn check(app: &App, conn: &mut Conn, flow_hash: &str, purpose: &str, typed: &str) -> ServiceResult<codes::CodeRow> {
+    let code = OneTimeCode::parse(typed).map_err(|e| ServiceError::field("code", e.code))?;
+    let now = app.clock.now();
+    let Some(row) = codes::current(conn, flow_hash, purpose).await? else {
+        return Err(ServiceError::field("code", "code.expired"));
+    };
+    if row.expires_at <= now {
+        return Err(ServiceError::field("code", "code.expired"));
+    }
+    if row.attempts >= MAX_ATTEMPTS {
+        return Err(ServiceError::field("code", "code.too_many_attempts"));
+    }
+    let expected = keyed_hash(&app.config.secret_key, &[&row.id, code.expose()]);
+    if !constant_time_eq(&expected, &row.code_hash) {
+        codes::add_attempt(conn, &row.id).await?;
+        let code = if row.attempts + 1 >= MAX_ATTEMPTS { "code.too_many_attempts" } else { "code.wrong" };
+        return Err(ServiceError::field("code", code));
+    }
+    if !codes::consume(conn, &row.id, now).await? {
+        return Err(ServiceError::field("code", "code.expired"));
+    }
+    Ok(row)
+}

@@ -1,0 +1,91 @@
+//! The service layer's one error type.
+
+/// A problem with one field of the input.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// The input field (form name / JSON key).
+    pub field: &'static str,
+    /// Stable error code; the message is `error.<code>` in the locale files.
+    pub code: &'static str,
+}
+
+/// Why a use case did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input is wrong; each problem names its field.
+    #[error("invalid input: {0:?}")]
+    Invalid(Vec<FieldError>),
+    /// The flow (registration, sign-in…) expired or never existed: start again.
+    #[error("flow expired")]
+    FlowExpired,
+    /// Not found, or not yours: the two look the same.
+    #[error("not found")]
+    NotFound,
+    /// Too many attempts; try again after this many seconds.
+    #[error("rate limited for {retry_after}s")]
+    RateLimited {
+        /// Seconds until the window resets.
+        retry_after: i64,
+    },
+    /// An outside system (the population register) did not answer.
+    #[error("dependency unavailable: {0}")]
+    Unavailable(&'static str),
+    /// A bug or an outage; logged once at the boundary.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for ServiceError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl ServiceError {
+    /// One field error.
+    pub fn field(field: &'static str, code: &'static str) -> Self {
+        Self::Invalid(vec![FieldError { field, code }])
+    }
+
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(errors) => errors.first().map_or("invalid", |e| e.code),
+            Self::FlowExpired => "flow.expired",
+            Self::NotFound => "not_found",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable(code) => code,
+            Self::Internal(_) => "internal",
+        }
+    }
+}
+
+/// Result of a use case.
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Collects field errors while parsing a form, so the person sees every problem at once.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<FieldError>);
+
+impl Problems {
+    /// Parses one field, remembering its error.
+    pub fn check<T>(&mut self, field: &'static str, result: Result<T, huduma_domain::InvalidInput>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(err) => {
+                self.0.push(FieldError { field, code: err.code });
+                None
+            }
+        }
+    }
+
+    /// Adds an error.
+    pub fn add(&mut self, field: &'static str, code: &'static str) {
+        self.0.push(FieldError { field, code });
+    }
+
+    /// `Err` when anything was wrong.
+    pub fn finish(self) -> ServiceResult<()> {
+        if self.0.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(self.0)) }
+    }
+}

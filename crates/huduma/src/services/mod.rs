@@ -1,0 +1,29 @@
+//! Use cases. Each owns its transaction, calls the domain and the repositories, and
+//! queues side effects in the outbox. Both the HTML pages and the JSON API call these,
+//! so the two can never disagree.
+
+pub mod codes;
+pub mod error;
+pub mod flows;
+pub mod messages;
+pub mod password_reset;
+pub mod profile;
+pub mod rate_limit;
+pub mod registration;
+pub mod sessions;
+pub mod sign_in;
+pub mod totp;
+pub mod verification;
+
+pub use error::{FieldError, ServiceError, ServiceResult};
+
+/// Who is asking, as far as the network tells.
+#[derive(Debug, Clone)]
+pub struct Requester {
+    /// Client IP (proxy-aware).
+    pub ip: String,
+    /// `User-Agent`, trimmed.
+    pub user_agent: String,
+    /// Language the person is using.
+    pub language: huduma_domain::Language,
+}

@@ -1,0 +1,107 @@
+//! One-time codes, stored hashed, expiring and attempt-limited.
+
+use super::Conn;
+use sqlx::Row;
+
+/// The newest unconsumed code of a flow for one purpose.
+#[derive(Debug, Clone)]
+pub struct CodeRow {
+    /// Id (part of the hash input, so equal codes hash differently).
+    pub id: String,
+    /// Where it was sent.
+    pub destination: String,
+    /// `sms` or `email`.
+    pub channel: String,
+    /// HMAC of the code.
+    pub code_hash: String,
+    /// Creation time (for resend throttling).
+    pub created_at: i64,
+    /// Expiry.
+    pub expires_at: i64,
+    /// Wrong guesses so far.
+    pub attempts: i64,
+}
+
+/// What a new code is.
+#[derive(Debug)]
+pub struct NewCode<'a> {
+    /// Id.
+    pub id: &'a str,
+    /// Flow it belongs to.
+    pub flow_hash: &'a str,
+    /// What it proves (`verify_phone`, `sign_in`, …).
+    pub purpose: &'a str,
+    /// `sms` or `email`.
+    pub channel: &'a str,
+    /// Phone or email it goes to.
+    pub destination: &'a str,
+    /// HMAC of the code.
+    pub code_hash: &'a str,
+    /// Expiry.
+    pub expires_at: i64,
+}
+
+/// Stores a code, superseding earlier unconsumed ones for the same flow and purpose.
+pub async fn insert(conn: &mut Conn, new: &NewCode<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE one_time_codes SET consumed_at = $3 WHERE flow_hash = $1 AND purpose = $2 AND consumed_at IS NULL")
+        .bind(new.flow_hash.to_owned())
+        .bind(new.purpose.to_owned())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO one_time_codes (id, flow_hash, purpose, channel, destination, code_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(new.id.to_owned())
+    .bind(new.flow_hash.to_owned())
+    .bind(new.purpose.to_owned())
+    .bind(new.channel.to_owned())
+    .bind(new.destination.to_owned())
+    .bind(new.code_hash.to_owned())
+    .bind(now)
+    .bind(new.expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The current code of a flow for a purpose, expired or not (the caller says which).
+pub async fn current(conn: &mut Conn, flow_hash: &str, purpose: &str) -> Result<Option<CodeRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, destination, channel, code_hash, created_at, expires_at, attempts FROM one_time_codes \
+         WHERE flow_hash = $1 AND purpose = $2 AND consumed_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(flow_hash.to_owned())
+    .bind(purpose.to_owned())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(CodeRow {
+            id: r.try_get(0)?,
+            destination: r.try_get(1)?,
+            channel: r.try_get(2)?,
+            code_hash: r.try_get(3)?,
+            created_at: r.try_get(4)?,
+            expires_at: r.try_get(5)?,
+            attempts: r.try_get(6)?,
+        })
+    })
+    .transpose()
+}
+
+/// Counts a wrong guess.
+pub async fn add_attempt(conn: &mut Conn, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = $1").bind(id.to_owned()).execute(conn).await?;
+    Ok(())
+}
+
+/// Marks a code used; false when it was already used (a double submit).
+pub async fn consume(conn: &mut Conn, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE one_time_codes SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL")
+        .bind(id.to_owned())
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}

@@ -1,0 +1,77 @@
+//! Multi-step flows in progress (registration, verification, sign-in, password reset,
+//! change of contact). Their state is JSON chosen by the use case that owns the flow.
+
+use super::Conn;
+use sqlx::Row;
+
+/// A flow as stored.
+#[derive(Debug, Clone)]
+pub struct FlowRow {
+    /// Hash of the token the client holds.
+    pub token_hash: String,
+    /// What the flow is for (`register`, `verify`, `sign_in`, `reset`, `contact`).
+    pub purpose: String,
+    /// The account concerned, once known.
+    pub account_id: Option<String>,
+    /// Use-case state as JSON.
+    pub data: String,
+    /// Expiry.
+    pub expires_at: i64,
+}
+
+/// Stores a new flow.
+pub async fn insert(conn: &mut Conn, row: &FlowRow, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO flows (token_hash, purpose, account_id, data, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(row.token_hash.clone())
+        .bind(row.purpose.clone())
+        .bind(row.account_id.clone())
+        .bind(row.data.clone())
+        .bind(now)
+        .bind(row.expires_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Finds an unexpired flow of the given purpose.
+pub async fn find(conn: &mut Conn, token_hash: &str, purpose: &str, now: i64) -> Result<Option<FlowRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT token_hash, purpose, account_id, data, expires_at FROM flows WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3",
+    )
+    .bind(token_hash.to_owned())
+    .bind(purpose.to_owned())
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(FlowRow {
+            token_hash: r.try_get(0)?,
+            purpose: r.try_get(1)?,
+            account_id: r.try_get(2)?,
+            data: r.try_get(3)?,
+            expires_at: r.try_get(4)?,
+        })
+    })
+    .transpose()
+}
+
+/// Replaces the flow's state.
+pub async fn update_data(conn: &mut Conn, token_hash: &str, data: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE flows SET data = $2 WHERE token_hash = $1")
+        .bind(token_hash.to_owned())
+        .bind(data.to_owned())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends a flow (its codes go with it).
+pub async fn delete(conn: &mut Conn, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM flows WHERE token_hash = $1").bind(token_hash.to_owned()).execute(conn).await?;
+    Ok(())
+}
+
+/// Removes expired flows.
+pub async fn purge_expired(conn: &mut Conn, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM flows WHERE expires_at <= $1").bind(now).execute(conn).await?.rows_affected())
+}

@@ -1,0 +1,83 @@
+//! The outbox: side effects written in the same transaction as the change that causes
+//! them, executed later by a worker with retries.
+
+use super::{Backend, Conn};
+use sqlx::Row;
+
+/// A claimed job.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Id.
+    pub id: String,
+    /// What to do (`sms`, `email`).
+    pub kind: String,
+    /// JSON payload.
+    pub payload: String,
+    /// Attempts including this one.
+    pub attempts: i64,
+}
+
+/// Adds a job to run at `run_at`.
+pub async fn enqueue(conn: &mut Conn, kind: &str, payload: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO outbox (id, kind, payload, created_at, run_at) VALUES ($1, $2, $3, $4, $4)")
+        .bind(super::new_id())
+        .bind(kind.to_owned())
+        .bind(payload.to_owned())
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Claims one due job for `lease_secs`. PostgreSQL skips rows other workers hold; on
+/// SQLite the caller's `BEGIN IMMEDIATE` makes the claim single-writer.
+pub async fn claim(conn: &mut Conn, backend: Backend, now: i64, lease_secs: i64) -> Result<Option<Job>, sqlx::Error> {
+    let sql = match backend {
+        Backend::Postgres => {
+            "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id = (SELECT id FROM outbox \
+             WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
+             ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, kind, payload, attempts"
+        }
+        Backend::Sqlite => {
+            "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE id = (SELECT id FROM outbox \
+             WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
+             ORDER BY run_at, id LIMIT 1) RETURNING id, kind, payload, attempts"
+        }
+    };
+    let row = sqlx::query(sql).bind(now).bind(now + lease_secs).fetch_optional(conn).await?;
+    row.map(|r| Ok(Job { id: r.try_get(0)?, kind: r.try_get(1)?, payload: r.try_get(2)?, attempts: r.try_get(3)? }))
+        .transpose()
+}
+
+/// Marks a job done.
+pub async fn complete(conn: &mut Conn, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE outbox SET done_at = $2, locked_until = NULL WHERE id = $1").bind(id.to_owned()).bind(now).execute(conn).await?;
+    Ok(())
+}
+
+/// Records a failure; the job runs again at `retry_at`, or never when `retry_at` is None.
+pub async fn fail(conn: &mut Conn, id: &str, error: &str, retry_at: Option<i64>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET last_error = $2, locked_until = NULL, run_at = COALESCE($3, run_at), \
+         failed_at = CASE WHEN $3 IS NULL THEN $4 ELSE NULL END WHERE id = $1",
+    )
+    .bind(id.to_owned())
+    .bind(error.to_owned())
+    .bind(retry_at)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Counts of jobs by state, for metrics and `admin`.
+pub async fn counts(conn: &mut Conn) -> Result<(i64, i64, i64), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN done_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN done_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) FROM outbox",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+}

@@ -1,0 +1,115 @@
+//! API errors: a stable code, a translated message and, for bad input, one entry per field.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use huduma_domain::Language;
+use serde::Serialize;
+
+use crate::services::ServiceError;
+
+/// One field's problem.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    /// JSON key.
+    pub field: String,
+    /// Stable code.
+    pub code: String,
+    /// Translated sentence.
+    pub message: String,
+}
+
+/// The error object.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable code, e.g. `phone.invalid`, `rate_limited`, `unauthorized`.
+    pub code: String,
+    /// Translated sentence (language from `Accept-Language`).
+    pub message: String,
+    /// Field problems, for invalid input.
+    pub fields: Vec<FieldProblem>,
+}
+
+/// Every error response has this shape.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// An API error ready to send.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+    retry_after: Option<i64>,
+}
+
+fn message(language: Language, code: &str) -> String {
+    crate::i18n::I18n::global().tr(language).error(code).to_owned()
+}
+
+impl ApiError {
+    /// An error with one code.
+    pub fn new(status: StatusCode, code: &str, language: Language) -> Self {
+        Self { status, body: ErrorBody { error: ErrorDetail { code: code.to_owned(), message: message(language, code), fields: Vec::new() } }, retry_after: None }
+    }
+
+    /// Missing or dead bearer token.
+    pub fn unauthorized(language: Language) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", language)
+    }
+
+    /// Maps a use-case failure.
+    pub fn from_service(err: ServiceError, language: Language) -> Self {
+        match err {
+            ServiceError::Invalid(errors) => {
+                let fields = errors
+                    .iter()
+                    .map(|e| FieldProblem { field: e.field.to_owned(), code: e.code.to_owned(), message: message(language, e.code) })
+                    .collect();
+                let code = errors.first().map_or("invalid", |e| e.code);
+                let mut api = Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, language);
+                api.body.error.fields = fields;
+                api
+            }
+            ServiceError::FlowExpired => Self::new(StatusCode::GONE, "flow.expired", language),
+            ServiceError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", language),
+            ServiceError::RateLimited { retry_after } => {
+                let minutes = ((retry_after + 59) / 60).max(1).to_string();
+                let mut api = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", language);
+                api.body.error.message = api.body.error.message.replace("{minutes}", &minutes);
+                api.retry_after = Some(retry_after);
+                api
+            }
+            ServiceError::Unavailable(code) => Self::new(StatusCode::SERVICE_UNAVAILABLE, code, language),
+            ServiceError::Internal(err) => {
+                tracing::error!(error = %format!("{err:#}"), "API request failed");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", language)
+            }
+        }
+    }
+
+    /// Maps a JSON extractor rejection.
+    pub fn rejection(rejection: &JsonRejection, language: Language) -> Self {
+        let too_large = rejection.status() == StatusCode::PAYLOAD_TOO_LARGE;
+        if too_large {
+            Self::new(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large", language)
+        } else {
+            Self::new(StatusCode::BAD_REQUEST, "body.invalid", language)
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after {
+            if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert("retry-after", value);
+            }
+        }
+        response
+    }
+}

@@ -1,0 +1,119 @@
+//! What every page handler knows about the request: language, signed-in person, CSRF
+//! token, client address.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use huduma_domain::Language;
+use std::sync::Arc;
+
+use super::client_ip::ClientIp;
+use super::cookies;
+use super::csrf::{CsrfSecret, form_token};
+use super::render::Page;
+use crate::app::App;
+use crate::i18n::Tr;
+use crate::services::Requester;
+use crate::services::sessions::{self, Authenticated};
+
+/// The language from the cookie, else `Accept-Language`, else English.
+pub fn language_from_headers(headers: &HeaderMap) -> Language {
+    cookies::get(headers, cookies::LANGUAGE)
+        .and_then(Language::parse)
+        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Language::from_accept_language))
+        .unwrap_or_default()
+}
+
+/// Request context for HTML pages.
+pub struct Ctx {
+    /// Shared state.
+    pub app: Arc<App>,
+    /// Language of the page.
+    pub language: Language,
+    /// Signed-in person, if any.
+    pub me: Option<Authenticated>,
+    /// Token to embed in forms.
+    pub csrf: String,
+    /// Client address and agent.
+    pub requester: Requester,
+    /// Request headers (cookies).
+    pub headers: HeaderMap,
+    /// Path and query of this page (for the language switch).
+    pub path: String,
+}
+
+impl FromRequestParts<Arc<App>> for Ctx {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let me = match cookies::get(&parts.headers, cookies::SESSION) {
+            Some(token) => match sessions::authenticate(app, token).await {
+                Ok(me) => me,
+                Err(err) => {
+                    tracing::error!(error = %format!("{err:#}"), "session lookup failed");
+                    return Err(super::render::internal_error(app, language_from_headers(&parts.headers)));
+                }
+            },
+            None => None,
+        };
+        let language = if cookies::get(&parts.headers, cookies::LANGUAGE).is_some() {
+            language_from_headers(&parts.headers)
+        } else {
+            me.as_ref().and_then(|m| Language::parse(&m.account.language)).unwrap_or_else(|| language_from_headers(&parts.headers))
+        };
+        let csrf = parts.extensions.get::<CsrfSecret>().map(|s| form_token(app, s)).unwrap_or_default();
+        let ip = parts.extensions.get::<ClientIp>().map_or_else(|| "127.0.0.1".to_owned(), |c| c.0.to_string());
+        let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(200).collect();
+        Ok(Self {
+            app: app.clone(),
+            language,
+            me,
+            csrf,
+            requester: Requester { ip, user_agent, language },
+            headers: parts.headers.clone(),
+            path: parts.uri.path_and_query().map_or("/".into(), |p| p.as_str().to_owned()),
+        })
+    }
+}
+
+impl Ctx {
+    /// Translator for this page.
+    pub fn tr(&self) -> Tr<'_> {
+        self.app.i18n.tr(self.language)
+    }
+
+    /// The common page frame, titled with the string under `title_key`.
+    pub fn page(&self, title_key: &str) -> Page<'_> {
+        Page::new(self, title_key)
+    }
+
+    /// The token of a flow in progress in this browser.
+    pub fn flow_token(&self, purpose: &str) -> Option<String> {
+        cookies::get(&self.headers, &cookies::flow(purpose)).map(str::to_owned)
+    }
+
+    /// The session token in the cookie.
+    pub fn session_token(&self) -> Option<&str> {
+        cookies::get(&self.headers, cookies::SESSION)
+    }
+
+    /// Whether cookies need `Secure`.
+    pub fn secure(&self) -> bool {
+        self.app.config.secure_cookies()
+    }
+
+    /// The signed-in person, or a redirect to sign in.
+    pub fn require_me(&self) -> Result<&Authenticated, Response> {
+        self.me.as_ref().ok_or_else(|| Redirect::to("/sign-in?notice=sign_in_first").into_response())
+    }
+}
+
+/// A redirect that also sets cookies.
+pub fn redirect_with_cookies(to: &str, cookies: Vec<HeaderValue>) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    for cookie in cookies {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}

@@ -1,0 +1,73 @@
+//! CSRF protection for every state-changing form: a random secret in an `HttpOnly`
+//! cookie, and in each form an HMAC of it under the server key. A forged cross-site post
+//! cannot read the cookie nor compute the token; a planted cookie is useless without the
+//! key.
+
+use axum::body::to_bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+use super::cookies;
+use super::render::error_page;
+use crate::app::App;
+use crate::crypto::{constant_time_eq, keyed_hash, new_token};
+
+/// Largest form body accepted (uploads come with the applications issue).
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+/// The browser's CSRF secret, in request extensions.
+#[derive(Debug, Clone)]
+pub struct CsrfSecret(pub String);
+
+/// The token to put in forms for this secret.
+pub fn form_token(app: &App, secret: &CsrfSecret) -> String {
+    keyed_hash(&app.config.secret_key, &["csrf", &secret.0])
+}
+
+/// Gives every browser a CSRF secret cookie.
+pub async fn layer(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
+    let existing = cookies::get(request.headers(), cookies::CSRF).map(str::to_owned);
+    let fresh = existing.is_none();
+    let secret = existing.unwrap_or_else(new_token);
+    request.extensions_mut().insert(CsrfSecret(secret.clone()));
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if fresh && is_html {
+        response.headers_mut().append(header::SET_COOKIE, cookies::set(cookies::CSRF, &secret, None, app.config.secure_cookies()));
+    }
+    response
+}
+
+/// A form body whose CSRF token was checked.
+#[derive(Debug)]
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<Arc<App>> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let language = super::context::language_from_headers(&parts.headers);
+        let bytes = to_bytes(body, FORM_LIMIT)
+            .await
+            .map_err(|_| error_page(app, language, StatusCode::PAYLOAD_TOO_LARGE, "body.too_large"))?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        let sent = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+        let valid = parts.extensions.get::<CsrfSecret>().is_some_and(|secret| {
+            cookies::get(&parts.headers, cookies::CSRF).is_some() && constant_time_eq(sent, &form_token(app, secret))
+        });
+        if !valid {
+            return Err(error_page(app, language, StatusCode::FORBIDDEN, "csrf.invalid"));
+        }
+        let value = serde_urlencoded::from_bytes(&bytes).map_err(|_| error_page(app, language, StatusCode::BAD_REQUEST, "body.invalid"))?;
+        Ok(Self(value))
+    }
+}

@@ -1,0 +1,90 @@
+//! The HTTP surface: HTML pages, the JSON API, sandboxes, health and metrics.
+//! Each route states who may call it where it is declared.
+
+pub mod api;
+pub mod client_ip;
+pub mod context;
+pub mod cookies;
+pub mod csrf;
+pub mod health;
+pub mod metrics;
+pub mod pages;
+pub mod render;
+pub mod sandbox;
+pub mod security_headers;
+pub mod static_files;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use axum::response::Response;
+use axum::routing::{get, post};
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::App;
+use pages::{account, home, language, password_reset, register, sign_in, two_factor, verify};
+
+/// Builds the whole router.
+pub fn router(app: Arc<App>) -> Router {
+    let pages = Router::new()
+        // Anyone.
+        .route("/", get(home::show))
+        .route("/language/{tag}", get(language::switch))
+        .route("/register", get(register::type_form).post(register::choose_type))
+        .route("/register/identity", get(register::identity_form).post(register::identity_submit))
+        // Holder of a registration flow cookie.
+        .route("/register/details", get(register::details_form).post(register::details_submit))
+        // Holder of a verification flow cookie.
+        .route("/verify", get(verify::show))
+        .route("/verify/phone", post(verify::phone))
+        .route("/verify/email", post(verify::email))
+        .route("/verify/resend", post(verify::resend))
+        // Anyone; the second step needs the sign-in flow cookie.
+        .route("/sign-in", get(sign_in::form).post(sign_in::submit))
+        .route("/sign-in/code", get(sign_in::code_form).post(sign_in::check))
+        .route("/sign-in/send", post(sign_in::send))
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/forgot-password", get(password_reset::form).post(password_reset::submit))
+        .route("/reset-password", get(password_reset::reset_form).post(password_reset::reset_submit))
+        // Signed-in citizen only (each handler checks; the queries are scoped to the account).
+        .route("/account", get(account::show))
+        .route("/account/password", get(account::password_form).post(account::password_submit))
+        .route("/account/sessions", get(account::sessions))
+        .route("/account/sessions/{id}/revoke", post(account::revoke))
+        .route("/account/sign-out-everywhere", post(sign_in::sign_out_everywhere))
+        .route("/account/contact", get(account::contact_form).post(account::contact_submit))
+        .route("/account/contact/verify", post(account::contact_verify))
+        .route("/account/two-factor", get(two_factor::show))
+        .route("/account/two-factor/setup", post(two_factor::begin))
+        .route("/account/two-factor/confirm", post(two_factor::confirm))
+        .route("/account/two-factor/disable", post(two_factor::disable))
+        // Anyone: operations.
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/static/{file}", get(static_files::serve))
+        // Loopback or trusted proxies only (checked in the handler).
+        .route("/metrics", get(metrics::render));
+
+    let mut router = pages.merge(api::router());
+    if app.config.sandbox {
+        // Sandbox routes do not exist at all outside sandbox mode.
+        router = router.merge(sandbox::router());
+    }
+    router
+        .fallback(not_found)
+        .layer(from_fn_with_state(app.clone(), csrf::layer))
+        .layer(from_fn_with_state(app.clone(), security_headers::layer))
+        .layer(from_fn_with_state(app.clone(), client_ip::layer))
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::new())
+        .with_state(app)
+}
+
+async fn not_found(ctx: context::Ctx) -> Response {
+    render::error_page(&ctx.app, ctx.language, StatusCode::NOT_FOUND, "not_found")
+}

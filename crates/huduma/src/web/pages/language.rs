@@ -1,0 +1,52 @@
+//! The language switch: a plain link, so it works without JavaScript and on every page.
+
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Response};
+use huduma_domain::Language;
+use serde::Deserialize;
+
+use crate::services::profile;
+use crate::web::context::{Ctx, redirect_with_cookies};
+use crate::web::cookies;
+
+/// Query of the switch link.
+#[derive(Debug, Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+/// Only local paths, so the switch cannot be used to send people elsewhere.
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        _ => "/",
+    }
+}
+
+/// `GET /language/{tag}?next=/path`
+pub async fn switch(ctx: Ctx, Path(tag): Path<String>, Query(query): Query<Next>) -> Response {
+    let Some(language) = Language::parse(&tag) else {
+        return crate::web::render::error_page(&ctx.app, ctx.language, axum::http::StatusCode::NOT_FOUND, "not_found");
+    };
+    if let Some(me) = &ctx.me {
+        if let Err(err) = profile::set_language(&ctx.app, me, language).await {
+            tracing::error!(error = %err, "saving language failed");
+        }
+    }
+    let cookie = cookies::set(cookies::LANGUAGE, language.tag(), Some(365 * 86_400), ctx.secure());
+    redirect_with_cookies(safe_next(query.next.as_deref()), vec![cookie]).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths() {
+        assert_eq!(safe_next(Some("/account?x=1")), "/account?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

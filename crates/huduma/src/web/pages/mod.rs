@@ -1,0 +1,10 @@
+//! HTML pages, one module per journey.
+
+pub mod account;
+pub mod home;
+pub mod language;
+pub mod password_reset;
+pub mod register;
+pub mod sign_in;
+pub mod two_factor;
+pub mod verify;

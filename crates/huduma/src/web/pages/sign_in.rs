@@ -1,0 +1,172 @@
+//! Sign-in pages: password, then a code over SMS or email (or the authenticator app),
+//! and sign-out.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::services::codes::Channel;
+use crate::services::sessions::{self, SessionKind};
+use crate::services::sign_in::{self, SecondStep, Started};
+use crate::services::{ServiceError, profile};
+use crate::web::context::{Ctx, redirect_with_cookies};
+use crate::web::cookies;
+use crate::web::csrf::CsrfForm;
+use crate::web::render::{FormErrors, Page, form_failure, html};
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInTemplate<'a> {
+    page: Page<'a>,
+    errors: FormErrors,
+    identifier: String,
+}
+
+/// `GET /sign-in`
+pub async fn form(ctx: Ctx) -> Response {
+    if ctx.me.is_some() {
+        return Redirect::to("/account").into_response();
+    }
+    html(StatusCode::OK, &SignInTemplate { page: ctx.page("sign_in.title"), errors: FormErrors::default(), identifier: String::new() })
+}
+
+/// The password step.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    identifier: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /sign-in`
+pub async fn submit(ctx: Ctx, CsrfForm(form): CsrfForm<PasswordForm>) -> Response {
+    match sign_in::start(&ctx.app, &form.identifier, &form.password, &ctx.requester).await {
+        Ok(Started::SecondStep { token, .. }) => {
+            redirect_with_cookies("/sign-in/code", vec![cookies::set(&cookies::flow("sign_in"), &token, None, ctx.secure())])
+        }
+        Ok(Started::NeedsVerification { token }) => redirect_with_cookies(
+            "/verify?notice=verify_to_continue",
+            vec![cookies::set(&cookies::flow("verify"), &token, None, ctx.secure())],
+        ),
+        Err(err) => match form_failure(&ctx, err) {
+            Ok((status, errors)) => html(status, &SignInTemplate { page: ctx.page("sign_in.title"), errors, identifier: form.identifier }),
+            Err(page) => page,
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sign_in_code.html")]
+struct CodeTemplate<'a> {
+    page: Page<'a>,
+    errors: FormErrors,
+    step: SecondStep,
+    sent_to: Option<String>,
+    other_channel: &'static str,
+    other_channel_key: &'static str,
+}
+
+async fn code_page(ctx: &Ctx, errors: FormErrors, status: StatusCode) -> Response {
+    let Some(token) = ctx.flow_token("sign_in") else {
+        return Redirect::to("/sign-in?notice=sign_in_expired").into_response();
+    };
+    match sign_in::second_step_of(&ctx.app, &token).await {
+        Ok((step, channel)) => {
+            let sent_to = channel.map(|c| if c == Channel::Sms { step.phone_masked.clone() } else { step.email_masked.clone() });
+            let (other_channel, other_channel_key) = match channel {
+                Some(Channel::Sms) => ("email", "sign_in.use_email"),
+                _ => ("sms", "sign_in.use_sms"),
+            };
+            html(status, &CodeTemplate { page: ctx.page("sign_in.title"), errors, step, sent_to, other_channel, other_channel_key })
+        }
+        Err(_) => Redirect::to("/sign-in?notice=sign_in_expired").into_response(),
+    }
+}
+
+/// `GET /sign-in/code`
+pub async fn code_form(ctx: Ctx) -> Response {
+    code_page(&ctx, FormErrors::default(), StatusCode::OK).await
+}
+
+/// The channel choice.
+#[derive(Debug, Deserialize)]
+pub struct ChannelForm {
+    #[serde(default)]
+    channel: String,
+}
+
+/// `POST /sign-in/send`
+pub async fn send(ctx: Ctx, CsrfForm(form): CsrfForm<ChannelForm>) -> Response {
+    let Some(token) = ctx.flow_token("sign_in") else {
+        return Redirect::to("/sign-in?notice=sign_in_expired").into_response();
+    };
+    let result = match Channel::parse(&form.channel) {
+        Ok(channel) => sign_in::send_code(&ctx.app, &token, channel, &ctx.requester).await,
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(()) => Redirect::to("/sign-in/code").into_response(),
+        Err(ServiceError::FlowExpired) => Redirect::to("/sign-in?notice=sign_in_expired").into_response(),
+        Err(err) => match form_failure(&ctx, err) {
+            Ok((status, errors)) => code_page(&ctx, errors, status).await,
+            Err(page) => page,
+        },
+    }
+}
+
+/// The code step.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /sign-in/code`
+pub async fn check(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
+    let Some(token) = ctx.flow_token("sign_in") else {
+        return Redirect::to("/sign-in?notice=sign_in_expired").into_response();
+    };
+    match sign_in::finish(&ctx.app, &token, &form.code, &ctx.requester, SessionKind::Web, ctx.session_token()).await {
+        Ok(session) => redirect_with_cookies(
+            "/account",
+            vec![
+                cookies::clear(&cookies::flow("sign_in"), ctx.secure()),
+                cookies::set(cookies::SESSION, &session.token, None, ctx.secure()),
+            ],
+        ),
+        Err(ServiceError::FlowExpired) => Redirect::to("/sign-in?notice=sign_in_expired").into_response(),
+        Err(err) => match form_failure(&ctx, err) {
+            Ok((status, errors)) => code_page(&ctx, errors, status).await,
+            Err(page) => page,
+        },
+    }
+}
+
+/// An empty form (only the CSRF token).
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
+/// `POST /sign-out`
+pub async fn sign_out(ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Response {
+    if let Some(me) = &ctx.me {
+        if let Err(err) = sessions::end(&ctx.app, &me.token_hash).await {
+            tracing::error!(error = %err, "ending session failed");
+        }
+    }
+    redirect_with_cookies("/?notice=signed_out", vec![cookies::clear(cookies::SESSION, ctx.secure())])
+}
+
+/// `POST /account/sign-out-everywhere`
+pub async fn sign_out_everywhere(ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Response {
+    let me = match ctx.require_me() {
+        Ok(me) => me,
+        Err(redirect) => return redirect,
+    };
+    if let Err(err) = profile::revoke_all_sessions(&ctx.app, me).await {
+        tracing::error!(error = %err, "ending sessions failed");
+        return crate::web::render::internal_error(&ctx.app, ctx.language);
+    }
+    redirect_with_cookies("/?notice=signed_out_everywhere", vec![cookies::clear(cookies::SESSION, ctx.secure())])
+}
