@@ -48,7 +48,8 @@ mod tests {
 
     #[test]
     fn nairobi_is_three_hours_ahead() {
-        assert_eq!(format_nairobi(1_795_000_000), "18 Nov 2026, 11:26");
+        assert_eq!(format_nairobi(1_795_000_000), "18 Nov 2026, 14:06");
+        assert_eq!(rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
     }
 }
 

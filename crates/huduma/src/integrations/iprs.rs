@@ -129,7 +129,10 @@ pub fn leaf_texts(xml: &str) -> Result<HashMap<String, String>, quick_xml::Error
     loop {
         match reader.read_event()? {
             Event::Start(start) => {
-                current = Some(String::from_utf8_lossy(start.local_name().as_ref()).into_owned());
+                let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+                // Containers (the operation, the result) are recorded too, empty.
+                fields.entry(name.clone()).or_insert_with(String::new);
+                current = Some(name);
                 text.clear();
             }
             Event::Empty(empty) => {

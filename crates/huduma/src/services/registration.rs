@@ -83,13 +83,13 @@ pub async fn start(app: &App, input: &StartInput, who: &Requester) -> ServiceRes
     let Some(account_type) = AccountType::parse(input.account_type.trim()) else {
         return Err(ServiceError::field("account_type", "account_type.invalid"));
     };
-    let first_name = problems.check("first_name", PersonName::parse(&input.first_name));
     let identity = match account_type {
         AccountType::Citizen | AccountType::Resident => {
             let number = match account_type {
                 AccountType::Citizen => problems.check("document_number", NationalId::parse(&input.document_number).map(|n| n.to_string())),
                 _ => problems.check("document_number", AlienNumber::parse(&input.document_number).map(|n| n.to_string())),
             };
+            let first_name = problems.check("first_name", PersonName::parse(&input.first_name));
             let year: Option<i32> = input.year_of_birth.trim().parse().ok().filter(|y| (1900..=2100).contains(y));
             if year.is_none() {
                 problems.add("year_of_birth", "year.invalid");
@@ -105,6 +105,7 @@ pub async fn start(app: &App, input: &StartInput, who: &Requester) -> ServiceRes
         }
         AccountType::Visitor => {
             let passport = problems.check("document_number", PassportNumber::parse(&input.document_number));
+            let first_name = problems.check("first_name", PersonName::parse(&input.first_name));
             let surname = problems.check("surname", PersonName::parse(&input.surname));
             let dob = problems.check("date_of_birth", Date::parse(&input.date_of_birth));
             let nationality = problems.check("nationality", Nationality::parse(&input.nationality));

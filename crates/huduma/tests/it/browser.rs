@@ -1,0 +1,141 @@
+//! The citizen journey in a real browser: headless Debian Chromium driven over WebDriver
+//! (Debian's chromedriver). Registers, verifies with the sandbox codes, signs out, signs
+//! in again with a code, and saves screenshots under `target/screenshots/`.
+
+use crate::both_databases;
+use crate::helpers::{Backend, WANJIKU, spawn};
+use fantoccini::{ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+both_databases!(citizen_registers_verifies_and_signs_in_in_chromium);
+
+/// A chromedriver process on a free port, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn chromedriver_path() -> String {
+    std::env::var("HUDUMA_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
+}
+
+async fn start_driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let child = Command::new(chromedriver_path())
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("chromedriver is required for the browser test (install Debian's chromium-driver, or set HUDUMA_CHROMEDRIVER): {e}"));
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return Driver { child, url };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+fn capabilities() -> fantoccini::wd::Capabilities {
+    let binary = std::env::var("HUDUMA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let options = serde_json::json!({
+        "binary": binary,
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=412,915"]
+    });
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    caps
+}
+
+async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
+    let t = spawn(backend).await;
+    let driver = start_driver().await;
+    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities())
+        .connect(&driver.url)
+        .await
+        .expect("WebDriver session");
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let db = format!("{backend:?}").to_lowercase();
+    let shot = |name: &str| shots.join(format!("{db}-{name}.png"));
+
+    let fill = |name: &'static str, value: String| {
+        let browser = browser.clone();
+        async move {
+            let field = browser.find(Locator::Id(name)).await.unwrap_or_else(|e| panic!("field {name}: {e}"));
+            field.clear().await.expect("clear");
+            field.send_keys(&value).await.expect("type");
+        }
+    };
+    let submit = || {
+        let browser = browser.clone();
+        async move {
+            browser.find(Locator::Css("main form button[type=submit]")).await.expect("submit button").click().await.expect("click");
+        }
+    };
+    let path = || {
+        let browser = browser.clone();
+        async move { browser.current_url().await.expect("url").path().to_owned() }
+    };
+
+    browser.goto(&t.url("/")).await.expect("home");
+    browser.find(Locator::LinkText("Create an account")).await.expect("link").click().await.expect("click");
+    browser.find(Locator::Id("account_type-citizen")).await.expect("radio").click().await.expect("click");
+    submit().await;
+    assert_eq!(path().await, "/register/identity");
+    fill("document_number", WANJIKU.id.into()).await;
+    fill("first_name", "wanjiku".into()).await;
+    fill("year_of_birth", WANJIKU.year.into()).await;
+    submit().await;
+    assert_eq!(path().await, "/register/details");
+    let page = browser.source().await.expect("source");
+    assert!(page.contains("Wanjiku Mary Kamau"));
+    fill("phone", "0712 345 678".into()).await;
+    fill("email", WANJIKU.email.into()).await;
+    fill("password", WANJIKU.password.into()).await;
+    fill("password_confirmation", WANJIKU.password.into()).await;
+    std::fs::write(shot("details"), browser.screenshot().await.expect("screenshot")).expect("save");
+    submit().await;
+    assert_eq!(path().await, "/verify");
+    std::fs::write(shot("verify"), browser.screenshot().await.expect("screenshot")).expect("save");
+    fill("phone_code", t.code_for(WANJIKU.phone).await).await;
+    browser.find(Locator::Css("form[action='/verify/phone'] button")).await.expect("button").click().await.expect("click");
+    fill("email_code", t.code_for(WANJIKU.email).await).await;
+    browser.find(Locator::Css("form[action='/verify/email'] button")).await.expect("button").click().await.expect("click");
+    assert_eq!(path().await, "/account");
+    let page = browser.source().await.expect("source");
+    assert!(page.contains("Your account is ready"));
+    std::fs::write(shot("account"), browser.screenshot().await.expect("screenshot")).expect("save");
+
+    browser.find(Locator::Css("header form button")).await.expect("sign out").click().await.expect("click");
+    assert_eq!(path().await, "/");
+    browser.goto(&t.url("/sign-in")).await.expect("sign-in");
+    fill("identifier", WANJIKU.email.into()).await;
+    fill("password", WANJIKU.password.into()).await;
+    submit().await;
+    assert_eq!(path().await, "/sign-in/code");
+    let before = t.code_for(WANJIKU.phone).await;
+    browser.find(Locator::Id("channel-sms")).await.expect("radio").click().await.expect("click");
+    submit().await;
+    fill("code", t.code_for_after(WANJIKU.phone, &[before]).await).await;
+    submit().await;
+    assert_eq!(path().await, "/account");
+
+    // Kiswahili through the switch on the page.
+    browser.find(Locator::LinkText("Kiswahili")).await.expect("switch").click().await.expect("click");
+    let lang = browser.find(Locator::Css("html")).await.expect("html").attr("lang").await.expect("attr");
+    assert_eq!(lang.as_deref(), Some("sw"));
+    std::fs::write(shot("account-sw"), browser.screenshot().await.expect("screenshot")).expect("save");
+    browser.close().await.expect("close");
+}

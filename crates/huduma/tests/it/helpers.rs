@@ -1,0 +1,308 @@
+//! Boots the real portal on 127.0.0.1:0 with a fresh database and drives it over HTTP.
+
+use huduma::app::App;
+use huduma::clock::Clock;
+use huduma::config::{Config, Settings};
+use huduma::secret::Secret;
+use huduma::server::{self, Workers};
+use reqwest::redirect::Policy;
+use serde_json::Value;
+use sqlx::Connection;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn name(backend: Backend)` as two tests: `name::sqlite` and
+/// `name::postgres`. A PostgreSQL test without a server fails; it is never skipped.
+#[macro_export]
+macro_rules! both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("HUDUMA_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh, empty database URL for one test.
+pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+        Backend::Postgres => {
+            sqlx::any::install_default_drivers();
+            let admin = postgres_admin_url();
+            let name = format!("huduma_test_{}", uuid::Uuid::now_v7().simple());
+            let mut conn = sqlx::AnyConnection::connect(&admin)
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL is required for this test (HUDUMA_TEST_POSTGRES_URL={admin}): {e}"));
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create test database");
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+            format!("{base}/{name}")
+        }
+    }
+}
+
+/// A running portal and a browser-like client with a cookie jar.
+pub struct TestApp {
+    pub base: String,
+    pub app: Arc<App>,
+    pub client: reqwest::Client,
+    _dir: tempdir::TempDir,
+}
+
+pub mod tempdir {
+    /// A directory removed when dropped.
+    pub struct TempDir(pub std::path::PathBuf);
+    impl TempDir {
+        pub fn new() -> Self {
+            let path = std::env::temp_dir().join(format!("huduma-test-{}", uuid::Uuid::now_v7().simple()));
+            std::fs::create_dir_all(&path).expect("temp dir");
+            Self(path)
+        }
+    }
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// Options for [`spawn_with`].
+#[derive(Clone)]
+pub struct Options {
+    pub sandbox: bool,
+    pub rate_limits: bool,
+    pub public_url: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { sandbox: true, rate_limits: true, public_url: None }
+    }
+}
+
+pub async fn spawn(backend: Backend) -> TestApp {
+    spawn_with(backend, Options::default()).await
+}
+
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::limited(10))
+        .user_agent("Mozilla/5.0 (X11; Linux x86_64) HudumaTest Firefox/130.0")
+        .build()
+        .expect("client")
+}
+
+pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempdir::TempDir::new();
+    let database_url = fresh_database(backend, &dir.0).await;
+    let settings = Settings {
+        listen: Some("127.0.0.1:0".parse().expect("addr")),
+        data_dir: Some(dir.0.clone()),
+        database_url: Some(Secret::new(database_url)),
+        sandbox: Some(options.sandbox),
+        rate_limits: Some(options.rate_limits),
+        argon2_memory_kib: Some(1024),
+        argon2_iterations: Some(1),
+        public_url: options.public_url,
+        ..Settings::default()
+    };
+    let config = Config::resolve(settings).expect("config");
+    let running = server::start(config, Clock::default(), Workers::InProcess).await.expect("server starts");
+    TestApp { base: format!("http://{}", running.addr), app: running.app, client: new_client(), _dir: dir }
+}
+
+/// The CSRF token embedded in a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).map(|i| i + marker.len()).expect("page has a CSRF token");
+    html[start..].split('"').next().unwrap_or_default().to_owned()
+}
+
+/// The first run of exactly six digits in a text.
+pub fn six_digits(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(5)).find_map(|i| {
+        let window = &bytes[i..i + 6];
+        let boundary_before = i == 0 || !bytes[i - 1].is_ascii_digit();
+        let boundary_after = bytes.get(i + 6).is_none_or(|b| !b.is_ascii_digit());
+        (window.iter().all(u8::is_ascii_digit) && boundary_before && boundary_after).then(|| String::from_utf8_lossy(window).into_owned())
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET with this app's cookie jar; returns status and body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let response = self.client.get(self.url(path)).send().await.expect("GET");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    /// Opens `page`, then submits a form to `action` with the page's CSRF token.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+        let (_, html) = self.get(page).await;
+        let token = csrf_of(&html);
+        let mut form: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        form.extend_from_slice(fields);
+        let response = self.client.post(self.url(action)).form(&form).send().await.expect("POST");
+        let status = response.status().as_u16();
+        let url = response.url().path().to_owned();
+        (status, url, response.text().await.unwrap_or_default())
+    }
+
+    /// Messages the sandboxes received, newest first.
+    pub async fn messages(&self) -> Vec<Value> {
+        let response = reqwest::get(self.url("/sandbox/messages.json")).await.expect("messages");
+        response.json().await.expect("messages JSON")
+    }
+
+    /// Waits for the newest message to `recipient` holding a code not in `seen`.
+    pub async fn code_for(&self, recipient: &str) -> String {
+        self.code_for_after(recipient, &[]).await
+    }
+
+    pub async fn code_for_after(&self, recipient: &str, seen: &[String]) -> String {
+        for _ in 0..100 {
+            huduma::jobs::outbox_worker::run_due(&self.app).await.expect("outbox runs");
+            let found = self
+                .messages()
+                .await
+                .into_iter()
+                .filter(|m| m["recipient"].as_str() == Some(recipient))
+                .find_map(|m| six_digits(m["body"].as_str().unwrap_or("")))
+                .filter(|code| !seen.contains(code));
+            if let Some(code) = found {
+                return code;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no code arrived for {recipient}");
+    }
+
+    /// Raw JSON POST (no cookies involved for the API).
+    pub async fn api(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let mut request = reqwest::Client::new().request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("API call");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value) -> (u16, Value) {
+        self.api(reqwest::Method::POST, path, None, Some(body)).await
+    }
+}
+
+/// A sandbox person and the contacts a test registers with.
+pub struct Person {
+    pub id: &'static str,
+    pub first_name: &'static str,
+    pub year: &'static str,
+    pub phone: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+}
+
+/// Wanjiku Mary Kamau, the first sandbox citizen.
+pub const WANJIKU: Person = Person {
+    id: "12345678",
+    first_name: "Wanjiku",
+    year: "1990",
+    phone: "+254712345678",
+    email: "wanjiku.kamau@example.com",
+    password: "mango tree by the river",
+};
+
+/// Registers and verifies a citizen through the HTML pages; the client ends signed in.
+pub async fn register_html(t: &TestApp, person: &Person) {
+    let (status, url, _) = t.submit("/register", "/register", &[("account_type", "citizen")]).await;
+    assert_eq!((status, url.as_str()), (200, "/register/identity"));
+    let (status, url, body) = t
+        .submit(
+            "/register/identity?type=citizen",
+            "/register/identity",
+            &[("account_type", "citizen"), ("document_number", person.id), ("first_name", person.first_name), ("year_of_birth", person.year)],
+        )
+        .await;
+    assert_eq!((status, url.as_str()), (200, "/register/details"), "{body}");
+    let (status, url, body) = t
+        .submit(
+            "/register/details",
+            "/register/details",
+            &[("phone", person.phone), ("email", person.email), ("password", person.password), ("password_confirmation", person.password)],
+        )
+        .await;
+    assert_eq!((status, url.as_str()), (200, "/verify"), "{body}");
+    let sms = t.code_for(person.phone).await;
+    let (status, url, _) = t.submit("/verify", "/verify/phone", &[("phone_code", &sms)]).await;
+    assert_eq!((status, url.as_str()), (200, "/verify"));
+    let email = t.code_for(person.email).await;
+    let (status, url, body) = t.submit("/verify", "/verify/email", &[("email_code", &email)]).await;
+    assert_eq!((status, url.as_str()), (200, "/account"), "{body}");
+}
+
+/// Registers and verifies through the API; returns the access token.
+pub async fn register_api(t: &TestApp, person: &Person) -> String {
+    let (status, started) = t
+        .post_json("/api/v1/registrations", serde_json::json!({"account_type": "citizen", "document_number": person.id, "first_name": person.first_name, "year_of_birth": person.year}))
+        .await;
+    assert_eq!(status, 201, "{started}");
+    let (status, created) = t
+        .post_json(
+            "/api/v1/registrations/details",
+            serde_json::json!({"registration_token": started["registration_token"], "phone": person.phone, "email": person.email, "password": person.password, "password_confirmation": person.password}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let token = created["verification_token"].as_str().expect("token").to_owned();
+    let sms = t.code_for(person.phone).await;
+    let (status, progress) = t.post_json("/api/v1/verifications/check", serde_json::json!({"verification_token": token, "channel": "sms", "code": sms})).await;
+    assert_eq!((status, progress["status"].as_str()), (200, Some("pending")), "{progress}");
+    let email = t.code_for(person.email).await;
+    let (status, done) = t.post_json("/api/v1/verifications/check", serde_json::json!({"verification_token": token, "channel": "email", "code": email})).await;
+    assert_eq!((status, done["status"].as_str()), (200, Some("complete")), "{done}");
+    done["access_token"].as_str().expect("access token").to_owned()
+}
+
+/// Signs in through the API with an SMS code; returns the access token.
+pub async fn sign_in_api(t: &TestApp, identifier: &str, password: &str, phone: &str) -> String {
+    let seen = vec![t.code_for(phone).await];
+    let (status, started) = t.post_json("/api/v1/sign-in", serde_json::json!({"identifier": identifier, "password": password})).await;
+    assert_eq!((status, started["next"].as_str()), (200, Some("second_factor")), "{started}");
+    let token = started["sign_in_token"].as_str().expect("token").to_owned();
+    let (status, _) = t.post_json("/api/v1/sign-in/code", serde_json::json!({"sign_in_token": token, "channel": "sms"})).await;
+    assert_eq!(status, 202);
+    let code = t.code_for_after(phone, &seen).await;
+    let (status, session) = t.post_json("/api/v1/sign-in/verify", serde_json::json!({"sign_in_token": token, "code": code})).await;
+    assert_eq!(status, 200, "{session}");
+    session["access_token"].as_str().expect("access token").to_owned()
+}

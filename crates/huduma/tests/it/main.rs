@@ -1,0 +1,14 @@
+//! Integration tests: the real app on 127.0.0.1:0, driven over HTTP, on SQLite and on
+//! PostgreSQL. One test binary keeps link time low on small machines.
+
+mod helpers;
+
+mod accounts_api;
+mod accounts_html;
+mod browser;
+mod locales;
+mod openapi;
+mod profile;
+mod sandbox;
+mod security;
+mod store;

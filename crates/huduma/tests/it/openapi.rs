@@ -1,0 +1,22 @@
+//! The OpenAPI document is generated from the code and checked in; CI fails when they
+//! differ. Regenerate with `HUDUMA_UPDATE_OPENAPI=1 cargo test openapi`.
+
+use std::path::Path;
+
+#[test]
+fn checked_in_openapi_document_is_current() {
+    let generated = huduma::web::api::openapi_document();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+    if std::env::var("HUDUMA_UPDATE_OPENAPI").is_ok() {
+        std::fs::write(&path, &generated).expect("write docs/openapi.json");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(committed == generated, "docs/openapi.json is stale: run HUDUMA_UPDATE_OPENAPI=1 cargo test openapi");
+    let doc: serde_json::Value = serde_json::from_str(&generated).expect("JSON");
+    assert_eq!(doc["openapi"].as_str().map(|v| &v[..3]), Some("3.1"));
+    let paths = doc["paths"].as_object().expect("paths");
+    assert_eq!(paths.len(), 20, "every /api/v1 route is documented");
+    for route in ["/api/v1/registrations", "/api/v1/sign-in/verify", "/api/v1/me", "/api/v1/me/sessions/{id}"] {
+        assert!(paths.contains_key(route), "{route}");
+    }
+}

@@ -1,0 +1,268 @@
+//! Security properties: cookies, CSRF, headers, enumeration, codes, rate limits, timeouts.
+
+use crate::both_databases;
+use crate::helpers::{Backend, Options, WANJIKU, csrf_of, new_client, register_api, register_html, spawn, spawn_with};
+use reqwest::Method;
+use serde_json::json;
+
+both_databases!(
+    session_cookie_flags_and_rotation,
+    csrf_is_required_on_every_form,
+    headers_on_every_html_page,
+    unknown_and_known_accounts_look_alike,
+    codes_expire_and_lock_after_five_wrong_tries,
+    sign_in_is_rate_limited,
+    sessions_time_out_when_idle,
+    api_routes_need_a_bearer_token_and_stay_in_their_account,
+    oversize_bodies_are_refused_clearly,
+    secure_cookies_behind_https,
+);
+
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
+}
+
+async fn session_cookie_flags_and_rotation(backend: Backend) {
+    let t = spawn(backend).await;
+    register_html(&t, &WANJIKU).await;
+    t.submit("/account", "/sign-out", &[]).await;
+
+    // Drive sign-in by hand to see the Set-Cookie headers.
+    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let page = client.get(t.url("/sign-in")).send().await.expect("get").text().await.expect("text");
+    let csrf = csrf_of(&page);
+    let response = client.post(t.url("/sign-in")).form(&[("csrf", csrf.as_str()), ("identifier", WANJIKU.id), ("password", WANJIKU.password)]).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 303);
+    let before = t.code_for(WANJIKU.phone).await;
+    let response = client.post(t.url("/sign-in/send")).form(&[("csrf", csrf.as_str()), ("channel", "sms")]).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 303);
+    let code = t.code_for_after(WANJIKU.phone, &[before]).await;
+    let response = client.post(t.url("/sign-in/code")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 303);
+    let cookies = set_cookies(&response);
+    let session = cookies.iter().find(|c| c.starts_with("huduma_session=")).expect("session cookie set");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Path=/"), "{session}");
+    assert!(!session.contains("Secure"), "plain HTTP in tests: no Secure flag");
+    let token = session.trim_start_matches("huduma_session=").split(';').next().expect("value").to_owned();
+    assert!(token.len() >= 43, "at least 256 bits of token");
+
+    // Rotation: signing in again issues a new token and kills the old one.
+    let fixed = new_client();
+    let page = fixed.get(t.url("/sign-in")).send().await.expect("get").text().await.expect("text");
+    let csrf = csrf_of(&page);
+    fixed.post(t.url("/sign-in")).form(&[("csrf", csrf.as_str()), ("identifier", WANJIKU.id), ("password", WANJIKU.password)]).send().await.expect("post");
+    let before = t.code_for(WANJIKU.phone).await;
+    fixed.post(t.url("/sign-in/send")).form(&[("csrf", csrf.as_str()), ("channel", "sms")]).send().await.expect("post");
+    let code = t.code_for_after(WANJIKU.phone, &[before]).await;
+    let request = fixed
+        .post(t.url("/sign-in/code"))
+        .header("cookie", format!("huduma_session={token}"))
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())]);
+    let response = request.send().await.expect("post");
+    assert_eq!(response.url().path(), "/account");
+    let old = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let response = old.get(t.url("/account")).header("cookie", format!("huduma_session={token}")).send().await.expect("get");
+    assert_eq!(response.status().as_u16(), 303, "the session presented at sign-in was ended");
+}
+
+async fn csrf_is_required_on_every_form(backend: Backend) {
+    let t = spawn(backend).await;
+    let posts = [
+        "/register", "/register/identity", "/register/details", "/verify/phone", "/verify/email", "/verify/resend", "/sign-in", "/sign-in/code", "/sign-in/send",
+        "/sign-out", "/forgot-password", "/reset-password", "/account/password", "/account/sessions/x/revoke", "/account/sign-out-everywhere",
+        "/account/contact", "/account/contact/verify", "/account/two-factor/setup", "/account/two-factor/confirm", "/account/two-factor/disable",
+    ];
+    t.get("/").await; // receive a CSRF cookie
+    for path in posts {
+        let missing = t.client.post(t.url(path)).form(&[("identifier", "x")]).send().await.expect("post");
+        assert_eq!(missing.status().as_u16(), 403, "{path} without token");
+        let body = missing.text().await.unwrap_or_default();
+        assert!(body.contains("This form has expired"), "{path}: translated message");
+        let forged = t.client.post(t.url(path)).form(&[("csrf", "forged-token")]).send().await.expect("post");
+        assert_eq!(forged.status().as_u16(), 403, "{path} with a forged token");
+    }
+    // A token from another browser's cookie does not work either.
+    let (_, page) = t.get("/sign-in").await;
+    let token = csrf_of(&page);
+    let other = new_client();
+    other.get(t.url("/")).send().await.expect("get");
+    let response = other.post(t.url("/sign-in")).form(&[("csrf", token.as_str()), ("identifier", "a"), ("password", "b")]).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 403);
+}
+
+async fn headers_on_every_html_page(backend: Backend) {
+    let t = spawn(backend).await;
+    register_html(&t, &WANJIKU).await;
+    let pages = [
+        "/", "/register", "/register/identity?type=citizen", "/register/identity?type=visitor", "/sign-in", "/forgot-password", "/account", "/account/password",
+        "/account/sessions", "/account/contact?channel=sms", "/account/two-factor", "/sandbox/messages", "/no-such-page",
+    ];
+    for path in pages {
+        let response = t.client.get(t.url(path)).send().await.expect("get");
+        let h = response.headers();
+        let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline") && csp.contains("default-src 'none'"), "{path}: {csp}");
+        assert_eq!(h.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"), "{path}");
+        assert_eq!(h.get("referrer-policy").and_then(|v| v.to_str().ok()), Some("same-origin"), "{path}");
+        assert_eq!(h.get("x-frame-options").and_then(|v| v.to_str().ok()), Some("DENY"), "{path}");
+        assert_eq!(h.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"), "{path}");
+        let body = response.text().await.unwrap_or_default();
+        assert!(!body.contains("<script") && !body.contains("style=\""), "{path}: no script, no inline style");
+        assert!(body.contains("href=\"/language/"), "{path}: language switch on every page");
+    }
+}
+
+async fn unknown_and_known_accounts_look_alike(backend: Backend) {
+    let t = spawn(backend).await;
+    register_api(&t, &WANJIKU).await;
+    let (s1, wrong_password) = t.post_json("/api/v1/sign-in", json!({"identifier": WANJIKU.email, "password": "not the password"})).await;
+    let (s2, unknown) = t.post_json("/api/v1/sign-in", json!({"identifier": "nobody@example.com", "password": "not the password"})).await;
+    assert_eq!((s1, s2), (422, 422));
+    assert_eq!(wrong_password, unknown, "identical answers");
+    let (_, _, page_known) = t.submit("/sign-in", "/sign-in", &[("identifier", WANJIKU.id), ("password", "nope nope")]).await;
+    let (_, _, page_unknown) = t.submit("/sign-in", "/sign-in", &[("identifier", "87654321"), ("password", "nope nope")]).await;
+    let strip = |p: &str| p.replace(WANJIKU.id, "ID").replace("87654321", "ID").split("name=\"csrf\"").map(|s| s.split_once('>').map_or("", |(_, r)| r).to_owned()).collect::<String>();
+    assert_eq!(strip(&page_known), strip(&page_unknown));
+}
+
+async fn codes_expire_and_lock_after_five_wrong_tries(backend: Backend) {
+    let t = spawn(backend).await;
+    let (_, started) = t.post_json("/api/v1/registrations", json!({"account_type": "citizen", "document_number": WANJIKU.id, "first_name": "Wanjiku", "year_of_birth": "1990"})).await;
+    let (_, created) = t
+        .post_json(
+            "/api/v1/registrations/details",
+            json!({"registration_token": started["registration_token"], "phone": WANJIKU.phone, "email": WANJIKU.email, "password": WANJIKU.password, "password_confirmation": WANJIKU.password}),
+        )
+        .await;
+    let token = created["verification_token"].as_str().expect("token").to_owned();
+    let sms = t.code_for(WANJIKU.phone).await;
+    let wrong = if sms == "000000" { "111111" } else { "000000" };
+    let check = |code: String| {
+        let token = token.clone();
+        let t = &t;
+        async move { t.post_json("/api/v1/verifications/check", json!({"verification_token": token, "channel": "sms", "code": code})).await }
+    };
+    for attempt in 1..=5 {
+        let (status, body) = check(wrong.to_owned()).await;
+        let expected = if attempt < 5 { "code.wrong" } else { "code.too_many_attempts" };
+        assert_eq!((status, body["error"]["code"].as_str()), (422, Some(expected)), "attempt {attempt}");
+    }
+    let (_, body) = check(sms.clone()).await;
+    assert_eq!(body["error"]["code"], "code.too_many_attempts", "even the right code is refused now");
+
+    // A new code works, but not after it expires.
+    t.app.clock.advance(31);
+    let (status, _) = t.post_json("/api/v1/verifications/resend", json!({"verification_token": token, "channel": "sms"})).await;
+    assert_eq!(status, 202);
+    let (status, body) = t.post_json("/api/v1/verifications/resend", json!({"verification_token": token, "channel": "sms"})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("code.resend_too_soon")));
+    let fresh = t.code_for_after(WANJIKU.phone, &[sms]).await;
+    t.app.clock.advance(601);
+    let (_, body) = check(fresh).await;
+    assert_eq!(body["error"]["code"], "code.expired");
+}
+
+async fn sign_in_is_rate_limited(backend: Backend) {
+    let t = spawn(backend).await;
+    let mut last = (0, serde_json::Value::Null);
+    for _ in 0..11 {
+        last = t.post_json("/api/v1/sign-in", json!({"identifier": "someone@example.com", "password": "guess guess"})).await;
+    }
+    assert_eq!((last.0, last.1["error"]["code"].as_str()), (429, Some("rate_limited")));
+    // Another identifier from the same address is still allowed (until the per-IP limit).
+    let (status, _) = t.post_json("/api/v1/sign-in", json!({"identifier": "other@example.com", "password": "guess guess"})).await;
+    assert_eq!(status, 422);
+    // The limit is in the database, so a second node shares it: a fresh client changes nothing.
+    let response = reqwest::Client::new().post(t.url("/api/v1/sign-in")).json(&json!({"identifier": "someone@example.com", "password": "x"})).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 429);
+    assert!(response.headers().get("retry-after").is_some());
+    let response = t.client.get(t.url("/sign-in")).send().await.expect("page");
+    assert_eq!(response.status().as_u16(), 200);
+    let (status, _, page) = t.submit("/sign-in", "/sign-in", &[("identifier", "someone@example.com"), ("password", "x")]).await;
+    assert_eq!(status, 429);
+    assert!(page.contains("Too many attempts. Try again in"), "translated, with the wait");
+}
+
+async fn sessions_time_out_when_idle(backend: Backend) {
+    let t = spawn(backend).await;
+    let token = register_api(&t, &WANJIKU).await;
+    t.app.clock.advance(29 * 60);
+    let (status, _) = t.api(Method::GET, "/api/v1/me", Some(&token), None).await;
+    assert_eq!(status, 200, "still active after 29 minutes");
+    t.app.clock.advance(29 * 60);
+    let (status, _) = t.api(Method::GET, "/api/v1/me", Some(&token), None).await;
+    assert_eq!(status, 200, "activity kept it alive");
+    t.app.clock.advance(31 * 60);
+    let (status, _) = t.api(Method::GET, "/api/v1/me", Some(&token), None).await;
+    assert_eq!(status, 401, "idle for 31 minutes: ended");
+    let token = crate::helpers::sign_in_api(&t, WANJIKU.id, WANJIKU.password, WANJIKU.phone).await;
+    for _ in 0..25 {
+        t.app.clock.advance(29 * 60);
+        t.api(Method::GET, "/api/v1/me", Some(&token), None).await;
+    }
+    let (status, _) = t.api(Method::GET, "/api/v1/me", Some(&token), None).await;
+    assert_eq!(status, 401, "absolute timeout of 12 hours, whatever the activity");
+}
+
+async fn api_routes_need_a_bearer_token_and_stay_in_their_account(backend: Backend) {
+    let t = spawn(backend).await;
+    let routes = [
+        (Method::GET, "/api/v1/me"), (Method::PATCH, "/api/v1/me"), (Method::POST, "/api/v1/me/password"), (Method::GET, "/api/v1/me/sessions"),
+        (Method::DELETE, "/api/v1/me/sessions/x"), (Method::POST, "/api/v1/me/sign-out"), (Method::POST, "/api/v1/me/sign-out-everywhere"),
+        (Method::POST, "/api/v1/me/contact"), (Method::POST, "/api/v1/me/contact/verify"), (Method::POST, "/api/v1/me/totp"),
+        (Method::POST, "/api/v1/me/totp/confirm"), (Method::POST, "/api/v1/me/totp/disable"),
+    ];
+    for (method, path) in &routes {
+        let (status, body) = t.api(method.clone(), path, None, Some(json!({}))).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")), "{method} {path}");
+        let (status, _) = t.api(method.clone(), path, Some("not-a-token"), Some(json!({}))).await;
+        assert_eq!(status, 401, "{method} {path} with a made-up token");
+    }
+    // The browser session cookie is not an API credential.
+    let wanjiku = register_api(&t, &WANJIKU).await;
+    let response = reqwest::Client::new().get(t.url("/api/v1/me")).header("cookie", format!("huduma_session={wanjiku}")).send().await.expect("get");
+    assert_eq!(response.status().as_u16(), 401);
+    // Another person's session id is "not found".
+    let amani = crate::helpers::Person { id: "9100231", first_name: "Amani", year: "1985", phone: "+254722000231", email: "amani@example.com", password: "lake victoria sunrise" };
+    let (_, started) = t.post_json("/api/v1/registrations", json!({"account_type": "resident", "document_number": amani.id, "first_name": amani.first_name, "year_of_birth": amani.year})).await;
+    assert!(started["registration_token"].is_string(), "{started}");
+    let (_, sessions) = t.api(Method::GET, "/api/v1/me/sessions", Some(&wanjiku), None).await;
+    let wanjiku_session = sessions[0]["id"].as_str().expect("id").to_owned();
+    let (_, created) = t
+        .post_json("/api/v1/registrations/details", json!({"registration_token": started["registration_token"], "phone": amani.phone, "email": amani.email, "password": amani.password, "password_confirmation": amani.password}))
+        .await;
+    let vt = created["verification_token"].as_str().expect("token").to_owned();
+    let sms = t.code_for(amani.phone).await;
+    t.post_json("/api/v1/verifications/check", json!({"verification_token": vt, "channel": "sms", "code": sms})).await;
+    let email = t.code_for(amani.email).await;
+    let (_, done) = t.post_json("/api/v1/verifications/check", json!({"verification_token": vt, "channel": "email", "code": email})).await;
+    let amani_token = done["access_token"].as_str().expect("token");
+    let (status, body) = t.api(Method::DELETE, &format!("/api/v1/me/sessions/{wanjiku_session}"), Some(amani_token), None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+    let (status, _) = t.api(Method::GET, "/api/v1/me", Some(&wanjiku), None).await;
+    assert_eq!(status, 200, "Wanjiku's session survived");
+    let (_, me) = t.api(Method::GET, "/api/v1/me", Some(amani_token), None).await;
+    assert_eq!(me["first_name"], "Amani");
+}
+
+async fn oversize_bodies_are_refused_clearly(backend: Backend) {
+    let t = spawn(backend).await;
+    let (_, page) = t.get("/sign-in").await;
+    let csrf = csrf_of(&page);
+    let huge = "x".repeat(200 * 1024);
+    let response = t.client.post(t.url("/sign-in")).form(&[("csrf", csrf.as_str()), ("identifier", huge.as_str())]).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 413);
+    assert!(response.text().await.unwrap_or_default().contains("too large"));
+    let response = reqwest::Client::new().post(t.url("/api/v1/sign-in")).json(&json!({"identifier": "a".repeat(3 * 1024 * 1024), "password": "x"})).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 413);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "body.too_large");
+}
+
+async fn secure_cookies_behind_https(backend: Backend) {
+    let t = spawn_with(backend, Options { public_url: Some("https://huduma.example".into()), ..Options::default() }).await;
+    let response = t.client.get(t.url("/")).send().await.expect("get");
+    let cookies = set_cookies(&response);
+    assert!(cookies.iter().any(|c| c.starts_with("huduma_csrf=") && c.contains("; Secure")), "{cookies:?}");
+    assert!(response.headers().get("strict-transport-security").is_some());
+}
