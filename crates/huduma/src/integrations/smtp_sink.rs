@@ -113,23 +113,27 @@ pub fn parse_message(raw: &str) -> (String, String) {
     (subject, text.trim_end().to_owned())
 }
 
-/// Decodes RFC 2047 `=?utf-8?b?…?=` words (the form lettre uses for non-ASCII subjects).
+/// Decodes RFC 2047 `=?utf-8?b?…?=` / `?q?` words (lettre's form for non-ASCII
+/// subjects). Whitespace between two encoded words is dropped, as the RFC says.
 fn decode_encoded_words(value: &str) -> String {
-    value
-        .split_whitespace()
-        .map(|word| {
-            let lower = word.to_ascii_lowercase();
-            if lower.starts_with("=?utf-8?b?") && word.ends_with("?=") {
-                STANDARD.decode(&word[10..word.len() - 2]).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_else(|_| word.to_owned())
-            } else if lower.starts_with("=?utf-8?q?") && word.ends_with("?=") {
-                decode_quoted_printable(&word[10..word.len() - 2].replace('_', " "))
-            } else {
-                format!("{word} ")
-            }
-        })
-        .collect::<String>()
-        .trim()
-        .to_owned()
+    let mut out = String::new();
+    let mut previous_encoded = false;
+    for word in value.split_whitespace() {
+        let lower = word.to_ascii_lowercase();
+        let decoded = if lower.starts_with("=?utf-8?b?") && word.ends_with("?=") {
+            STANDARD.decode(&word[10..word.len() - 2]).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+        } else if lower.starts_with("=?utf-8?q?") && word.ends_with("?=") {
+            Some(decode_quoted_printable(&word[10..word.len() - 2].replace('_', " ")))
+        } else {
+            None
+        };
+        if !out.is_empty() && !(previous_encoded && decoded.is_some()) {
+            out.push(' ');
+        }
+        previous_encoded = decoded.is_some();
+        out.push_str(&decoded.unwrap_or_else(|| word.to_owned()));
+    }
+    out
 }
 
 fn decode_quoted_printable(text: &str) -> String {
@@ -170,6 +174,8 @@ mod tests {
         let (subject, body) = parse_message(raw);
         assert_eq!(subject, "Namba —");
         assert_eq!(body, "Code: 123456 is here — ok");
+        assert_eq!(parse_message("Subject: Karibu =?utf-8?b?4oCT?= habari\n\nx").0, "Karibu – habari");
+        assert_eq!(parse_message("Subject: =?utf-8?b?4oCT?= =?utf-8?b?4oCT?=\n\nx").0, "––");
         let plain = "Subject: Hello there\n\nLine one\n";
         assert_eq!(parse_message(plain), ("Hello there".into(), "Line one".into()));
     }

@@ -179,6 +179,18 @@ impl TestApp {
         response.json().await.expect("messages JSON")
     }
 
+    /// Waits until a message satisfying `matches` has been delivered.
+    pub async fn wait_for_message(&self, matches: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..100 {
+            huduma::jobs::outbox_worker::run_due(&self.app).await.expect("outbox runs");
+            if let Some(found) = self.messages().await.into_iter().find(|m| matches(m)) {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the expected message never arrived");
+    }
+
     /// Waits for the newest message to `recipient` holding a code not in `seen`.
     pub async fn code_for(&self, recipient: &str) -> String {
         self.code_for_after(recipient, &[]).await

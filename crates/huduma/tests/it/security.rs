@@ -46,23 +46,21 @@ async fn session_cookie_flags_and_rotation(backend: Backend) {
     let token = session.trim_start_matches("huduma_session=").split(';').next().expect("value").to_owned();
     assert!(token.len() >= 43, "at least 256 bits of token");
 
-    // Rotation: signing in again issues a new token and kills the old one.
-    let fixed = new_client();
-    let page = fixed.get(t.url("/sign-in")).send().await.expect("get").text().await.expect("text");
-    let csrf = csrf_of(&page);
-    fixed.post(t.url("/sign-in")).form(&[("csrf", csrf.as_str()), ("identifier", WANJIKU.id), ("password", WANJIKU.password)]).send().await.expect("post");
+    // Rotation: signing in again from the same browser issues a new token and ends the old one.
+    let response = client.post(t.url("/sign-in")).form(&[("csrf", csrf.as_str()), ("identifier", WANJIKU.id), ("password", WANJIKU.password)]).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 303);
     let before = t.code_for(WANJIKU.phone).await;
-    fixed.post(t.url("/sign-in/send")).form(&[("csrf", csrf.as_str()), ("channel", "sms")]).send().await.expect("post");
+    client.post(t.url("/sign-in/send")).form(&[("csrf", csrf.as_str()), ("channel", "sms")]).send().await.expect("post");
     let code = t.code_for_after(WANJIKU.phone, &[before]).await;
-    let request = fixed
-        .post(t.url("/sign-in/code"))
-        .header("cookie", format!("huduma_session={token}"))
-        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())]);
-    let response = request.send().await.expect("post");
-    assert_eq!(response.url().path(), "/account");
-    let old = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let response = old.get(t.url("/account")).header("cookie", format!("huduma_session={token}")).send().await.expect("get");
-    assert_eq!(response.status().as_u16(), 303, "the session presented at sign-in was ended");
+    let response = client.post(t.url("/sign-in/code")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.expect("post");
+    let renewed = set_cookies(&response).into_iter().find(|c| c.starts_with("huduma_session=")).expect("new session cookie");
+    let new_token = renewed.trim_start_matches("huduma_session=").split(';').next().expect("value").to_owned();
+    assert_ne!(new_token, token, "a new token at every sign-in");
+    let bare = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let old = bare.get(t.url("/account")).header("cookie", format!("huduma_session={token}")).send().await.expect("get");
+    assert_eq!(old.status().as_u16(), 303, "the session presented at sign-in was ended");
+    let new = bare.get(t.url("/account")).header("cookie", format!("huduma_session={new_token}")).send().await.expect("get");
+    assert_eq!(new.status().as_u16(), 200);
 }
 
 async fn csrf_is_required_on_every_form(backend: Backend) {
