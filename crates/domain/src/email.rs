@@ -27,11 +27,7 @@ impl Email {
             && !domain.ends_with('.')
             && !domain.contains("..")
             && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
-        if local_ok && domain_ok && trimmed.len() <= 254 {
-            Ok(Self(format!("{local}@{}", domain.to_lowercase())))
-        } else {
-            Err(err)
-        }
+        if local_ok && domain_ok && trimmed.len() <= 254 { Ok(Self(format!("{local}@{}", domain.to_lowercase()))) } else { Err(err) }
     }
 
     /// The address as stored.
@@ -90,7 +86,17 @@ mod tests {
 
     #[test]
     fn refuses_typing_mistakes() {
-        for bad in ["", "wanjiku", "wanjiku@", "@example.com", "wanjiku@example", "wa njiku@example.com", "w@example..com", "a@b@c.com", "x<y>@example.com"] {
+        for bad in [
+            "",
+            "wanjiku",
+            "wanjiku@",
+            "@example.com",
+            "wanjiku@example",
+            "wa njiku@example.com",
+            "w@example..com",
+            "a@b@c.com",
+            "x<y>@example.com",
+        ] {
             assert_eq!(Email::parse(bad), Err(InvalidInput::new("email.invalid")), "{bad}");
         }
     }

@@ -18,8 +18,5 @@ impl InvalidInput {
 
 /// Removes the spaces, dashes and dots people type inside numbers.
 pub(crate) fn compact(input: &str) -> String {
-    input
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '.' | '(' | ')'))
-        .collect()
+    input.chars().filter(|c| !c.is_whitespace() && !matches!(c, '-' | '.' | '(' | ')')).collect()
 }

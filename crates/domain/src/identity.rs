@@ -76,9 +76,7 @@ impl PassportNumber {
     /// Parses a typed passport number; letters are upper-cased.
     pub fn parse(input: &str) -> Result<Self, InvalidInput> {
         let raw = compact(input).to_ascii_uppercase();
-        let ok = (6..=12).contains(&raw.len())
-            && raw.bytes().all(|b| b.is_ascii_alphanumeric())
-            && raw.bytes().any(|b| b.is_ascii_digit());
+        let ok = (6..=12).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric()) && raw.bytes().any(|b| b.is_ascii_digit());
         if ok { Ok(Self(raw)) } else { Err(InvalidInput::new("passport.invalid")) }
     }
 
@@ -117,10 +115,7 @@ impl KraPin {
     pub fn parse(input: &str) -> Result<Self, InvalidInput> {
         let raw = compact(input).to_ascii_uppercase();
         let b = raw.as_bytes();
-        let ok = b.len() == 11
-            && matches!(b[0], b'A' | b'P')
-            && b[1..10].iter().all(u8::is_ascii_digit)
-            && b[10].is_ascii_uppercase();
+        let ok = b.len() == 11 && matches!(b[0], b'A' | b'P') && b[1..10].iter().all(u8::is_ascii_digit) && b[10].is_ascii_uppercase();
         if ok { Ok(Self(raw)) } else { Err(InvalidInput::new("kra_pin.invalid")) }
     }
 
@@ -158,8 +153,7 @@ impl Nationality {
     pub fn parse(input: &str) -> Result<Self, InvalidInput> {
         let trimmed = input.trim();
         let count = trimmed.chars().count();
-        let ok = (2..=56).contains(&count)
-            && trimmed.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\''));
+        let ok = (2..=56).contains(&count) && trimmed.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\''));
         if ok { Ok(Self(trimmed.to_owned())) } else { Err(InvalidInput::new("nationality.invalid")) }
     }
 

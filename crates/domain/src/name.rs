@@ -13,8 +13,7 @@ impl PersonName {
     pub fn parse(input: &str) -> Result<Self, InvalidInput> {
         let collapsed = input.split_whitespace().collect::<Vec<_>>().join(" ").replace('’', "'");
         let count = collapsed.chars().count();
-        let ok = (1..=100).contains(&count)
-            && collapsed.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'));
+        let ok = (1..=100).contains(&count) && collapsed.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'));
         if ok { Ok(Self(collapsed)) } else { Err(InvalidInput::new("name.invalid")) }
     }
 

@@ -14,11 +14,7 @@ impl OneTimeCode {
     /// Parses what the user typed; spaces and dashes are ignored.
     pub fn parse(input: &str) -> Result<Self, InvalidInput> {
         let raw = compact(input);
-        if raw.len() == DIGITS && raw.bytes().all(|b| b.is_ascii_digit()) {
-            Ok(Self(raw))
-        } else {
-            Err(InvalidInput::new("code.invalid"))
-        }
+        if raw.len() == DIGITS && raw.bytes().all(|b| b.is_ascii_digit()) { Ok(Self(raw)) } else { Err(InvalidInput::new("code.invalid")) }
     }
 
     /// Builds a code from a random number; the caller supplies a CSPRNG draw so this

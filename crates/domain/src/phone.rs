@@ -28,14 +28,8 @@ impl Phone {
         } else {
             raw.as_str()
         };
-        let valid = digits.len() == 9
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && matches!(digits.as_bytes()[0], b'7' | b'1');
-        if valid {
-            Ok(Self { subscriber: digits.to_owned() })
-        } else {
-            Err(InvalidInput::new("phone.invalid"))
-        }
+        let valid = digits.len() == 9 && digits.bytes().all(|b| b.is_ascii_digit()) && matches!(digits.as_bytes()[0], b'7' | b'1');
+        if valid { Ok(Self { subscriber: digits.to_owned() }) } else { Err(InvalidInput::new("phone.invalid")) }
     }
 
     /// `+254712345678`, the form Africa's Talking and people expect.

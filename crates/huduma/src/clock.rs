@@ -13,10 +13,7 @@ pub struct Clock {
 impl Clock {
     /// Current UTC time in Unix seconds.
     pub fn now(&self) -> i64 {
-        let system = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default();
+        let system = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default();
         system + self.offset_secs.load(Ordering::Relaxed)
     }
 
@@ -42,6 +39,13 @@ pub fn format_nairobi(unix: i64) -> String {
     format!("{} {} {}, {:02}:{:02}", &text[8..10], months[month - 1], &text[0..4], secs / 3600, secs % 3600 / 60)
 }
 
+/// Formats a Unix time as RFC 3339 UTC (`2026-11-26T08:05:00Z`) for APIs.
+pub fn rfc3339(unix: i64) -> String {
+    let date = huduma_domain::Date::from_unix_days(unix.div_euclid(86_400));
+    let secs = unix.rem_euclid(86_400);
+    format!("{date}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,11 +55,4 @@ mod tests {
         assert_eq!(format_nairobi(1_795_000_000), "18 Nov 2026, 14:06");
         assert_eq!(rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
     }
-}
-
-/// Formats a Unix time as RFC 3339 UTC (`2026-11-26T08:05:00Z`) for APIs.
-pub fn rfc3339(unix: i64) -> String {
-    let date = huduma_domain::Date::from_unix_days(unix.div_euclid(86_400));
-    let secs = unix.rem_euclid(86_400);
-    format!("{date}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
 }

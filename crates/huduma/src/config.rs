@@ -247,10 +247,10 @@ impl Config {
 /// codes survive restarts.
 fn load_or_create_key(data_dir: &std::path::Path) -> anyhow::Result<Secret> {
     let path = data_dir.join("secret.key");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        if existing.trim().len() >= 32 {
-            return Ok(Secret::new(existing.trim()));
-        }
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing.trim().len() >= 32
+    {
+        return Ok(Secret::new(existing.trim()));
     }
     let key = crate::crypto::new_token();
     std::fs::write(&path, &key).with_context(|| format!("writing {}", path.display()))?;

@@ -67,7 +67,8 @@ async fn wire_sandboxes(config: &mut Config, addr: SocketAddr, db: &Db, clock: &
         api_key: Secret::new(key.clone()),
         sender: Some("HUDUMA".into()),
     });
-    config.register = Some(RegisterConfig { url: format!("http://{host}/sandbox/iprs"), username: "sandbox".into(), password: Secret::new(key) });
+    config.register =
+        Some(RegisterConfig { url: format!("http://{host}/sandbox/iprs"), username: "sandbox".into(), password: Secret::new(key) });
     let smtp = TcpListener::bind(("127.0.0.1", 0)).await.context("binding the sandbox SMTP sink")?;
     let smtp_addr = smtp.local_addr()?;
     tokio::spawn(crate::integrations::smtp_sink::serve(smtp, db.clone(), clock.clone()));

@@ -127,7 +127,8 @@ fn decode_encoded_words(value: &str) -> String {
         } else {
             None
         };
-        if !out.is_empty() && !(previous_encoded && decoded.is_some()) {
+        let joins_encoded_words = previous_encoded && decoded.is_some();
+        if !out.is_empty() && !joins_encoded_words {
             out.push(' ');
         }
         previous_encoded = decoded.is_some();
@@ -143,18 +144,16 @@ fn decode_quoted_printable(text: &str) -> String {
     while i < raw.len() {
         match raw[i] {
             b'=' if raw.get(i + 1) == Some(&b'\n') => i += 2,
-            b'=' if i + 2 < raw.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&raw[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(b) => {
-                        bytes.push(b);
-                        i += 3;
-                    }
-                    Err(_) => {
-                        bytes.push(b'=');
-                        i += 1;
-                    }
+            b'=' if i + 2 < raw.len() => match u8::from_str_radix(std::str::from_utf8(&raw[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                Ok(b) => {
+                    bytes.push(b);
+                    i += 3;
                 }
-            }
+                Err(_) => {
+                    bytes.push(b'=');
+                    i += 1;
+                }
+            },
             b => {
                 bytes.push(b);
                 i += 1;

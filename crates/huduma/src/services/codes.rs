@@ -67,10 +67,11 @@ pub struct CodeRequest<'a> {
 /// Creates a code and queues the message carrying it, inside the caller's transaction.
 pub async fn issue(app: &App, conn: &mut Conn, request: CodeRequest<'_>) -> ServiceResult<()> {
     let now = app.clock.now();
-    if let Some(previous) = codes::current(conn, request.flow_hash, request.purpose).await? {
-        if previous.destination == request.destination && now - previous.created_at < RESEND_AFTER_SECS {
-            return Err(ServiceError::field("code", "code.resend_too_soon"));
-        }
+    if let Some(previous) = codes::current(conn, request.flow_hash, request.purpose).await?
+        && previous.destination == request.destination
+        && now - previous.created_at < RESEND_AFTER_SECS
+    {
+        return Err(ServiceError::field("code", "code.resend_too_soon"));
     }
     let code = OneTimeCode::from_random(random_u32());
     let id = new_id();

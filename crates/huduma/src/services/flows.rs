@@ -17,7 +17,14 @@ pub struct Flow<T> {
 }
 
 /// Starts a flow; returns the token to hand to the client.
-pub async fn create<T: Serialize>(conn: &mut Conn, purpose: &str, account_id: Option<&str>, data: &T, ttl_secs: i64, now: i64) -> ServiceResult<String> {
+pub async fn create<T: Serialize>(
+    conn: &mut Conn,
+    purpose: &str,
+    account_id: Option<&str>,
+    data: &T,
+    ttl_secs: i64,
+    now: i64,
+) -> ServiceResult<String> {
     let token = new_token();
     let row = flows::FlowRow {
         token_hash: hash_token(&token),

@@ -26,7 +26,8 @@ pub async fn start(app: &App, identifier: &str, channel: Channel, who: &Requeste
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let account = super::sign_in::find_account(&mut tx, identifier).await?.filter(|a| a.is_active());
-    let token = flows::create(&mut tx, "reset", account.as_ref().map(|a| a.id.as_str()), &ResetState { channel }, RESET_TTL_SECS, now).await?;
+    let token =
+        flows::create(&mut tx, "reset", account.as_ref().map(|a| a.id.as_str()), &ResetState { channel }, RESET_TTL_SECS, now).await?;
     if let Some(account) = account {
         let destination = match channel {
             Channel::Sms => account.phone.clone(),
@@ -34,7 +35,8 @@ pub async fn start(app: &App, identifier: &str, channel: Channel, who: &Requeste
         };
         let hash = crate::crypto::hash_token(&token);
         let language = huduma_domain::Language::parse(&account.language).unwrap_or(who.language);
-        codes::issue(app, &mut tx, CodeRequest { flow_hash: &hash, purpose: "reset", channel, destination: &destination, language }).await?;
+        codes::issue(app, &mut tx, CodeRequest { flow_hash: &hash, purpose: "reset", channel, destination: &destination, language })
+            .await?;
     }
     tx.commit().await?;
     app.outbox_wakeup.notify_one();
@@ -73,7 +75,14 @@ pub async fn finish(app: &App, token: &str, typed: &str, new_password: &str, con
     sessions::delete_all_for_account(&mut tx, &account.id, None).await?;
     crate::store::flows::delete(&mut tx, &flow.hash).await?;
     let tr = app.i18n.tr(huduma_domain::Language::parse(&account.language).unwrap_or_default());
-    super::messages::queue_email(&mut tx, &account.email, tr.t("message.password_changed_subject"), tr.t("message.password_changed_body"), now).await?;
+    super::messages::queue_email(
+        &mut tx,
+        &account.email,
+        tr.t("message.password_changed_subject"),
+        tr.t("message.password_changed_body"),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     app.outbox_wakeup.notify_one();
     Ok(())

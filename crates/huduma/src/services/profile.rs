@@ -27,7 +27,8 @@ pub async fn change_password(app: &App, me: &Authenticated, current: &str, new_p
     accounts::set_password_hash(&mut tx, &a.id, &hash, now).await?;
     sessions::delete_all_for_account(&mut tx, &a.id, Some(&me.token_hash)).await?;
     let tr = app.i18n.tr(Language::parse(&a.language).unwrap_or_default());
-    super::messages::queue_email(&mut tx, &a.email, tr.t("message.password_changed_subject"), tr.t("message.password_changed_body"), now).await?;
+    super::messages::queue_email(&mut tx, &a.email, tr.t("message.password_changed_subject"), tr.t("message.password_changed_body"), now)
+        .await?;
     tx.commit().await?;
     app.outbox_wakeup.notify_one();
     Ok(())
@@ -83,9 +84,11 @@ pub async fn start_contact_change(app: &App, me: &Authenticated, channel: Channe
     if channel == Channel::Email && accounts::email_taken(&mut tx, &value, &me.account.id).await? {
         return Err(ServiceError::field("value", "email.taken"));
     }
-    let token = flows::create(&mut tx, "contact", Some(&me.account.id), &ContactState { channel, value: value.clone() }, 30 * 60, now).await?;
+    let token =
+        flows::create(&mut tx, "contact", Some(&me.account.id), &ContactState { channel, value: value.clone() }, 30 * 60, now).await?;
     let hash = crate::crypto::hash_token(&token);
-    codes::issue(app, &mut tx, CodeRequest { flow_hash: &hash, purpose: "contact", channel, destination: &value, language: who.language }).await?;
+    codes::issue(app, &mut tx, CodeRequest { flow_hash: &hash, purpose: "contact", channel, destination: &value, language: who.language })
+        .await?;
     tx.commit().await?;
     app.outbox_wakeup.notify_one();
     Ok(token)
@@ -126,7 +129,8 @@ pub async fn finish_contact_change(app: &App, me: &Authenticated, token: &str, t
                 return Err(ServiceError::field("value", "email.taken"));
             }
             accounts::set_email_verified(&mut tx, &a.id, &flow.data.value, now).await?;
-            super::messages::queue_email(&mut tx, &a.email, tr.t("message.email_changed_subject"), tr.t("message.email_changed_body"), now).await?;
+            super::messages::queue_email(&mut tx, &a.email, tr.t("message.email_changed_subject"), tr.t("message.email_changed_body"), now)
+                .await?;
         }
     }
     crate::store::flows::delete(&mut tx, &flow.hash).await?;

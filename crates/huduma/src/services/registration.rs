@@ -109,13 +109,15 @@ pub async fn start(app: &App, input: &StartInput, who: &Requester) -> ServiceRes
             let surname = problems.check("surname", PersonName::parse(&input.surname));
             let dob = problems.check("date_of_birth", Date::parse(&input.date_of_birth));
             let nationality = problems.check("nationality", Nationality::parse(&input.nationality));
-            if let Some(dob) = dob {
-                if dob.age_on(app.clock.today_in_nairobi()) < MINIMUM_AGE {
-                    problems.add("date_of_birth", "register.minor");
-                }
+            if let Some(dob) = dob
+                && dob.age_on(app.clock.today_in_nairobi()) < MINIMUM_AGE
+            {
+                problems.add("date_of_birth", "register.minor");
             }
             problems.finish()?;
-            let (Some(passport), Some(first_name), Some(surname), Some(dob), Some(nationality)) = (passport, first_name, surname, dob, nationality) else {
+            let (Some(passport), Some(first_name), Some(surname), Some(dob), Some(nationality)) =
+                (passport, first_name, surname, dob, nationality)
+            else {
                 return Err(ServiceError::Internal(anyhow::anyhow!("parsed fields missing")));
             };
             rate_limit::hit(app, rate_limit::REGISTRATIONS_PER_IP, &who.ip).await?;
@@ -151,7 +153,14 @@ async fn look_up(app: &App, document: RegisterDocument, number: &str) -> Service
 }
 
 /// eCitizen's rule: ID number + first name + year of birth must match the register.
-fn match_person(app: &App, account_type: AccountType, number: &str, first_name: &PersonName, year: i32, person: Option<RegisterPerson>) -> ServiceResult<Identity> {
+fn match_person(
+    app: &App,
+    account_type: AccountType,
+    number: &str,
+    first_name: &PersonName,
+    year: i32,
+    person: Option<RegisterPerson>,
+) -> ServiceResult<Identity> {
     let no_match = || ServiceError::field("document_number", "register.no_match");
     let person = person.ok_or_else(no_match)?;
     let dob = Date::parse(&person.date_of_birth).map_err(|_| no_match())?;
@@ -185,7 +194,11 @@ fn title_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut start = true;
     for c in name.chars() {
-        if start { out.extend(c.to_uppercase()) } else { out.extend(c.to_lowercase()) }
+        if start {
+            out.extend(c.to_uppercase())
+        } else {
+            out.extend(c.to_lowercase())
+        }
         start = matches!(c, ' ' | '-');
     }
     out
@@ -280,7 +293,8 @@ pub async fn complete(app: &App, token: &str, input: &DetailsInput, who: &Reques
         return Err(if is_unique_violation(&err) { ServiceError::field("email", "account.exists") } else { err.into() });
     }
     crate::store::flows::delete(&mut tx, &crate::crypto::hash_token(token)).await?;
-    let verify_token = super::verification::begin(app, &mut tx, &account_id, &phone.e164(), email.as_str(), true, true, who.language).await?;
+    let verify_token =
+        super::verification::begin(app, &mut tx, &account_id, &phone.e164(), email.as_str(), true, true, who.language).await?;
     tx.commit().await?;
     app.outbox_wakeup.notify_one();
     Ok(Created { verify_token, phone_masked: phone.masked(), email_masked: email.masked() })

@@ -30,7 +30,14 @@ pub enum SessionKind {
 
 /// Creates a session inside the caller's transaction, ending `previous` (the token the
 /// browser held before signing in) so a planted session id is worthless.
-pub async fn create(app: &App, conn: &mut Conn, account_id: &str, kind: SessionKind, who: &Requester, previous: Option<&str>) -> ServiceResult<NewSession> {
+pub async fn create(
+    app: &App,
+    conn: &mut Conn,
+    account_id: &str,
+    kind: SessionKind,
+    who: &Requester,
+    previous: Option<&str>,
+) -> ServiceResult<NewSession> {
     let now = app.clock.now();
     if let Some(previous) = previous {
         sessions::delete_by_token(conn, &hash_token(previous)).await?;

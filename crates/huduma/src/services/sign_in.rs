@@ -5,8 +5,8 @@ use super::codes::{self, Channel, CodeRequest};
 use super::sessions::{self, NewSession, SessionKind};
 use super::{Requester, ServiceError, ServiceResult, flows, rate_limit};
 use crate::app::App;
-use crate::store::accounts::{self, AccountRow};
 use crate::store::Conn;
+use crate::store::accounts::{self, AccountRow};
 use huduma_domain::{Email, Phone};
 use serde::{Deserialize, Serialize};
 
@@ -151,7 +151,14 @@ pub async fn send_code(app: &App, token: &str, channel: Channel, who: &Requester
 }
 
 /// Step two: the code (or authenticator code). Creates the session.
-pub async fn finish(app: &App, token: &str, typed: &str, who: &Requester, kind: SessionKind, previous: Option<&str>) -> ServiceResult<NewSession> {
+pub async fn finish(
+    app: &App,
+    token: &str,
+    typed: &str,
+    who: &Requester,
+    kind: SessionKind,
+    previous: Option<&str>,
+) -> ServiceResult<NewSession> {
     rate_limit::hit(app, rate_limit::CODE_CHECKS_PER_IP, &who.ip).await?;
     let mut tx = app.db.begin().await?;
     let (flow, account) = load(app, &mut tx, token).await?;

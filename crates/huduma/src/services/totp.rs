@@ -3,8 +3,8 @@
 
 use super::{ServiceError, ServiceResult, flows};
 use crate::app::App;
-use crate::store::accounts::{self, AccountRow};
 use crate::store::Conn;
+use crate::store::accounts::{self, AccountRow};
 use serde::{Deserialize, Serialize};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -13,7 +13,8 @@ const SETUP_TTL_SECS: i64 = 15 * 60;
 
 fn totp_for(secret_base32: &str, account_name: &str) -> ServiceResult<TOTP> {
     let bytes = Secret::Encoded(secret_base32.to_owned()).to_bytes().map_err(|e| anyhow::anyhow!("TOTP secret: {e:?}"))?;
-    TOTP::new(Algorithm::SHA1, 6, 1, STEP_SECS, bytes, Some("Huduma".into()), account_name.to_owned()).map_err(|e| ServiceError::Internal(anyhow::anyhow!("TOTP: {e}")))
+    TOTP::new(Algorithm::SHA1, 6, 1, STEP_SECS, bytes, Some("Huduma".into()), account_name.to_owned())
+        .map_err(|e| ServiceError::Internal(anyhow::anyhow!("TOTP: {e}")))
 }
 
 /// The time step whose code matches, allowing one step of clock drift either way.
@@ -59,7 +60,8 @@ pub async fn begin_setup(app: &App, account: &AccountRow) -> ServiceResult<Setup
     let secret = Secret::generate_secret().to_encoded().to_string();
     let totp = totp_for(&secret, &account.email)?;
     let mut tx = app.db.begin().await?;
-    let token = flows::create(&mut tx, "totp", Some(&account.id), &SetupState { secret: secret.clone() }, SETUP_TTL_SECS, app.clock.now()).await?;
+    let token =
+        flows::create(&mut tx, "totp", Some(&account.id), &SetupState { secret: secret.clone() }, SETUP_TTL_SECS, app.clock.now()).await?;
     tx.commit().await?;
     Ok(Setup { token, secret, otpauth_url: totp.get_url() })
 }

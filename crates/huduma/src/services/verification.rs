@@ -21,7 +21,16 @@ pub struct VerifyState {
 
 /// Starts verification inside the caller's transaction and sends the codes still needed.
 #[allow(clippy::too_many_arguments)]
-pub async fn begin(app: &App, conn: &mut Conn, account_id: &str, phone: &str, email: &str, need_phone: bool, need_email: bool, language: Language) -> ServiceResult<String> {
+pub async fn begin(
+    app: &App,
+    conn: &mut Conn,
+    account_id: &str,
+    phone: &str,
+    email: &str,
+    need_phone: bool,
+    need_email: bool,
+    language: Language,
+) -> ServiceResult<String> {
     let now = app.clock.now();
     let state = VerifyState { phone: phone.to_owned(), email: email.to_owned() };
     let token = flows::create(conn, "verify", Some(account_id), &state, VERIFY_TTL_SECS, now).await?;
@@ -71,7 +80,15 @@ pub enum Outcome {
 }
 
 /// Checks the code sent over `channel`.
-pub async fn verify(app: &App, token: &str, channel: Channel, typed: &str, who: &Requester, kind: SessionKind, previous: Option<&str>) -> ServiceResult<Outcome> {
+pub async fn verify(
+    app: &App,
+    token: &str,
+    channel: Channel,
+    typed: &str,
+    who: &Requester,
+    kind: SessionKind,
+    previous: Option<&str>,
+) -> ServiceResult<Outcome> {
     super::rate_limit::hit(app, super::rate_limit::CODE_CHECKS_PER_IP, &who.ip).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;

@@ -234,13 +234,11 @@ pub async fn set_totp(conn: &mut Conn, id: &str, secret: Option<&str>, last_step
 /// Moves the TOTP replay guard forward; returns false when `step` was already used, so a
 /// code can be accepted once even by two nodes at the same moment.
 pub async fn advance_totp_step(conn: &mut Conn, id: &str, step: i64) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
-    )
-    .bind(id.to_owned())
-    .bind(step)
-    .execute(conn)
-    .await?;
+    let result = sqlx::query("UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)")
+        .bind(id.to_owned())
+        .bind(step)
+        .execute(conn)
+        .await?;
     Ok(result.rows_affected() == 1)
 }
 

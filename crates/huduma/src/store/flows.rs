@@ -57,11 +57,7 @@ pub async fn find(conn: &mut Conn, token_hash: &str, purpose: &str, now: i64) ->
 
 /// Replaces the flow's state.
 pub async fn update_data(conn: &mut Conn, token_hash: &str, data: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE flows SET data = $2 WHERE token_hash = $1")
-        .bind(token_hash.to_owned())
-        .bind(data.to_owned())
-        .execute(conn)
-        .await?;
+    sqlx::query("UPDATE flows SET data = $2 WHERE token_hash = $1").bind(token_hash.to_owned()).bind(data.to_owned()).execute(conn).await?;
     Ok(())
 }
 

@@ -45,8 +45,7 @@ pub async fn claim(conn: &mut Conn, backend: Backend, now: i64, lease_secs: i64)
         }
     };
     let row = sqlx::query(sql).bind(now).bind(now + lease_secs).fetch_optional(conn).await?;
-    row.map(|r| Ok(Job { id: r.try_get(0)?, kind: r.try_get(1)?, payload: r.try_get(2)?, attempts: r.try_get(3)? }))
-        .transpose()
+    row.map(|r| Ok(Job { id: r.try_get(0)?, kind: r.try_get(1)?, payload: r.try_get(2)?, attempts: r.try_get(3)? })).transpose()
 }
 
 /// Marks a job done.

@@ -75,11 +75,7 @@ pub async fn find_live(conn: &mut Conn, token_hash: &str, now: i64, idle_secs: i
 
 /// Records activity.
 pub async fn touch(conn: &mut Conn, token_hash: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
-        .bind(token_hash.to_owned())
-        .bind(now)
-        .execute(conn)
-        .await?;
+    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1").bind(token_hash.to_owned()).bind(now).execute(conn).await?;
     Ok(())
 }
 

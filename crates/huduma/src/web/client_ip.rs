@@ -20,20 +20,12 @@ pub fn resolve(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) ->
     }
     let Some(header) = forwarded_for else { return peer };
     // Walk from the nearest hop outwards, skipping our own proxies.
-    header
-        .split(',')
-        .rev()
-        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
-        .find(|ip| !trusted.contains(ip))
-        .unwrap_or(peer)
+    header.split(',').rev().filter_map(|part| part.trim().parse::<IpAddr>().ok()).find(|ip| !trusted.contains(ip)).unwrap_or(peer)
 }
 
 /// Middleware storing [`ClientIp`].
 pub async fn layer(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
     let forwarded = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let ip = resolve(peer, forwarded, &app.config.trusted_proxies);
     request.extensions_mut().insert(ClientIp(ip));

@@ -35,11 +35,7 @@ pub async fn layer(State(app): State<Arc<App>>, mut request: Request, next: Next
     let secret = existing.unwrap_or_else(new_token);
     request.extensions_mut().insert(CsrfSecret(secret.clone()));
     let mut response = next.run(request).await;
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+    let is_html = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     if fresh && is_html {
         response.headers_mut().append(header::SET_COOKIE, cookies::set(cookies::CSRF, &secret, None, app.config.secure_cookies()));
     }
@@ -56,9 +52,8 @@ impl<T: DeserializeOwned> FromRequest<Arc<App>> for CsrfForm<T> {
     async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
         let language = super::context::language_from_headers(&parts.headers);
-        let bytes = to_bytes(body, FORM_LIMIT)
-            .await
-            .map_err(|_| error_page(app, language, StatusCode::PAYLOAD_TOO_LARGE, "body.too_large"))?;
+        let bytes =
+            to_bytes(body, FORM_LIMIT).await.map_err(|_| error_page(app, language, StatusCode::PAYLOAD_TOO_LARGE, "body.too_large"))?;
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         let sent = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
         let valid = parts.extensions.get::<CsrfSecret>().is_some_and(|secret| {

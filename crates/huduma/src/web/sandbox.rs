@@ -58,7 +58,13 @@ async fn messages_page(ctx: Ctx) -> Response {
         Ok(rows) => {
             let messages = rows
                 .into_iter()
-                .map(|m| MessageView { time: format_nairobi(m.created_at), channel: m.channel, recipient: m.recipient, subject: m.subject, body: m.body })
+                .map(|m| MessageView {
+                    time: format_nairobi(m.created_at),
+                    channel: m.channel,
+                    recipient: m.recipient,
+                    subject: m.subject,
+                    body: m.body,
+                })
                 .collect();
             html(StatusCode::OK, &MessagesTemplate { page: ctx.page("sandbox.messages_heading"), messages })
         }
@@ -112,7 +118,8 @@ struct AtSend {
 
 /// `POST /sandbox/africastalking/version1/messaging`: Africa's Talking's send contract.
 async fn africastalking_send(State(app): State<Arc<App>>, headers: HeaderMap, Form(form): Form<AtSend>) -> Response {
-    let key_ok = headers.get("apiKey").and_then(|v| v.to_str().ok()).is_some_and(|k| !app.sandbox_api_key.is_empty() && k == app.sandbox_api_key);
+    let key_ok =
+        headers.get("apiKey").and_then(|v| v.to_str().ok()).is_some_and(|k| !app.sandbox_api_key.is_empty() && k == app.sandbox_api_key);
     if !key_ok || form.username.is_empty() {
         return (StatusCode::UNAUTHORIZED, "The supplied authentication is invalid").into_response();
     }
@@ -129,16 +136,40 @@ async fn africastalking_send(State(app): State<Arc<App>>, headers: HeaderMap, Fo
         // The real gateway wants +254…; anything else is an invalid number.
         let valid = number.starts_with("+254") && huduma_domain::Phone::parse(number).is_ok();
         if !valid {
-            recipients.push(Recipient { status_code: 403, number: number.to_owned(), status: "InvalidPhoneNumber".into(), cost: "0".into(), message_id: "None".into() });
+            recipients.push(Recipient {
+                status_code: 403,
+                number: number.to_owned(),
+                status: "InvalidPhoneNumber".into(),
+                cost: "0".into(),
+                message_id: "None".into(),
+            });
             continue;
         }
-        let message = SandboxMessage { channel: "sms".into(), recipient: number.to_owned(), subject: None, body: form.message.clone(), created_at: now };
+        let message = SandboxMessage {
+            channel: "sms".into(),
+            recipient: number.to_owned(),
+            subject: None,
+            body: form.message.clone(),
+            created_at: now,
+        };
         if sandbox_messages::insert(&mut conn, &message).await.is_err() {
-            recipients.push(Recipient { status_code: 500, number: number.to_owned(), status: "InternalServerError".into(), cost: "0".into(), message_id: "None".into() });
+            recipients.push(Recipient {
+                status_code: 500,
+                number: number.to_owned(),
+                status: "InternalServerError".into(),
+                cost: "0".into(),
+                message_id: "None".into(),
+            });
             continue;
         }
         let message_id = format!("ATXid_{}", crate::crypto::new_token().get(..32).unwrap_or_default());
-        recipients.push(Recipient { status_code: 101, number: number.to_owned(), status: "Success".into(), cost: "KES 0.8000".into(), message_id });
+        recipients.push(Recipient {
+            status_code: 101,
+            number: number.to_owned(),
+            status: "Success".into(),
+            cost: "KES 0.8000".into(),
+            message_id,
+        });
     }
     let sent = recipients.iter().filter(|r| r.status_code == 101).count();
     let summary = format!("Sent to {sent}/{} Total Cost: KES {:.4}", recipients.len(), 0.8 * sent as f64);
@@ -154,7 +185,10 @@ async fn africastalking_send(State(app): State<Arc<App>>, headers: HeaderMap, Fo
             .iter()
             .map(|r| format!("<Recipient><number>{}</number><cost>{}</cost><status>{}</status><statusCode>{}</statusCode><messageId>{}</messageId></Recipient>", xml_escape(&r.number), r.cost, r.status, r.status_code, r.message_id))
             .collect();
-        let xml = format!("<AfricasTalkingResponse><SMSMessageData><Message>{}</Message><Recipients>{recipients}</Recipients></SMSMessageData></AfricasTalkingResponse>", xml_escape(&body.sms_message_data.message));
+        let xml = format!(
+            "<AfricasTalkingResponse><SMSMessageData><Message>{}</Message><Recipients>{recipients}</Recipients></SMSMessageData></AfricasTalkingResponse>",
+            xml_escape(&body.sms_message_data.message)
+        );
         (StatusCode::CREATED, [(header::CONTENT_TYPE, HeaderValue::from_static("application/xml"))], xml).into_response()
     }
 }
@@ -203,7 +237,8 @@ fn soap(body: &str) -> Response {
 }
 
 fn soap_fault(message: &str) -> Response {
-    let mut response = soap(&format!("<s:Fault><faultcode>s:Client</faultcode><faultstring>{}</faultstring></s:Fault>", xml_escape(message)));
+    let mut response =
+        soap(&format!("<s:Fault><faultcode>s:Client</faultcode><faultstring>{}</faultstring></s:Fault>", xml_escape(message)));
     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     response
 }
@@ -224,7 +259,10 @@ async fn iprs(State(app): State<Arc<App>>, body: String) -> Response {
     let serial = fields.get("serial_number").cloned().unwrap_or_default();
     let found = people().get(&(kind.to_owned(), number.clone())).filter(|p| serial.is_empty() || p.serial_number == serial);
     let result = match found {
-        None => "<ErrorCode>1</ErrorCode><ErrorMessage>The provided ID Number was not found.</ErrorMessage><ErrorOcurred>true</ErrorOcurred>".to_owned(),
+        None => {
+            "<ErrorCode>1</ErrorCode><ErrorMessage>The provided ID Number was not found.</ErrorMessage><ErrorOcurred>true</ErrorOcurred>"
+                .to_owned()
+        }
         Some(p) => {
             let field = |name: &str, value: &str| format!("<{name}>{}</{name}>", xml_escape(value));
             [

@@ -3,7 +3,12 @@
 use crate::both_databases;
 use crate::helpers::{Backend, WANJIKU, register_html, spawn};
 
-both_databases!(register_verify_sign_out_and_sign_in_again, registration_errors_keep_what_was_typed, register_refuses_who_the_register_refuses, password_reset_through_pages);
+both_databases!(
+    register_verify_sign_out_and_sign_in_again,
+    registration_errors_keep_what_was_typed,
+    register_refuses_who_the_register_refuses,
+    password_reset_through_pages
+);
 
 async fn register_verify_sign_out_and_sign_in_again(backend: Backend) {
     let t = spawn(backend).await;
@@ -33,14 +38,19 @@ async fn register_verify_sign_out_and_sign_in_again(backend: Backend) {
 
     // Sign in with the email address too (after signing out).
     t.submit("/account", "/sign-out", &[]).await;
-    let (status, url, _) = t.submit("/sign-in", "/sign-in", &[("identifier", "WANJIKU.KAMAU@example.com"), ("password", WANJIKU.password)]).await;
+    let (status, url, _) =
+        t.submit("/sign-in", "/sign-in", &[("identifier", "WANJIKU.KAMAU@example.com"), ("password", WANJIKU.password)]).await;
     assert_eq!((status, url.as_str()), (200, "/sign-in/code"));
 }
 
 async fn registration_errors_keep_what_was_typed(backend: Backend) {
     let t = spawn(backend).await;
     let (status, _, page) = t
-        .submit("/register/identity?type=citizen", "/register/identity", &[("account_type", "citizen"), ("document_number", "12-34"), ("first_name", "Wanjiku"), ("year_of_birth", "90")])
+        .submit(
+            "/register/identity?type=citizen",
+            "/register/identity",
+            &[("account_type", "citizen"), ("document_number", "12-34"), ("first_name", "Wanjiku"), ("year_of_birth", "90")],
+        )
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("There is a problem"));
@@ -49,11 +59,19 @@ async fn registration_errors_keep_what_was_typed(backend: Backend) {
     assert!(page.contains("value=\"12-34\"") && page.contains("value=\"Wanjiku\""), "typed values are kept");
 
     let (status, url, _) = t
-        .submit("/register/identity?type=citizen", "/register/identity", &[("account_type", "citizen"), ("document_number", "12345678"), ("first_name", "wanjiku"), ("year_of_birth", "1990")])
+        .submit(
+            "/register/identity?type=citizen",
+            "/register/identity",
+            &[("account_type", "citizen"), ("document_number", "12345678"), ("first_name", "wanjiku"), ("year_of_birth", "1990")],
+        )
         .await;
     assert_eq!((status, url.as_str()), (200, "/register/details"), "first names match without regard to case");
     let (status, _, page) = t
-        .submit("/register/details", "/register/details", &[("phone", "0812"), ("email", "wanjiku@"), ("password", "password1"), ("password_confirmation", "password1")])
+        .submit(
+            "/register/details",
+            "/register/details",
+            &[("phone", "0812"), ("email", "wanjiku@"), ("password", "password1"), ("password_confirmation", "password1")],
+        )
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("Enter a Kenyan mobile number"));
@@ -63,7 +81,16 @@ async fn registration_errors_keep_what_was_typed(backend: Backend) {
     assert!(!page.contains("password1"), "passwords are never echoed back");
 
     let (status, _, page) = t
-        .submit("/register/details", "/register/details", &[("phone", "0712345678"), ("email", "w@example.com"), ("password", "Wanjiku-in-Nyeri"), ("password_confirmation", "Wanjiku-in-Nyeri")])
+        .submit(
+            "/register/details",
+            "/register/details",
+            &[
+                ("phone", "0712345678"),
+                ("email", "w@example.com"),
+                ("password", "Wanjiku-in-Nyeri"),
+                ("password_confirmation", "Wanjiku-in-Nyeri"),
+            ],
+        )
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("must not contain your name"), "context words are refused");
@@ -71,7 +98,11 @@ async fn registration_errors_keep_what_was_typed(backend: Backend) {
     // Swahili: the same error, translated.
     t.get("/language/sw?next=/").await;
     let (status, _, page) = t
-        .submit("/register/details", "/register/details", &[("phone", "0712"), ("email", "w@example.com"), ("password", "a river of tea"), ("password_confirmation", "a river of tea")])
+        .submit(
+            "/register/details",
+            "/register/details",
+            &[("phone", "0712"), ("email", "w@example.com"), ("password", "a river of tea"), ("password_confirmation", "a river of tea")],
+        )
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("lang=\"sw\""));
@@ -83,7 +114,9 @@ async fn register_refuses_who_the_register_refuses(backend: Backend) {
     let people: serde_json::Value = reqwest::get(t.url("/sandbox/people.json")).await.expect("people").json().await.expect("json");
     let people = people.as_array().expect("list");
     assert!(people.len() >= 50);
-    let find = |pred: &dyn Fn(&serde_json::Value) -> bool| people.iter().find(|p| p["kind"] == "citizen" && pred(p)).cloned().expect("sandbox has such a person");
+    let find = |pred: &dyn Fn(&serde_json::Value) -> bool| {
+        people.iter().find(|p| p["kind"] == "citizen" && pred(p)).cloned().expect("sandbox has such a person")
+    };
     let minor = find(&|p| p["Date_of_Birth"].as_str().is_some_and(|d| d > "2010"));
     let dead = find(&|p| !p["Date_of_Death"].is_null());
     let attempt = |p: &serde_json::Value, first: &str| {
@@ -92,7 +125,12 @@ async fn register_refuses_who_the_register_refuses(backend: Backend) {
         let first = first.to_owned();
         let t = &t;
         async move {
-            t.submit("/register/identity?type=citizen", "/register/identity", &[("account_type", "citizen"), ("document_number", &id), ("first_name", &first), ("year_of_birth", &year)]).await
+            t.submit(
+                "/register/identity?type=citizen",
+                "/register/identity",
+                &[("account_type", "citizen"), ("document_number", &id), ("first_name", &first), ("year_of_birth", &year)],
+            )
+            .await
         }
     };
     let (status, _, page) = attempt(&minor, minor["First_Name"].as_str().unwrap_or_default()).await;
@@ -125,7 +163,11 @@ async fn password_reset_through_pages(backend: Backend) {
     assert_eq!((status, url.as_str()), (200, "/reset-password"));
     let code = t.code_for_after(WANJIKU.phone, &seen).await;
     let (status, url, page) = t
-        .submit("/reset-password", "/reset-password", &[("code", &code), ("password", "a new river song"), ("password_confirmation", "a new river song")])
+        .submit(
+            "/reset-password",
+            "/reset-password",
+            &[("code", &code), ("password", "a new river song"), ("password_confirmation", "a new river song")],
+        )
         .await;
     assert_eq!((status, url.as_str()), (200, "/sign-in"), "{page}");
     assert!(page.contains("Your password has been changed"));

@@ -28,14 +28,13 @@ fn chromedriver_path() -> String {
     std::env::var("HUDUMA_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
 }
 
+#[allow(clippy::zombie_processes)] // killed and reaped in `Drop`
 async fn start_driver() -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-    let child = Command::new(chromedriver_path())
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("chromedriver is required for the browser test (install Debian's chromium-driver, or set HUDUMA_CHROMEDRIVER): {e}"));
+    let child =
+        Command::new(chromedriver_path()).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(
+            |e| panic!("chromedriver is required for the browser test (install Debian's chromium-driver, or set HUDUMA_CHROMEDRIVER): {e}"),
+        );
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
@@ -127,10 +126,22 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     arrive("/verify").await;
     std::fs::write(shot("verify"), browser.screenshot().await.expect("screenshot")).expect("save");
     fill("phone_code", t.code_for(WANJIKU.phone).await).await;
-    browser.find(Locator::Css("form[action='/verify/phone'] button")).await.expect("button").send_keys(&Key::Enter.to_string()).await.expect("press");
+    browser
+        .find(Locator::Css("form[action='/verify/phone'] button"))
+        .await
+        .expect("button")
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("press");
     browser.wait().for_element(Locator::Css(".tag--green")).await.expect("phone confirmed");
     fill("email_code", t.code_for(WANJIKU.email).await).await;
-    browser.find(Locator::Css("form[action='/verify/email'] button")).await.expect("button").send_keys(&Key::Enter.to_string()).await.expect("press");
+    browser
+        .find(Locator::Css("form[action='/verify/email'] button"))
+        .await
+        .expect("button")
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("press");
     arrive("/account").await;
     let page = browser.source().await.expect("source");
     assert!(page.contains("Your account is ready"));

@@ -262,7 +262,12 @@ pub async fn register_html(t: &TestApp, person: &Person) {
         .submit(
             "/register/identity?type=citizen",
             "/register/identity",
-            &[("account_type", "citizen"), ("document_number", person.id), ("first_name", person.first_name), ("year_of_birth", person.year)],
+            &[
+                ("account_type", "citizen"),
+                ("document_number", person.id),
+                ("first_name", person.first_name),
+                ("year_of_birth", person.year),
+            ],
         )
         .await;
     assert_eq!((status, url.as_str()), (200, "/register/details"), "{body}");
@@ -297,10 +302,13 @@ pub async fn register_api(t: &TestApp, person: &Person) -> String {
     assert_eq!(status, 201, "{created}");
     let token = created["verification_token"].as_str().expect("token").to_owned();
     let sms = t.code_for(person.phone).await;
-    let (status, progress) = t.post_json("/api/v1/verifications/check", serde_json::json!({"verification_token": token, "channel": "sms", "code": sms})).await;
+    let (status, progress) =
+        t.post_json("/api/v1/verifications/check", serde_json::json!({"verification_token": token, "channel": "sms", "code": sms})).await;
     assert_eq!((status, progress["status"].as_str()), (200, Some("pending")), "{progress}");
     let email = t.code_for(person.email).await;
-    let (status, done) = t.post_json("/api/v1/verifications/check", serde_json::json!({"verification_token": token, "channel": "email", "code": email})).await;
+    let (status, done) = t
+        .post_json("/api/v1/verifications/check", serde_json::json!({"verification_token": token, "channel": "email", "code": email}))
+        .await;
     assert_eq!((status, done["status"].as_str()), (200, Some("complete")), "{done}");
     done["access_token"].as_str().expect("access token").to_owned()
 }

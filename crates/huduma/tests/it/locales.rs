@@ -58,7 +58,13 @@ fn every_key_used_exists() {
     }
     // Keys built at run time from a fixed set of values.
     for kind in ["citizen", "resident", "visitor"] {
-        used.extend([format!("account_type.{kind}"), format!("account_type.{kind}_hint"), format!("register.identity_intro_{kind}"), format!("register.document_{kind}"), format!("register.document_{kind}_hint")]);
+        used.extend([
+            format!("account_type.{kind}"),
+            format!("account_type.{kind}_hint"),
+            format!("register.identity_intro_{kind}"),
+            format!("register.document_{kind}"),
+            format!("register.document_{kind}_hint"),
+        ]);
     }
     for doc in ["national_id", "alien_card", "passport"] {
         used.insert(format!("document.{doc}"));
@@ -86,16 +92,23 @@ fn every_error_code_has_a_message() {
                 let rest = &line[i + 1..];
                 let Some(literal) = rest.split('"').next() else { continue };
                 let shaped = literal.split_once('.').is_some_and(|(a, b)| {
-                    !a.is_empty() && !b.is_empty() && literal.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.') && literal.matches('.').count() == 1
+                    !a.is_empty()
+                        && !b.is_empty()
+                        && literal.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
+                        && literal.matches('.').count() == 1
                 });
-                let is_error_site = ["field(", "InvalidInput::new(", "Unavailable(", "single(", "error_page(", "ApiError::new(", "code: \"", "=> \""].iter().any(|m| line.contains(m));
+                let is_error_site =
+                    ["field(", "InvalidInput::new(", "Unavailable(", "single(", "error_page(", "ApiError::new(", "code: \"", "=> \""]
+                        .iter()
+                        .any(|m| line.contains(m));
                 if shaped && is_error_site && !en.contains(literal) {
                     codes.insert(literal.to_owned());
                 }
             }
         }
     }
-    for code in ["rate_limited", "csrf.invalid", "not_found", "internal", "unauthorized", "flow.expired", "body.too_large", "body.invalid"] {
+    for code in ["rate_limited", "csrf.invalid", "not_found", "internal", "unauthorized", "flow.expired", "body.too_large", "body.invalid"]
+    {
         codes.insert(code.to_owned());
     }
     let missing: Vec<_> = codes.iter().filter(|c| !en.contains(&format!("error.{c}"))).collect();

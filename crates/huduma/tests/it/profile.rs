@@ -5,25 +5,44 @@ use crate::helpers::{Backend, WANJIKU, new_client, register_api, register_html, 
 use reqwest::Method;
 use serde_json::json;
 
-both_databases!(change_password_signs_out_other_devices, sessions_list_and_sign_out_everywhere, change_email_needs_the_new_code, language_choice_is_remembered, authenticator_app_replaces_codes_once_per_step);
+both_databases!(
+    change_password_signs_out_other_devices,
+    sessions_list_and_sign_out_everywhere,
+    change_email_needs_the_new_code,
+    language_choice_is_remembered,
+    authenticator_app_replaces_codes_once_per_step
+);
 
 async fn change_password_signs_out_other_devices(backend: Backend) {
     let t = spawn(backend).await;
     register_html(&t, &WANJIKU).await;
     let other = crate::helpers::sign_in_api(&t, WANJIKU.id, WANJIKU.password, WANJIKU.phone).await;
     let (status, _, page) = t
-        .submit("/account/password", "/account/password", &[("current_password", "wrong one"), ("password", "sunrise over kisumu"), ("password_confirmation", "sunrise over kisumu")])
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[("current_password", "wrong one"), ("password", "sunrise over kisumu"), ("password_confirmation", "sunrise over kisumu")],
+        )
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("Your current password is not right"));
     let (status, url, page) = t
-        .submit("/account/password", "/account/password", &[("current_password", WANJIKU.password), ("password", "sunrise over kisumu"), ("password_confirmation", "sunrise over kisumu")])
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", WANJIKU.password),
+                ("password", "sunrise over kisumu"),
+                ("password_confirmation", "sunrise over kisumu"),
+            ],
+        )
         .await;
     assert_eq!((status, url.as_str()), (200, "/account"), "{page}");
     assert!(page.contains("Your password has been changed"));
     let (status, _) = t.api(Method::GET, "/api/v1/me", Some(&other), None).await;
     assert_eq!(status, 401, "the other device was signed out");
-    t.wait_for_message(|m| m["recipient"] == WANJIKU.email && m["subject"].as_str().is_some_and(|s| s.contains("password was changed"))).await;
+    t.wait_for_message(|m| m["recipient"] == WANJIKU.email && m["subject"].as_str().is_some_and(|s| s.contains("password was changed")))
+        .await;
 }
 
 async fn sessions_list_and_sign_out_everywhere(backend: Backend) {
@@ -35,7 +54,14 @@ async fn sessions_list_and_sign_out_everywhere(backend: Backend) {
     assert!(page.contains("This device"));
     assert_eq!(page.matches("/revoke\"").count(), 1, "one other session can be ended");
     let (_, sessions) = t.api(Method::GET, "/api/v1/me/sessions", Some(&api), None).await;
-    let web_id = sessions.as_array().expect("list").iter().find(|s| s["kind"] == "web").and_then(|s| s["id"].as_str()).expect("web session").to_owned();
+    let web_id = sessions
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["kind"] == "web")
+        .and_then(|s| s["id"].as_str())
+        .expect("web session")
+        .to_owned();
     let (status, _) = t.api(Method::DELETE, &format!("/api/v1/me/sessions/{web_id}"), Some(&api), None).await;
     assert_eq!(status, 204);
     let response = t.client.get(t.url("/account")).send().await.expect("get");
@@ -49,10 +75,12 @@ async fn sessions_list_and_sign_out_everywhere(backend: Backend) {
 async fn change_email_needs_the_new_code(backend: Backend) {
     let t = spawn(backend).await;
     register_html(&t, &WANJIKU).await;
-    let (status, url, page) = t.submit("/account/contact?channel=email", "/account/contact", &[("channel", "email"), ("value", "not-an-email")]).await;
+    let (status, url, page) =
+        t.submit("/account/contact?channel=email", "/account/contact", &[("channel", "email"), ("value", "not-an-email")]).await;
     assert_eq!((status, url.as_str()), (422, "/account/contact"));
     assert!(page.contains("value=\"not-an-email\""));
-    let (status, url, _) = t.submit("/account/contact?channel=email", "/account/contact", &[("channel", "email"), ("value", "mary.kamau@example.org")]).await;
+    let (status, url, _) =
+        t.submit("/account/contact?channel=email", "/account/contact", &[("channel", "email"), ("value", "mary.kamau@example.org")]).await;
     assert_eq!((status, url.as_str()), (200, "/account/contact"));
     let code = t.code_for("mary.kamau@example.org").await;
     let (status, _, page) = t.submit("/account/contact", "/account/contact/verify", &[("code", "000000")]).await;
@@ -60,13 +88,19 @@ async fn change_email_needs_the_new_code(backend: Backend) {
     let (status, url, page) = t.submit("/account/contact", "/account/contact/verify", &[("code", &code)]).await;
     assert_eq!((status, url.as_str()), (200, "/account"), "{page}");
     assert!(page.contains("mary.kamau@example.org"));
-    t.wait_for_message(|m| m["recipient"] == WANJIKU.email && m["subject"].as_str().is_some_and(|s| s.contains("email address was changed"))).await;
+    t.wait_for_message(|m| {
+        m["recipient"] == WANJIKU.email && m["subject"].as_str().is_some_and(|s| s.contains("email address was changed"))
+    })
+    .await;
     // Phone through the API: the new number gets the code.
     let token = crate::helpers::sign_in_api(&t, "mary.kamau@example.org", WANJIKU.password, WANJIKU.phone).await;
-    let (status, body) = t.api(Method::POST, "/api/v1/me/contact", Some(&token), Some(json!({"channel": "sms", "value": "0722 111 222"}))).await;
+    let (status, body) =
+        t.api(Method::POST, "/api/v1/me/contact", Some(&token), Some(json!({"channel": "sms", "value": "0722 111 222"}))).await;
     assert_eq!(status, 202, "{body}");
     let code = t.code_for("+254722111222").await;
-    let (status, _) = t.api(Method::POST, "/api/v1/me/contact/verify", Some(&token), Some(json!({"contact_token": body["contact_token"], "code": code}))).await;
+    let (status, _) = t
+        .api(Method::POST, "/api/v1/me/contact/verify", Some(&token), Some(json!({"contact_token": body["contact_token"], "code": code})))
+        .await;
     assert_eq!(status, 204);
     let (_, me) = t.api(Method::GET, "/api/v1/me", Some(&token), None).await;
     assert_eq!(me["phone"], "+254722111222");
@@ -105,10 +139,12 @@ async fn authenticator_app_replaces_codes_once_per_step(backend: Backend) {
     let secret = setup["secret"].as_str().expect("secret").to_owned();
     assert!(setup["otpauth_url"].as_str().is_some_and(|u| u.starts_with("otpauth://totp/Huduma")));
     let now = t.app.clock.now();
-    let (status, _) = t.api(Method::POST, "/api/v1/me/totp/confirm", Some(&token), Some(json!({"setup_token": setup["token"], "code": "000000"}))).await;
+    let (status, _) =
+        t.api(Method::POST, "/api/v1/me/totp/confirm", Some(&token), Some(json!({"setup_token": setup["token"], "code": "000000"}))).await;
     assert!(status == 422 || huduma::services::totp::code_at(&secret, now).is_ok_and(|c| c == "000000"));
     let code = huduma::services::totp::code_at(&secret, now).expect("code");
-    let (status, _) = t.api(Method::POST, "/api/v1/me/totp/confirm", Some(&token), Some(json!({"setup_token": setup["token"], "code": code}))).await;
+    let (status, _) =
+        t.api(Method::POST, "/api/v1/me/totp/confirm", Some(&token), Some(json!({"setup_token": setup["token"], "code": code}))).await;
     assert_eq!(status, 204);
 
     // Sign-in now asks for the app's code, not an SMS.

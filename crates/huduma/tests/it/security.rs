@@ -31,13 +31,19 @@ async fn session_cookie_flags_and_rotation(backend: Backend) {
     let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let page = client.get(t.url("/sign-in")).send().await.expect("get").text().await.expect("text");
     let csrf = csrf_of(&page);
-    let response = client.post(t.url("/sign-in")).form(&[("csrf", csrf.as_str()), ("identifier", WANJIKU.id), ("password", WANJIKU.password)]).send().await.expect("post");
+    let response = client
+        .post(t.url("/sign-in"))
+        .form(&[("csrf", csrf.as_str()), ("identifier", WANJIKU.id), ("password", WANJIKU.password)])
+        .send()
+        .await
+        .expect("post");
     assert_eq!(response.status().as_u16(), 303);
     let before = t.code_for(WANJIKU.phone).await;
     let response = client.post(t.url("/sign-in/send")).form(&[("csrf", csrf.as_str()), ("channel", "sms")]).send().await.expect("post");
     assert_eq!(response.status().as_u16(), 303);
     let code = t.code_for_after(WANJIKU.phone, &[before]).await;
-    let response = client.post(t.url("/sign-in/code")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.expect("post");
+    let response =
+        client.post(t.url("/sign-in/code")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.expect("post");
     assert_eq!(response.status().as_u16(), 303);
     let cookies = set_cookies(&response);
     let session = cookies.iter().find(|c| c.starts_with("huduma_session=")).expect("session cookie set");
@@ -47,12 +53,18 @@ async fn session_cookie_flags_and_rotation(backend: Backend) {
     assert!(token.len() >= 43, "at least 256 bits of token");
 
     // Rotation: signing in again from the same browser issues a new token and ends the old one.
-    let response = client.post(t.url("/sign-in")).form(&[("csrf", csrf.as_str()), ("identifier", WANJIKU.id), ("password", WANJIKU.password)]).send().await.expect("post");
+    let response = client
+        .post(t.url("/sign-in"))
+        .form(&[("csrf", csrf.as_str()), ("identifier", WANJIKU.id), ("password", WANJIKU.password)])
+        .send()
+        .await
+        .expect("post");
     assert_eq!(response.status().as_u16(), 303);
     let before = t.code_for(WANJIKU.phone).await;
     client.post(t.url("/sign-in/send")).form(&[("csrf", csrf.as_str()), ("channel", "sms")]).send().await.expect("post");
     let code = t.code_for_after(WANJIKU.phone, &[before]).await;
-    let response = client.post(t.url("/sign-in/code")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.expect("post");
+    let response =
+        client.post(t.url("/sign-in/code")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.expect("post");
     let renewed = set_cookies(&response).into_iter().find(|c| c.starts_with("huduma_session=")).expect("new session cookie");
     let new_token = renewed.trim_start_matches("huduma_session=").split(';').next().expect("value").to_owned();
     assert_ne!(new_token, token, "a new token at every sign-in");
@@ -66,9 +78,26 @@ async fn session_cookie_flags_and_rotation(backend: Backend) {
 async fn csrf_is_required_on_every_form(backend: Backend) {
     let t = spawn(backend).await;
     let posts = [
-        "/register", "/register/identity", "/register/details", "/verify/phone", "/verify/email", "/verify/resend", "/sign-in", "/sign-in/code", "/sign-in/send",
-        "/sign-out", "/forgot-password", "/reset-password", "/account/password", "/account/sessions/x/revoke", "/account/sign-out-everywhere",
-        "/account/contact", "/account/contact/verify", "/account/two-factor/setup", "/account/two-factor/confirm", "/account/two-factor/disable",
+        "/register",
+        "/register/identity",
+        "/register/details",
+        "/verify/phone",
+        "/verify/email",
+        "/verify/resend",
+        "/sign-in",
+        "/sign-in/code",
+        "/sign-in/send",
+        "/sign-out",
+        "/forgot-password",
+        "/reset-password",
+        "/account/password",
+        "/account/sessions/x/revoke",
+        "/account/sign-out-everywhere",
+        "/account/contact",
+        "/account/contact/verify",
+        "/account/two-factor/setup",
+        "/account/two-factor/confirm",
+        "/account/two-factor/disable",
     ];
     t.get("/").await; // receive a CSRF cookie
     for path in posts {
@@ -84,7 +113,8 @@ async fn csrf_is_required_on_every_form(backend: Backend) {
     let token = csrf_of(&page);
     let other = new_client();
     other.get(t.url("/")).send().await.expect("get");
-    let response = other.post(t.url("/sign-in")).form(&[("csrf", token.as_str()), ("identifier", "a"), ("password", "b")]).send().await.expect("post");
+    let response =
+        other.post(t.url("/sign-in")).form(&[("csrf", token.as_str()), ("identifier", "a"), ("password", "b")]).send().await.expect("post");
     assert_eq!(response.status().as_u16(), 403);
 }
 
@@ -92,14 +122,28 @@ async fn headers_on_every_html_page(backend: Backend) {
     let t = spawn(backend).await;
     register_html(&t, &WANJIKU).await;
     let pages = [
-        "/", "/register", "/register/identity?type=citizen", "/register/identity?type=visitor", "/sign-in", "/forgot-password", "/account", "/account/password",
-        "/account/sessions", "/account/contact?channel=sms", "/account/two-factor", "/sandbox/messages", "/no-such-page",
+        "/",
+        "/register",
+        "/register/identity?type=citizen",
+        "/register/identity?type=visitor",
+        "/sign-in",
+        "/forgot-password",
+        "/account",
+        "/account/password",
+        "/account/sessions",
+        "/account/contact?channel=sms",
+        "/account/two-factor",
+        "/sandbox/messages",
+        "/no-such-page",
     ];
     for path in pages {
         let response = t.client.get(t.url(path)).send().await.expect("get");
         let h = response.headers();
         let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
-        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline") && csp.contains("default-src 'none'"), "{path}: {csp}");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline") && csp.contains("default-src 'none'"),
+            "{path}: {csp}"
+        );
         assert_eq!(h.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"), "{path}");
         assert_eq!(h.get("referrer-policy").and_then(|v| v.to_str().ok()), Some("same-origin"), "{path}");
         assert_eq!(h.get("x-frame-options").and_then(|v| v.to_str().ok()), Some("DENY"), "{path}");
@@ -119,13 +163,24 @@ async fn unknown_and_known_accounts_look_alike(backend: Backend) {
     assert_eq!(wrong_password, unknown, "identical answers");
     let (_, _, page_known) = t.submit("/sign-in", "/sign-in", &[("identifier", WANJIKU.id), ("password", "nope nope")]).await;
     let (_, _, page_unknown) = t.submit("/sign-in", "/sign-in", &[("identifier", "87654321"), ("password", "nope nope")]).await;
-    let strip = |p: &str| p.replace(WANJIKU.id, "ID").replace("87654321", "ID").split("name=\"csrf\"").map(|s| s.split_once('>').map_or("", |(_, r)| r).to_owned()).collect::<String>();
+    let strip = |p: &str| {
+        p.replace(WANJIKU.id, "ID")
+            .replace("87654321", "ID")
+            .split("name=\"csrf\"")
+            .map(|s| s.split_once('>').map_or("", |(_, r)| r).to_owned())
+            .collect::<String>()
+    };
     assert_eq!(strip(&page_known), strip(&page_unknown));
 }
 
 async fn codes_expire_and_lock_after_five_wrong_tries(backend: Backend) {
     let t = spawn(backend).await;
-    let (_, started) = t.post_json("/api/v1/registrations", json!({"account_type": "citizen", "document_number": WANJIKU.id, "first_name": "Wanjiku", "year_of_birth": "1990"})).await;
+    let (_, started) = t
+        .post_json(
+            "/api/v1/registrations",
+            json!({"account_type": "citizen", "document_number": WANJIKU.id, "first_name": "Wanjiku", "year_of_birth": "1990"}),
+        )
+        .await;
     let (_, created) = t
         .post_json(
             "/api/v1/registrations/details",
@@ -171,7 +226,12 @@ async fn sign_in_is_rate_limited(backend: Backend) {
     let (status, _) = t.post_json("/api/v1/sign-in", json!({"identifier": "other@example.com", "password": "guess guess"})).await;
     assert_eq!(status, 422);
     // The limit is in the database, so a second node shares it: a fresh client changes nothing.
-    let response = reqwest::Client::new().post(t.url("/api/v1/sign-in")).json(&json!({"identifier": "someone@example.com", "password": "x"})).send().await.expect("post");
+    let response = reqwest::Client::new()
+        .post(t.url("/api/v1/sign-in"))
+        .json(&json!({"identifier": "someone@example.com", "password": "x"}))
+        .send()
+        .await
+        .expect("post");
     assert_eq!(response.status().as_u16(), 429);
     assert!(response.headers().get("retry-after").is_some());
     let response = t.client.get(t.url("/sign-in")).send().await.expect("page");
@@ -205,10 +265,18 @@ async fn sessions_time_out_when_idle(backend: Backend) {
 async fn api_routes_need_a_bearer_token_and_stay_in_their_account(backend: Backend) {
     let t = spawn(backend).await;
     let routes = [
-        (Method::GET, "/api/v1/me"), (Method::PATCH, "/api/v1/me"), (Method::POST, "/api/v1/me/password"), (Method::GET, "/api/v1/me/sessions"),
-        (Method::DELETE, "/api/v1/me/sessions/x"), (Method::POST, "/api/v1/me/sign-out"), (Method::POST, "/api/v1/me/sign-out-everywhere"),
-        (Method::POST, "/api/v1/me/contact"), (Method::POST, "/api/v1/me/contact/verify"), (Method::POST, "/api/v1/me/totp"),
-        (Method::POST, "/api/v1/me/totp/confirm"), (Method::POST, "/api/v1/me/totp/disable"),
+        (Method::GET, "/api/v1/me"),
+        (Method::PATCH, "/api/v1/me"),
+        (Method::POST, "/api/v1/me/password"),
+        (Method::GET, "/api/v1/me/sessions"),
+        (Method::DELETE, "/api/v1/me/sessions/x"),
+        (Method::POST, "/api/v1/me/sign-out"),
+        (Method::POST, "/api/v1/me/sign-out-everywhere"),
+        (Method::POST, "/api/v1/me/contact"),
+        (Method::POST, "/api/v1/me/contact/verify"),
+        (Method::POST, "/api/v1/me/totp"),
+        (Method::POST, "/api/v1/me/totp/confirm"),
+        (Method::POST, "/api/v1/me/totp/disable"),
     ];
     for (method, path) in &routes {
         let (status, body) = t.api(method.clone(), path, None, Some(json!({}))).await;
@@ -218,11 +286,24 @@ async fn api_routes_need_a_bearer_token_and_stay_in_their_account(backend: Backe
     }
     // The browser session cookie is not an API credential.
     let wanjiku = register_api(&t, &WANJIKU).await;
-    let response = reqwest::Client::new().get(t.url("/api/v1/me")).header("cookie", format!("huduma_session={wanjiku}")).send().await.expect("get");
+    let response =
+        reqwest::Client::new().get(t.url("/api/v1/me")).header("cookie", format!("huduma_session={wanjiku}")).send().await.expect("get");
     assert_eq!(response.status().as_u16(), 401);
     // Another person's session id is "not found".
-    let amani = crate::helpers::Person { id: "9100231", first_name: "Amani", year: "1985", phone: "+254722000231", email: "amani@example.com", password: "lake victoria sunrise" };
-    let (_, started) = t.post_json("/api/v1/registrations", json!({"account_type": "resident", "document_number": amani.id, "first_name": amani.first_name, "year_of_birth": amani.year})).await;
+    let amani = crate::helpers::Person {
+        id: "9100231",
+        first_name: "Amani",
+        year: "1985",
+        phone: "+254722000231",
+        email: "amani@example.com",
+        password: "lake victoria sunrise",
+    };
+    let (_, started) = t
+        .post_json(
+            "/api/v1/registrations",
+            json!({"account_type": "resident", "document_number": amani.id, "first_name": amani.first_name, "year_of_birth": amani.year}),
+        )
+        .await;
     assert!(started["registration_token"].is_string(), "{started}");
     let (_, sessions) = t.api(Method::GET, "/api/v1/me/sessions", Some(&wanjiku), None).await;
     let wanjiku_session = sessions[0]["id"].as_str().expect("id").to_owned();
@@ -248,10 +329,16 @@ async fn oversize_bodies_are_refused_clearly(backend: Backend) {
     let (_, page) = t.get("/sign-in").await;
     let csrf = csrf_of(&page);
     let huge = "x".repeat(200 * 1024);
-    let response = t.client.post(t.url("/sign-in")).form(&[("csrf", csrf.as_str()), ("identifier", huge.as_str())]).send().await.expect("post");
+    let response =
+        t.client.post(t.url("/sign-in")).form(&[("csrf", csrf.as_str()), ("identifier", huge.as_str())]).send().await.expect("post");
     assert_eq!(response.status().as_u16(), 413);
     assert!(response.text().await.unwrap_or_default().contains("too large"));
-    let response = reqwest::Client::new().post(t.url("/api/v1/sign-in")).json(&json!({"identifier": "a".repeat(3 * 1024 * 1024), "password": "x"})).send().await.expect("post");
+    let response = reqwest::Client::new()
+        .post(t.url("/api/v1/sign-in"))
+        .json(&json!({"identifier": "a".repeat(3 * 1024 * 1024), "password": "x"}))
+        .send()
+        .await
+        .expect("post");
     assert_eq!(response.status().as_u16(), 413);
     let body: serde_json::Value = response.json().await.expect("json");
     assert_eq!(body["error"]["code"], "body.too_large");

@@ -78,9 +78,14 @@ pub struct ProfileUpdate {
 /// `PATCH /api/v1/me`
 #[utoipa::path(patch, path = "/api/v1/me", tag = "account", security(("bearer" = [])), request_body = ProfileUpdate,
     responses((status = 200, body = Profile), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update(State(app): State<Arc<App>>, Me(mut me, who): Me, ApiJson(input): ApiJson<ProfileUpdate>) -> Result<Json<Profile>, ApiError> {
+pub async fn update(
+    State(app): State<Arc<App>>,
+    Me(mut me, who): Me,
+    ApiJson(input): ApiJson<ProfileUpdate>,
+) -> Result<Json<Profile>, ApiError> {
     if let Some(tag) = input.language {
-        let language = huduma_domain::Language::parse(&tag).ok_or_else(|| ApiError::from_service(crate::services::ServiceError::field("language", "language.invalid"), who.language))?;
+        let language = huduma_domain::Language::parse(&tag)
+            .ok_or_else(|| ApiError::from_service(crate::services::ServiceError::field("language", "language.invalid"), who.language))?;
         profile::set_language(&app, &me, language).await.map_err(|e| ApiError::from_service(e, who.language))?;
         me.account.language = language.tag().to_owned();
     }
@@ -101,8 +106,14 @@ pub struct PasswordChange {
 /// `POST /api/v1/me/password`: other sessions end.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "account", security(("bearer" = [])), request_body = PasswordChange,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn change_password(State(app): State<Arc<App>>, Me(me, who): Me, ApiJson(input): ApiJson<PasswordChange>) -> Result<StatusCode, ApiError> {
-    profile::change_password(&app, &me, &input.current_password, &input.password, &input.password_confirmation).await.map_err(|e| ApiError::from_service(e, who.language))?;
+pub async fn change_password(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    ApiJson(input): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    profile::change_password(&app, &me, &input.current_password, &input.password, &input.password_confirmation)
+        .await
+        .map_err(|e| ApiError::from_service(e, who.language))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -185,9 +196,14 @@ pub struct ContactStarted {
 /// `POST /api/v1/me/contact`: sends a code to the new contact.
 #[utoipa::path(post, path = "/api/v1/me/contact", tag = "account", security(("bearer" = [])), request_body = ContactChange,
     responses((status = 202, body = ContactStarted), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn contact_start(State(app): State<Arc<App>>, Me(me, who): Me, ApiJson(input): ApiJson<ContactChange>) -> Result<(StatusCode, Json<ContactStarted>), ApiError> {
+pub async fn contact_start(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    ApiJson(input): ApiJson<ContactChange>,
+) -> Result<(StatusCode, Json<ContactStarted>), ApiError> {
     let channel = Channel::parse(&input.channel).map_err(|e| ApiError::from_service(e, who.language))?;
-    let token = profile::start_contact_change(&app, &me, channel, &input.value, &who).await.map_err(|e| ApiError::from_service(e, who.language))?;
+    let token =
+        profile::start_contact_change(&app, &me, channel, &input.value, &who).await.map_err(|e| ApiError::from_service(e, who.language))?;
     Ok((StatusCode::ACCEPTED, Json(ContactStarted { contact_token: token })))
 }
 
@@ -203,8 +219,14 @@ pub struct ContactCode {
 /// `POST /api/v1/me/contact/verify`
 #[utoipa::path(post, path = "/api/v1/me/contact/verify", tag = "account", security(("bearer" = [])), request_body = ContactCode,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn contact_verify(State(app): State<Arc<App>>, Me(me, who): Me, ApiJson(input): ApiJson<ContactCode>) -> Result<StatusCode, ApiError> {
-    profile::finish_contact_change(&app, &me, &input.contact_token, &input.code).await.map_err(|e| ApiError::from_service(e, who.language))?;
+pub async fn contact_verify(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    ApiJson(input): ApiJson<ContactCode>,
+) -> Result<StatusCode, ApiError> {
+    profile::finish_contact_change(&app, &me, &input.contact_token, &input.code)
+        .await
+        .map_err(|e| ApiError::from_service(e, who.language))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -226,7 +248,11 @@ pub struct TotpConfirm {
 /// `POST /api/v1/me/totp/confirm`
 #[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "account", security(("bearer" = [])), request_body = TotpConfirm,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn totp_confirm(State(app): State<Arc<App>>, Me(me, who): Me, ApiJson(input): ApiJson<TotpConfirm>) -> Result<StatusCode, ApiError> {
+pub async fn totp_confirm(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    ApiJson(input): ApiJson<TotpConfirm>,
+) -> Result<StatusCode, ApiError> {
     totp::confirm_setup(&app, &me.account, &input.setup_token, &input.code).await.map_err(|e| ApiError::from_service(e, who.language))?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -53,7 +53,11 @@ fn message(language: Language, code: &str) -> String {
 impl ApiError {
     /// An error with one code.
     pub fn new(status: StatusCode, code: &str, language: Language) -> Self {
-        Self { status, body: ErrorBody { error: ErrorDetail { code: code.to_owned(), message: message(language, code), fields: Vec::new() } }, retry_after: None }
+        Self {
+            status,
+            body: ErrorBody { error: ErrorDetail { code: code.to_owned(), message: message(language, code), fields: Vec::new() } },
+            retry_after: None,
+        }
     }
 
     /// Missing or dead bearer token.
@@ -105,10 +109,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body)).into_response();
-        if let Some(secs) = self.retry_after {
-            if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
-                response.headers_mut().insert("retry-after", value);
-            }
+        if let Some(secs) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert("retry-after", value);
         }
         response
     }

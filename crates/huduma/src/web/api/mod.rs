@@ -9,12 +9,12 @@ pub mod error;
 pub mod registration;
 pub mod sign_in;
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::routing::{delete, get, post};
-use axum::Json;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use utoipa::OpenApi;

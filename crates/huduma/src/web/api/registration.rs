@@ -25,7 +25,11 @@ pub struct RegistrationStarted {
 /// `POST /api/v1/registrations`: identify the person (register match or visitor passport).
 #[utoipa::path(post, path = "/api/v1/registrations", tag = "registration", request_body = StartInput,
     responses((status = 201, body = RegistrationStarted), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
-pub async fn start(State(app): State<Arc<App>>, Caller(who): Caller, ApiJson(input): ApiJson<StartInput>) -> Result<(StatusCode, Json<RegistrationStarted>), ApiError> {
+pub async fn start(
+    State(app): State<Arc<App>>,
+    Caller(who): Caller,
+    ApiJson(input): ApiJson<StartInput>,
+) -> Result<(StatusCode, Json<RegistrationStarted>), ApiError> {
     let started = registration::start(&app, &input, &who).await.map_err(|e| ApiError::from_service(e, who.language))?;
     Ok((StatusCode::CREATED, Json(RegistrationStarted { registration_token: started.token, identity: started.identity })))
 }
@@ -54,9 +58,22 @@ pub struct AccountCreated {
 /// `POST /api/v1/registrations/details`: contacts and password; sends both codes.
 #[utoipa::path(post, path = "/api/v1/registrations/details", tag = "registration", request_body = DetailsRequest,
     responses((status = 201, body = AccountCreated), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn details(State(app): State<Arc<App>>, Caller(who): Caller, ApiJson(input): ApiJson<DetailsRequest>) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
-    let created = registration::complete(&app, &input.registration_token, &input.details, &who).await.map_err(|e| ApiError::from_service(e, who.language))?;
-    Ok((StatusCode::CREATED, Json(AccountCreated { verification_token: created.verify_token, phone_masked: created.phone_masked, email_masked: created.email_masked })))
+pub async fn details(
+    State(app): State<Arc<App>>,
+    Caller(who): Caller,
+    ApiJson(input): ApiJson<DetailsRequest>,
+) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
+    let created = registration::complete(&app, &input.registration_token, &input.details, &who)
+        .await
+        .map_err(|e| ApiError::from_service(e, who.language))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AccountCreated {
+            verification_token: created.verify_token,
+            phone_masked: created.phone_masked,
+            email_masked: created.email_masked,
+        }),
+    ))
 }
 
 /// A verification token.
@@ -69,7 +86,11 @@ pub struct VerificationToken {
 /// `POST /api/v1/verifications/status`
 #[utoipa::path(post, path = "/api/v1/verifications/status", tag = "registration", request_body = VerificationToken,
     responses((status = 200, body = Status), (status = 410, body = ErrorBody)))]
-pub async fn verification_status(State(app): State<Arc<App>>, Caller(who): Caller, ApiJson(input): ApiJson<VerificationToken>) -> Result<Json<Status>, ApiError> {
+pub async fn verification_status(
+    State(app): State<Arc<App>>,
+    Caller(who): Caller,
+    ApiJson(input): ApiJson<VerificationToken>,
+) -> Result<Json<Status>, ApiError> {
     verification::status(&app, &input.verification_token).await.map(Json).map_err(|e| ApiError::from_service(e, who.language))
 }
 
@@ -103,13 +124,19 @@ pub struct VerifyResult {
 /// `POST /api/v1/verifications/check`: verifies one channel; the second signs in.
 #[utoipa::path(post, path = "/api/v1/verifications/check", tag = "registration", request_body = VerifyRequest,
     responses((status = 200, body = VerifyResult), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn verify(State(app): State<Arc<App>>, Caller(who): Caller, ApiJson(input): ApiJson<VerifyRequest>) -> Result<Json<VerifyResult>, ApiError> {
+pub async fn verify(
+    State(app): State<Arc<App>>,
+    Caller(who): Caller,
+    ApiJson(input): ApiJson<VerifyRequest>,
+) -> Result<Json<VerifyResult>, ApiError> {
     let channel = Channel::parse(&input.channel).map_err(|e| ApiError::from_service(e, who.language))?;
     let outcome = verification::verify(&app, &input.verification_token, channel, &input.code, &who, SessionKind::Api, None)
         .await
         .map_err(|e| ApiError::from_service(e, who.language))?;
     Ok(Json(match outcome {
-        Outcome::Pending(progress) => VerifyResult { status: "pending".into(), progress: Some(progress), access_token: None, expires_at: None },
+        Outcome::Pending(progress) => {
+            VerifyResult { status: "pending".into(), progress: Some(progress), access_token: None, expires_at: None }
+        }
         Outcome::Done(session) => VerifyResult {
             status: "complete".into(),
             progress: None,
@@ -131,7 +158,11 @@ pub struct ResendRequest {
 /// `POST /api/v1/verifications/resend`
 #[utoipa::path(post, path = "/api/v1/verifications/resend", tag = "registration", request_body = ResendRequest,
     responses((status = 202), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn resend(State(app): State<Arc<App>>, Caller(who): Caller, ApiJson(input): ApiJson<ResendRequest>) -> Result<StatusCode, ApiError> {
+pub async fn resend(
+    State(app): State<Arc<App>>,
+    Caller(who): Caller,
+    ApiJson(input): ApiJson<ResendRequest>,
+) -> Result<StatusCode, ApiError> {
     let channel = Channel::parse(&input.channel).map_err(|e| ApiError::from_service(e, who.language))?;
     verification::resend(&app, &input.verification_token, channel, &who).await.map_err(|e| ApiError::from_service(e, who.language))?;
     Ok(StatusCode::ACCEPTED)

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use super::{ApiError, ApiJson, Caller, ErrorBody};
 use crate::app::App;
 use crate::services::codes::Channel;
+use crate::services::password_reset;
 use crate::services::sessions::SessionKind;
 use crate::services::sign_in::{self, SecondStep, Started};
-use crate::services::password_reset;
 
 /// Password step.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -41,11 +41,20 @@ pub struct SignInStarted {
 /// `POST /api/v1/sign-in`
 #[utoipa::path(post, path = "/api/v1/sign-in", tag = "sign-in", request_body = SignInRequest,
     responses((status = 200, body = SignInStarted), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn start(State(app): State<Arc<App>>, Caller(who): Caller, ApiJson(input): ApiJson<SignInRequest>) -> Result<Json<SignInStarted>, ApiError> {
-    let started = sign_in::start(&app, &input.identifier, &input.password, &who).await.map_err(|e| ApiError::from_service(e, who.language))?;
+pub async fn start(
+    State(app): State<Arc<App>>,
+    Caller(who): Caller,
+    ApiJson(input): ApiJson<SignInRequest>,
+) -> Result<Json<SignInStarted>, ApiError> {
+    let started =
+        sign_in::start(&app, &input.identifier, &input.password, &who).await.map_err(|e| ApiError::from_service(e, who.language))?;
     Ok(Json(match started {
-        Started::SecondStep { token, step } => SignInStarted { next: "second_factor".into(), sign_in_token: Some(token), second_step: Some(step), verification_token: None },
-        Started::NeedsVerification { token } => SignInStarted { next: "verify".into(), sign_in_token: None, second_step: None, verification_token: Some(token) },
+        Started::SecondStep { token, step } => {
+            SignInStarted { next: "second_factor".into(), sign_in_token: Some(token), second_step: Some(step), verification_token: None }
+        }
+        Started::NeedsVerification { token } => {
+            SignInStarted { next: "verify".into(), sign_in_token: None, second_step: None, verification_token: Some(token) }
+        }
     }))
 }
 
@@ -61,7 +70,11 @@ pub struct SendCodeRequest {
 /// `POST /api/v1/sign-in/code`: sends the one-time code.
 #[utoipa::path(post, path = "/api/v1/sign-in/code", tag = "sign-in", request_body = SendCodeRequest,
     responses((status = 202), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn send_code(State(app): State<Arc<App>>, Caller(who): Caller, ApiJson(input): ApiJson<SendCodeRequest>) -> Result<StatusCode, ApiError> {
+pub async fn send_code(
+    State(app): State<Arc<App>>,
+    Caller(who): Caller,
+    ApiJson(input): ApiJson<SendCodeRequest>,
+) -> Result<StatusCode, ApiError> {
     let channel = Channel::parse(&input.channel).map_err(|e| ApiError::from_service(e, who.language))?;
     sign_in::send_code(&app, &input.sign_in_token, channel, &who).await.map_err(|e| ApiError::from_service(e, who.language))?;
     Ok(StatusCode::ACCEPTED)
@@ -88,8 +101,14 @@ pub struct SessionCreated {
 /// `POST /api/v1/sign-in/verify`: checks the code and opens a session.
 #[utoipa::path(post, path = "/api/v1/sign-in/verify", tag = "sign-in", request_body = FinishRequest,
     responses((status = 200, body = SessionCreated), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn finish(State(app): State<Arc<App>>, Caller(who): Caller, ApiJson(input): ApiJson<FinishRequest>) -> Result<Json<SessionCreated>, ApiError> {
-    let session = sign_in::finish(&app, &input.sign_in_token, &input.code, &who, SessionKind::Api, None).await.map_err(|e| ApiError::from_service(e, who.language))?;
+pub async fn finish(
+    State(app): State<Arc<App>>,
+    Caller(who): Caller,
+    ApiJson(input): ApiJson<FinishRequest>,
+) -> Result<Json<SessionCreated>, ApiError> {
+    let session = sign_in::finish(&app, &input.sign_in_token, &input.code, &who, SessionKind::Api, None)
+        .await
+        .map_err(|e| ApiError::from_service(e, who.language))?;
     Ok(Json(SessionCreated { access_token: session.token, expires_at: crate::clock::rfc3339(session.expires_at) }))
 }
 
@@ -112,7 +131,11 @@ pub struct ResetStarted {
 /// `POST /api/v1/password-reset`
 #[utoipa::path(post, path = "/api/v1/password-reset", tag = "sign-in", request_body = ResetRequest,
     responses((status = 202, body = ResetStarted), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn reset_start(State(app): State<Arc<App>>, Caller(who): Caller, ApiJson(input): ApiJson<ResetRequest>) -> Result<(StatusCode, Json<ResetStarted>), ApiError> {
+pub async fn reset_start(
+    State(app): State<Arc<App>>,
+    Caller(who): Caller,
+    ApiJson(input): ApiJson<ResetRequest>,
+) -> Result<(StatusCode, Json<ResetStarted>), ApiError> {
     let channel = Channel::parse(&input.channel).map_err(|e| ApiError::from_service(e, who.language))?;
     let token = password_reset::start(&app, &input.identifier, channel, &who).await.map_err(|e| ApiError::from_service(e, who.language))?;
     Ok((StatusCode::ACCEPTED, Json(ResetStarted { reset_token: token })))
@@ -134,7 +157,11 @@ pub struct ResetComplete {
 /// `POST /api/v1/password-reset/complete`: sets the password and ends every session.
 #[utoipa::path(post, path = "/api/v1/password-reset/complete", tag = "sign-in", request_body = ResetComplete,
     responses((status = 204), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn reset_finish(State(app): State<Arc<App>>, Caller(who): Caller, ApiJson(input): ApiJson<ResetComplete>) -> Result<StatusCode, ApiError> {
+pub async fn reset_finish(
+    State(app): State<Arc<App>>,
+    Caller(who): Caller,
+    ApiJson(input): ApiJson<ResetComplete>,
+) -> Result<StatusCode, ApiError> {
     password_reset::finish(&app, &input.reset_token, &input.code, &input.password, &input.password_confirmation, &who)
         .await
         .map_err(|e| ApiError::from_service(e, who.language))?;

@@ -175,7 +175,19 @@ fn contact_page(ctx: &Ctx, channel: Channel, value: String, pending: Option<Stri
         Channel::Sms => ("account.change_phone", "account.new_phone", "tel"),
         Channel::Email => ("account.change_email", "account.new_email", "email"),
     };
-    html(status, &ContactTemplate { page: ctx.page(heading_key), errors, channel: channel.as_str(), heading_key, label_key, input_kind, value, pending })
+    html(
+        status,
+        &ContactTemplate {
+            page: ctx.page(heading_key),
+            errors,
+            channel: channel.as_str(),
+            heading_key,
+            label_key,
+            input_kind,
+            value,
+            pending,
+        },
+    )
 }
 
 /// Query of the contact page.
@@ -187,16 +199,15 @@ pub struct ContactQuery {
 /// `GET /account/contact?channel=sms|email`
 pub async fn contact_form(ctx: Ctx, Query(query): Query<ContactQuery>) -> Response {
     let me = signed_in!(ctx);
-    if query.channel.is_none() {
-        if let Some(token) = ctx.flow_token("contact") {
-            if let Ok((channel, value)) = profile::contact_change_target(&ctx.app, me, &token).await {
-                let masked = match channel {
-                    Channel::Sms => Phone::parse(&value).map(|p| p.masked()).unwrap_or(value),
-                    Channel::Email => Email::parse(&value).map(|e| e.masked()).unwrap_or(value),
-                };
-                return contact_page(&ctx, channel, String::new(), Some(masked), FormErrors::default(), StatusCode::OK);
-            }
-        }
+    if query.channel.is_none()
+        && let Some(token) = ctx.flow_token("contact")
+        && let Ok((channel, value)) = profile::contact_change_target(&ctx.app, me, &token).await
+    {
+        let masked = match channel {
+            Channel::Sms => Phone::parse(&value).map(|p| p.masked()).unwrap_or(value),
+            Channel::Email => Email::parse(&value).map(|e| e.masked()).unwrap_or(value),
+        };
+        return contact_page(&ctx, channel, String::new(), Some(masked), FormErrors::default(), StatusCode::OK);
     }
     let channel = Channel::parse(query.channel.as_deref().unwrap_or("")).unwrap_or(Channel::Email);
     contact_page(&ctx, channel, String::new(), None, FormErrors::default(), StatusCode::OK)

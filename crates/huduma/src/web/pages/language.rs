@@ -28,10 +28,10 @@ pub async fn switch(ctx: Ctx, Path(tag): Path<String>, Query(query): Query<Next>
     let Some(language) = Language::parse(&tag) else {
         return crate::web::render::error_page(&ctx.app, ctx.language, axum::http::StatusCode::NOT_FOUND, "not_found");
     };
-    if let Some(me) = &ctx.me {
-        if let Err(err) = profile::set_language(&ctx.app, me, language).await {
-            tracing::error!(error = %err, "saving language failed");
-        }
+    if let Some(me) = &ctx.me
+        && let Err(err) = profile::set_language(&ctx.app, me, language).await
+    {
+        tracing::error!(error = %err, "saving language failed");
     }
     let cookie = cookies::set(cookies::LANGUAGE, language.tag(), Some(365 * 86_400), ctx.secure());
     redirect_with_cookies(safe_next(query.next.as_deref()), vec![cookie]).into_response()

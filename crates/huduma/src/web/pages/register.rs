@@ -143,7 +143,17 @@ async fn details_page(ctx: &Ctx, input: DetailsInput, errors: FormErrors, status
                 .collect::<Vec<_>>()
                 .join(" ");
             let document = format!("{} {}", ctx.tr().t(&format!("document.{}", identity.document_kind)), identity.document_number);
-            html(status, &DetailsTemplate { page: ctx.page("register.title"), errors, full_name, document, date_of_birth: identity.date_of_birth, input })
+            html(
+                status,
+                &DetailsTemplate {
+                    page: ctx.page("register.title"),
+                    errors,
+                    full_name,
+                    document,
+                    date_of_birth: identity.date_of_birth,
+                    input,
+                },
+            )
         }
         Err(_) => Redirect::to("/register?notice=registration_expired").into_response(),
     }
@@ -170,7 +180,10 @@ pub async fn details_submit(ctx: Ctx, CsrfForm(input): CsrfForm<DetailsInput>) -
         Err(crate::services::ServiceError::FlowExpired) => Redirect::to("/register?notice=registration_expired").into_response(),
         Err(err) => match form_failure(&ctx, err) {
             // Passwords are never sent back into the page.
-            Ok((status, errors)) => details_page(&ctx, DetailsInput { password: String::new(), password_confirmation: String::new(), ..input }, errors, status).await,
+            Ok((status, errors)) => {
+                details_page(&ctx, DetailsInput { password: String::new(), password_confirmation: String::new(), ..input }, errors, status)
+                    .await
+            }
             Err(page) => page,
         },
     }

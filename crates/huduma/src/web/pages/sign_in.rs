@@ -150,10 +150,10 @@ pub struct Empty {}
 
 /// `POST /sign-out`
 pub async fn sign_out(ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Response {
-    if let Some(me) = &ctx.me {
-        if let Err(err) = sessions::end(&ctx.app, &me.token_hash).await {
-            tracing::error!(error = %err, "ending session failed");
-        }
+    if let Some(me) = &ctx.me
+        && let Err(err) = sessions::end(&ctx.app, &me.token_hash).await
+    {
+        tracing::error!(error = %err, "ending session failed");
     }
     redirect_with_cookies("/?notice=signed_out", vec![cookies::clear(cookies::SESSION, ctx.secure())])
 }

@@ -57,7 +57,9 @@ pub async fn begin(ctx: Ctx, CsrfForm(_): CsrfForm<super::sign_in::Empty>) -> Re
         Err(redirect) => return redirect,
     };
     match totp::begin_setup(&ctx.app, &me.account).await {
-        Ok(setup) => redirect_with_cookies("/account/two-factor", vec![cookies::set(&cookies::flow("totp"), &setup.token, None, ctx.secure())]),
+        Ok(setup) => {
+            redirect_with_cookies("/account/two-factor", vec![cookies::set(&cookies::flow("totp"), &setup.token, None, ctx.secure())])
+        }
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => page(&ctx, errors, status).await,
             Err(page) => page,

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs Huduma's whole test suite: formatting, lints, unit and property tests, every
+# database test on SQLite and on PostgreSQL, and the browser test in headless Chromium.
+#
+# On a fresh Debian machine it provisions what is missing (as root, through apt-get):
+# a PostgreSQL server, Chromium and chromedriver. Whatever is already configured is used:
+#   HUDUMA_TEST_POSTGRES_URL   an admin URL of a PostgreSQL server (tests create databases)
+#   HUDUMA_CHROMIUM / HUDUMA_CHROMEDRIVER   browser and driver paths
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n== %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=no
+apt_install() {
+  if [ "$apt_updated" = no ]; then as_root apt-get update -qq; apt_updated=yes; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# --- PostgreSQL -------------------------------------------------------------------
+pg_works() { psql "$1" -tAc 'SELECT 1' >/dev/null 2>&1; }
+postgres_url="${HUDUMA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+command -v psql >/dev/null || apt_install postgresql-client
+if ! pg_works "$postgres_url"; then
+  say "PostgreSQL not reachable at the configured URL; provisioning a local server"
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || apt_install postgresql
+  version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+  [ -d "/etc/postgresql/$version/main" ] || as_root pg_createcluster "$version" main >/dev/null
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  postgres_url="postgres://postgres@127.0.0.1:5432/postgres"
+  if ! pg_works "$postgres_url"; then
+    # Debian's default asks TCP clients for a password: give the test superuser one.
+    as_root runuser -u postgres -- psql -qc "ALTER USER postgres PASSWORD 'huduma-test'" >/dev/null
+    postgres_url="postgres://postgres:huduma-test@127.0.0.1:5432/postgres"
+  fi
+  pg_works "$postgres_url" || { echo "PostgreSQL could not be provisioned" >&2; exit 1; }
+fi
+export HUDUMA_TEST_POSTGRES_URL="$postgres_url"
+# Databases left by earlier runs (each test creates its own).
+psql "$postgres_url" -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'huduma_test_%'" \
+  | while read -r db; do [ -n "$db" ] && psql "$postgres_url" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null; done
+echo "PostgreSQL: $(psql "$postgres_url" -tAc 'SHOW server_version')"
+
+# --- Chromium and chromedriver -------------------------------------------------------
+chromium="${HUDUMA_CHROMIUM:-/usr/bin/chromium}"
+chromedriver="${HUDUMA_CHROMEDRIVER:-/usr/bin/chromedriver}"
+if [ ! -x "$chromium" ] || [ ! -x "$chromedriver" ]; then
+  say "Installing Debian's chromium and chromium-driver"
+  apt_install chromium chromium-driver
+fi
+export HUDUMA_CHROMIUM="$chromium" HUDUMA_CHROMEDRIVER="$chromedriver"
+echo "Browser: $("$chromium" --version 2>/dev/null | head -n 1); driver: $("$chromedriver" --version | head -n 1)"
+
+# --- The suite ------------------------------------------------------------------------
+say "cargo fmt --check"
+cargo fmt --all --check
+say "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+say "cargo test (SQLite and PostgreSQL, browser)"
+cargo test --workspace --locked
