@@ -58,4 +58,11 @@ cargo fmt --all --check
 say "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 say "cargo test (SQLite and PostgreSQL, browser)"
-cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace --locked 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+awk '/^test result:/ {p += $4; f += $6} END {printf "\nTests: %d passed, %d failed\n", p, f}' "$log"
+exit "$status"

@@ -236,6 +236,8 @@ impl TestApp {
 
 /// A sandbox person and the contacts a test registers with.
 pub struct Person {
+    /// `citizen` or `resident`.
+    pub kind: &'static str,
     pub id: &'static str,
     pub first_name: &'static str,
     pub year: &'static str,
@@ -246,12 +248,24 @@ pub struct Person {
 
 /// Wanjiku Mary Kamau, the first sandbox citizen.
 pub const WANJIKU: Person = Person {
+    kind: "citizen",
     id: "12345678",
     first_name: "Wanjiku",
     year: "1990",
     phone: "+254712345678",
     email: "wanjiku.kamau@example.com",
     password: "mango tree by the river",
+};
+
+/// Amani Mugisha, the first sandbox foreign resident.
+pub const AMANI: Person = Person {
+    kind: "resident",
+    id: "9100231",
+    first_name: "Amani",
+    year: "1985",
+    phone: "+254722000231",
+    email: "amani@example.com",
+    password: "lake victoria sunrise",
 };
 
 /// Registers and verifies a citizen through the HTML pages; the client ends signed in.
@@ -290,7 +304,7 @@ pub async fn register_html(t: &TestApp, person: &Person) {
 /// Registers and verifies through the API; returns the access token.
 pub async fn register_api(t: &TestApp, person: &Person) -> String {
     let (status, started) = t
-        .post_json("/api/v1/registrations", serde_json::json!({"account_type": "citizen", "document_number": person.id, "first_name": person.first_name, "year_of_birth": person.year}))
+        .post_json("/api/v1/registrations", serde_json::json!({"account_type": person.kind, "document_number": person.id, "first_name": person.first_name, "year_of_birth": person.year}))
         .await;
     assert_eq!(status, 201, "{started}");
     let (status, created) = t

@@ -1,7 +1,7 @@
 //! Security properties: cookies, CSRF, headers, enumeration, codes, rate limits, timeouts.
 
 use crate::both_databases;
-use crate::helpers::{Backend, Options, WANJIKU, csrf_of, new_client, register_api, register_html, spawn, spawn_with};
+use crate::helpers::{AMANI, Backend, Options, WANJIKU, csrf_of, new_client, register_api, register_html, spawn, spawn_with};
 use reqwest::Method;
 use serde_json::json;
 
@@ -22,6 +22,20 @@ fn set_cookies(response: &reqwest::Response) -> Vec<String> {
     response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
 }
 
+/// Password, SMS code, code: returns the final response (a redirect with the session cookie).
+async fn sign_in_by_hand(t: &crate::helpers::TestApp, client: &reqwest::Client, csrf: &str) -> reqwest::Response {
+    let form = [("csrf", csrf), ("identifier", WANJIKU.id), ("password", WANJIKU.password)];
+    let response = client.post(t.url("/sign-in")).form(&form).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 303);
+    let before = t.code_for(WANJIKU.phone).await;
+    let response = client.post(t.url("/sign-in/send")).form(&[("csrf", csrf), ("channel", "sms")]).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 303);
+    let code = t.code_for_after(WANJIKU.phone, &[before]).await;
+    let response = client.post(t.url("/sign-in/code")).form(&[("csrf", csrf), ("code", code.as_str())]).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 303);
+    response
+}
+
 async fn session_cookie_flags_and_rotation(backend: Backend) {
     let t = spawn(backend).await;
     register_html(&t, &WANJIKU).await;
@@ -31,20 +45,7 @@ async fn session_cookie_flags_and_rotation(backend: Backend) {
     let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let page = client.get(t.url("/sign-in")).send().await.expect("get").text().await.expect("text");
     let csrf = csrf_of(&page);
-    let response = client
-        .post(t.url("/sign-in"))
-        .form(&[("csrf", csrf.as_str()), ("identifier", WANJIKU.id), ("password", WANJIKU.password)])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(response.status().as_u16(), 303);
-    let before = t.code_for(WANJIKU.phone).await;
-    let response = client.post(t.url("/sign-in/send")).form(&[("csrf", csrf.as_str()), ("channel", "sms")]).send().await.expect("post");
-    assert_eq!(response.status().as_u16(), 303);
-    let code = t.code_for_after(WANJIKU.phone, &[before]).await;
-    let response =
-        client.post(t.url("/sign-in/code")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.expect("post");
-    assert_eq!(response.status().as_u16(), 303);
+    let response = sign_in_by_hand(&t, &client, &csrf).await;
     let cookies = set_cookies(&response);
     let session = cookies.iter().find(|c| c.starts_with("huduma_session=")).expect("session cookie set");
     assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Path=/"), "{session}");
@@ -53,18 +54,7 @@ async fn session_cookie_flags_and_rotation(backend: Backend) {
     assert!(token.len() >= 43, "at least 256 bits of token");
 
     // Rotation: signing in again from the same browser issues a new token and ends the old one.
-    let response = client
-        .post(t.url("/sign-in"))
-        .form(&[("csrf", csrf.as_str()), ("identifier", WANJIKU.id), ("password", WANJIKU.password)])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(response.status().as_u16(), 303);
-    let before = t.code_for(WANJIKU.phone).await;
-    client.post(t.url("/sign-in/send")).form(&[("csrf", csrf.as_str()), ("channel", "sms")]).send().await.expect("post");
-    let code = t.code_for_after(WANJIKU.phone, &[before]).await;
-    let response =
-        client.post(t.url("/sign-in/code")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.expect("post");
+    let response = sign_in_by_hand(&t, &client, &csrf).await;
     let renewed = set_cookies(&response).into_iter().find(|c| c.starts_with("huduma_session=")).expect("new session cookie");
     let new_token = renewed.trim_start_matches("huduma_session=").split(';').next().expect("value").to_owned();
     assert_ne!(new_token, token, "a new token at every sign-in");
@@ -290,32 +280,10 @@ async fn api_routes_need_a_bearer_token_and_stay_in_their_account(backend: Backe
         reqwest::Client::new().get(t.url("/api/v1/me")).header("cookie", format!("huduma_session={wanjiku}")).send().await.expect("get");
     assert_eq!(response.status().as_u16(), 401);
     // Another person's session id is "not found".
-    let amani = crate::helpers::Person {
-        id: "9100231",
-        first_name: "Amani",
-        year: "1985",
-        phone: "+254722000231",
-        email: "amani@example.com",
-        password: "lake victoria sunrise",
-    };
-    let (_, started) = t
-        .post_json(
-            "/api/v1/registrations",
-            json!({"account_type": "resident", "document_number": amani.id, "first_name": amani.first_name, "year_of_birth": amani.year}),
-        )
-        .await;
-    assert!(started["registration_token"].is_string(), "{started}");
     let (_, sessions) = t.api(Method::GET, "/api/v1/me/sessions", Some(&wanjiku), None).await;
     let wanjiku_session = sessions[0]["id"].as_str().expect("id").to_owned();
-    let (_, created) = t
-        .post_json("/api/v1/registrations/details", json!({"registration_token": started["registration_token"], "phone": amani.phone, "email": amani.email, "password": amani.password, "password_confirmation": amani.password}))
-        .await;
-    let vt = created["verification_token"].as_str().expect("token").to_owned();
-    let sms = t.code_for(amani.phone).await;
-    t.post_json("/api/v1/verifications/check", json!({"verification_token": vt, "channel": "sms", "code": sms})).await;
-    let email = t.code_for(amani.email).await;
-    let (_, done) = t.post_json("/api/v1/verifications/check", json!({"verification_token": vt, "channel": "email", "code": email})).await;
-    let amani_token = done["access_token"].as_str().expect("token");
+    let amani = register_api(&t, &AMANI).await;
+    let amani_token = amani.as_str();
     let (status, body) = t.api(Method::DELETE, &format!("/api/v1/me/sessions/{wanjiku_session}"), Some(amani_token), None).await;
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
     let (status, _) = t.api(Method::GET, "/api/v1/me", Some(&wanjiku), None).await;

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use super::{ApiError, ApiJson, ErrorBody, Me};
+use super::{ApiError, ApiJson, ErrorBody, Me, OrApiError};
 use crate::app::App;
 use crate::clock::rfc3339;
 use crate::services::codes::Channel;
@@ -86,7 +86,7 @@ pub async fn update(
     if let Some(tag) = input.language {
         let language = huduma_domain::Language::parse(&tag)
             .ok_or_else(|| ApiError::from_service(crate::services::ServiceError::field("language", "language.invalid"), who.language))?;
-        profile::set_language(&app, &me, language).await.map_err(|e| ApiError::from_service(e, who.language))?;
+        profile::set_language(&app, &me, language).await.or_api(who.language)?;
         me.account.language = language.tag().to_owned();
     }
     Ok(Json(profile_of(&me)))
@@ -113,7 +113,7 @@ pub async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     profile::change_password(&app, &me, &input.current_password, &input.password, &input.password_confirmation)
         .await
-        .map_err(|e| ApiError::from_service(e, who.language))?;
+        .or_api(who.language)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -139,7 +139,7 @@ pub struct SessionInfo {
 /// `GET /api/v1/me/sessions`
 #[utoipa::path(get, path = "/api/v1/me/sessions", tag = "account", security(("bearer" = [])), responses((status = 200, body = Vec<SessionInfo>), (status = 401, body = ErrorBody)))]
 pub async fn sessions(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Json<Vec<SessionInfo>>, ApiError> {
-    let rows = profile::list_sessions(&app, &me).await.map_err(|e| ApiError::from_service(e, who.language))?;
+    let rows = profile::list_sessions(&app, &me).await.or_api(who.language)?;
     Ok(Json(
         rows.into_iter()
             .map(|s| SessionInfo {
@@ -159,21 +159,21 @@ pub async fn sessions(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Js
 #[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "account", security(("bearer" = [])), params(("id" = String, Path, description = "Session id")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_session(State(app): State<Arc<App>>, Me(me, who): Me, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    profile::revoke_session(&app, &me, &id).await.map_err(|e| ApiError::from_service(e, who.language))?;
+    profile::revoke_session(&app, &me, &id).await.or_api(who.language)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/v1/me/sign-out`: ends this session.
 #[utoipa::path(post, path = "/api/v1/me/sign-out", tag = "account", security(("bearer" = [])), responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn sign_out(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<StatusCode, ApiError> {
-    sessions::end(&app, &me.token_hash).await.map_err(|e| ApiError::from_service(e, who.language))?;
+    sessions::end(&app, &me.token_hash).await.or_api(who.language)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/v1/me/sign-out-everywhere`: ends every session, this one included.
 #[utoipa::path(post, path = "/api/v1/me/sign-out-everywhere", tag = "account", security(("bearer" = [])), responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn sign_out_everywhere(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<StatusCode, ApiError> {
-    profile::revoke_all_sessions(&app, &me).await.map_err(|e| ApiError::from_service(e, who.language))?;
+    profile::revoke_all_sessions(&app, &me).await.or_api(who.language)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -201,9 +201,8 @@ pub async fn contact_start(
     Me(me, who): Me,
     ApiJson(input): ApiJson<ContactChange>,
 ) -> Result<(StatusCode, Json<ContactStarted>), ApiError> {
-    let channel = Channel::parse(&input.channel).map_err(|e| ApiError::from_service(e, who.language))?;
-    let token =
-        profile::start_contact_change(&app, &me, channel, &input.value, &who).await.map_err(|e| ApiError::from_service(e, who.language))?;
+    let channel = Channel::parse(&input.channel).or_api(who.language)?;
+    let token = profile::start_contact_change(&app, &me, channel, &input.value, &who).await.or_api(who.language)?;
     Ok((StatusCode::ACCEPTED, Json(ContactStarted { contact_token: token })))
 }
 
@@ -224,16 +223,14 @@ pub async fn contact_verify(
     Me(me, who): Me,
     ApiJson(input): ApiJson<ContactCode>,
 ) -> Result<StatusCode, ApiError> {
-    profile::finish_contact_change(&app, &me, &input.contact_token, &input.code)
-        .await
-        .map_err(|e| ApiError::from_service(e, who.language))?;
+    profile::finish_contact_change(&app, &me, &input.contact_token, &input.code).await.or_api(who.language)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/v1/me/totp`: starts authenticator set-up.
 #[utoipa::path(post, path = "/api/v1/me/totp", tag = "account", security(("bearer" = [])), responses((status = 200, body = Setup), (status = 401, body = ErrorBody)))]
 pub async fn totp_begin(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Json<Setup>, ApiError> {
-    totp::begin_setup(&app, &me.account).await.map(Json).map_err(|e| ApiError::from_service(e, who.language))
+    totp::begin_setup(&app, &me.account).await.map(Json).or_api(who.language)
 }
 
 /// First code from the app.
@@ -253,7 +250,7 @@ pub async fn totp_confirm(
     Me(me, who): Me,
     ApiJson(input): ApiJson<TotpConfirm>,
 ) -> Result<StatusCode, ApiError> {
-    totp::confirm_setup(&app, &me.account, &input.setup_token, &input.code).await.map_err(|e| ApiError::from_service(e, who.language))?;
+    totp::confirm_setup(&app, &me.account, &input.setup_token, &input.code).await.or_api(who.language)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -268,6 +265,6 @@ pub struct TotpCode {
 #[utoipa::path(post, path = "/api/v1/me/totp/disable", tag = "account", security(("bearer" = [])), request_body = TotpCode,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn totp_disable(State(app): State<Arc<App>>, Me(me, who): Me, ApiJson(input): ApiJson<TotpCode>) -> Result<StatusCode, ApiError> {
-    totp::disable(&app, &me.account, &input.code).await.map_err(|e| ApiError::from_service(e, who.language))?;
+    totp::disable(&app, &me.account, &input.code).await.or_api(who.language)?;
     Ok(StatusCode::NO_CONTENT)
 }

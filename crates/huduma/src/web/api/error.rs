@@ -117,3 +117,15 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// Converts a use-case result into an API result in the caller's language.
+pub trait OrApiError<T> {
+    /// Maps the error with [`ApiError::from_service`].
+    fn or_api(self, language: Language) -> Result<T, ApiError>;
+}
+
+impl<T> OrApiError<T> for Result<T, ServiceError> {
+    fn or_api(self, language: Language) -> Result<T, ApiError> {
+        self.map_err(|err| ApiError::from_service(err, language))
+    }
+}

@@ -24,7 +24,7 @@ use crate::app::App;
 use crate::services::Requester;
 use crate::services::sessions::{self, Authenticated};
 use crate::web::client_ip::ClientIp;
-pub use error::{ApiError, ErrorBody};
+pub use error::{ApiError, ErrorBody, OrApiError};
 
 /// API routes. Who may call each is stated beside it.
 pub fn router() -> Router<Arc<App>> {

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Benchmarks Huduma against a baseline measured in the same run (release build, wrk).
+# Prints a Markdown table; docs/benchmarks.md holds the latest figures.
+#   baseline B     a bare axum hello-world on the same machine
+#   home, healthz  requests/s and p99 at 64 connections, as ratios to B
+#   sign-in        password step of sign-in per second vs Argon2id verifications per second
+#   memory         RSS of an idle server after warm-up
+#   page weight    HTML + CSS as a phone receives them (gzip)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+DURATION=${BENCH_SECONDS:-10}
+cargo build --release --locked --bin huduma --example hello_baseline --example argon2_rate 2>&1 | tail -n 1
+bin=target/release
+data=$(mktemp -d)
+cleanup() { kill "${hello:-}" "${huduma:-}" 2>/dev/null || true; rm -rf "$data"; }
+trap cleanup EXIT
+
+# wrk's summary: requests/s and p99 latency in ms.
+measure() { # url connections [script]
+  local out; out=$(wrk -t2 -c"$2" -d"${DURATION}s" --latency ${3:+-s "$3"} "$1")
+  local rps p99
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' <<<"$out")
+  echo "$rps $p99"
+}
+wait_up() { for _ in $(seq 1 100); do curl -fs "$1" >/dev/null && return 0; sleep 0.1; done; echo "server at $1 did not start" >&2; exit 1; }
+
+"$bin/examples/hello_baseline" 127.0.0.1:8181 & hello=$!
+wait_up http://127.0.0.1:8181/
+read -r base_rps base_p99 < <(measure http://127.0.0.1:8181/ 64)
+kill "$hello"; wait "$hello" 2>/dev/null || true; hello=
+
+HUDUMA_DATA_DIR="$data" HUDUMA_LISTEN=127.0.0.1:8182 HUDUMA_RATE_LIMITS=false RUST_LOG=warn "$bin/huduma" serve >"$data/log" 2>&1 & huduma=$!
+wait_up http://127.0.0.1:8182/healthz
+curl -fs http://127.0.0.1:8182/ >/dev/null
+sleep 1
+idle_kb=$(awk '/VmRSS/ {print $2}' "/proc/$huduma/status")
+read -r home_rps home_p99 < <(measure http://127.0.0.1:8182/ 64)
+read -r health_rps health_p99 < <(measure http://127.0.0.1:8182/healthz 64)
+
+# One verified account for the sign-in benchmark, through the API and the sandbox codes.
+python3 - <<'PY'
+import json, re, time, urllib.request
+base = "http://127.0.0.1:8182"
+def post(path, body):
+    req = urllib.request.Request(base + path, json.dumps(body).encode(), {"content-type": "application/json"})
+    return json.load(urllib.request.urlopen(req))
+def code(to):
+    for _ in range(100):
+        for m in json.load(urllib.request.urlopen(base + "/sandbox/messages.json")):
+            if m["recipient"] == to:
+                found = re.search(r"\b\d{6}\b", m["body"])
+                if found: return found.group(0)
+        time.sleep(0.1)
+    raise SystemExit("no code for " + to)
+s = post("/api/v1/registrations", {"account_type": "citizen", "document_number": "12345678", "first_name": "Wanjiku", "year_of_birth": "1990"})
+d = post("/api/v1/registrations/details", {"registration_token": s["registration_token"], "phone": "0712345678", "email": "bench@example.com", "password": "mango tree by the river", "password_confirmation": "mango tree by the river"})
+post("/api/v1/verifications/check", {"verification_token": d["verification_token"], "channel": "sms", "code": code("+254712345678")})
+post("/api/v1/verifications/check", {"verification_token": d["verification_token"], "channel": "email", "code": code("bench@example.com")})
+PY
+cat >"$data/signin.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"identifier":"bench@example.com","password":"mango tree by the river"}'
+LUA
+read -r signin_rps signin_p99 < <(measure http://127.0.0.1:8182/api/v1/sign-in 8 "$data/signin.lua")
+ok=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -d '{"identifier":"bench@example.com","password":"mango tree by the river"}' http://127.0.0.1:8182/api/v1/sign-in)
+[ "$ok" = 200 ] || { echo "sign-in benchmark request failed: $ok" >&2; exit 1; }
+argon=$("$bin/examples/argon2_rate" "$DURATION")
+
+sleep 2
+rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$huduma/status")
+
+weight() { # path -> gzip bytes of the page plus its stylesheet
+  local html css
+  html=$(curl -s -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "http://127.0.0.1:8182$1")
+  css=$(curl -s -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' http://127.0.0.1:8182/static/huduma.css)
+  echo $((html + css))
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+cat <<EOF_TABLE
+| Measure (${DURATION}s each, $(nproc) cores) | Value | Ratio / target |
+|---|---|---|
+| Baseline B: axum hello-world, 64 connections | ${base_rps} req/s, p99 ${base_p99} ms | 1.00 |
+| Home page \`/\`, 64 connections | ${home_rps} req/s, p99 ${home_p99} ms | $(ratio "$home_rps" "$base_rps") · B (target ≥ 0.25), p99 target ≤ 10 ms |
+| \`/healthz\`, 64 connections | ${health_rps} req/s, p99 ${health_p99} ms | $(ratio "$health_rps" "$base_rps") · B |
+| Argon2id verifications alone (19 MiB, 2 passes, all cores) | ${argon} /s | ceiling |
+| Sign-in password step \`POST /api/v1/sign-in\`, 8 connections | ${signin_rps} /s, p99 ${signin_p99} ms | $(ratio "$signin_rps" "$argon") of the ceiling (target ≥ 0.90) |
+| Idle memory after start-up | $((idle_kb / 1024)) MB RSS | target ≤ 50 MB |
+| Memory after all the runs above | $((rss_kb / 1024)) MB RSS | |
+EOF_TABLE
+echo
+echo "| Page (gzip, HTML + CSS, no script) | Bytes |"
+echo "|---|---|"
+for page in / /register /register/identity?type=citizen /sign-in /forgot-password /sandbox/messages; do
+  echo "| \`$page\` | $(weight "$page") |"
+done
