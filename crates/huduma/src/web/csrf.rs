@@ -28,8 +28,16 @@ pub fn form_token(app: &App, secret: &CsrfSecret) -> String {
     keyed_hash(&app.config.secret_key, &["csrf", &secret.0])
 }
 
+/// Paths that never render a form, so they need no CSRF secret.
+fn without_forms(path: &str) -> bool {
+    ["/api/", "/static/", "/healthz", "/readyz", "/metrics"].iter().any(|p| path.starts_with(p)) || path.ends_with(".json")
+}
+
 /// Gives every browser a CSRF secret cookie.
 pub async fn layer(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
+    if without_forms(request.uri().path()) {
+        return next.run(request).await;
+    }
     let existing = cookies::get(request.headers(), cookies::CSRF).map(str::to_owned);
     let fresh = existing.is_none();
     let secret = existing.unwrap_or_else(new_token);
