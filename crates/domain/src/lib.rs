@@ -5,11 +5,13 @@
 //! this crate; code further in never re-checks it.
 
 pub mod account;
+pub mod catalogue;
 pub mod date;
 pub mod email;
 pub mod error;
 pub mod identity;
 pub mod language;
+pub mod money;
 pub mod name;
 pub mod one_time_code;
 pub mod password;
@@ -21,6 +23,7 @@ pub use email::Email;
 pub use error::InvalidInput;
 pub use identity::{AlienNumber, IdentityDocument, KraPin, NationalId, Nationality, PassportNumber};
 pub use language::Language;
+pub use money::{Currency, Money};
 pub use name::PersonName;
 pub use one_time_code::OneTimeCode;
 pub use password::{Blocklist, Password, PasswordProblem};

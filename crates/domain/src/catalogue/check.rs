@@ -1,0 +1,445 @@
+//! Strict checking of a whole catalogue: every problem with its file and line, and no
+//! catalogue at all unless there are none.
+
+use super::definition::{Agency, CategoriesFile, Category, Condition, Field, FieldType, Service, Text};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::fmt;
+use toml::Spanned;
+
+/// Roles that may take workflow actions.
+pub const ROLES: [&str; 3] = ["officer", "supervisor", "agency_admin"];
+/// File types a document rule may accept.
+pub const FILE_TYPES: [&str; 3] = ["pdf", "jpeg", "png"];
+/// Largest upload a document rule may allow, in MB.
+const MAX_UPLOAD_MB: f64 = 20.0;
+
+/// A catalogue file: its path relative to the catalogue folder, and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// `categories.toml`, `immigration/agency.toml`, `immigration/passport-ordinary.toml`.
+    pub path: String,
+    /// The TOML text.
+    pub text: String,
+}
+
+/// One problem: where, and what is wrong in plain words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Path as given.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// Explanation.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "catalogue/{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// A fully valid catalogue.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    /// Categories in display order.
+    pub categories: Vec<Category>,
+    /// Agencies by name.
+    pub agencies: Vec<Agency>,
+    /// Services by name.
+    pub services: Vec<Service>,
+}
+
+impl Catalogue {
+    /// A service by code.
+    pub fn service(&self, code: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.code.get_ref() == code)
+    }
+
+    /// An agency by code.
+    pub fn agency(&self, code: &str) -> Option<&Agency> {
+        self.agencies.iter().find(|a| a.code.get_ref() == code)
+    }
+
+    /// A category by code.
+    pub fn category(&self, code: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.code.get_ref() == code)
+    }
+}
+
+/// Collects problems for one file.
+struct Report<'a> {
+    file: &'a SourceFile,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Report<'_> {
+    fn at(&mut self, offset: usize, message: impl Into<String>) {
+        let line = self.file.text.get(..offset).map_or(1, |t| t.matches('\n').count() + 1);
+        self.problems.push(Problem { file: self.file.path.clone(), line, message: message.into() });
+    }
+
+    fn at_span<T>(&mut self, spanned: &Spanned<T>, message: impl Into<String>) {
+        self.at(spanned.span().start, message);
+    }
+
+    fn text(&mut self, text: &Spanned<Text>, what: &str) {
+        let t = text.get_ref();
+        if t.en.trim().is_empty() {
+            self.at_span(text, format!("{what} has no English text (`en`)"));
+        }
+        if t.sw.trim().is_empty() {
+            self.at_span(text, format!("{what} has no Kiswahili text (`sw`)"));
+        }
+    }
+
+    fn code(&mut self, code: &Spanned<String>, what: &str) {
+        let c = code.get_ref();
+        let ok = !c.is_empty() && c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-' || ch == '_');
+        if !ok {
+            self.at_span(code, format!("{what} code `{c}` must use only lower-case letters, digits, `-` and `_`"));
+        }
+    }
+
+    fn unique<'s>(&mut self, seen: &mut HashMap<&'s str, usize>, code: &'s Spanned<String>, what: &str) {
+        let line = self.file.text.get(..code.span().start).map_or(1, |t| t.matches('\n').count() + 1);
+        if let Some(first) = seen.insert(code.get_ref(), line) {
+            self.at_span(code, format!("duplicate {what} code `{}` (first used on line {first})", code.get_ref()));
+        }
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(file: &SourceFile, problems: &mut Vec<Problem>) -> Option<T> {
+    match toml::from_str::<T>(&file.text) {
+        Ok(value) => Some(value),
+        Err(err) => {
+            let offset = err.span().map_or(0, |s| s.start);
+            let message = err.message().trim().replace('\n', " ");
+            Report { file, problems }.at(offset, message);
+            None
+        }
+    }
+}
+
+/// Checks every file and returns the catalogue, or every problem found.
+pub fn check(files: &[SourceFile]) -> Result<Catalogue, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut catalogue = Catalogue::default();
+    let mut category_codes = HashSet::new();
+    let mut agency_codes = HashSet::new();
+
+    let categories_file = files.iter().find(|f| f.path == "categories.toml");
+    match categories_file {
+        None => problems.push(Problem { file: "categories.toml".into(), line: 1, message: "the catalogue has no categories.toml".into() }),
+        Some(file) => {
+            if let Some(parsed) = parse::<CategoriesFile>(file, &mut problems) {
+                let mut report = Report { file, problems: &mut problems };
+                let mut seen = HashMap::new();
+                for category in &parsed.categories {
+                    report.code(&category.code, "category");
+                    report.unique(&mut seen, &category.code, "category");
+                    report.text(&category.name, "the category name");
+                    report.text(&category.description, "the category description");
+                    category_codes.insert(category.code.get_ref().clone());
+                }
+                catalogue.categories = parsed.categories;
+            }
+        }
+    }
+
+    for file in files.iter().filter(|f| f.path.ends_with("/agency.toml")) {
+        let folder = file.path.trim_end_matches("/agency.toml");
+        if let Some(agency) = parse::<Agency>(file, &mut problems) {
+            let mut report = Report { file, problems: &mut problems };
+            report.code(&agency.code, "agency");
+            if agency.code.get_ref() != folder {
+                report.at_span(&agency.code, format!("agency code `{}` must equal its folder name `{folder}`", agency.code.get_ref()));
+            }
+            report.text(&agency.name, "the agency name");
+            report.text(&agency.description, "the agency description");
+            for office in &agency.offices {
+                report.text(&office.name, "the office name");
+                report.text(&office.hours, "the office hours");
+            }
+            agency_codes.insert(folder.to_owned());
+            catalogue.agencies.push(agency);
+        }
+    }
+
+    let mut service_codes: HashMap<String, (String, usize)> = HashMap::new();
+    for file in files.iter().filter(|f| f.path.ends_with(".toml") && f.path.contains('/') && !f.path.ends_with("/agency.toml")) {
+        let Some((folder, name)) = file.path.rsplit_once('/') else { continue };
+        let Some(mut service) = parse::<Service>(file, &mut problems) else { continue };
+        service.agency = folder.to_owned();
+        let mut report = Report { file, problems: &mut problems };
+        check_service(&mut report, &service, name.trim_end_matches(".toml"), &category_codes, &agency_codes);
+        let line = file.text.get(..service.code.span().start).map_or(1, |t| t.matches('\n').count() + 1);
+        if let Some((first_file, first_line)) = service_codes.get(service.code.get_ref()) {
+            report.at_span(
+                &service.code,
+                format!("duplicate service code `{}` (first used in catalogue/{first_file}:{first_line})", service.code.get_ref()),
+            );
+        } else {
+            service_codes.insert(service.code.get_ref().clone(), (file.path.clone(), line));
+        }
+        catalogue.services.push(service);
+    }
+
+    if problems.is_empty() {
+        catalogue.agencies.sort_by(|a, b| a.name.get_ref().en.cmp(&b.name.get_ref().en));
+        catalogue.services.sort_by(|a, b| a.name.get_ref().en.cmp(&b.name.get_ref().en));
+        Ok(catalogue)
+    } else {
+        problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        Err(problems)
+    }
+}
+
+fn check_service(report: &mut Report<'_>, service: &Service, file_stem: &str, categories: &HashSet<String>, agencies: &HashSet<String>) {
+    report.code(&service.code, "service");
+    if service.code.get_ref() != file_stem {
+        report.at_span(&service.code, format!("service code `{}` must equal the file name `{file_stem}.toml`", service.code.get_ref()));
+    }
+    if !agencies.contains(&service.agency) {
+        report.at(0, format!("the folder `{}` has no agency.toml, so this service has no agency", service.agency));
+    }
+    if !categories.contains(service.category.get_ref()) {
+        report.at_span(
+            &service.category,
+            format!("unknown category `{}`: add it to categories.toml or use an existing one", service.category.get_ref()),
+        );
+    }
+    if service.account_types.get_ref().is_empty() {
+        report.at_span(&service.account_types, "account_types is empty: say who may apply (citizen, resident, visitor)");
+    }
+    for (text, what) in [
+        (&service.name, "the service name"),
+        (&service.summary, "the summary"),
+        (&service.description, "the description"),
+        (&service.next_steps, "next_steps"),
+    ] {
+        report.text(text, what);
+    }
+    for step in &service.steps {
+        report.text(step, "a step");
+    }
+    check_fee(report, service);
+    check_form(report, service);
+    check_documents(report, service);
+    check_workflow(report, service);
+}
+
+fn check_fee(report: &mut Report<'_>, service: &Service) {
+    let fee = service.fee.get_ref();
+    if crate::Currency::parse(fee.currency.get_ref()).is_none() {
+        report.at_span(&fee.currency, format!("currency `{}` is not accepted: use KES or USD", fee.currency.get_ref()));
+    }
+    if fee.free && (fee.amount.is_some() || !fee.options.is_empty()) {
+        report.at_span(&service.fee, "a free service cannot also have an amount or priced options");
+    }
+    if !fee.free && fee.amount.is_none() && fee.options.is_empty() {
+        report.at_span(&service.fee, "fee without amount: give `amount`, `free = true`, or priced `options`");
+    }
+    if let Some(amount) = &fee.amount {
+        if amount.get_ref().minor().is_none() {
+            report.at_span(amount, "the amount is not a valid sum (whole units, or a string with up to 2 decimals)");
+        }
+    }
+    let mut seen = HashMap::new();
+    for option in &fee.options {
+        report.code(&option.code, "fee option");
+        report.unique(&mut seen, &option.code, "fee option");
+        report.text(&option.label, "the fee option label");
+        match &option.amount {
+            None => report.at_span(&option.code, format!("fee option `{}` has no amount", option.code.get_ref())),
+            Some(amount) if amount.get_ref().minor().is_none() => report.at_span(amount, "the amount is not a valid sum"),
+            Some(_) => {}
+        }
+    }
+}
+
+/// Checks a condition against the fields before it.
+fn check_condition(report: &mut Report<'_>, condition: &Spanned<Condition>, earlier: &[&Field], what: &str) {
+    let c = condition.get_ref();
+    let Some(target) = earlier.iter().find(|f| f.code.get_ref() == &c.field) else {
+        report.at_span(condition, format!("{what} refers to the field `{}`, which does not exist before it in the form", c.field));
+        return;
+    };
+    let allowed: Vec<&str> = if target.kind == FieldType::YesNo {
+        vec!["yes", "no"]
+    } else if target.kind.has_options() {
+        target.options.iter().map(|o| o.value.get_ref().as_str()).collect()
+    } else {
+        return;
+    };
+    if !allowed.contains(&c.equals.as_str()) {
+        report.at_span(condition, format!("{what}: `{}` is not an answer of `{}` (one of: {})", c.equals, c.field, allowed.join(", ")));
+    }
+}
+
+fn check_form(report: &mut Report<'_>, service: &Service) {
+    let mut pages = HashMap::new();
+    let mut fields = HashMap::new();
+    let mut earlier: Vec<&Field> = Vec::new();
+    for page in &service.pages {
+        report.code(&page.code, "page");
+        report.unique(&mut pages, &page.code, "page");
+        report.text(&page.title, "the page title");
+        for field in &page.fields {
+            report.code(&field.code, "field");
+            report.unique(&mut fields, &field.code, "field");
+            report.text(&field.label, "the field label");
+            if let Some(hint) = &field.hint {
+                report.text(hint, "the field hint");
+            }
+            if field.kind.has_options() && field.options.is_empty() {
+                report.at_span(&field.code, format!("field `{}` is a {:?} field but has no options", field.code.get_ref(), field.kind));
+            }
+            if !field.kind.has_options() && !field.options.is_empty() {
+                report.at_span(
+                    &field.code,
+                    format!("field `{}` has options, but only select, radio and checkbox fields take them", field.code.get_ref()),
+                );
+            }
+            let mut values = HashMap::new();
+            for option in &field.options {
+                report.unique(&mut values, &option.value, "option");
+                report.text(&option.label, "the option label");
+            }
+            if let (Some(min), Some(max)) = (field.min_length, field.max_length) {
+                if min > max {
+                    report.at_span(&field.code, format!("field `{}`: min_length is above max_length", field.code.get_ref()));
+                }
+            }
+            if let Some(condition) = &field.show_when {
+                check_condition(report, condition, &earlier, &format!("show_when of `{}`", field.code.get_ref()));
+            }
+            earlier.push(field);
+        }
+    }
+}
+
+fn check_documents(report: &mut Report<'_>, service: &Service) {
+    let all_fields: Vec<&Field> = service.fields().collect();
+    let mut seen = HashMap::new();
+    for document in &service.documents {
+        report.code(&document.code, "document");
+        report.unique(&mut seen, &document.code, "document");
+        report.text(&document.label, "the document label");
+        if document.types.is_empty() {
+            report.at_span(
+                &document.code,
+                format!("document `{}` accepts no file type: list some of {}", document.code.get_ref(), FILE_TYPES.join(", ")),
+            );
+        }
+        for kind in &document.types {
+            if !FILE_TYPES.contains(&kind.get_ref().as_str()) {
+                report.at_span(kind, format!("unknown file type `{}`: use {}", kind.get_ref(), FILE_TYPES.join(", ")));
+            }
+        }
+        match &document.max_size_mb {
+            None => report.at_span(&document.code, format!("document `{}` has no max_size_mb", document.code.get_ref())),
+            Some(size) if !(*size.get_ref() > 0.0 && *size.get_ref() <= MAX_UPLOAD_MB) => {
+                report.at_span(size, format!("max_size_mb must be above 0 and at most {MAX_UPLOAD_MB}"))
+            }
+            Some(_) => {}
+        }
+        if let Some(condition) = &document.required_when {
+            if document.required {
+                report.at_span(condition, "a document is either `required = true` or `required_when`, not both");
+            }
+            check_condition(report, condition, &all_fields, &format!("required_when of document `{}`", document.code.get_ref()));
+        }
+    }
+}
+
+fn check_workflow(report: &mut Report<'_>, service: &Service) {
+    let workflow = &service.workflow;
+    let mut states = HashMap::new();
+    for state in &workflow.states {
+        report.code(&state.code, "state");
+        report.unique(&mut states, &state.code, "state");
+        report.text(&state.label, "the state label");
+        if !state.is_final && state.sla_days.is_none() {
+            report.at_span(&state.code, format!("state `{}` needs sla_days (working days the agency has in it)", state.code.get_ref()));
+        }
+    }
+    let known: HashSet<&str> = workflow.states.iter().map(|s| s.code.get_ref().as_str()).collect();
+    if !known.contains(workflow.start.get_ref().as_str()) {
+        report.at_span(&workflow.start, format!("the start state `{}` is not one of the states", workflow.start.get_ref()));
+    }
+    if !workflow.states.iter().any(|s| s.is_final) {
+        report.at_span(&workflow.start, "the workflow has no final state, so no application could ever finish");
+    }
+    let mut actions = HashMap::new();
+    let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for action in &workflow.actions {
+        report.code(&action.code, "action");
+        report.unique(&mut actions, &action.code, "action");
+        report.text(&action.label, "the action label");
+        match &action.role {
+            None => report.at_span(
+                &action.code,
+                format!("action `{}` has no role: say who may take it ({})", action.code.get_ref(), ROLES.join(", ")),
+            ),
+            Some(role) if !ROLES.contains(&role.get_ref().as_str()) => {
+                report.at_span(role, format!("unknown role `{}`: use {}", role.get_ref(), ROLES.join(", ")))
+            }
+            Some(_) => {}
+        }
+        if !known.contains(action.to.get_ref().as_str()) {
+            report.at_span(&action.to, format!("action `{}` leads to an unknown state `{}`", action.code.get_ref(), action.to.get_ref()));
+        }
+        if action.from.is_empty() {
+            report.at_span(&action.code, format!("action `{}` can be taken from no state", action.code.get_ref()));
+        }
+        for from in &action.from {
+            if !known.contains(from.get_ref().as_str()) {
+                report.at_span(from, format!("action `{}` starts from an unknown state `{}`", action.code.get_ref(), from.get_ref()));
+            }
+            edges.entry(from.get_ref().as_str()).or_default().push(action.to.get_ref().as_str());
+        }
+    }
+    // Every state must be reachable from the start…
+    let reachable = walk(workflow.start.get_ref().as_str(), &edges);
+    for state in &workflow.states {
+        if !reachable.contains(state.code.get_ref().as_str()) {
+            report.at_span(
+                &state.code,
+                format!("state `{}` cannot be reached from the start state `{}`", state.code.get_ref(), workflow.start.get_ref()),
+            );
+        }
+    }
+    // …and every state must be able to finish.
+    let mut reverse: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (from, tos) in &edges {
+        for to in tos {
+            reverse.entry(to).or_default().push(from);
+        }
+    }
+    let mut can_finish = HashSet::new();
+    for state in workflow.states.iter().filter(|s| s.is_final) {
+        can_finish.extend(walk(state.code.get_ref().as_str(), &reverse));
+    }
+    for state in &workflow.states {
+        if reachable.contains(state.code.get_ref().as_str()) && !can_finish.contains(state.code.get_ref().as_str()) {
+            report.at_span(
+                &state.code,
+                format!("state `{}` cannot finish: no path of actions leads from it to a final state", state.code.get_ref()),
+            );
+        }
+    }
+}
+
+fn walk<'a>(start: &'a str, edges: &BTreeMap<&'a str, Vec<&'a str>>) -> HashSet<&'a str> {
+    let mut seen = HashSet::from([start]);
+    let mut queue = VecDeque::from([start]);
+    while let Some(state) = queue.pop_front() {
+        for next in edges.get(state).into_iter().flatten() {
+            if seen.insert(next) {
+                queue.push_back(next);
+            }
+        }
+    }
+    seen
+}

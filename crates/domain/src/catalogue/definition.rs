@@ -1,0 +1,437 @@
+//! The shape of catalogue files. Parsing is strict (unknown keys are errors) and keeps
+//! source positions for the checker's messages.
+
+use crate::Language;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// A text every person reads, in both languages.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    /// English.
+    #[serde(default)]
+    pub en: String,
+    /// Kiswahili.
+    #[serde(default)]
+    pub sw: String,
+}
+
+impl Text {
+    /// The text in `language`.
+    pub fn get(&self, language: Language) -> &str {
+        match language {
+            Language::En => &self.en,
+            Language::Sw => &self.sw,
+        }
+    }
+}
+
+/// An office where people can go.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Office {
+    /// Name and address.
+    pub name: Spanned<Text>,
+    /// Opening hours.
+    pub hours: Spanned<Text>,
+}
+
+/// `catalogue/<agency>/agency.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agency {
+    /// Stable code, equal to the folder name.
+    pub code: Spanned<String>,
+    /// Full name.
+    pub name: Spanned<Text>,
+    /// Short name for lists.
+    #[serde(default)]
+    pub short_name: Option<String>,
+    /// What the agency does.
+    pub description: Spanned<Text>,
+    /// Public phone.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Public email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Website.
+    #[serde(default)]
+    pub website: Option<String>,
+    /// Offices and hours.
+    #[serde(default)]
+    pub offices: Vec<Office>,
+}
+
+/// One entry of `catalogue/categories.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// Stable code.
+    pub code: Spanned<String>,
+    /// Name.
+    pub name: Spanned<Text>,
+    /// Description.
+    pub description: Spanned<Text>,
+}
+
+/// `catalogue/categories.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoriesFile {
+    /// All categories, in display order.
+    pub categories: Vec<Category>,
+}
+
+/// Who may apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Eligible {
+    /// Kenyan citizens.
+    Citizen,
+    /// Foreign residents.
+    Resident,
+    /// Visitors.
+    Visitor,
+}
+
+/// What the agency issues at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issues {
+    /// Nothing (a payment or a filing).
+    None,
+    /// A certificate.
+    Certificate,
+    /// A licence.
+    Licence,
+    /// A permit.
+    Permit,
+    /// A card.
+    Card,
+    /// A passport.
+    Passport,
+    /// A letter.
+    Letter,
+}
+
+/// Search words beyond the names.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keywords {
+    /// English words and abbreviations.
+    #[serde(default)]
+    pub en: Vec<String>,
+    /// Kiswahili words.
+    #[serde(default)]
+    pub sw: Vec<String>,
+}
+
+/// An amount as written: whole units as an integer, or a decimal string.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Amount {
+    /// `950`
+    Whole(i64),
+    /// `"1050.50"`
+    Text(String),
+}
+
+impl Amount {
+    /// The amount in minor units, if it is a valid non-negative amount.
+    pub fn minor(&self) -> Option<i64> {
+        match self {
+            Self::Whole(n) if *n >= 0 => n.checked_mul(100),
+            Self::Whole(_) => None,
+            Self::Text(t) => crate::Money::parse_major(t, crate::Currency::Kes).map(|m| m.minor),
+        }
+    }
+}
+
+/// A priced option (passport pages, licence period).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeOption {
+    /// Stable code.
+    pub code: Spanned<String>,
+    /// What the citizen picks.
+    pub label: Spanned<Text>,
+    /// Price.
+    #[serde(default)]
+    pub amount: Option<Spanned<Amount>>,
+}
+
+/// The service's fee.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fee {
+    /// `KES` or `USD`.
+    pub currency: Spanned<String>,
+    /// A fixed amount.
+    #[serde(default)]
+    pub amount: Option<Spanned<Amount>>,
+    /// The service is free.
+    #[serde(default)]
+    pub free: bool,
+    /// Priced options.
+    #[serde(default)]
+    pub options: Vec<FeeOption>,
+}
+
+/// Types of form field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// One line.
+    Text,
+    /// Several lines.
+    LongText,
+    /// A number.
+    Number,
+    /// A date.
+    Date,
+    /// A drop-down.
+    Select,
+    /// One of several.
+    Radio,
+    /// Any of several.
+    Checkbox,
+    /// Yes or no.
+    YesNo,
+    /// Email address.
+    Email,
+    /// Kenyan mobile.
+    Phone,
+    /// National ID number.
+    NationalId,
+    /// KRA PIN.
+    KraPin,
+    /// Passport number.
+    PassportNumber,
+    /// Vehicle registration.
+    VehicleRegistration,
+    /// One of the 47 counties.
+    County,
+}
+
+impl FieldType {
+    /// Whether the field needs `options`.
+    pub fn has_options(self) -> bool {
+        matches!(self, Self::Select | Self::Radio | Self::Checkbox)
+    }
+}
+
+/// A choice of a select, radio or checkbox field.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    /// Stored value.
+    pub value: Spanned<String>,
+    /// Shown label.
+    pub label: Spanned<Text>,
+}
+
+/// "Only when an earlier answer equals …".
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// Code of an earlier field.
+    pub field: String,
+    /// The answer that triggers the condition.
+    pub equals: String,
+}
+
+/// A form field.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// Stable code, unique in the service.
+    pub code: Spanned<String>,
+    /// Type.
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    /// Label.
+    pub label: Spanned<Text>,
+    /// Hint.
+    #[serde(default)]
+    pub hint: Option<Spanned<Text>>,
+    /// Must be answered.
+    #[serde(default)]
+    pub required: bool,
+    /// Shortest text.
+    #[serde(default)]
+    pub min_length: Option<u32>,
+    /// Longest text.
+    #[serde(default)]
+    pub max_length: Option<u32>,
+    /// Smallest number.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Largest number.
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// Pattern the text must match.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Choices.
+    #[serde(default)]
+    pub options: Vec<Choice>,
+    /// Shown only when an earlier answer matches.
+    #[serde(default)]
+    pub show_when: Option<Spanned<Condition>>,
+}
+
+/// A page of the form.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// Stable code.
+    pub code: Spanned<String>,
+    /// Title.
+    pub title: Spanned<Text>,
+    /// Fields in order.
+    #[serde(default)]
+    pub fields: Vec<Field>,
+}
+
+/// A document the applicant uploads.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    /// Stable code.
+    pub code: Spanned<String>,
+    /// What it is.
+    pub label: Spanned<Text>,
+    /// Accepted file types (`pdf`, `jpeg`, `png`).
+    pub types: Vec<Spanned<String>>,
+    /// Size limit.
+    #[serde(default)]
+    pub max_size_mb: Option<Spanned<f64>>,
+    /// Always required.
+    #[serde(default)]
+    pub required: bool,
+    /// Required only when an answer matches.
+    #[serde(default)]
+    pub required_when: Option<Spanned<Condition>>,
+}
+
+/// A workflow state.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// Stable code.
+    pub code: Spanned<String>,
+    /// Shown to citizens and officers.
+    pub label: Spanned<Text>,
+    /// Working days the agency has in this state.
+    #[serde(default)]
+    pub sla_days: Option<u32>,
+    /// The application ends here.
+    #[serde(default, rename = "final")]
+    pub is_final: bool,
+}
+
+/// A workflow action.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    /// Stable code.
+    pub code: Spanned<String>,
+    /// Button label.
+    pub label: Spanned<Text>,
+    /// States it can be taken from.
+    pub from: Vec<Spanned<String>>,
+    /// State it leads to.
+    pub to: Spanned<String>,
+    /// Role allowed to take it.
+    #[serde(default)]
+    pub role: Option<Spanned<String>>,
+}
+
+/// The workflow.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workflow {
+    /// First state after submission.
+    pub start: Spanned<String>,
+    /// States.
+    pub states: Vec<State>,
+    /// Actions.
+    #[serde(default)]
+    pub actions: Vec<Action>,
+}
+
+/// `catalogue/<agency>/<service>.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// Stable code, equal to the file name.
+    pub code: Spanned<String>,
+    /// Filled in by the loader from the folder.
+    #[serde(default, skip_deserializing)]
+    pub agency: String,
+    /// Category code.
+    pub category: Spanned<String>,
+    /// Who may apply.
+    pub account_types: Spanned<Vec<Eligible>>,
+    /// Promised processing time, working days.
+    pub processing_days: u32,
+    /// What is issued.
+    pub issues: Issues,
+    /// Among the most used.
+    #[serde(default)]
+    pub popular: bool,
+    /// Search words.
+    #[serde(default)]
+    pub keywords: Keywords,
+    /// Name.
+    pub name: Spanned<Text>,
+    /// One line.
+    pub summary: Spanned<Text>,
+    /// Longer description.
+    pub description: Spanned<Text>,
+    /// What happens after submission.
+    pub next_steps: Spanned<Text>,
+    /// Steps shown on the service page.
+    #[serde(default)]
+    pub steps: Vec<Spanned<Text>>,
+    /// Fee.
+    pub fee: Spanned<Fee>,
+    /// Form pages.
+    #[serde(default)]
+    pub pages: Vec<Page>,
+    /// Documents to upload.
+    #[serde(default)]
+    pub documents: Vec<Document>,
+    /// Workflow.
+    pub workflow: Workflow,
+}
+
+impl Service {
+    /// Whether the service costs nothing.
+    pub fn is_free(&self) -> bool {
+        self.fee.get_ref().free
+    }
+
+    /// Currency of the fee.
+    pub fn currency(&self) -> crate::Currency {
+        crate::Currency::parse(self.fee.get_ref().currency.get_ref()).unwrap_or(crate::Currency::Kes)
+    }
+
+    /// The fixed fee, or the cheapest option, in minor units.
+    pub fn fee_from(&self) -> Option<crate::Money> {
+        let fee = self.fee.get_ref();
+        let currency = self.currency();
+        if fee.free {
+            return Some(crate::Money::zero(currency));
+        }
+        let amounts = fee.amount.iter().chain(fee.options.iter().filter_map(|o| o.amount.as_ref())).filter_map(|a| a.get_ref().minor());
+        amounts.min().map(|minor| crate::Money { minor, currency })
+    }
+
+    /// Every field of every page, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.pages.iter().flat_map(|p| p.fields.iter())
+    }
+}

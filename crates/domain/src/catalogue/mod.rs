@@ -1,0 +1,14 @@
+//! The service catalogue: agencies, categories and services as data.
+//!
+//! Definitions are TOML text (the loader in the app reads the files); this module parses
+//! them strictly and checks every rule, reporting `file:line` problems. A catalogue is
+//! either wholly valid or refused.
+
+pub mod check;
+pub mod definition;
+
+pub use check::{Catalogue, Problem, SourceFile, check};
+pub use definition::{Agency, Category, FieldType, Service, Text};
+
+#[cfg(test)]
+mod tests;

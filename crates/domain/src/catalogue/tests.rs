@@ -1,0 +1,216 @@
+//! Each kind of broken definition is caught, with its line and a plain message.
+
+use super::{Problem, SourceFile, check};
+
+const CATEGORIES: &str = r#"
+[[categories]]
+code = "passports"
+name = { en = "Passports", sw = "Pasipoti" }
+description = { en = "Travel documents", sw = "Hati za kusafiria" }
+"#;
+
+const AGENCY: &str = r#"
+code = "immigration"
+name = { en = "Directorate of Immigration Services", sw = "Idara ya Uhamiaji" }
+description = { en = "Passports", sw = "Pasipoti" }
+"#;
+
+const SERVICE: &str = r#"code = "passport"
+category = "passports"
+account_types = ["citizen"]
+processing_days = 10
+issues = "passport"
+name = { en = "Passport", sw = "Pasipoti" }
+summary = { en = "Apply for a passport", sw = "Omba pasipoti" }
+description = { en = "A passport lets you travel.", sw = "Pasipoti inakuwezesha kusafiri." }
+next_steps = { en = "Book biometrics.", sw = "Weka miadi ya alama za vidole." }
+
+[fee]
+currency = "KES"
+options = [{ code = "34", label = { en = "34 pages", sw = "Kurasa 34" }, amount = 7500 }]
+
+[[pages]]
+code = "about"
+title = { en = "About you", sw = "Kuhusu wewe" }
+
+[[pages.fields]]
+code = "had_passport"
+type = "yes_no"
+label = { en = "Have you had a passport?", sw = "Umewahi kuwa na pasipoti?" }
+required = true
+
+[[pages.fields]]
+code = "old_number"
+type = "passport_number"
+label = { en = "Old passport number", sw = "Nambari ya pasipoti ya zamani" }
+show_when = { field = "had_passport", equals = "yes" }
+
+[[documents]]
+code = "birth_certificate"
+label = { en = "Birth certificate", sw = "Cheti cha kuzaliwa" }
+types = ["pdf", "jpeg"]
+max_size_mb = 2
+required = true
+
+[workflow]
+start = "submitted"
+
+[[workflow.states]]
+code = "submitted"
+label = { en = "Submitted", sw = "Imewasilishwa" }
+sla_days = 2
+
+[[workflow.states]]
+code = "issued"
+label = { en = "Issued", sw = "Imetolewa" }
+final = true
+
+[[workflow.actions]]
+code = "issue"
+label = { en = "Issue", sw = "Toa" }
+from = ["submitted"]
+to = "issued"
+role = "officer"
+"#;
+
+fn files(service: &str) -> Vec<SourceFile> {
+    vec![
+        SourceFile { path: "categories.toml".into(), text: CATEGORIES.into() },
+        SourceFile { path: "immigration/agency.toml".into(), text: AGENCY.into() },
+        SourceFile { path: "immigration/passport.toml".into(), text: service.into() },
+    ]
+}
+
+/// The problems of the service with `from` replaced by `to`.
+fn problems_after(from: &str, to: &str) -> Vec<Problem> {
+    assert!(SERVICE.contains(from), "fixture has `{from}`");
+    match check(&files(&SERVICE.replacen(from, to, 1))) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems,
+    }
+}
+
+fn assert_problem(from: &str, to: &str, line: usize, needle: &str) {
+    let problems = problems_after(from, to);
+    assert!(
+        problems.iter().any(|p| p.line == line && p.message.contains(needle) && p.file == "immigration/passport.toml"),
+        "expected line {line} to mention `{needle}`, got {problems:#?}"
+    );
+}
+
+#[test]
+fn the_fixture_is_valid() {
+    let catalogue = check(&files(SERVICE)).expect("valid");
+    assert_eq!(catalogue.services.len(), 1);
+    assert_eq!(catalogue.services[0].agency, "immigration");
+    assert_eq!(catalogue.services[0].fee_from().map(|m| m.minor), Some(750_000));
+}
+
+#[test]
+fn unknown_field_type() {
+    assert_problem("type = \"passport_number\"", "type = \"passport_no\"", 27, "unknown variant `passport_no`");
+}
+
+#[test]
+fn unknown_key_is_refused() {
+    assert_problem("processing_days = 10", "processing_days = 10\nprocessing_weeks = 2", 5, "unknown field `processing_weeks`");
+}
+
+#[test]
+fn duplicate_code() {
+    let mut all = files(SERVICE);
+    all.push(SourceFile { path: "immigration/passport-copy.toml".into(), text: SERVICE.into() });
+    let problems = check(&all).expect_err("invalid");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.file == "immigration/passport-copy.toml" && p.line == 1 && p.message.contains("duplicate service code `passport`")),
+        "{problems:#?}"
+    );
+    assert_problem("code = \"old_number\"", "code = \"had_passport\"", 26, "duplicate field code `had_passport` (first used on line 20)");
+}
+
+#[test]
+fn missing_kiswahili() {
+    assert_problem(
+        "summary = { en = \"Apply for a passport\", sw = \"Omba pasipoti\" }",
+        "summary = { en = \"Apply for a passport\" }",
+        7,
+        "the summary has no Kiswahili text",
+    );
+}
+
+#[test]
+fn fee_without_amount() {
+    assert_problem(", amount = 7500 }]", " }]", 13, "fee option `34` has no amount");
+    assert_problem(
+        "options = [{ code = \"34\", label = { en = \"34 pages\", sw = \"Kurasa 34\" }, amount = 7500 }]",
+        "",
+        11,
+        "fee without amount",
+    );
+    assert_problem("currency = \"KES\"", "currency = \"EUR\"", 12, "use KES or USD");
+}
+
+#[test]
+fn unreachable_state() {
+    assert_problem(
+        "[[workflow.states]]\ncode = \"issued\"",
+        "[[workflow.states]]\ncode = \"archived\"\nlabel = { en = \"Archived\", sw = \"Imehifadhiwa\" }\nfinal = true\n\n[[workflow.states]]\ncode = \"issued\"",
+        47,
+        "cannot be reached",
+    );
+}
+
+#[test]
+fn state_that_cannot_finish() {
+    let broken = SERVICE.replacen(
+        "[[workflow.actions]]",
+        "[[workflow.states]]\ncode = \"limbo\"\nlabel = { en = \"Limbo\", sw = \"Kusubiri\" }\nsla_days = 1\n\n[[workflow.actions]]\ncode = \"park\"\nlabel = { en = \"Park\", sw = \"Weka\" }\nfrom = [\"submitted\"]\nto = \"limbo\"\nrole = \"officer\"\n\n[[workflow.actions]]",
+        1,
+    );
+    let problems = check(&files(&broken)).expect_err("invalid");
+    assert!(problems.iter().any(|p| p.line == 52 && p.message.contains("state `limbo` cannot finish")), "{problems:#?}");
+}
+
+#[test]
+fn action_without_role() {
+    assert_problem("role = \"officer\"", "", 52, "action `issue` has no role");
+    assert_problem("role = \"officer\"", "role = \"clerk\"", 56, "unknown role `clerk`");
+}
+
+#[test]
+fn unknown_file_type() {
+    assert_problem("types = [\"pdf\", \"jpeg\"]", "types = [\"pdf\", \"docx\"]", 34, "unknown file type `docx`");
+}
+
+#[test]
+fn condition_on_a_missing_field() {
+    assert_problem(
+        "show_when = { field = \"had_passport\", equals = \"yes\" }",
+        "show_when = { field = \"has_passport\", equals = \"yes\" }",
+        29,
+        "refers to the field `has_passport`, which does not exist",
+    );
+    assert_problem(
+        "show_when = { field = \"had_passport\", equals = \"yes\" }",
+        "show_when = { field = \"had_passport\", equals = \"maybe\" }",
+        29,
+        "`maybe` is not an answer",
+    );
+}
+
+#[test]
+fn unknown_category_and_missing_agency() {
+    assert_problem("category = \"passports\"", "category = \"travel\"", 2, "unknown category `travel`");
+    let mut all = files(SERVICE);
+    all.retain(|f| f.path != "immigration/agency.toml");
+    let problems = check(&all).expect_err("invalid");
+    assert!(problems.iter().any(|p| p.message.contains("has no agency.toml")), "{problems:#?}");
+}
+
+#[test]
+fn problems_print_as_file_and_line() {
+    let problem = problems_after("types = [\"pdf\", \"jpeg\"]", "types = [\"pdf\", \"docx\"]").remove(0);
+    assert_eq!(problem.to_string(), "catalogue/immigration/passport.toml:34: unknown file type `docx`: use pdf, jpeg, png");
+}
