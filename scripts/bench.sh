@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 DURATION=${BENCH_SECONDS:-10}
-cargo build --release --locked --bin huduma --example hello_baseline --example argon2_rate 2>&1 | tail -n 1
+cargo build --release --locked --bin huduma --example hello_baseline --example argon2_rate --example catalogue_bench 2>&1 | tail -n 1
 bin=target/release
 data=$(mktemp -d)
 cleanup() { kill "${hello:-}" "${huduma:-}" 2>/dev/null || true; rm -rf "$data"; }
@@ -29,6 +29,7 @@ wait_up() { for _ in $(seq 1 100); do curl -fs "$1" >/dev/null && return 0; slee
 "$bin/examples/hello_baseline" 127.0.0.1:8181 & hello=$!
 wait_up http://127.0.0.1:8181/
 read -r base_rps base_p99 < <(measure http://127.0.0.1:8181/ 64)
+read -r base32_rps base32_p99 < <(measure http://127.0.0.1:8181/ 32)
 kill "$hello"; wait "$hello" 2>/dev/null || true; hello=
 
 HUDUMA_DATA_DIR="$data" HUDUMA_LISTEN=127.0.0.1:8182 HUDUMA_RATE_LIMITS=false RUST_LOG=warn "$bin/huduma" serve >"$data/log" 2>&1 & huduma=$!
@@ -97,3 +98,38 @@ echo "|---|---|"
 for page in / /register /register/identity?type=citizen /sign-in /forgot-password /sandbox/messages; do
   echo "| \`$page\` | $(weight "$page") |"
 done
+
+# --- The catalogue at the size of the real portal ----------------------------------------
+kill "$huduma"; wait "$huduma" 2>/dev/null || true; huduma=
+synthetic="$data/synthetic"
+stats=$("$bin/examples/catalogue_bench" catalogue "$synthetic")
+get() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$stats"; }
+import=$(python3 - "$bin/huduma" "$data/import" "$synthetic" <<'PY'
+import os, resource, subprocess, sys, time
+binary, data, folder = sys.argv[1:]
+env = dict(os.environ, HUDUMA_DATA_DIR=data, RUST_LOG="warn")
+start = time.monotonic()
+subprocess.run([binary, "catalogue", "import", folder], check=True, env=env, stdout=subprocess.DEVNULL)
+print(f"{time.monotonic() - start:.1f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}")
+PY
+)
+read -r import_s import_mb <<<"$import"
+HUDUMA_DATA_DIR="$data/import" HUDUMA_CATALOGUE_DIR="$synthetic" HUDUMA_LISTEN=127.0.0.1:8183 HUDUMA_RATE_LIMITS=false RUST_LOG=warn "$bin/huduma" serve >"$data/log2" 2>&1 & huduma=$!
+for _ in $(seq 1 600); do curl -fs http://127.0.0.1:8183/healthz >/dev/null && break; sleep 0.2; done
+serving_kb=$(awk '/VmRSS/ {print $2}' "/proc/$huduma/status")
+read -r search_rps search_p99 < <(measure "http://127.0.0.1:8183/search?q=drivng+licence" 32)
+read -r page_rps page_p99 < <(measure "http://127.0.0.1:8183/services/$(get sample_service)" 32)
+cat <<EOF_TABLE
+
+| Catalogue of $(get services) services from $(get agencies) agencies | Value | Ratio / target |
+|---|---|---|
+| Check all files (in process) | $(get check_ms) ms | |
+| Build the search index | $(get index_ms) ms | |
+| Memory of catalogue + index (in process) | $(get memory_mb) MB | |
+| Search in process, 18 queries × 50 | p50 $(get search_p50_ms) ms, p99 $(get search_p99_ms) ms | target p99 ≤ 5 ms |
+| \`huduma catalogue import\` (check + write SQLite) | ${import_s} s, peak ${import_mb} MB RSS | |
+| Server RSS serving it | $((serving_kb / 1024)) MB | |
+| Baseline B at 32 connections | ${base32_rps} req/s, p99 ${base32_p99} ms | 1.00 |
+| Search over HTTP \`/search?q=drivng+licence\`, 32 connections | ${search_rps} req/s, p99 ${search_p99} ms | $(ratio "$search_rps" "$base32_rps") · B; target p99 ≤ 25 ms |
+| Service page, 32 connections | ${page_rps} req/s, p99 ${page_p99} ms | $(ratio "$page_rps" "$base32_rps") · B |
+EOF_TABLE

@@ -40,6 +40,8 @@ pub struct App {
     pub outbox_wakeup: Notify,
     /// The key the SMS and register simulators expect, in sandbox mode.
     pub sandbox_api_key: String,
+    /// The live service catalogue (swapped whole on import).
+    pub catalogue: std::sync::RwLock<std::sync::Arc<crate::services::catalogue::Live>>,
 }
 
 impl App {
@@ -59,6 +61,7 @@ impl App {
             register,
             outbox_wakeup: Notify::new(),
             sandbox_api_key,
+            catalogue: Default::default(),
             config,
             db,
             clock,

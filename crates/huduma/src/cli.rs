@@ -36,10 +36,30 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Check or import the service catalogue.
+    Catalogue {
+        #[command(subcommand)]
+        task: CatalogueTask,
+    },
     /// Administrative tasks.
     Admin {
         #[command(subcommand)]
         task: AdminTask,
+    },
+}
+
+/// Catalogue tasks.
+#[derive(Subcommand, Debug)]
+enum CatalogueTask {
+    /// Validate every file; print `file:line: problem` for each problem (exit 1 if any).
+    Check {
+        /// Catalogue folder [default: the configured one, or ./catalogue].
+        dir: Option<std::path::PathBuf>,
+    },
+    /// Validate and import into the database (all or nothing).
+    Import {
+        /// Catalogue folder [default: the configured one, or ./catalogue].
+        dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -105,9 +125,49 @@ pub async fn main() -> anyhow::Result<()> {
             println!("migrations applied ({:?})", db.backend());
         }
         Command::Openapi => {}
+        Command::Catalogue { task } => return catalogue(config, task).await,
         Command::Admin { task } => admin(config, task).await?,
     }
     Ok(())
+}
+
+async fn catalogue(config: Config, task: CatalogueTask) -> anyhow::Result<()> {
+    use crate::services::catalogue::{ImportError, import, read_folder};
+    let (CatalogueTask::Check { dir } | CatalogueTask::Import { dir }) = &task;
+    let dir = dir.clone().or_else(|| config.catalogue_dir.clone()).unwrap_or_else(|| "catalogue".into());
+    let files = read_folder(&dir).map_err(|e| anyhow::anyhow!("reading {}: {e}", dir.display()))?;
+    let result = match task {
+        CatalogueTask::Check { .. } => huduma_domain::catalogue::check(&files)
+            .map(|c| {
+                println!(
+                    "{}: {} services, {} agencies, {} categories: no problems",
+                    dir.display(),
+                    c.services.len(),
+                    c.agencies.len(),
+                    c.categories.len()
+                )
+            })
+            .map_err(ImportError::Invalid),
+        CatalogueTask::Import { .. } => {
+            let db = Db::connect(config.database_url.expose()).await?;
+            db.migrate().await?;
+            let app = crate::app::App::new(config, db, Clock::default())?;
+            import(&app, files)
+                .await
+                .map(|r| println!("imported {} services from {} agencies; {} new versions", r.services, r.agencies, r.new_versions))
+        }
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(ImportError::Invalid(problems)) => {
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            eprintln!("{} problem(s); nothing was imported", problems.len());
+            std::process::exit(1);
+        }
+        Err(ImportError::Internal(err)) => Err(err),
+    }
 }
 
 async fn admin(config: Config, task: AdminTask) -> anyhow::Result<()> {

@@ -73,6 +73,15 @@ pub struct Settings {
     /// Population register password.
     #[arg(long, env = "HUDUMA_REGISTER_PASSWORD", global = true, hide_env_values = true)]
     pub register_password: Option<Secret>,
+    /// Folder of catalogue files imported at start-up [default: ./catalogue when it exists].
+    #[arg(long, env = "HUDUMA_CATALOGUE_DIR", global = true)]
+    pub catalogue_dir: Option<PathBuf>,
+    /// Convenience fee added to each paid KES service, in shillings [default: 50].
+    #[arg(long, env = "HUDUMA_CONVENIENCE_FEE_KES", global = true)]
+    pub convenience_fee_kes: Option<String>,
+    /// Convenience fee added to each paid USD service, in dollars [default: 1].
+    #[arg(long, env = "HUDUMA_CONVENIENCE_FEE_USD", global = true)]
+    pub convenience_fee_usd: Option<String>,
     /// Logs as JSON lines instead of text.
     #[arg(long, env = "HUDUMA_LOG_JSON", global = true)]
     pub log_json: Option<bool>,
@@ -137,6 +146,12 @@ pub struct Config {
     pub register: Option<RegisterConfig>,
     /// JSON logs.
     pub log_json: bool,
+    /// Catalogue folder imported at start-up.
+    pub catalogue_dir: Option<PathBuf>,
+    /// Convenience fee on paid KES services.
+    pub convenience_fee_kes: huduma_domain::Money,
+    /// Convenience fee on paid USD services.
+    pub convenience_fee_usd: huduma_domain::Money,
     /// Citizen sessions end after this much inactivity.
     pub session_idle_secs: i64,
     /// Citizen sessions end this long after sign-in, whatever the activity.
@@ -232,6 +247,9 @@ impl Config {
             email_from: pick(s.email_from, &file, "email_from")?.unwrap_or_else(|| "Huduma <no-reply@huduma.localhost>".into()),
             register,
             log_json: pick(s.log_json, &file, "log_json")?.unwrap_or(false),
+            catalogue_dir: pick(s.catalogue_dir, &file, "catalogue_dir")?.or_else(default_catalogue_dir),
+            convenience_fee_kes: money(pick(s.convenience_fee_kes, &file, "convenience_fee_kes")?, "50", huduma_domain::Currency::Kes)?,
+            convenience_fee_usd: money(pick(s.convenience_fee_usd, &file, "convenience_fee_usd")?, "1", huduma_domain::Currency::Usd)?,
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
         })
@@ -241,6 +259,19 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
+}
+
+fn money(given: Option<String>, default: &str, currency: huduma_domain::Currency) -> anyhow::Result<huduma_domain::Money> {
+    let text = given.unwrap_or_else(|| default.to_owned());
+    huduma_domain::Money::parse_major(&text, currency).with_context(|| format!("`{text}` is not an amount of {}", currency.code()))
+}
+
+/// `./catalogue` when run from the repository; the repository's catalogue when run by
+/// `cargo` from a crate folder (tests).
+fn default_catalogue_dir() -> Option<PathBuf> {
+    [PathBuf::from("catalogue"), PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalogue"))]
+        .into_iter()
+        .find(|p| p.join("categories.toml").is_file())
 }
 
 /// Development convenience: a random key kept in the data directory so sessions and

@@ -42,6 +42,7 @@ pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow
         wire_sandboxes(&mut config, addr, &db, &clock).await?;
     }
     let app = Arc::new(App::new(config, db, clock)?);
+    crate::services::catalogue::start(&app).await?;
     if workers == Workers::InProcess {
         tokio::spawn(crate::jobs::outbox_worker::run(app.clone()));
         tokio::spawn(crate::jobs::cleanup::run(app.clone()));

@@ -240,10 +240,10 @@ fn check_fee(report: &mut Report<'_>, service: &Service) {
     if !fee.free && fee.amount.is_none() && fee.options.is_empty() {
         report.at_span(&service.fee, "fee without amount: give `amount`, `free = true`, or priced `options`");
     }
-    if let Some(amount) = &fee.amount {
-        if amount.get_ref().minor().is_none() {
-            report.at_span(amount, "the amount is not a valid sum (whole units, or a string with up to 2 decimals)");
-        }
+    if let Some(amount) = &fee.amount
+        && amount.get_ref().minor().is_none()
+    {
+        report.at_span(amount, "the amount is not a valid sum (whole units, or a string with up to 2 decimals)");
     }
     let mut seen = HashMap::new();
     for option in &fee.options {
@@ -306,10 +306,10 @@ fn check_form(report: &mut Report<'_>, service: &Service) {
                 report.unique(&mut values, &option.value, "option");
                 report.text(&option.label, "the option label");
             }
-            if let (Some(min), Some(max)) = (field.min_length, field.max_length) {
-                if min > max {
-                    report.at_span(&field.code, format!("field `{}`: min_length is above max_length", field.code.get_ref()));
-                }
+            if let (Some(min), Some(max)) = (field.min_length, field.max_length)
+                && min > max
+            {
+                report.at_span(&field.code, format!("field `{}`: min_length is above max_length", field.code.get_ref()));
             }
             if let Some(condition) = &field.show_when {
                 check_condition(report, condition, &earlier, &format!("show_when of `{}`", field.code.get_ref()));

@@ -6,9 +6,11 @@
 
 pub mod check;
 pub mod definition;
+pub mod search;
 
 pub use check::{Catalogue, Problem, SourceFile, check};
 pub use definition::{Agency, Category, FieldType, Service, Text};
+pub use search::{Hit, SearchIndex};
 
 #[cfg(test)]
 mod tests;

@@ -1,77 +1,13 @@
-//! Each kind of broken definition is caught, with its line and a plain message.
+//! Each kind of broken definition is caught, with its line and a plain message. The
+//! fixture is shared with the app's import tests.
 
 use super::{Problem, SourceFile, check};
 
-const CATEGORIES: &str = r#"
-[[categories]]
-code = "passports"
-name = { en = "Passports", sw = "Pasipoti" }
-description = { en = "Travel documents", sw = "Hati za kusafiria" }
-"#;
+const CATEGORIES: &str = include_str!("../../../huduma/tests/fixtures/catalogue/categories.toml");
 
-const AGENCY: &str = r#"
-code = "immigration"
-name = { en = "Directorate of Immigration Services", sw = "Idara ya Uhamiaji" }
-description = { en = "Passports", sw = "Pasipoti" }
-"#;
+const AGENCY: &str = include_str!("../../../huduma/tests/fixtures/catalogue/immigration/agency.toml");
 
-const SERVICE: &str = r#"code = "passport"
-category = "passports"
-account_types = ["citizen"]
-processing_days = 10
-issues = "passport"
-name = { en = "Passport", sw = "Pasipoti" }
-summary = { en = "Apply for a passport", sw = "Omba pasipoti" }
-description = { en = "A passport lets you travel.", sw = "Pasipoti inakuwezesha kusafiri." }
-next_steps = { en = "Book biometrics.", sw = "Weka miadi ya alama za vidole." }
-
-[fee]
-currency = "KES"
-options = [{ code = "34", label = { en = "34 pages", sw = "Kurasa 34" }, amount = 7500 }]
-
-[[pages]]
-code = "about"
-title = { en = "About you", sw = "Kuhusu wewe" }
-
-[[pages.fields]]
-code = "had_passport"
-type = "yes_no"
-label = { en = "Have you had a passport?", sw = "Umewahi kuwa na pasipoti?" }
-required = true
-
-[[pages.fields]]
-code = "old_number"
-type = "passport_number"
-label = { en = "Old passport number", sw = "Nambari ya pasipoti ya zamani" }
-show_when = { field = "had_passport", equals = "yes" }
-
-[[documents]]
-code = "birth_certificate"
-label = { en = "Birth certificate", sw = "Cheti cha kuzaliwa" }
-types = ["pdf", "jpeg"]
-max_size_mb = 2
-required = true
-
-[workflow]
-start = "submitted"
-
-[[workflow.states]]
-code = "submitted"
-label = { en = "Submitted", sw = "Imewasilishwa" }
-sla_days = 2
-
-[[workflow.states]]
-code = "issued"
-label = { en = "Issued", sw = "Imetolewa" }
-final = true
-
-[[workflow.actions]]
-code = "issue"
-label = { en = "Issue", sw = "Toa" }
-from = ["submitted"]
-to = "issued"
-role = "officer"
-"#;
+const SERVICE: &str = include_str!("../../../huduma/tests/fixtures/catalogue/immigration/passport.toml");
 
 fn files(service: &str) -> Vec<SourceFile> {
     vec![

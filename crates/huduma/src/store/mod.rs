@@ -6,6 +6,7 @@
 //! Use cases own transactions; the functions here take a connection.
 
 pub mod accounts;
+pub mod catalogue;
 pub mod codes;
 pub mod flows;
 pub mod outbox;

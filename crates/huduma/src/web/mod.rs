@@ -25,7 +25,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::App;
-use pages::{account, home, language, password_reset, register, sign_in, two_factor, verify};
+use pages::{account, catalogue, home, language, password_reset, register, sign_in, two_factor, verify};
 
 /// Builds the whole router.
 pub fn router(app: Arc<App>) -> Router {
@@ -33,6 +33,12 @@ pub fn router(app: Arc<App>) -> Router {
         // Anyone.
         .route("/", get(home::show))
         .route("/language/{tag}", get(language::switch))
+        .route("/services", get(catalogue::browse))
+        .route("/services/{code}", get(catalogue::service))
+        .route("/categories/{code}", get(catalogue::category))
+        .route("/agencies", get(catalogue::agencies))
+        .route("/agencies/{code}", get(catalogue::agency))
+        .route("/search", get(catalogue::search))
         .route("/register", get(register::type_form).post(register::choose_type))
         .route("/register/identity", get(register::identity_form).post(register::identity_submit))
         // Holder of a registration flow cookie.

@@ -90,11 +90,13 @@ pub struct Options {
     pub sandbox: bool,
     pub rate_limits: bool,
     pub public_url: Option<String>,
+    /// Catalogue folder to import at start-up (default: the bundled catalogue).
+    pub catalogue_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { sandbox: true, rate_limits: true, public_url: None }
+        Self { sandbox: true, rate_limits: true, public_url: None, catalogue_dir: None }
     }
 }
 
@@ -124,11 +126,24 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         argon2_memory_kib: Some(1024),
         argon2_iterations: Some(1),
         public_url: options.public_url,
+        catalogue_dir: options.catalogue_dir,
         ..Settings::default()
     };
     let config = Config::resolve(settings).expect("config");
     let running = server::start(config, Clock::default(), Workers::InProcess).await.expect("server starts");
     TestApp { base: format!("http://{}", running.addr), app: running.app, client: new_client(), _dir: dir }
+}
+
+/// A copy of the test fixture catalogue in a fresh folder (so a test can edit it).
+pub fn fixture_catalogue() -> tempdir::TempDir {
+    let dir = tempdir::TempDir::new();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/catalogue");
+    for file in ["categories.toml", "immigration/agency.toml", "immigration/passport.toml"] {
+        let target = dir.0.join(file);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("dir");
+        std::fs::copy(source.join(file), target).expect("copy fixture");
+    }
+    dir
 }
 
 /// The CSRF token embedded in a page.

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts_api;
 mod accounts_html;
 mod browser;
+mod catalogue;
 mod locales;
 mod openapi;
 mod profile;

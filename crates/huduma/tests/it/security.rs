@@ -124,6 +124,9 @@ async fn headers_on_every_html_page(backend: Backend) {
         "/account/contact?channel=sms",
         "/account/two-factor",
         "/sandbox/messages",
+        "/services",
+        "/agencies",
+        "/search?q=passport",
         "/no-such-page",
     ];
     for path in pages {

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod error;
 pub mod registration;
+pub mod services;
 pub mod sign_in;
 
 use axum::Json;
@@ -31,6 +32,8 @@ pub fn router() -> Router<Arc<App>> {
     Router::new()
         // Anyone.
         .route("/api/openapi.json", get(openapi_json))
+        .route("/api/v1/services", get(services::list))
+        .route("/api/v1/services/{code}", get(services::get_one))
         .route("/api/v1/registrations", post(registration::start))
         // Holder of the registration token.
         .route("/api/v1/registrations/details", post(registration::details))
@@ -61,8 +64,9 @@ pub fn router() -> Router<Arc<App>> {
 /// The generated OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Huduma API", description = "Citizen accounts of the Huduma e-services portal."),
+    info(title = "Huduma API", description = "Citizen accounts and the service catalogue of the Huduma e-services portal."),
     paths(
+        services::list, services::get_one,
         registration::start, registration::details, registration::verification_status, registration::verify, registration::resend,
         sign_in::start, sign_in::send_code, sign_in::finish, sign_in::reset_start, sign_in::reset_finish,
         account::me, account::update, account::change_password, account::sessions, account::revoke_session, account::sign_out,
@@ -70,7 +74,7 @@ pub fn router() -> Router<Arc<App>> {
         account::totp_disable,
     ),
     modifiers(&BearerAuth),
-    tags((name = "registration"), (name = "sign-in"), (name = "account"))
+    tags((name = "catalogue"), (name = "registration"), (name = "sign-in"), (name = "account"))
 )]
 pub struct ApiDoc;
 

@@ -11,9 +11,12 @@ use crate::web::render::{Page, html};
 #[template(path = "home.html")]
 struct HomeTemplate<'a> {
     page: Page<'a>,
+    popular: Vec<super::catalogue::Card>,
+    categories: Vec<(String, String)>,
 }
 
 /// `GET /`
 pub async fn show(ctx: Ctx) -> Response {
-    html(StatusCode::OK, &HomeTemplate { page: ctx.page("home.title") })
+    let (popular, categories) = super::catalogue::home_lists(&ctx);
+    html(StatusCode::OK, &HomeTemplate { page: ctx.page("home.title"), popular, categories })
 }

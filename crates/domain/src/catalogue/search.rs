@@ -1,0 +1,310 @@
+//! Catalogue search in English and Kiswahili: ranked by where words match (name, then
+//! keywords, summary, agency and category, description), tolerant of one typo per word,
+//! prefixes ("cert" → certificate) and the abbreviations people type (DL, ID, KRA, TCC).
+
+use super::check::Catalogue;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Weight of a match by where it is.
+const NAME: f32 = 10.0;
+const KEYWORD: f32 = 8.0;
+const SUMMARY: f32 = 4.0;
+const OWNER: f32 = 3.0;
+const DESCRIPTION: f32 = 1.0;
+/// How much a match is worth by how exact it is.
+const EXACT: f32 = 1.0;
+const PREFIX: f32 = 0.8;
+const TYPO: f32 = 0.7;
+/// Prefix matching starts at this many characters; typos are forgiven from this length.
+const MIN_PREFIX: usize = 3;
+const MIN_TYPO: usize = 4;
+/// At most this many query words count.
+const MAX_SLOTS: usize = 8;
+
+/// Words that carry no meaning for search, in both languages.
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "of",
+    "for",
+    "and",
+    "to",
+    "in",
+    "on",
+    "my",
+    "your",
+    "i",
+    "how",
+    "do",
+    "get",
+    "apply",
+    "application",
+    "online",
+    "new",
+    "ya",
+    "wa",
+    "cha",
+    "la",
+    "za",
+    "na",
+    "kwa",
+    "vya",
+    "kupata",
+    "kuomba",
+    "ombi",
+    "huduma",
+];
+
+/// Abbreviations and other names people use → words of the catalogue.
+const SYNONYMS: &[(&str, &[&str])] = &[
+    ("dl", &["driving", "licence"]),
+    ("id", &["identity", "card"]),
+    ("kra", &["kenya", "revenue", "authority"]),
+    ("tcc", &["tax", "compliance", "certificate"]),
+    ("pin", &["kra", "pin"]),
+    ("clearance", &["good", "conduct"]),
+    ("license", &["licence"]),
+    ("licenses", &["licence"]),
+    ("cert", &["certificate"]),
+    ("ntsa", &["national", "transport"]),
+    ("brs", &["business", "registration"]),
+    ("dci", &["criminal", "investigations"]),
+    ("kws", &["kenya", "wildlife"]),
+    ("helb", &["higher", "education", "loans"]),
+    ("visa", &["electronic", "travel", "authorisation"]),
+    ("eta", &["electronic", "travel", "authorisation"]),
+    ("kitambulisho", &["identity", "card"]),
+];
+
+/// Lower-case words of a text, without punctuation.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .map(|w| w.trim_matches('\'').replace('\'', "").to_lowercase())
+        .filter(|w| !w.is_empty())
+}
+
+/// A search result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Service code.
+    pub code: String,
+    /// Relevance (higher is better).
+    pub score: f32,
+}
+
+#[derive(Debug)]
+struct Doc {
+    code: String,
+    agency: String,
+    category: String,
+}
+
+/// An in-memory index of the live catalogue, rebuilt when the catalogue changes.
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    docs: Vec<Doc>,
+    /// Term id → postings (document, weight of the best place it occurs).
+    postings: Vec<Vec<(u32, f32)>>,
+    terms: BTreeMap<String, u32>,
+    /// Every term with one character deleted → the terms it came from (typo matching).
+    deletes: HashMap<String, Vec<u32>>,
+}
+
+fn one_deletion(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    (0..chars.len()).map(|i| chars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| c).collect()).collect()
+}
+
+impl SearchIndex {
+    /// Indexes every service of a catalogue.
+    pub fn build(catalogue: &Catalogue) -> Self {
+        let mut index = Self::default();
+        let mut weights: HashMap<(u32, u32), f32> = HashMap::new();
+        for service in &catalogue.services {
+            let doc = index.docs.len() as u32;
+            index.docs.push(Doc {
+                code: service.code.get_ref().clone(),
+                agency: service.agency.clone(),
+                category: service.category.get_ref().clone(),
+            });
+            let mut add = |index: &mut Self, text: &str, weight: f32| {
+                for word in words(text) {
+                    let id = index.term_id(&word);
+                    let best = weights.entry((id, doc)).or_insert(0.0);
+                    *best = best.max(weight);
+                }
+            };
+            for (text, weight) in [(&service.name, NAME), (&service.summary, SUMMARY), (&service.description, DESCRIPTION)] {
+                add(&mut index, &text.get_ref().en, weight);
+                add(&mut index, &text.get_ref().sw, weight);
+            }
+            for keyword in service.keywords.en.iter().chain(&service.keywords.sw) {
+                add(&mut index, keyword, KEYWORD);
+            }
+            if let Some(agency) = catalogue.agency(&service.agency) {
+                let a = agency.name.get_ref();
+                add(&mut index, &a.en, OWNER);
+                add(&mut index, &a.sw, OWNER);
+                if let Some(short) = &agency.short_name {
+                    add(&mut index, short, OWNER);
+                }
+            }
+            if let Some(category) = catalogue.category(service.category.get_ref()) {
+                let c = category.name.get_ref();
+                add(&mut index, &c.en, OWNER);
+                add(&mut index, &c.sw, OWNER);
+            }
+        }
+        for ((term, doc), weight) in weights {
+            index.postings[term as usize].push((doc, weight));
+        }
+        for (term, id) in &index.terms {
+            if term.chars().count() >= MIN_TYPO {
+                for deleted in one_deletion(term) {
+                    index.deletes.entry(deleted).or_default().push(*id);
+                }
+            }
+        }
+        index
+    }
+
+    fn term_id(&mut self, word: &str) -> u32 {
+        if let Some(id) = self.terms.get(word) {
+            return *id;
+        }
+        let id = self.postings.len() as u32;
+        self.terms.insert(word.to_owned(), id);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    /// Number of indexed services.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Terms matching one query word, with how exactly they match.
+    fn candidates(&self, word: &str) -> Vec<(u32, f32)> {
+        let mut found: HashMap<u32, f32> = HashMap::new();
+        let mut note = |id: u32, quality: f32| {
+            let q = found.entry(id).or_insert(0.0);
+            *q = q.max(quality);
+        };
+        if let Some(id) = self.terms.get(word) {
+            note(*id, EXACT);
+        }
+        let length = word.chars().count();
+        if length >= MIN_PREFIX {
+            for (_, id) in self.terms.range(word.to_owned()..).take_while(|(t, _)| t.starts_with(word)).take(64) {
+                note(*id, PREFIX);
+            }
+        }
+        if length >= MIN_TYPO {
+            // Deletion neighbourhoods meet for one insertion, deletion or substitution.
+            let mut keys = one_deletion(word);
+            keys.push(word.to_owned());
+            for key in keys {
+                for id in self.deletes.get(&key).into_iter().flatten() {
+                    note(*id, TYPO);
+                }
+                if let Some(id) = self.terms.get(&key) {
+                    note(*id, TYPO);
+                }
+            }
+        }
+        found.into_iter().collect()
+    }
+
+    /// Searches, optionally within an agency and/or a category. Results are ranked by how
+    /// many query words matched, then by score; at most `limit` are returned, with the
+    /// total number of matches.
+    pub fn search(&self, query: &str, agency: Option<&str>, category: Option<&str>, limit: usize) -> (Vec<Hit>, usize) {
+        let mut slots: Vec<Vec<Vec<String>>> = Vec::new();
+        let query_words: Vec<String> = words(query).filter(|w| !STOP_WORDS.contains(&w.as_str())).collect();
+        for word in query_words.iter().take(MAX_SLOTS) {
+            let mut alternatives = vec![vec![word.clone()]];
+            if let Some((_, expansion)) = SYNONYMS.iter().find(|(k, _)| k == word) {
+                alternatives.push(expansion.iter().map(|w| (*w).to_owned()).collect());
+            }
+            slots.push(alternatives);
+        }
+        let mut scores: HashMap<u32, (u32, f32)> = HashMap::new();
+        for alternatives in &slots {
+            let mut slot_scores: HashMap<u32, f32> = HashMap::new();
+            for alternative in alternatives {
+                let mut per_doc: HashMap<u32, (usize, f32)> = HashMap::new();
+                for word in alternative {
+                    let mut best_for_word: HashMap<u32, f32> = HashMap::new();
+                    for (term, quality) in self.candidates(word) {
+                        for (doc, weight) in &self.postings[term as usize] {
+                            let s = best_for_word.entry(*doc).or_insert(0.0);
+                            *s = s.max(quality * weight);
+                        }
+                    }
+                    for (doc, s) in best_for_word {
+                        let entry = per_doc.entry(doc).or_insert((0, 0.0));
+                        entry.0 += 1;
+                        entry.1 += s;
+                    }
+                }
+                // An expansion counts only when all of its words match.
+                for (doc, (matched, total)) in per_doc {
+                    if matched == alternative.len() {
+                        let s = slot_scores.entry(doc).or_insert(0.0);
+                        *s = s.max(total / alternative.len() as f32);
+                    }
+                }
+            }
+            for (doc, s) in slot_scores {
+                let entry = scores.entry(doc).or_insert((0, 0.0));
+                entry.0 += 1;
+                entry.1 += s;
+            }
+        }
+        let keep = |doc: &Doc| agency.is_none_or(|a| doc.agency == a) && category.is_none_or(|c| doc.category == c);
+        let needed = slots.len().div_ceil(2) as u32;
+        let mut hits: Vec<(u32, f32, &Doc)> = scores
+            .into_iter()
+            .filter(|(_, (n, _))| *n >= needed.max(1))
+            .map(|(d, (n, s))| (n, s, &self.docs[d as usize]))
+            .filter(|(_, _, doc)| keep(doc))
+            .collect();
+        hits.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.code.cmp(&b.2.code)));
+        let total = hits.len();
+        let hits = hits.into_iter().take(limit).map(|(_, score, doc)| Hit { code: doc.code.clone(), score }).collect();
+        (hits, total)
+    }
+
+    /// Every service of an agency or category (browsing), by code.
+    pub fn codes_where(&self, agency: Option<&str>, category: Option<&str>) -> HashSet<&str> {
+        self.docs
+            .iter()
+            .filter(|d| agency.is_none_or(|a| d.agency == a) && category.is_none_or(|c| d.category == c))
+            .map(|d| d.code.as_str())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_drop_punctuation_and_apostrophes() {
+        assert_eq!(words("Ng'ang'a's KRA-PIN, (new)").collect::<Vec<_>>(), ["ngangas", "kra", "pin", "new"]);
+    }
+
+    #[test]
+    fn deletions_cover_one_typo() {
+        assert!(
+            one_deletion("pasport").iter().any(|d| one_deletion("passport").contains(d))
+                || one_deletion("passport").contains(&"pasport".to_owned())
+        );
+    }
+}

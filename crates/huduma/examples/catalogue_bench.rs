@@ -1,0 +1,118 @@
+//! Builds a synthetic catalogue the size of the real portal (22,500 services from 600
+//! agencies) out of the bundled one, writes it to a folder for the HTTP benchmark, and
+//! measures in process: checking, indexing, memory and search latency.
+//! Usage: `catalogue_bench <bundled catalogue dir> <output dir>`.
+
+use huduma::services::catalogue::read_folder;
+use huduma_domain::catalogue::{SearchIndex, SourceFile, check};
+use std::time::Instant;
+
+const AGENCIES: usize = 600;
+const SERVICES: usize = 22_500;
+const COUNTIES: [&str; 12] =
+    ["Mombasa", "Kisumu", "Nakuru", "Eldoret", "Nyeri", "Machakos", "Garissa", "Kakamega", "Kitui", "Meru", "Kericho", "Lamu"];
+
+fn rss_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let bundled = read_folder(std::path::Path::new(&args.next().unwrap_or_else(|| "catalogue".into())))?;
+    let out = std::path::PathBuf::from(args.next().unwrap_or_else(|| "/tmp/huduma-synthetic-catalogue".into()));
+    let categories = bundled.iter().find(|f| f.path == "categories.toml").cloned().ok_or_else(|| anyhow::anyhow!("no categories.toml"))?;
+    let agencies: Vec<&SourceFile> = bundled.iter().filter(|f| f.path.ends_with("/agency.toml")).collect();
+    let services: Vec<&SourceFile> = bundled.iter().filter(|f| f.path.contains('/') && !f.path.ends_with("/agency.toml")).collect();
+    anyhow::ensure!(!agencies.is_empty() && !services.is_empty(), "the bundled catalogue is empty");
+
+    let mut files = vec![categories];
+    for a in 0..AGENCIES {
+        let template = agencies[a % agencies.len()];
+        let old_code = template.path.trim_end_matches("/agency.toml");
+        let code = format!("{old_code}-{a}");
+        let county = COUNTIES[a % COUNTIES.len()];
+        let text = template.text.replacen(&format!("code = \"{old_code}\""), &format!("code = \"{code}\""), 1).replacen(
+            "name = { en = \"",
+            &format!("name = {{ en = \"{county} "),
+            1,
+        );
+        files.push(SourceFile { path: format!("{code}/agency.toml"), text });
+        for s in 0..(SERVICES / AGENCIES + usize::from(a < SERVICES % AGENCIES)) {
+            let template = services[(a * 7 + s) % services.len()];
+            let old = template.path.rsplit_once('/').map_or("", |(_, n)| n).trim_end_matches(".toml");
+            let new = format!("{old}-{a}-{s}");
+            let text = template.text.replacen(&format!("code = \"{old}\""), &format!("code = \"{new}\""), 1).replacen(
+                "name = { en = \"",
+                &format!("name = {{ en = \"{county} "),
+                1,
+            );
+            files.push(SourceFile { path: format!("{code}/{new}.toml"), text });
+        }
+    }
+
+    let before = rss_kb("VmRSS:");
+    let start = Instant::now();
+    let catalogue = check(&files).map_err(|p| anyhow::anyhow!("synthetic catalogue invalid: {}", p[0]))?;
+    let check_ms = start.elapsed().as_secs_f64() * 1e3;
+    let start = Instant::now();
+    let index = SearchIndex::build(&catalogue);
+    let index_ms = start.elapsed().as_secs_f64() * 1e3;
+    let after = rss_kb("VmRSS:");
+
+    let queries = [
+        "passport",
+        "pasipoti",
+        "pasport",
+        "drivng licence",
+        "good conduct cert",
+        "police clearance",
+        "KRA PIN",
+        "TCC",
+        "leseni ya udereva",
+        "business name",
+        "birth certificate",
+        "cheti cha tabia njema",
+        "DL renewal",
+        "court fees",
+        "park entry",
+        "HELB",
+        "ID replacement",
+        "marriage",
+    ];
+    let mut timings = Vec::new();
+    for _ in 0..50 {
+        for q in queries {
+            let start = Instant::now();
+            let (hits, _) = index.search(q, None, None, 20);
+            timings.push(start.elapsed().as_secs_f64() * 1e3);
+            std::hint::black_box(hits);
+        }
+    }
+    timings.sort_by(f64::total_cmp);
+
+    std::fs::create_dir_all(&out)?;
+    for file in &files {
+        let path = out.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, &file.text)?;
+    }
+    println!(
+        "services={} agencies={} check_ms={check_ms:.0} index_ms={index_ms:.0} memory_mb={:.0} search_p50_ms={:.3} search_p99_ms={:.3} sample_service={}",
+        catalogue.services.len(),
+        catalogue.agencies.len(),
+        (after.saturating_sub(before)) as f64 / 1024.0,
+        percentile(&timings, 0.5),
+        percentile(&timings, 0.99),
+        catalogue.services[catalogue.services.len() / 2].code.get_ref()
+    );
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! Importing the catalogue files and keeping the live catalogue in memory.
+//!
+//! Import is all or nothing: the files are checked as a whole, and only a fully valid
+//! catalogue replaces the live one. Each service whose content changed gets a new version,
+//! so applications started on an earlier version keep their form.
+
+use crate::app::App;
+use crate::store::{Db, catalogue as store};
+use huduma_domain::catalogue::{Catalogue, Problem, SearchIndex, SourceFile, check};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The catalogue being served, with its search index and the version of each service.
+#[derive(Debug, Default)]
+pub struct Live {
+    /// Agencies, categories, services.
+    pub catalogue: Catalogue,
+    /// Search.
+    pub index: SearchIndex,
+    /// Current version number of each service.
+    pub versions: HashMap<String, i64>,
+}
+
+/// Why an import did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The files have problems; nothing was imported.
+    #[error("{} problem(s) in the catalogue", .0.len())]
+    Invalid(Vec<Problem>),
+    /// Reading the folder or writing the database failed.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Services now live.
+    pub services: usize,
+    /// Agencies now live.
+    pub agencies: usize,
+    /// Services that got a new version (new or changed).
+    pub new_versions: usize,
+}
+
+/// Reads every `.toml` file of a catalogue folder (`categories.toml` and one level of
+/// agency folders).
+pub fn read_folder(dir: &Path) -> anyhow::Result<Vec<SourceFile>> {
+    let mut files = Vec::new();
+    let mut visit = |path: &Path, relative: String| -> anyhow::Result<()> {
+        if path.extension().is_some_and(|e| e == "toml") {
+            files.push(SourceFile { path: relative, text: std::fs::read_to_string(path)? });
+        }
+        Ok(())
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            let mut inner: Vec<_> = std::fs::read_dir(&path)?.collect::<Result<_, _>>()?;
+            inner.sort_by_key(|e| e.file_name());
+            for file in inner {
+                visit(&file.path(), format!("{name}/{}", file.file_name().to_string_lossy()))?;
+            }
+        } else {
+            visit(&path, name)?;
+        }
+    }
+    Ok(files)
+}
+
+fn hash(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks and imports catalogue files, then makes them live in `app`.
+pub async fn import(app: &App, files: Vec<SourceFile>) -> Result<ImportReport, ImportError> {
+    let catalogue = check(&files).map_err(ImportError::Invalid)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await.map_err(anyhow::Error::from)?;
+    let mut new_versions = 0;
+    for service in &catalogue.services {
+        let Some(file) = files.iter().find(|f| f.path == format!("{}/{}.toml", service.agency, service.code.get_ref())) else { continue };
+        let digest = hash(&file.text);
+        if store::version_of(&mut tx, service.code.get_ref(), &digest).await.map_err(anyhow::Error::from)?.is_none() {
+            store::add_version(&mut tx, service.code.get_ref(), &service.agency, &digest, &file.text, now)
+                .await
+                .map_err(anyhow::Error::from)?;
+            new_versions += 1;
+        }
+    }
+    let rows: Vec<(String, String, String)> = files.iter().map(|f| (f.path.clone(), f.text.clone(), hash(&f.text))).collect();
+    store::replace_files(&mut tx, &rows, now).await.map_err(anyhow::Error::from)?;
+    tx.commit().await.map_err(anyhow::Error::from)?;
+    let report = ImportReport { services: catalogue.services.len(), agencies: catalogue.agencies.len(), new_versions };
+    let live = load(&app.db).await?;
+    app.set_catalogue(live);
+    Ok(report)
+}
+
+/// Builds the live catalogue from what the database holds.
+pub async fn load(db: &Db) -> anyhow::Result<Live> {
+    let mut conn = db.pool().acquire().await?;
+    let stored = store::files(&mut conn).await?;
+    let files: Vec<SourceFile> = stored.into_iter().map(|f| SourceFile { path: f.path, text: f.source }).collect();
+    if files.is_empty() {
+        return Ok(Live::default());
+    }
+    let catalogue = check(&files).map_err(|problems| anyhow::anyhow!("the stored catalogue is invalid: {}", problems[0]))?;
+    let mut versions = HashMap::new();
+    for file in &files {
+        let Some((agency, name)) = file.path.split_once('/') else { continue };
+        let code = name.trim_end_matches(".toml");
+        if name != "agency.toml"
+            && catalogue.service(code).is_some_and(|s| s.agency == agency)
+            && let Some(version) = store::version_of(&mut conn, code, &hash(&file.text)).await?
+        {
+            versions.insert(code.to_owned(), version);
+        }
+    }
+    let index = SearchIndex::build(&catalogue);
+    Ok(Live { catalogue, index, versions })
+}
+
+/// At start-up: import the folder when there is one (problems are logged and the stored
+/// catalogue stays live), then serve what the database holds.
+pub async fn start(app: &App) -> anyhow::Result<()> {
+    if let Some(dir) = &app.config.catalogue_dir {
+        match read_folder(dir).map_err(ImportError::Internal) {
+            Ok(files) => match import(app, files).await {
+                Ok(report) => tracing::info!(
+                    services = report.services,
+                    agencies = report.agencies,
+                    new_versions = report.new_versions,
+                    "catalogue imported"
+                ),
+                Err(ImportError::Invalid(problems)) => {
+                    for problem in &problems {
+                        tracing::error!("{problem}");
+                    }
+                    tracing::error!(problems = problems.len(), "catalogue not imported; the previous catalogue stays live");
+                }
+                Err(ImportError::Internal(err)) => return Err(err),
+            },
+            Err(err) => tracing::error!(error = %err, dir = %dir.display(), "catalogue folder unreadable"),
+        }
+    }
+    app.set_catalogue(load(&app.db).await?);
+    Ok(())
+}
+
+impl App {
+    /// The catalogue being served.
+    pub fn catalogue(&self) -> Arc<Live> {
+        self.catalogue.read().map(|live| live.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the catalogue being served.
+    pub fn set_catalogue(&self, live: Live) {
+        if let Ok(mut slot) = self.catalogue.write() {
+            *slot = Arc::new(live);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The imported catalogue files and the versions of each service.
+
+use super::Conn;
+use sqlx::Row;
+
+/// A stored catalogue file.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    /// Path relative to the catalogue folder.
+    pub path: String,
+    /// TOML text.
+    pub source: String,
+}
+
+/// The live catalogue's files.
+pub async fn files(conn: &mut Conn) -> Result<Vec<StoredFile>, sqlx::Error> {
+    sqlx::query("SELECT path, source FROM catalogue_files ORDER BY path")
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok(StoredFile { path: r.try_get(0)?, source: r.try_get(1)? }))
+        .collect()
+}
+
+/// Replaces the live catalogue's files.
+pub async fn replace_files(conn: &mut Conn, files: &[(String, String, String)], now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM catalogue_files").execute(&mut *conn).await?;
+    for (path, source, hash) in files {
+        sqlx::query("INSERT INTO catalogue_files (path, source, hash, imported_at) VALUES ($1, $2, $3, $4)")
+            .bind(path.clone())
+            .bind(source.clone())
+            .bind(hash.clone())
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The version number of this exact content of a service, if it was imported before.
+pub async fn version_of(conn: &mut Conn, code: &str, hash: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query("SELECT version FROM service_versions WHERE service_code = $1 AND hash = $2")
+        .bind(code.to_owned())
+        .bind(hash.to_owned())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| r.try_get(0)).transpose()
+}
+
+/// Records new content of a service as its next version; returns the version number.
+pub async fn add_version(conn: &mut Conn, code: &str, agency: &str, hash: &str, source: &str, now: i64) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM service_versions WHERE service_code = $1")
+        .bind(code.to_owned())
+        .fetch_one(&mut *conn)
+        .await?;
+    let version: i64 = row.try_get::<i64, _>(0)? + 1;
+    sqlx::query("INSERT INTO service_versions (service_code, version, hash, source, agency, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(code.to_owned())
+        .bind(version)
+        .bind(hash.to_owned())
+        .bind(source.to_owned())
+        .bind(agency.to_owned())
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(version)
+}
+
+/// The text of one version of a service (for applications started on it).
+pub async fn version_source(conn: &mut Conn, code: &str, version: i64) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT source FROM service_versions WHERE service_code = $1 AND version = $2")
+        .bind(code.to_owned())
+        .bind(version)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| r.try_get(0)).transpose()
+}

@@ -1,0 +1,409 @@
+//! Finding services: home-page lists, browsing by category and agency, the service page
+//! and search. Everything reads the live in-memory catalogue; no database query.
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::Response;
+use huduma_domain::catalogue::definition::{Eligible, Issues};
+use huduma_domain::catalogue::{Service, Text};
+use huduma_domain::{Currency, Language, Money};
+use serde::Deserialize;
+
+use crate::app::App;
+use crate::web::context::Ctx;
+use crate::web::render::{Page, error_page, html};
+
+/// A service as a card in a list.
+pub struct Card {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// One line.
+    pub summary: String,
+    /// Agency's name.
+    pub agency: String,
+    /// "KES 950", "Free", "From KES 650".
+    pub fee: String,
+}
+
+/// The convenience fee on a paid fee.
+pub fn convenience_fee(app: &App, fee: Money) -> Money {
+    match (fee.minor, fee.currency) {
+        (0, currency) => Money::zero(currency),
+        (_, Currency::Kes) => app.config.convenience_fee_kes,
+        (_, Currency::Usd) => app.config.convenience_fee_usd,
+    }
+}
+
+fn text(t: &toml::Spanned<Text>, language: Language) -> String {
+    t.get_ref().get(language).to_owned()
+}
+
+/// The fee as a list shows it.
+pub fn fee_label(ctx: &Ctx, service: &Service) -> String {
+    let tr = ctx.tr();
+    match service.fee_from() {
+        _ if service.is_free() => tr.t("service.free_short").to_owned(),
+        Some(money) if service.fee.get_ref().options.len() > 1 => tr.f("service.from", &[("amount", &money.to_string())]),
+        Some(money) => money.to_string(),
+        None => String::new(),
+    }
+}
+
+/// A card for a service.
+pub fn card(ctx: &Ctx, service: &Service) -> Card {
+    let live = ctx.app.catalogue();
+    let agency = live
+        .catalogue
+        .agency(&service.agency)
+        .map(|a| a.short_name.clone().unwrap_or_else(|| text(&a.name, ctx.language)))
+        .unwrap_or_default();
+    Card {
+        code: service.code.get_ref().clone(),
+        name: text(&service.name, ctx.language),
+        summary: text(&service.summary, ctx.language),
+        agency,
+        fee: fee_label(ctx, service),
+    }
+}
+
+/// Popular services and categories for the home page.
+pub fn home_lists(ctx: &Ctx) -> (Vec<Card>, Vec<(String, String)>) {
+    let live = ctx.app.catalogue();
+    let popular = live.catalogue.services.iter().filter(|s| s.popular).take(9).map(|s| card(ctx, s)).collect();
+    let categories = live.catalogue.categories.iter().map(|c| (c.code.get_ref().clone(), text(&c.name, ctx.language))).collect();
+    (popular, categories)
+}
+
+/// A titled group of cards.
+pub struct Group {
+    title: Option<String>,
+    anchor: String,
+    link: Option<String>,
+    services: Vec<Card>,
+}
+
+/// Contact details of an agency page.
+pub struct AgencyView {
+    phone: Option<String>,
+    email: Option<String>,
+    website: Option<String>,
+    offices: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "service_list.html")]
+struct ListTemplate<'a> {
+    page: Page<'a>,
+    caption: Option<String>,
+    heading: String,
+    intro: String,
+    agency: Option<AgencyView>,
+    groups: Vec<Group>,
+}
+
+fn not_found(ctx: &Ctx) -> Response {
+    error_page(&ctx.app, ctx.language, StatusCode::NOT_FOUND, "not_found")
+}
+
+/// `GET /services`: every service, by category.
+pub async fn browse(ctx: Ctx) -> Response {
+    let live = ctx.app.catalogue();
+    let groups = live
+        .catalogue
+        .categories
+        .iter()
+        .map(|c| Group {
+            title: Some(text(&c.name, ctx.language)),
+            anchor: c.code.get_ref().clone(),
+            link: Some(format!("/categories/{}", c.code.get_ref())),
+            services: live.catalogue.services.iter().filter(|s| s.category.get_ref() == c.code.get_ref()).map(|s| card(&ctx, s)).collect(),
+        })
+        .filter(|g| !g.services.is_empty())
+        .collect();
+    let heading = ctx.tr().t("catalogue.all_heading").to_owned();
+    let intro = ctx.tr().f("catalogue.all_intro", &[("count", &live.catalogue.services.len().to_string())]);
+    html(StatusCode::OK, &ListTemplate { page: ctx.page("catalogue.all_heading"), caption: None, heading, intro, agency: None, groups })
+}
+
+/// `GET /categories/{code}`
+pub async fn category(ctx: Ctx, Path(code): Path<String>) -> Response {
+    let live = ctx.app.catalogue();
+    let Some(category) = live.catalogue.category(&code) else { return not_found(&ctx) };
+    let services = live.catalogue.services.iter().filter(|s| s.category.get_ref() == &code).map(|s| card(&ctx, s)).collect();
+    let template = ListTemplate {
+        page: ctx.page("catalogue.all_heading"),
+        caption: Some(ctx.tr().t("catalogue.category").to_owned()),
+        heading: text(&category.name, ctx.language),
+        intro: text(&category.description, ctx.language),
+        agency: None,
+        groups: vec![Group { title: None, anchor: code, link: None, services }],
+    };
+    html(StatusCode::OK, &template)
+}
+
+/// One agency in the list of agencies.
+pub struct AgencyCard {
+    code: String,
+    name: String,
+    description: String,
+    count: String,
+}
+
+#[derive(Template)]
+#[template(path = "agencies.html")]
+struct AgenciesTemplate<'a> {
+    page: Page<'a>,
+    agencies: Vec<AgencyCard>,
+}
+
+/// `GET /agencies`
+pub async fn agencies(ctx: Ctx) -> Response {
+    let live = ctx.app.catalogue();
+    let agencies = live
+        .catalogue
+        .agencies
+        .iter()
+        .map(|a| AgencyCard {
+            code: a.code.get_ref().clone(),
+            name: text(&a.name, ctx.language),
+            description: text(&a.description, ctx.language),
+            count: live.catalogue.services.iter().filter(|s| &s.agency == a.code.get_ref()).count().to_string(),
+        })
+        .collect();
+    html(StatusCode::OK, &AgenciesTemplate { page: ctx.page("catalogue.agencies_heading"), agencies })
+}
+
+/// `GET /agencies/{code}`: contacts and services.
+pub async fn agency(ctx: Ctx, Path(code): Path<String>) -> Response {
+    let live = ctx.app.catalogue();
+    let Some(agency) = live.catalogue.agency(&code) else { return not_found(&ctx) };
+    let services = live.catalogue.services.iter().filter(|s| s.agency == code).map(|s| card(&ctx, s)).collect();
+    let view = AgencyView {
+        phone: agency.phone.clone(),
+        email: agency.email.clone(),
+        website: agency.website.clone(),
+        offices: agency.offices.iter().map(|o| (text(&o.name, ctx.language), text(&o.hours, ctx.language))).collect(),
+    };
+    let template = ListTemplate {
+        page: ctx.page("catalogue.agencies_heading"),
+        caption: Some(ctx.tr().t("catalogue.agency").to_owned()),
+        heading: text(&agency.name, ctx.language),
+        intro: text(&agency.description, ctx.language),
+        agency: Some(view),
+        groups: vec![Group { title: None, anchor: code, link: None, services }],
+    };
+    html(StatusCode::OK, &template)
+}
+
+/// A row of the fee table.
+pub struct FeeRow {
+    label: String,
+    fee: String,
+    convenience: String,
+    total: String,
+}
+
+/// A document requirement.
+pub struct DocumentView {
+    label: String,
+    rules: String,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "service.html")]
+struct ServiceTemplate<'a> {
+    page: Page<'a>,
+    name: String,
+    summary: String,
+    description: String,
+    agency_code: String,
+    agency_name: String,
+    category_code: String,
+    category_name: String,
+    eligible: String,
+    processing_days: String,
+    issues: String,
+    free: bool,
+    fees: Vec<FeeRow>,
+    documents: Vec<DocumentView>,
+    steps: Vec<String>,
+    next_steps: String,
+    apply_text: String,
+    version: String,
+}
+
+fn eligible_key(e: Eligible) -> &'static str {
+    match e {
+        Eligible::Citizen => "account_type.citizen",
+        Eligible::Resident => "account_type.resident",
+        Eligible::Visitor => "account_type.visitor",
+    }
+}
+
+fn issues_key(i: Issues) -> &'static str {
+    match i {
+        Issues::None => "issues.none",
+        Issues::Certificate => "issues.certificate",
+        Issues::Licence => "issues.licence",
+        Issues::Permit => "issues.permit",
+        Issues::Card => "issues.card",
+        Issues::Passport => "issues.passport",
+        Issues::Letter => "issues.letter",
+    }
+}
+
+/// `GET /services/{code}`: what you need, what it costs, how long it takes.
+pub async fn service(ctx: Ctx, Path(code): Path<String>) -> Response {
+    let live = ctx.app.catalogue();
+    let Some(service) = live.catalogue.service(&code) else { return not_found(&ctx) };
+    let tr = ctx.tr();
+    let lang = ctx.language;
+    let currency = service.currency();
+    let fee = service.fee.get_ref();
+    let amounts: Vec<(String, i64)> = if let Some(amount) = &fee.amount {
+        vec![(tr.t("service.standard").to_owned(), amount.get_ref().minor().unwrap_or_default())]
+    } else {
+        fee.options
+            .iter()
+            .map(|o| (text(&o.label, lang), o.amount.as_ref().and_then(|a| a.get_ref().minor()).unwrap_or_default()))
+            .collect()
+    };
+    let fees = amounts
+        .into_iter()
+        .map(|(label, minor)| {
+            let money = Money { minor, currency };
+            let convenience = convenience_fee(&ctx.app, money);
+            let total = money.plus(convenience).unwrap_or(money);
+            FeeRow { label, fee: money.to_string(), convenience: convenience.to_string(), total: total.to_string() }
+        })
+        .collect();
+    let field_label = |code: &str| service.fields().find(|f| f.code.get_ref() == code).map(|f| text(&f.label, lang)).unwrap_or_default();
+    let documents = service
+        .documents
+        .iter()
+        .map(|d| {
+            let types = d.types.iter().map(|t| t.get_ref().to_uppercase()).collect::<Vec<_>>().join(", ");
+            let size = d.max_size_mb.as_ref().map_or(0.0, |s| *s.get_ref());
+            let when = match (&d.required_when, d.required) {
+                (Some(c), _) => {
+                    tr.f("service.required_when", &[("question", &field_label(&c.get_ref().field)), ("answer", &c.get_ref().equals)])
+                }
+                (None, true) => String::new(),
+                (None, false) => tr.t("service.optional").to_owned(),
+            };
+            DocumentView {
+                label: text(&d.label, lang),
+                rules: tr.f("service.document_rules", &[("types", &types), ("size", &format!("{size}"))]),
+                when,
+            }
+        })
+        .collect();
+    let mut steps: Vec<String> = service.steps.iter().map(|s| s.get_ref().get(lang).to_owned()).collect();
+    if steps.is_empty() {
+        steps = ["service.step_sign_in", "service.step_form", "service.step_documents", "service.step_pay", "service.step_track"]
+            .iter()
+            .filter(|k| **k != "service.step_pay" || !service.is_free())
+            .filter(|k| **k != "service.step_documents" || !service.documents.is_empty())
+            .map(|k| tr.t(k).to_owned())
+            .collect();
+    }
+    let eligible_types = service.account_types.get_ref();
+    let eligible = eligible_types.iter().map(|e| tr.t(eligible_key(*e))).collect::<Vec<_>>().join(", ");
+    let apply_text = match &ctx.me {
+        None => tr.t("service.apply_sign_in").to_owned(),
+        Some(me) => {
+            let mine = huduma_domain::AccountType::parse(&me.account.account_type);
+            let can = eligible_types.iter().any(|e| {
+                matches!(
+                    (e, mine),
+                    (Eligible::Citizen, Some(huduma_domain::AccountType::Citizen))
+                        | (Eligible::Resident, Some(huduma_domain::AccountType::Resident))
+                        | (Eligible::Visitor, Some(huduma_domain::AccountType::Visitor))
+                )
+            });
+            if can { tr.t("service.apply_eligible").to_owned() } else { tr.f("service.apply_not_eligible", &[("who", &eligible)]) }
+        }
+    };
+    let agency = live.catalogue.agency(&service.agency);
+    let category = live.catalogue.category(service.category.get_ref());
+    let template = ServiceTemplate {
+        page: Page { title: text(&service.name, lang), ..ctx.page("catalogue.all_heading") },
+        name: text(&service.name, lang),
+        summary: text(&service.summary, lang),
+        description: text(&service.description, lang),
+        agency_code: service.agency.clone(),
+        agency_name: agency.map(|a| text(&a.name, lang)).unwrap_or_default(),
+        category_code: service.category.get_ref().clone(),
+        category_name: category.map(|c| text(&c.name, lang)).unwrap_or_default(),
+        eligible,
+        processing_days: service.processing_days.to_string(),
+        issues: tr.t(issues_key(service.issues)).to_owned(),
+        free: service.is_free(),
+        fees,
+        documents,
+        steps,
+        next_steps: text(&service.next_steps, lang),
+        apply_text,
+        version: live.versions.get(&code).copied().unwrap_or(1).to_string(),
+    };
+    html(StatusCode::OK, &template)
+}
+
+/// Search query.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    agency: String,
+    #[serde(default)]
+    category: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchTemplate<'a> {
+    page: Page<'a>,
+    query: String,
+    total: String,
+    results: Vec<Card>,
+    agencies: Vec<(String, String, bool)>,
+    categories: Vec<(String, String, bool)>,
+}
+
+/// `GET /search?q=…&agency=…&category=…`
+pub async fn search(ctx: Ctx, Query(query): Query<SearchQuery>) -> Response {
+    let live = ctx.app.catalogue();
+    let agency = Some(query.agency.as_str()).filter(|a| !a.is_empty());
+    let category = Some(query.category.as_str()).filter(|c| !c.is_empty());
+    let (hits, total) = live.index.search(&query.q, agency, category, 50);
+    let results = hits.iter().filter_map(|h| live.catalogue.service(&h.code)).map(|s| card(&ctx, s)).collect();
+    let agencies = live
+        .catalogue
+        .agencies
+        .iter()
+        .map(|a| (a.code.get_ref().clone(), text(&a.name, ctx.language), agency == Some(a.code.get_ref().as_str())))
+        .collect();
+    let categories = live
+        .catalogue
+        .categories
+        .iter()
+        .map(|c| (c.code.get_ref().clone(), text(&c.name, ctx.language), category == Some(c.code.get_ref().as_str())))
+        .collect();
+    let status = if query.q.trim().is_empty() || total > 0 { StatusCode::OK } else { StatusCode::NOT_FOUND };
+    html(
+        status,
+        &SearchTemplate {
+            page: ctx.page("search.heading"),
+            query: query.q.trim().to_owned(),
+            total: total.to_string(),
+            results,
+            agencies,
+            categories,
+        },
+    )
+}

@@ -1,0 +1,95 @@
+//! Importing the catalogue: versions, all-or-nothing, and the pages and API that show it.
+
+use crate::both_databases;
+use crate::helpers::{Backend, Options, fixture_catalogue, spawn_with};
+use huduma::services::catalogue::{ImportError, import, read_folder};
+use huduma::store::catalogue::version_source;
+
+both_databases!(import_versions_services_and_refuses_broken_catalogues, service_pages_and_api_show_the_catalogue);
+
+async fn import_versions_services_and_refuses_broken_catalogues(backend: Backend) {
+    let dir = fixture_catalogue();
+    let t = spawn_with(backend, Options { catalogue_dir: Some(dir.0.clone()), ..Options::default() }).await;
+    let live = t.app.catalogue();
+    assert_eq!(live.catalogue.services.len(), 1);
+    assert_eq!(live.versions.get("passport"), Some(&1));
+
+    // Importing the same files again changes nothing.
+    let report = import(&t.app, read_folder(&dir.0).expect("read")).await.expect("import");
+    assert_eq!(report.new_versions, 0);
+
+    // An edit makes version 2; version 1 is kept for applications started on it.
+    let path = dir.0.join("immigration/passport.toml");
+    let original = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, original.replace("Apply for a passport", "Apply for an ordinary passport")).expect("write");
+    let report = import(&t.app, read_folder(&dir.0).expect("read")).await.expect("import");
+    assert_eq!(report.new_versions, 1);
+    assert_eq!(t.app.catalogue().versions.get("passport"), Some(&2));
+    let mut conn = t.app.db.pool().acquire().await.expect("conn");
+    assert_eq!(version_source(&mut conn, "passport", 1).await.expect("query"), Some(original.clone()));
+    drop(conn);
+
+    // A broken file refuses the whole import and the live catalogue stays as it was.
+    std::fs::write(&path, original.replace("type = \"yes_no\"", "type = \"yesno\"")).expect("write");
+    match import(&t.app, read_folder(&dir.0).expect("read")).await {
+        Err(ImportError::Invalid(problems)) => {
+            assert!(problems[0].to_string().contains("passport.toml:21: unknown variant `yesno`"), "{problems:?}")
+        }
+        other => panic!("expected problems, got {other:?}"),
+    }
+    let live = t.app.catalogue();
+    assert_eq!(live.versions.get("passport"), Some(&2));
+    assert_eq!(live.catalogue.services[0].summary.get_ref().en, "Apply for an ordinary passport");
+    // A restart serves the stored catalogue, not the broken folder.
+    let again = spawn_with(backend, Options { catalogue_dir: Some(dir.0.clone()), ..Options::default() }).await;
+    assert_eq!(again.app.catalogue().catalogue.services.len(), 0, "a fresh database with a broken folder serves nothing rather than half");
+}
+
+async fn service_pages_and_api_show_the_catalogue(backend: Backend) {
+    let dir = fixture_catalogue();
+    let t = spawn_with(backend, Options { catalogue_dir: Some(dir.0.clone()), ..Options::default() }).await;
+    let (status, page) = t.get("/services/passport").await;
+    assert_eq!(status, 200);
+    for expected in [
+        "Passport",
+        "KES 7,500",
+        "KES 50",
+        "KES 7,550",
+        "Birth certificate",
+        "PDF, JPEG, up to 2 MB",
+        "10 working days",
+        "Book biometrics.",
+        "Sign in to apply",
+    ] {
+        assert!(page.contains(expected), "service page shows {expected}");
+    }
+    let (status, page) = t.get("/language/sw?next=/services/passport").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Omba pasipoti") && page.contains("Weka miadi ya alama za vidole."), "the service page in Kiswahili");
+    let (status, page) = t.get("/search?q=pasport").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("/services/passport"), "typo tolerated");
+    let (status, page) = t.get("/search?q=zzzz+qqqq").await;
+    assert_eq!(status, 404);
+    assert!(page.contains("Jaribu njia nyingine") || page.contains("Try another way"), "a helpful page when nothing matches");
+    for path in ["/services", "/agencies", "/agencies/immigration", "/categories/passports"] {
+        let (status, page) = t.get(path).await;
+        assert_eq!(status, 200, "{path}");
+        let link = if path == "/agencies" { "/agencies/immigration" } else { "/services/passport" };
+        assert!(page.contains(link), "{path} links to {link}");
+    }
+    let (status, _) = t.get("/services/no-such-service").await;
+    assert_eq!(status, 404);
+    let (status, list) = t.api(reqwest::Method::GET, "/api/v1/services?q=pasipoti", None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["services"][0]["code"], "passport");
+    assert_eq!(list["services"][0]["fee_from_minor"], 750_000);
+    let (status, service) = t.api(reqwest::Method::GET, "/api/v1/services/passport", None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(service["version"], 1);
+    assert_eq!(service["workflow"]["start"], "submitted");
+    assert_eq!(service["pages"][0]["fields"][1]["show_when"]["field"], "had_passport");
+    let (status, body) = t.api(reqwest::Method::GET, "/api/v1/services/nope", None, None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+}
