@@ -1,7 +1,7 @@
 //! The same journeys through the JSON API, as a mobile app would make them.
 
 use crate::both_databases;
-use crate::helpers::{Backend, WANJIKU, register_api, sign_in_api, spawn};
+use crate::helpers::{Backend, WANJIKU, create_account_api, register_api, sign_in_api, spawn};
 use reqwest::Method;
 use serde_json::json;
 
@@ -114,19 +114,7 @@ async fn api_visitor_and_resident_register(backend: Backend) {
 
 async fn api_unverified_account_is_sent_back_to_verification(backend: Backend) {
     let t = spawn(backend).await;
-    let (_, started) = t
-        .post_json(
-            "/api/v1/registrations",
-            json!({"account_type": "citizen", "document_number": WANJIKU.id, "first_name": "Wanjiku", "year_of_birth": "1990"}),
-        )
-        .await;
-    let (status, _) = t
-        .post_json(
-            "/api/v1/registrations/details",
-            json!({"registration_token": started["registration_token"], "phone": WANJIKU.phone, "email": WANJIKU.email, "password": WANJIKU.password, "password_confirmation": WANJIKU.password}),
-        )
-        .await;
-    assert_eq!(status, 201);
+    create_account_api(&t, &WANJIKU).await;
     // The person walks away, then comes back and signs in.
     let (status, body) = t.post_json("/api/v1/sign-in", json!({"identifier": WANJIKU.id, "password": WANJIKU.password})).await;
     assert_eq!((status, body["next"].as_str()), (200, Some("verify")), "{body}");

@@ -316,8 +316,9 @@ pub async fn register_html(t: &TestApp, person: &Person) {
     assert_eq!((status, url.as_str()), (200, "/account"), "{body}");
 }
 
-/// Registers and verifies through the API; returns the access token.
-pub async fn register_api(t: &TestApp, person: &Person) -> String {
+/// Registration steps one and two through the API: the account exists but is not yet
+/// verified. Returns the answer to step two (with the verification token).
+pub async fn create_account_api(t: &TestApp, person: &Person) -> Value {
     let (status, started) = t
         .post_json("/api/v1/registrations", serde_json::json!({"account_type": person.kind, "document_number": person.id, "first_name": person.first_name, "year_of_birth": person.year}))
         .await;
@@ -329,6 +330,12 @@ pub async fn register_api(t: &TestApp, person: &Person) -> String {
         )
         .await;
     assert_eq!(status, 201, "{created}");
+    created
+}
+
+/// Registers and verifies through the API; returns the access token.
+pub async fn register_api(t: &TestApp, person: &Person) -> String {
+    let created = create_account_api(t, person).await;
     let token = created["verification_token"].as_str().expect("token").to_owned();
     let sms = t.code_for(person.phone).await;
     let (status, progress) =

@@ -1,7 +1,9 @@
 //! Security properties: cookies, CSRF, headers, enumeration, codes, rate limits, timeouts.
 
 use crate::both_databases;
-use crate::helpers::{AMANI, Backend, Options, WANJIKU, csrf_of, new_client, register_api, register_html, spawn, spawn_with};
+use crate::helpers::{
+    AMANI, Backend, Options, WANJIKU, create_account_api, csrf_of, new_client, register_api, register_html, spawn, spawn_with,
+};
 use reqwest::Method;
 use serde_json::json;
 
@@ -168,18 +170,7 @@ async fn unknown_and_known_accounts_look_alike(backend: Backend) {
 
 async fn codes_expire_and_lock_after_five_wrong_tries(backend: Backend) {
     let t = spawn(backend).await;
-    let (_, started) = t
-        .post_json(
-            "/api/v1/registrations",
-            json!({"account_type": "citizen", "document_number": WANJIKU.id, "first_name": "Wanjiku", "year_of_birth": "1990"}),
-        )
-        .await;
-    let (_, created) = t
-        .post_json(
-            "/api/v1/registrations/details",
-            json!({"registration_token": started["registration_token"], "phone": WANJIKU.phone, "email": WANJIKU.email, "password": WANJIKU.password, "password_confirmation": WANJIKU.password}),
-        )
-        .await;
+    let created = create_account_api(&t, &WANJIKU).await;
     let token = created["verification_token"].as_str().expect("token").to_owned();
     let sms = t.code_for(WANJIKU.phone).await;
     let wrong = if sms == "000000" { "111111" } else { "000000" };
