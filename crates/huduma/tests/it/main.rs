@@ -11,5 +11,6 @@ mod locales;
 mod openapi;
 mod profile;
 mod sandbox;
+mod search_quality;
 mod security;
 mod store;
