@@ -166,5 +166,36 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     let lang = browser.find(Locator::Css("html")).await.expect("html").attr("lang").await.expect("attr");
     assert_eq!(lang.as_deref(), Some("sw"));
     std::fs::write(shot("account-sw"), browser.screenshot().await.expect("screenshot")).expect("save");
+
+    // Find a service by searching in Kiswahili from the header, then read it.
+    let search = browser.find(Locator::Id("q")).await.expect("search box");
+    search.send_keys("pasipoti").await.expect("type");
+    search.send_keys(&Key::Enter.to_string()).await.expect("press Enter");
+    arrive("/search").await;
+    browser
+        .find(Locator::Css(".search-results a[href='/services/passport-ordinary']"))
+        .await
+        .expect("the ordinary passport among the results")
+        .click()
+        .await
+        .expect("click");
+    arrive("/services/passport-ordinary").await;
+    let page = browser.source().await.expect("source");
+    assert!(page.contains("Pasipoti") && page.contains("KES 7,550"), "the service page in Kiswahili with fees and the convenience fee");
+    std::fs::write(shot("service-sw"), browser.screenshot().await.expect("screenshot")).expect("save");
+
+    // And by browsing: all services → a category → a service.
+    browser.goto(&t.url("/language/en?next=/services")).await.expect("browse");
+    browser.find(Locator::LinkText("Driving and vehicles")).await.expect("category").click().await.expect("click");
+    browser
+        .wait()
+        .for_element(Locator::Css("a[href='/services/driving-licence-renewal']"))
+        .await
+        .expect("listed")
+        .click()
+        .await
+        .expect("click");
+    arrive("/services/driving-licence-renewal").await;
+    std::fs::write(shot("service-en"), browser.screenshot().await.expect("screenshot")).expect("save");
     browser.close().await.expect("close");
 }

@@ -66,5 +66,8 @@ fn search_quality_on_the_bundled_catalogue() {
     assert!(misses.is_empty(), "{} of {} queries missed:\n{}", misses.len(), QUERIES.len(), misses.join("\n"));
     assert!(index.search("xylophone zebra", None, None, 3).0.is_empty(), "nonsense finds nothing");
     let (within, _) = index.search("certificate", Some("crs"), None, 10);
-    assert!(!within.is_empty() && within.iter().all(|h| catalogue.service(&h.code).is_some_and(|s| s.agency == "crs")), "the agency filter holds");
+    assert!(
+        !within.is_empty() && within.iter().all(|h| catalogue.service(&h.code).is_some_and(|s| s.agency == "crs")),
+        "the agency filter holds"
+    );
 }
