@@ -48,22 +48,32 @@ pub struct Catalogue {
     pub agencies: Vec<Agency>,
     /// Services by name.
     pub services: Vec<Service>,
+    /// Code → position, so lookups stay O(1) at the real portal's 22,500 services.
+    by_code: HashMap<String, usize>,
+    agency_by_code: HashMap<String, usize>,
+    category_by_code: HashMap<String, usize>,
 }
 
 impl Catalogue {
     /// A service by code.
     pub fn service(&self, code: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.code.get_ref() == code)
+        self.by_code.get(code).map(|i| &self.services[*i])
     }
 
     /// An agency by code.
     pub fn agency(&self, code: &str) -> Option<&Agency> {
-        self.agencies.iter().find(|a| a.code.get_ref() == code)
+        self.agency_by_code.get(code).map(|i| &self.agencies[*i])
     }
 
     /// A category by code.
     pub fn category(&self, code: &str) -> Option<&Category> {
-        self.categories.iter().find(|c| c.code.get_ref() == code)
+        self.category_by_code.get(code).map(|i| &self.categories[*i])
+    }
+
+    fn index_codes(&mut self) {
+        self.by_code = self.services.iter().enumerate().map(|(i, s)| (s.code.get_ref().clone(), i)).collect();
+        self.agency_by_code = self.agencies.iter().enumerate().map(|(i, a)| (a.code.get_ref().clone(), i)).collect();
+        self.category_by_code = self.categories.iter().enumerate().map(|(i, c)| (c.code.get_ref().clone(), i)).collect();
     }
 }
 
@@ -188,6 +198,7 @@ pub fn check(files: &[SourceFile]) -> Result<Catalogue, Vec<Problem>> {
     if problems.is_empty() {
         catalogue.agencies.sort_by(|a, b| a.name.get_ref().en.cmp(&b.name.get_ref().en));
         catalogue.services.sort_by(|a, b| a.name.get_ref().en.cmp(&b.name.get_ref().en));
+        catalogue.index_codes();
         Ok(catalogue)
     } else {
         problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));

@@ -234,50 +234,80 @@ impl SearchIndex {
             }
             slots.push(alternatives);
         }
-        let mut scores: HashMap<u32, (u32, f32)> = HashMap::new();
+        // Dense per-document accumulators: at 22,500 services, arrays beat hash maps by an
+        // order of magnitude. `touched` lists the documents to visit afterwards.
+        let n = self.docs.len();
+        let mut matched_slots = vec![0u32; n];
+        let mut total = vec![0f32; n];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut slot_best = vec![0f32; n];
+        let mut word_best = vec![0f32; n];
+        let mut alt_count = vec![0u32; n];
+        let mut alt_sum = vec![0f32; n];
         for alternatives in &slots {
-            let mut slot_scores: HashMap<u32, f32> = HashMap::new();
+            let mut slot_docs: Vec<u32> = Vec::new();
             for alternative in alternatives {
-                let mut per_doc: HashMap<u32, (usize, f32)> = HashMap::new();
+                let mut alt_docs: Vec<u32> = Vec::new();
                 for word in alternative {
-                    let mut best_for_word: HashMap<u32, f32> = HashMap::new();
+                    let mut word_docs: Vec<u32> = Vec::new();
                     for (term, quality) in self.candidates(word) {
                         for (doc, weight) in &self.postings[term as usize] {
-                            let s = best_for_word.entry(*doc).or_insert(0.0);
-                            *s = s.max(quality * weight);
+                            let d = *doc as usize;
+                            if word_best[d] == 0.0 {
+                                word_docs.push(*doc);
+                            }
+                            word_best[d] = word_best[d].max(quality * weight);
                         }
                     }
-                    for (doc, s) in best_for_word {
-                        let entry = per_doc.entry(doc).or_insert((0, 0.0));
-                        entry.0 += 1;
-                        entry.1 += s;
+                    for doc in word_docs {
+                        let d = doc as usize;
+                        if alt_count[d] == 0 {
+                            alt_docs.push(doc);
+                        }
+                        alt_count[d] += 1;
+                        alt_sum[d] += word_best[d];
+                        word_best[d] = 0.0;
                     }
                 }
                 // An expansion counts only when all of its words match.
-                for (doc, (matched, total)) in per_doc {
-                    if matched == alternative.len() {
-                        let s = slot_scores.entry(doc).or_insert(0.0);
-                        *s = s.max(total / alternative.len() as f32);
+                for doc in alt_docs {
+                    let d = doc as usize;
+                    if alt_count[d] as usize == alternative.len() {
+                        if slot_best[d] == 0.0 {
+                            slot_docs.push(doc);
+                        }
+                        slot_best[d] = slot_best[d].max(alt_sum[d] / alternative.len() as f32);
                     }
+                    alt_count[d] = 0;
+                    alt_sum[d] = 0.0;
                 }
             }
-            for (doc, s) in slot_scores {
-                let entry = scores.entry(doc).or_insert((0, 0.0));
-                entry.0 += 1;
-                entry.1 += s;
+            for doc in slot_docs {
+                let d = doc as usize;
+                if matched_slots[d] == 0 {
+                    touched.push(doc);
+                }
+                matched_slots[d] += 1;
+                total[d] += slot_best[d];
+                slot_best[d] = 0.0;
             }
         }
         let keep = |doc: &Doc| agency.is_none_or(|a| doc.agency == a) && category.is_none_or(|c| doc.category == c);
         let needed = slots.len().div_ceil(2) as u32;
-        let mut hits: Vec<(u32, f32, &Doc)> = scores
+        let mut hits: Vec<(u32, f32, &Doc)> = touched
             .into_iter()
-            .filter(|(_, (n, _))| *n >= needed.max(1))
-            .map(|(d, (n, s))| (n, s, &self.docs[d as usize]))
-            .filter(|(_, _, doc)| keep(doc))
+            .map(|d| (matched_slots[d as usize], total[d as usize], &self.docs[d as usize]))
+            .filter(|(matched, _, doc)| *matched >= needed.max(1) && keep(doc))
             .collect();
-        hits.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.code.cmp(&b.2.code)));
+        let order = |a: &(u32, f32, &Doc), b: &(u32, f32, &Doc)| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.code.cmp(&b.2.code));
         let total = hits.len();
-        let hits = hits.into_iter().take(limit).map(|(_, score, doc)| Hit { code: doc.code.clone(), score }).collect();
+        // Only the first `limit` need ordering: select them, then sort those.
+        if limit < hits.len() {
+            hits.select_nth_unstable_by(limit, order);
+            hits.truncate(limit);
+        }
+        hits.sort_by(order);
+        let hits = hits.into_iter().map(|(_, score, doc)| Hit { code: doc.code.clone(), score }).collect();
         (hits, total)
     }
 

@@ -21,6 +21,54 @@ pub struct Live {
     pub index: SearchIndex,
     /// Current version number of each service.
     pub versions: HashMap<String, i64>,
+    /// The home page's most-used services per language, built once per catalogue.
+    popular: [std::sync::OnceLock<Vec<ServiceCard>>; 2],
+}
+
+/// A service as a card in a list or a search result.
+#[derive(Debug, Clone)]
+pub struct ServiceCard {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// One line.
+    pub summary: String,
+    /// Agency's (short) name.
+    pub agency: String,
+    /// "KES 950", "Free", "From KES 650".
+    pub fee: String,
+}
+
+impl Live {
+    /// A card for a service in `language`.
+    pub fn card(&self, service: &huduma_domain::catalogue::Service, language: huduma_domain::Language) -> ServiceCard {
+        let tr = crate::i18n::I18n::global().tr(language);
+        let agency = self
+            .catalogue
+            .agency(&service.agency)
+            .map(|a| a.short_name.clone().unwrap_or_else(|| a.name.get_ref().get(language).to_owned()))
+            .unwrap_or_default();
+        let fee = match service.fee_from() {
+            _ if service.is_free() => tr.t("service.free_short").to_owned(),
+            Some(money) if service.fee.get_ref().options.len() > 1 => tr.f("service.from", &[("amount", &money.to_string())]),
+            Some(money) => money.to_string(),
+            None => String::new(),
+        };
+        ServiceCard {
+            code: service.code.get_ref().clone(),
+            name: service.name.get_ref().get(language).to_owned(),
+            summary: service.summary.get_ref().get(language).to_owned(),
+            agency,
+            fee,
+        }
+    }
+
+    /// The most-used services, as cards (cached).
+    pub fn popular(&self, language: huduma_domain::Language) -> &[ServiceCard] {
+        let slot = &self.popular[usize::from(language == huduma_domain::Language::Sw)];
+        slot.get_or_init(|| self.catalogue.services.iter().filter(|s| s.popular).take(9).map(|s| self.card(s, language)).collect())
+    }
 }
 
 /// Why an import did not happen.
@@ -83,8 +131,9 @@ pub async fn import(app: &App, files: Vec<SourceFile>) -> Result<ImportReport, I
     let now = app.clock.now();
     let mut tx = app.db.begin().await.map_err(anyhow::Error::from)?;
     let mut new_versions = 0;
+    let by_path: HashMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
     for service in &catalogue.services {
-        let Some(file) = files.iter().find(|f| f.path == format!("{}/{}.toml", service.agency, service.code.get_ref())) else { continue };
+        let Some(file) = by_path.get(format!("{}/{}.toml", service.agency, service.code.get_ref()).as_str()) else { continue };
         let digest = hash(&file.text);
         if store::version_of(&mut tx, service.code.get_ref(), &digest).await.map_err(anyhow::Error::from)?.is_none() {
             store::add_version(&mut tx, service.code.get_ref(), &service.agency, &digest, &file.text, now)
@@ -123,7 +172,7 @@ pub async fn load(db: &Db) -> anyhow::Result<Live> {
         }
     }
     let index = SearchIndex::build(&catalogue);
-    Ok(Live { catalogue, index, versions })
+    Ok(Live { catalogue, index, versions, popular: Default::default() })
 }
 
 /// At start-up: import the folder when there is one (problems are logged and the stored

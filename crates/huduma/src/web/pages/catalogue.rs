@@ -11,22 +11,12 @@ use huduma_domain::{Currency, Language, Money};
 use serde::Deserialize;
 
 use crate::app::App;
+use crate::services::catalogue::{Live, ServiceCard};
 use crate::web::context::Ctx;
 use crate::web::render::{Page, error_page, html};
 
 /// A service as a card in a list.
-pub struct Card {
-    /// Code.
-    pub code: String,
-    /// Name.
-    pub name: String,
-    /// One line.
-    pub summary: String,
-    /// Agency's name.
-    pub agency: String,
-    /// "KES 950", "Free", "From KES 650".
-    pub fee: String,
-}
+pub type Card = ServiceCard;
 
 /// The convenience fee on a paid fee.
 pub fn convenience_fee(app: &App, fee: Money) -> Money {
@@ -41,38 +31,15 @@ fn text(t: &toml::Spanned<Text>, language: Language) -> String {
     t.get_ref().get(language).to_owned()
 }
 
-/// The fee as a list shows it.
-pub fn fee_label(ctx: &Ctx, service: &Service) -> String {
-    let tr = ctx.tr();
-    match service.fee_from() {
-        _ if service.is_free() => tr.t("service.free_short").to_owned(),
-        Some(money) if service.fee.get_ref().options.len() > 1 => tr.f("service.from", &[("amount", &money.to_string())]),
-        Some(money) => money.to_string(),
-        None => String::new(),
-    }
-}
-
 /// A card for a service.
-pub fn card(ctx: &Ctx, service: &Service) -> Card {
-    let live = ctx.app.catalogue();
-    let agency = live
-        .catalogue
-        .agency(&service.agency)
-        .map(|a| a.short_name.clone().unwrap_or_else(|| text(&a.name, ctx.language)))
-        .unwrap_or_default();
-    Card {
-        code: service.code.get_ref().clone(),
-        name: text(&service.name, ctx.language),
-        summary: text(&service.summary, ctx.language),
-        agency,
-        fee: fee_label(ctx, service),
-    }
+pub fn card(ctx: &Ctx, live: &Live, service: &Service) -> Card {
+    live.card(service, ctx.language)
 }
 
 /// Popular services and categories for the home page.
 pub fn home_lists(ctx: &Ctx) -> (Vec<Card>, Vec<(String, String)>) {
     let live = ctx.app.catalogue();
-    let popular = live.catalogue.services.iter().filter(|s| s.popular).take(9).map(|s| card(ctx, s)).collect();
+    let popular = live.popular(ctx.language).to_vec();
     let categories = live.catalogue.categories.iter().map(|c| (c.code.get_ref().clone(), text(&c.name, ctx.language))).collect();
     (popular, categories)
 }
@@ -119,7 +86,13 @@ pub async fn browse(ctx: Ctx) -> Response {
             title: Some(text(&c.name, ctx.language)),
             anchor: c.code.get_ref().clone(),
             link: Some(format!("/categories/{}", c.code.get_ref())),
-            services: live.catalogue.services.iter().filter(|s| s.category.get_ref() == c.code.get_ref()).map(|s| card(&ctx, s)).collect(),
+            services: live
+                .catalogue
+                .services
+                .iter()
+                .filter(|s| s.category.get_ref() == c.code.get_ref())
+                .map(|s| card(&ctx, &live, s))
+                .collect(),
         })
         .filter(|g| !g.services.is_empty())
         .collect();
@@ -132,7 +105,7 @@ pub async fn browse(ctx: Ctx) -> Response {
 pub async fn category(ctx: Ctx, Path(code): Path<String>) -> Response {
     let live = ctx.app.catalogue();
     let Some(category) = live.catalogue.category(&code) else { return not_found(&ctx) };
-    let services = live.catalogue.services.iter().filter(|s| s.category.get_ref() == &code).map(|s| card(&ctx, s)).collect();
+    let services = live.catalogue.services.iter().filter(|s| s.category.get_ref() == &code).map(|s| card(&ctx, &live, s)).collect();
     let template = ListTemplate {
         page: ctx.page("catalogue.all_heading"),
         caption: Some(ctx.tr().t("catalogue.category").to_owned()),
@@ -180,7 +153,7 @@ pub async fn agencies(ctx: Ctx) -> Response {
 pub async fn agency(ctx: Ctx, Path(code): Path<String>) -> Response {
     let live = ctx.app.catalogue();
     let Some(agency) = live.catalogue.agency(&code) else { return not_found(&ctx) };
-    let services = live.catalogue.services.iter().filter(|s| s.agency == code).map(|s| card(&ctx, s)).collect();
+    let services = live.catalogue.services.iter().filter(|s| s.agency == code).map(|s| card(&ctx, &live, s)).collect();
     let view = AgencyView {
         phone: agency.phone.clone(),
         email: agency.email.clone(),
@@ -381,7 +354,7 @@ pub async fn search(ctx: Ctx, Query(query): Query<SearchQuery>) -> Response {
     let agency = Some(query.agency.as_str()).filter(|a| !a.is_empty());
     let category = Some(query.category.as_str()).filter(|c| !c.is_empty());
     let (hits, total) = live.index.search(&query.q, agency, category, 50);
-    let results = hits.iter().filter_map(|h| live.catalogue.service(&h.code)).map(|s| card(&ctx, s)).collect();
+    let results = hits.iter().filter_map(|h| live.catalogue.service(&h.code)).map(|s| card(&ctx, &live, s)).collect();
     let agencies = live
         .catalogue
         .agencies
