@@ -117,7 +117,18 @@ read -r import_s import_mb <<<"$import"
 HUDUMA_DATA_DIR="$data/import" HUDUMA_CATALOGUE_DIR="$synthetic" HUDUMA_LISTEN=127.0.0.1:8183 HUDUMA_RATE_LIMITS=false RUST_LOG=warn "$bin/huduma" serve >"$data/log2" 2>&1 & huduma=$!
 for _ in $(seq 1 600); do curl -fs http://127.0.0.1:8183/healthz >/dev/null && break; sleep 0.2; done
 serving_kb=$(awk '/VmRSS/ {print $2}' "/proc/$huduma/status")
-read -r search_rps search_p99 < <(measure "http://127.0.0.1:8183/search?q=drivng+licence" 32)
+# A realistic mix: the search-quality queries (English, Kiswahili, typos, abbreviations),
+# round-robin; and the same mix made unique per request, so no answer is ever cached.
+python3 - "$data" <<'PY'
+import re, sys
+src = open("crates/huduma/tests/it/search_quality.rs").read()
+queries = [q.replace(" ", "+") for q, _ in re.findall(r'\("([^"]+)", "([^"]+)"\)', src)]
+lua = "local q = {" + ",".join('"%s"' % q for q in queries) + "}\nlocal i = 0\n"
+open(sys.argv[1] + "/search-mix.lua", "w").write(lua + 'request = function() i = i + 1; return wrk.format("GET", "/search?q=" .. q[(i % #q) + 1]) end\n')
+open(sys.argv[1] + "/search-unique.lua", "w").write(lua + 'request = function() i = i + 1; return wrk.format("GET", "/search?q=" .. q[(i % #q) + 1] .. "+" .. math.random(1, 1000000000)) end\n')
+PY
+read -r search_rps search_p99 < <(measure "http://127.0.0.1:8183/" 32 "$data/search-mix.lua")
+read -r unique_rps unique_p99 < <(measure "http://127.0.0.1:8183/" 32 "$data/search-unique.lua")
 read -r page_rps page_p99 < <(measure "http://127.0.0.1:8183/services/$(get sample_service)" 32)
 cat <<EOF_TABLE
 
@@ -130,6 +141,7 @@ cat <<EOF_TABLE
 | \`huduma catalogue import\` (check + write SQLite) | ${import_s} s, peak ${import_mb} MB RSS | |
 | Server RSS serving it | $((serving_kb / 1024)) MB | |
 | Baseline B at 32 connections | ${base32_rps} req/s, p99 ${base32_p99} ms | 1.00 |
-| Search over HTTP \`/search?q=drivng+licence\`, 32 connections | ${search_rps} req/s, p99 ${search_p99} ms | $(ratio "$search_rps" "$base32_rps") · B; target p99 ≤ 25 ms |
+| Search over HTTP, 41 real queries round-robin, 32 connections | ${search_rps} req/s, p99 ${search_p99} ms | $(ratio "$search_rps" "$base32_rps") · B; target p99 ≤ 25 ms |
+| Search over HTTP, every query unique (never cached), 32 connections | ${unique_rps} req/s, p99 ${unique_p99} ms | $(ratio "$unique_rps" "$base32_rps") · B |
 | Service page, 32 connections | ${page_rps} req/s, p99 ${page_p99} ms | $(ratio "$page_rps" "$base32_rps") · B |
 EOF_TABLE

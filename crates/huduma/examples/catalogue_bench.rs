@@ -87,15 +87,23 @@ fn main() -> anyhow::Result<()> {
         "marriage",
     ];
     let mut timings = Vec::new();
+    let mut per_query = vec![0f64; queries.len()];
     for _ in 0..50 {
-        for q in queries {
+        for (i, q) in queries.iter().enumerate() {
             let start = Instant::now();
             let (hits, _) = index.search(q, None, None, 20);
-            timings.push(start.elapsed().as_secs_f64() * 1e3);
+            let ms = start.elapsed().as_secs_f64() * 1e3;
+            timings.push(ms);
+            per_query[i] += ms / 50.0;
             std::hint::black_box(hits);
         }
     }
     timings.sort_by(f64::total_cmp);
+    if std::env::var("BENCH_VERBOSE").is_ok() {
+        for (q, ms) in queries.iter().zip(&per_query) {
+            eprintln!("{ms:8.3} ms  {q}");
+        }
+    }
 
     std::fs::create_dir_all(&out)?;
     for file in &files {

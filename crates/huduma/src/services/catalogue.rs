@@ -23,7 +23,17 @@ pub struct Live {
     pub versions: HashMap<String, i64>,
     /// The home page's most-used services per language, built once per catalogue.
     popular: [std::sync::OnceLock<Vec<ServiceCard>>; 2],
+    /// Recent search results. People search for the same few services all day; the cache
+    /// lives and dies with this catalogue, so an import can never serve stale results.
+    searches: std::sync::Mutex<HashMap<SearchKey, Arc<SearchResult>>>,
 }
+
+/// A normalised search: words, agency, category, limit.
+type SearchKey = (String, Option<String>, Option<String>, usize);
+/// Ranked hits and the total number of matches.
+pub type SearchResult = (Vec<huduma_domain::catalogue::Hit>, usize);
+/// Searches kept per catalogue before the cache starts afresh.
+const SEARCH_CACHE_ENTRIES: usize = 10_000;
 
 /// A service as a card in a list or a search result.
 #[derive(Debug, Clone)]
@@ -62,6 +72,23 @@ impl Live {
             agency,
             fee,
         }
+    }
+
+    /// Searches the catalogue, reusing the answer to an identical recent search.
+    pub fn search(&self, query: &str, agency: Option<&str>, category: Option<&str>, limit: usize) -> Arc<SearchResult> {
+        let words: Vec<String> = huduma_domain::catalogue::search::words(query).collect();
+        let key = (words.join(" "), agency.map(str::to_owned), category.map(str::to_owned), limit);
+        if let Some(found) = self.searches.lock().ok().and_then(|cache| cache.get(&key).cloned()) {
+            return found;
+        }
+        let result = Arc::new(self.index.search(query, agency, category, limit));
+        if let Ok(mut cache) = self.searches.lock() {
+            if cache.len() >= SEARCH_CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(key, result.clone());
+        }
+        result
     }
 
     /// The most-used services, as cards (cached).
@@ -172,7 +199,7 @@ pub async fn load(db: &Db) -> anyhow::Result<Live> {
         }
     }
     let index = SearchIndex::build(&catalogue);
-    Ok(Live { catalogue, index, versions, popular: Default::default() })
+    Ok(Live { catalogue, index, versions, popular: Default::default(), searches: Default::default() })
 }
 
 /// At start-up: import the folder when there is one (problems are logged and the stored

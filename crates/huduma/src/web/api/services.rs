@@ -93,7 +93,8 @@ pub async fn list(State(app): State<Arc<App>>, Query(query): Query<ServiceQuery>
     let category = query.category.as_deref().filter(|c| !c.is_empty());
     match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         Some(q) => {
-            let (hits, total) = live.index.search(q, agency, category, limit);
+            let found = live.search(q, agency, category, limit);
+            let (hits, total) = (&found.0, found.1);
             let services = hits.iter().filter_map(|h| live.catalogue.service(&h.code)).map(|s| summary(&app, s)).collect();
             Json(ServiceList { total, services })
         }
