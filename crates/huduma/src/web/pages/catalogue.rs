@@ -353,12 +353,17 @@ pub async fn search(ctx: Ctx, Query(query): Query<SearchQuery>) -> Response {
     let live = ctx.app.catalogue();
     let agency = Some(query.agency.as_str()).filter(|a| !a.is_empty());
     let category = Some(query.category.as_str()).filter(|c| !c.is_empty());
-    let (hits, total) = live.index.search(&query.q, agency, category, 50);
-    let results = hits.iter().filter_map(|h| live.catalogue.service(&h.code)).map(|s| card(&ctx, &live, s)).collect();
-    let agencies = live
-        .catalogue
-        .agencies
-        .iter()
+    let found = live.search(&query.q, agency, category, 20);
+    let (hits, total) = (&found.0, found.1);
+    let services: Vec<&Service> = hits.iter().filter_map(|h| live.catalogue.service(&h.code)).collect();
+    let results = services.iter().map(|s| card(&ctx, &live, s)).collect();
+    // The agency filter offers the agencies among the results (the real portal has ~600).
+    let mut agency_codes: Vec<&str> = services.iter().map(|s| s.agency.as_str()).chain(agency).collect();
+    agency_codes.sort_unstable();
+    agency_codes.dedup();
+    let agencies = agency_codes
+        .into_iter()
+        .filter_map(|code| live.catalogue.agency(code))
         .map(|a| (a.code.get_ref().clone(), text(&a.name, ctx.language), agency == Some(a.code.get_ref().as_str())))
         .collect();
     let categories = live
