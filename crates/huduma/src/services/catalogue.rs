@@ -23,6 +23,8 @@ pub struct Live {
     pub versions: HashMap<String, i64>,
     /// The home page's most-used services per language, built once per catalogue.
     popular: [std::sync::OnceLock<Vec<ServiceCard>>; 2],
+    /// Category names per language, for the home page and filters.
+    category_names: [std::sync::OnceLock<Vec<(String, String)>>; 2],
     /// Recent search results. People search for the same few services all day; the cache
     /// lives and dies with this catalogue, so an import can never serve stale results.
     searches: std::sync::Mutex<HashMap<SearchKey, Arc<SearchResult>>>,
@@ -89,6 +91,14 @@ impl Live {
             cache.insert(key, result.clone());
         }
         result
+    }
+
+    /// Categories as (code, name) in `language` (cached).
+    pub fn category_names(&self, language: huduma_domain::Language) -> &[(String, String)] {
+        let slot = &self.category_names[usize::from(language == huduma_domain::Language::Sw)];
+        slot.get_or_init(|| {
+            self.catalogue.categories.iter().map(|c| (c.code.get_ref().clone(), c.name.get_ref().get(language).to_owned())).collect()
+        })
     }
 
     /// The most-used services, as cards (cached).
@@ -199,7 +209,7 @@ pub async fn load(db: &Db) -> anyhow::Result<Live> {
         }
     }
     let index = SearchIndex::build(&catalogue);
-    Ok(Live { catalogue, index, versions, popular: Default::default(), searches: Default::default() })
+    Ok(Live { catalogue, index, versions, popular: Default::default(), category_names: Default::default(), searches: Default::default() })
 }
 
 /// At start-up: import the folder when there is one (problems are logged and the stored

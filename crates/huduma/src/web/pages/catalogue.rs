@@ -36,14 +36,6 @@ pub fn card(ctx: &Ctx, live: &Live, service: &Service) -> Card {
     live.card(service, ctx.language)
 }
 
-/// Popular services and categories for the home page.
-pub fn home_lists(ctx: &Ctx) -> (Vec<Card>, Vec<(String, String)>) {
-    let live = ctx.app.catalogue();
-    let popular = live.popular(ctx.language).to_vec();
-    let categories = live.catalogue.categories.iter().map(|c| (c.code.get_ref().clone(), text(&c.name, ctx.language))).collect();
-    (popular, categories)
-}
-
 /// A titled group of cards.
 pub struct Group {
     title: Option<String>,

@@ -11,12 +11,15 @@ use crate::web::render::{Page, html};
 #[template(path = "home.html")]
 struct HomeTemplate<'a> {
     page: Page<'a>,
-    popular: Vec<super::catalogue::Card>,
-    categories: Vec<(String, String)>,
+    popular: &'a [super::catalogue::Card],
+    categories: &'a [(String, String)],
 }
 
 /// `GET /`
 pub async fn show(ctx: Ctx) -> Response {
-    let (popular, categories) = super::catalogue::home_lists(&ctx);
-    html(StatusCode::OK, &HomeTemplate { page: ctx.page("home.title"), popular, categories })
+    // Both lists are built once per catalogue and language; the page only borrows them.
+    let live = ctx.app.catalogue();
+    let template =
+        HomeTemplate { page: ctx.page("home.title"), popular: live.popular(ctx.language), categories: live.category_names(ctx.language) };
+    html(StatusCode::OK, &template)
 }
