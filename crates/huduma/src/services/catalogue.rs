@@ -53,6 +53,12 @@ pub struct ServiceCard {
 }
 
 impl Live {
+    /// Indexes a checked catalogue for serving.
+    pub fn new(catalogue: Catalogue, versions: HashMap<String, i64>) -> Self {
+        let index = SearchIndex::build(&catalogue);
+        Self { catalogue, index, versions, popular: Default::default(), category_names: Default::default(), searches: Default::default() }
+    }
+
     /// A card for a service in `language`.
     pub fn card(&self, service: &huduma_domain::catalogue::Service, language: huduma_domain::Language) -> ServiceCard {
         let tr = crate::i18n::I18n::global().tr(language);
@@ -168,23 +174,27 @@ pub async fn import(app: &App, files: Vec<SourceFile>) -> Result<ImportReport, I
     let now = app.clock.now();
     let mut tx = app.db.begin().await.map_err(anyhow::Error::from)?;
     let mut new_versions = 0;
+    let mut versions = HashMap::new();
     let by_path: HashMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
     for service in &catalogue.services {
         let Some(file) = by_path.get(format!("{}/{}.toml", service.agency, service.code.get_ref()).as_str()) else { continue };
         let digest = hash(&file.text);
-        if store::version_of(&mut tx, service.code.get_ref(), &digest).await.map_err(anyhow::Error::from)?.is_none() {
-            store::add_version(&mut tx, service.code.get_ref(), &service.agency, &digest, &file.text, now)
-                .await
-                .map_err(anyhow::Error::from)?;
-            new_versions += 1;
-        }
+        let code = service.code.get_ref();
+        let version = match store::version_of(&mut tx, code, &digest).await.map_err(anyhow::Error::from)? {
+            Some(version) => version,
+            None => {
+                new_versions += 1;
+                store::add_version(&mut tx, code, &service.agency, &digest, &file.text, now).await.map_err(anyhow::Error::from)?
+            }
+        };
+        versions.insert(code.clone(), version);
     }
     let rows: Vec<(String, String, String)> = files.iter().map(|f| (f.path.clone(), f.text.clone(), hash(&f.text))).collect();
     store::replace_files(&mut tx, &rows, now).await.map_err(anyhow::Error::from)?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     let report = ImportReport { services: catalogue.services.len(), agencies: catalogue.agencies.len(), new_versions };
-    let live = load(&app.db).await?;
-    app.set_catalogue(live);
+    // The checked catalogue is what was stored: serve it without parsing it all again.
+    app.set_catalogue(Live::new(catalogue, versions));
     Ok(report)
 }
 
@@ -208,22 +218,25 @@ pub async fn load(db: &Db) -> anyhow::Result<Live> {
             versions.insert(code.to_owned(), version);
         }
     }
-    let index = SearchIndex::build(&catalogue);
-    Ok(Live { catalogue, index, versions, popular: Default::default(), category_names: Default::default(), searches: Default::default() })
+    Ok(Live::new(catalogue, versions))
 }
 
 /// At start-up: import the folder when there is one (problems are logged and the stored
 /// catalogue stays live), then serve what the database holds.
 pub async fn start(app: &App) -> anyhow::Result<()> {
+    let mut imported = false;
     if let Some(dir) = &app.config.catalogue_dir {
         match read_folder(dir).map_err(ImportError::Internal) {
             Ok(files) => match import(app, files).await {
-                Ok(report) => tracing::info!(
-                    services = report.services,
-                    agencies = report.agencies,
-                    new_versions = report.new_versions,
-                    "catalogue imported"
-                ),
+                Ok(report) => {
+                    tracing::info!(
+                        services = report.services,
+                        agencies = report.agencies,
+                        new_versions = report.new_versions,
+                        "catalogue imported"
+                    );
+                    imported = true;
+                }
                 Err(ImportError::Invalid(problems)) => {
                     for problem in &problems {
                         tracing::error!("{problem}");
@@ -235,7 +248,9 @@ pub async fn start(app: &App) -> anyhow::Result<()> {
             Err(err) => tracing::error!(error = %err, dir = %dir.display(), "catalogue folder unreadable"),
         }
     }
-    app.set_catalogue(load(&app.db).await?);
+    if !imported {
+        app.set_catalogue(load(&app.db).await?);
+    }
     Ok(())
 }
 
