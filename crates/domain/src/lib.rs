@@ -5,7 +5,9 @@
 //! this crate; code further in never re-checks it.
 
 pub mod account;
+pub mod application;
 pub mod catalogue;
+pub mod county;
 pub mod date;
 pub mod email;
 pub mod error;
@@ -16,6 +18,7 @@ pub mod name;
 pub mod one_time_code;
 pub mod password;
 pub mod phone;
+pub mod reference;
 
 pub use account::AccountType;
 pub use date::Date;
@@ -28,3 +31,4 @@ pub use name::PersonName;
 pub use one_time_code::OneTimeCode;
 pub use password::{Blocklist, Password, PasswordProblem};
 pub use phone::Phone;
+pub use reference::Reference;

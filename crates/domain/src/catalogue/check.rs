@@ -12,6 +12,8 @@ pub const ROLES: [&str; 3] = ["officer", "supervisor", "agency_admin"];
 pub const FILE_TYPES: [&str; 3] = ["pdf", "jpeg", "png"];
 /// Largest upload a document rule may allow, in MB.
 const MAX_UPLOAD_MB: f64 = 20.0;
+/// States that belong to the portal (a draft, an application waiting for its fee), not to a workflow.
+pub const RESERVED_STATES: [&str; 2] = ["draft", "awaiting_payment"];
 
 /// A catalogue file: its path relative to the catalogue folder, and its text.
 #[derive(Debug, Clone)]
@@ -325,6 +327,16 @@ fn check_form(report: &mut Report<'_>, service: &Service) {
             if let Some(condition) = &field.show_when {
                 check_condition(report, condition, &earlier, &format!("show_when of `{}`", field.code.get_ref()));
             }
+            if let Some(prefill) = &field.prefill
+                && !prefill.get_ref().fits(field.kind)
+            {
+                report.at_span(prefill, format!("field `{}` is a {:?} field and cannot be filled with {:?}", field.code.get_ref(), field.kind, prefill.get_ref()));
+            }
+            if let Some(pattern) = &field.pattern
+                && regex::Regex::new(pattern).is_err()
+            {
+                report.at_span(&field.code, format!("field `{}`: the pattern is not a valid regular expression", field.code.get_ref()));
+            }
             earlier.push(field);
         }
     }
@@ -371,6 +383,9 @@ fn check_workflow(report: &mut Report<'_>, service: &Service) {
         report.code(&state.code, "state");
         report.unique(&mut states, &state.code, "state");
         report.text(&state.label, "the state label");
+        if RESERVED_STATES.contains(&state.code.get_ref().as_str()) {
+            report.at_span(&state.code, format!("`{}` is a state the portal itself uses before the agency's workflow starts", state.code.get_ref()));
+        }
         if !state.is_final && state.sla_days.is_none() {
             report.at_span(&state.code, format!("state `{}` needs sla_days (working days the agency has in it)", state.code.get_ref()));
         }

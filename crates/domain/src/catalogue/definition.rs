@@ -280,6 +280,48 @@ pub struct Field {
     /// Shown only when an earlier answer matches.
     #[serde(default)]
     pub show_when: Option<Spanned<Condition>>,
+    /// Filled from the applicant's account instead of typed (when the account has it).
+    #[serde(default)]
+    pub prefill: Option<Spanned<Prefill>>,
+}
+
+/// Facts the account already holds, from the population register or verified contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Prefill {
+    /// First, other and family names.
+    FullName,
+    /// Given name.
+    FirstName,
+    /// Middle names.
+    OtherNames,
+    /// Family name.
+    Surname,
+    /// The number of the document the account was registered with.
+    IdNumber,
+    /// Date of birth from the register.
+    DateOfBirth,
+    /// Verified phone.
+    Phone,
+    /// Verified email.
+    Email,
+    /// KRA PIN from the register.
+    KraPin,
+}
+
+impl Prefill {
+    /// The field types this fact can fill.
+    pub fn fits(self, kind: FieldType) -> bool {
+        use FieldType as T;
+        match self {
+            Self::FullName | Self::FirstName | Self::OtherNames | Self::Surname => kind == T::Text,
+            Self::IdNumber => matches!(kind, T::NationalId | T::PassportNumber | T::Text),
+            Self::DateOfBirth => kind == T::Date,
+            Self::Phone => kind == T::Phone,
+            Self::Email => kind == T::Email,
+            Self::KraPin => kind == T::KraPin,
+        }
+    }
 }
 
 /// A page of the form.
