@@ -45,7 +45,7 @@ impl Kind {
     }
 
     /// Total length in symbols.
-    pub fn len(self) -> usize {
+    pub fn symbols(self) -> usize {
         self.random_len() + 2
     }
 }
@@ -84,7 +84,7 @@ impl Reference {
     pub fn parse(kind: Kind, input: &str) -> Result<Self, InvalidInput> {
         let err = InvalidInput::new("reference.invalid");
         let compact: Vec<u8> = input.bytes().filter(|b| !b.is_ascii_whitespace() && *b != b'-').map(|b| b.to_ascii_uppercase()).collect();
-        if compact.len() != kind.len() || compact[0] != kind.prefix() || !compact.iter().all(|&b| value(b).is_some()) {
+        if compact.len() != kind.symbols() || compact[0] != kind.prefix() || !compact.iter().all(|&b| value(b).is_some()) {
             return Err(err);
         }
         let (body, check) = compact.split_at(compact.len() - 1);

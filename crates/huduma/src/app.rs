@@ -40,6 +40,12 @@ pub struct App {
     pub outbox_wakeup: Notify,
     /// The key the SMS and register simulators expect, in sandbox mode.
     pub sandbox_api_key: String,
+    /// At most one upload check (decode, re-encode) per core at a time.
+    pub upload_checks: tokio::sync::Semaphore,
+    /// Uploaded documents.
+    pub blobs: crate::integrations::object_storage::Blobs,
+    /// Service definitions by (code, version), parsed once from the stored versions.
+    pub service_versions: std::sync::Mutex<std::collections::HashMap<(String, i64), std::sync::Arc<huduma_domain::catalogue::Service>>>,
     /// The live service catalogue (swapped whole on import).
     pub catalogue: std::sync::RwLock<std::sync::Arc<crate::services::catalogue::Live>>,
 }
@@ -51,6 +57,7 @@ impl App {
         let sms = config.sms.clone().map(AfricasTalking::new).transpose()?;
         let mailer = config.smtp_url.as_ref().map(|url| Mailer::new(url, &config.email_from)).transpose()?;
         let register = config.register.clone().map(IprsClient::new).transpose()?;
+        let blobs = crate::integrations::object_storage::open(&config.storage_url)?;
         let sandbox_api_key = config.sms.as_ref().map(|s| s.api_key.expose().to_owned()).unwrap_or_default();
         Ok(Self {
             hasher,
@@ -62,6 +69,9 @@ impl App {
             outbox_wakeup: Notify::new(),
             sandbox_api_key,
             catalogue: Default::default(),
+            upload_checks: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)),
+            blobs,
+            service_versions: Default::default(),
             config,
             db,
             clock,

@@ -82,6 +82,20 @@ pub struct Settings {
     /// Convenience fee added to each paid USD service, in dollars [default: 1].
     #[arg(long, env = "HUDUMA_CONVENIENCE_FEE_USD", global = true)]
     pub convenience_fee_usd: Option<String>,
+    /// Where uploaded documents go: `file:///path` or `s3://bucket/prefix` (credentials from
+    /// the usual `AWS_*` variables; `AWS_ENDPOINT` for any S3-compatible store) [default: files/ in the data directory].
+    #[arg(long, env = "HUDUMA_STORAGE_URL", global = true)]
+    pub storage_url: Option<String>,
+    /// clamd address (`host:port`) for virus scans of uploads; when set, uploads are refused
+    /// while clamd cannot be reached [default: none; the in-tree simulator in sandbox mode].
+    #[arg(long, env = "HUDUMA_CLAMD_ADDRESS", global = true)]
+    pub clamd_address: Option<String>,
+    /// Days a draft application is kept after its last change [default: 30].
+    #[arg(long, env = "HUDUMA_DRAFT_DAYS", global = true)]
+    pub draft_days: Option<i64>,
+    /// Days before a draft expires that its owner is reminded [default: 5].
+    #[arg(long, env = "HUDUMA_DRAFT_REMINDER_DAYS", global = true)]
+    pub draft_reminder_days: Option<i64>,
     /// Logs as JSON lines instead of text.
     #[arg(long, env = "HUDUMA_LOG_JSON", global = true)]
     pub log_json: Option<bool>,
@@ -152,6 +166,14 @@ pub struct Config {
     pub convenience_fee_kes: huduma_domain::Money,
     /// Convenience fee on paid USD services.
     pub convenience_fee_usd: huduma_domain::Money,
+    /// Object store URL for uploaded documents.
+    pub storage_url: String,
+    /// clamd address; uploads fail closed when it is set and unreachable.
+    pub clamd_address: Option<String>,
+    /// Draft lifetime after the last change, in seconds.
+    pub draft_lifetime_secs: i64,
+    /// How long before expiry the reminder goes out, in seconds.
+    pub draft_reminder_secs: i64,
     /// Citizen sessions end after this much inactivity.
     pub session_idle_secs: i64,
     /// Citizen sessions end this long after sign-in, whatever the activity.
@@ -230,6 +252,10 @@ impl Config {
         if production && (sms.is_none() || register.is_none()) {
             bail!("production needs HUDUMA_SMS_API_KEY, HUDUMA_SMS_USERNAME and HUDUMA_REGISTER_URL");
         }
+        let storage_url = match pick(s.storage_url, &file, "storage_url")? {
+            Some(url) => url,
+            None => format!("file://{}", std::path::absolute(data_dir.join("files"))?.display()),
+        };
         Ok(Self {
             listen: pick(s.listen, &file, "listen")?.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             data_dir,
@@ -250,6 +276,10 @@ impl Config {
             catalogue_dir: pick(s.catalogue_dir, &file, "catalogue_dir")?.or_else(default_catalogue_dir),
             convenience_fee_kes: money(pick(s.convenience_fee_kes, &file, "convenience_fee_kes")?, "50", huduma_domain::Currency::Kes)?,
             convenience_fee_usd: money(pick(s.convenience_fee_usd, &file, "convenience_fee_usd")?, "1", huduma_domain::Currency::Usd)?,
+            storage_url,
+            clamd_address: pick(s.clamd_address, &file, "clamd_address")?,
+            draft_lifetime_secs: days(pick(s.draft_days, &file, "draft_days")?.unwrap_or(30), "draft_days")?,
+            draft_reminder_secs: days(pick(s.draft_reminder_days, &file, "draft_reminder_days")?.unwrap_or(5), "draft_reminder_days")?,
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
         })
@@ -259,6 +289,13 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
+}
+
+fn days(n: i64, key: &str) -> anyhow::Result<i64> {
+    if !(0..=3650).contains(&n) {
+        bail!("{key} must be between 0 and 3650 days");
+    }
+    Ok(n * 86_400)
 }
 
 fn money(given: Option<String>, default: &str, currency: huduma_domain::Currency) -> anyhow::Result<huduma_domain::Money> {

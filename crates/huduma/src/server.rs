@@ -74,6 +74,12 @@ async fn wire_sandboxes(config: &mut Config, addr: SocketAddr, db: &Db, clock: &
     let smtp_addr = smtp.local_addr()?;
     tokio::spawn(crate::integrations::smtp_sink::serve(smtp, db.clone(), clock.clone()));
     config.smtp_url = Some(Secret::new(format!("smtp://{smtp_addr}")));
+    if config.clamd_address.is_none() {
+        // Uploads are scanned in the sandbox too, so the EICAR test file is caught there.
+        let clamd = TcpListener::bind(("127.0.0.1", 0)).await.context("binding the sandbox clamd")?;
+        config.clamd_address = Some(clamd.local_addr()?.to_string());
+        tokio::spawn(huduma_uploads::clamd_sandbox::serve(clamd));
+    }
     Ok(())
 }
 

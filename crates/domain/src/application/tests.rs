@@ -140,7 +140,10 @@ fn each_rule_has_its_own_code() {
     assert_eq!(with(("age", "121")), vec![("age".into(), "field.too_large")]);
     assert_eq!(with(("case", "123 of 2026")), vec![("case".into(), "field.pattern")]);
     assert_eq!(with(("had_passport", "maybe")), vec![("had_passport".into(), "field.choice")]);
-    assert_eq!(problems(&s, &[("name", "Wanjiku")]), vec![("had_passport".into(), "field.required"), ("id_number".into(), "field.required")]);
+    assert_eq!(
+        problems(&s, &[("name", "Wanjiku")]),
+        vec![("had_passport".into(), "field.required"), ("id_number".into(), "field.required")]
+    );
     let mut ticked = answers(&base);
     ticked.set("extras", Answer::Many(vec!["a".into(), "z".into()]));
     assert_eq!(check_page(&s.pages[0], &ticked).1[0].code, "field.choice");
@@ -150,10 +153,10 @@ fn each_rule_has_its_own_code() {
 fn conditional_fields_and_documents_follow_earlier_answers() {
     let s = service(FIELDS, ONE_FEE);
     let yes = answers(&[("had_passport", "yes"), ("name", "Wanjiku"), ("id_number", "12345678")]);
-    assert_eq!(problems(&s, &[("had_passport", "yes"), ("name", "Wanjiku"), ("id_number", "12345678"), ("old_number", "x")]), vec![(
-        "old_number".into(),
-        "passport.invalid"
-    )]);
+    assert_eq!(
+        problems(&s, &[("had_passport", "yes"), ("name", "Wanjiku"), ("id_number", "12345678"), ("old_number", "x")]),
+        vec![("old_number".into(), "passport.invalid")]
+    );
     let docs: Vec<&str> = progress::documents(&s, &yes).map(|d| d.code.get_ref().as_str()).collect();
     assert_eq!(docs, vec!["old_bio_page", "birth_certificate"]);
     let no = answers(&[("had_passport", "no")]);

@@ -64,7 +64,7 @@ pub fn check(field: &Field, raw: Option<&Answer>) -> Result<Option<Answer>, Fiel
     let one = |s: String| Ok(Some(Answer::One(s)));
     let invalid = |e: crate::InvalidInput| problem(field, e.code);
     match field.kind {
-        FieldType::Text | FieldType::LongText => check_text(field, text).and_then(|t| one(t)),
+        FieldType::Text | FieldType::LongText => check_text(field, text).and_then(one),
         FieldType::Number => {
             let cleaned: String = text.chars().filter(|c| !c.is_whitespace() && *c != ',').collect();
             let n: f64 = cleaned.parse().ok().filter(|n: &f64| n.is_finite()).ok_or_else(|| problem(field, "field.number"))?;
@@ -94,7 +94,9 @@ pub fn check(field: &Field, raw: Option<&Answer>) -> Result<Option<Answer>, Fiel
         FieldType::KraPin => one(KraPin::parse(text).map_err(invalid)?.as_str().to_owned()),
         FieldType::PassportNumber => one(PassportNumber::parse(text).map_err(invalid)?.as_str().to_owned()),
         FieldType::VehicleRegistration => one(super::vehicle::VehicleRegistration::parse(text).map_err(invalid)?.as_str().to_owned()),
-        FieldType::County => crate::county::parse(text).map(|c| Some(Answer::One(c.to_owned()))).ok_or_else(|| problem(field, "county.invalid")),
+        FieldType::County => {
+            crate::county::parse(text).map(|c| Some(Answer::One(c.to_owned()))).ok_or_else(|| problem(field, "county.invalid"))
+        }
         FieldType::Checkbox => Err(problem(field, "field.choice")),
     }
 }

@@ -27,7 +27,8 @@ impl VehicleRegistration {
         let special = ["GK", "CD", "CG"].iter().find(|p| compact.starts_with(*p));
         if let Some(prefix) = special {
             let rest = &compact[2..];
-            if (2..=7).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric()) && rest.bytes().any(|b| b.is_ascii_digit()) {
+            if (2..=7).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric()) && rest.bytes().any(|b| b.is_ascii_digit())
+            {
                 return Ok(Self(format!("{prefix} {rest}")));
             }
         }

@@ -330,7 +330,15 @@ fn check_form(report: &mut Report<'_>, service: &Service) {
             if let Some(prefill) = &field.prefill
                 && !prefill.get_ref().fits(field.kind)
             {
-                report.at_span(prefill, format!("field `{}` is a {:?} field and cannot be filled with {:?}", field.code.get_ref(), field.kind, prefill.get_ref()));
+                report.at_span(
+                    prefill,
+                    format!(
+                        "field `{}` is a {:?} field and cannot be filled with {:?}",
+                        field.code.get_ref(),
+                        field.kind,
+                        prefill.get_ref()
+                    ),
+                );
             }
             if let Some(pattern) = &field.pattern
                 && regex::Regex::new(pattern).is_err()
@@ -384,7 +392,10 @@ fn check_workflow(report: &mut Report<'_>, service: &Service) {
         report.unique(&mut states, &state.code, "state");
         report.text(&state.label, "the state label");
         if RESERVED_STATES.contains(&state.code.get_ref().as_str()) {
-            report.at_span(&state.code, format!("`{}` is a state the portal itself uses before the agency's workflow starts", state.code.get_ref()));
+            report.at_span(
+                &state.code,
+                format!("`{}` is a state the portal itself uses before the agency's workflow starts", state.code.get_ref()),
+            );
         }
         if !state.is_final && state.sla_days.is_none() {
             report.at_span(&state.code, format!("state `{}` needs sla_days (working days the agency has in it)", state.code.get_ref()));

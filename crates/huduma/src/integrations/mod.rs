@@ -4,5 +4,6 @@
 
 pub mod africastalking;
 pub mod iprs;
+pub mod object_storage;
 pub mod smtp;
 pub mod smtp_sink;

@@ -1,4 +1,4 @@
-//! Hourly clean-up of expired sessions, flows and rate-limit windows.
+//! Hourly clean-up of expired sessions, flows, rate-limit windows and drafts.
 
 use crate::app::App;
 use crate::store::{flows, rate_limits, sessions};
@@ -22,6 +22,9 @@ pub async fn run(app: Arc<App>) {
         interval.tick().await;
         if let Err(err) = purge_expired(&app).await {
             tracing::error!(error = %format!("{err:#}"), "clean-up failed");
+        }
+        if let Err(err) = super::drafts::run_once(&app).await {
+            tracing::error!(error = %format!("{err:#}"), "draft clean-up failed");
         }
     }
 }

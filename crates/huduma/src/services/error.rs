@@ -4,9 +4,19 @@
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
     /// The input field (form name / JSON key).
-    pub field: &'static str,
+    pub field: std::borrow::Cow<'static, str>,
     /// Stable error code; the message is `error.<code>` in the locale files.
     pub code: &'static str,
+    /// Values for the message's placeholders (`{min}`, `{limit}`…).
+    #[serde(skip)]
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl FieldError {
+    /// An error on a field named at run time (a service's form field).
+    pub fn new(field: impl Into<std::borrow::Cow<'static, str>>, code: &'static str, args: Vec<(&'static str, String)>) -> Self {
+        Self { field: field.into(), code, args }
+    }
 }
 
 /// Why a use case did not succeed.
@@ -44,7 +54,7 @@ impl From<sqlx::Error> for ServiceError {
 impl ServiceError {
     /// One field error.
     pub fn field(field: &'static str, code: &'static str) -> Self {
-        Self::Invalid(vec![FieldError { field, code }])
+        Self::Invalid(vec![FieldError::new(field, code, Vec::new())])
     }
 
     /// The stable code of this error.
@@ -73,7 +83,7 @@ impl Problems {
         match result {
             Ok(value) => Some(value),
             Err(err) => {
-                self.0.push(FieldError { field, code: err.code });
+                self.0.push(FieldError::new(field, err.code, Vec::new()));
                 None
             }
         }
@@ -81,7 +91,7 @@ impl Problems {
 
     /// Adds an error.
     pub fn add(&mut self, field: &'static str, code: &'static str) {
-        self.0.push(FieldError { field, code });
+        self.0.push(FieldError::new(field, code, Vec::new()));
     }
 
     /// `Err` when anything was wrong.

@@ -2,6 +2,7 @@
 //! queues side effects in the outbox. Both the HTML pages and the JSON API call these,
 //! so the two can never disagree.
 
+pub mod applications;
 pub mod catalogue;
 pub mod codes;
 pub mod error;

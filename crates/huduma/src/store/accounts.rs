@@ -42,6 +42,8 @@ pub struct AccountRow {
     pub totp_last_step: Option<i64>,
     /// Creation time.
     pub created_at: i64,
+    /// KRA PIN from the register.
+    pub kra_pin: Option<String>,
 }
 
 impl AccountRow {
@@ -63,7 +65,7 @@ impl AccountRow {
 
 const COLUMNS: &str = "id, account_type, document_kind, document_number, nationality, first_name, other_names, \
      surname, date_of_birth, phone, phone_verified_at, email, email_verified_at, password_hash, language, \
-     totp_secret, totp_last_step, created_at";
+     totp_secret, totp_last_step, created_at, kra_pin";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<AccountRow, sqlx::Error> {
     Ok(AccountRow {
@@ -85,6 +87,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<AccountRow, sqlx::Error> {
         totp_secret: row.try_get(15)?,
         totp_last_step: row.try_get(16)?,
         created_at: row.try_get(17)?,
+        kra_pin: row.try_get(18)?,
     })
 }
 

@@ -6,8 +6,10 @@
 //! Use cases own transactions; the functions here take a connection.
 
 pub mod accounts;
+pub mod applications;
 pub mod catalogue;
 pub mod codes;
+pub mod documents;
 pub mod flows;
 pub mod outbox;
 pub mod rate_limits;

@@ -15,6 +15,7 @@ pub mod security_headers;
 pub mod static_files;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
@@ -25,7 +26,10 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::App;
-use pages::{account, catalogue, home, language, password_reset, register, sign_in, two_factor, verify};
+use pages::{account, applications, catalogue, home, language, password_reset, register, sign_in, two_factor, verify};
+
+/// Largest upload request: the biggest file any requirement may allow, plus the form.
+pub const UPLOAD_BODY_LIMIT: usize = 26 * 1024 * 1024;
 
 /// Builds the whole router.
 pub fn router(app: Arc<App>) -> Router {
@@ -67,6 +71,24 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/account/two-factor/setup", post(two_factor::begin))
         .route("/account/two-factor/confirm", post(two_factor::confirm))
         .route("/account/two-factor/disable", post(two_factor::disable))
+        // Signed-in citizen only; every query names the owner (see pages::applications).
+        .route("/services/{code}/apply", post(applications::start::start))
+        .route("/applications", get(applications::list::show))
+        .route("/applications/{id}", get(applications::overview::show))
+        .route("/applications/{id}/pages/{page}", get(applications::form_page::show).post(applications::form_page::save))
+        .route("/applications/{id}/option", get(applications::fee_option::show).post(applications::fee_option::save))
+        .route("/applications/{id}/documents", get(applications::uploads::show))
+        .route(
+            "/applications/{id}/documents/{requirement}",
+            post(applications::uploads::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/applications/{id}/files/{document}", get(applications::uploads::download))
+        .route("/applications/{id}/check", get(applications::check_answers::show))
+        .route("/applications/{id}/submit", post(applications::check_answers::submit))
+        .route("/applications/{id}/submitted", get(applications::check_answers::submitted))
+        .route("/applications/{id}/delete", post(applications::list::delete))
+        // Anyone (rate-limited per address).
+        .route("/track", get(applications::track::form).post(applications::track::lookup))
         // Anyone: operations.
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

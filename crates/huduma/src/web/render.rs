@@ -89,7 +89,7 @@ pub struct FormErrors {
 impl FormErrors {
     /// Translates field errors.
     pub fn new(tr: Tr<'_>, errors: &[FieldError]) -> Self {
-        Self { items: errors.iter().map(|e| (e.field.to_owned(), tr.error(e.code).to_owned())).collect() }
+        Self { items: errors.iter().map(|e| (e.field.to_string(), tr.f(&format!("error.{}", e.code), &args(&e.args)))).collect() }
     }
 
     /// A single form-wide error.
@@ -111,6 +111,11 @@ impl FormErrors {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
+}
+
+/// Placeholder pairs in the shape `Tr::f` takes.
+pub fn args<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 /// Renders a template as an HTML response.

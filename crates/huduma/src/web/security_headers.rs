@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use crate::app::App;
 
-/// No inline script or style, nothing from other origins, no framing.
-pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+/// No inline script or style (only our own files), nothing from other origins, no framing.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
      frame-ancestors 'none'; base-uri 'none'";
 
 /// Adds the headers.

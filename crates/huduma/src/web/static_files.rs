@@ -1,4 +1,4 @@
-//! The stylesheet and icon, compiled into the binary: no CDN, nothing else to deploy.
+//! The stylesheet, the progressive-enhancement script and the icon, compiled into the binary: no CDN, nothing else to deploy.
 
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -6,12 +6,14 @@ use axum::response::{IntoResponse, Response};
 
 const CSS: &str = include_str!("../../assets/static/huduma.css");
 const FAVICON: &str = include_str!("../../assets/static/favicon.svg");
+const SCRIPT: &str = include_str!("../../assets/static/huduma.js");
 
 /// `GET /static/{file}`
 pub async fn serve(Path(file): Path<String>) -> Response {
     let (body, content_type) = match file.as_str() {
         "huduma.css" => (CSS, "text/css; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
+        "huduma.js" => (SCRIPT, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     let mut response = body.into_response();

@@ -64,7 +64,7 @@ pub struct TestApp {
     pub base: String,
     pub app: Arc<App>,
     pub client: reqwest::Client,
-    _dir: tempdir::TempDir,
+    pub dir: tempdir::TempDir,
 }
 
 pub mod tempdir {
@@ -92,11 +92,13 @@ pub struct Options {
     pub public_url: Option<String>,
     /// Catalogue folder to import at start-up (default: the bundled catalogue).
     pub catalogue_dir: Option<std::path::PathBuf>,
+    /// clamd to scan uploads with (default: the sandbox's own in sandbox mode).
+    pub clamd_address: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { sandbox: true, rate_limits: true, public_url: None, catalogue_dir: None }
+        Self { sandbox: true, rate_limits: true, public_url: None, catalogue_dir: None, clamd_address: None }
     }
 }
 
@@ -127,11 +129,12 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         argon2_iterations: Some(1),
         public_url: options.public_url,
         catalogue_dir: options.catalogue_dir,
+        clamd_address: options.clamd_address,
         ..Settings::default()
     };
     let config = Config::resolve(settings).expect("config");
     let running = server::start(config, Clock::default(), Workers::InProcess).await.expect("server starts");
-    TestApp { base: format!("http://{}", running.addr), app: running.app, client: new_client(), _dir: dir }
+    TestApp { base: format!("http://{}", running.addr), app: running.app, client: new_client(), dir }
 }
 
 /// A copy of the test fixture catalogue in a fresh folder (so a test can edit it).
@@ -247,6 +250,34 @@ impl TestApp {
     pub async fn post_json(&self, path: &str, body: Value) -> (u16, Value) {
         self.api(reqwest::Method::POST, path, None, Some(body)).await
     }
+
+    /// Uploads a file through the API (multipart, one part named `file`).
+    pub async fn upload_api(&self, token: &str, application: &str, requirement: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let response = reqwest::Client::new()
+            .post(self.url(&format!("/api/v1/applications/{application}/documents/{requirement}")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Uploads a file through a page's form (CSRF token from `page`).
+    pub async fn upload_html(&self, page: &str, action: &str, name: &str, bytes: Vec<u8>) -> (u16, String, String) {
+        let (_, html) = self.get(page).await;
+        let token = csrf_of(&html);
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        let form = reqwest::multipart::Form::new().text("csrf", token).part("file", part);
+        let response = self.client.post(self.url(action)).multipart(form).send().await.expect("upload");
+        let status = response.status().as_u16();
+        let url = response.url().path().to_owned();
+        (status, url, response.text().await.unwrap_or_default())
+    }
 }
 
 /// A sandbox person and the contacts a test registers with.
@@ -270,6 +301,17 @@ pub const WANJIKU: Person = Person {
     phone: "+254712345678",
     email: "wanjiku.kamau@example.com",
     password: "mango tree by the river",
+};
+
+/// Brian Otieno Ochieng, a second sandbox citizen.
+pub const BRIAN: Person = Person {
+    kind: "citizen",
+    id: "29217417",
+    first_name: "Brian",
+    year: "1988",
+    phone: "+254720275222",
+    email: "brian.ochieng@example.com",
+    password: "long rains in kisumu",
 };
 
 /// Amani Mugisha, the first sandbox foreign resident.

@@ -5,6 +5,8 @@ mod helpers;
 
 mod accounts_api;
 mod accounts_html;
+mod applications_api;
+mod applications_html;
 mod browser;
 mod catalogue;
 mod locales;

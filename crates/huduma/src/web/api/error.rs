@@ -71,7 +71,13 @@ impl ApiError {
             ServiceError::Invalid(errors) => {
                 let fields = errors
                     .iter()
-                    .map(|e| FieldProblem { field: e.field.to_owned(), code: e.code.to_owned(), message: message(language, e.code) })
+                    .map(|e| FieldProblem {
+                        field: e.field.to_string(),
+                        code: e.code.to_owned(),
+                        message: crate::i18n::I18n::global()
+                            .tr(language)
+                            .f(&format!("error.{}", e.code), &crate::web::render::args(&e.args)),
+                    })
                     .collect();
                 let code = errors.first().map_or("invalid", |e| e.code);
                 let mut api = Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, language);

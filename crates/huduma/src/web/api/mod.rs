@@ -5,6 +5,7 @@
 //! The OpenAPI document is generated from these handlers.
 
 pub mod account;
+pub mod applications;
 pub mod error;
 pub mod registration;
 pub mod services;
@@ -15,7 +16,7 @@ use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -59,12 +60,25 @@ pub fn router() -> Router<Arc<App>> {
         .route("/api/v1/me/totp", post(account::totp_begin))
         .route("/api/v1/me/totp/confirm", post(account::totp_confirm))
         .route("/api/v1/me/totp/disable", post(account::totp_disable))
+        .route("/api/v1/applications", get(applications::list).post(applications::start))
+        .route("/api/v1/applications/{id}", get(applications::get_one).delete(applications::delete_draft))
+        .route("/api/v1/applications/{id}/pages/{page}", put(applications::save_page))
+        .route("/api/v1/applications/{id}/fee-option", put(applications::fee_option))
+        .route(
+            "/api/v1/applications/{id}/documents/{requirement}",
+            post(applications::upload).layer(axum::extract::DefaultBodyLimit::max(crate::web::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/api/v1/applications/{id}/documents/{document}/file", get(applications::download))
+        .route("/api/v1/applications/{id}/submit", post(applications::submit_one))
+        .route("/api/v1/applications/{id}/timeline", get(applications::timeline))
+        // Anyone (rate-limited per address).
+        .route("/api/v1/track", post(applications::track))
 }
 
 /// The generated OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Huduma API", description = "Citizen accounts and the service catalogue of the Huduma e-services portal."),
+    info(title = "Huduma API", description = "Citizen accounts, the service catalogue and applications of the Huduma e-services portal."),
     paths(
         services::list, services::get_one,
         registration::start, registration::details, registration::verification_status, registration::verify, registration::resend,
@@ -72,9 +86,12 @@ pub fn router() -> Router<Arc<App>> {
         account::me, account::update, account::change_password, account::sessions, account::revoke_session, account::sign_out,
         account::sign_out_everywhere, account::contact_start, account::contact_verify, account::totp_begin, account::totp_confirm,
         account::totp_disable,
+        applications::start, applications::list, applications::get_one, applications::delete_draft, applications::save_page,
+        applications::fee_option, applications::upload, applications::download, applications::submit_one, applications::timeline,
+        applications::track,
     ),
     modifiers(&BearerAuth),
-    tags((name = "catalogue"), (name = "registration"), (name = "sign-in"), (name = "account"))
+    tags((name = "catalogue"), (name = "registration"), (name = "sign-in"), (name = "account"), (name = "applications"))
 )]
 pub struct ApiDoc;
 

@@ -198,6 +198,7 @@ struct ServiceTemplate<'a> {
     steps: Vec<String>,
     next_steps: String,
     apply_text: String,
+    apply_href: String,
     version: String,
 }
 
@@ -315,6 +316,10 @@ pub async fn service(ctx: Ctx, Path(code): Path<String>) -> Response {
         documents,
         steps,
         next_steps: text(&service.next_steps, lang),
+        apply_href: match &ctx.me {
+            Some(me) if crate::services::applications::eligible(service, &me.account.account_type) => format!("/services/{code}/apply"),
+            _ => String::new(),
+        },
         apply_text,
         version: live.versions.get(&code).copied().unwrap_or(1).to_string(),
     };

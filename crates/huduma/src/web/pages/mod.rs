@@ -1,6 +1,7 @@
 //! HTML pages, one module per journey.
 
 pub mod account;
+pub mod applications;
 pub mod catalogue;
 pub mod home;
 pub mod language;

@@ -61,7 +61,7 @@ async fn check(ctx: Ctx, channel: Channel, form: CodeForm) -> Response {
         Err(ServiceError::FlowExpired) => Redirect::to("/sign-in?notice=verification_expired").into_response(),
         Err(ServiceError::Invalid(mut errors)) => {
             for e in &mut errors {
-                e.field = field;
+                e.field = field.into();
             }
             verify_page(&ctx, FormErrors::new(ctx.tr(), &errors), StatusCode::UNPROCESSABLE_ENTITY).await
         }

@@ -1,0 +1,66 @@
+//! Draft applications: a reminder before a draft expires, then its deletion (and the
+//! deletion of its files).
+
+use crate::app::App;
+use crate::services::messages;
+use crate::store::{accounts, applications, documents};
+use huduma_domain::Language;
+
+/// Drafts handled per run.
+const BATCH: i64 = 500;
+
+/// Sends due reminders and deletes expired drafts; returns (reminded, deleted).
+pub async fn run_once(app: &App) -> anyhow::Result<(u64, u64)> {
+    let now = app.clock.now();
+    let mut reminded = 0;
+    let due = {
+        let mut conn = app.db.pool().acquire().await?;
+        applications::drafts_to_remind(&mut conn, now + app.config.draft_reminder_secs, BATCH).await?
+    };
+    let live = app.catalogue();
+    for draft in due {
+        let mut tx = app.db.begin().await?;
+        let Some(account) = accounts::by_id(&mut tx, &draft.account_id).await? else { continue };
+        let language = Language::parse(&account.language).unwrap_or_default();
+        let tr = app.i18n.tr(language);
+        let service = live
+            .catalogue
+            .service(&draft.service_code)
+            .map(|s| s.name.get_ref().get(language).to_owned())
+            .unwrap_or(draft.service_code.clone());
+        let date = crate::clock::format_nairobi(draft.expires_at);
+        let link = format!("{}/applications/{}", app.config.public_url.as_deref().unwrap_or(""), draft.id);
+        let args = [("service", service.as_str()), ("date", date.as_str()), ("link", link.as_str())];
+        messages::queue_sms(&mut tx, &account.phone, &tr.f("message.draft_reminder_sms", &args), now).await?;
+        messages::queue_email(
+            &mut tx,
+            &account.email,
+            &tr.f("message.draft_reminder_subject", &args),
+            &tr.f("message.draft_reminder_body", &args),
+            now,
+        )
+        .await?;
+        applications::mark_reminded(&mut tx, &draft.id, now).await?;
+        tx.commit().await?;
+        reminded += 1;
+    }
+    let expired = {
+        let mut conn = app.db.pool().acquire().await?;
+        applications::expired_drafts(&mut conn, now, BATCH).await?
+    };
+    let mut deleted = 0;
+    for (id, account_id) in expired {
+        let mut tx = app.db.begin().await?;
+        let keys = documents::blob_keys(&mut tx, &id).await?;
+        if applications::delete_draft(&mut tx, &account_id, &id).await? {
+            documents::release_blobs(&mut tx, &keys, now).await?;
+            deleted += 1;
+        }
+        tx.commit().await?;
+    }
+    if reminded > 0 {
+        app.outbox_wakeup.notify_one();
+    }
+    crate::services::applications::documents::delete_released(app).await?;
+    Ok((reminded, deleted))
+}

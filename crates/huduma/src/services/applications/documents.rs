@@ -1,0 +1,158 @@
+//! Supporting documents: the rule each requirement sets, the checks an upload passes
+//! (size, type by content, structure, virus scan), storage, replacement and download.
+//!
+//! Order matters for "nothing is ever half-stored": the file is written to the object
+//! store first under a fresh key, then the row that references it is committed. If the
+//! commit fails the new file is deleted; a file replaced by a newer upload is released
+//! for deletion inside the same transaction. A reference never points at a missing or
+//! partial file.
+
+use super::{Loaded, ServiceError, ServiceResult, load};
+use crate::app::App;
+use crate::services::FieldError;
+use crate::services::sessions::Authenticated;
+use crate::store::applications as applications_store;
+use crate::store::documents::{self as store, DocumentRow};
+use huduma_domain::Language;
+use huduma_domain::application::progress;
+use huduma_domain::catalogue::definition::Document;
+use huduma_uploads::{FileKind, Rejection, Rule};
+use object_store::ObjectStoreExt;
+use std::time::Duration;
+
+/// Bytes in a megabyte as the catalogue counts them.
+const MB: f64 = 1_048_576.0;
+/// How long a virus scan may take before the upload is refused (fail closed).
+const SCAN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Bytes counted past a requirement's limit so the message can say how big the file
+/// was; beyond this the reader stops (the request body limit is the same size).
+pub const HARD_CAP: u64 = 25 * 1_048_576;
+
+/// A requirement as asked now (its condition holds), with its upload rule.
+pub fn requirement<'a>(loaded: &'a Loaded, code: &str) -> ServiceResult<(&'a Document, Rule)> {
+    let document =
+        progress::documents(&loaded.service, &loaded.answers).find(|d| d.code.get_ref() == code).ok_or(ServiceError::NotFound)?;
+    Ok((document, rule(document)))
+}
+
+/// The upload rule of a requirement: its types and size limit.
+pub fn rule(document: &Document) -> Rule {
+    let allowed = document.types.iter().filter_map(|t| FileKind::parse(t.get_ref()).ok()).collect();
+    let max_mb = document.max_size_mb.as_ref().map_or(2.0, |m| *m.get_ref());
+    // Catalogue limits are small positive numbers of MB (checked at import).
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let max_bytes = (max_mb * MB) as u64;
+    Rule { allowed, max_bytes }
+}
+
+/// The field error shown for a refused file ("PDF, JPEG or PNG" in the reader's language).
+pub fn refused(requirement: &str, rejection: &Rejection, language: Language) -> ServiceError {
+    let or = crate::i18n::I18n::global().tr(language).t("application.or");
+    ServiceError::Invalid(vec![FieldError::new(requirement.to_owned(), rejection.code(), rejection.args_joined_with(or))])
+}
+
+/// Checks, scans and stores an upload for one requirement of a draft, replacing any
+/// earlier file for it. `bytes` was read under [`rule`]'s limit by the caller.
+pub async fn upload(
+    app: &App,
+    me: &Authenticated,
+    id: &str,
+    code: &str,
+    claimed_name: &str,
+    bytes: Vec<u8>,
+    language: Language,
+) -> ServiceResult<DocumentRow> {
+    let loaded = load(app, me, id).await?;
+    if !loaded.status().is_draft() {
+        return Err(ServiceError::field("form", "application.not_draft"));
+    }
+    let (_, rule) = requirement(&loaded, code)?;
+    // Decoding and re-encoding images is CPU work (a 40-megapixel photo takes most of a
+    // second and 250 MB): keep it off the async threads, and at most one per core.
+    let permit = app.upload_checks.acquire().await.map_err(anyhow::Error::from)?;
+    let inspected = tokio::task::spawn_blocking(move || huduma_uploads::inspect(bytes, &rule)).await.map_err(anyhow::Error::from)?;
+    drop(permit);
+    let accepted = inspected.map_err(|r| refused(code, &r, language))?;
+    if let Some(address) = &app.config.clamd_address {
+        let verdict = huduma_uploads::clamd::scan(address, &accepted.bytes, SCAN_TIMEOUT).await;
+        match verdict {
+            Ok(verdict) => verdict.into_result().map_err(|r| {
+                tracing::warn!(application = %id, requirement = %code, rejection = ?r, "upload refused by the virus scan");
+                refused(code, &r, language)
+            })?,
+            Err(err) => {
+                tracing::error!(error = %err, "virus scan unavailable; upload refused");
+                return Err(refused(code, &Rejection::ScanUnavailable, language));
+            }
+        }
+    }
+    let document_id = crate::store::new_id();
+    let key = format!("applications/{id}/{document_id}");
+    let path = object_store::path::Path::from(key.as_str());
+    let size = i64::try_from(accepted.bytes.len()).map_err(anyhow::Error::from)?;
+    app.blobs.put(&path, accepted.bytes.into()).await.map_err(anyhow::Error::from)?;
+    let row = DocumentRow {
+        id: document_id,
+        application_id: id.to_owned(),
+        requirement: code.to_owned(),
+        blob_key: key,
+        file_name: huduma_uploads::safe_file_name(claimed_name, accepted.kind),
+        content_type: accepted.kind.content_type().to_owned(),
+        size,
+        sha256: accepted.sha256,
+        uploaded_at: app.clock.now(),
+    };
+    match record(app, me, &row).await {
+        Ok(()) => Ok(row),
+        Err(err) => {
+            // Not referenced by anything: remove it now rather than leave an orphan.
+            let _ = app.blobs.delete(&path).await;
+            Err(err)
+        }
+    }
+}
+
+async fn record(app: &App, me: &Authenticated, row: &DocumentRow) -> ServiceResult<()> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    if !applications_store::touch_draft(&mut tx, &me.account.id, &row.application_id, now, now + app.config.draft_lifetime_secs).await? {
+        return Err(ServiceError::field("form", "application.not_draft"));
+    }
+    if let Some(old) = store::put(&mut tx, row).await? {
+        store::release_blobs(&mut tx, &[old], now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One of the person's documents and its bytes, for download.
+pub async fn download(
+    app: &App,
+    me: &Authenticated,
+    application_id: &str,
+    document_id: &str,
+) -> ServiceResult<(DocumentRow, bytes::Bytes)> {
+    let mut conn = app.db.pool().acquire().await?;
+    let row = store::find_owned(&mut conn, &me.account.id, application_id, document_id).await?.ok_or(ServiceError::NotFound)?;
+    drop(conn);
+    let path = object_store::path::Path::from(row.blob_key.as_str());
+    let bytes = app.blobs.get(&path).await.map_err(anyhow::Error::from)?.bytes().await.map_err(anyhow::Error::from)?;
+    Ok((row, bytes))
+}
+
+/// Deletes stored files released by replaced documents and deleted drafts.
+pub async fn delete_released(app: &App) -> anyhow::Result<u64> {
+    let mut conn = app.db.pool().acquire().await?;
+    let keys = store::pending_deletions(&mut conn, 500).await?;
+    let mut deleted = 0;
+    for key in keys {
+        match app.blobs.delete(&object_store::path::Path::from(key.as_str())).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {
+                store::deletion_done(&mut conn, &key).await?;
+                deleted += 1;
+            }
+            Err(err) => tracing::warn!(error = %err, key = %key, "could not delete a released file; will retry"),
+        }
+    }
+    Ok(deleted)
+}

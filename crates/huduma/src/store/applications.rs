@@ -1,0 +1,344 @@
+//! Applications. Every query that a citizen's request runs names the owner in its
+//! `WHERE` clause, so one citizen can never reach another's application by its id.
+
+use super::Conn;
+use sqlx::Row;
+
+/// An application as stored.
+#[derive(Debug, Clone)]
+pub struct ApplicationRow {
+    /// Internal id (never shown as a reference).
+    pub id: String,
+    /// Owner.
+    pub account_id: String,
+    /// Service code.
+    pub service_code: String,
+    /// The service version the form was started on.
+    pub service_version: i64,
+    /// Agency code.
+    pub agency: String,
+    /// `draft`, `awaiting_payment` or a workflow state.
+    pub status: String,
+    /// Public reference, from submission on.
+    pub reference: Option<String>,
+    /// Answers as JSON.
+    pub answers: String,
+    /// Chosen priced option.
+    pub fee_option: Option<String>,
+    /// Fee fixed at submission, minor units.
+    pub fee_minor: Option<i64>,
+    /// Its currency.
+    pub fee_currency: Option<String>,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last change.
+    pub updated_at: i64,
+    /// Submission time.
+    pub submitted_at: Option<i64>,
+    /// Draft expiry.
+    pub expires_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, account_id, service_code, service_version, agency, status, reference, answers, fee_option, fee_minor, \
+     fee_currency, created_at, updated_at, submitted_at, expires_at";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<ApplicationRow, sqlx::Error> {
+    Ok(ApplicationRow {
+        id: row.try_get(0)?,
+        account_id: row.try_get(1)?,
+        service_code: row.try_get(2)?,
+        service_version: row.try_get(3)?,
+        agency: row.try_get(4)?,
+        status: row.try_get(5)?,
+        reference: row.try_get(6)?,
+        answers: row.try_get(7)?,
+        fee_option: row.try_get(8)?,
+        fee_minor: row.try_get(9)?,
+        fee_currency: row.try_get(10)?,
+        created_at: row.try_get(11)?,
+        updated_at: row.try_get(12)?,
+        submitted_at: row.try_get(13)?,
+        expires_at: row.try_get(14)?,
+    })
+}
+
+/// What a new draft holds.
+#[derive(Debug)]
+pub struct NewDraft<'a> {
+    /// Id.
+    pub id: &'a str,
+    /// Owner.
+    pub account_id: &'a str,
+    /// Service.
+    pub service_code: &'a str,
+    /// Its current version.
+    pub service_version: i64,
+    /// Agency.
+    pub agency: &'a str,
+    /// Prefilled answers, JSON.
+    pub answers: &'a str,
+    /// Expiry.
+    pub expires_at: i64,
+}
+
+/// Creates a draft.
+pub async fn create_draft(conn: &mut Conn, d: &NewDraft<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO applications (id, account_id, service_code, service_version, agency, status, answers, created_at, updated_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $7, $8)",
+    )
+    .bind(d.id.to_owned())
+    .bind(d.account_id.to_owned())
+    .bind(d.service_code.to_owned())
+    .bind(d.service_version)
+    .bind(d.agency.to_owned())
+    .bind(d.answers.to_owned())
+    .bind(now)
+    .bind(d.expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One of the owner's applications.
+pub async fn find_owned(conn: &mut Conn, account_id: &str, id: &str) -> Result<Option<ApplicationRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = $1 AND account_id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_owned())
+        .bind(account_id.to_owned())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// An application by id, whoever owns it (jobs and staff tools only).
+pub async fn find(conn: &mut Conn, id: &str) -> Result<Option<ApplicationRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.to_owned()).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
+}
+
+/// The owner's applications, most recently changed first.
+pub async fn list_owned(conn: &mut Conn, account_id: &str, limit: i64) -> Result<Vec<ApplicationRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM applications WHERE account_id = $1 ORDER BY updated_at DESC LIMIT $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id.to_owned()).bind(limit).fetch_all(conn).await?.iter().map(from_row).collect()
+}
+
+/// Saves a draft's answers and option, pushing its expiry back. Only drafts change.
+pub async fn save_draft(
+    conn: &mut Conn,
+    account_id: &str,
+    id: &str,
+    answers: &str,
+    fee_option: Option<&str>,
+    now: i64,
+    expires_at: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE applications SET answers = $1, fee_option = $2, updated_at = $3, expires_at = $4, reminded_at = NULL \
+         WHERE id = $5 AND account_id = $6 AND status = 'draft'",
+    )
+    .bind(answers.to_owned())
+    .bind(fee_option.map(str::to_owned))
+    .bind(now)
+    .bind(expires_at)
+    .bind(id.to_owned())
+    .bind(account_id.to_owned())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks a draft as touched (a document changed).
+pub async fn touch_draft(conn: &mut Conn, account_id: &str, id: &str, now: i64, expires_at: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE applications SET updated_at = $1, expires_at = $2, reminded_at = NULL WHERE id = $3 AND account_id = $4 AND status = 'draft'",
+    )
+    .bind(now)
+    .bind(expires_at)
+    .bind(id.to_owned())
+    .bind(account_id.to_owned())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What submission fixes for good.
+#[derive(Debug)]
+pub struct Submission<'a> {
+    /// New status.
+    pub status: &'a str,
+    /// Reference number.
+    pub reference: &'a str,
+    /// Normalised answers, JSON.
+    pub answers: &'a str,
+    /// Fee in minor units.
+    pub fee_minor: i64,
+    /// Fee currency.
+    pub fee_currency: &'a str,
+}
+
+/// Submits a draft. Returns false when it is not (or no longer) a draft of this owner:
+/// the second of two simultaneous submissions changes nothing.
+pub async fn submit(conn: &mut Conn, account_id: &str, id: &str, s: &Submission<'_>, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE applications SET status = $1, reference = $2, answers = $3, fee_minor = $4, fee_currency = $5, submitted_at = $6, \
+         updated_at = $6, expires_at = NULL, reminded_at = NULL WHERE id = $7 AND account_id = $8 AND status = 'draft'",
+    )
+    .bind(s.status.to_owned())
+    .bind(s.reference.to_owned())
+    .bind(s.answers.to_owned())
+    .bind(s.fee_minor)
+    .bind(s.fee_currency.to_owned())
+    .bind(now)
+    .bind(id.to_owned())
+    .bind(account_id.to_owned())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves a submitted application to `to`, only from `from` (compare-and-set, so two
+/// changes racing cannot both apply).
+pub async fn set_status(conn: &mut Conn, id: &str, from: &str, to: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE applications SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+        .bind(to.to_owned())
+        .bind(now)
+        .bind(id.to_owned())
+        .bind(from.to_owned())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes one of the owner's drafts; submitted applications are never deleted.
+pub async fn delete_draft(conn: &mut Conn, account_id: &str, id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM applications WHERE id = $1 AND account_id = $2 AND status = 'draft'")
+        .bind(id.to_owned())
+        .bind(account_id.to_owned())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What the public tracking page shows.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    /// Service code.
+    pub service_code: String,
+    /// Service version.
+    pub service_version: i64,
+    /// Status.
+    pub status: String,
+    /// Submission time.
+    pub submitted_at: Option<i64>,
+    /// Last change.
+    pub updated_at: i64,
+    /// Agency code.
+    pub agency: String,
+}
+
+/// Finds an application by reference, only if the applicant's document number matches:
+/// a wrong number and an unknown reference give the same `None`.
+pub async fn track(conn: &mut Conn, reference: &str, document_number: &str) -> Result<Option<Tracked>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT a.service_code, a.service_version, a.status, a.submitted_at, a.updated_at, a.agency FROM applications a \
+         JOIN accounts c ON c.id = a.account_id WHERE a.reference = $1 AND c.document_number = $2",
+    )
+    .bind(reference.to_owned())
+    .bind(document_number.to_owned())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(Tracked {
+            service_code: r.try_get(0)?,
+            service_version: r.try_get(1)?,
+            status: r.try_get(2)?,
+            submitted_at: r.try_get(3)?,
+            updated_at: r.try_get(4)?,
+            agency: r.try_get(5)?,
+        })
+    })
+    .transpose()
+}
+
+/// A draft due for its reminder or its deletion.
+#[derive(Debug, Clone)]
+pub struct DueDraft {
+    /// Id.
+    pub id: String,
+    /// Owner.
+    pub account_id: String,
+    /// Service.
+    pub service_code: String,
+    /// Expiry.
+    pub expires_at: i64,
+}
+
+/// Drafts whose expiry is before `before` and whose reminder has not gone out.
+pub async fn drafts_to_remind(conn: &mut Conn, before: i64, limit: i64) -> Result<Vec<DueDraft>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, account_id, service_code, expires_at FROM applications \
+         WHERE expires_at IS NOT NULL AND expires_at <= $1 AND reminded_at IS NULL AND status = 'draft' ORDER BY expires_at LIMIT $2",
+    )
+    .bind(before)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| Ok(DueDraft { id: r.try_get(0)?, account_id: r.try_get(1)?, service_code: r.try_get(2)?, expires_at: r.try_get(3)? }))
+    .collect()
+}
+
+/// Records that a draft's reminder went out.
+pub async fn mark_reminded(conn: &mut Conn, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE applications SET reminded_at = $1 WHERE id = $2").bind(now).bind(id.to_owned()).execute(conn).await?;
+    Ok(())
+}
+
+/// Expired drafts' ids.
+pub async fn expired_drafts(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query("SELECT id, account_id FROM applications WHERE expires_at IS NOT NULL AND expires_at <= $1 AND status = 'draft' LIMIT $2")
+        .bind(now)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// One line of the timeline.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    /// When.
+    pub at: i64,
+    /// The status entered.
+    pub status: String,
+    /// What the citizen is told, if anything.
+    pub note: Option<String>,
+}
+
+/// Adds a line to the timeline.
+pub async fn add_event(conn: &mut Conn, application_id: &str, status: &str, note: Option<&str>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO application_events (application_id, at, status, note) VALUES ($1, $2, $3, $4)")
+        .bind(application_id.to_owned())
+        .bind(now)
+        .bind(status.to_owned())
+        .bind(note.map(str::to_owned))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The timeline, oldest first.
+pub async fn events(conn: &mut Conn, application_id: &str) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query("SELECT at, status, note FROM application_events WHERE application_id = $1 ORDER BY id")
+        .bind(application_id.to_owned())
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok(EventRow { at: r.try_get(0)?, status: r.try_get(1)?, note: r.try_get(2)? }))
+        .collect()
+}

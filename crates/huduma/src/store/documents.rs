@@ -1,0 +1,141 @@
+//! Documents uploaded to applications, and stored files waiting to be deleted.
+
+use super::Conn;
+use sqlx::Row;
+
+/// An uploaded document.
+#[derive(Debug, Clone)]
+pub struct DocumentRow {
+    /// Id.
+    pub id: String,
+    /// Application.
+    pub application_id: String,
+    /// Which requirement of the service it meets.
+    pub requirement: String,
+    /// Key in the object store.
+    pub blob_key: String,
+    /// Cleaned file name for downloads.
+    pub file_name: String,
+    /// Content type, from the bytes.
+    pub content_type: String,
+    /// Size in bytes (as stored).
+    pub size: i64,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Upload time.
+    pub uploaded_at: i64,
+}
+
+const COLUMNS: &str = "d.id, d.application_id, d.requirement, d.blob_key, d.file_name, d.content_type, d.size, d.sha256, d.uploaded_at";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<DocumentRow, sqlx::Error> {
+    Ok(DocumentRow {
+        id: row.try_get(0)?,
+        application_id: row.try_get(1)?,
+        requirement: row.try_get(2)?,
+        blob_key: row.try_get(3)?,
+        file_name: row.try_get(4)?,
+        content_type: row.try_get(5)?,
+        size: row.try_get(6)?,
+        sha256: row.try_get(7)?,
+        uploaded_at: row.try_get(8)?,
+    })
+}
+
+/// Documents of an application (the caller has already checked ownership).
+pub async fn for_application(conn: &mut Conn, application_id: &str) -> Result<Vec<DocumentRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM application_documents d WHERE d.application_id = $1 ORDER BY d.uploaded_at");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(application_id.to_owned()).fetch_all(conn).await?.iter().map(from_row).collect()
+}
+
+/// One document, only if its application belongs to `account_id`.
+pub async fn find_owned(conn: &mut Conn, account_id: &str, application_id: &str, id: &str) -> Result<Option<DocumentRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM application_documents d JOIN applications a ON a.id = d.application_id \
+         WHERE d.id = $1 AND d.application_id = $2 AND a.account_id = $3"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_owned())
+        .bind(application_id.to_owned())
+        .bind(account_id.to_owned())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Records an upload for a requirement, replacing any earlier one; returns the blob key
+/// of the replaced file, which the caller schedules for deletion.
+pub async fn put(conn: &mut Conn, d: &DocumentRow) -> Result<Option<String>, sqlx::Error> {
+    let old = sqlx::query("SELECT blob_key FROM application_documents WHERE application_id = $1 AND requirement = $2")
+        .bind(d.application_id.clone())
+        .bind(d.requirement.clone())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get::<String, _>(0))
+        .transpose()?;
+    if old.is_some() {
+        sqlx::query("DELETE FROM application_documents WHERE application_id = $1 AND requirement = $2")
+            .bind(d.application_id.clone())
+            .bind(d.requirement.clone())
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO application_documents (id, application_id, requirement, blob_key, file_name, content_type, size, sha256, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(d.id.clone())
+    .bind(d.application_id.clone())
+    .bind(d.requirement.clone())
+    .bind(d.blob_key.clone())
+    .bind(d.file_name.clone())
+    .bind(d.content_type.clone())
+    .bind(d.size)
+    .bind(d.sha256.clone())
+    .bind(d.uploaded_at)
+    .execute(conn)
+    .await?;
+    Ok(old)
+}
+
+/// Schedules stored files for deletion (after the current transaction commits).
+pub async fn release_blobs(conn: &mut Conn, keys: &[String], now: i64) -> Result<(), sqlx::Error> {
+    for key in keys {
+        sqlx::query("INSERT INTO blob_deletions (blob_key, requested_at) VALUES ($1, $2) ON CONFLICT (blob_key) DO NOTHING")
+            .bind(key.clone())
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Blob keys of an application's documents (before the application is deleted).
+pub async fn blob_keys(conn: &mut Conn, application_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query("SELECT blob_key FROM application_documents WHERE application_id = $1")
+        .bind(application_id.to_owned())
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect()
+}
+
+/// Files waiting to be deleted.
+pub async fn pending_deletions(conn: &mut Conn, limit: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query("SELECT blob_key FROM blob_deletions ORDER BY requested_at LIMIT $1")
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect()
+}
+
+/// Forgets a deleted file.
+pub async fn deletion_done(conn: &mut Conn, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM blob_deletions WHERE blob_key = $1").bind(key.to_owned()).execute(conn).await?;
+    Ok(())
+}

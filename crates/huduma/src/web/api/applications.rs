@@ -1,0 +1,418 @@
+//! Applications over the API: start, save a page, choose an option, upload, submit,
+//! list, read, timeline, delete a draft, and public tracking. The rules are the same
+//! use cases the HTML pages call.
+
+use axum::Json;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{ApiError, ApiJson, Caller, ErrorBody, Me, OrApiError};
+use crate::app::App;
+use crate::services::ServiceError;
+use crate::services::applications::{self, Loaded, definitions, documents, status, submit, tracking};
+use crate::store::applications as store;
+use huduma_domain::application::Answer;
+
+/// An application as the API shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApplicationDetail {
+    /// Opaque id.
+    pub id: String,
+    /// Service code.
+    pub service: String,
+    /// Service definition version the form follows.
+    pub service_version: i64,
+    /// `draft`, `awaiting_payment` or a workflow state code.
+    pub status: String,
+    /// Status in the caller's language.
+    pub status_label: String,
+    /// Reference number, once submitted, grouped for reading (`A7K3M-X9PQ2C`).
+    pub reference: Option<String>,
+    /// Answers by field code: a string, or a list for checkbox fields.
+    #[schema(value_type = Object)]
+    pub answers: BTreeMap<String, serde_json::Value>,
+    /// Chosen priced option.
+    pub fee_option: Option<String>,
+    /// Fee in minor units, when known.
+    pub fee_minor: Option<i64>,
+    /// Fee currency.
+    pub currency: Option<String>,
+    /// Uploaded documents.
+    pub documents: Vec<DocumentInfo>,
+    /// What still stops submission (drafts only).
+    pub missing: Missing,
+    /// Draft expiry (Unix seconds).
+    pub expires_at: Option<i64>,
+    /// Submission time (Unix seconds).
+    pub submitted_at: Option<i64>,
+}
+
+/// What still stops submission.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Missing {
+    /// Page codes with a missing or invalid answer.
+    pub pages: Vec<String>,
+    /// Requirement codes not uploaded.
+    pub documents: Vec<String>,
+    /// A priced option is still to be chosen.
+    pub fee_option: bool,
+}
+
+/// An uploaded document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DocumentInfo {
+    /// Opaque id (for download).
+    pub id: String,
+    /// Requirement code.
+    pub requirement: String,
+    /// Cleaned file name.
+    pub file_name: String,
+    /// Content type, from the bytes.
+    pub content_type: String,
+    /// Size in bytes as stored.
+    pub size: i64,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+fn answers_json(loaded: &Loaded) -> BTreeMap<String, serde_json::Value> {
+    loaded
+        .answers
+        .iter()
+        .map(|(k, v)| {
+            let value = match v {
+                Answer::One(s) => serde_json::Value::String(s.clone()),
+                Answer::Many(items) => serde_json::Value::Array(items.iter().cloned().map(serde_json::Value::String).collect()),
+            };
+            (k.clone(), value)
+        })
+        .collect()
+}
+
+fn detail(app: &App, loaded: &Loaded, language: huduma_domain::Language) -> ApplicationDetail {
+    let missing = loaded.missing();
+    let fee = loaded.fee();
+    ApplicationDetail {
+        id: loaded.row.id.clone(),
+        service: loaded.row.service_code.clone(),
+        service_version: loaded.row.service_version,
+        status: loaded.row.status.clone(),
+        status_label: status::label(&loaded.service, &loaded.row.status, app.i18n.tr(language)),
+        reference: loaded.row.reference.as_deref().map(applications::display_reference),
+        answers: answers_json(loaded),
+        fee_option: loaded.row.fee_option.clone(),
+        fee_minor: fee.map(|m| m.minor),
+        currency: fee.map(|m| m.currency.code().to_owned()),
+        documents: loaded.documents.iter().map(document_info).collect(),
+        missing: if loaded.status().is_draft() {
+            Missing { pages: missing.pages, documents: missing.documents, fee_option: missing.fee_option }
+        } else {
+            Missing { pages: Vec::new(), documents: Vec::new(), fee_option: false }
+        },
+        expires_at: loaded.row.expires_at,
+        submitted_at: loaded.row.submitted_at,
+    }
+}
+
+fn document_info(d: &crate::store::documents::DocumentRow) -> DocumentInfo {
+    DocumentInfo {
+        id: d.id.clone(),
+        requirement: d.requirement.clone(),
+        file_name: d.file_name.clone(),
+        content_type: d.content_type.clone(),
+        size: d.size,
+        sha256: d.sha256.clone(),
+    }
+}
+
+/// Which service to apply for.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct StartApplication {
+    /// Service code.
+    pub service: String,
+}
+
+/// `POST /api/v1/applications`
+#[utoipa::path(post, path = "/api/v1/applications", tag = "applications", security(("bearer" = [])), request_body = StartApplication,
+    responses((status = 201, body = ApplicationDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn start(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    ApiJson(input): ApiJson<StartApplication>,
+) -> Result<(StatusCode, Json<ApplicationDetail>), ApiError> {
+    let id = applications::start(&app, &me, &input.service).await.or_api(who.language)?;
+    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
+    Ok((StatusCode::CREATED, Json(detail(&app, &loaded, who.language))))
+}
+
+/// One line of "My applications".
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApplicationSummary {
+    /// Opaque id.
+    pub id: String,
+    /// Service code.
+    pub service: String,
+    /// Service name in the caller's language.
+    pub service_name: String,
+    /// Status code.
+    pub status: String,
+    /// Status in the caller's language.
+    pub status_label: String,
+    /// Reference, once submitted.
+    pub reference: Option<String>,
+    /// Last change (Unix seconds).
+    pub updated_at: i64,
+}
+
+/// `GET /api/v1/applications`
+#[utoipa::path(get, path = "/api/v1/applications", tag = "applications", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ApplicationSummary>), (status = 401, body = ErrorBody)))]
+pub async fn list(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Json<Vec<ApplicationSummary>>, ApiError> {
+    let rows = applications::list(&app, &me).await.or_api(who.language)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let service = definitions::service(&app, &row.service_code, row.service_version, &row.agency).await.or_api(who.language)?;
+        out.push(ApplicationSummary {
+            status_label: status::label(&service, &row.status, app.i18n.tr(who.language)),
+            service_name: service.name.get_ref().get(who.language).to_owned(),
+            id: row.id,
+            service: row.service_code,
+            status: row.status,
+            reference: row.reference.as_deref().map(applications::display_reference),
+            updated_at: row.updated_at,
+        });
+    }
+    Ok(Json(out))
+}
+
+/// `GET /api/v1/applications/{id}`
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = ApplicationDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_one(State(app): State<Arc<App>>, Me(me, who): Me, Path(id): Path<String>) -> Result<Json<ApplicationDetail>, ApiError> {
+    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
+    Ok(Json(detail(&app, &loaded, who.language)))
+}
+
+/// `DELETE /api/v1/applications/{id}`: deletes a draft.
+#[utoipa::path(delete, path = "/api/v1/applications/{id}", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_draft(State(app): State<Arc<App>>, Me(me, who): Me, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    applications::delete_draft(&app, &me, &id).await.or_api(who.language)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Answers to one page.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PageAnswers {
+    /// Field code → a string, or a list of strings for checkbox fields.
+    #[schema(value_type = Object)]
+    pub answers: BTreeMap<String, serde_json::Value>,
+}
+
+/// `PUT /api/v1/applications/{id}/pages/{page}`: saves a page. The answers are kept even
+/// when some break a rule (422 lists them), so nothing typed is lost.
+#[utoipa::path(put, path = "/api/v1/applications/{id}/pages/{page}", tag = "applications", security(("bearer" = [])),
+    params(("id" = String, Path), ("page" = String, Path)), request_body = PageAnswers,
+    responses((status = 200, body = ApplicationDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn save_page(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    Path((id, page)): Path<(String, String)>,
+    ApiJson(input): ApiJson<PageAnswers>,
+) -> Result<Json<ApplicationDetail>, ApiError> {
+    let mut pairs = Vec::new();
+    for (code, value) in input.answers {
+        match value {
+            serde_json::Value::String(s) => pairs.push((code, s)),
+            serde_json::Value::Array(items) => {
+                pairs.extend(items.into_iter().filter_map(|i| i.as_str().map(|s| (code.clone(), s.to_owned()))))
+            }
+            serde_json::Value::Number(n) => pairs.push((code, n.to_string())),
+            serde_json::Value::Bool(b) => pairs.push((code, if b { "yes" } else { "no" }.to_owned())),
+            serde_json::Value::Null | serde_json::Value::Object(_) => pairs.push((code, String::new())),
+        }
+    }
+    let problems = applications::save_page(&app, &me, &id, &page, &pairs).await.or_api(who.language)?;
+    if !problems.is_empty() {
+        return Err(ApiError::from_service(ServiceError::Invalid(problems), who.language));
+    }
+    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
+    Ok(Json(detail(&app, &loaded, who.language)))
+}
+
+/// A priced option.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct FeeOptionChoice {
+    /// Option code from the service's fee options.
+    pub fee_option: String,
+}
+
+/// `PUT /api/v1/applications/{id}/fee-option`
+#[utoipa::path(put, path = "/api/v1/applications/{id}/fee-option", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = FeeOptionChoice, responses((status = 200, body = ApplicationDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn fee_option(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<FeeOptionChoice>,
+) -> Result<Json<ApplicationDetail>, ApiError> {
+    applications::choose_fee_option(&app, &me, &id, &input.fee_option).await.or_api(who.language)?;
+    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
+    Ok(Json(detail(&app, &loaded, who.language)))
+}
+
+/// The upload form: one part named `file`.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The file (PDF, JPEG or PNG as the requirement allows).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// `POST /api/v1/applications/{id}/documents/{requirement}`: uploads (or replaces) the
+/// file for one requirement.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/documents/{requirement}", tag = "applications", security(("bearer" = [])),
+    params(("id" = String, Path), ("requirement" = String, Path)), request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = DocumentInfo), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    Path((id, requirement)): Path<(String, String)>,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
+    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
+    let (_, rule) = documents::requirement(&loaded, &requirement).or_api(who.language)?;
+    let (name, bytes) = match crate::web::pages::applications::uploads::read_upload(&mut multipart, rule.max_bytes, None).await {
+        Ok(file) => file,
+        Err(failed) => {
+            return Err(match failed.rejection() {
+                Some(r) => ApiError::from_service(documents::refused(&requirement, r, who.language), who.language),
+                None => ApiError::new(StatusCode::BAD_REQUEST, "upload.interrupted", who.language),
+            });
+        }
+    };
+    let row = documents::upload(&app, &me, &id, &requirement, &name, bytes, who.language).await.or_api(who.language)?;
+    Ok((StatusCode::CREATED, Json(document_info(&row))))
+}
+
+/// `GET /api/v1/applications/{id}/documents/{document}`: the file, as an attachment.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/documents/{document}/file", tag = "applications", security(("bearer" = [])),
+    params(("id" = String, Path), ("document" = String, Path)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn download(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    Path((id, document)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (row, bytes) = documents::download(&app, &me, &id, &document).await.or_api(who.language)?;
+    Ok(crate::web::pages::applications::uploads::attachment(&row.file_name, &row.content_type, bytes))
+}
+
+/// The declaration.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SubmitApplication {
+    /// The applicant confirms the answers are true and complete.
+    pub declaration: bool,
+}
+
+/// `POST /api/v1/applications/{id}/submit`: submits; repeating it returns the same
+/// submitted application.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = SubmitApplication, responses((status = 200, body = ApplicationDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn submit_one(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<SubmitApplication>,
+) -> Result<Json<ApplicationDetail>, ApiError> {
+    let loaded = submit::submit(&app, &me, &id, input.declaration).await.or_api(who.language)?;
+    Ok(Json(detail(&app, &loaded, who.language)))
+}
+
+/// One line of the timeline.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TimelineEntry {
+    /// When (Unix seconds).
+    pub at: i64,
+    /// Status entered.
+    pub status: String,
+    /// Status in the caller's language.
+    pub status_label: String,
+    /// What the citizen is told.
+    pub note: Option<String>,
+}
+
+/// `GET /api/v1/applications/{id}/timeline`
+#[utoipa::path(get, path = "/api/v1/applications/{id}/timeline", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = Vec<TimelineEntry>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn timeline(State(app): State<Arc<App>>, Me(me, who): Me, Path(id): Path<String>) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
+    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
+    let mut conn = app.db.pool().acquire().await.map_err(ServiceError::from).or_api(who.language)?;
+    let events = store::events(&mut conn, &loaded.row.id).await.map_err(ServiceError::from).or_api(who.language)?;
+    let tr = app.i18n.tr(who.language);
+    Ok(Json(
+        events
+            .into_iter()
+            .map(|e| TimelineEntry {
+                at: e.at,
+                status_label: status::label(&loaded.service, &e.status, tr),
+                status: e.status,
+                note: e.note,
+            })
+            .collect(),
+    ))
+}
+
+/// A public tracking question.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TrackQuery {
+    /// Reference number (case, spaces and dashes do not matter).
+    pub reference: String,
+    /// The applicant's ID or passport number.
+    pub document_number: String,
+}
+
+/// The public answer: status only.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TrackResult {
+    /// Reference, grouped.
+    pub reference: String,
+    /// Service name.
+    pub service: String,
+    /// Status code.
+    pub status: String,
+    /// Status in the caller's language.
+    pub status_label: String,
+    /// Submission time.
+    pub submitted_at: Option<i64>,
+    /// Last change.
+    pub updated_at: i64,
+}
+
+/// `POST /api/v1/track`: anyone; rate-limited per address; unknown and not-yours are the
+/// same 404.
+#[utoipa::path(post, path = "/api/v1/track", tag = "applications", request_body = TrackQuery,
+    responses((status = 200, body = TrackResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn track(
+    State(app): State<Arc<App>>,
+    Caller(who): Caller,
+    ApiJson(input): ApiJson<TrackQuery>,
+) -> Result<Json<TrackResult>, ApiError> {
+    let found = match tracking::track(&app, &who, &input.reference, &input.document_number).await {
+        Err(ServiceError::NotFound) => return Err(ApiError::new(StatusCode::NOT_FOUND, "track.not_found", who.language)),
+        other => other.or_api(who.language)?,
+    };
+    Ok(Json(TrackResult {
+        reference: found.reference,
+        service: found.service,
+        status: found.status_code,
+        status_label: found.status,
+        submitted_at: found.submitted_at,
+        updated_at: found.updated_at,
+    }))
+}

@@ -1,0 +1,98 @@
+//! `GET|POST /applications/{id}/option`: choosing a priced option (passport pages,
+//! licence period) when the service has several.
+
+use super::form_page::next_step;
+use super::{failure, load, service_name, signed_in};
+use crate::services::applications;
+use crate::web::context::Ctx;
+use crate::web::csrf::CsrfForm;
+use crate::web::render::{FormErrors, Page, form_failure, html};
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+/// One priced option.
+pub struct OptionView {
+    /// Code.
+    pub code: String,
+    /// Label with price.
+    pub label: String,
+    /// Chosen.
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "application_option.html")]
+struct OptionTemplate<'a> {
+    page: Page<'a>,
+    errors: FormErrors,
+    id: String,
+    service: String,
+    options: Vec<OptionView>,
+}
+
+async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode) -> Response {
+    let loaded = match load(ctx, id).await {
+        Ok(l) => l,
+        Err(page) => return page,
+    };
+    let currency = loaded.service.currency();
+    let options = loaded
+        .service
+        .fee
+        .get_ref()
+        .options
+        .iter()
+        .map(|o| {
+            let price = o
+                .amount
+                .as_ref()
+                .and_then(|a| a.get_ref().minor())
+                .map(|minor| huduma_domain::Money { minor, currency }.to_string())
+                .unwrap_or_default();
+            OptionView {
+                code: o.code.get_ref().clone(),
+                label: format!("{} – {price}", o.label.get_ref().get(ctx.language)),
+                selected: loaded.row.fee_option.as_deref() == Some(o.code.get_ref().as_str()),
+            }
+        })
+        .collect();
+    let template = OptionTemplate {
+        page: ctx.page("application.option_heading"),
+        errors,
+        id: id.to_owned(),
+        service: service_name(ctx, &loaded),
+        options,
+    };
+    html(status, &template)
+}
+
+/// Shows the options.
+pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
+    signed_in!(ctx);
+    render(&ctx, &id, FormErrors::default(), StatusCode::OK).await
+}
+
+/// The chosen option.
+#[derive(Debug, Deserialize)]
+pub struct OptionForm {
+    #[serde(default)]
+    fee_option: String,
+}
+
+/// Saves the option.
+pub async fn save(ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<OptionForm>) -> Response {
+    let me = signed_in!(ctx);
+    match applications::choose_fee_option(&ctx.app, me, &id, &form.fee_option).await {
+        Ok(()) => match load(&ctx, &id).await {
+            Ok(loaded) => Redirect::to(&next_step(&loaded, None, false)).into_response(),
+            Err(page) => page,
+        },
+        Err(err) => match form_failure(&ctx, err) {
+            Ok((status, errors)) => render(&ctx, &id, errors, status).await,
+            Err(_) => failure(&ctx, crate::services::ServiceError::NotFound),
+        },
+    }
+}

@@ -1,0 +1,126 @@
+//! `GET|POST /applications/{id}/pages/{page}`: one page of the service's form. Posting
+//! saves whatever was typed (so nothing is lost), then either shows the problems next to
+//! their fields or moves on to the next step.
+
+use super::fields::{FieldView, views};
+use super::{failure, load, service_name, signed_in};
+use crate::services::ServiceError;
+use crate::services::applications::{self, Loaded, facts};
+use crate::web::context::Ctx;
+use crate::web::csrf::CsrfForm;
+use crate::web::render::{FormErrors, Page, form_failure, html};
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use huduma_domain::application::{fee, progress};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "application_page.html")]
+struct FormPageTemplate<'a> {
+    page: Page<'a>,
+    errors: FormErrors,
+    action: String,
+    service: String,
+    heading: String,
+    step: String,
+    fields: Vec<FieldView>,
+    back: String,
+}
+
+/// `?return=check` when the person came from check-your-answers.
+#[derive(Debug, Default, Deserialize)]
+pub struct Return {
+    #[serde(default, rename = "return")]
+    to: String,
+}
+
+/// Where to go after a page is saved.
+pub fn next_step(loaded: &Loaded, after_page: Option<&str>, to_check: bool) -> String {
+    let id = &loaded.row.id;
+    if to_check && loaded.missing().is_empty() {
+        return format!("/applications/{id}/check");
+    }
+    let pages = &loaded.service.pages;
+    let position = after_page.and_then(|code| pages.iter().position(|p| p.code.get_ref() == code));
+    let next_page = match position {
+        Some(i) => pages.get(i + 1),
+        None if after_page.is_none() => None,
+        None => pages.first(),
+    };
+    if let Some(page) = next_page {
+        return format!("/applications/{id}/pages/{}", page.code.get_ref());
+    }
+    if fee::needs_option(&loaded.service) && after_page.is_some() {
+        return format!("/applications/{id}/option");
+    }
+    if progress::documents(&loaded.service, &loaded.answers).next().is_some() {
+        return format!("/applications/{id}/documents");
+    }
+    format!("/applications/{id}/check")
+}
+
+fn render(ctx: &Ctx, loaded: &Loaded, page_code: &str, errors: FormErrors, status: StatusCode, to_check: bool) -> Response {
+    let Some((index, page)) = loaded.service.pages.iter().enumerate().find(|(_, p)| p.code.get_ref() == page_code) else {
+        return failure(ctx, ServiceError::NotFound);
+    };
+    let Some(me) = ctx.me.as_ref() else { return failure(ctx, ServiceError::NotFound) };
+    let tr = ctx.tr();
+    let id = &loaded.row.id;
+    let back = if index == 0 {
+        format!("/applications/{id}")
+    } else {
+        format!("/applications/{id}/pages/{}", loaded.service.pages[index - 1].code.get_ref())
+    };
+    let template = FormPageTemplate {
+        fields: views(page, &loaded.answers, &facts(&me.account), &errors, ctx.language, tr.t("application.only_if")),
+        page: Page { title: page.title.get_ref().get(ctx.language).to_owned(), ..ctx.page("application.tasks_heading") },
+        errors,
+        action: format!("/applications/{id}/pages/{page_code}{}", if to_check { "?return=check" } else { "" }),
+        service: service_name(ctx, loaded),
+        heading: page.title.get_ref().get(ctx.language).to_owned(),
+        step: tr.f("application.step", &[("n", &(index + 1).to_string()), ("total", &loaded.service.pages.len().to_string())]),
+        back,
+    };
+    html(status, &template)
+}
+
+/// Shows a form page.
+pub async fn show(ctx: Ctx, Path((id, page_code)): Path<(String, String)>, Query(ret): Query<Return>) -> Response {
+    signed_in!(ctx);
+    let loaded = match load(&ctx, &id).await {
+        Ok(l) => l,
+        Err(page) => return page,
+    };
+    if !loaded.status().is_draft() {
+        return Redirect::to(&format!("/applications/{id}")).into_response();
+    }
+    render(&ctx, &loaded, &page_code, FormErrors::default(), StatusCode::OK, ret.to == "check")
+}
+
+/// Saves a form page.
+pub async fn save(
+    ctx: Ctx,
+    Path((id, page_code)): Path<(String, String)>,
+    Query(ret): Query<Return>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let me = signed_in!(ctx);
+    let to_check = ret.to == "check";
+    let problems = match applications::save_page(&ctx.app, me, &id, &page_code, &form).await {
+        Ok(p) => p,
+        Err(err) => return failure(&ctx, err),
+    };
+    let loaded = match load(&ctx, &id).await {
+        Ok(l) => l,
+        Err(page) => return page,
+    };
+    if problems.is_empty() {
+        return Redirect::to(&next_step(&loaded, Some(&page_code), to_check)).into_response();
+    }
+    match form_failure(&ctx, ServiceError::Invalid(problems)) {
+        Ok((status, errors)) => render(&ctx, &loaded, &page_code, errors, status, to_check),
+        Err(page) => page,
+    }
+}

@@ -1,0 +1,79 @@
+//! `GET /applications` ("My applications": drafts and submissions with their status) and
+//! `POST /applications/{id}/delete` (deleting a draft).
+
+use super::{failure, signed_in};
+use crate::clock::format_nairobi;
+use crate::services::applications::{self, definitions, display_reference, status};
+use crate::web::context::Ctx;
+use crate::web::csrf::CsrfForm;
+use crate::web::render::{Page, html};
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// One row of "My applications".
+pub struct Row {
+    /// Link.
+    pub href: String,
+    /// Service name.
+    pub service: String,
+    /// Reference, or empty for drafts.
+    pub reference: String,
+    /// Status label.
+    pub status: String,
+    /// Draft or not.
+    pub draft: bool,
+    /// Last change.
+    pub updated: String,
+    /// When a draft will be deleted.
+    pub expires: String,
+    /// Id, for the delete form.
+    pub id: String,
+}
+
+#[derive(Template)]
+#[template(path = "applications.html")]
+struct ListTemplate<'a> {
+    page: Page<'a>,
+    drafts: Vec<Row>,
+    submitted: Vec<Row>,
+}
+
+/// "My applications".
+pub async fn show(ctx: Ctx) -> Response {
+    let me = signed_in!(ctx);
+    let rows = match applications::list(&ctx.app, me).await {
+        Ok(rows) => rows,
+        Err(err) => return failure(&ctx, err),
+    };
+    let tr = ctx.tr();
+    let (mut drafts, mut submitted) = (Vec::new(), Vec::new());
+    for row in rows {
+        let service = match definitions::service(&ctx.app, &row.service_code, row.service_version, &row.agency).await {
+            Ok(s) => s,
+            Err(err) => return failure(&ctx, err),
+        };
+        let view = Row {
+            href: format!("/applications/{}", row.id),
+            service: service.name.get_ref().get(ctx.language).to_owned(),
+            reference: row.reference.as_deref().map(display_reference).unwrap_or_default(),
+            status: status::label(&service, &row.status, tr),
+            draft: row.status == "draft",
+            updated: format_nairobi(row.updated_at),
+            expires: row.expires_at.map(format_nairobi).unwrap_or_default(),
+            id: row.id,
+        };
+        if view.draft { drafts.push(view) } else { submitted.push(view) }
+    }
+    html(StatusCode::OK, &ListTemplate { page: ctx.page("application.list_heading"), drafts, submitted })
+}
+
+/// Deletes a draft.
+pub async fn delete(ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
+    let me = signed_in!(ctx);
+    match applications::delete_draft(&ctx.app, me, &id).await {
+        Ok(()) => Redirect::to("/applications?notice=draft_deleted").into_response(),
+        Err(err) => failure(&ctx, err),
+    }
+}

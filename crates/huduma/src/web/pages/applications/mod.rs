@@ -1,0 +1,58 @@
+//! The citizen's side of applying: start, form pages, documents, check your answers,
+//! submission, "My applications" and public tracking. Every handler but tracking needs a
+//! signed-in citizen, and every look-up is scoped to that citizen in the query itself.
+
+pub mod check_answers;
+pub mod fee_option;
+pub mod fields;
+pub mod form_page;
+pub mod list;
+pub mod overview;
+pub mod start;
+pub mod track;
+pub mod uploads;
+
+use crate::services::ServiceError;
+use crate::services::applications::{self, Loaded};
+use crate::web::context::Ctx;
+use crate::web::render::{error_page, internal_error};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+/// Unwraps the signed-in person or returns the redirect to sign in.
+macro_rules! signed_in {
+    ($ctx:expr) => {
+        match $ctx.require_me() {
+            Ok(me) => me,
+            Err(redirect) => return redirect,
+        }
+    };
+}
+pub(crate) use signed_in;
+
+/// Loads one of the person's applications, or the page to show instead.
+pub async fn load(ctx: &Ctx, id: &str) -> Result<Loaded, Response> {
+    let me = ctx.require_me()?;
+    applications::load(&ctx.app, me, id).await.map_err(|err| failure(ctx, err))
+}
+
+/// The page for a failure that is not about the input.
+pub fn failure(ctx: &Ctx, err: ServiceError) -> Response {
+    match err {
+        ServiceError::NotFound => error_page(&ctx.app, ctx.language, StatusCode::NOT_FOUND, "not_found"),
+        ServiceError::Invalid(errors) => {
+            let code = errors.first().map_or("invalid", |e| e.code);
+            error_page(&ctx.app, ctx.language, StatusCode::CONFLICT, code)
+        }
+        ServiceError::Internal(err) => {
+            tracing::error!(error = %format!("{err:#}"), "request failed");
+            internal_error(&ctx.app, ctx.language)
+        }
+        other => error_page(&ctx.app, ctx.language, StatusCode::SERVICE_UNAVAILABLE, other.code()),
+    }
+}
+
+/// The service's name in the page's language.
+pub fn service_name(ctx: &Ctx, loaded: &Loaded) -> String {
+    loaded.service.name.get_ref().get(ctx.language).to_owned()
+}

@@ -1,0 +1,148 @@
+//! `GET /applications/{id}`: a draft's task list (what is done, what is left), or a
+//! submitted application's status, timeline, answers and documents.
+
+use super::check_answers::{AnswerRow, DocumentView, answer_rows, document_views};
+use super::{load, service_name, signed_in};
+use crate::clock::format_nairobi;
+use crate::services::applications::{Loaded, display_reference, status};
+use crate::store::applications as store;
+use crate::web::context::Ctx;
+use crate::web::render::{Page, html, internal_error};
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Response;
+use huduma_domain::application::{fee, progress};
+
+/// One line of the task list.
+pub struct Task {
+    /// Link.
+    pub href: String,
+    /// What to do.
+    pub label: String,
+    /// Done.
+    pub done: bool,
+}
+
+#[derive(Template)]
+#[template(path = "application_tasks.html")]
+struct TasksTemplate<'a> {
+    page: Page<'a>,
+    id: String,
+    service: String,
+    tasks: Vec<Task>,
+    ready: bool,
+    expires: String,
+}
+
+/// One line of the timeline.
+pub struct TimelineItem {
+    /// When, in Nairobi time.
+    pub at: String,
+    /// Status label.
+    pub status: String,
+    /// Note for the citizen.
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "application_detail.html")]
+struct DetailTemplate<'a> {
+    page: Page<'a>,
+    service: String,
+    reference: String,
+    status: String,
+    awaiting_payment: bool,
+    fee: String,
+    submitted: String,
+    timeline: Vec<TimelineItem>,
+    answers: Vec<AnswerRow>,
+    documents: Vec<DocumentView>,
+}
+
+/// The tasks of a draft, in order: each form page, the fee option, documents, check.
+pub fn tasks(ctx: &Ctx, loaded: &Loaded) -> Vec<Task> {
+    let id = &loaded.row.id;
+    let tr = ctx.tr();
+    let mut tasks: Vec<Task> = loaded
+        .service
+        .pages
+        .iter()
+        .map(|p| Task {
+            href: format!("/applications/{id}/pages/{}", p.code.get_ref()),
+            label: p.title.get_ref().get(ctx.language).to_owned(),
+            done: progress::page_complete(p, &loaded.answers),
+        })
+        .collect();
+    if fee::needs_option(&loaded.service) {
+        tasks.push(Task {
+            href: format!("/applications/{id}/option"),
+            label: tr.t("application.option_task").to_owned(),
+            done: loaded.row.fee_option.as_deref().is_some_and(|o| fee::is_option(&loaded.service, o)),
+        });
+    }
+    if progress::documents(&loaded.service, &loaded.answers).next().is_some() {
+        tasks.push(Task {
+            href: format!("/applications/{id}/documents"),
+            label: tr.t("application.documents_task").to_owned(),
+            done: loaded.missing().documents.is_empty(),
+        });
+    }
+    tasks
+}
+
+/// Shows an application.
+pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
+    signed_in!(ctx);
+    let loaded = match load(&ctx, &id).await {
+        Ok(l) => l,
+        Err(page) => return page,
+    };
+    let tr = ctx.tr();
+    if loaded.status().is_draft() {
+        let tasks = tasks(&ctx, &loaded);
+        let template = TasksTemplate {
+            page: Page { title: service_name(&ctx, &loaded), ..ctx.page("application.tasks_heading") },
+            id: loaded.row.id.clone(),
+            service: service_name(&ctx, &loaded),
+            ready: loaded.missing().is_empty(),
+            tasks,
+            expires: loaded.row.expires_at.map(format_nairobi).unwrap_or_default(),
+        };
+        return html(StatusCode::OK, &template);
+    }
+    let events = {
+        let Ok(mut conn) = ctx.app.db.pool().acquire().await else { return internal_error(&ctx.app, ctx.language) };
+        match store::events(&mut conn, &loaded.row.id).await {
+            Ok(e) => e,
+            Err(err) => {
+                tracing::error!(error = %err, "timeline failed");
+                return internal_error(&ctx.app, ctx.language);
+            }
+        }
+    };
+    let mut timeline = vec![TimelineItem {
+        at: loaded.row.submitted_at.map(format_nairobi).unwrap_or_default(),
+        status: tr.t("application.timeline_submitted").to_owned(),
+        note: String::new(),
+    }];
+    timeline.extend(events.into_iter().map(|e| TimelineItem {
+        at: format_nairobi(e.at),
+        status: status::label(&loaded.service, &e.status, tr),
+        note: e.note.unwrap_or_default(),
+    }));
+    let reference = loaded.row.reference.as_deref().map(display_reference).unwrap_or_default();
+    let template = DetailTemplate {
+        page: Page { title: reference.clone(), ..ctx.page("application.detail_heading") },
+        service: service_name(&ctx, &loaded),
+        status: status::label(&loaded.service, &loaded.row.status, tr),
+        awaiting_payment: loaded.row.status == "awaiting_payment",
+        fee: loaded.fee().map(|m| if m.minor == 0 { tr.t("service.free_short").to_owned() } else { m.to_string() }).unwrap_or_default(),
+        submitted: loaded.row.submitted_at.map(format_nairobi).unwrap_or_default(),
+        timeline,
+        answers: answer_rows(&ctx, &loaded, false),
+        documents: document_views(&loaded, ctx.language),
+        reference,
+    };
+    html(StatusCode::OK, &template)
+}

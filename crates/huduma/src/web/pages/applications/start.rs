@@ -1,0 +1,17 @@
+//! `POST /services/{code}/apply`: starts a draft and opens its task list.
+
+use super::{failure, signed_in};
+use crate::services::applications;
+use crate::web::context::Ctx;
+use crate::web::csrf::CsrfForm;
+use axum::extract::Path;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// Starts an application for a service.
+pub async fn start(ctx: Ctx, Path(code): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
+    let me = signed_in!(ctx);
+    match applications::start(&ctx.app, me, &code).await {
+        Ok(id) => Redirect::to(&format!("/applications/{id}")).into_response(),
+        Err(err) => failure(&ctx, err),
+    }
+}

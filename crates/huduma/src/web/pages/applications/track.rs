@@ -1,0 +1,68 @@
+//! `GET|POST /track`: anyone can see the status of an application from its reference
+//! and the applicant's ID or passport number. Nothing else is shown, "not found" and
+//! "not yours" read the same, and look-ups are rate-limited.
+
+use crate::clock::format_nairobi;
+use crate::services::ServiceError;
+use crate::services::applications::tracking::{self, Tracked};
+use crate::web::context::Ctx;
+use crate::web::csrf::CsrfForm;
+use crate::web::render::{FormErrors, Page, form_failure, html};
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackTemplate<'a> {
+    page: Page<'a>,
+    errors: FormErrors,
+    reference: String,
+    document_number: String,
+    found: Option<Tracked>,
+    submitted: String,
+    updated: String,
+}
+
+fn render(ctx: &Ctx, form: TrackForm, errors: FormErrors, found: Option<Tracked>, status: StatusCode) -> Response {
+    let template = TrackTemplate {
+        page: ctx.page("track.heading"),
+        errors,
+        reference: form.reference,
+        document_number: form.document_number,
+        submitted: found.as_ref().and_then(|f| f.submitted_at).map(format_nairobi).unwrap_or_default(),
+        updated: found.as_ref().map(|f| format_nairobi(f.updated_at)).unwrap_or_default(),
+        found,
+    };
+    html(status, &template)
+}
+
+/// The empty form.
+pub async fn form(ctx: Ctx) -> Response {
+    render(&ctx, TrackForm::default(), FormErrors::default(), None, StatusCode::OK)
+}
+
+/// What the visitor typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct TrackForm {
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    document_number: String,
+}
+
+/// Looks up.
+pub async fn lookup(ctx: Ctx, CsrfForm(form): CsrfForm<TrackForm>) -> Response {
+    match tracking::track(&ctx.app, &ctx.requester, &form.reference, &form.document_number).await {
+        Ok(found) => render(&ctx, form, FormErrors::default(), Some(found), StatusCode::OK),
+        Err(ServiceError::NotFound) => {
+            let errors = FormErrors::single(ctx.tr(), "reference", "track.not_found");
+            render(&ctx, form, errors, None, StatusCode::NOT_FOUND)
+        }
+        Err(err) => match form_failure(&ctx, err) {
+            Ok((status, errors)) => render(&ctx, form, errors, None, status),
+            Err(page) => page,
+        },
+    }
+}
