@@ -18,7 +18,7 @@ pub const ALPHABET: &[u8; 29] = b"23456789ABCDEFGHJKMNPQRTVWXYZ";
 /// ticket number is never taken for an application reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
-    /// An application: `A` + 9 random + check, shown as `A7K3M-X9PQ2C`… (11 symbols).
+    /// An application: `A` + 9 random + check, shown as `A7K3MX-9PQ2C`… (11 symbols).
     Application,
     /// An invoice: `B` + 8 random + check (10 symbols) — fits M-Pesa's 12-character
     /// account reference with room to spare.
@@ -99,7 +99,7 @@ impl Reference {
         &self.0
     }
 
-    /// Grouped for reading aloud: `A7K3M-X9PQ2C`.
+    /// Grouped for reading aloud: `A7K3MX-9PQ2C`.
     pub fn display(&self) -> String {
         let (head, tail) = self.0.split_at(self.0.len().div_ceil(2));
         format!("{head}-{tail}")

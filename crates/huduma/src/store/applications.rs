@@ -39,8 +39,41 @@ pub struct ApplicationRow {
     pub expires_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, account_id, service_code, service_version, agency, status, reference, answers, fee_option, fee_minor, \
-     fee_currency, created_at, updated_at, submitted_at, expires_at";
+macro_rules! columns {
+    () => {
+        "id, account_id, service_code, service_version, agency, status, reference, answers, fee_option, fee_minor, \
+         fee_currency, created_at, updated_at, submitted_at, expires_at"
+    };
+}
+
+/// One of the owner's applications.
+pub const FIND_OWNED: &str = concat!("SELECT ", columns!(), " FROM applications WHERE id = $1 AND account_id = $2");
+/// "My applications".
+pub const LIST_OWNED: &str = concat!("SELECT ", columns!(), " FROM applications WHERE account_id = $1 ORDER BY updated_at DESC LIMIT $2");
+/// Public tracking.
+pub const TRACK: &str = "SELECT a.service_code, a.service_version, a.status, a.submitted_at, a.updated_at, a.agency FROM applications a \
+     JOIN accounts c ON c.id = a.account_id WHERE a.reference = $1 AND c.document_number = $2";
+/// The timeline.
+pub const EVENTS: &str = "SELECT at, status, note FROM application_events WHERE application_id = $1 ORDER BY id";
+/// Drafts due for a reminder.
+pub const DRAFTS_TO_REMIND: &str = "SELECT id, account_id, service_code, expires_at FROM applications \
+     WHERE expires_at IS NOT NULL AND expires_at <= $1 AND reminded_at IS NULL AND status = 'draft' ORDER BY expires_at LIMIT $2";
+/// Expired drafts.
+pub const EXPIRED_DRAFTS: &str =
+    "SELECT id, account_id FROM applications WHERE expires_at IS NOT NULL AND expires_at <= $1 AND status = 'draft' LIMIT $2";
+
+/// The queries that run on every page view or job tick, with their parameters' example
+/// values: a test asserts none of them scans a whole table on either database.
+pub const HOT_QUERIES: &[(&str, &str, &[&str])] = &[
+    ("find_owned", FIND_OWNED, &["'x'", "'y'"]),
+    ("list_owned", LIST_OWNED, &["'y'", "100"]),
+    ("track", TRACK, &["'A23456789AB'", "'12345678'"]),
+    ("events", EVENTS, &["'x'"]),
+    ("drafts_to_remind", DRAFTS_TO_REMIND, &["1000", "500"]),
+    ("expired_drafts", EXPIRED_DRAFTS, &["1000", "500"]),
+    ("documents", super::documents::FOR_APPLICATION, &["'x'"]),
+    ("document_owned", super::documents::FIND_OWNED, &["'d'", "'x'", "'y'"]),
+];
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<ApplicationRow, sqlx::Error> {
     Ok(ApplicationRow {
@@ -102,10 +135,13 @@ pub async fn create_draft(conn: &mut Conn, d: &NewDraft<'_>, now: i64) -> Result
 
 /// One of the owner's applications.
 pub async fn find_owned(conn: &mut Conn, account_id: &str, id: &str) -> Result<Option<ApplicationRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = $1 AND account_id = $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    sqlx::query(FIND_OWNED).bind(id.to_owned()).bind(account_id.to_owned()).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
+}
+
+/// An application by id, whoever owns it (jobs and staff tools only).
+pub async fn find(conn: &mut Conn, id: &str) -> Result<Option<ApplicationRow>, sqlx::Error> {
+    sqlx::query(concat!("SELECT ", columns!(), " FROM applications WHERE id = $1"))
         .bind(id.to_owned())
-        .bind(account_id.to_owned())
         .fetch_optional(conn)
         .await?
         .as_ref()
@@ -113,16 +149,9 @@ pub async fn find_owned(conn: &mut Conn, account_id: &str, id: &str) -> Result<O
         .transpose()
 }
 
-/// An application by id, whoever owns it (jobs and staff tools only).
-pub async fn find(conn: &mut Conn, id: &str) -> Result<Option<ApplicationRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.to_owned()).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
-}
-
 /// The owner's applications, most recently changed first.
 pub async fn list_owned(conn: &mut Conn, account_id: &str, limit: i64) -> Result<Vec<ApplicationRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM applications WHERE account_id = $1 ORDER BY updated_at DESC LIMIT $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id.to_owned()).bind(limit).fetch_all(conn).await?.iter().map(from_row).collect()
+    sqlx::query(LIST_OWNED).bind(account_id.to_owned()).bind(limit).fetch_all(conn).await?.iter().map(from_row).collect()
 }
 
 /// Saves a draft's answers and option, pushing its expiry back. Only drafts change.
@@ -242,14 +271,7 @@ pub struct Tracked {
 /// Finds an application by reference, only if the applicant's document number matches:
 /// a wrong number and an unknown reference give the same `None`.
 pub async fn track(conn: &mut Conn, reference: &str, document_number: &str) -> Result<Option<Tracked>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT a.service_code, a.service_version, a.status, a.submitted_at, a.updated_at, a.agency FROM applications a \
-         JOIN accounts c ON c.id = a.account_id WHERE a.reference = $1 AND c.document_number = $2",
-    )
-    .bind(reference.to_owned())
-    .bind(document_number.to_owned())
-    .fetch_optional(conn)
-    .await?;
+    let row = sqlx::query(TRACK).bind(reference.to_owned()).bind(document_number.to_owned()).fetch_optional(conn).await?;
     row.map(|r| {
         Ok(Tracked {
             service_code: r.try_get(0)?,
@@ -278,17 +300,14 @@ pub struct DueDraft {
 
 /// Drafts whose expiry is before `before` and whose reminder has not gone out.
 pub async fn drafts_to_remind(conn: &mut Conn, before: i64, limit: i64) -> Result<Vec<DueDraft>, sqlx::Error> {
-    sqlx::query(
-        "SELECT id, account_id, service_code, expires_at FROM applications \
-         WHERE expires_at IS NOT NULL AND expires_at <= $1 AND reminded_at IS NULL AND status = 'draft' ORDER BY expires_at LIMIT $2",
-    )
-    .bind(before)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(|r| Ok(DueDraft { id: r.try_get(0)?, account_id: r.try_get(1)?, service_code: r.try_get(2)?, expires_at: r.try_get(3)? }))
-    .collect()
+    sqlx::query(DRAFTS_TO_REMIND)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok(DueDraft { id: r.try_get(0)?, account_id: r.try_get(1)?, service_code: r.try_get(2)?, expires_at: r.try_get(3)? }))
+        .collect()
 }
 
 /// Records that a draft's reminder went out.
@@ -299,14 +318,7 @@ pub async fn mark_reminded(conn: &mut Conn, id: &str, now: i64) -> Result<(), sq
 
 /// Expired drafts' ids.
 pub async fn expired_drafts(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query("SELECT id, account_id FROM applications WHERE expires_at IS NOT NULL AND expires_at <= $1 AND status = 'draft' LIMIT $2")
-        .bind(now)
-        .bind(limit)
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+    sqlx::query(EXPIRED_DRAFTS).bind(now).bind(limit).fetch_all(conn).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
 
 /// One line of the timeline.
@@ -334,7 +346,7 @@ pub async fn add_event(conn: &mut Conn, application_id: &str, status: &str, note
 
 /// The timeline, oldest first.
 pub async fn events(conn: &mut Conn, application_id: &str) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query("SELECT at, status, note FROM application_events WHERE application_id = $1 ORDER BY id")
+    sqlx::query(EVENTS)
         .bind(application_id.to_owned())
         .fetch_all(conn)
         .await?

@@ -26,7 +26,21 @@ pub struct DocumentRow {
     pub uploaded_at: i64,
 }
 
-const COLUMNS: &str = "d.id, d.application_id, d.requirement, d.blob_key, d.file_name, d.content_type, d.size, d.sha256, d.uploaded_at";
+macro_rules! columns {
+    () => {
+        "d.id, d.application_id, d.requirement, d.blob_key, d.file_name, d.content_type, d.size, d.sha256, d.uploaded_at"
+    };
+}
+
+/// An application's documents.
+pub const FOR_APPLICATION: &str =
+    concat!("SELECT ", columns!(), " FROM application_documents d WHERE d.application_id = $1 ORDER BY d.uploaded_at");
+/// One document of the owner's application.
+pub const FIND_OWNED: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM application_documents d JOIN applications a ON a.id = d.application_id WHERE d.id = $1 AND d.application_id = $2 AND a.account_id = $3"
+);
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<DocumentRow, sqlx::Error> {
     Ok(DocumentRow {
@@ -44,17 +58,12 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<DocumentRow, sqlx::Error> {
 
 /// Documents of an application (the caller has already checked ownership).
 pub async fn for_application(conn: &mut Conn, application_id: &str) -> Result<Vec<DocumentRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM application_documents d WHERE d.application_id = $1 ORDER BY d.uploaded_at");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(application_id.to_owned()).fetch_all(conn).await?.iter().map(from_row).collect()
+    sqlx::query(FOR_APPLICATION).bind(application_id.to_owned()).fetch_all(conn).await?.iter().map(from_row).collect()
 }
 
 /// One document, only if its application belongs to `account_id`.
 pub async fn find_owned(conn: &mut Conn, account_id: &str, application_id: &str, id: &str) -> Result<Option<DocumentRow>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM application_documents d JOIN applications a ON a.id = d.application_id \
-         WHERE d.id = $1 AND d.application_id = $2 AND a.account_id = $3"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    sqlx::query(FIND_OWNED)
         .bind(id.to_owned())
         .bind(application_id.to_owned())
         .bind(account_id.to_owned())

@@ -1,6 +1,8 @@
 //! The citizen journey in a real browser: headless Debian Chromium driven over WebDriver
 //! (Debian's chromedriver). Registers, verifies with the sandbox codes, signs out, signs
-//! in again with a code, and saves screenshots under `target/screenshots/`.
+//! in again with a code, finds a service, applies for a passport with a real PDF and JPEG
+//! (leaving and resuming the draft, seeing a wrong file refused), submits and reads the
+//! reference; screenshots are saved under `target/screenshots/`.
 
 use crate::both_databases;
 use crate::helpers::{Backend, WANJIKU, spawn};
@@ -197,5 +199,114 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
         .expect("click");
     arrive("/services/driving-licence-renewal").await;
     std::fs::write(shot("service-en"), browser.screenshot().await.expect("screenshot")).expect("save");
+
+    // Apply for a passport with a real PDF and JPEG; leave half-way and resume.
+    browser.goto(&t.url("/services/passport-ordinary")).await.expect("service");
+    browser.find(Locator::Css("button.btn--start")).await.expect("start button").click().await.expect("click");
+    let id = wait_for_path(&browser, |p| p.starts_with("/applications/") && p.len() > "/applications/".len()).await;
+    let id = id.trim_start_matches("/applications/").to_owned();
+    std::fs::write(shot("tasks"), browser.screenshot().await.expect("screenshot")).expect("save");
+    browser.find(Locator::Css("a.task-list__link")).await.expect("first task").click().await.expect("click");
+    wait_for_path(&browser, |p| p.ends_with("/pages/applicant")).await;
+    browser.find(Locator::Id("applicant_is_minor-2")).await.expect("no").click().await.expect("click");
+    let id_number = browser.find(Locator::Id("id_number")).await.expect("prefilled ID");
+    assert_eq!(id_number.prop("value").await.expect("value").as_deref(), Some(WANJIKU.id));
+    assert!(id_number.is_displayed().await.expect("shown"), "revealed once 'No' is chosen");
+    fill("birth_certificate_number", "123456".into()).await;
+    browser.execute("document.getElementById('date_of_birth').value = '1990-04-12';", vec![]).await.expect("date");
+    browser.find(Locator::Id("place_of_birth")).await.expect("county").select_by_value("Kiambu").await.expect("select");
+    browser.find(Locator::Id("marital_status")).await.expect("status").select_by_value("single").await.expect("select");
+    std::fs::write(shot("form-page"), browser.screenshot().await.expect("screenshot")).expect("save");
+    submit().await;
+    wait_for_path(&browser, |p| p.ends_with("/pages/passport")).await;
+    // Save and come back later: the draft waits on My applications.
+    browser.find(Locator::LinkText("Save and come back later")).await.expect("leave").click().await.expect("click");
+    arrive("/applications").await;
+    std::fs::write(shot("my-applications-draft"), browser.screenshot().await.expect("screenshot")).expect("save");
+    browser.find(Locator::Css(&format!("td a[href='/applications/{id}']"))).await.expect("draft listed").click().await.expect("click");
+    wait_for_path(&browser, |p| p == format!("/applications/{id}")).await;
+    browser
+        .find(Locator::Css(&format!("a[href='/applications/{id}/pages/passport']")))
+        .await
+        .expect("next task")
+        .click()
+        .await
+        .expect("click");
+    wait_for_path(&browser, |p| p.ends_with("/pages/passport")).await;
+    browser.find(Locator::Id("application_type-1")).await.expect("first passport").click().await.expect("click");
+    browser.find(Locator::Id("issuing_office")).await.expect("office").select_by_value("nairobi").await.expect("select");
+    fill("recommender_name", "Otieno Okello".into()).await;
+    fill("recommender_id", "23456789".into()).await;
+    submit().await;
+    wait_for_path(&browser, |p| p.ends_with("/pages/emergency")).await;
+    fill("next_of_kin_name", "Kamau Njoroge".into()).await;
+    fill("next_of_kin_phone", "0722 000 000".into()).await;
+    submit().await;
+    wait_for_path(&browser, |p| p.ends_with("/option")).await;
+    browser.find(Locator::Id("fee_option-1")).await.expect("34 pages").click().await.expect("click");
+    submit().await;
+    wait_for_path(&browser, |p| p.ends_with("/documents")).await;
+
+    let files = crate::helpers::tempdir::TempDir::new();
+    let write = |name: &str, bytes: Vec<u8>| {
+        let path = files.0.join(name);
+        std::fs::write(&path, bytes).expect("write sample");
+        path.display().to_string()
+    };
+    let pdf = write("birth-certificate.pdf", huduma_uploads::samples::pdf(1, 0));
+    let jpeg = write("photo.jpg", huduma_uploads::samples::jpeg(400, 500));
+    let word = write("letter.pdf", huduma_uploads::samples::word_docx_renamed());
+    let upload = |requirement: &'static str, path: String| {
+        let browser = browser.clone();
+        async move {
+            browser.find(Locator::Id(requirement)).await.expect("file input").send_keys(&path).await.expect("choose file");
+            browser
+                .find(Locator::Css(&format!("form[action$='/documents/{requirement}'] button")))
+                .await
+                .expect("upload button")
+                .click()
+                .await
+                .expect("click");
+            browser.wait().for_element(Locator::Css(&format!("#{requirement}-label"))).await.expect("page back");
+        }
+    };
+    // A Word document renamed .pdf is refused with a message saying what to do.
+    upload("birth_certificate", word).await;
+    let page = browser.source().await.expect("source");
+    assert!(page.contains("Word or other Office document renamed"), "the refusal explains itself");
+    std::fs::write(shot("upload-refused"), browser.screenshot().await.expect("screenshot")).expect("save");
+    upload("birth_certificate", pdf.clone()).await;
+    upload("national_id_copy", jpeg.clone()).await;
+    upload("passport_photo", jpeg.clone()).await;
+    upload("recommender_id_copy", pdf).await;
+    let page = browser.source().await.expect("source");
+    assert_eq!(page.matches("class=\"upload__done\"").count(), 4, "four documents uploaded");
+    std::fs::write(shot("documents"), browser.screenshot().await.expect("screenshot")).expect("save");
+    browser.find(Locator::LinkText("Continue")).await.expect("continue").click().await.expect("click");
+    wait_for_path(&browser, |p| p.ends_with("/check")).await;
+    let page = browser.source().await.expect("source");
+    assert!(page.contains("Otieno Okello") && page.contains("photo.jpg") && page.contains("KES 7,500"), "check your answers");
+    std::fs::write(shot("check"), browser.screenshot().await.expect("screenshot")).expect("save");
+    browser.find(Locator::Id("declaration")).await.expect("declaration").click().await.expect("tick");
+    browser.find(Locator::Css("form[action$='/submit'] button")).await.expect("submit").click().await.expect("click");
+    wait_for_path(&browser, |p| p.ends_with("/submitted")).await;
+    let reference = browser.find(Locator::Id("reference")).await.expect("reference").text().await.expect("text");
+    assert_eq!(reference.len(), 12, "reference {reference}");
+    std::fs::write(shot("submitted"), browser.screenshot().await.expect("screenshot")).expect("save");
+    t.wait_for_message(|m| m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains(&reference))).await;
     browser.close().await.expect("close");
+}
+
+/// Waits until the browser's path satisfies `wanted` and the page has loaded; returns it.
+async fn wait_for_path(browser: &fantoccini::Client, wanted: impl Fn(&str) -> bool) -> String {
+    for _ in 0..100 {
+        let url = browser.current_url().await.expect("url");
+        if wanted(url.path()) {
+            browser.find(Locator::Css("footer")).await.expect("page loaded");
+            return url.path().to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let page = browser.source().await.unwrap_or_default();
+    panic!("never reached the expected page: {page}");
 }

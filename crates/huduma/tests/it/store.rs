@@ -4,7 +4,12 @@ use crate::both_databases;
 use crate::helpers::{Backend, fresh_database, tempdir::TempDir};
 use huduma::store::{Db, outbox, rate_limits};
 
-both_databases!(outbox_claims_each_job_once_and_backs_off, rate_limit_windows_count_and_reset, migrations_are_idempotent);
+both_databases!(
+    outbox_claims_each_job_once_and_backs_off,
+    rate_limit_windows_count_and_reset,
+    migrations_are_idempotent,
+    hot_queries_never_scan_a_whole_table,
+);
 
 async fn db(backend: Backend, dir: &TempDir) -> Db {
     let db = Db::connect(&fresh_database(backend, &dir.0).await).await.expect("connect");
@@ -75,4 +80,42 @@ async fn migrations_are_idempotent(backend: Backend) {
     let db = db(backend, &dir).await;
     db.migrate().await.expect("second run is a no-op");
     db.ping().await.expect("ping");
+}
+
+/// Every query run per page view or per job tick reaches its rows through an index: on
+/// SQLite no `SCAN` step at all, on PostgreSQL no `Seq Scan` even when the planner is told
+/// sequential scans are expensive (tiny test tables would otherwise make them look cheap).
+async fn hot_queries_never_scan_a_whole_table(backend: Backend) {
+    use sqlx::Row;
+    let dir = TempDir::new();
+    let db = db(backend, &dir).await;
+    let mut conn = db.pool().acquire().await.expect("conn");
+    if backend == Backend::Postgres {
+        sqlx::query("SET enable_seqscan = off").execute(&mut *conn).await.expect("set");
+    }
+    for (name, sql, values) in huduma::store::applications::HOT_QUERIES {
+        let mut literal = (*sql).to_owned();
+        for (i, value) in values.iter().enumerate().rev() {
+            literal = literal.replace(&format!("${}", i + 1), value);
+        }
+        let plan: Vec<String> = match backend {
+            Backend::Sqlite => sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {literal}")))
+                .fetch_all(&mut *conn)
+                .await
+                .expect("explain")
+                .iter()
+                .map(|r| r.try_get::<String, _>(3).expect("detail"))
+                .collect(),
+            Backend::Postgres => sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {literal}")))
+                .fetch_all(&mut *conn)
+                .await
+                .expect("explain")
+                .iter()
+                .map(|r| r.try_get::<String, _>(0).expect("line"))
+                .collect(),
+        };
+        let scans: Vec<&String> = plan.iter().filter(|line| line.starts_with("SCAN ") || line.contains("Seq Scan")).collect();
+        assert!(scans.is_empty(), "{name} scans a table on {backend:?}: {plan:#?}");
+        assert!(!plan.is_empty(), "{name}: the plan was read");
+    }
 }

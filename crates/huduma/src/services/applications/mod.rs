@@ -61,7 +61,7 @@ impl Loaded {
     }
 }
 
-/// A stored reference grouped for reading (`A7K3M-X9PQ2C`), as in messages and pages.
+/// A stored reference grouped for reading (`A7K3MX-9PQ2C`), as in messages and pages.
 pub fn display_reference(stored: &str) -> String {
     huduma_domain::Reference::parse(huduma_domain::reference::Kind::Application, stored)
         .map(|r| r.display())

@@ -30,7 +30,7 @@ pub struct ApplicationDetail {
     pub status: String,
     /// Status in the caller's language.
     pub status_label: String,
-    /// Reference number, once submitted, grouped for reading (`A7K3M-X9PQ2C`).
+    /// Reference number, once submitted, grouped for reading (`A7K3MX-9PQ2C`).
     pub reference: Option<String>,
     /// Answers by field code: a string, or a list for checkbox fields.
     #[schema(value_type = Object)]

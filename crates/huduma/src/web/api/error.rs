@@ -69,7 +69,7 @@ impl ApiError {
     pub fn from_service(err: ServiceError, language: Language) -> Self {
         match err {
             ServiceError::Invalid(errors) => {
-                let fields = errors
+                let fields: Vec<FieldProblem> = errors
                     .iter()
                     .map(|e| FieldProblem {
                         field: e.field.to_string(),
@@ -81,6 +81,10 @@ impl ApiError {
                     .collect();
                 let code = errors.first().map_or("invalid", |e| e.code);
                 let mut api = Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, language);
+                if let Some(first) = fields.first() {
+                    // The headline is the first problem's message, placeholders filled in.
+                    api.body.error.message = first.message.clone();
+                }
                 api.body.error.fields = fields;
                 api
             }
