@@ -10,7 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 DURATION=${BENCH_SECONDS:-10}
-cargo build --release --locked --bin huduma --example hello_baseline --example argon2_rate --example catalogue_bench 2>&1 | tail -n 1
+cargo build --release --locked --bin huduma --example hello_baseline --example argon2_rate --example catalogue_bench --example applications_bench 2>&1 | tail -n 1
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+# BENCH_SECTIONS picks what runs after the baseline (default: all of them).
+section() { [[ " ${BENCH_SECTIONS:-accounts catalogue applications} " == *" $1 "* ]]; }
 bin=target/release
 data=$(mktemp -d)
 cleanup() { kill "${hello:-}" "${huduma:-}" 2>/dev/null || true; rm -rf "$data"; }
@@ -32,6 +35,7 @@ read -r base_rps base_p99 < <(measure http://127.0.0.1:8181/ 64)
 read -r base32_rps base32_p99 < <(measure http://127.0.0.1:8181/ 32)
 kill "$hello"; wait "$hello" 2>/dev/null || true; hello=
 
+if section accounts; then
 HUDUMA_DATA_DIR="$data" HUDUMA_LISTEN=127.0.0.1:8182 HUDUMA_RATE_LIMITS=false RUST_LOG=warn "$bin/huduma" serve >"$data/log" 2>&1 & huduma=$!
 wait_up http://127.0.0.1:8182/healthz
 curl -fs http://127.0.0.1:8182/ >/dev/null
@@ -80,7 +84,6 @@ weight() { # path -> gzip bytes of the page plus its stylesheet
   echo $((html + css))
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 cat <<EOF_TABLE
 | Measure (${DURATION}s each, $(nproc) cores) | Value | Ratio / target |
 |---|---|---|
@@ -99,8 +102,11 @@ for page in / /register /register/identity?type=citizen /sign-in /forgot-passwor
   echo "| \`$page\` | $(weight "$page") |"
 done
 
-# --- The catalogue at the size of the real portal ----------------------------------------
 kill "$huduma"; wait "$huduma" 2>/dev/null || true; huduma=
+fi
+
+# --- The catalogue at the size of the real portal ----------------------------------------
+if section catalogue; then
 synthetic="$data/synthetic"
 stats=$("$bin/examples/catalogue_bench" catalogue "$synthetic")
 get() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$stats"; }
@@ -145,3 +151,61 @@ cat <<EOF_TABLE
 | Search over HTTP, every query unique (never cached), 32 connections | ${unique_rps} req/s, p99 ${unique_p99} ms | $(ratio "$unique_rps" "$base32_rps") · B |
 | Service page, 32 connections | ${page_rps} req/s, p99 ${page_p99} ms | $(ratio "$page_rps" "$base32_rps") · B |
 EOF_TABLE
+kill "$huduma"; wait "$huduma" 2>/dev/null || true; huduma=
+fi
+
+# --- Applications at the size of the real portal (issue 4) -------------------------------
+# Seeds 10,000 and then 1,000,000 applications (10 per citizen) into fresh SQLite
+# databases, serves each, and loads "My applications" (200 signed-in citizens, round-robin)
+# and public tracking (references of submitted applications, round-robin); then submits
+# 200 police-clearance drafts, each with a 1 MB PDF upload, 8 at a time.
+if section applications; then
+apps_bench() { # applications -> "mine_rps mine_p99 track_rps track_p99 seed_s db_mb [submit figures]"
+  local dir="$data/apps-$1"; mkdir -p "$dir"
+  HUDUMA_DATA_DIR="$dir" RUST_LOG=warn "$bin/huduma" migrate >/dev/null
+  HUDUMA_DATA_DIR="$dir" RUST_LOG=warn "$bin/huduma" catalogue import catalogue >/dev/null
+  local seeded; seeded=$("$bin/examples/applications_bench" seed "sqlite://$dir/huduma.db?mode=rwc" "$1" 10 "$dir")
+  local seed_s; seed_s=$(awk '{print $(NF-1)}' <<<"$seeded")
+  HUDUMA_DATA_DIR="$dir" HUDUMA_LISTEN=127.0.0.1:8184 HUDUMA_RATE_LIMITS=false HUDUMA_CATALOGUE_DIR=catalogue RUST_LOG=warn "$bin/huduma" serve >"$dir/log" 2>&1 & huduma=$!
+  for _ in $(seq 1 300); do curl -fs http://127.0.0.1:8184/healthz >/dev/null && break; sleep 0.2; done
+  cat >"$dir/mine.lua" <<LUA
+local t = {}
+for line in io.lines("$dir/cookies.txt") do t[#t + 1] = line end
+local i = 0
+request = function() i = i + 1; return wrk.format("GET", "/applications", {["Cookie"] = "huduma_session=" .. t[(i % #t) + 1]}) end
+LUA
+  cat >"$dir/track.lua" <<LUA
+local b = {}
+for line in io.lines("$dir/track.txt") do
+  local r, d = line:match("(%S+) (%S+)")
+  b[#b + 1] = '{"reference":"' .. r .. '","document_number":"' .. d .. '"}'
+end
+local i = 0
+request = function() i = i + 1; return wrk.format("POST", "/api/v1/track", {["Content-Type"] = "application/json"}, b[(i % #b) + 1]) end
+LUA
+  # Both requests must really succeed, or the figures would measure error pages.
+  local token ref doc
+  token=$(head -n 1 "$dir/cookies.txt"); read -r ref doc < <(head -n 1 "$dir/track.txt")
+  curl -fs -H "Cookie: huduma_session=$token" http://127.0.0.1:8184/applications | grep -q 'href="/applications/bench-app-' || { echo "My applications did not list the seeded applications" >&2; exit 1; }
+  curl -fs -H 'content-type: application/json' -d "{\"reference\":\"$ref\",\"document_number\":\"$doc\"}" http://127.0.0.1:8184/api/v1/track | grep -q '"status":"submitted"' || { echo "tracking failed" >&2; exit 1; }
+  local mine track
+  mine=$(measure http://127.0.0.1:8184/ 32 "$dir/mine.lua")
+  track=$(measure http://127.0.0.1:8184/ 32 "$dir/track.lua")
+  local submit=""
+  if [ "${2:-}" = submit ]; then submit=$("$bin/examples/applications_bench" submit http://127.0.0.1:8184 "$dir/drafts.txt" 8); fi
+  kill "$huduma"; wait "$huduma" 2>/dev/null || true; huduma=
+  echo "$mine $track $seed_s $(( $(stat -c %s "$dir/huduma.db") / 1048576 )) $submit"
+}
+read -r s_mine_rps s_mine_p99 s_track_rps s_track_p99 s_seed s_db < <(apps_bench 10000)
+read -r l_mine_rps l_mine_p99 l_track_rps l_track_p99 l_seed l_db sub_n sub_rps sub_p50 sub_p99 < <(apps_bench "${BENCH_APPLICATIONS:-1000000}" submit)
+cat <<EOF_TABLE
+
+| Applications (SQLite, 10 per citizen) | 10,000 applications | ${BENCH_APPLICATIONS:-1000000} applications | Ratio / target |
+|---|---|---|---|
+| Seeding (rows written in process) | ${s_seed} s, ${s_db} MB | ${l_seed} s, ${l_db} MB | |
+| Baseline B at 32 connections | ${base32_rps} req/s, p99 ${base32_p99} ms | | 1.00 |
+| "My applications" page, 200 citizens round-robin, 32 connections | ${s_mine_rps} req/s, p99 ${s_mine_p99} ms | ${l_mine_rps} req/s, p99 ${l_mine_p99} ms | $(ratio "$l_mine_rps" "$base32_rps") · B; p99 growth $(ratio "$l_mine_p99" "$s_mine_p99")× (target ≤ 2×, p99 ≤ 10 ms) |
+| Public tracking \`POST /api/v1/track\`, 32 connections | ${s_track_rps} req/s, p99 ${s_track_p99} ms | ${l_track_rps} req/s, p99 ${l_track_p99} ms | $(ratio "$l_track_rps" "$base32_rps") · B; p99 growth $(ratio "$l_track_p99" "$s_track_p99")× (target ≤ 2×, p99 ≤ 10 ms) |
+| Submissions with a 1 MB PDF upload (upload + submit), 8 at a time | | ${sub_n} in all: ${sub_rps} /s, p50 ${sub_p50} ms, p99 ${sub_p99} ms | target ≥ 200/s |
+EOF_TABLE
+fi

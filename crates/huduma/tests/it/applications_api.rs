@@ -242,7 +242,18 @@ async fn simultaneous_submissions_make_one_application(backend: Backend) {
     assert_eq!(timeline.as_array().map(Vec::len), Some(1), "one submission on the timeline");
 }
 
+async fn public_tracking_is_rate_limited(backend: Backend) {
+    let t = spawn(backend).await;
+    for attempt in 1..=30 {
+        let (status, _) = t.post_json("/api/v1/track", json!({"reference": "A2345-6789AB", "document_number": "12345678"})).await;
+        assert_ne!(status, 429, "attempt {attempt} is within the limit");
+    }
+    let (status, body) = t.post_json("/api/v1/track", json!({"reference": "A2345-6789AB", "document_number": "12345678"})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (429, Some("rate_limited")), "{body}");
+}
+
 both_databases!(
+    public_tracking_is_rate_limited,
     a_free_service_goes_straight_to_the_agency,
     a_paid_service_with_documents_waits_for_payment,
     one_citizen_never_reaches_another_citizens_application,

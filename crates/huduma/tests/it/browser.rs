@@ -260,6 +260,8 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
         let browser = browser.clone();
         async move {
             browser.find(Locator::Id(requirement)).await.expect("file input").send_keys(&path).await.expect("choose file");
+            // Mark this page, so the wait below sees the next page and not this one.
+            browser.execute("window.hudumaBefore = true;", vec![]).await.expect("mark");
             browser
                 .find(Locator::Css(&format!("form[action$='/documents/{requirement}'] button")))
                 .await
@@ -267,6 +269,14 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
                 .click()
                 .await
                 .expect("click");
+            for _ in 0..200 {
+                let fresh =
+                    browser.execute("return window.hudumaBefore === undefined && document.readyState === 'complete';", vec![]).await;
+                if fresh.is_ok_and(|v| v == serde_json::Value::Bool(true)) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
             browser.wait().for_element(Locator::Css(&format!("#{requirement}-label"))).await.expect("page back");
         }
     };

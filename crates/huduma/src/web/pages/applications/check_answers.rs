@@ -2,12 +2,11 @@
 //! `POST /applications/{id}/submit` submits after the declaration;
 //! `GET /applications/{id}/submitted` is the confirmation panel with the reference.
 
-use super::{failure, load, service_name, signed_in};
-use crate::services::ServiceError;
+use super::{draft_page, draw_problems, fee_text, load, service_name, signed_in};
 use crate::services::applications::{Loaded, display_reference, submit};
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
-use crate::web::render::{FormErrors, Page, form_failure, html};
+use crate::web::render::{FormErrors, Page, html};
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -153,7 +152,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, errors: FormErrors, status: StatusCode) ->
         documents,
         documents_href: format!("/applications/{}/documents", loaded.row.id),
         paid: fee.is_some_and(|m| m.minor > 0),
-        fee: fee.map(|m| if m.minor == 0 { tr.t("service.free_short").to_owned() } else { m.to_string() }).unwrap_or_default(),
+        fee: fee_text(ctx, fee),
         missing: lines,
     };
     html(status, &template)
@@ -162,11 +161,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, errors: FormErrors, status: StatusCode) ->
 /// Shows check-your-answers.
 pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
     signed_in!(ctx);
-    match load(&ctx, &id).await {
-        Ok(loaded) if loaded.status().is_draft() => render(&ctx, &loaded, FormErrors::default(), StatusCode::OK),
-        Ok(_) => Redirect::to(&format!("/applications/{id}")).into_response(),
-        Err(page) => page,
-    }
+    draft_page(&ctx, &id, render).await
 }
 
 /// The declaration.
@@ -181,14 +176,7 @@ pub async fn submit(ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<S
     let me = signed_in!(ctx);
     match submit::submit(&ctx.app, me, &id, form.declaration == "yes").await {
         Ok(_) => Redirect::to(&format!("/applications/{id}/submitted")).into_response(),
-        Err(err @ ServiceError::Invalid(_)) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => match load(&ctx, &id).await {
-                Ok(loaded) => render(&ctx, &loaded, errors, status),
-                Err(page) => page,
-            },
-            Err(page) => page,
-        },
-        Err(err) => failure(&ctx, err),
+        Err(err) => draw_problems(&ctx, &id, err, render).await,
     }
 }
 

@@ -15,9 +15,10 @@ pub mod uploads;
 use crate::services::ServiceError;
 use crate::services::applications::{self, Loaded};
 use crate::web::context::Ctx;
-use crate::web::render::{error_page, internal_error};
+use crate::web::render::{FormErrors, error_page, form_failure, internal_error};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
+use huduma_domain::Money;
 
 /// Unwraps the signed-in person or returns the redirect to sign in.
 macro_rules! signed_in {
@@ -55,4 +56,39 @@ pub fn failure(ctx: &Ctx, err: ServiceError) -> Response {
 /// The service's name in the page's language.
 pub fn service_name(ctx: &Ctx, loaded: &Loaded) -> String {
     loaded.service.name.get_ref().get(ctx.language).to_owned()
+}
+
+/// Draws a page of a draft: the draft's page when it is still a draft, its overview once
+/// submitted (nothing can change any more), or "not found".
+pub async fn draft_page(ctx: &Ctx, id: &str, draw: impl Fn(&Ctx, &Loaded, FormErrors, StatusCode) -> Response) -> Response {
+    match load(ctx, id).await {
+        Ok(loaded) if loaded.status().is_draft() => draw(ctx, &loaded, FormErrors::default(), StatusCode::OK),
+        Ok(_) => Redirect::to(&format!("/applications/{id}")).into_response(),
+        Err(page) => page,
+    }
+}
+
+/// After a refused input: the same page again with the problems, or the error page when
+/// the failure is not about the input.
+pub async fn draw_problems(
+    ctx: &Ctx,
+    id: &str,
+    err: ServiceError,
+    draw: impl Fn(&Ctx, &Loaded, FormErrors, StatusCode) -> Response,
+) -> Response {
+    match err {
+        err @ ServiceError::Invalid(_) => match form_failure(ctx, err) {
+            Ok((status, errors)) => match load(ctx, id).await {
+                Ok(loaded) => draw(ctx, &loaded, errors, status),
+                Err(page) => page,
+            },
+            Err(page) => page,
+        },
+        err => failure(ctx, err),
+    }
+}
+
+/// A fee as the citizen reads it: "Free" or "KES 1,000".
+pub fn fee_text(ctx: &Ctx, fee: Option<Money>) -> String {
+    fee.map(|m| if m.minor == 0 { ctx.tr().t("service.free_short").to_owned() } else { m.to_string() }).unwrap_or_default()
 }

@@ -2,7 +2,7 @@
 //! submitted application's status, timeline, answers and documents.
 
 use super::check_answers::{AnswerRow, DocumentView, answer_rows, document_views};
-use super::{load, service_name, signed_in};
+use super::{fee_text, load, service_name, signed_in};
 use crate::clock::format_nairobi;
 use crate::services::applications::{Loaded, display_reference, status};
 use crate::store::applications as store;
@@ -137,7 +137,7 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
         service: service_name(&ctx, &loaded),
         status: status::label(&loaded.service, &loaded.row.status, tr),
         awaiting_payment: loaded.row.status == "awaiting_payment",
-        fee: loaded.fee().map(|m| if m.minor == 0 { tr.t("service.free_short").to_owned() } else { m.to_string() }).unwrap_or_default(),
+        fee: fee_text(&ctx, loaded.fee()),
         submitted: loaded.row.submitted_at.map(format_nairobi).unwrap_or_default(),
         timeline,
         answers: answer_rows(&ctx, &loaded, false),

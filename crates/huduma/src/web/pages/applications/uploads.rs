@@ -4,13 +4,12 @@
 //! `GET /applications/{id}/files/{document}` gives the owner their file back as an
 //! attachment.
 
-use super::{failure, load, service_name, signed_in};
+use super::{draft_page, draw_problems, failure, load, service_name, signed_in};
 use crate::crypto::constant_time_eq;
-use crate::services::ServiceError;
 use crate::services::applications::Loaded;
 use crate::services::applications::documents::{self, HARD_CAP, refused};
 use crate::web::context::Ctx;
-use crate::web::render::{FormErrors, Page, form_failure, html};
+use crate::web::render::{FormErrors, Page, html};
 use askama::Template;
 use axum::extract::{Multipart, Path};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -87,11 +86,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, errors: FormErrors, status: StatusCode) ->
 /// Shows the documents page.
 pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
     signed_in!(ctx);
-    match load(&ctx, &id).await {
-        Ok(loaded) if loaded.status().is_draft() => render(&ctx, &loaded, FormErrors::default(), StatusCode::OK),
-        Ok(_) => Redirect::to(&format!("/applications/{id}")).into_response(),
-        Err(page) => page,
-    }
+    draft_page(&ctx, &id, render).await
 }
 
 /// Why reading the upload stopped.
@@ -171,14 +166,7 @@ pub async fn upload(ctx: Ctx, Path((id, requirement)): Path<(String, String)>, m
     };
     match result {
         Ok(_) => Redirect::to(&format!("/applications/{id}/documents?notice=document_uploaded#{requirement}")).into_response(),
-        Err(err @ ServiceError::Invalid(_)) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => match load(&ctx, &id).await {
-                Ok(loaded) => render(&ctx, &loaded, errors, status),
-                Err(page) => page,
-            },
-            Err(page) => page,
-        },
-        Err(err) => failure(&ctx, err),
+        Err(err) => draw_problems(&ctx, &id, err, render).await,
     }
 }
 
