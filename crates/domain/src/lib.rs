@@ -17,6 +17,7 @@ pub mod money;
 pub mod name;
 pub mod one_time_code;
 pub mod password;
+pub mod payments;
 pub mod phone;
 pub mod reference;
 

@@ -36,6 +36,10 @@ pub struct App {
     pub mailer: Option<Mailer>,
     /// Population register client.
     pub register: Option<IprsClient>,
+    /// M-Pesa Daraja client, when M-Pesa is configured (always in sandbox mode).
+    pub daraja: Option<crate::integrations::daraja::Daraja>,
+    /// The Daraja simulator's prompts (sandbox mode only).
+    pub daraja_sandbox: crate::integrations::daraja_sandbox::Prompts,
     /// Wakes the outbox worker right after a commit that queued work.
     pub outbox_wakeup: Notify,
     /// The key the SMS and register simulators expect, in sandbox mode.
@@ -57,6 +61,7 @@ impl App {
         let sms = config.sms.clone().map(AfricasTalking::new).transpose()?;
         let mailer = config.smtp_url.as_ref().map(|url| Mailer::new(url, &config.email_from)).transpose()?;
         let register = config.register.clone().map(IprsClient::new).transpose()?;
+        let daraja = config.daraja.clone().map(crate::integrations::daraja::Daraja::new).transpose()?;
         let blobs = crate::integrations::object_storage::open(&config.storage_url)?;
         let sandbox_api_key = config.sms.as_ref().map(|s| s.api_key.expose().to_owned()).unwrap_or_default();
         Ok(Self {
@@ -66,6 +71,8 @@ impl App {
             sms,
             mailer,
             register,
+            daraja,
+            daraja_sandbox: Default::default(),
             outbox_wakeup: Notify::new(),
             sandbox_api_key,
             catalogue: Default::default(),

@@ -115,8 +115,12 @@ pub async fn main() -> anyhow::Result<()> {
             if config.sandbox {
                 anyhow::bail!("a separate worker needs real providers; sandbox mode runs its workers inside `huduma serve`");
             }
+            let mut config = config;
+            config.callback_base_url =
+                anyhow::Context::context(config.public_url.clone(), "a worker that reconciles payments needs HUDUMA_PUBLIC_URL")?;
             let app = Arc::new(crate::app::App::new(config, db, Clock::default())?);
             tokio::spawn(crate::jobs::cleanup::run(app.clone()));
+            tokio::spawn(crate::services::payments::reconcile::run(app.clone()));
             crate::jobs::outbox_worker::run(app).await;
         }
         Command::Migrate => {

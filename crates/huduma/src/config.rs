@@ -76,9 +76,10 @@ pub struct Settings {
     /// Folder of catalogue files imported at start-up [default: ./catalogue when it exists].
     #[arg(long, env = "HUDUMA_CATALOGUE_DIR", global = true)]
     pub catalogue_dir: Option<PathBuf>,
-    /// Convenience fee added to each paid KES service, in shillings [default: 50].
-    #[arg(long, env = "HUDUMA_CONVENIENCE_FEE_KES", global = true)]
-    pub convenience_fee_kes: Option<String>,
+    /// Convenience fee bands on KES bills, `from:fee` in shillings
+    /// [default: the gazetted 0:5,200:10,300:15,500:20,700:25,1000:50].
+    #[arg(long, env = "HUDUMA_CONVENIENCE_FEES_KES", global = true)]
+    pub convenience_fees_kes: Option<String>,
     /// Convenience fee added to each paid USD service, in dollars [default: 1].
     #[arg(long, env = "HUDUMA_CONVENIENCE_FEE_USD", global = true)]
     pub convenience_fee_usd: Option<String>,
@@ -96,6 +97,30 @@ pub struct Settings {
     /// Days before a draft expires that its owner is reminded [default: 5].
     #[arg(long, env = "HUDUMA_DRAFT_REMINDER_DAYS", global = true)]
     pub draft_reminder_days: Option<i64>,
+    /// M-Pesa Daraja API base [default: https://sandbox.safaricom.co.ke; the in-tree simulator in sandbox mode].
+    #[arg(long, env = "HUDUMA_DARAJA_BASE_URL", global = true)]
+    pub daraja_base_url: Option<String>,
+    /// Daraja consumer key.
+    #[arg(long, env = "HUDUMA_DARAJA_CONSUMER_KEY", global = true, hide_env_values = true)]
+    pub daraja_consumer_key: Option<Secret>,
+    /// Daraja consumer secret.
+    #[arg(long, env = "HUDUMA_DARAJA_CONSUMER_SECRET", global = true, hide_env_values = true)]
+    pub daraja_consumer_secret: Option<Secret>,
+    /// Paybill (business short code) that receives payments [default: 174379, Daraja's test short code].
+    #[arg(long, env = "HUDUMA_DARAJA_SHORT_CODE", global = true)]
+    pub daraja_short_code: Option<String>,
+    /// Lipa na M-Pesa Online passkey.
+    #[arg(long, env = "HUDUMA_DARAJA_PASSKEY", global = true, hide_env_values = true)]
+    pub daraja_passkey: Option<Secret>,
+    /// Secret path token of the M-Pesa callback URLs [default: derived from the secret key].
+    #[arg(long, env = "HUDUMA_DARAJA_CALLBACK_TOKEN", global = true, hide_env_values = true)]
+    pub daraja_callback_token: Option<Secret>,
+    /// Comma-separated addresses allowed to post M-Pesa callbacks [default: any; the path token still applies].
+    #[arg(long, env = "HUDUMA_DARAJA_CALLBACK_IPS", global = true)]
+    pub daraja_callback_ips: Option<String>,
+    /// Seconds between reconciler sweeps of payment attempts still waiting [default: 30].
+    #[arg(long, env = "HUDUMA_RECONCILE_SECONDS", global = true)]
+    pub reconcile_seconds: Option<u64>,
     /// Logs as JSON lines instead of text.
     #[arg(long, env = "HUDUMA_LOG_JSON", global = true)]
     pub log_json: Option<bool>,
@@ -123,6 +148,21 @@ pub struct RegisterConfig {
     pub username: String,
     /// Password.
     pub password: Secret,
+}
+
+/// Connection details of M-Pesa Daraja.
+#[derive(Debug, Clone)]
+pub struct DarajaConfig {
+    /// API base, without trailing slash.
+    pub base_url: String,
+    /// Consumer key.
+    pub consumer_key: Secret,
+    /// Consumer secret.
+    pub consumer_secret: Secret,
+    /// Paybill short code.
+    pub short_code: String,
+    /// Lipa na M-Pesa Online passkey.
+    pub passkey: Secret,
 }
 
 /// Resolved configuration.
@@ -162,10 +202,18 @@ pub struct Config {
     pub log_json: bool,
     /// Catalogue folder imported at start-up.
     pub catalogue_dir: Option<PathBuf>,
-    /// Convenience fee on paid KES services.
-    pub convenience_fee_kes: huduma_domain::Money,
-    /// Convenience fee on paid USD services.
-    pub convenience_fee_usd: huduma_domain::Money,
+    /// Convenience fees on paid bills.
+    pub convenience_fees: huduma_domain::payments::FeeSchedule,
+    /// M-Pesa (in sandbox mode, filled in at start-up to point at the simulator).
+    pub daraja: Option<DarajaConfig>,
+    /// Secret path segment of the M-Pesa callback URLs.
+    pub daraja_callback_token: Secret,
+    /// Addresses allowed to post M-Pesa callbacks (empty: any).
+    pub daraja_callback_ips: Vec<IpAddr>,
+    /// Seconds between reconciler sweeps.
+    pub reconcile_secs: u64,
+    /// Where providers reach this portal (`public_url`, else the listen address; set at start-up).
+    pub callback_base_url: String,
     /// Object store URL for uploaded documents.
     pub storage_url: String,
     /// clamd address; uploads fail closed when it is set and unreachable.
@@ -225,13 +273,7 @@ impl Config {
             None if production => bail!("HUDUMA_SECRET_KEY is required in production"),
             None => load_or_create_key(&data_dir)?,
         };
-        let trusted_proxies = pick(s.trusted_proxies, &file, "trusted_proxies")?
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(|p| p.parse().with_context(|| format!("trusted proxy `{p}` is not an IP address")))
-            .collect::<anyhow::Result<Vec<IpAddr>>>()?;
+        let trusted_proxies = ip_list(pick(s.trusted_proxies, &file, "trusted_proxies")?, "trusted proxy")?;
         let sms = match pick(s.sms_api_key, &file, "sms_api_key")? {
             Some(api_key) => Some(SmsConfig {
                 base_url: pick(s.sms_base_url, &file, "sms_base_url")?.unwrap_or_else(|| "https://api.africastalking.com".into()),
@@ -252,6 +294,27 @@ impl Config {
         if production && (sms.is_none() || register.is_none()) {
             bail!("production needs HUDUMA_SMS_API_KEY, HUDUMA_SMS_USERNAME and HUDUMA_REGISTER_URL");
         }
+
+        let daraja = match pick(s.daraja_consumer_key, &file, "daraja_consumer_key")? {
+            Some(consumer_key) => Some(DarajaConfig {
+                base_url: pick(s.daraja_base_url, &file, "daraja_base_url")?.unwrap_or_else(|| "https://sandbox.safaricom.co.ke".into()),
+                consumer_key,
+                consumer_secret: pick(s.daraja_consumer_secret, &file, "daraja_consumer_secret")?
+                    .context("HUDUMA_DARAJA_CONSUMER_SECRET is required with a consumer key")?,
+                short_code: pick(s.daraja_short_code, &file, "daraja_short_code")?.unwrap_or_else(|| "174379".into()),
+                passkey: pick(s.daraja_passkey, &file, "daraja_passkey")?
+                    .context("HUDUMA_DARAJA_PASSKEY is required with a consumer key")?,
+            }),
+            None => None,
+        };
+        if production && daraja.is_none() {
+            bail!("production needs the M-Pesa settings (HUDUMA_DARAJA_CONSUMER_KEY, _CONSUMER_SECRET, _SHORT_CODE, _PASSKEY)");
+        }
+        let daraja_callback_token = match pick(s.daraja_callback_token, &file, "daraja_callback_token")? {
+            Some(token) => token,
+            // Stable across restarts and nodes without another setting, unguessable without the key.
+            None => Secret::new(crate::crypto::keyed_hash(&secret_key, &["daraja-callback"])),
+        };
         let storage_url = match pick(s.storage_url, &file, "storage_url")? {
             Some(url) => url,
             None => format!("file://{}", std::path::absolute(data_dir.join("files"))?.display()),
@@ -274,8 +337,17 @@ impl Config {
             register,
             log_json: pick(s.log_json, &file, "log_json")?.unwrap_or(false),
             catalogue_dir: pick(s.catalogue_dir, &file, "catalogue_dir")?.or_else(default_catalogue_dir),
-            convenience_fee_kes: money(pick(s.convenience_fee_kes, &file, "convenience_fee_kes")?, "50", huduma_domain::Currency::Kes)?,
-            convenience_fee_usd: money(pick(s.convenience_fee_usd, &file, "convenience_fee_usd")?, "1", huduma_domain::Currency::Usd)?,
+            convenience_fees: huduma_domain::payments::FeeSchedule::parse(
+                &pick(s.convenience_fees_kes, &file, "convenience_fees_kes")?
+                    .unwrap_or_else(|| "0:5,200:10,300:15,500:20,700:25,1000:50".into()),
+                &pick(s.convenience_fee_usd, &file, "convenience_fee_usd")?.unwrap_or_else(|| "1".into()),
+            )
+            .map_err(|e| anyhow::anyhow!("convenience fees: {e}"))?,
+            daraja,
+            daraja_callback_token,
+            daraja_callback_ips: ip_list(pick(s.daraja_callback_ips, &file, "daraja_callback_ips")?, "callback address")?,
+            reconcile_secs: pick(s.reconcile_seconds, &file, "reconcile_seconds")?.unwrap_or(30).max(1),
+            callback_base_url: String::new(),
             storage_url,
             clamd_address: pick(s.clamd_address, &file, "clamd_address")?,
             draft_lifetime_secs: days(pick(s.draft_days, &file, "draft_days")?.unwrap_or(30), "draft_days")?,
@@ -298,9 +370,14 @@ fn days(n: i64, key: &str) -> anyhow::Result<i64> {
     Ok(n * 86_400)
 }
 
-fn money(given: Option<String>, default: &str, currency: huduma_domain::Currency) -> anyhow::Result<huduma_domain::Money> {
-    let text = given.unwrap_or_else(|| default.to_owned());
-    huduma_domain::Money::parse_major(&text, currency).with_context(|| format!("`{text}` is not an amount of {}", currency.code()))
+fn ip_list(given: Option<String>, what: &str) -> anyhow::Result<Vec<IpAddr>> {
+    given
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().with_context(|| format!("{what} `{p}` is not an IP address")))
+        .collect()
 }
 
 /// `./catalogue` when run from the repository; the repository's catalogue when run by

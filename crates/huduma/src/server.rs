@@ -38,6 +38,8 @@ pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow
     db.migrate().await?;
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
+    let reachable = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+    config.callback_base_url = config.public_url.clone().unwrap_or_else(|| format!("http://{reachable}"));
     if config.sandbox {
         wire_sandboxes(&mut config, addr, &db, &clock).await?;
     }
@@ -46,6 +48,7 @@ pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow
     if workers == Workers::InProcess {
         tokio::spawn(crate::jobs::outbox_worker::run(app.clone()));
         tokio::spawn(crate::jobs::cleanup::run(app.clone()));
+        tokio::spawn(crate::services::payments::reconcile::run(app.clone()));
     }
     let router = crate::web::router(app.clone());
     let server = tokio::spawn(async move {
@@ -74,6 +77,14 @@ async fn wire_sandboxes(config: &mut Config, addr: SocketAddr, db: &Db, clock: &
     let smtp_addr = smtp.local_addr()?;
     tokio::spawn(crate::integrations::smtp_sink::serve(smtp, db.clone(), clock.clone()));
     config.smtp_url = Some(Secret::new(format!("smtp://{smtp_addr}")));
+    // Daraja: the simulator's own credentials and Safaricom's published test short code and passkey.
+    config.daraja = Some(crate::config::DarajaConfig {
+        base_url: format!("http://{host}/sandbox/daraja"),
+        consumer_key: Secret::new(crate::crypto::new_token()),
+        consumer_secret: Secret::new(crate::crypto::new_token()),
+        short_code: crate::integrations::daraja_sandbox::SHORT_CODE.into(),
+        passkey: Secret::new(crate::integrations::daraja_sandbox::PASSKEY),
+    });
     if config.clamd_address.is_none() {
         // Uploads are scanned in the sandbox too, so the EICAR test file is caught there.
         let clamd = TcpListener::bind(("127.0.0.1", 0)).await.context("binding the sandbox clamd")?;

@@ -3,6 +3,8 @@
 //! contract, so the code that ships is the code that is tested.
 
 pub mod africastalking;
+pub mod daraja;
+pub mod daraja_sandbox;
 pub mod iprs;
 pub mod object_storage;
 pub mod smtp;

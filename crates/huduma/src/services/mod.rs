@@ -9,6 +9,7 @@ pub mod error;
 pub mod flows;
 pub mod messages;
 pub mod password_reset;
+pub mod payments;
 pub mod profile;
 pub mod rate_limit;
 pub mod registration;

@@ -73,6 +73,10 @@ pub const HOT_QUERIES: &[(&str, &str, &[&str])] = &[
     ("expired_drafts", EXPIRED_DRAFTS, &["1000", "500"]),
     ("documents", super::documents::FOR_APPLICATION, &["'x'"]),
     ("document_owned", super::documents::FIND_OWNED, &["'d'", "'x'", "'y'"]),
+    ("invoice_for_application", super::payments::INVOICE_FOR_APPLICATION, &["'x'", "'y'"]),
+    ("attempt_by_checkout", super::payments::ATTEMPT_BY_CHECKOUT, &["'ws_CO_1'"]),
+    ("attempt_owned", super::payments::ATTEMPT_OWNED, &["'a'", "'y'"]),
+    ("stale_open_attempts", super::payments::STALE_OPEN_ATTEMPTS, &["1000", "200"]),
 ];
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<ApplicationRow, sqlx::Error> {

@@ -12,6 +12,7 @@ pub mod codes;
 pub mod documents;
 pub mod flows;
 pub mod outbox;
+pub mod payments;
 pub mod rate_limits;
 pub mod sandbox_messages;
 pub mod sessions;

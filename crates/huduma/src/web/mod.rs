@@ -2,6 +2,7 @@
 //! Each route states who may call it where it is declared.
 
 pub mod api;
+pub mod callbacks;
 pub mod client_ip;
 pub mod context;
 pub mod cookies;
@@ -26,7 +27,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::App;
-use pages::{account, applications, catalogue, home, language, password_reset, register, sign_in, two_factor, verify};
+use pages::{account, applications, catalogue, home, language, password_reset, payments, register, sign_in, two_factor, verify};
 
 /// Largest upload request: the biggest file any requirement may allow, plus the form.
 pub const UPLOAD_BODY_LIMIT: usize = 26 * 1024 * 1024;
@@ -87,6 +88,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/applications/{id}/submit", post(applications::check_answers::submit))
         .route("/applications/{id}/submitted", get(applications::check_answers::submitted))
         .route("/applications/{id}/delete", post(applications::list::delete))
+        // Signed-in citizen: paying for their own applications.
+        .route("/applications/{id}/pay", get(payments::show))
+        .route("/applications/{id}/pay/mpesa", post(payments::mpesa))
+        .route("/payments/{attempt}", get(payments::attempt))
+        // Safaricom only: secret token in the path, optional address allow-list.
+        .route("/callbacks/mpesa/stk/{token}", post(callbacks::mpesa_stk))
         // Anyone (rate-limited per address).
         .route("/track", get(applications::track::form).post(applications::track::lookup))
         // Anyone: operations.

@@ -30,6 +30,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/sandbox/people.json", get(people_json))
         .route("/sandbox/africastalking/version1/messaging", post(africastalking_send))
         .route("/sandbox/iprs", post(iprs))
+        .merge(crate::integrations::daraja_sandbox::router())
 }
 
 async fn latest(app: &App) -> Result<Vec<SandboxMessage>, sqlx::Error> {

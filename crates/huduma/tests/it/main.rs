@@ -12,6 +12,7 @@ mod browser;
 mod catalogue;
 mod locales;
 mod openapi;
+mod payments;
 mod profile;
 mod sandbox;
 mod search_quality;

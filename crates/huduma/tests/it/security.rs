@@ -95,6 +95,7 @@ async fn csrf_is_required_on_every_form(backend: Backend) {
         "/applications/x/option",
         "/applications/x/submit",
         "/applications/x/delete",
+        "/applications/x/pay/mpesa",
         "/track",
     ];
     t.get("/").await; // receive a CSRF cookie
@@ -276,6 +277,17 @@ async fn api_routes_need_a_bearer_token_and_stay_in_their_account(backend: Backe
         (Method::POST, "/api/v1/me/totp"),
         (Method::POST, "/api/v1/me/totp/confirm"),
         (Method::POST, "/api/v1/me/totp/disable"),
+        (Method::GET, "/api/v1/applications"),
+        (Method::POST, "/api/v1/applications"),
+        (Method::GET, "/api/v1/applications/x"),
+        (Method::DELETE, "/api/v1/applications/x"),
+        (Method::PUT, "/api/v1/applications/x/pages/p"),
+        (Method::PUT, "/api/v1/applications/x/fee-option"),
+        (Method::POST, "/api/v1/applications/x/submit"),
+        (Method::GET, "/api/v1/applications/x/timeline"),
+        (Method::GET, "/api/v1/applications/x/invoice"),
+        (Method::POST, "/api/v1/applications/x/payments/mpesa"),
+        (Method::GET, "/api/v1/payments/x"),
     ];
     for (method, path) in &routes {
         let (status, body) = t.api(method.clone(), path, None, Some(json!({}))).await;

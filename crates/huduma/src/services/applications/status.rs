@@ -58,21 +58,35 @@ pub async fn notify(
 /// sees, records it on the timeline and tells the citizen. The back office and the
 /// payment flow both come through here.
 pub async fn change(app: &App, application_id: &str, from: &str, to: &str, note: Option<&str>) -> ServiceResult<()> {
-    let mut row = {
+    let row = {
         let mut conn = app.db.pool().acquire().await?;
         store::find(&mut conn, application_id).await?.ok_or(ServiceError::NotFound)?
     };
     let service = super::definitions::service(app, &row.service_code, row.service_version, &row.agency).await?;
-    let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    if row.reference.is_none() || !store::set_status(&mut tx, application_id, from, to, now).await? {
-        return Err(ServiceError::field("status", "application.status_changed"));
-    }
-    row.status = to.to_owned();
-    store::add_event(&mut tx, application_id, to, note, now).await?;
-    let account = accounts::by_id(&mut tx, &row.account_id).await?.ok_or(ServiceError::NotFound)?;
-    notify(&mut tx, app, &account, &row, &service, note, now).await?;
+    change_in(&mut tx, app, &row, &service, from, to, note).await?;
     tx.commit().await?;
     app.outbox_wakeup.notify_one();
     Ok(())
+}
+
+/// [`change`] inside the caller's transaction (for a payment that settles an invoice).
+pub async fn change_in(
+    conn: &mut Conn,
+    app: &App,
+    row: &ApplicationRow,
+    service: &Service,
+    from: &str,
+    to: &str,
+    note: Option<&str>,
+) -> ServiceResult<()> {
+    let now = app.clock.now();
+    if row.reference.is_none() || !store::set_status(conn, &row.id, from, to, now).await? {
+        return Err(ServiceError::field("status", "application.status_changed"));
+    }
+    let mut row = row.clone();
+    row.status = to.to_owned();
+    store::add_event(conn, &row.id, to, note, now).await?;
+    let account = accounts::by_id(conn, &row.account_id).await?.ok_or(ServiceError::NotFound)?;
+    notify(conn, app, &account, &row, service, note, now).await
 }

@@ -67,6 +67,9 @@ pub async fn submit(app: &App, me: &Authenticated, id: &str, declared: bool) -> 
         let mut row = loaded.row.clone();
         row.status = status.as_str().to_owned();
         row.reference = Some(reference.as_str().to_owned());
+        if status == Status::AwaitingPayment {
+            crate::services::payments::invoices::create_for_application(&mut tx, app, &row, service, amount, now).await?;
+        }
         super::status::notify(&mut tx, app, &me.account, &row, service, None, now).await?;
         tx.commit().await?;
         app.outbox_wakeup.notify_one();

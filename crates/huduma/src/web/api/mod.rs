@@ -7,6 +7,7 @@
 pub mod account;
 pub mod applications;
 pub mod error;
+pub mod payments;
 pub mod registration;
 pub mod services;
 pub mod sign_in;
@@ -71,6 +72,9 @@ pub fn router() -> Router<Arc<App>> {
         .route("/api/v1/applications/{id}/documents/{document}/file", get(applications::download))
         .route("/api/v1/applications/{id}/submit", post(applications::submit_one))
         .route("/api/v1/applications/{id}/timeline", get(applications::timeline))
+        .route("/api/v1/applications/{id}/invoice", get(payments::invoice))
+        .route("/api/v1/applications/{id}/payments/mpesa", post(payments::mpesa))
+        .route("/api/v1/payments/{id}", get(payments::attempt))
         // Anyone (rate-limited per address).
         .route("/api/v1/track", post(applications::track))
 }
@@ -88,10 +92,10 @@ pub fn router() -> Router<Arc<App>> {
         account::totp_disable,
         applications::start, applications::list, applications::get_one, applications::delete_draft, applications::save_page,
         applications::fee_option, applications::upload, applications::download, applications::submit_one, applications::timeline,
-        applications::track,
+        applications::track, payments::invoice, payments::mpesa, payments::attempt,
     ),
     modifiers(&BearerAuth),
-    tags((name = "catalogue"), (name = "registration"), (name = "sign-in"), (name = "account"), (name = "applications"))
+    tags((name = "catalogue"), (name = "registration"), (name = "sign-in"), (name = "account"), (name = "applications"), (name = "payments"))
 )]
 pub struct ApiDoc;
 

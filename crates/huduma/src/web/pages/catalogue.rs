@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use huduma_domain::catalogue::definition::{Eligible, Issues};
 use huduma_domain::catalogue::{Service, Text};
-use huduma_domain::{Currency, Language, Money};
+use huduma_domain::{Language, Money};
 use serde::Deserialize;
 
 use crate::app::App;
@@ -20,11 +20,7 @@ pub type Card = ServiceCard;
 
 /// The convenience fee on a paid fee.
 pub fn convenience_fee(app: &App, fee: Money) -> Money {
-    match (fee.minor, fee.currency) {
-        (0, currency) => Money::zero(currency),
-        (_, Currency::Kes) => app.config.convenience_fee_kes,
-        (_, Currency::Usd) => app.config.convenience_fee_usd,
-    }
+    app.config.convenience_fees.fee_for(fee)
 }
 
 fn text(t: &toml::Spanned<Text>, language: Language) -> String {

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod home;
 pub mod language;
 pub mod password_reset;
+pub mod payments;
 pub mod register;
 pub mod sign_in;
 pub mod two_factor;

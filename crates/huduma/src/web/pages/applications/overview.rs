@@ -49,6 +49,8 @@ pub struct TimelineItem {
 #[template(path = "application_detail.html")]
 struct DetailTemplate<'a> {
     page: Page<'a>,
+    id: String,
+    has_invoice: bool,
     service: String,
     reference: String,
     status: String,
@@ -134,6 +136,8 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
     let reference = loaded.row.reference.as_deref().map(display_reference).unwrap_or_default();
     let template = DetailTemplate {
         page: Page { title: reference.clone(), ..ctx.page("application.detail_heading") },
+        id: loaded.row.id.clone(),
+        has_invoice: loaded.row.fee_minor.is_some_and(|fee| fee > 0),
         service: service_name(&ctx, &loaded),
         status: status::label(&loaded.service, &loaded.row.status, tr),
         awaiting_payment: loaded.row.status == "awaiting_payment",

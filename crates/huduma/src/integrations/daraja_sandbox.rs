@@ -1,0 +1,276 @@
+//! The M-Pesa Daraja simulator for sandbox mode: OAuth, STK push, STK query and the
+//! asynchronous callback, with the real provider's field names, codes and quirks (result
+//! codes as numbers in callbacks and strings in queries, no metadata on failure, a
+//! metadata item without `Value`, "The transaction is being processed" while pending).
+//!
+//! Magic phone numbers choose what the "customer" does, for people and automated tests:
+//!
+//! | number | what happens |
+//! |---|---|
+//! | `254700000001` | insufficient funds (result 1) |
+//! | `254700001032` | cancelled on the phone (1032) |
+//! | `254700001037` | phone unreachable, prompt timed out (1037) |
+//! | `254700002001` | wrong PIN (2001) |
+//! | `254700000404` | paid, but the callback is lost: only the query tells |
+//! | `254700000002` | paid, and the callback is sent twice |
+//! | `254700000999` | never answers (the query keeps saying "being processed") |
+//! | any other | pays after a short pause (the PIN was entered) |
+
+use crate::app::App;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use huduma_domain::payments::mpesa;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Daraja's public sandbox short code.
+pub const SHORT_CODE: &str = "174379";
+/// Daraja's public sandbox passkey.
+pub const PASSKEY: &str = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919";
+/// How long the simulated customer takes to answer.
+const ANSWER_AFTER: Duration = Duration::from_millis(400);
+
+/// What the simulated customer does with a prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// Enters the PIN: paid.
+    Pay,
+    /// Pays, but the callback never arrives.
+    PayCallbackLost,
+    /// Pays, and the callback arrives twice.
+    PayCallbackTwice,
+    /// Says no with this result code.
+    Decline(u32),
+    /// Never answers.
+    Silent,
+}
+
+impl Scenario {
+    /// The scenario a phone number selects.
+    pub fn for_phone(phone: &str) -> Self {
+        match phone {
+            "254700000001" => Self::Decline(1),
+            "254700001032" => Self::Decline(1032),
+            "254700001037" => Self::Decline(1037),
+            "254700002001" => Self::Decline(2001),
+            "254700000404" => Self::PayCallbackLost,
+            "254700000002" => Self::PayCallbackTwice,
+            "254700000999" => Self::Silent,
+            _ => Self::Pay,
+        }
+    }
+}
+
+/// One prompt sent to a simulated phone.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    /// Daraja's id.
+    pub merchant_request_id: String,
+    /// The phone.
+    pub phone: String,
+    /// Whole shillings.
+    pub amount: i64,
+    /// Account reference shown on the phone.
+    pub account_reference: String,
+    /// Where the outcome goes.
+    pub callback_url: String,
+    /// The outcome once the customer answered: result code, description, receipt.
+    pub outcome: Option<(u32, String, Option<String>)>,
+}
+
+/// The simulator's state: tokens issued and prompts by CheckoutRequestID.
+#[derive(Debug, Default)]
+pub struct Prompts {
+    tokens: Mutex<Vec<String>>,
+    prompts: Mutex<HashMap<String, Prompt>>,
+}
+
+impl Prompts {
+    fn prompt(&self, checkout: &str) -> Option<Prompt> {
+        self.prompts.lock().ok().and_then(|p| p.get(checkout).cloned())
+    }
+
+    fn set_outcome(&self, checkout: &str, outcome: (u32, String, Option<String>)) {
+        if let Ok(mut p) = self.prompts.lock()
+            && let Some(prompt) = p.get_mut(checkout)
+        {
+            prompt.outcome = Some(outcome);
+        }
+    }
+}
+
+/// The simulator's routes, under `/sandbox/daraja`.
+pub fn router() -> Router<Arc<App>> {
+    Router::new()
+        .route("/sandbox/daraja/oauth/v1/generate", get(oauth))
+        .route("/sandbox/daraja/mpesa/stkpush/v1/processrequest", post(stk_push))
+        .route("/sandbox/daraja/mpesa/stkpushquery/v1/query", post(stk_query))
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({"requestId": format!("{}-sandbox", crate::crypto::new_token().chars().take(8).collect::<String>()), "errorCode": code, "errorMessage": message});
+    (status, Json(body)).into_response()
+}
+
+async fn oauth(State(app): State<Arc<App>>, headers: HeaderMap, axum::extract::RawQuery(query): axum::extract::RawQuery) -> Response {
+    if query.as_deref() != Some("grant_type=client_credentials") {
+        return error(StatusCode::BAD_REQUEST, "400.008.02", "Invalid grant type passed");
+    }
+    let Some(config) = &app.config.daraja else { return error(StatusCode::BAD_REQUEST, "400.008.01", "Invalid Authentication passed") };
+    use base64::Engine;
+    let expected =
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", config.consumer_key.expose(), config.consumer_secret.expose()));
+    let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Basic ")).unwrap_or("");
+    if !crate::crypto::constant_time_eq(given, &expected) {
+        return error(StatusCode::BAD_REQUEST, "400.008.01", "Invalid Authentication passed");
+    }
+    let token = crate::crypto::new_token();
+    if let Ok(mut tokens) = app.daraja_sandbox.tokens.lock() {
+        tokens.push(token.clone());
+    }
+    Json(json!({"access_token": token, "expires_in": "3599"})).into_response()
+}
+
+fn authorised(app: &App, headers: &HeaderMap) -> bool {
+    let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    app.daraja_sandbox.tokens.lock().is_ok_and(|t| t.iter().any(|k| k == given))
+}
+
+fn text<'a>(body: &'a Value, key: &str) -> &'a str {
+    body.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+fn password_ok(body: &Value) -> bool {
+    text(body, "BusinessShortCode") == SHORT_CODE && text(body, "Password") == mpesa::password(SHORT_CODE, PASSKEY, text(body, "Timestamp"))
+}
+
+async fn stk_push(State(app): State<Arc<App>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::NOT_FOUND, "404.001.03", "Invalid Access Token");
+    }
+    if !password_ok(&body) {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "500.001.1001", "Wrong credentials");
+    }
+    let phone = text(&body, "PhoneNumber");
+    let phone_ok =
+        phone.len() == 12 && (phone.starts_with("2547") || phone.starts_with("2541")) && phone.bytes().all(|b| b.is_ascii_digit());
+    if !phone_ok || text(&body, "PartyA") != phone {
+        return error(StatusCode::BAD_REQUEST, "400.002.02", "Bad Request - Invalid PhoneNumber");
+    }
+    let amount: i64 = text(&body, "Amount").parse().unwrap_or(0);
+    if !(1..=250_000).contains(&amount) {
+        return error(StatusCode::BAD_REQUEST, "400.002.02", "Bad Request - Invalid Amount");
+    }
+    let reference = text(&body, "AccountReference");
+    if reference.is_empty() || reference.chars().count() > 12 || text(&body, "TransactionDesc").chars().count() > 13 {
+        return error(StatusCode::BAD_REQUEST, "400.002.02", "Bad Request - Invalid AccountReference");
+    }
+    let callback_url = text(&body, "CallBackURL").to_owned();
+    if !(callback_url.starts_with("http://") || callback_url.starts_with("https://")) {
+        return error(StatusCode::BAD_REQUEST, "400.002.02", "Bad Request - Invalid CallBackURL");
+    }
+    let checkout = format!(
+        "ws_CO_{}{}",
+        mpesa::timestamp(app.clock.now()),
+        crate::crypto::new_token().chars().filter(char::is_ascii_digit).take(8).collect::<String>()
+    );
+    let merchant = format!("29115-{}-1", rand::random::<u32>());
+    let prompt = Prompt {
+        merchant_request_id: merchant.clone(),
+        phone: phone.to_owned(),
+        amount,
+        account_reference: reference.to_owned(),
+        callback_url,
+        outcome: None,
+    };
+    if let Ok(mut prompts) = app.daraja_sandbox.prompts.lock() {
+        prompts.insert(checkout.clone(), prompt);
+    }
+    tokio::spawn(answer(app.clone(), checkout.clone(), Scenario::for_phone(phone)));
+    Json(json!({
+        "MerchantRequestID": merchant,
+        "CheckoutRequestID": checkout,
+        "ResponseCode": "0",
+        "ResponseDescription": "Success. Request accepted for processing",
+        "CustomerMessage": "Success. Request accepted for processing"
+    }))
+    .into_response()
+}
+
+/// The simulated customer answers, then Daraja posts the callback (or does not).
+async fn answer(app: Arc<App>, checkout: String, scenario: Scenario) {
+    tokio::time::sleep(ANSWER_AFTER).await;
+    let (code, desc) = match scenario {
+        Scenario::Silent => return,
+        Scenario::Pay | Scenario::PayCallbackLost | Scenario::PayCallbackTwice => (0, "The service request is processed successfully."),
+        Scenario::Decline(1) => (1, "The balance is insufficient for the transaction."),
+        Scenario::Decline(1032) => (1032, "Request cancelled by user"),
+        Scenario::Decline(1037) => (1037, "DS timeout user cannot be reached"),
+        Scenario::Decline(2001) => (2001, "The initiator information is invalid."),
+        Scenario::Decline(other) => (other, "The transaction failed."),
+    };
+    let receipt = (code == 0).then(|| {
+        let token = crate::crypto::new_token().to_uppercase();
+        format!("S{}", token.chars().filter(char::is_ascii_alphanumeric).take(9).collect::<String>())
+    });
+    app.daraja_sandbox.set_outcome(&checkout, (code, desc.to_owned(), receipt.clone()));
+    let Some(prompt) = app.daraja_sandbox.prompt(&checkout) else { return };
+    let mut callback = json!({"Body": {"stkCallback": {
+        "MerchantRequestID": prompt.merchant_request_id,
+        "CheckoutRequestID": checkout,
+        "ResultCode": code,
+        "ResultDesc": desc,
+    }}});
+    if let Some(receipt) = &receipt {
+        let date: u64 = mpesa::timestamp(app.clock.now()).parse().unwrap_or(0);
+        let phone: u64 = prompt.phone.parse().unwrap_or(0);
+        callback["Body"]["stkCallback"]["CallbackMetadata"] = json!({"Item": [
+            {"Name": "Amount", "Value": prompt.amount as f64},
+            {"Name": "MpesaReceiptNumber", "Value": receipt},
+            {"Name": "Balance"},
+            {"Name": "TransactionDate", "Value": date},
+            {"Name": "PhoneNumber", "Value": phone},
+        ]});
+    }
+    let times = match scenario {
+        Scenario::PayCallbackLost => 0,
+        Scenario::PayCallbackTwice => 2,
+        _ => 1,
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..times {
+        if let Err(err) = client.post(&prompt.callback_url).json(&callback).send().await {
+            tracing::warn!(error = %err, "sandbox Daraja could not deliver a callback");
+        }
+    }
+}
+
+async fn stk_query(State(app): State<Arc<App>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::NOT_FOUND, "404.001.03", "Invalid Access Token");
+    }
+    if !password_ok(&body) {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "500.001.1001", "Wrong credentials");
+    }
+    let checkout = text(&body, "CheckoutRequestID");
+    let Some(prompt) = app.daraja_sandbox.prompt(checkout) else {
+        return error(StatusCode::BAD_REQUEST, "400.002.02", "Bad Request - Invalid CheckoutRequestID");
+    };
+    match prompt.outcome {
+        None => error(StatusCode::INTERNAL_SERVER_ERROR, "500.001.1001", "The transaction is being processed"),
+        Some((code, desc, _)) => Json(json!({
+            "ResponseCode": "0",
+            "ResponseDescription": "The service request has been accepted successsfully",
+            "MerchantRequestID": prompt.merchant_request_id,
+            "CheckoutRequestID": checkout,
+            "ResultCode": code.to_string(),
+            "ResultDesc": desc,
+        }))
+        .into_response(),
+    }
+}

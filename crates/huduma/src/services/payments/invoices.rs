@@ -1,0 +1,109 @@
+//! Invoices: created with the submission of an application that has a fee, one line per
+//! agency revenue head plus the convenience fee, numbered for M-Pesa's account reference.
+
+use crate::app::App;
+use crate::services::sessions::Authenticated;
+use crate::services::{ServiceError, ServiceResult};
+use crate::store::Conn;
+use crate::store::applications::ApplicationRow;
+use crate::store::payments::{self as store, AttemptRow, InvoiceRow, LineRow, PaymentRow};
+use huduma_domain::Money;
+use huduma_domain::catalogue::Service;
+use huduma_domain::payments::InvoiceStatus;
+use huduma_domain::reference::{Kind, Reference};
+use rand::Rng;
+
+/// Days an invoice stays payable.
+pub const INVOICE_DAYS: i64 = 30;
+/// The agency code of the platform's own revenue (the convenience fee).
+pub const PLATFORM: &str = "huduma";
+
+/// A new invoice number (unique in practice; the unique index has the last word).
+pub fn new_number() -> String {
+    let mut rng = rand::rng();
+    Reference::generate(Kind::Invoice, |n| rng.random_range(0..n)).as_str().to_owned()
+}
+
+/// Creates the invoice for a submitted application inside the submission's transaction.
+pub async fn create_for_application(
+    conn: &mut Conn,
+    app: &App,
+    row: &ApplicationRow,
+    service: &Service,
+    fee: Money,
+    now: i64,
+) -> ServiceResult<InvoiceRow> {
+    let convenience = app.config.convenience_fees.fee_for(fee);
+    let total = fee.plus(convenience).ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("fee overflow")))?;
+    let name = service.name.get_ref().en.clone();
+    let lines = vec![
+        LineRow { agency: row.agency.clone(), revenue_head: row.service_code.clone(), description: name.clone(), amount_minor: fee.minor },
+        LineRow {
+            agency: PLATFORM.into(),
+            revenue_head: "convenience_fee".into(),
+            description: "Convenience fee".into(),
+            amount_minor: convenience.minor,
+        },
+    ];
+    let invoice = InvoiceRow {
+        id: crate::store::new_id(),
+        number: new_number(),
+        account_id: row.account_id.clone(),
+        application_id: Some(row.id.clone()),
+        currency: fee.currency.code().to_owned(),
+        total_minor: total.minor,
+        paid_minor: 0,
+        status: InvoiceStatus::Pending.as_str().to_owned(),
+        description: name,
+        created_at: now,
+        expires_at: now + INVOICE_DAYS * 86_400,
+        paid_at: None,
+    };
+    store::insert_invoice(conn, &invoice, &lines, now).await?;
+    Ok(invoice)
+}
+
+/// An invoice with its lines, payments and the amount still due.
+#[derive(Debug, Clone)]
+pub struct InvoiceView {
+    /// As stored.
+    pub invoice: InvoiceRow,
+    /// Lines.
+    pub lines: Vec<LineRow>,
+    /// Settled payments.
+    pub payments: Vec<PaymentRow>,
+}
+
+impl InvoiceView {
+    /// What is still to pay, minor units (never negative).
+    pub fn due(&self) -> i64 {
+        (self.invoice.total_minor - self.invoice.paid_minor).max(0)
+    }
+
+    /// The status.
+    pub fn status(&self) -> InvoiceStatus {
+        InvoiceStatus::parse(&self.invoice.status).unwrap_or(InvoiceStatus::Pending)
+    }
+
+    /// Money in the invoice's currency.
+    pub fn money(&self, minor: i64) -> Money {
+        Money { minor, currency: huduma_domain::Currency::parse(&self.invoice.currency).unwrap_or(huduma_domain::Currency::Kes) }
+    }
+}
+
+/// The invoice of one of the person's applications.
+pub async fn for_application(app: &App, me: &Authenticated, application_id: &str) -> ServiceResult<InvoiceView> {
+    let mut conn = app.db.pool().acquire().await?;
+    let invoice = store::invoice_for_application(&mut conn, &me.account.id, application_id).await?.ok_or(ServiceError::NotFound)?;
+    let lines = store::lines(&mut conn, &invoice.id).await?;
+    let payments = store::payments_for(&mut conn, &invoice.id).await?;
+    Ok(InvoiceView { invoice, lines, payments })
+}
+
+/// One of the person's payment attempts with its invoice.
+pub async fn attempt(app: &App, me: &Authenticated, attempt_id: &str) -> ServiceResult<(AttemptRow, InvoiceRow)> {
+    let mut conn = app.db.pool().acquire().await?;
+    let attempt = store::attempt_owned(&mut conn, &me.account.id, attempt_id).await?.ok_or(ServiceError::NotFound)?;
+    let invoice = store::invoice_by_id(&mut conn, &attempt.invoice_id).await?.ok_or(ServiceError::NotFound)?;
+    Ok((attempt, invoice))
+}

@@ -1,0 +1,179 @@
+//! M-Pesa STK push: asking the citizen's phone for the PIN, and taking the callback.
+//!
+//! The callback is unsigned, so it proves nothing by itself: it must come to the secret
+//! path, name an attempt we made, and carry the amount we asked for. Its raw body is
+//! stored before anything else and before we answer.
+
+use super::settle::{Settled, settle_attempt};
+use crate::app::App;
+use crate::integrations::daraja::{DarajaError, StkCallback};
+use crate::services::sessions::Authenticated;
+use crate::services::{ServiceError, ServiceResult};
+use crate::store::payments::{self as store, AttemptRow};
+use huduma_domain::Phone;
+use huduma_domain::payments::{AttemptState, attempt::Event};
+
+/// The provider name in `provider_messages`.
+pub const PROVIDER: &str = "mpesa";
+
+/// The callback URL Daraja posts outcomes to.
+pub fn callback_url(app: &App) -> String {
+    format!("{}/callbacks/mpesa/stk/{}", app.config.callback_base_url.trim_end_matches('/'), app.config.daraja_callback_token.expose())
+}
+
+/// Starts an STK push for what is still due on the invoice of one of the person's
+/// applications; returns the attempt id (the waiting page follows it).
+pub async fn start(app: &App, me: &Authenticated, application_id: &str, phone: &str) -> ServiceResult<String> {
+    let phone = Phone::parse(phone).map_err(|e| ServiceError::field("phone", e.code))?;
+    let daraja = app.daraja.as_ref().ok_or(ServiceError::Unavailable("payment.unavailable"))?;
+    let view = super::invoices::for_application(app, me, application_id).await?;
+    if !view.status().is_open() || view.due() == 0 {
+        return Err(ServiceError::field("phone", "payment.not_due"));
+    }
+    // M-Pesa takes whole shillings; a part-shilling remainder rounds up so the bill is met.
+    let shillings = (view.due() + 99) / 100;
+    let now = app.clock.now();
+    let attempt = AttemptRow {
+        id: crate::store::new_id(),
+        invoice_id: view.invoice.id.clone(),
+        method: "mpesa_stk".into(),
+        state: AttemptState::Created.as_str().into(),
+        amount_minor: shillings * 100,
+        phone: Some(phone.daraja()),
+        merchant_request_id: None,
+        checkout_request_id: None,
+        result_code: None,
+        result_desc: None,
+        created_at: now,
+        updated_at: now,
+    };
+    {
+        let mut tx = app.db.begin().await?;
+        store::insert_attempt(&mut tx, &attempt).await?;
+        tx.commit().await?;
+    }
+    let pushed =
+        daraja.stk_push(&phone.daraja(), shillings, &view.invoice.number, &view.invoice.description, &callback_url(app), now).await;
+    let mut tx = app.db.begin().await?;
+    match pushed {
+        Ok(accepted) => {
+            store::attempt_requested(&mut tx, &attempt.id, &accepted.merchant_request_id, &accepted.checkout_request_id, app.clock.now())
+                .await?;
+        }
+        Err(err) => {
+            let (code, desc) = match &err {
+                DarajaError::Refused { code, message } => (code.clone(), message.clone()),
+                DarajaError::Unavailable(reason) => ("unavailable".to_owned(), reason.clone()),
+            };
+            tracing::warn!(attempt = %attempt.id, error = %err, "STK push not accepted");
+            store::set_attempt_state(&mut tx, &attempt.id, "created", "failed", Some(&code), Some(&desc), app.clock.now()).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(attempt.id)
+}
+
+/// What a callback led to (also stored with the raw message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackOutcome {
+    /// Money recorded.
+    Settled,
+    /// Seen before: nothing changed.
+    Duplicate,
+    /// The customer did not pay; the attempt is closed.
+    Failed,
+    /// Not ours (no such CheckoutRequestID): an alert, never a payment.
+    UnknownAttempt,
+    /// Ours, but the amount differs from what we asked: an alert, never a payment.
+    Mismatch,
+    /// Not a callback we can read.
+    Invalid,
+}
+
+impl CallbackOutcome {
+    /// Stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Settled => "settled",
+            Self::Duplicate => "duplicate",
+            Self::Failed => "failed",
+            Self::UnknownAttempt => "unknown_attempt",
+            Self::Mismatch => "mismatch",
+            Self::Invalid => "invalid",
+        }
+    }
+}
+
+/// Handles an STK callback body: store it, then match and settle.
+pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
+    let now = app.clock.now();
+    let message_id = {
+        let mut tx = app.db.begin().await?;
+        let id = store::store_message(&mut tx, PROVIDER, "stk_callback", raw, now).await?;
+        tx.commit().await?;
+        id
+    };
+    let outcome = match serde_json::from_str::<serde_json::Value>(raw).ok().as_ref().and_then(StkCallback::parse) {
+        None => CallbackOutcome::Invalid,
+        Some(cb) => apply(app, &cb).await?,
+    };
+    if matches!(outcome, CallbackOutcome::UnknownAttempt | CallbackOutcome::Mismatch | CallbackOutcome::Invalid) {
+        tracing::error!(
+            message = message_id,
+            outcome = outcome.as_str(),
+            "M-Pesa callback not matched to any attempt of ours: investigate"
+        );
+    }
+    let mut conn = app.db.pool().acquire().await?;
+    store::message_outcome(&mut conn, message_id, outcome.as_str()).await?;
+    Ok(outcome)
+}
+
+/// Applies a parsed callback (also used for query results that the reconciler learns).
+pub async fn apply(app: &App, cb: &StkCallback) -> ServiceResult<CallbackOutcome> {
+    let mut tx = app.db.begin().await?;
+    let Some(attempt) = store::attempt_by_checkout(&mut tx, &cb.checkout_request_id).await? else {
+        return Ok(CallbackOutcome::UnknownAttempt);
+    };
+    let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
+    let outcome = if cb.result_code == "0" {
+        let amount = cb.amount_minor.unwrap_or(attempt.amount_minor);
+        if amount != attempt.amount_minor {
+            CallbackOutcome::Mismatch
+        } else {
+            let reference = cb.receipt.clone().unwrap_or_else(|| cb.checkout_request_id.clone());
+            match settle_attempt(&mut tx, app, &attempt, &reference, amount, cb.phone.as_deref()).await? {
+                Settled::Recorded => CallbackOutcome::Settled,
+                Settled::AlreadyRecorded => {
+                    // Settled earlier from a status query (no receipt then): keep the receipt now.
+                    if let Some(receipt) = &cb.receipt {
+                        store::set_payment_reference(&mut tx, &attempt.id, &cb.checkout_request_id, receipt).await?;
+                    }
+                    CallbackOutcome::Duplicate
+                }
+            }
+        }
+    } else {
+        match state.next(Event::Declined) {
+            Some(to) => {
+                store::set_attempt_state(
+                    &mut tx,
+                    &attempt.id,
+                    state.as_str(),
+                    to.as_str(),
+                    Some(&cb.result_code),
+                    Some(&cb.result_desc),
+                    app.clock.now(),
+                )
+                .await?;
+                CallbackOutcome::Failed
+            }
+            None => CallbackOutcome::Duplicate,
+        }
+    };
+    tx.commit().await?;
+    if outcome == CallbackOutcome::Settled {
+        app.outbox_wakeup.notify_one();
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,97 @@
+//! The reconciler: attempts still waiting after a while are asked about with the STK
+//! query, so a lost callback never leaves money unrecorded. Runs every
+//! `HUDUMA_RECONCILE_SECONDS` in the worker.
+
+use super::mpesa::apply;
+use crate::app::App;
+use crate::integrations::daraja::{QueryOutcome, StkCallback};
+use crate::store::payments as store;
+use huduma_domain::payments::{AttemptState, attempt::Event};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Seconds an attempt waits for its callback before the reconciler asks.
+pub const ASK_AFTER_SECS: i64 = 30;
+/// Seconds after which an unanswered prompt is called timed out (the phone's own prompt
+/// lasts about a minute; a late success still settles).
+pub const TIME_OUT_AFTER_SECS: i64 = 5 * 60;
+/// Timed-out attempts are still asked about for this long, for late successes.
+pub const KEEP_ASKING_SECS: i64 = 24 * 3600;
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Sweep {
+    /// Attempts asked about.
+    pub asked: u64,
+    /// Newly settled.
+    pub settled: u64,
+    /// Newly failed.
+    pub failed: u64,
+    /// Newly timed out.
+    pub timed_out: u64,
+}
+
+/// One sweep over waiting attempts.
+pub async fn run_once(app: &App) -> anyhow::Result<Sweep> {
+    let Some(daraja) = app.daraja.as_ref() else { return Ok(Sweep::default()) };
+    let now = app.clock.now();
+    let waiting = {
+        let mut conn = app.db.pool().acquire().await?;
+        store::stale_open_attempts(&mut conn, now - ASK_AFTER_SECS, 200).await?
+    };
+    let mut sweep = Sweep::default();
+    for attempt in waiting {
+        let Some(checkout) = attempt.checkout_request_id.clone() else { continue };
+        let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
+        if state == AttemptState::TimedOut && now - attempt.created_at > KEEP_ASKING_SECS {
+            continue;
+        }
+        sweep.asked += 1;
+        match daraja.stk_query(&checkout, now).await {
+            Ok(QueryOutcome::Done { code, desc }) => {
+                let cb = StkCallback {
+                    merchant_request_id: attempt.merchant_request_id.clone().unwrap_or_default(),
+                    checkout_request_id: checkout,
+                    result_code: code.clone(),
+                    result_desc: desc,
+                    amount_minor: None,
+                    receipt: None,
+                    phone: attempt.phone.clone(),
+                };
+                match apply(app, &cb).await? {
+                    super::mpesa::CallbackOutcome::Settled => sweep.settled += 1,
+                    super::mpesa::CallbackOutcome::Failed => sweep.failed += 1,
+                    _ => {}
+                }
+            }
+            Ok(QueryOutcome::Pending) => {
+                let mut conn = app.db.pool().acquire().await?;
+                if now - attempt.created_at > TIME_OUT_AFTER_SECS
+                    && let Some(to) = state.next(Event::Expired)
+                {
+                    store::set_attempt_state(&mut conn, &attempt.id, state.as_str(), to.as_str(), Some("timeout"), None, now).await?;
+                    sweep.timed_out += 1;
+                } else {
+                    store::touch_attempt(&mut conn, &attempt.id, now).await?;
+                }
+            }
+            Err(err) => {
+                tracing::warn!(attempt = %attempt.id, error = %err, "STK query failed; will ask again");
+                let mut conn = app.db.pool().acquire().await?;
+                store::touch_attempt(&mut conn, &attempt.id, now).await?;
+            }
+        }
+    }
+    Ok(sweep)
+}
+
+/// Runs [`run_once`] every `HUDUMA_RECONCILE_SECONDS`.
+pub async fn run(app: Arc<App>) {
+    let mut interval = tokio::time::interval(Duration::from_secs(app.config.reconcile_secs));
+    loop {
+        interval.tick().await;
+        if let Err(err) = run_once(&app).await {
+            tracing::error!(error = %format!("{err:#}"), "payment reconciliation failed");
+        }
+    }
+}

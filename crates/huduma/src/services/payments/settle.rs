@@ -1,0 +1,61 @@
+//! Settlement: recording money that arrived, exactly once, and moving the application on
+//! when its invoice is paid. Everything happens in the caller's transaction.
+
+use crate::app::App;
+use crate::services::ServiceResult;
+use crate::services::applications::{definitions, status};
+use crate::store::Conn;
+use crate::store::applications as applications_store;
+use crate::store::payments::{self as store, AttemptRow, PaymentRow};
+use huduma_domain::application::Status;
+use huduma_domain::payments::{AttemptState, InvoiceStatus, attempt::Event};
+
+/// What a settlement did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// The money was recorded now.
+    Recorded,
+    /// It had been recorded before (duplicate or reordered message): nothing changed.
+    AlreadyRecorded,
+}
+
+/// Records `amount_minor` paid for `attempt` under the provider's `reference`.
+pub async fn settle_attempt(
+    conn: &mut Conn,
+    app: &App,
+    attempt: &AttemptRow,
+    reference: &str,
+    amount_minor: i64,
+    payer: Option<&str>,
+) -> ServiceResult<Settled> {
+    let now = app.clock.now();
+    let payment = PaymentRow {
+        invoice_id: attempt.invoice_id.clone(),
+        attempt_id: Some(attempt.id.clone()),
+        method: "mpesa".into(),
+        provider_ref: reference.to_owned(),
+        amount_minor,
+        payer: payer.map(str::to_owned),
+        paid_at: now,
+    };
+    if !store::insert_payment(conn, &payment).await? {
+        return Ok(Settled::AlreadyRecorded);
+    }
+    let from = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
+    if let Some(to) = from.next(Event::Paid) {
+        store::set_attempt_state(conn, &attempt.id, from.as_str(), to.as_str(), Some("0"), None, now).await?;
+    }
+    let Some(invoice) = store::invoice_by_id(conn, &attempt.invoice_id).await? else { return Ok(Settled::Recorded) };
+    let paid = invoice.paid_minor + amount_minor;
+    let status = InvoiceStatus::parse(&invoice.status).unwrap_or(InvoiceStatus::Pending).after_payment(invoice.total_minor, paid);
+    store::add_paid(conn, &invoice.id, amount_minor, status.as_str(), now).await?;
+    if status == InvoiceStatus::Paid
+        && let Some(application_id) = &invoice.application_id
+        && let Some(row) = applications_store::find(conn, application_id).await?
+        && Status::parse(&row.status) == Status::AwaitingPayment
+    {
+        let service = definitions::service_with(conn, app, &row.service_code, row.service_version, &row.agency).await?;
+        status::change_in(conn, app, &row, &service, Status::AwaitingPayment.as_str(), service.workflow.start.get_ref(), None).await?;
+    }
+    Ok(Settled::Recorded)
+}

@@ -1,0 +1,146 @@
+//! Paying for an application: `GET /applications/{id}/pay` (the invoice and the ways to
+//! pay), `POST /applications/{id}/pay/mpesa` (send the M-Pesa prompt) and
+//! `GET /payments/{attempt}` (the waiting page: refreshes itself until the outcome is
+//! known, then says what happened in plain words).
+
+use crate::clock::format_nairobi;
+use crate::services::payments::{invoices, mpesa};
+use crate::web::context::Ctx;
+use crate::web::csrf::CsrfForm;
+use crate::web::pages::applications::{failure, signed_in};
+use crate::web::render::{FormErrors, Page, form_failure, html};
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use huduma_domain::Phone;
+use huduma_domain::payments::{AttemptState, InvoiceStatus, mpesa as rules};
+use serde::Deserialize;
+
+/// One invoice line.
+pub struct LineView {
+    /// What it is.
+    pub description: String,
+    /// Amount.
+    pub amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "pay.html")]
+struct PayTemplate<'a> {
+    page: Page<'a>,
+    errors: FormErrors,
+    id: String,
+    number: String,
+    lines: Vec<LineView>,
+    total: String,
+    paid: String,
+    due: String,
+    open: bool,
+    settled: bool,
+    phone: String,
+    receipts: Vec<(String, String, String)>,
+}
+
+async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, phone: Option<String>) -> Response {
+    let Some(me) = ctx.me.as_ref() else { return failure(ctx, crate::services::ServiceError::NotFound) };
+    let view = match invoices::for_application(&ctx.app, me, id).await {
+        Ok(v) => v,
+        Err(err) => return failure(ctx, err),
+    };
+    let template = PayTemplate {
+        page: ctx.page("payment.heading"),
+        errors,
+        id: id.to_owned(),
+        number: view.invoice.number.clone(),
+        lines: view
+            .lines
+            .iter()
+            .map(|l| LineView { description: l.description.clone(), amount: view.money(l.amount_minor).to_string() })
+            .collect(),
+        total: view.money(view.invoice.total_minor).to_string(),
+        paid: view.money(view.invoice.paid_minor).to_string(),
+        due: view.money(view.due()).to_string(),
+        open: view.status().is_open(),
+        settled: view.status() == InvoiceStatus::Paid,
+        phone: phone.unwrap_or_else(|| Phone::parse(&me.account.phone).map(|p| format!("0{}", &p.daraja()[3..])).unwrap_or_default()),
+        receipts: view
+            .payments
+            .iter()
+            .map(|p| (p.provider_ref.clone(), view.money(p.amount_minor).to_string(), format_nairobi(p.paid_at)))
+            .collect(),
+    };
+    html(status, &template)
+}
+
+/// The invoice and the M-Pesa form.
+pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
+    signed_in!(ctx);
+    render(&ctx, &id, FormErrors::default(), StatusCode::OK, None).await
+}
+
+/// The phone to prompt.
+#[derive(Debug, Deserialize)]
+pub struct MpesaForm {
+    #[serde(default)]
+    phone: String,
+}
+
+/// Sends the prompt and goes to the waiting page.
+pub async fn mpesa(ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<MpesaForm>) -> Response {
+    let me = signed_in!(ctx);
+    match mpesa::start(&ctx.app, me, &id, &form.phone).await {
+        Ok(attempt) => Redirect::to(&format!("/payments/{attempt}")).into_response(),
+        Err(err) => match form_failure(&ctx, err) {
+            Ok((status, errors)) => render(&ctx, &id, errors, status, Some(form.phone)).await,
+            Err(page) => page,
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "payment_attempt.html")]
+struct AttemptTemplate<'a> {
+    page: Page<'a>,
+    application: String,
+    waiting: bool,
+    succeeded: bool,
+    timed_out: bool,
+    message: String,
+    amount: String,
+    phone: String,
+    code: String,
+}
+
+/// The waiting page.
+pub async fn attempt(ctx: Ctx, Path(attempt): Path<String>) -> Response {
+    let me = signed_in!(ctx);
+    let (attempt, invoice) = match invoices::attempt(&ctx.app, me, &attempt).await {
+        Ok(found) => found,
+        Err(err) => return failure(&ctx, err),
+    };
+    let tr = ctx.tr();
+    let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
+    let code = attempt.result_code.clone().unwrap_or_default();
+    let message = match state {
+        AttemptState::Created | AttemptState::Requested => tr.t("payment.mpesa.waiting").to_owned(),
+        AttemptState::TimedOut => tr.t("payment.mpesa.still_waiting").to_owned(),
+        AttemptState::Succeeded => tr.t("payment.mpesa.success").to_owned(),
+        AttemptState::Failed if code == "unavailable" => tr.t("payment.mpesa.unavailable").to_owned(),
+        AttemptState::Failed if code.contains('.') => tr.t("payment.mpesa.refused").to_owned(),
+        AttemptState::Failed => tr.t(rules::outcome_key(&code)).to_owned(),
+    };
+    let currency = huduma_domain::Currency::parse(&invoice.currency).unwrap_or(huduma_domain::Currency::Kes);
+    let template = AttemptTemplate {
+        page: ctx.page("payment.attempt_heading"),
+        application: invoice.application_id.clone().unwrap_or_default(),
+        waiting: matches!(state, AttemptState::Created | AttemptState::Requested | AttemptState::TimedOut),
+        succeeded: state == AttemptState::Succeeded,
+        timed_out: state == AttemptState::TimedOut,
+        message,
+        amount: huduma_domain::Money { minor: attempt.amount_minor, currency }.to_string(),
+        phone: attempt.phone.clone().unwrap_or_default(),
+        code,
+    };
+    html(StatusCode::OK, &template)
+}

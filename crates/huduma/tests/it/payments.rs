@@ -1,0 +1,264 @@
+//! Paying by M-Pesa STK push against the Daraja simulator: success, refusals in plain
+//! words, duplicate and forged callbacks, lost callbacks found by the reconciler, and a
+//! success that arrives after we timed out; on SQLite and PostgreSQL.
+
+use crate::both_databases;
+use crate::helpers::*;
+use huduma_uploads::samples;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// A police-clearance application submitted and waiting for its KES 1,000 fee.
+pub async fn awaiting_payment(t: &TestApp, token: &str) -> String {
+    let draft = crate::applications_api::start(t, token, "certificate-of-good-conduct").await;
+    let id = draft["id"].as_str().expect("id").to_owned();
+    let (status, body) = crate::applications_api::save(
+        t,
+        token,
+        &id,
+        "applicant",
+        json!({"purpose": "employment", "fingerprint_centre": "dci_hq", "had_certificate_before": "no"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = crate::applications_api::save(t, token, &id, "record", json!({"convicted": "no", "declaration": ["agree"]})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = t.upload_api(token, &id, "national_id_copy", "id.pdf", samples::pdf(1, 0)).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) =
+        t.api(Method::POST, &format!("/api/v1/applications/{id}/submit"), Some(token), Some(json!({"declaration": true}))).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("awaiting_payment")), "{body}");
+    id
+}
+
+/// Pays with a phone number; returns the attempt once it is no longer waiting (or after
+/// `wait` polls).
+async fn pay(t: &TestApp, token: &str, id: &str, phone: &str) -> Value {
+    let (status, attempt) =
+        t.api(Method::POST, &format!("/api/v1/applications/{id}/payments/mpesa"), Some(token), Some(json!({"phone": phone}))).await;
+    assert_eq!(status, 202, "{attempt}");
+    attempt
+}
+
+async fn poll(t: &TestApp, token: &str, attempt: &str) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..60 {
+        let (_, now) = t.api(Method::GET, &format!("/api/v1/payments/{attempt}"), Some(token), None).await;
+        if now["state"] != "requested" && now["state"] != "created" {
+            return now;
+        }
+        last = now;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    last
+}
+
+/// Payments and attempts as stored, for audits.
+async fn count(t: &TestApp, sql: &'static str) -> i64 {
+    use sqlx::Row;
+    let mut conn = t.app.db.pool().acquire().await.expect("conn");
+    sqlx::query(sql).fetch_one(&mut *conn).await.expect("count").try_get::<i64, _>(0).expect("n")
+}
+
+async fn an_stk_push_pays_and_moves_the_application_on(backend: Backend) {
+    let t = spawn(backend).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    let (status, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    assert_eq!(status, 200, "{invoice}");
+    assert_eq!(invoice["total_minor"], 105_000, "KES 1,000 + the KES 50 convenience fee");
+    assert_eq!(invoice["lines"][0]["agency"], "dci");
+    assert_eq!(invoice["lines"][1]["revenue_head"], "convenience_fee");
+    let number = invoice["number"].as_str().expect("number").to_owned();
+    assert!(number.len() <= 12 && huduma_domain::Reference::parse(huduma_domain::reference::Kind::Invoice, &number).is_ok());
+    let attempt = pay(&t, &token, &id, "0708 374 149").await;
+    assert_eq!(attempt["amount_minor"], 105_000);
+    let done = poll(&t, &token, attempt["id"].as_str().expect("id")).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    let (_, application) = t.api(Method::GET, &format!("/api/v1/applications/{id}"), Some(&token), None).await;
+    assert_eq!(application["status"], "submitted", "paid: the application reaches the agency's first state");
+    let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    assert_eq!((invoice["status"].as_str(), invoice["paid_minor"].as_i64()), (Some("paid"), Some(105_000)));
+    assert_eq!(invoice["receipts"].as_array().map(Vec::len), Some(1));
+    // Nothing left to pay: a second prompt is refused.
+    let (status, body) =
+        t.api(Method::POST, &format!("/api/v1/applications/{id}/payments/mpesa"), Some(&token), Some(json!({"phone": "0708374149"}))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("payment.not_due")));
+    // The citizen heard about it.
+    t.wait_for_message(|m| {
+        m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains("is now: Awaiting fingerprints"))
+    })
+    .await;
+}
+
+async fn refusals_are_told_in_plain_words_and_can_be_retried(backend: Backend) {
+    let t = spawn(backend).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    for (phone, code, words) in [
+        ("254700001032", "1032", "cancelled on the phone"),
+        ("254700000001", "1", "not enough money"),
+        ("254700002001", "2001", "PIN was not right"),
+        ("254700001037", "1037", "not answered in time"),
+    ] {
+        let attempt = pay(&t, &token, &id, phone).await;
+        let done = poll(&t, &token, attempt["id"].as_str().expect("id")).await;
+        assert_eq!((done["state"].as_str(), done["result_code"].as_str()), (Some("failed"), Some(code)), "{phone}: {done}");
+        assert!(done["message"].as_str().unwrap_or("").contains(words), "{phone}: {done}");
+    }
+    let (_, application) = t.api(Method::GET, &format!("/api/v1/applications/{id}"), Some(&token), None).await;
+    assert_eq!(application["status"], "awaiting_payment", "nothing was paid");
+    let attempt = pay(&t, &token, &id, "0708374149").await;
+    assert_eq!(poll(&t, &token, attempt["id"].as_str().expect("id")).await["state"], "succeeded", "and the retry pays");
+}
+
+async fn callbacks_settle_once_and_forgeries_settle_nothing(backend: Backend) {
+    let t = spawn(backend).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    // A prompt nobody answers, so we control the callbacks.
+    let attempt = pay(&t, &token, &id, "254700000999").await;
+    let checkout = {
+        use sqlx::Row;
+        let mut conn = t.app.db.pool().acquire().await.expect("conn");
+        sqlx::query("SELECT checkout_request_id FROM payment_attempts WHERE id = $1")
+            .bind(attempt["id"].as_str().expect("id").to_owned())
+            .fetch_one(&mut *conn)
+            .await
+            .expect("row")
+            .try_get::<String, _>(0)
+            .expect("checkout")
+    };
+    let url = huduma::services::payments::mpesa::callback_url(&t.app);
+    let callback = |checkout: &str, amount: f64, receipt: &str| {
+        json!({"Body":{"stkCallback":{"MerchantRequestID":"29115-1-1","CheckoutRequestID":checkout,"ResultCode":0,
+            "ResultDesc":"The service request is processed successfully.","CallbackMetadata":{"Item":[{"Name":"Amount","Value":amount},
+            {"Name":"MpesaReceiptNumber","Value":receipt},{"Name":"Balance"},{"Name":"TransactionDate","Value":20260126093112u64},
+            {"Name":"PhoneNumber","Value":254700000999u64}]}}}})
+    };
+    // Forged: wrong path token, unknown CheckoutRequestID, wrong amount.
+    let wrong_path = url.rsplit_once('/').map(|(base, _)| format!("{base}/not-the-token")).expect("url");
+    let response = reqwest::Client::new().post(&wrong_path).json(&callback(&checkout, 1050.0, "SFAKE00001")).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 404);
+    let response = reqwest::Client::new().post(&url).json(&callback("ws_CO_unknown", 1050.0, "SFAKE00002")).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 200, "acknowledged (stored) but not a payment");
+    let response = reqwest::Client::new().post(&url).json(&callback(&checkout, 10.0, "SFAKE00003")).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM payments").await, 0, "no forgery settled anything");
+    assert_eq!(
+        count(&t, "SELECT COUNT(*) FROM provider_messages WHERE outcome IN ('unknown_attempt', 'mismatch')").await,
+        2,
+        "both kept as alerts"
+    );
+    // The genuine callback, delivered 20 times at once, settles exactly once.
+    let mut deliveries = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (url, body) = (url.clone(), callback(&checkout, 1050.0, "SGENUINE01"));
+        deliveries.spawn(async move { reqwest::Client::new().post(url).json(&body).send().await.expect("post").status().as_u16() });
+    }
+    while let Some(status) = deliveries.join_next().await {
+        assert_eq!(status.expect("task"), 200, "every delivery acknowledged");
+    }
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM payments").await, 1, "settled once");
+    assert_eq!(
+        count(&t, "SELECT COUNT(*) FROM provider_messages WHERE provider = 'mpesa'").await,
+        22,
+        "every message to the right address stored (the wrong token is refused before)"
+    );
+    assert_eq!(count(&t, "SELECT paid_minor FROM invoices").await, 105_000, "counted once");
+    let (_, application) = t.api(Method::GET, &format!("/api/v1/applications/{id}"), Some(&token), None).await;
+    assert_eq!(application["status"], "submitted");
+    let (_, timeline) = t.api(Method::GET, &format!("/api/v1/applications/{id}/timeline"), Some(&token), None).await;
+    assert_eq!(timeline.as_array().map(Vec::len), Some(2), "awaiting payment, then submitted: once");
+}
+
+async fn the_reconciler_finds_lost_callbacks_and_late_successes(backend: Backend) {
+    let t = spawn(backend).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    // Paid, but the callback is lost: only the STK query tells.
+    let attempt = pay(&t, &token, &id, "254700000404").await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let (_, waiting) = t.api(Method::GET, &format!("/api/v1/payments/{}", attempt["id"].as_str().expect("id")), Some(&token), None).await;
+    assert_eq!(waiting["state"], "requested", "no callback came");
+    t.app.clock.advance(60);
+    let sweep = huduma::services::payments::reconcile::run_once(&t.app).await.expect("sweep");
+    assert_eq!((sweep.asked, sweep.settled), (1, 1), "{sweep:?}");
+    let (_, application) = t.api(Method::GET, &format!("/api/v1/applications/{id}"), Some(&token), None).await;
+    assert_eq!(application["status"], "submitted");
+
+    // A second application: the prompt goes unanswered, the attempt times out, and then
+    // the success arrives after all: it still settles.
+    let second = awaiting_payment(&t, &token).await;
+    let attempt = pay(&t, &token, &second, "254700000999").await;
+    let attempt_id = attempt["id"].as_str().expect("id").to_owned();
+    t.app.clock.advance(60);
+    let sweep = huduma::services::payments::reconcile::run_once(&t.app).await.expect("sweep");
+    assert_eq!(sweep.timed_out, 0, "pending, not yet timed out: {sweep:?}");
+    t.app.clock.advance(10 * 60);
+    let sweep = huduma::services::payments::reconcile::run_once(&t.app).await.expect("sweep");
+    assert_eq!(sweep.timed_out, 1, "{sweep:?}");
+    let (_, timed_out) = t.api(Method::GET, &format!("/api/v1/payments/{attempt_id}"), Some(&token), None).await;
+    assert_eq!(timed_out["state"], "timed_out");
+    let checkout = {
+        use sqlx::Row;
+        let mut conn = t.app.db.pool().acquire().await.expect("conn");
+        sqlx::query("SELECT checkout_request_id FROM payment_attempts WHERE id = $1")
+            .bind(attempt_id.clone())
+            .fetch_one(&mut *conn)
+            .await
+            .expect("row")
+            .try_get::<String, _>(0)
+            .expect("checkout")
+    };
+    let late = json!({"Body":{"stkCallback":{"MerchantRequestID":"1","CheckoutRequestID":checkout,"ResultCode":0,"ResultDesc":"ok",
+        "CallbackMetadata":{"Item":[{"Name":"Amount","Value":1050},{"Name":"MpesaReceiptNumber","Value":"SLATE00001"}]}}}});
+    let response =
+        reqwest::Client::new().post(huduma::services::payments::mpesa::callback_url(&t.app)).json(&late).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 200);
+    let (_, settled) = t.api(Method::GET, &format!("/api/v1/payments/{attempt_id}"), Some(&token), None).await;
+    assert_eq!(settled["state"], "succeeded", "a success after the timeout still settles");
+    let (_, application) = t.api(Method::GET, &format!("/api/v1/applications/{second}"), Some(&token), None).await;
+    assert_eq!(application["status"], "submitted");
+}
+
+async fn the_pay_pages_work_without_javascript(backend: Backend) {
+    let t = spawn(backend).await;
+    register_html(&t, &WANJIKU).await;
+    let token = sign_in_api(&t, WANJIKU.id, WANJIKU.password, WANJIKU.phone).await;
+    let id = awaiting_payment(&t, &token).await;
+    let pay_page = format!("/applications/{id}/pay");
+    let (status, page) = t.get(&pay_page).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("KES 1,050") && page.contains("Convenience fee") && page.contains("value=\"0712345678\""), "{page}");
+    let (status, _, body) = t.submit(&pay_page, &format!("/applications/{id}/pay/mpesa"), &[("phone", "12")]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Enter a Kenyan mobile number"));
+    let (status, url, waiting) = t.submit(&pay_page, &format!("/applications/{id}/pay/mpesa"), &[("phone", "254700001032")]).await;
+    assert_eq!(status, 200);
+    assert!(url.starts_with("/payments/"));
+    assert!(waiting.contains("http-equiv=\"refresh\""), "the waiting page refreshes itself");
+    let mut page = String::new();
+    for _ in 0..40 {
+        page = t.get(&url).await.1;
+        if !page.contains("http-equiv=\"refresh\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(page.contains("cancelled on the phone") && page.contains("Try again or pay another way"), "{page}");
+    // Another citizen cannot see this invoice or attempt.
+    let other = TestApp { client: new_client(), ..t };
+    register_html(&other, &BRIAN).await;
+    assert_eq!(other.get(&pay_page).await.0, 404);
+    assert_eq!(other.get(&url).await.0, 404);
+}
+
+both_databases!(
+    an_stk_push_pays_and_moves_the_application_on,
+    refusals_are_told_in_plain_words_and_can_be_retried,
+    callbacks_settle_once_and_forgeries_settle_nothing,
+    the_reconciler_finds_lost_callbacks_and_late_successes,
+    the_pay_pages_work_without_javascript,
+);
