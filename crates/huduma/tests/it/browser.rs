@@ -304,6 +304,29 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     assert_eq!(reference.len(), 12, "reference {reference}");
     std::fs::write(shot("submitted"), browser.screenshot().await.expect("screenshot")).expect("save");
     t.wait_for_message(|m| m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains(&reference))).await;
+
+    // Pay the fee by M-Pesa: the simulated phone pays; the waiting page refreshes itself.
+    browser.find(Locator::LinkText("Pay now")).await.expect("pay link").click().await.expect("click");
+    wait_for_path(&browser, |p| p.ends_with("/pay")).await;
+    let page = browser.source().await.expect("source");
+    assert!(page.contains("KES 7,550"), "the fee plus the convenience fee");
+    fill("phone", "0708 374 149".into()).await;
+    submit().await;
+    wait_for_path(&browser, |p| p.starts_with("/payments/")).await;
+    for _ in 0..100 {
+        let page = browser.source().await.expect("source");
+        if page.contains("Payment received") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let outcome = browser.find(Locator::Id("outcome")).await.expect("outcome").text().await.expect("text");
+    assert!(outcome.contains("Payment received"), "{outcome}");
+    std::fs::write(shot("paid"), browser.screenshot().await.expect("screenshot")).expect("save");
+    browser.find(Locator::LinkText("View your application")).await.expect("view").click().await.expect("click");
+    wait_for_path(&browser, |p| p == format!("/applications/{id}")).await;
+    let status = browser.find(Locator::Id("status")).await.expect("status").text().await.expect("text");
+    assert_eq!(status.to_lowercase(), "submitted", "paid: with the agency now (the tag is shown in capitals)");
     browser.close().await.expect("close");
 }
 
