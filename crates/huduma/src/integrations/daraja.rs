@@ -268,6 +268,48 @@ impl Daraja {
     }
 }
 
+/// The answer to a C2B URL registration (Safaricom's spelling).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RegisterUrlResponse {
+    /// Sic: "Coversation".
+    #[serde(rename = "OriginatorCoversationID", default)]
+    pub originator_coversation_id: String,
+    /// `"0"` on success.
+    pub response_code: String,
+    /// Description.
+    #[serde(default)]
+    pub response_description: String,
+}
+
+impl Daraja {
+    /// Registers the Paybill validation and confirmation URLs (`ResponseType` `Cancelled`:
+    /// if our validation does not answer in time, the payment is refused rather than
+    /// taken without us).
+    pub async fn register_c2b_urls(&self, validation_url: &str, confirmation_url: &str, now: i64) -> Result<(), DarajaError> {
+        let body = serde_json::json!({
+            "ShortCode": self.config.short_code,
+            "ResponseType": "Cancelled",
+            "ConfirmationURL": confirmation_url,
+            "ValidationURL": validation_url,
+        });
+        let token = self.token(now).await?;
+        let response = self
+            .http
+            .post(format!("{}/mpesa/c2b/v1/registerurl", self.config.base_url))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| DarajaError::Unavailable(e.to_string()))?;
+        let answer: RegisterUrlResponse = read(response).await?;
+        if answer.response_code.trim() != "0" {
+            return Err(DarajaError::Refused { code: answer.response_code, message: answer.response_description });
+        }
+        Ok(())
+    }
+}
+
 /// Reads a JSON answer, or Daraja's error body.
 async fn read<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, DarajaError> {
     let status = response.status();

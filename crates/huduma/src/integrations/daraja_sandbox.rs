@@ -88,6 +88,8 @@ pub struct Prompt {
 pub struct Prompts {
     tokens: Mutex<Vec<String>>,
     prompts: Mutex<HashMap<String, Prompt>>,
+    /// Registered Paybill URLs: (validation, confirmation).
+    c2b: Mutex<Option<(String, String)>>,
 }
 
 impl Prompts {
@@ -110,6 +112,8 @@ pub fn router() -> Router<Arc<App>> {
         .route("/sandbox/daraja/oauth/v1/generate", get(oauth))
         .route("/sandbox/daraja/mpesa/stkpush/v1/processrequest", post(stk_push))
         .route("/sandbox/daraja/mpesa/stkpushquery/v1/query", post(stk_query))
+        .route("/sandbox/daraja/mpesa/c2b/v1/registerurl", post(c2b_register))
+        .route("/sandbox/daraja/mpesa/c2b/v1/simulate", post(c2b_simulate))
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -273,4 +277,84 @@ async fn stk_query(State(app): State<Arc<App>>, headers: HeaderMap, Json(body): 
         }))
         .into_response(),
     }
+}
+
+async fn c2b_register(State(app): State<Arc<App>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::NOT_FOUND, "404.001.03", "Invalid Access Token");
+    }
+    if text(&body, "ShortCode") != SHORT_CODE {
+        return error(StatusCode::BAD_REQUEST, "400.002.02", "Bad Request - Invalid ShortCode");
+    }
+    if !matches!(text(&body, "ResponseType"), "Completed" | "Cancelled") {
+        return error(StatusCode::BAD_REQUEST, "400.002.02", "Bad Request - Invalid ResponseType");
+    }
+    let (validation, confirmation) = (text(&body, "ValidationURL").to_owned(), text(&body, "ConfirmationURL").to_owned());
+    if !validation.starts_with("http") || !confirmation.starts_with("http") {
+        return error(StatusCode::BAD_REQUEST, "400.002.02", "Bad Request - Invalid URL");
+    }
+    if let Ok(mut c2b) = app.daraja_sandbox.c2b.lock() {
+        *c2b = Some((validation, confirmation));
+    }
+    Json(json!({"OriginatorCoversationID": format!("{}-sandbox", rand::random::<u32>()), "ResponseCode": "0", "ResponseDescription": "success"})).into_response()
+}
+
+/// A customer pays the Paybill from their phone: Daraja validates with us, and confirms
+/// when we accept.
+async fn c2b_simulate(State(app): State<Arc<App>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if !authorised(&app, &headers) {
+        return error(StatusCode::NOT_FOUND, "404.001.03", "Invalid Access Token");
+    }
+    let Some((validation, confirmation)) = app.daraja_sandbox.c2b.lock().ok().and_then(|c| c.clone()) else {
+        return error(StatusCode::BAD_REQUEST, "400.002.02", "Bad Request - No URLs registered for this ShortCode");
+    };
+    if text(&body, "ShortCode") != SHORT_CODE || text(&body, "CommandID") != "CustomerPayBillOnline" {
+        return error(StatusCode::BAD_REQUEST, "400.002.02", "Bad Request - Invalid ShortCode or CommandID");
+    }
+    let msisdn = match body.get("Msisdn") {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    let amount = match body.get("Amount") {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    let trans_id =
+        format!("S{}", crate::crypto::new_token().to_uppercase().chars().filter(char::is_ascii_alphanumeric).take(9).collect::<String>());
+    let masked = if msisdn.len() == 12 { format!("{}****{}", &msisdn[..5], &msisdn[9..]) } else { msisdn.clone() };
+    let mut payment = json!({
+        "TransactionType": "Pay Bill",
+        "TransID": trans_id,
+        "TransTime": mpesa::timestamp(app.clock.now()),
+        "TransAmount": amount,
+        "BusinessShortCode": SHORT_CODE,
+        "BillRefNumber": text(&body, "BillRefNumber"),
+        "InvoiceNumber": "",
+        "OrgAccountBalance": "",
+        "ThirdPartyTransID": "",
+        "MSISDN": masked,
+        "FirstName": "John",
+        "MiddleName": "",
+        "LastName": "Doe",
+    });
+    let client = reqwest::Client::new();
+    let verdict: Value = match client.post(&validation).json(&payment).send().await {
+        Ok(response) => response.json().await.unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    };
+    let accepted = verdict.get("ResultCode").is_some_and(|c| c == "0" || c == 0);
+    if accepted {
+        payment["OrgAccountBalance"] = json!("49197.00");
+        let _ = client.post(&confirmation).json(&payment).send().await;
+    }
+    Json(json!({
+        "OriginatorCoversationID": format!("{}-sandbox", rand::random::<u32>()),
+        "ResponseCode": "0",
+        "ResponseDescription": "Accept the service request successfully.",
+        "ConversationID": trans_id,
+        "SandboxOutcome": if accepted { "confirmed" } else { "rejected by validation" },
+    }))
+    .into_response()
 }

@@ -115,6 +115,17 @@ pub async fn invoice_for_application(conn: &mut Conn, account_id: &str, applicat
         .transpose()
 }
 
+/// An invoice by its public number (Paybill payments name it as the account).
+pub async fn invoice_by_number(conn: &mut Conn, number: &str) -> Result<Option<InvoiceRow>, sqlx::Error> {
+    sqlx::query(concat!("SELECT ", invoice_columns!(), " FROM invoices WHERE number = $1"))
+        .bind(number.to_owned())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(invoice)
+        .transpose()
+}
+
 /// An invoice by id (jobs and settlement only).
 pub async fn invoice_by_id(conn: &mut Conn, id: &str) -> Result<Option<InvoiceRow>, sqlx::Error> {
     sqlx::query(concat!("SELECT ", invoice_columns!(), " FROM invoices WHERE id = $1"))

@@ -94,6 +94,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/payments/{attempt}", get(payments::attempt))
         // Safaricom only: secret token in the path, optional address allow-list.
         .route("/callbacks/mpesa/stk/{token}", post(callbacks::mpesa_stk))
+        .route("/callbacks/mpesa/c2b/validation/{token}", post(callbacks::mpesa_c2b_validation))
+        .route("/callbacks/mpesa/c2b/confirmation/{token}", post(callbacks::mpesa_c2b_confirmation))
         // Anyone (rate-limited per address).
         .route("/track", get(applications::track::form).post(applications::track::lookup))
         // Anyone: operations.

@@ -262,3 +262,75 @@ both_databases!(
     the_reconciler_finds_lost_callbacks_and_late_successes,
     the_pay_pages_work_without_javascript,
 );
+
+/// A customer pays the Paybill from their phone, through the Daraja simulator's own API.
+async fn paybill(t: &TestApp, account: &str, amount: &str) -> Value {
+    let config = t.app.config.daraja.clone().expect("Daraja in sandbox mode");
+    let oauth = reqwest::Client::new()
+        .get(format!("{}/oauth/v1/generate?grant_type=client_credentials", config.base_url))
+        .basic_auth(config.consumer_key.expose(), Some(config.consumer_secret.expose()))
+        .send()
+        .await
+        .expect("oauth");
+    let token: Value = oauth.json().await.expect("token");
+    let response = reqwest::Client::new()
+        .post(format!("{}/mpesa/c2b/v1/simulate", config.base_url))
+        .bearer_auth(token["access_token"].as_str().expect("access token"))
+        .json(&json!({"ShortCode": "174379", "CommandID": "CustomerPayBillOnline", "Amount": amount, "Msisdn": 254708374149u64, "BillRefNumber": account}))
+        .send()
+        .await
+        .expect("simulate");
+    response.json().await.expect("answer")
+}
+
+async fn paybill_payments_are_validated_and_settled_once(backend: Backend) {
+    let t = spawn(backend).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    let number = invoice["number"].as_str().expect("number").to_owned();
+    // The URLs were registered with Daraja at start-up.
+    let mut registered = false;
+    for _ in 0..50 {
+        let answer = paybill(&t, "B0000000000", "10").await;
+        if answer["SandboxOutcome"] == "rejected by validation" {
+            registered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(registered, "the Paybill URLs are registered and an unknown account is refused");
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE kind = 'c2b_validation' AND outcome = 'C2B00012'").await, 1);
+    // More than is due is refused as a wrong amount (C2B00013) before any money moves.
+    assert_eq!(paybill(&t, &number, "5000").await["SandboxOutcome"], "rejected by validation");
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE outcome = 'C2B00013'").await, 1);
+    // Part, then the rest, typed in lower case with a space: both counted.
+    assert_eq!(paybill(&t, &number.to_lowercase(), "500").await["SandboxOutcome"], "confirmed");
+    let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    assert_eq!((invoice["status"].as_str(), invoice["paid_minor"].as_i64()), (Some("partially_paid"), Some(50_000)));
+    let spaced = format!("{} {}", &number[..5], &number[5..]);
+    assert_eq!(paybill(&t, &spaced, "550").await["SandboxOutcome"], "confirmed");
+    let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    assert_eq!((invoice["status"].as_str(), invoice["paid_minor"].as_i64()), (Some("paid"), Some(105_000)));
+    let (_, application) = t.api(Method::GET, &format!("/api/v1/applications/{id}"), Some(&token), None).await;
+    assert_eq!(application["status"], "submitted");
+    // A confirmation delivered again settles nothing more.
+    let raw = {
+        use sqlx::Row;
+        let mut conn = t.app.db.pool().acquire().await.expect("conn");
+        sqlx::query("SELECT body FROM provider_messages WHERE kind = 'c2b_confirmation' ORDER BY id DESC LIMIT 1")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("row")
+            .try_get::<String, _>(0)
+            .expect("body")
+    };
+    let (_, confirmation_url) = huduma::services::payments::mpesa::c2b_urls(&t.app);
+    let response =
+        reqwest::Client::new().post(&confirmation_url).header("content-type", "application/json").body(raw).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM payments").await, 2, "two Paybill payments, the repeat ignored");
+    assert_eq!(count(&t, "SELECT paid_minor FROM invoices").await, 105_000);
+}
+
+both_databases!(paybill_payments_are_validated_and_settled_once);

@@ -3,5 +3,6 @@
 
 pub mod invoices;
 pub mod mpesa;
+pub mod paybill;
 pub mod reconcile;
 pub mod settle;

@@ -21,6 +21,30 @@ pub fn callback_url(app: &App) -> String {
     format!("{}/callbacks/mpesa/stk/{}", app.config.callback_base_url.trim_end_matches('/'), app.config.daraja_callback_token.expose())
 }
 
+/// The Paybill validation and confirmation URLs.
+pub fn c2b_urls(app: &App) -> (String, String) {
+    let base = app.config.callback_base_url.trim_end_matches('/');
+    let token = app.config.daraja_callback_token.expose();
+    (format!("{base}/callbacks/mpesa/c2b/validation/{token}"), format!("{base}/callbacks/mpesa/c2b/confirmation/{token}"))
+}
+
+/// Registers the Paybill URLs with Daraja, retrying while it is unreachable (at start-up).
+pub async fn register_c2b(app: std::sync::Arc<App>) {
+    let Some(daraja) = app.daraja.as_ref() else { return };
+    let (validation, confirmation) = c2b_urls(&app);
+    for wait in [1u64, 5, 30, 120, 600] {
+        match daraja.register_c2b_urls(&validation, &confirmation, app.clock.now()).await {
+            Ok(()) => {
+                tracing::info!("M-Pesa Paybill URLs registered");
+                return;
+            }
+            Err(err) => tracing::warn!(error = %err, "could not register the M-Pesa Paybill URLs; will retry"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    }
+    tracing::error!("gave up registering the M-Pesa Paybill URLs: Paybill payments cannot be validated");
+}
+
 /// Starts an STK push for what is still due on the invoice of one of the person's
 /// applications; returns the attempt id (the waiting page follows it).
 pub async fn start(app: &App, me: &Authenticated, application_id: &str, phone: &str) -> ServiceResult<String> {

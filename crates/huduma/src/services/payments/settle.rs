@@ -28,10 +28,32 @@ pub async fn settle_attempt(
     amount_minor: i64,
     payer: Option<&str>,
 ) -> ServiceResult<Settled> {
+    let settled = settle(conn, app, &attempt.invoice_id, Some(&attempt.id), reference, amount_minor, payer).await?;
+    if settled == Settled::Recorded {
+        let from = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
+        if let Some(to) = from.next(Event::Paid) {
+            store::set_attempt_state(conn, &attempt.id, from.as_str(), to.as_str(), Some("0"), None, app.clock.now()).await?;
+        }
+    }
+    Ok(settled)
+}
+
+/// Records `amount_minor` of M-Pesa money for an invoice under the provider's `reference`
+/// (an STK attempt's receipt, or a Paybill transaction id), then updates the invoice and,
+/// when it is paid, moves its application on.
+pub async fn settle(
+    conn: &mut Conn,
+    app: &App,
+    invoice_id: &str,
+    attempt_id: Option<&str>,
+    reference: &str,
+    amount_minor: i64,
+    payer: Option<&str>,
+) -> ServiceResult<Settled> {
     let now = app.clock.now();
     let payment = PaymentRow {
-        invoice_id: attempt.invoice_id.clone(),
-        attempt_id: Some(attempt.id.clone()),
+        invoice_id: invoice_id.to_owned(),
+        attempt_id: attempt_id.map(str::to_owned),
         method: "mpesa".into(),
         provider_ref: reference.to_owned(),
         amount_minor,
@@ -41,11 +63,7 @@ pub async fn settle_attempt(
     if !store::insert_payment(conn, &payment).await? {
         return Ok(Settled::AlreadyRecorded);
     }
-    let from = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
-    if let Some(to) = from.next(Event::Paid) {
-        store::set_attempt_state(conn, &attempt.id, from.as_str(), to.as_str(), Some("0"), None, now).await?;
-    }
-    let Some(invoice) = store::invoice_by_id(conn, &attempt.invoice_id).await? else { return Ok(Settled::Recorded) };
+    let Some(invoice) = store::invoice_by_id(conn, invoice_id).await? else { return Ok(Settled::Recorded) };
     let paid = invoice.paid_minor + amount_minor;
     let status = InvoiceStatus::parse(&invoice.status).unwrap_or(InvoiceStatus::Pending).after_payment(invoice.total_minor, paid);
     store::add_paid(conn, &invoice.id, amount_minor, status.as_str(), now).await?;

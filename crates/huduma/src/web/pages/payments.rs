@@ -40,6 +40,7 @@ struct PayTemplate<'a> {
     settled: bool,
     phone: String,
     receipts: Vec<(String, String, String)>,
+    paybill: String,
 }
 
 async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, phone: Option<String>) -> Response {
@@ -69,6 +70,7 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, pho
             .iter()
             .map(|p| (p.provider_ref.clone(), view.money(p.amount_minor).to_string(), format_nairobi(p.paid_at)))
             .collect(),
+        paybill: ctx.app.daraja.as_ref().map(|d| d.short_code().to_owned()).unwrap_or_default(),
     };
     html(status, &template)
 }
