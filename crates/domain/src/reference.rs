@@ -25,6 +25,8 @@ pub enum Kind {
     Invoice,
     /// A helpdesk ticket: `T` + 8 random + check.
     Ticket,
+    /// A payment receipt: `R` + 8 random + check.
+    Receipt,
 }
 
 impl Kind {
@@ -33,6 +35,7 @@ impl Kind {
             Self::Application => b'A',
             Self::Invoice => b'B',
             Self::Ticket => b'T',
+            Self::Receipt => b'R',
         }
     }
 
@@ -40,7 +43,7 @@ impl Kind {
     fn random_len(self) -> usize {
         match self {
             Self::Application => 9,
-            Self::Invoice | Self::Ticket => 8,
+            Self::Invoice | Self::Ticket | Self::Receipt => 8,
         }
     }
 

@@ -327,14 +327,15 @@ pub struct PaymentRow {
     pub paid_at: i64,
 }
 
-/// Records a payment; `false` when this provider reference (or this attempt) was
-/// already recorded — the caller settles nothing then.
-pub async fn insert_payment(conn: &mut Conn, p: &PaymentRow) -> Result<bool, sqlx::Error> {
+/// Records a payment; its id, or `None` when this provider reference (or this attempt)
+/// was already recorded — the caller settles nothing then.
+pub async fn insert_payment(conn: &mut Conn, p: &PaymentRow) -> Result<Option<String>, sqlx::Error> {
+    let id = super::new_id();
     let done = sqlx::query(
         "INSERT INTO payments (id, invoice_id, attempt_id, method, provider_ref, amount_minor, payer, paid_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
          ON CONFLICT DO NOTHING",
     )
-    .bind(super::new_id())
+    .bind(id.clone())
     .bind(p.invoice_id.clone())
     .bind(p.attempt_id.clone())
     .bind(p.method.clone())
@@ -344,7 +345,7 @@ pub async fn insert_payment(conn: &mut Conn, p: &PaymentRow) -> Result<bool, sql
     .bind(p.paid_at)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok((done.rows_affected() == 1).then_some(id))
 }
 
 /// Payments of an invoice.
@@ -396,4 +397,86 @@ pub async fn set_payment_reference(conn: &mut Conn, attempt_id: &str, provisiona
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// A receipt as stored.
+#[derive(Debug, Clone)]
+pub struct ReceiptRow {
+    /// Public number.
+    pub number: String,
+    /// The payment it records.
+    pub payment_id: String,
+    /// Invoice.
+    pub invoice_id: String,
+    /// Payer's account.
+    pub account_id: String,
+    /// Currency.
+    pub currency: String,
+    /// Amount, minor units.
+    pub amount_minor: i64,
+    /// `mpesa`, `card`.
+    pub method: String,
+    /// M-Pesa receipt or card confirmation code.
+    pub provider_ref: String,
+    /// Paying phone or card, masked as the provider gave it.
+    pub payer: Option<String>,
+    /// Issue time.
+    pub issued_at: i64,
+}
+
+/// Stores a receipt.
+pub async fn insert_receipt(conn: &mut Conn, r: &ReceiptRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO receipts (number, payment_id, invoice_id, account_id, currency, amount_minor, method, provider_ref, payer, issued_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(r.number.clone())
+    .bind(r.payment_id.clone())
+    .bind(r.invoice_id.clone())
+    .bind(r.account_id.clone())
+    .bind(r.currency.clone())
+    .bind(r.amount_minor)
+    .bind(r.method.clone())
+    .bind(r.provider_ref.clone())
+    .bind(r.payer.clone())
+    .bind(r.issued_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A receipt by number (the caller checks who may see it).
+pub async fn receipt(conn: &mut Conn, number: &str) -> Result<Option<ReceiptRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT number, payment_id, invoice_id, account_id, currency, amount_minor, method, provider_ref, payer, issued_at FROM receipts WHERE number = $1",
+    )
+    .bind(number.to_owned())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(ReceiptRow {
+            number: r.try_get(0)?,
+            payment_id: r.try_get(1)?,
+            invoice_id: r.try_get(2)?,
+            account_id: r.try_get(3)?,
+            currency: r.try_get(4)?,
+            amount_minor: r.try_get(5)?,
+            method: r.try_get(6)?,
+            provider_ref: r.try_get(7)?,
+            payer: r.try_get(8)?,
+            issued_at: r.try_get(9)?,
+        })
+    })
+    .transpose()
+}
+
+/// Receipt numbers of an invoice, oldest first.
+pub async fn receipts_for(conn: &mut Conn, invoice_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query("SELECT number FROM receipts WHERE invoice_id = $1 ORDER BY issued_at, number")
+        .bind(invoice_id.to_owned())
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect()
 }

@@ -27,7 +27,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::App;
-use pages::{account, applications, catalogue, home, language, password_reset, payments, register, sign_in, two_factor, verify};
+use pages::{account, applications, catalogue, home, language, password_reset, payments, receipts, register, sign_in, two_factor, verify};
 
 /// Largest upload request: the biggest file any requirement may allow, plus the form.
 pub const UPLOAD_BODY_LIMIT: usize = 26 * 1024 * 1024;
@@ -92,6 +92,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/applications/{id}/pay", get(payments::show))
         .route("/applications/{id}/pay/mpesa", post(payments::mpesa))
         .route("/payments/{attempt}", get(payments::attempt))
+        .route("/receipts/{number}", get(receipts::show))
+        .route("/receipts/{number}/pdf", get(receipts::pdf))
+        // Anyone holding a receipt's QR link (rate-limited per address).
+        .route("/verify/receipts/{number}/{code}", get(receipts::verify))
         // Safaricom only: secret token in the path, optional address allow-list.
         .route("/callbacks/mpesa/stk/{token}", post(callbacks::mpesa_stk))
         .route("/callbacks/mpesa/c2b/validation/{token}", post(callbacks::mpesa_c2b_validation))

@@ -334,3 +334,41 @@ async fn paybill_payments_are_validated_and_settled_once(backend: Backend) {
 }
 
 both_databases!(paybill_payments_are_validated_and_settled_once);
+
+async fn every_payment_gets_a_receipt_with_a_working_qr_check(backend: Backend) {
+    let t = spawn(backend).await;
+    register_html(&t, &WANJIKU).await;
+    let token = sign_in_api(&t, WANJIKU.id, WANJIKU.password, WANJIKU.phone).await;
+    let id = awaiting_payment(&t, &token).await;
+    let attempt = pay(&t, &token, &id, "0708374149").await;
+    assert_eq!(poll(&t, &token, attempt["id"].as_str().expect("id")).await["state"], "succeeded");
+    let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    let number = invoice["receipt_numbers"][0].as_str().expect("a receipt").to_owned();
+    huduma_domain::Reference::parse(huduma_domain::reference::Kind::Receipt, &number).expect("a valid receipt number");
+    t.wait_for_message(|m| m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains(&number))).await;
+    let (status, page) = t.get(&format!("/receipts/{number}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("KES 1,050") && page.contains("Convenience fee") && page.contains("<svg"), "{page}");
+    let start = page.find("/verify/receipts/").expect("verification link");
+    let link = page[start..].split('"').next().expect("link").to_owned();
+    let response = t.client.get(t.url(&format!("/receipts/{number}/pdf"))).send().await.expect("pdf");
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.expect("bytes");
+    let doc = lopdf::Document::load_mem(&pdf).expect("the PDF opens");
+    assert!(doc.extract_text(&[1]).unwrap_or_default().contains(&number));
+    // Anyone with the QR link sees that it is genuine, without the payer's details.
+    let visitor = new_client();
+    let check = visitor.get(t.url(&link)).send().await.expect("verify");
+    assert_eq!(check.status().as_u16(), 200);
+    let body = check.text().await.expect("body");
+    assert!(body.contains("This receipt is genuine") && body.contains("KES 1,050") && !body.contains("Wanjiku"), "{body}");
+    let forged = visitor.get(t.url(&format!("/verify/receipts/{number}/0000000000"))).send().await.expect("verify");
+    assert_eq!(forged.status().as_u16(), 404, "a wrong code is not genuine");
+    // Another citizen cannot open the receipt.
+    let other = TestApp { client: new_client(), ..t };
+    register_html(&other, &BRIAN).await;
+    assert_eq!(other.get(&format!("/receipts/{number}")).await.0, 404);
+    assert_eq!(other.get(&format!("/receipts/{number}/pdf")).await.0, 404);
+}
+
+both_databases!(every_payment_gets_a_receipt_with_a_working_qr_check);

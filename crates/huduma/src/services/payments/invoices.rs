@@ -72,6 +72,8 @@ pub struct InvoiceView {
     pub lines: Vec<LineRow>,
     /// Settled payments.
     pub payments: Vec<PaymentRow>,
+    /// Receipt numbers, oldest first.
+    pub receipts: Vec<String>,
 }
 
 impl InvoiceView {
@@ -97,7 +99,8 @@ pub async fn for_application(app: &App, me: &Authenticated, application_id: &str
     let invoice = store::invoice_for_application(&mut conn, &me.account.id, application_id).await?.ok_or(ServiceError::NotFound)?;
     let lines = store::lines(&mut conn, &invoice.id).await?;
     let payments = store::payments_for(&mut conn, &invoice.id).await?;
-    Ok(InvoiceView { invoice, lines, payments })
+    let receipts = store::receipts_for(&mut conn, &invoice.id).await?;
+    Ok(InvoiceView { invoice, lines, payments, receipts })
 }
 
 /// One of the person's payment attempts with its invoice.

@@ -4,5 +4,6 @@
 pub mod invoices;
 pub mod mpesa;
 pub mod paybill;
+pub mod receipts;
 pub mod reconcile;
 pub mod settle;

@@ -60,13 +60,14 @@ pub async fn settle(
         payer: payer.map(str::to_owned),
         paid_at: now,
     };
-    if !store::insert_payment(conn, &payment).await? {
+    let Some(payment_id) = store::insert_payment(conn, &payment).await? else {
         return Ok(Settled::AlreadyRecorded);
-    }
+    };
     let Some(invoice) = store::invoice_by_id(conn, invoice_id).await? else { return Ok(Settled::Recorded) };
     let paid = invoice.paid_minor + amount_minor;
     let status = InvoiceStatus::parse(&invoice.status).unwrap_or(InvoiceStatus::Pending).after_payment(invoice.total_minor, paid);
     store::add_paid(conn, &invoice.id, amount_minor, status.as_str(), now).await?;
+    super::receipts::issue(conn, app, &payment_id, &payment, &invoice, now).await?;
     if status == InvoiceStatus::Paid
         && let Some(application_id) = &invoice.application_id
         && let Some(row) = applications_store::find(conn, application_id).await?

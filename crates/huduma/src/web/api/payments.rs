@@ -41,6 +41,8 @@ pub struct Invoice {
     pub lines: Vec<InvoiceLine>,
     /// M-Pesa receipts of settled payments.
     pub receipts: Vec<String>,
+    /// Huduma receipt numbers (`GET /receipts/{number}` in a browser).
+    pub receipt_numbers: Vec<String>,
 }
 
 /// `GET /api/v1/applications/{id}/invoice`
@@ -65,6 +67,7 @@ pub async fn invoice(State(app): State<Arc<App>>, Me(me, who): Me, Path(id): Pat
             })
             .collect(),
         receipts: view.payments.iter().map(|p| p.provider_ref.clone()).collect(),
+        receipt_numbers: view.receipts.clone(),
     }))
 }
 

@@ -7,6 +7,7 @@ pub mod home;
 pub mod language;
 pub mod password_reset;
 pub mod payments;
+pub mod receipts;
 pub mod register;
 pub mod sign_in;
 pub mod two_factor;

@@ -41,6 +41,7 @@ struct PayTemplate<'a> {
     phone: String,
     receipts: Vec<(String, String, String)>,
     paybill: String,
+    receipt_numbers: Vec<String>,
 }
 
 async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, phone: Option<String>) -> Response {
@@ -70,6 +71,7 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, pho
             .iter()
             .map(|p| (p.provider_ref.clone(), view.money(p.amount_minor).to_string(), format_nairobi(p.paid_at)))
             .collect(),
+        receipt_numbers: view.receipts.clone(),
         paybill: ctx.app.daraja.as_ref().map(|d| d.short_code().to_owned()).unwrap_or_default(),
     };
     html(status, &template)

@@ -24,7 +24,7 @@ struct TwoFactorTemplate<'a> {
 }
 
 /// An inline SVG QR code (no image request, allowed by the CSP).
-fn qr_svg(content: &str) -> String {
+pub fn qr_svg(content: &str) -> String {
     QrCode::new(content.as_bytes())
         .map(|code| code.render::<svg::Color<'_>>().min_dimensions(200, 200).build())
         .map(|svg| svg.split_once("?>").map_or(svg.clone(), |(_, rest)| rest.trim().to_owned()))

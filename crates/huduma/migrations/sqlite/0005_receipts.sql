@@ -1,0 +1,15 @@
+-- A numbered receipt for every settled payment.
+
+CREATE TABLE receipts (
+    number        TEXT PRIMARY KEY,
+    payment_id    TEXT NOT NULL UNIQUE REFERENCES payments (id),
+    invoice_id    TEXT NOT NULL REFERENCES invoices (id),
+    account_id    TEXT NOT NULL REFERENCES accounts (id),
+    currency      TEXT NOT NULL,
+    amount_minor  INTEGER NOT NULL,
+    method        TEXT NOT NULL,
+    provider_ref  TEXT NOT NULL,
+    payer         TEXT,
+    issued_at     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX receipts_invoice ON receipts (invoice_id);

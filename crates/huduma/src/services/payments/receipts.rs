@@ -1,0 +1,118 @@
+//! Receipts: one numbered receipt per settled payment, issued in the settling
+//! transaction and sent by SMS and email; readable by its owner as a page and a PDF, and
+//! verifiable by anyone holding it through the QR code's link.
+
+use crate::app::App;
+use crate::services::messages;
+use crate::services::sessions::Authenticated;
+use crate::services::{ServiceError, ServiceResult};
+use crate::store::payments::{self as store, InvoiceRow, LineRow, PaymentRow, ReceiptRow};
+use crate::store::{Conn, accounts};
+use huduma_domain::reference::{Kind, Reference};
+use huduma_domain::{Currency, Language, Money};
+use rand::Rng;
+
+/// Characters of the verification code in a receipt's public link.
+const CODE_LEN: usize = 10;
+
+/// The code that makes a receipt's public link unguessable.
+pub fn verification_code(app: &App, number: &str) -> String {
+    crate::crypto::keyed_hash(&app.config.secret_key, &["receipt", number])
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(CODE_LEN)
+        .collect()
+}
+
+/// The public verification link printed as a QR code.
+pub fn verification_url(app: &App, number: &str) -> String {
+    format!("{}/verify/receipts/{number}/{}", app.config.callback_base_url.trim_end_matches('/'), verification_code(app, number))
+}
+
+/// Issues the receipt for a payment just recorded, and queues it to the payer.
+pub async fn issue(
+    conn: &mut Conn,
+    app: &App,
+    payment_id: &str,
+    payment: &PaymentRow,
+    invoice: &InvoiceRow,
+    now: i64,
+) -> ServiceResult<String> {
+    let number = {
+        let mut rng = rand::rng();
+        Reference::generate(Kind::Receipt, |n| rng.random_range(0..n)).as_str().to_owned()
+    };
+    let receipt = ReceiptRow {
+        number: number.clone(),
+        payment_id: payment_id.to_owned(),
+        invoice_id: invoice.id.clone(),
+        account_id: invoice.account_id.clone(),
+        currency: invoice.currency.clone(),
+        amount_minor: payment.amount_minor,
+        method: payment.method.clone(),
+        provider_ref: payment.provider_ref.clone(),
+        payer: payment.payer.clone(),
+        issued_at: now,
+    };
+    store::insert_receipt(conn, &receipt).await?;
+    if let Some(account) = accounts::by_id(conn, &invoice.account_id).await? {
+        let language = Language::parse(&account.language).unwrap_or_default();
+        let tr = app.i18n.tr(language);
+        let amount =
+            Money { minor: payment.amount_minor, currency: Currency::parse(&invoice.currency).unwrap_or(Currency::Kes) }.to_string();
+        let link = format!("{}/receipts/{number}", app.config.callback_base_url.trim_end_matches('/'));
+        let args = [
+            ("number", number.as_str()),
+            ("amount", amount.as_str()),
+            ("reference", payment.provider_ref.as_str()),
+            ("invoice", invoice.number.as_str()),
+            ("link", link.as_str()),
+        ];
+        messages::queue_sms(conn, &account.phone, &tr.f("message.receipt_sms", &args), now).await?;
+        messages::queue_email(conn, &account.email, &tr.f("message.receipt_subject", &args), &tr.f("message.receipt_body", &args), now)
+            .await?;
+    }
+    Ok(number)
+}
+
+/// A receipt with what it paid for.
+#[derive(Debug, Clone)]
+pub struct ReceiptView {
+    /// The receipt.
+    pub receipt: ReceiptRow,
+    /// Its invoice.
+    pub invoice: InvoiceRow,
+    /// The invoice's lines.
+    pub lines: Vec<LineRow>,
+}
+
+impl ReceiptView {
+    /// Money in the receipt's currency.
+    pub fn money(&self, minor: i64) -> Money {
+        Money { minor, currency: Currency::parse(&self.receipt.currency).unwrap_or(Currency::Kes) }
+    }
+}
+
+async fn load(app: &App, number: &str) -> ServiceResult<Option<ReceiptView>> {
+    let Ok(number) = Reference::parse(Kind::Receipt, number) else { return Ok(None) };
+    let mut conn = app.db.pool().acquire().await?;
+    let Some(receipt) = store::receipt(&mut conn, number.as_str()).await? else { return Ok(None) };
+    let invoice = store::invoice_by_id(&mut conn, &receipt.invoice_id).await?.ok_or(ServiceError::NotFound)?;
+    let lines = store::lines(&mut conn, &invoice.id).await?;
+    Ok(Some(ReceiptView { receipt, invoice, lines }))
+}
+
+/// One of the person's receipts.
+pub async fn owned(app: &App, me: &Authenticated, number: &str) -> ServiceResult<ReceiptView> {
+    load(app, number).await?.filter(|v| v.receipt.account_id == me.account.id).ok_or(ServiceError::NotFound)
+}
+
+/// A receipt anyone may check with the code from its QR link; a wrong code is "not found".
+pub async fn verify(app: &App, number: &str, code: &str) -> ServiceResult<ReceiptView> {
+    let view = load(app, number).await?.ok_or(ServiceError::NotFound)?;
+    if crate::crypto::constant_time_eq(code, &verification_code(app, &view.receipt.number)) {
+        Ok(view)
+    } else {
+        Err(ServiceError::NotFound)
+    }
+}

@@ -1,0 +1,138 @@
+//! Receipts: `GET /receipts/{number}` (the payer's receipt), `GET /receipts/{number}/pdf`
+//! (the same as a PDF with a QR code) and `GET /verify/receipts/{number}/{code}` (anyone
+//! with the QR link: is this receipt genuine? minimal data, rate-limited).
+
+use crate::clock::format_nairobi;
+use crate::services::payments::receipts::{self, ReceiptView};
+use crate::services::rate_limit::{self, Limit};
+use crate::web::context::Ctx;
+use crate::web::pages::applications::uploads::attachment;
+use crate::web::pages::applications::{failure, signed_in};
+use crate::web::pages::two_factor::qr_svg;
+use crate::web::render::{Page, html};
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+/// Receipt checks per client address.
+pub const VERIFY_PER_IP: Limit = Limit { name: "receipt_verify_ip", max: 60, window_secs: 900 };
+
+/// A receipt as every view shows it.
+pub struct ReceiptLines {
+    /// Number.
+    pub number: String,
+    /// Date.
+    pub issued: String,
+    /// Amount received.
+    pub amount: String,
+    /// "M-Pesa".
+    pub method: String,
+    /// Provider's reference.
+    pub reference: String,
+    /// Who paid (masked phone), if given.
+    pub payer: String,
+    /// Invoice number.
+    pub invoice: String,
+    /// What was paid for.
+    pub description: String,
+    /// Invoice lines: (description, amount).
+    pub lines: Vec<(String, String)>,
+    /// Invoice total.
+    pub total: String,
+    /// Still due after all payments.
+    pub balance: String,
+}
+
+fn lines(view: &ReceiptView) -> ReceiptLines {
+    ReceiptLines {
+        number: view.receipt.number.clone(),
+        issued: format_nairobi(view.receipt.issued_at),
+        amount: view.money(view.receipt.amount_minor).to_string(),
+        method: if view.receipt.method == "mpesa" { "M-Pesa".into() } else { view.receipt.method.clone() },
+        reference: view.receipt.provider_ref.clone(),
+        payer: view.receipt.payer.clone().unwrap_or_default(),
+        invoice: view.invoice.number.clone(),
+        description: view.invoice.description.clone(),
+        lines: view.lines.iter().map(|l| (l.description.clone(), view.money(l.amount_minor).to_string())).collect(),
+        total: view.money(view.invoice.total_minor).to_string(),
+        balance: view.money((view.invoice.total_minor - view.invoice.paid_minor).max(0)).to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptTemplate<'a> {
+    page: Page<'a>,
+    r: ReceiptLines,
+    qr: String,
+    verify_url: String,
+}
+
+/// The payer's receipt.
+pub async fn show(ctx: Ctx, Path(number): Path<String>) -> Response {
+    let me = signed_in!(ctx);
+    match receipts::owned(&ctx.app, me, &number).await {
+        Ok(view) => {
+            let verify_url = receipts::verification_url(&ctx.app, &view.receipt.number);
+            let template = ReceiptTemplate { page: ctx.page("receipt.heading"), r: lines(&view), qr: qr_svg(&verify_url), verify_url };
+            html(StatusCode::OK, &template)
+        }
+        Err(err) => failure(&ctx, err),
+    }
+}
+
+/// The payer's receipt as a PDF.
+pub async fn pdf(ctx: Ctx, Path(number): Path<String>) -> Response {
+    let me = signed_in!(ctx);
+    let view = match receipts::owned(&ctx.app, me, &number).await {
+        Ok(view) => view,
+        Err(err) => return failure(&ctx, err),
+    };
+    let tr = ctx.tr();
+    let r = lines(&view);
+    let mut text = vec![
+        crate::pdf::Line::heading(tr.t("site.name"), 20.0),
+        crate::pdf::Line::heading(tr.f("receipt.official", &[("number", &r.number)]), 14.0),
+        crate::pdf::Line::text(format!("{}: {}", tr.t("receipt.date"), r.issued)),
+        crate::pdf::Line::text(format!("{}: {} ({})", tr.t("receipt.for"), r.description, r.invoice)),
+        crate::pdf::Line::text(""),
+    ];
+    text.extend(r.lines.iter().map(|(d, a)| crate::pdf::Line::text(format!("{d}: {a}"))));
+    text.extend([
+        crate::pdf::Line::text(format!("{}: {}", tr.t("payment.total"), r.total)),
+        crate::pdf::Line::text(""),
+        crate::pdf::Line::heading(format!("{}: {}", tr.t("receipt.amount"), r.amount), 12.0),
+        crate::pdf::Line::text(format!("{}: {} {}", tr.t("receipt.method"), r.method, r.reference)),
+        crate::pdf::Line::text(format!("{}: {}", tr.t("receipt.payer"), r.payer)),
+        crate::pdf::Line::text(format!("{}: {}", tr.t("receipt.balance"), r.balance)),
+        crate::pdf::Line::text(""),
+        crate::pdf::Line::text(tr.t("receipt.verify_hint")),
+    ]);
+    let url = receipts::verification_url(&ctx.app, &r.number);
+    match crate::pdf::page(&r.number, &text, Some(&url)) {
+        Ok(bytes) => attachment(&format!("receipt-{}.pdf", r.number), "application/pdf", bytes.into()),
+        Err(err) => failure(&ctx, crate::services::ServiceError::Internal(err)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "receipt_verify.html")]
+struct VerifyTemplate<'a> {
+    page: Page<'a>,
+    found: Option<ReceiptLines>,
+}
+
+/// The public check behind the QR code.
+pub async fn verify(ctx: Ctx, Path((number, code)): Path<(String, String)>) -> Response {
+    if let Err(err) = rate_limit::hit(&ctx.app, VERIFY_PER_IP, &ctx.requester.ip).await {
+        return failure(&ctx, err);
+    }
+    match receipts::verify(&ctx.app, &number, &code).await {
+        Ok(view) => html(StatusCode::OK, &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: Some(lines(&view)) }),
+        Err(crate::services::ServiceError::NotFound) => {
+            html(StatusCode::NOT_FOUND, &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: None })
+        }
+        Err(err) => failure(&ctx, err),
+    }
+}
