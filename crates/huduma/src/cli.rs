@@ -80,6 +80,30 @@ enum AdminTask {
     Purge,
     /// Show outbox counts (pending, done, failed).
     Outbox,
+    /// Register an agency system for the checkout API; prints its key and secret once.
+    ApiClientCreate {
+        /// apiClientID (short, e.g. `NTS`).
+        #[arg(long)]
+        id: String,
+        /// Name of the system.
+        #[arg(long)]
+        name: String,
+        /// Agency code from the catalogue.
+        #[arg(long)]
+        agency: String,
+        /// `serviceID=revenue-head`, repeatable.
+        #[arg(long = "service", required = true)]
+        services: Vec<String>,
+    },
+    /// List agency systems registered for the checkout API.
+    ApiClients,
+    /// The payment notification (IPN) delivery log, newest first.
+    Ipn,
+    /// Deliver a payment notification again (by its id from `admin ipn`).
+    IpnReplay {
+        /// Delivery id.
+        id: String,
+    },
 }
 
 fn init_logging(json: bool) {
@@ -200,6 +224,59 @@ async fn admin(config: Config, task: AdminTask) -> anyhow::Result<()> {
         AdminTask::Outbox => {
             let (pending, done, failed) = crate::store::outbox::counts(&mut conn).await?;
             println!("pending: {pending}\ndone:    {done}\nfailed:  {failed}");
+        }
+        AdminTask::ApiClientCreate { id, name, agency, services } => {
+            let services = services
+                .iter()
+                .map(|s| {
+                    s.split_once('=')
+                        .map(|(a, b)| (a.trim().to_owned(), b.trim().to_owned()))
+                        .ok_or_else(|| anyhow::anyhow!("--service wants serviceID=revenue-head, got `{s}`"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let client = crate::store::checkout::ApiClientRow {
+                id,
+                name,
+                agency,
+                api_key: crate::crypto::new_token(),
+                secret: crate::crypto::new_token(),
+            };
+            crate::store::checkout::insert_client(&mut conn, &client, &services, app.clock.now()).await?;
+            println!(
+                "apiClientID: {}\napiKey:      {}\nsecret:      {}\n(keep these now: they are not shown again)",
+                client.id, client.api_key, client.secret
+            );
+        }
+        AdminTask::ApiClients => {
+            for (id, name, agency, services) in crate::store::checkout::clients(&mut conn).await? {
+                println!("{id}\t{agency}\t{name}\t{}", services.join(","));
+            }
+        }
+        AdminTask::Ipn => {
+            for d in crate::store::outbox::of_kind(&mut conn, crate::services::checkout::ipn::JOB, 100).await? {
+                let state = if d.done_at.is_some() {
+                    "delivered"
+                } else if d.failed_at.is_some() {
+                    "failed"
+                } else {
+                    "pending"
+                };
+                let url = serde_json::from_str::<crate::services::checkout::ipn::IpnJob>(&d.payload).map(|j| j.url).unwrap_or_default();
+                println!(
+                    "{}\t{state}\tattempts={}\t{}\t{url}\t{}",
+                    d.id,
+                    d.attempts,
+                    crate::clock::format_nairobi(d.created_at),
+                    d.last_error.unwrap_or_default()
+                );
+            }
+        }
+        AdminTask::IpnReplay { id } => {
+            if crate::store::outbox::replay(&mut conn, &id, app.clock.now()).await? {
+                println!("queued {id} for delivery again");
+            } else {
+                println!("no payment notification {id}");
+            }
         }
     }
     Ok(())

@@ -4,7 +4,8 @@ CREATE TABLE invoices (
     id              TEXT PRIMARY KEY,
     -- Short, upper case, with a check symbol; what a citizen types as the Paybill account.
     number          TEXT NOT NULL UNIQUE,
-    account_id      TEXT NOT NULL REFERENCES accounts (id),
+    -- The citizen's account; empty for bills agency systems create for people without one.
+    account_id      TEXT REFERENCES accounts (id),
     application_id  TEXT UNIQUE REFERENCES applications (id),
     currency        TEXT NOT NULL,
     total_minor     INTEGER NOT NULL CHECK (total_minor > 0),

@@ -4,7 +4,7 @@ CREATE TABLE receipts (
     number        TEXT PRIMARY KEY,
     payment_id    TEXT NOT NULL UNIQUE REFERENCES payments (id),
     invoice_id    TEXT NOT NULL REFERENCES invoices (id),
-    account_id    TEXT NOT NULL REFERENCES accounts (id),
+    account_id    TEXT REFERENCES accounts (id),
     currency      TEXT NOT NULL,
     amount_minor  INTEGER NOT NULL,
     method        TEXT NOT NULL,

@@ -1,4 +1,4 @@
-//! Executes outbox jobs (SMS, email) with retries and backoff. Any number of workers may
+//! Executes outbox jobs (SMS, email, payment notifications to agency systems) with retries and backoff. Any number of workers may
 //! run side by side: PostgreSQL hands each a different row (`SKIP LOCKED`), SQLite
 //! serialises the claim.
 
@@ -88,6 +88,15 @@ async fn execute(app: &App, job: &Job) -> Outcome {
             match mailer.send(&email.to, &email.subject, &email.body).await {
                 Ok(()) => Outcome::Done,
                 Err(e) => Outcome::Retry(format!("{e:#}")),
+            }
+        }
+        crate::services::checkout::ipn::JOB => {
+            let Ok(ipn) = serde_json::from_str::<crate::services::checkout::ipn::IpnJob>(&job.payload) else {
+                return Outcome::GiveUp("unreadable payload".into());
+            };
+            match crate::services::checkout::ipn::deliver(&ipn).await {
+                Ok(()) => Outcome::Done,
+                Err(e) => Outcome::Retry(e),
             }
         }
         other => Outcome::GiveUp(format!("unknown job kind {other}")),

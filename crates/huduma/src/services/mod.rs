@@ -4,6 +4,7 @@
 
 pub mod applications;
 pub mod catalogue;
+pub mod checkout;
 pub mod codes;
 pub mod error;
 pub mod flows;

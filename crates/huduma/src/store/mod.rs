@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod catalogue;
+pub mod checkout;
 pub mod codes;
 pub mod documents;
 pub mod flows;

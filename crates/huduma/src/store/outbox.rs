@@ -80,3 +80,54 @@ pub async fn counts(conn: &mut Conn) -> Result<(i64, i64, i64), sqlx::Error> {
     .await?;
     Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
 }
+
+/// A job as the delivery log shows it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Id.
+    pub id: String,
+    /// Payload.
+    pub payload: String,
+    /// Tries so far.
+    pub attempts: i64,
+    /// Queued at.
+    pub created_at: i64,
+    /// Last failure.
+    pub last_error: Option<String>,
+    /// Delivered at.
+    pub done_at: Option<i64>,
+    /// Given up at.
+    pub failed_at: Option<i64>,
+}
+
+/// Jobs of one kind, newest first (the IPN delivery log).
+pub async fn of_kind(conn: &mut Conn, kind: &str, limit: i64) -> Result<Vec<Delivery>, sqlx::Error> {
+    sqlx::query("SELECT id, payload, attempts, created_at, last_error, done_at, failed_at FROM outbox WHERE kind = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
+        .bind(kind.to_owned())
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Delivery {
+                id: r.try_get(0)?,
+                payload: r.try_get(1)?,
+                attempts: r.try_get(2)?,
+                created_at: r.try_get(3)?,
+                last_error: r.try_get(4)?,
+                done_at: r.try_get(5)?,
+                failed_at: r.try_get(6)?,
+            })
+        })
+        .collect()
+}
+
+/// Runs a job again now, whatever happened before (an admin's replay).
+pub async fn replay(conn: &mut Conn, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE outbox SET run_at = $1, done_at = NULL, failed_at = NULL, locked_until = NULL WHERE id = $2")
+        .bind(now)
+        .bind(id.to_owned())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

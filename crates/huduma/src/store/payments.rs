@@ -10,8 +10,8 @@ pub struct InvoiceRow {
     pub id: String,
     /// Public invoice number.
     pub number: String,
-    /// Who owes it.
-    pub account_id: String,
+    /// Who owes it (none for an agency system's bill to someone without an account).
+    pub account_id: Option<String>,
     /// The application it pays for.
     pub application_id: Option<String>,
     /// `KES` or `USD`.
@@ -297,6 +297,18 @@ pub async fn attempt_owned(conn: &mut Conn, account_id: &str, id: &str) -> Resul
     sqlx::query(ATTEMPT_OWNED).bind(id.to_owned()).bind(account_id.to_owned()).fetch_optional(conn).await?.as_ref().map(attempt).transpose()
 }
 
+/// An attempt of a given invoice.
+pub async fn attempt_for_invoice(conn: &mut Conn, invoice_id: &str, id: &str) -> Result<Option<AttemptRow>, sqlx::Error> {
+    sqlx::query(concat!("SELECT ", attempt_columns!(), " FROM payment_attempts WHERE id = $1 AND invoice_id = $2"))
+        .bind(id.to_owned())
+        .bind(invoice_id.to_owned())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(attempt)
+        .transpose()
+}
+
 /// Attempts still open and not touched since `before` (for the reconciler).
 pub async fn stale_open_attempts(conn: &mut Conn, before: i64, limit: i64) -> Result<Vec<AttemptRow>, sqlx::Error> {
     sqlx::query(STALE_OPEN_ATTEMPTS).bind(before).bind(limit).fetch_all(conn).await?.iter().map(attempt).collect()
@@ -408,8 +420,8 @@ pub struct ReceiptRow {
     pub payment_id: String,
     /// Invoice.
     pub invoice_id: String,
-    /// Payer's account.
-    pub account_id: String,
+    /// Payer's account, when the invoice has one.
+    pub account_id: Option<String>,
     /// Currency.
     pub currency: String,
     /// Amount, minor units.

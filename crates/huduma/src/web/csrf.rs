@@ -30,7 +30,8 @@ pub fn form_token(app: &App, secret: &CsrfSecret) -> String {
 
 /// Paths that never render a form, so they need no CSRF secret.
 fn without_forms(path: &str) -> bool {
-    ["/api/", "/callbacks/", "/static/", "/healthz", "/readyz", "/metrics"].iter().any(|p| path.starts_with(p)) || path.ends_with(".json")
+    ["/api/", "/PaymentAPI/", "/callbacks/", "/static/", "/healthz", "/readyz", "/metrics"].iter().any(|p| path.starts_with(p))
+        || path.ends_with(".json")
 }
 
 /// Gives every browser a CSRF secret cookie.

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod callbacks;
+pub mod checkout;
 pub mod client_ip;
 pub mod context;
 pub mod cookies;
@@ -96,6 +97,13 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/receipts/{number}/pdf", get(receipts::pdf))
         // Anyone holding a receipt's QR link (rate-limited per address).
         .route("/verify/receipts/{number}/{code}", get(receipts::verify))
+        // Registered agency systems (the secureHash proves who calls).
+        .route("/PaymentAPI/iframev2.1.php", post(checkout::create))
+        .route("/api/invoice/payment/status", get(checkout::status))
+        // Anyone holding an agency bill's link.
+        .route("/checkout/{number}", get(checkout::page))
+        .route("/checkout/{number}/mpesa", post(checkout::mpesa))
+        .route("/checkout/{number}/attempts/{attempt}", get(checkout::attempt))
         // Safaricom only: secret token in the path, optional address allow-list.
         .route("/callbacks/mpesa/stk/{token}", post(callbacks::mpesa_stk))
         .route("/callbacks/mpesa/c2b/validation/{token}", post(callbacks::mpesa_c2b_validation))

@@ -323,7 +323,7 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     let outcome = browser.find(Locator::Id("outcome")).await.expect("outcome").text().await.expect("text");
     assert!(outcome.contains("Payment received"), "{outcome}");
     std::fs::write(shot("paid"), browser.screenshot().await.expect("screenshot")).expect("save");
-    browser.find(Locator::LinkText("View your application")).await.expect("view").click().await.expect("click");
+    browser.find(Locator::LinkText("Continue")).await.expect("continue").click().await.expect("click");
     wait_for_path(&browser, |p| p == format!("/applications/{id}")).await;
     let status = browser.find(Locator::Id("status")).await.expect("status").text().await.expect("text");
     assert_eq!(status.to_lowercase(), "submitted", "paid: with the agency now (the tag is shown in capitals)");

@@ -10,6 +10,7 @@ mod applications_html;
 mod applications_lifecycle;
 mod browser;
 mod catalogue;
+mod checkout;
 mod locales;
 mod openapi;
 mod payments;

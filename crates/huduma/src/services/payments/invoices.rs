@@ -48,7 +48,7 @@ pub async fn create_for_application(
     let invoice = InvoiceRow {
         id: crate::store::new_id(),
         number: new_number(),
-        account_id: row.account_id.clone(),
+        account_id: Some(row.account_id.clone()),
         application_id: Some(row.id.clone()),
         currency: fee.currency.code().to_owned(),
         total_minor: total.minor,
@@ -97,10 +97,43 @@ impl InvoiceView {
 pub async fn for_application(app: &App, me: &Authenticated, application_id: &str) -> ServiceResult<InvoiceView> {
     let mut conn = app.db.pool().acquire().await?;
     let invoice = store::invoice_for_application(&mut conn, &me.account.id, application_id).await?.ok_or(ServiceError::NotFound)?;
-    let lines = store::lines(&mut conn, &invoice.id).await?;
-    let payments = store::payments_for(&mut conn, &invoice.id).await?;
-    let receipts = store::receipts_for(&mut conn, &invoice.id).await?;
+    view(&mut conn, invoice).await
+}
+
+async fn view(conn: &mut crate::store::Conn, invoice: InvoiceRow) -> ServiceResult<InvoiceView> {
+    let lines = store::lines(conn, &invoice.id).await?;
+    let payments = store::payments_for(conn, &invoice.id).await?;
+    let receipts = store::receipts_for(conn, &invoice.id).await?;
     Ok(InvoiceView { invoice, lines, payments, receipts })
+}
+
+/// An invoice by id (agency bills; jobs).
+pub async fn by_id(app: &App, id: &str) -> ServiceResult<InvoiceView> {
+    let mut conn = app.db.pool().acquire().await?;
+    let invoice = store::invoice_by_id(&mut conn, id).await?.ok_or(ServiceError::NotFound)?;
+    view(&mut conn, invoice).await
+}
+
+/// An invoice by its public number (the checkout page of an agency's bill). Only bills
+/// from agency systems are reachable this way; a citizen's own invoices are behind sign-in.
+pub async fn agency_bill(app: &App, number: &str) -> ServiceResult<(InvoiceView, crate::store::checkout::BillRow)> {
+    let number = Reference::parse(Kind::Invoice, number).map_err(|_| ServiceError::NotFound)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let invoice = store::invoice_by_number(&mut conn, number.as_str()).await?.ok_or(ServiceError::NotFound)?;
+    let bill = crate::store::checkout::bill_for_invoice(&mut conn, &invoice.id).await?.ok_or(ServiceError::NotFound)?;
+    Ok((view(&mut conn, invoice).await?, bill))
+}
+
+/// An attempt on an agency bill, reached from its checkout page.
+pub async fn bill_attempt(
+    app: &App,
+    number: &str,
+    attempt_id: &str,
+) -> ServiceResult<(AttemptRow, InvoiceRow, crate::store::checkout::BillRow)> {
+    let (view, bill) = agency_bill(app, number).await?;
+    let mut conn = app.db.pool().acquire().await?;
+    let attempt = store::attempt_for_invoice(&mut conn, &view.invoice.id, attempt_id).await?.ok_or(ServiceError::NotFound)?;
+    Ok((attempt, view.invoice, bill))
 }
 
 /// One of the person's payment attempts with its invoice.

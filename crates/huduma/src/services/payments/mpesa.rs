@@ -48,9 +48,14 @@ pub async fn register_c2b(app: std::sync::Arc<App>) {
 /// Starts an STK push for what is still due on the invoice of one of the person's
 /// applications; returns the attempt id (the waiting page follows it).
 pub async fn start(app: &App, me: &Authenticated, application_id: &str, phone: &str) -> ServiceResult<String> {
+    let view = super::invoices::for_application(app, me, application_id).await?;
+    start_for_invoice(app, &view, phone).await
+}
+
+/// Starts an STK push for what is still due on an invoice.
+pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, phone: &str) -> ServiceResult<String> {
     let phone = Phone::parse(phone).map_err(|e| ServiceError::field("phone", e.code))?;
     let daraja = app.daraja.as_ref().ok_or(ServiceError::Unavailable("payment.unavailable"))?;
-    let view = super::invoices::for_application(app, me, application_id).await?;
     if !view.status().is_open() || view.due() == 0 {
         return Err(ServiceError::field("phone", "payment.not_due"));
     }

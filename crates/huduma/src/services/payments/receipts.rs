@@ -55,7 +55,11 @@ pub async fn issue(
         issued_at: now,
     };
     store::insert_receipt(conn, &receipt).await?;
-    if let Some(account) = accounts::by_id(conn, &invoice.account_id).await? {
+    let account = match &invoice.account_id {
+        Some(id) => accounts::by_id(conn, id).await?,
+        None => None,
+    };
+    if let Some(account) = account {
         let language = Language::parse(&account.language).unwrap_or_default();
         let tr = app.i18n.tr(language);
         let amount =
@@ -104,7 +108,7 @@ async fn load(app: &App, number: &str) -> ServiceResult<Option<ReceiptView>> {
 
 /// One of the person's receipts.
 pub async fn owned(app: &App, me: &Authenticated, number: &str) -> ServiceResult<ReceiptView> {
-    load(app, number).await?.filter(|v| v.receipt.account_id == me.account.id).ok_or(ServiceError::NotFound)
+    load(app, number).await?.filter(|v| v.receipt.account_id.as_deref() == Some(me.account.id.as_str())).ok_or(ServiceError::NotFound)
 }
 
 /// A receipt anyone may check with the code from its QR link; a wrong code is "not found".

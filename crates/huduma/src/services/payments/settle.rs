@@ -68,6 +68,12 @@ pub async fn settle(
     let status = InvoiceStatus::parse(&invoice.status).unwrap_or(InvoiceStatus::Pending).after_payment(invoice.total_minor, paid);
     store::add_paid(conn, &invoice.id, amount_minor, status.as_str(), now).await?;
     super::receipts::issue(conn, app, &payment_id, &payment, &invoice, now).await?;
+    if let Some(bill) = crate::store::checkout::bill_for_invoice(conn, &invoice.id).await? {
+        let mut updated = invoice.clone();
+        updated.paid_minor = paid;
+        updated.status = status.as_str().to_owned();
+        crate::services::checkout::ipn::queue(conn, &updated, &bill, amount_minor, now).await?;
+    }
     if status == InvoiceStatus::Paid
         && let Some(application_id) = &invoice.application_id
         && let Some(row) = applications_store::find(conn, application_id).await?

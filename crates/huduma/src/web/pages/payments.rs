@@ -5,6 +5,7 @@
 
 use crate::clock::format_nairobi;
 use crate::services::payments::{invoices, mpesa};
+use crate::store::payments::{AttemptRow, InvoiceRow};
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
 use crate::web::pages::applications::{failure, signed_in};
@@ -106,7 +107,8 @@ pub async fn mpesa(ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<Mp
 #[template(path = "payment_attempt.html")]
 struct AttemptTemplate<'a> {
     page: Page<'a>,
-    application: String,
+    done_href: String,
+    retry_href: String,
     waiting: bool,
     succeeded: bool,
     timed_out: bool,
@@ -119,10 +121,18 @@ struct AttemptTemplate<'a> {
 /// The waiting page.
 pub async fn attempt(ctx: Ctx, Path(attempt): Path<String>) -> Response {
     let me = signed_in!(ctx);
-    let (attempt, invoice) = match invoices::attempt(&ctx.app, me, &attempt).await {
-        Ok(found) => found,
-        Err(err) => return failure(&ctx, err),
-    };
+    match invoices::attempt(&ctx.app, me, &attempt).await {
+        Ok((attempt, invoice)) => {
+            let application = invoice.application_id.clone().unwrap_or_default();
+            attempt_page(&ctx, &attempt, &invoice, &format!("/applications/{application}"), &format!("/applications/{application}/pay"))
+        }
+        Err(err) => failure(&ctx, err),
+    }
+}
+
+/// Draws an attempt: refreshing while it waits, then the outcome in plain words with a
+/// link onward (`done_href`) or back to paying (`retry_href`).
+pub fn attempt_page(ctx: &Ctx, attempt: &AttemptRow, invoice: &InvoiceRow, done_href: &str, retry_href: &str) -> Response {
     let tr = ctx.tr();
     let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
     let code = attempt.result_code.clone().unwrap_or_default();
@@ -137,7 +147,8 @@ pub async fn attempt(ctx: Ctx, Path(attempt): Path<String>) -> Response {
     let currency = huduma_domain::Currency::parse(&invoice.currency).unwrap_or(huduma_domain::Currency::Kes);
     let template = AttemptTemplate {
         page: ctx.page("payment.attempt_heading"),
-        application: invoice.application_id.clone().unwrap_or_default(),
+        done_href: done_href.to_owned(),
+        retry_href: retry_href.to_owned(),
         waiting: matches!(state, AttemptState::Created | AttemptState::Requested | AttemptState::TimedOut),
         succeeded: state == AttemptState::Succeeded,
         timed_out: state == AttemptState::TimedOut,

@@ -1,0 +1,245 @@
+//! Bills from agency systems: `POST /PaymentAPI/iframev2.1.php` as in the Pesaflow
+//! contract — signature checked, idempotent on the agency's `billRefNumber`, an invoice
+//! with the agency's revenue head and the convenience fee carved out of the amount.
+
+use super::signature;
+use crate::app::App;
+use crate::services::ServiceResult;
+use crate::services::payments::invoices::{self, InvoiceView, PLATFORM};
+use crate::store::checkout::{self as store, BillRow};
+use crate::store::payments::{self as payments_store, InvoiceRow, LineRow};
+use huduma_domain::payments::InvoiceStatus;
+use huduma_domain::{Currency, Money, Phone};
+use serde::Deserialize;
+
+/// The checkout form, field names exactly as agency systems send them; any other field
+/// (a misspelt `callBackURLONSuccess`) is refused.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutRequest {
+    /// Client id.
+    #[serde(rename = "apiClientID")]
+    pub api_client_id: String,
+    /// The client's service.
+    #[serde(rename = "serviceID")]
+    pub service_id: String,
+    /// What the bill is for (≤ 100 characters).
+    #[serde(rename = "billDesc")]
+    pub bill_desc: String,
+    /// `KES`.
+    pub currency: String,
+    /// The agency's own reference.
+    #[serde(rename = "billRefNumber")]
+    pub bill_ref_number: String,
+    /// Payer's phone.
+    #[serde(rename = "clientMSISDN", default)]
+    pub client_msisdn: String,
+    /// Payer's name.
+    #[serde(rename = "clientName")]
+    pub client_name: String,
+    /// Payer's ID number.
+    #[serde(rename = "clientIDNumber")]
+    pub client_id_number: String,
+    /// Payer's email.
+    #[serde(rename = "clientEmail", default)]
+    pub client_email: String,
+    /// Amount the payer pays, two decimals.
+    #[serde(rename = "amountExpected")]
+    pub amount_expected: String,
+    /// Browser redirect after payment.
+    #[serde(rename = "callBackURLOnSuccess")]
+    pub callback_url_on_success: String,
+    /// Server-to-server notification URL.
+    #[serde(rename = "notificationURL")]
+    pub notification_url: String,
+    /// Agency logo (shown on the checkout page when given).
+    #[serde(rename = "pictureURL", default)]
+    pub picture_url: String,
+    /// `json` or `iframe`.
+    #[serde(default)]
+    pub format: String,
+    /// `true` to push an M-Pesa prompt to `clientMSISDN` at once.
+    #[serde(rename = "sendSTK", default)]
+    pub send_stk: String,
+    /// Signature.
+    #[serde(rename = "secureHash")]
+    pub secure_hash: String,
+}
+
+/// Why a bill was refused, in words an integrator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    /// Unknown client or wrong signature (HTTP 401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A field is missing or wrong (HTTP 400).
+    #[error("{0}")]
+    Invalid(String),
+    /// Our side failed.
+    #[error(transparent)]
+    Internal(#[from] crate::services::ServiceError),
+}
+
+impl From<sqlx::Error> for CheckoutError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+/// The answer for `format=json`.
+#[derive(Debug, Clone)]
+pub struct Created {
+    /// The invoice, with its lines.
+    pub invoice: InvoiceView,
+    /// The bill.
+    pub bill: BillRow,
+    /// The convenience fee within the amount.
+    pub commission: Money,
+    /// What the agency receives.
+    pub amount_net: Money,
+    /// Whether this call created it (false: the same billRefNumber came before).
+    pub created: bool,
+    /// The STK push attempt started with `sendSTK=true`.
+    pub attempt: Option<String>,
+}
+
+/// The fee inside a total: the `f` with `net + fee(net) = total`.
+fn carve(app: &App, total: Money) -> Option<(Money, Money)> {
+    let candidates = app.config.convenience_fees.kes.iter().map(|(_, fee)| *fee).chain([app.config.convenience_fees.usd, 0]);
+    candidates.filter(|fee| *fee < total.minor).map(|fee| Money { minor: total.minor - fee, currency: total.currency }).find_map(|net| {
+        let fee = app.config.convenience_fees.fee_for(net);
+        (net.minor + fee.minor == total.minor).then_some((net, fee))
+    })
+}
+
+fn http_url(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// Creates (or returns the earlier) invoice for an agency's bill.
+pub async fn create(app: &App, r: &CheckoutRequest) -> Result<Created, CheckoutError> {
+    let client = {
+        let mut conn = app.db.pool().acquire().await?;
+        store::client(&mut conn, &r.api_client_id).await?
+    }
+    .ok_or_else(|| CheckoutError::Unauthorized(format!("unknown apiClientID `{}`", r.api_client_id)))?;
+    let data = signature::checkout_data(
+        &r.api_client_id,
+        &r.amount_expected,
+        &r.service_id,
+        &r.client_id_number,
+        &r.currency,
+        &r.bill_ref_number,
+        &r.bill_desc,
+        &r.client_name,
+        &client.secret,
+    );
+    if !signature::verify(&client.api_key, &data, &r.secure_hash) {
+        return Err(CheckoutError::Unauthorized("secureHash does not match the request".into()));
+    }
+    let revenue_head = {
+        let mut conn = app.db.pool().acquire().await?;
+        store::revenue_head(&mut conn, &client.id, &r.service_id).await?
+    }
+    .ok_or_else(|| CheckoutError::Invalid(format!("serviceID `{}` is not registered for this client", r.service_id)))?;
+    let currency = Currency::parse(&r.currency).ok_or_else(|| CheckoutError::Invalid("currency must be KES or USD".into()))?;
+    let total = Money::parse_major(&r.amount_expected, currency)
+        .filter(|m| m.minor > 0)
+        .ok_or_else(|| CheckoutError::Invalid("amountExpected must be an amount above zero, like 1050.00".into()))?;
+    if r.bill_desc.trim().is_empty() || r.bill_desc.chars().count() > 100 {
+        return Err(CheckoutError::Invalid("billDesc must have 1 to 100 characters".into()));
+    }
+    if r.bill_ref_number.trim().is_empty() || r.bill_ref_number.chars().count() > 64 {
+        return Err(CheckoutError::Invalid("billRefNumber must have 1 to 64 characters".into()));
+    }
+    if !http_url(&r.callback_url_on_success) || !http_url(&r.notification_url) {
+        return Err(CheckoutError::Invalid("callBackURLOnSuccess and notificationURL must be http(s) URLs".into()));
+    }
+    let msisdn = match r.client_msisdn.trim() {
+        "" => String::new(),
+        given => Phone::parse(given).map_err(|_| CheckoutError::Invalid("clientMSISDN is not a Kenyan mobile number".into()))?.daraja(),
+    };
+    let send_stk = r.send_stk.eq_ignore_ascii_case("true");
+    if send_stk && msisdn.is_empty() {
+        return Err(CheckoutError::Invalid("sendSTK=true needs clientMSISDN".into()));
+    }
+    let (net, commission) =
+        carve(app, total).ok_or_else(|| CheckoutError::Invalid("amountExpected is too small to carry the convenience fee".into()))?;
+    if let Some(existing) = existing(app, &client.id, &r.bill_ref_number).await? {
+        return Ok(Created { commission, amount_net: net, created: false, attempt: None, ..existing });
+    }
+    let now = app.clock.now();
+    let invoice = InvoiceRow {
+        id: crate::store::new_id(),
+        number: invoices::new_number(),
+        account_id: None,
+        application_id: None,
+        currency: currency.code().to_owned(),
+        total_minor: total.minor,
+        paid_minor: 0,
+        status: InvoiceStatus::Pending.as_str().to_owned(),
+        description: r.bill_desc.trim().to_owned(),
+        created_at: now,
+        expires_at: now + invoices::INVOICE_DAYS * 86_400,
+        paid_at: None,
+    };
+    let lines = vec![
+        LineRow { agency: client.agency.clone(), revenue_head, description: r.bill_desc.trim().to_owned(), amount_minor: net.minor },
+        LineRow {
+            agency: PLATFORM.into(),
+            revenue_head: "convenience_fee".into(),
+            description: "Convenience fee".into(),
+            amount_minor: commission.minor,
+        },
+    ];
+    let bill = BillRow {
+        invoice_id: invoice.id.clone(),
+        client_id: client.id.clone(),
+        service_id: r.service_id.clone(),
+        bill_ref: r.bill_ref_number.clone(),
+        client_name: r.client_name.trim().to_owned(),
+        client_id_number: r.client_id_number.trim().to_owned(),
+        client_msisdn: msisdn.clone(),
+        client_email: r.client_email.trim().to_owned(),
+        callback_url: r.callback_url_on_success.clone(),
+        notification_url: r.notification_url.clone(),
+    };
+    let mut tx = app.db.begin().await?;
+    payments_store::insert_invoice(&mut tx, &invoice, &lines, now).await?;
+    if !store::insert_bill(&mut tx, &bill, now).await? {
+        // The same bill arrived twice at once; the other request created it.
+        drop(tx);
+        let existing =
+            existing(app, &client.id, &r.bill_ref_number).await?.ok_or_else(|| CheckoutError::Invalid("bill being created".into()))?;
+        return Ok(Created { commission, amount_net: net, created: false, attempt: None, ..existing });
+    }
+    tx.commit().await?;
+    let view = InvoiceView { invoice, lines, payments: Vec::new(), receipts: Vec::new() };
+    let attempt = if send_stk { crate::services::payments::mpesa::start_for_invoice(app, &view, &msisdn).await.ok() } else { None };
+    Ok(Created { invoice: view, bill, commission, amount_net: net, created: true, attempt })
+}
+
+async fn existing(app: &App, client_id: &str, bill_ref: &str) -> ServiceResult<Option<Created>> {
+    let mut conn = app.db.pool().acquire().await?;
+    let Some(bill) = store::bill_by_ref(&mut conn, client_id, bill_ref).await? else { return Ok(None) };
+    drop(conn);
+    let view = invoices::by_id(app, &bill.invoice_id).await?;
+    let net = view.lines.first().map_or(0, |l| l.amount_minor);
+    let fee = view.invoice.total_minor - net;
+    Ok(Some(Created { commission: view.money(fee), amount_net: view.money(net), invoice: view, bill, created: false, attempt: None }))
+}
+
+/// A client's bill status (`GET /api/invoice/payment/status`), after checking the hash.
+pub async fn status(app: &App, client_id: &str, ref_no: &str, secure_hash: &str) -> Result<(InvoiceView, BillRow), CheckoutError> {
+    let client = {
+        let mut conn = app.db.pool().acquire().await?;
+        store::client(&mut conn, client_id).await?
+    }
+    .ok_or_else(|| CheckoutError::Unauthorized(format!("unknown api_client_id `{client_id}`")))?;
+    if !signature::verify(&client.api_key, &signature::status_data(client_id, ref_no), secure_hash) {
+        return Err(CheckoutError::Unauthorized("secure_hash does not match".into()));
+    }
+    let found =
+        existing(app, &client.id, ref_no).await?.ok_or_else(|| CheckoutError::Invalid(format!("no bill `{ref_no}` for this client")))?;
+    Ok((found.invoice, found.bill))
+}

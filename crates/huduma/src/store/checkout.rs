@@ -1,0 +1,164 @@
+//! Agency API clients and the bills their systems create.
+
+use super::Conn;
+use sqlx::Row;
+
+/// A registered agency system.
+#[derive(Debug, Clone)]
+pub struct ApiClientRow {
+    /// apiClientID.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Agency code.
+    pub agency: String,
+    /// HMAC key.
+    pub api_key: String,
+    /// Secret appended to signed strings.
+    pub secret: String,
+}
+
+/// Registers a client with its services (service id → revenue head).
+pub async fn insert_client(conn: &mut Conn, c: &ApiClientRow, services: &[(String, String)], now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO api_clients (id, name, agency, api_key, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(c.id.clone())
+        .bind(c.name.clone())
+        .bind(c.agency.clone())
+        .bind(c.api_key.clone())
+        .bind(c.secret.clone())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    for (service, head) in services {
+        sqlx::query("INSERT INTO api_client_services (client_id, service_id, revenue_head) VALUES ($1, $2, $3)")
+            .bind(c.id.clone())
+            .bind(service.clone())
+            .bind(head.clone())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// An active client.
+pub async fn client(conn: &mut Conn, id: &str) -> Result<Option<ApiClientRow>, sqlx::Error> {
+    let row = sqlx::query("SELECT id, name, agency, api_key, secret FROM api_clients WHERE id = $1 AND disabled_at IS NULL")
+        .bind(id.to_owned())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(ApiClientRow { id: r.try_get(0)?, name: r.try_get(1)?, agency: r.try_get(2)?, api_key: r.try_get(3)?, secret: r.try_get(4)? })
+    })
+    .transpose()
+}
+
+/// Every client (for `huduma admin api-clients`).
+pub async fn clients(conn: &mut Conn) -> Result<Vec<(String, String, String, Vec<String>)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, name, agency FROM api_clients ORDER BY id").fetch_all(&mut *conn).await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let id: String = r.try_get(0)?;
+        let services = sqlx::query("SELECT service_id FROM api_client_services WHERE client_id = $1 ORDER BY service_id")
+            .bind(id.clone())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|s| s.try_get(0))
+            .collect::<Result<Vec<String>, _>>()?;
+        out.push((id, r.try_get(1)?, r.try_get(2)?, services));
+    }
+    Ok(out)
+}
+
+/// The revenue head of one of a client's services.
+pub async fn revenue_head(conn: &mut Conn, client_id: &str, service_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT revenue_head FROM api_client_services WHERE client_id = $1 AND service_id = $2")
+        .bind(client_id.to_owned())
+        .bind(service_id.to_owned())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| r.try_get(0)).transpose()
+}
+
+/// A bill an agency system created.
+#[derive(Debug, Clone)]
+pub struct BillRow {
+    /// Our invoice.
+    pub invoice_id: String,
+    /// The client.
+    pub client_id: String,
+    /// Its service id.
+    pub service_id: String,
+    /// Its own reference (billRefNumber).
+    pub bill_ref: String,
+    /// Payer's name.
+    pub client_name: String,
+    /// Payer's ID number.
+    pub client_id_number: String,
+    /// Payer's phone (`2547…`).
+    pub client_msisdn: String,
+    /// Payer's email.
+    pub client_email: String,
+    /// Browser redirect after payment.
+    pub callback_url: String,
+    /// Server-to-server notification URL.
+    pub notification_url: String,
+}
+
+const BILL_COLUMNS: &str = "invoice_id, client_id, service_id, bill_ref, client_name, client_id_number, client_msisdn, client_email, callback_url, notification_url";
+
+fn bill(r: &sqlx::any::AnyRow) -> Result<BillRow, sqlx::Error> {
+    Ok(BillRow {
+        invoice_id: r.try_get(0)?,
+        client_id: r.try_get(1)?,
+        service_id: r.try_get(2)?,
+        bill_ref: r.try_get(3)?,
+        client_name: r.try_get(4)?,
+        client_id_number: r.try_get(5)?,
+        client_msisdn: r.try_get(6)?,
+        client_email: r.try_get(7)?,
+        callback_url: r.try_get(8)?,
+        notification_url: r.try_get(9)?,
+    })
+}
+
+/// Stores a bill; `false` when the client already has one with this reference.
+pub async fn insert_bill(conn: &mut Conn, b: &BillRow, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO checkout_bills (invoice_id, client_id, service_id, bill_ref, client_name, client_id_number, client_msisdn, client_email, \
+         callback_url, notification_url, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+    )
+    .bind(b.invoice_id.clone())
+    .bind(b.client_id.clone())
+    .bind(b.service_id.clone())
+    .bind(b.bill_ref.clone())
+    .bind(b.client_name.clone())
+    .bind(b.client_id_number.clone())
+    .bind(b.client_msisdn.clone())
+    .bind(b.client_email.clone())
+    .bind(b.callback_url.clone())
+    .bind(b.notification_url.clone())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A client's bill by its reference.
+pub async fn bill_by_ref(conn: &mut Conn, client_id: &str, bill_ref: &str) -> Result<Option<BillRow>, sqlx::Error> {
+    let sql = format!("SELECT {BILL_COLUMNS} FROM checkout_bills WHERE client_id = $1 AND bill_ref = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(client_id.to_owned())
+        .bind(bill_ref.to_owned())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(bill)
+        .transpose()
+}
+
+/// The bill behind an invoice, if an agency system created it.
+pub async fn bill_for_invoice(conn: &mut Conn, invoice_id: &str) -> Result<Option<BillRow>, sqlx::Error> {
+    let sql = format!("SELECT {BILL_COLUMNS} FROM checkout_bills WHERE invoice_id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(invoice_id.to_owned()).fetch_optional(conn).await?.as_ref().map(bill).transpose()
+}
