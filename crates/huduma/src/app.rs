@@ -38,6 +38,14 @@ pub struct App {
     pub register: Option<IprsClient>,
     /// M-Pesa Daraja client, when M-Pesa is configured (always in sandbox mode).
     pub daraja: Option<crate::integrations::daraja::Daraja>,
+    /// The Content-Security-Policy sent with every response.
+    pub csp: String,
+    /// Pesapal card client, when cards are configured (always in sandbox mode).
+    pub pesapal: Option<crate::integrations::pesapal::Pesapal>,
+    /// Pesapal's id for our IPN URL, once registered at start-up.
+    pub pesapal_ipn_id: tokio::sync::OnceCell<String>,
+    /// The Pesapal simulator (sandbox mode only).
+    pub pesapal_sandbox: Option<std::sync::Arc<crate::integrations::pesapal_sandbox::PesapalSimulator>>,
     /// The Daraja simulator's prompts (sandbox mode only).
     pub daraja_sandbox: crate::integrations::daraja_sandbox::Prompts,
     /// Wakes the outbox worker right after a commit that queued work.
@@ -62,6 +70,15 @@ impl App {
         let mailer = config.smtp_url.as_ref().map(|url| Mailer::new(url, &config.email_from)).transpose()?;
         let register = config.register.clone().map(IprsClient::new).transpose()?;
         let daraja = config.daraja.clone().map(crate::integrations::daraja::Daraja::new).transpose()?;
+        let pesapal = config.pesapal.clone().map(crate::integrations::pesapal::Pesapal::new).transpose()?;
+        let pesapal_sandbox = match (&config.pesapal, config.sandbox) {
+            (Some(p), true) => Some(crate::integrations::pesapal_sandbox::PesapalSimulator::new(
+                p.consumer_key.expose().to_owned(),
+                p.consumer_secret.expose().to_owned(),
+                p.base_url.clone(),
+            )),
+            _ => None,
+        };
         let blobs = crate::integrations::object_storage::open(&config.storage_url)?;
         let sandbox_api_key = config.sms.as_ref().map(|s| s.api_key.expose().to_owned()).unwrap_or_default();
         Ok(Self {
@@ -72,6 +89,10 @@ impl App {
             mailer,
             register,
             daraja,
+            csp: crate::web::security_headers::csp_for(config.pesapal.as_ref().map(|p| p.base_url.as_str())),
+            pesapal,
+            pesapal_ipn_id: tokio::sync::OnceCell::new(),
+            pesapal_sandbox,
             daraja_sandbox: Default::default(),
             outbox_wakeup: Notify::new(),
             sandbox_api_key,

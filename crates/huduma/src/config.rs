@@ -118,6 +118,15 @@ pub struct Settings {
     /// Comma-separated addresses allowed to post M-Pesa callbacks [default: any; the path token still applies].
     #[arg(long, env = "HUDUMA_DARAJA_CALLBACK_IPS", global = true)]
     pub daraja_callback_ips: Option<String>,
+    /// Pesapal API base [default: https://cybqa.pesapal.com/pesapalv3; the in-tree simulator in sandbox mode].
+    #[arg(long, env = "HUDUMA_PESAPAL_BASE_URL", global = true)]
+    pub pesapal_base_url: Option<String>,
+    /// Pesapal consumer key (cards are offered when it is set).
+    #[arg(long, env = "HUDUMA_PESAPAL_CONSUMER_KEY", global = true, hide_env_values = true)]
+    pub pesapal_consumer_key: Option<Secret>,
+    /// Pesapal consumer secret.
+    #[arg(long, env = "HUDUMA_PESAPAL_CONSUMER_SECRET", global = true, hide_env_values = true)]
+    pub pesapal_consumer_secret: Option<Secret>,
     /// Seconds between reconciler sweeps of payment attempts still waiting [default: 30].
     #[arg(long, env = "HUDUMA_RECONCILE_SECONDS", global = true)]
     pub reconcile_seconds: Option<u64>,
@@ -212,6 +221,8 @@ pub struct Config {
     pub daraja_callback_ips: Vec<IpAddr>,
     /// Seconds between reconciler sweeps.
     pub reconcile_secs: u64,
+    /// Card payments through Pesapal (in sandbox mode, the simulator).
+    pub pesapal: Option<crate::integrations::pesapal::PesapalConfig>,
     /// Where providers reach this portal (`public_url`, else the listen address; set at start-up).
     pub callback_base_url: String,
     /// Object store URL for uploaded documents.
@@ -310,6 +321,16 @@ impl Config {
         if production && daraja.is_none() {
             bail!("production needs the M-Pesa settings (HUDUMA_DARAJA_CONSUMER_KEY, _CONSUMER_SECRET, _SHORT_CODE, _PASSKEY)");
         }
+        let pesapal = match pick(s.pesapal_consumer_key, &file, "pesapal_consumer_key")? {
+            Some(consumer_key) => Some(crate::integrations::pesapal::PesapalConfig {
+                base_url: pick(s.pesapal_base_url, &file, "pesapal_base_url")?
+                    .unwrap_or_else(|| "https://cybqa.pesapal.com/pesapalv3".into()),
+                consumer_key,
+                consumer_secret: pick(s.pesapal_consumer_secret, &file, "pesapal_consumer_secret")?
+                    .context("HUDUMA_PESAPAL_CONSUMER_SECRET is required with a consumer key")?,
+            }),
+            None => None,
+        };
         let daraja_callback_token = match pick(s.daraja_callback_token, &file, "daraja_callback_token")? {
             Some(token) => token,
             // Stable across restarts and nodes without another setting, unguessable without the key.
@@ -348,6 +369,7 @@ impl Config {
             daraja_callback_ips: ip_list(pick(s.daraja_callback_ips, &file, "daraja_callback_ips")?, "callback address")?,
             reconcile_secs: pick(s.reconcile_seconds, &file, "reconcile_seconds")?.unwrap_or(30).max(1),
             callback_base_url: String::new(),
+            pesapal,
             storage_url,
             clamd_address: pick(s.clamd_address, &file, "clamd_address")?,
             draft_lifetime_secs: days(pick(s.draft_days, &file, "draft_days")?.unwrap_or(30), "draft_days")?,

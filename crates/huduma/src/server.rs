@@ -50,6 +50,7 @@ pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow
         tokio::spawn(crate::jobs::cleanup::run(app.clone()));
         tokio::spawn(crate::services::payments::reconcile::run(app.clone()));
         tokio::spawn(crate::services::payments::mpesa::register_c2b(app.clone()));
+        tokio::spawn(crate::services::payments::card::register_ipn(app.clone()));
     }
     let router = crate::web::router(app.clone());
     let server = tokio::spawn(async move {
@@ -85,6 +86,11 @@ async fn wire_sandboxes(config: &mut Config, addr: SocketAddr, db: &Db, clock: &
         consumer_secret: Secret::new(crate::crypto::new_token()),
         short_code: crate::integrations::daraja_sandbox::SHORT_CODE.into(),
         passkey: Secret::new(crate::integrations::daraja_sandbox::PASSKEY),
+    });
+    config.pesapal = Some(crate::integrations::pesapal::PesapalConfig {
+        base_url: format!("http://{host}{}", crate::integrations::pesapal_sandbox::MOUNT),
+        consumer_key: Secret::new(crate::crypto::new_token()),
+        consumer_secret: Secret::new(crate::crypto::new_token()),
     });
     if config.clamd_address.is_none() {
         // Uploads are scanned in the sandbox too, so the EICAR test file is caught there.

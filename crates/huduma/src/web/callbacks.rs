@@ -90,3 +90,30 @@ pub async fn mpesa_stk(
         }
     }
 }
+
+/// `POST /callbacks/pesapal/ipn/{token}` (Pesapal only: secret path). Stored, then the
+/// order is confirmed with Pesapal's status API before anything settles.
+pub async fn pesapal_ipn(State(app): State<Arc<App>>, Path(token): Path<String>, body: Body) -> Response {
+    if !constant_time_eq(&token, app.config.daraja_callback_token.expose()) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let Ok(bytes) = to_bytes(body, CALLBACK_LIMIT).await else { return StatusCode::PAYLOAD_TOO_LARGE.into_response() };
+    let raw = String::from_utf8_lossy(&bytes).into_owned();
+    let reference = serde_json::from_str::<serde_json::Value>(&raw)
+        .ok()
+        .and_then(|b| b.get("OrderMerchantReference").and_then(|v| v.as_str()).map(str::to_owned))
+        .unwrap_or_default();
+    match crate::services::payments::card::ipn(&app, &raw).await {
+        Ok(tracking) => Json(json!({
+            "orderNotificationType": "IPNCHANGE",
+            "orderTrackingId": tracking.unwrap_or_default(),
+            "orderMerchantReference": reference,
+            "status": 200,
+        }))
+        .into_response(),
+        Err(err) => {
+            tracing::error!(error = %format!("{err}"), "Pesapal IPN could not be handled; Pesapal will retry");
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"orderNotificationType": "IPNCHANGE", "status": 500}))).into_response()
+        }
+    }
+}

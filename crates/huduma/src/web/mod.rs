@@ -92,6 +92,8 @@ pub fn router(app: Arc<App>) -> Router {
         // Signed-in citizen: paying for their own applications.
         .route("/applications/{id}/pay", get(payments::show))
         .route("/applications/{id}/pay/mpesa", post(payments::mpesa))
+        .route("/applications/{id}/pay/card", post(payments::card))
+        .route("/payments/{attempt}/card-return", get(payments::card_return))
         .route("/payments/{attempt}", get(payments::attempt))
         .route("/receipts/{number}", get(receipts::show))
         .route("/receipts/{number}/pdf", get(receipts::pdf))
@@ -106,6 +108,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/checkout/{number}/attempts/{attempt}", get(checkout::attempt))
         // Safaricom only: secret token in the path, optional address allow-list.
         .route("/callbacks/mpesa/stk/{token}", post(callbacks::mpesa_stk))
+        .route("/callbacks/pesapal/ipn/{token}", post(callbacks::pesapal_ipn))
         .route("/callbacks/mpesa/c2b/validation/{token}", post(callbacks::mpesa_c2b_validation))
         .route("/callbacks/mpesa/c2b/confirmation/{token}", post(callbacks::mpesa_c2b_confirmation))
         // Anyone (rate-limited per address).
@@ -120,7 +123,7 @@ pub fn router(app: Arc<App>) -> Router {
     let mut router = pages.merge(api::router());
     if app.config.sandbox {
         // Sandbox routes do not exist at all outside sandbox mode.
-        router = router.merge(sandbox::router());
+        router = router.merge(sandbox::router(&app));
     }
     router
         .fallback(not_found)

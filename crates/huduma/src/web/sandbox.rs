@@ -23,8 +23,12 @@ use crate::web::render::{Page, html, internal_error};
 pub const PEOPLE_JSON: &str = include_str!("../../assets/sandbox/people.json");
 
 /// Sandbox routes (anyone may call them, and only in sandbox mode).
-pub fn router() -> Router<Arc<App>> {
-    Router::new()
+pub fn router(app: &App) -> Router<Arc<App>> {
+    let mut router = Router::new();
+    if let Some(sim) = &app.pesapal_sandbox {
+        router = router.merge(crate::integrations::pesapal_sandbox::router(sim.clone()));
+    }
+    router
         .route("/sandbox/messages", get(messages_page))
         .route("/sandbox/messages.json", get(messages_json))
         .route("/sandbox/people.json", get(people_json))

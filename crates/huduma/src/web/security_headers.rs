@@ -12,12 +12,23 @@ use crate::app::App;
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
      frame-ancestors 'none'; base-uri 'none'";
 
+/// The policy with the card gateway's origin allowed as a form target: the card form
+/// posts here, and the browser is then redirected to the gateway's page, which browsers
+/// check against `form-action`.
+pub fn csp_for(gateway: Option<&str>) -> String {
+    let origin = gateway.and_then(|g| url::Url::parse(g).ok()).map(|u| u.origin().ascii_serialization()).filter(|o| o != "null");
+    match origin {
+        Some(origin) => CSP.replace("form-action 'self'", &format!("form-action 'self' {origin}")),
+        None => CSP.to_owned(),
+    }
+}
+
 /// Adds the headers.
 pub async fn layer(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let is_static = request.uri().path().starts_with("/static/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&app.csp).unwrap_or(HeaderValue::from_static(CSP)));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));

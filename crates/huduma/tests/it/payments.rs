@@ -372,3 +372,43 @@ async fn every_payment_gets_a_receipt_with_a_working_qr_check(backend: Backend) 
 }
 
 both_databases!(every_payment_gets_a_receipt_with_a_working_qr_check);
+
+/// Follows the card gateway: pay page → gateway page → card form → back to the portal.
+async fn pay_by_card(t: &TestApp, id: &str, card: &str) -> String {
+    let pay_page = format!("/applications/{id}/pay");
+    let (status, url, gateway) = t.submit(&pay_page, &format!("/applications/{id}/pay/card"), &[]).await;
+    assert_eq!(status, 200, "{gateway}");
+    assert!(url.starts_with("/sandbox/pesapal/pay/"), "sent to the gateway's page: {url}");
+    assert!(gateway.contains("4111"), "the sandbox card page lists its test cards");
+    let response = t.client.post(t.url(&url)).form(&[("card_number", card), ("action", "pay")]).send().await.expect("pay");
+    let back = response.url().path().to_owned();
+    assert!(back.starts_with("/payments/"), "back on the portal: {back}");
+    response.text().await.unwrap_or_default()
+}
+
+async fn cards_are_confirmed_with_the_gateway_before_settling(backend: Backend) {
+    let t = spawn(backend).await;
+    register_html(&t, &WANJIKU).await;
+    let token = sign_in_api(&t, WANJIKU.id, WANJIKU.password, WANJIKU.phone).await;
+    let id = awaiting_payment(&t, &token).await;
+    let page = pay_by_card(&t, &id, "4000 0000 0000 0002").await;
+    assert!(page.contains("did not go through"), "declined: {page}");
+    let page = pay_by_card(&t, &id, "4111 1111 1111 1111").await;
+    assert!(page.contains("Payment received"), "{page}");
+    let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    assert_eq!((invoice["status"].as_str(), invoice["paid_minor"].as_i64()), (Some("paid"), Some(105_000)), "{invoice}");
+    let (_, application) = t.api(Method::GET, &format!("/api/v1/applications/{id}"), Some(&token), None).await;
+    assert_eq!(application["status"], "submitted");
+    // The gateway's IPN arrives as well (after the browser): it settles nothing more.
+    for _ in 0..30 {
+        if count(&t, "SELECT COUNT(*) FROM provider_messages WHERE provider = 'pesapal'").await >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE provider = 'pesapal'").await >= 2, "both IPNs stored");
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM payments WHERE method = 'card'").await, 1, "settled once");
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM receipts").await, 1);
+}
+
+both_databases!(cards_are_confirmed_with_the_gateway_before_settling);

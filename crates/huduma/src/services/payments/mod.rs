@@ -1,6 +1,7 @@
 //! Paying for applications: invoices, M-Pesa STK push, callbacks, settlement exactly once,
 //! and the reconciler that resolves attempts whose callback never came.
 
+pub mod card;
 pub mod invoices;
 pub mod mpesa;
 pub mod paybill;

@@ -33,7 +33,7 @@ pub struct Sweep {
 
 /// One sweep over waiting attempts.
 pub async fn run_once(app: &App) -> anyhow::Result<Sweep> {
-    let Some(daraja) = app.daraja.as_ref() else { return Ok(Sweep::default()) };
+    let daraja = app.daraja.as_ref();
     let now = app.clock.now();
     let waiting = {
         let mut conn = app.db.pool().acquire().await?;
@@ -43,9 +43,22 @@ pub async fn run_once(app: &App) -> anyhow::Result<Sweep> {
     for attempt in waiting {
         let Some(checkout) = attempt.checkout_request_id.clone() else { continue };
         let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
+        if attempt.method == "card" {
+            sweep.asked += 1;
+            match super::card::confirm(app, &checkout).await? {
+                Some(AttemptState::Succeeded) => sweep.settled += 1,
+                Some(AttemptState::Failed) => sweep.failed += 1,
+                _ => {
+                    let mut conn = app.db.pool().acquire().await?;
+                    store::touch_attempt(&mut conn, &attempt.id, now).await?;
+                }
+            }
+            continue;
+        }
         if state == AttemptState::TimedOut && now - attempt.created_at > KEEP_ASKING_SECS {
             continue;
         }
+        let Some(daraja) = daraja else { continue };
         sweep.asked += 1;
         match daraja.stk_query(&checkout, now).await {
             Ok(QueryOutcome::Done { code, desc }) => {

@@ -28,7 +28,8 @@ pub async fn settle_attempt(
     amount_minor: i64,
     payer: Option<&str>,
 ) -> ServiceResult<Settled> {
-    let settled = settle(conn, app, &attempt.invoice_id, Some(&attempt.id), reference, amount_minor, payer).await?;
+    let method = if attempt.method == "card" { "card" } else { "mpesa" };
+    let settled = settle(conn, app, &attempt.invoice_id, Some(&attempt.id), method, reference, amount_minor, payer).await?;
     if settled == Settled::Recorded {
         let from = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
         if let Some(to) = from.next(Event::Paid) {
@@ -38,14 +39,16 @@ pub async fn settle_attempt(
     Ok(settled)
 }
 
-/// Records `amount_minor` of M-Pesa money for an invoice under the provider's `reference`
-/// (an STK attempt's receipt, or a Paybill transaction id), then updates the invoice and,
-/// when it is paid, moves its application on.
+/// Records `amount_minor` for an invoice under the provider's `reference` (an M-Pesa
+/// receipt, a Paybill transaction id, a card confirmation code) — once per `method` and
+/// reference — then updates the invoice and, when it is paid, moves its application on.
+#[allow(clippy::too_many_arguments)]
 pub async fn settle(
     conn: &mut Conn,
     app: &App,
     invoice_id: &str,
     attempt_id: Option<&str>,
+    method: &str,
     reference: &str,
     amount_minor: i64,
     payer: Option<&str>,
@@ -54,7 +57,7 @@ pub async fn settle(
     let payment = PaymentRow {
         invoice_id: invoice_id.to_owned(),
         attempt_id: attempt_id.map(str::to_owned),
-        method: "mpesa".into(),
+        method: method.to_owned(),
         provider_ref: reference.to_owned(),
         amount_minor,
         payer: payer.map(str::to_owned),

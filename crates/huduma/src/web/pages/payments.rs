@@ -43,6 +43,7 @@ struct PayTemplate<'a> {
     receipts: Vec<(String, String, String)>,
     paybill: String,
     receipt_numbers: Vec<String>,
+    cards: bool,
 }
 
 async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, phone: Option<String>) -> Response {
@@ -73,6 +74,7 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, pho
             .map(|p| (p.provider_ref.clone(), view.money(p.amount_minor).to_string(), format_nairobi(p.paid_at)))
             .collect(),
         receipt_numbers: view.receipts.clone(),
+        cards: ctx.app.pesapal.is_some(),
         paybill: ctx.app.daraja.as_ref().map(|d| d.short_code().to_owned()).unwrap_or_default(),
     };
     html(status, &template)
@@ -89,6 +91,41 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
 pub struct MpesaForm {
     #[serde(default)]
     phone: String,
+}
+
+/// Starts a card payment and sends the browser to the card gateway's page.
+pub async fn card(ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
+    let me = signed_in!(ctx);
+    match crate::services::payments::card::start(&ctx.app, me, &id).await {
+        Ok(gateway) => Redirect::to(&gateway).into_response(),
+        Err(err) => match form_failure(&ctx, err) {
+            Ok((status, errors)) => render(&ctx, &id, errors, status, None).await,
+            Err(page) => page,
+        },
+    }
+}
+
+/// Pesapal's return parameters.
+#[derive(Debug, Deserialize)]
+pub struct CardReturn {
+    #[serde(rename = "OrderTrackingId", default)]
+    order_tracking_id: String,
+}
+
+/// `GET /payments/{attempt}/card-return`: the browser is back from the card page; ask the
+/// gateway how it went (the IPN may not have arrived yet), then show the waiting page.
+pub async fn card_return(ctx: Ctx, Path(attempt): Path<String>, axum::extract::Query(back): axum::extract::Query<CardReturn>) -> Response {
+    let me = signed_in!(ctx);
+    let (attempt, _) = match invoices::attempt(&ctx.app, me, &attempt).await {
+        Ok(found) => found,
+        Err(err) => return failure(&ctx, err),
+    };
+    if attempt.checkout_request_id.as_deref() == Some(back.order_tracking_id.as_str())
+        && let Err(err) = crate::services::payments::card::confirm(&ctx.app, &back.order_tracking_id).await
+    {
+        tracing::warn!(error = %format!("{err}"), "card status check on return failed; the reconciler will retry");
+    }
+    Redirect::to(&format!("/payments/{}", attempt.id)).into_response()
 }
 
 /// Sends the prompt and goes to the waiting page.
@@ -136,7 +173,10 @@ pub fn attempt_page(ctx: &Ctx, attempt: &AttemptRow, invoice: &InvoiceRow, done_
     let tr = ctx.tr();
     let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
     let code = attempt.result_code.clone().unwrap_or_default();
+    let card = attempt.method == "card";
     let message = match state {
+        AttemptState::Created | AttemptState::Requested if card => tr.t("payment.card_waiting").to_owned(),
+        AttemptState::Failed if card && code != "unavailable" => tr.t("payment.card_declined").to_owned(),
         AttemptState::Created | AttemptState::Requested => tr.t("payment.mpesa.waiting").to_owned(),
         AttemptState::TimedOut => tr.t("payment.mpesa.still_waiting").to_owned(),
         AttemptState::Succeeded => tr.t("payment.mpesa.success").to_owned(),

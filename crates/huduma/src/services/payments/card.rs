@@ -1,0 +1,191 @@
+//! Cards through Pesapal's hosted checkout: we never see a card number. The citizen is
+//! sent to Pesapal's page; Pesapal tells us by IPN (and the browser comes back), and we
+//! believe neither until `GetTransactionStatus` confirms the order, its reference and its
+//! amount. The card's confirmation code settles the invoice exactly once.
+
+use super::invoices::InvoiceView;
+use super::settle::{Settled, settle_attempt};
+use crate::app::App;
+use crate::integrations::pesapal::{CardOutcome, OrderRequest};
+use crate::services::sessions::Authenticated;
+use crate::services::{ServiceError, ServiceResult};
+use crate::store::payments::{self as store, AttemptRow};
+use huduma_domain::payments::{AttemptState, attempt::Event};
+
+/// The provider name in `provider_messages`.
+pub const PROVIDER: &str = "pesapal";
+
+/// Where Pesapal posts its notifications.
+pub fn ipn_url(app: &App) -> String {
+    format!("{}/callbacks/pesapal/ipn/{}", app.config.callback_base_url.trim_end_matches('/'), app.config.daraja_callback_token.expose())
+}
+
+/// Registers our IPN URL with Pesapal at start-up (retrying while it is unreachable).
+pub async fn register_ipn(app: std::sync::Arc<App>) {
+    let Some(pesapal) = app.pesapal.as_ref() else { return };
+    for wait in [1u64, 5, 30, 120, 600] {
+        match pesapal.register_ipn(&ipn_url(&app), app.clock.now()).await {
+            Ok(id) => {
+                let _ = app.pesapal_ipn_id.set(id);
+                tracing::info!("Pesapal IPN URL registered");
+                return;
+            }
+            Err(err) => tracing::warn!(error = %err, "could not register the Pesapal IPN URL; will retry"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    }
+    tracing::error!("gave up registering the Pesapal IPN URL: card payments are unavailable");
+}
+
+/// Starts a card payment for what is due on one of the person's applications; returns
+/// Pesapal's page to send the browser to.
+pub async fn start(app: &App, me: &Authenticated, application_id: &str) -> ServiceResult<String> {
+    let view = super::invoices::for_application(app, me, application_id).await?;
+    let a = &me.account;
+    start_for_invoice(app, &view, &a.email, &a.phone, &a.first_name, &a.surname).await
+}
+
+/// Starts a card payment on an invoice.
+pub async fn start_for_invoice(app: &App, view: &InvoiceView, email: &str, phone: &str, first: &str, last: &str) -> ServiceResult<String> {
+    let pesapal = app.pesapal.as_ref().ok_or(ServiceError::Unavailable("payment.unavailable"))?;
+    let ipn_id = app.pesapal_ipn_id.get().cloned().ok_or(ServiceError::Unavailable("payment.unavailable"))?;
+    if !view.status().is_open() || view.due() == 0 {
+        return Err(ServiceError::field("card", "payment.not_due"));
+    }
+    let now = app.clock.now();
+    let attempt = AttemptRow {
+        id: crate::store::new_id(),
+        invoice_id: view.invoice.id.clone(),
+        method: "card".into(),
+        state: AttemptState::Created.as_str().into(),
+        amount_minor: view.due(),
+        phone: None,
+        merchant_request_id: None,
+        checkout_request_id: None,
+        result_code: None,
+        result_desc: None,
+        created_at: now,
+        updated_at: now,
+    };
+    {
+        let mut tx = app.db.begin().await?;
+        store::insert_attempt(&mut tx, &attempt).await?;
+        tx.commit().await?;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let order = OrderRequest {
+        id: attempt.id.clone(),
+        currency: view.invoice.currency.clone(),
+        amount: view.due() as f64 / 100.0,
+        description: view.invoice.description.clone(),
+        callback_url: format!("{}/payments/{}/card-return", app.config.callback_base_url.trim_end_matches('/'), attempt.id),
+        notification_id: ipn_id,
+        email: email.to_owned(),
+        phone: phone.to_owned(),
+        first_name: first.to_owned(),
+        last_name: last.to_owned(),
+    };
+    let submitted = pesapal.submit_order(&order, now).await;
+    let mut tx = app.db.begin().await?;
+    let result = match submitted {
+        Ok(answer) => {
+            // The order tracking id plays the part of Daraja's CheckoutRequestID: unique, and what every later message names.
+            store::attempt_requested(&mut tx, &attempt.id, "pesapal", &answer.order_tracking_id, app.clock.now()).await?;
+            Ok(answer.redirect_url)
+        }
+        Err(err) => {
+            tracing::warn!(attempt = %attempt.id, error = %err, "Pesapal did not take the order");
+            store::set_attempt_state(
+                &mut tx,
+                &attempt.id,
+                "created",
+                "failed",
+                Some("unavailable"),
+                Some(&err.to_string()),
+                app.clock.now(),
+            )
+            .await?;
+            Err(ServiceError::Unavailable("payment.unavailable"))
+        }
+    };
+    tx.commit().await?;
+    result
+}
+
+/// Asks Pesapal how an order ended and applies the answer. Used for the IPN, the
+/// browser's return and the reconciler alike, so all three agree.
+pub async fn confirm(app: &App, order_tracking_id: &str) -> ServiceResult<Option<AttemptState>> {
+    let Some(pesapal) = app.pesapal.as_ref() else { return Ok(None) };
+    let attempt = {
+        let mut conn = app.db.pool().acquire().await?;
+        store::attempt_by_checkout(&mut conn, order_tracking_id).await?
+    };
+    let Some(attempt) = attempt.filter(|a| a.method == "card") else { return Ok(None) };
+    let status = match pesapal.transaction_status(order_tracking_id, app.clock.now()).await {
+        Ok(s) => s,
+        Err(err) => {
+            tracing::warn!(attempt = %attempt.id, error = %err, "Pesapal status unavailable; will ask again");
+            return Ok(AttemptState::parse(&attempt.state));
+        }
+    };
+    let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
+    let mut tx = app.db.begin().await?;
+    let next = match status.outcome() {
+        CardOutcome::Completed => {
+            if status.merchant_reference != attempt.id || status.amount_minor() != Some(attempt.amount_minor) {
+                tracing::error!(attempt = %attempt.id, "Pesapal says paid, but the reference or amount differs from ours: not settled, investigate");
+                Some(state)
+            } else {
+                match settle_attempt(&mut tx, app, &attempt, &status.confirmation_code, attempt.amount_minor, Some(&status.payment_account))
+                    .await?
+                {
+                    Settled::Recorded | Settled::AlreadyRecorded => Some(AttemptState::Succeeded),
+                }
+            }
+        }
+        CardOutcome::Failed | CardOutcome::Reversed | CardOutcome::Invalid => {
+            if let Some(to) = state.next(Event::Declined) {
+                store::set_attempt_state(
+                    &mut tx,
+                    &attempt.id,
+                    state.as_str(),
+                    to.as_str(),
+                    Some("card_declined"),
+                    Some(&status.payment_status_description),
+                    app.clock.now(),
+                )
+                .await?;
+                Some(to)
+            } else {
+                Some(state)
+            }
+        }
+        CardOutcome::Pending => Some(state),
+    };
+    tx.commit().await?;
+    app.outbox_wakeup.notify_one();
+    Ok(next)
+}
+
+/// Handles Pesapal's IPN body: store it, then confirm.
+pub async fn ipn(app: &App, raw: &str) -> ServiceResult<Option<String>> {
+    let now = app.clock.now();
+    let message = {
+        let mut tx = app.db.begin().await?;
+        let id = store::store_message(&mut tx, PROVIDER, "ipn", raw, now).await?;
+        tx.commit().await?;
+        id
+    };
+    let body: serde_json::Value = serde_json::from_str(raw).unwrap_or(serde_json::Value::Null);
+    let tracking = body.get("OrderTrackingId").and_then(|v| v.as_str()).map(str::to_owned);
+    let outcome = match &tracking {
+        Some(t) => match confirm(app, t).await? {
+            Some(state) => state.as_str(),
+            None => "unknown_attempt",
+        },
+        None => "invalid",
+    };
+    let mut conn = app.db.pool().acquire().await?;
+    store::message_outcome(&mut conn, message, outcome).await?;
+    Ok(tracking)
+}
