@@ -14,7 +14,8 @@
 //! | `254700000404` | paid, but the callback is lost: only the query tells |
 //! | `254700000002` | paid, and the callback is sent twice |
 //! | `254700000999` | never answers (the query keeps saying "being processed") |
-//! | any other | pays after a short pause (the PIN was entered) |
+//! | `254708374149` (Safaricom's test number) | pays after a short pause (the PIN was entered) |
+//! | any other | waits on the sandbox phone page (`/sandbox/phone`) for a person to enter a PIN or cancel; times out after a minute (1037) |
 
 use crate::app::App;
 use axum::extract::State;
@@ -34,6 +35,8 @@ pub const SHORT_CODE: &str = "174379";
 pub const PASSKEY: &str = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919";
 /// How long the simulated customer takes to answer.
 const ANSWER_AFTER: Duration = Duration::from_millis(400);
+/// How long a prompt waits on the sandbox phone page before it times out, as on a phone.
+const PROMPT_LIFETIME: Duration = Duration::from_secs(60);
 
 /// What the simulated customer does with a prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +51,8 @@ pub enum Scenario {
     Decline(u32),
     /// Never answers.
     Silent,
+    /// Waits for a person on the sandbox phone page.
+    Manual,
 }
 
 impl Scenario {
@@ -61,7 +66,8 @@ impl Scenario {
             "254700000404" => Self::PayCallbackLost,
             "254700000002" => Self::PayCallbackTwice,
             "254700000999" => Self::Silent,
-            _ => Self::Pay,
+            "254708374149" => Self::Pay,
+            _ => Self::Manual,
         }
     }
 }
@@ -93,6 +99,42 @@ pub struct Prompts {
 }
 
 impl Prompts {
+    /// Prompts still waiting for an answer, optionally for one phone (`2547…`).
+    pub fn pending(&self, phone: Option<&str>) -> Vec<(String, Prompt)> {
+        let mut found: Vec<(String, Prompt)> = self
+            .prompts
+            .lock()
+            .map(|p| {
+                p.iter()
+                    .filter(|(_, v)| v.outcome.is_none() && phone.is_none_or(|ph| v.phone == ph))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found
+    }
+
+    /// A person answered on the sandbox phone: a PIN (any four digits but `0000`, which is
+    /// wrong) or a cancel. Returns false when the prompt is gone or already answered.
+    pub fn answer(&self, checkout: &str, pin: Option<&str>) -> bool {
+        let outcome = match pin {
+            None => (1032, "Request cancelled by user".to_owned(), None),
+            Some("0000") => (2001, "The initiator information is invalid.".to_owned(), None),
+            Some(_) => (0, "The service request is processed successfully.".to_owned(), Some(receipt())),
+        };
+        match self.prompts.lock() {
+            Ok(mut p) => match p.get_mut(checkout) {
+                Some(prompt) if prompt.outcome.is_none() => {
+                    prompt.outcome = Some(outcome);
+                    true
+                }
+                _ => false,
+            },
+            Err(_) => false,
+        }
+    }
+
     fn prompt(&self, checkout: &str) -> Option<Prompt> {
         self.prompts.lock().ok().and_then(|p| p.get(checkout).cloned())
     }
@@ -206,11 +248,36 @@ async fn stk_push(State(app): State<Arc<App>>, headers: HeaderMap, Json(body): J
     .into_response()
 }
 
+/// An M-Pesa receipt number.
+fn receipt() -> String {
+    let token = crate::crypto::new_token().to_uppercase();
+    format!("S{}", token.chars().filter(char::is_ascii_alphanumeric).take(9).collect::<String>())
+}
+
+/// Waits for the person on the phone page; times out like a real prompt.
+async fn wait_for_person(app: &App, checkout: &str) -> (u32, String, Option<String>) {
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < PROMPT_LIFETIME {
+        if let Some(outcome) = app.daraja_sandbox.prompt(checkout).and_then(|p| p.outcome) {
+            return outcome;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let timeout = (1037, "DS timeout user cannot be reached".to_owned(), None);
+    app.daraja_sandbox.set_outcome(checkout, timeout.clone());
+    timeout
+}
+
 /// The simulated customer answers, then Daraja posts the callback (or does not).
 async fn answer(app: Arc<App>, checkout: String, scenario: Scenario) {
+    if scenario == Scenario::Manual {
+        let (code, desc, receipt) = wait_for_person(&app, &checkout).await;
+        deliver(&app, &checkout, code, &desc, receipt, 1).await;
+        return;
+    }
     tokio::time::sleep(ANSWER_AFTER).await;
     let (code, desc) = match scenario {
-        Scenario::Silent => return,
+        Scenario::Silent | Scenario::Manual => return,
         Scenario::Pay | Scenario::PayCallbackLost | Scenario::PayCallbackTwice => (0, "The service request is processed successfully."),
         Scenario::Decline(1) => (1, "The balance is insufficient for the transaction."),
         Scenario::Decline(1032) => (1032, "Request cancelled by user"),
@@ -218,12 +285,19 @@ async fn answer(app: Arc<App>, checkout: String, scenario: Scenario) {
         Scenario::Decline(2001) => (2001, "The initiator information is invalid."),
         Scenario::Decline(other) => (other, "The transaction failed."),
     };
-    let receipt = (code == 0).then(|| {
-        let token = crate::crypto::new_token().to_uppercase();
-        format!("S{}", token.chars().filter(char::is_ascii_alphanumeric).take(9).collect::<String>())
-    });
+    let receipt = (code == 0).then(receipt);
     app.daraja_sandbox.set_outcome(&checkout, (code, desc.to_owned(), receipt.clone()));
-    let Some(prompt) = app.daraja_sandbox.prompt(&checkout) else { return };
+    let times = match scenario {
+        Scenario::PayCallbackLost => 0,
+        Scenario::PayCallbackTwice => 2,
+        _ => 1,
+    };
+    deliver(&app, &checkout, code, desc, receipt, times).await;
+}
+
+/// Posts the callback for an answered prompt `times` times.
+async fn deliver(app: &App, checkout: &str, code: u32, desc: &str, receipt: Option<String>, times: usize) {
+    let Some(prompt) = app.daraja_sandbox.prompt(checkout) else { return };
     let mut callback = json!({"Body": {"stkCallback": {
         "MerchantRequestID": prompt.merchant_request_id,
         "CheckoutRequestID": checkout,
@@ -241,11 +315,6 @@ async fn answer(app: Arc<App>, checkout: String, scenario: Scenario) {
             {"Name": "PhoneNumber", "Value": phone},
         ]});
     }
-    let times = match scenario {
-        Scenario::PayCallbackLost => 0,
-        Scenario::PayCallbackTwice => 2,
-        _ => 1,
-    };
     let client = reqwest::Client::new();
     for _ in 0..times {
         if let Err(err) = client.post(&prompt.callback_url).json(&callback).send().await {

@@ -5,13 +5,15 @@ use crate::store::{flows, rate_limits, sessions};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Removes what has expired; returns the number of rows removed.
+/// Removes what has expired and lapses unpaid invoices; returns the number of rows touched.
 pub async fn purge_expired(app: &App) -> anyhow::Result<u64> {
     let now = app.clock.now();
     let mut conn = app.db.pool().acquire().await?;
     let mut removed = sessions::purge_expired(&mut conn, now, app.config.session_idle_secs).await?;
     removed += flows::purge_expired(&mut conn, now).await?;
     removed += rate_limits::purge(&mut conn, now - 86_400).await?;
+    // Unpaid invoices lapse (money that still arrives is recorded, never refused silently).
+    removed += crate::store::payments::expire_invoices(&mut conn, now).await?;
     Ok(removed)
 }
 

@@ -492,3 +492,12 @@ pub async fn receipts_for(conn: &mut Conn, invoice_id: &str) -> Result<Vec<Strin
         .map(|r| r.try_get(0))
         .collect()
 }
+
+/// Marks unpaid invoices past their expiry as expired; returns how many.
+pub async fn expire_invoices(conn: &mut Conn, now: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("UPDATE invoices SET status = 'expired', updated_at = $1 WHERE status = 'pending' AND expires_at <= $1")
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -34,6 +34,8 @@ pub fn router(app: &App) -> Router<Arc<App>> {
         .route("/sandbox/people.json", get(people_json))
         .route("/sandbox/africastalking/version1/messaging", post(africastalking_send))
         .route("/sandbox/iprs", post(iprs))
+        .route("/sandbox/phone", get(phone_page))
+        .route("/sandbox/phone/{checkout}", post(phone_answer))
         .merge(crate::integrations::daraja_sandbox::router())
 }
 
@@ -299,4 +301,60 @@ fn slash_date(iso: &str) -> String {
         [y, m, d] => format!("{}/{}/{y} 00:00:00", d.trim_start_matches('0'), m.trim_start_matches('0')),
         _ => String::new(),
     }
+}
+
+/// A prompt on the sandbox phone.
+struct PromptView {
+    checkout: String,
+    phone: String,
+    amount: String,
+    account: String,
+}
+
+#[derive(Template)]
+#[template(path = "sandbox_phone.html")]
+struct PhoneTemplate<'a> {
+    page: Page<'a>,
+    number: String,
+    prompts: Vec<PromptView>,
+}
+
+/// Which phone to show.
+#[derive(Debug, Deserialize)]
+struct PhoneQuery {
+    #[serde(default)]
+    number: String,
+}
+
+/// `GET /sandbox/phone`: the M-Pesa prompts waiting on simulated phones.
+async fn phone_page(ctx: Ctx, axum::extract::Query(q): axum::extract::Query<PhoneQuery>) -> Response {
+    let phone = huduma_domain::Phone::parse(&q.number).ok().map(|p| p.daraja());
+    let prompts = ctx
+        .app
+        .daraja_sandbox
+        .pending(phone.as_deref())
+        .into_iter()
+        .map(|(checkout, p)| PromptView { checkout, phone: p.phone, amount: format!("KES {}", p.amount), account: p.account_reference })
+        .collect();
+    html(StatusCode::OK, &PhoneTemplate { page: ctx.page("sandbox.phone_heading"), number: q.number, prompts })
+}
+
+/// The person's answer on the sandbox phone.
+#[derive(Debug, Deserialize)]
+struct PhoneAnswer {
+    #[serde(default)]
+    pin: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// `POST /sandbox/phone/{checkout}`: enter the PIN, or cancel.
+async fn phone_answer(
+    ctx: Ctx,
+    axum::extract::Path(checkout): axum::extract::Path<String>,
+    crate::web::csrf::CsrfForm(form): crate::web::csrf::CsrfForm<PhoneAnswer>,
+) -> Response {
+    let pin = (form.action != "cancel").then_some(form.pin.trim());
+    ctx.app.daraja_sandbox.answer(&checkout, pin);
+    axum::response::Redirect::to("/sandbox/phone?notice=phone_answered").into_response()
 }

@@ -310,9 +310,17 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     wait_for_path(&browser, |p| p.ends_with("/pay")).await;
     let page = browser.source().await.expect("source");
     assert!(page.contains("KES 7,550"), "the fee plus the convenience fee");
-    fill("phone", "0708 374 149".into()).await;
+    fill("phone", "0712 000 777".into()).await;
     submit().await;
-    wait_for_path(&browser, |p| p.starts_with("/payments/")).await;
+    let waiting = wait_for_path(&browser, |p| p.starts_with("/payments/")).await;
+    // Answer the prompt on the sandbox phone, as a tester would.
+    browser.goto(&t.url("/sandbox/phone?number=0712000777")).await.expect("phone");
+    let pin = browser.wait().for_element(Locator::Css("input[name=pin]")).await.expect("a prompt waits");
+    pin.send_keys("1234").await.expect("PIN");
+    std::fs::write(shot("sandbox-phone"), browser.screenshot().await.expect("screenshot")).expect("save");
+    browser.find(Locator::Css("button[value=pay]")).await.expect("send").click().await.expect("click");
+    wait_for_path(&browser, |p| p == "/sandbox/phone").await;
+    browser.goto(&t.url(&waiting)).await.expect("back to the waiting page");
     for _ in 0..100 {
         let page = browser.source().await.expect("source");
         if page.contains("Payment received") {
@@ -327,6 +335,22 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     wait_for_path(&browser, |p| p == format!("/applications/{id}")).await;
     let status = browser.find(Locator::Id("status")).await.expect("status").text().await.expect("text");
     assert_eq!(status.to_lowercase(), "submitted", "paid: with the agency now (the tag is shown in capitals)");
+    // The receipt, from the invoice page, as a PDF.
+    browser.find(Locator::LinkText("Invoice and payments")).await.expect("invoice").click().await.expect("click");
+    wait_for_path(&browser, |p| p.ends_with("/pay")).await;
+    let receipt = browser.find(Locator::Css("a[href^='/receipts/']")).await.expect("receipt link");
+    let href = receipt.attr("href").await.expect("href").expect("a link");
+    receipt.click().await.expect("click");
+    wait_for_path(&browser, |p| p == href).await;
+    std::fs::write(shot("receipt"), browser.screenshot().await.expect("screenshot")).expect("save");
+    let pdf_link =
+        browser.find(Locator::Css("a[href$='/pdf']")).await.expect("PDF link").attr("href").await.expect("href").expect("a link");
+    let cookies = browser.get_all_cookies().await.expect("cookies");
+    let cookie = cookies.iter().map(|c| format!("{}={}", c.name(), c.value())).collect::<Vec<_>>().join("; ");
+    let pdf = reqwest::Client::new().get(t.url(&pdf_link)).header("cookie", cookie).send().await.expect("download");
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.expect("bytes");
+    assert!(bytes.starts_with(b"%PDF-"), "the receipt downloads as a PDF");
     browser.close().await.expect("close");
 }
 

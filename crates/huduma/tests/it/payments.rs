@@ -412,3 +412,46 @@ async fn cards_are_confirmed_with_the_gateway_before_settling(backend: Backend) 
 }
 
 both_databases!(cards_are_confirmed_with_the_gateway_before_settling);
+
+async fn a_person_answers_on_the_sandbox_phone(backend: Backend) {
+    let t = spawn(backend).await;
+    register_html(&t, &WANJIKU).await;
+    let token = sign_in_api(&t, WANJIKU.id, WANJIKU.password, WANJIKU.phone).await;
+    let id = awaiting_payment(&t, &token).await;
+    let first = pay(&t, &token, &id, "0712 000 001").await;
+    let (_, phone) = t.get("/sandbox/phone?number=0712000001").await;
+    assert!(phone.contains("KES 1050") && phone.contains("254712000001"), "the prompt waits on the phone: {phone}");
+    let checkout = phone.split("action=\"/sandbox/phone/").nth(1).and_then(|s| s.split('"').next()).expect("prompt form").to_owned();
+    let (status, _, _) =
+        t.submit("/sandbox/phone?number=0712000001", &format!("/sandbox/phone/{checkout}"), &[("pin", ""), ("action", "cancel")]).await;
+    assert_eq!(status, 200);
+    let cancelled = poll(&t, &token, first["id"].as_str().expect("id")).await;
+    assert_eq!((cancelled["state"].as_str(), cancelled["result_code"].as_str()), (Some("failed"), Some("1032")));
+    let second = pay(&t, &token, &id, "0712 000 001").await;
+    let (_, phone) = t.get("/sandbox/phone?number=0712000001").await;
+    let checkout = phone.split("action=\"/sandbox/phone/").nth(1).and_then(|s| s.split('"').next()).expect("prompt form").to_owned();
+    t.submit("/sandbox/phone?number=0712000001", &format!("/sandbox/phone/{checkout}"), &[("pin", "1234"), ("action", "pay")]).await;
+    assert_eq!(poll(&t, &token, second["id"].as_str().expect("id")).await["state"], "succeeded");
+    let (_, phone) = t.get("/sandbox/phone?number=0712000001").await;
+    assert!(phone.contains("id=\"no-prompts\""), "nothing left waiting");
+}
+
+both_databases!(a_person_answers_on_the_sandbox_phone);
+
+async fn unpaid_invoices_expire_but_late_money_is_still_recorded(backend: Backend) {
+    let t = spawn(backend).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    t.app.clock.advance(31 * 86_400);
+    huduma::jobs::cleanup::purge_expired(&t.app).await.expect("clean-up");
+    let token = sign_in_api(&t, WANJIKU.id, WANJIKU.password, WANJIKU.phone).await;
+    let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    assert_eq!(invoice["status"], "expired");
+    let (status, body) =
+        t.api(Method::POST, &format!("/api/v1/applications/{id}/payments/mpesa"), Some(&token), Some(json!({"phone": "0708374149"}))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("payment.not_due")), "no new prompt on an expired invoice");
+    let number = invoice["number"].as_str().expect("number").to_owned();
+    assert_eq!(paybill(&t, &number, "1050").await["SandboxOutcome"], "rejected by validation", "Paybill refuses it up front");
+}
+
+both_databases!(unpaid_invoices_expire_but_late_money_is_still_recorded);
