@@ -10,10 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 DURATION=${BENCH_SECONDS:-10}
-cargo build --release --locked --bin huduma --example hello_baseline --example argon2_rate --example catalogue_bench --example applications_bench 2>&1 | tail -n 1
+cargo build --release --locked --bin huduma --example hello_baseline --example argon2_rate --example catalogue_bench --example applications_bench --example callbacks_bench 2>&1 | tail -n 1
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 # BENCH_SECTIONS picks what runs after the baseline (default: all of them).
-section() { [[ " ${BENCH_SECTIONS:-accounts catalogue applications} " == *" $1 "* ]]; }
+section() { [[ " ${BENCH_SECTIONS:-accounts catalogue applications callbacks} " == *" $1 "* ]]; }
 bin=target/release
 data=$(mktemp -d)
 cleanup() { kill "${hello:-}" "${huduma:-}" 2>/dev/null || true; rm -rf "$data"; }
@@ -207,5 +207,65 @@ cat <<EOF_TABLE
 | "My applications" page, 200 citizens round-robin, 32 connections | ${s_mine_rps} req/s, p99 ${s_mine_p99} ms | ${l_mine_rps} req/s, p99 ${l_mine_p99} ms | $(ratio "$l_mine_rps" "$base32_rps") · B; p99 growth $(ratio "$l_mine_p99" "$s_mine_p99")× (target ≤ 2×, p99 ≤ 10 ms) |
 | Public tracking \`POST /api/v1/track\`, 32 connections | ${s_track_rps} req/s, p99 ${s_track_p99} ms | ${l_track_rps} req/s, p99 ${l_track_p99} ms | $(ratio "$l_track_rps" "$base32_rps") · B; p99 growth $(ratio "$l_track_p99" "$s_track_p99")× (target ≤ 2×, p99 ≤ 10 ms) |
 | Submissions with a 1 MB PDF upload (upload + submit), 8 at a time | | ${sub_n} in all: ${sub_rps} /s, p50 ${sub_p50} ms, p99 ${sub_p99} ms | target ≥ 200/s |
+EOF_TABLE
+fi
+
+# --- M-Pesa callback storms (issue 5) ----------------------------------------------------
+# 100,000 STK attempts wait for their callbacks; for 60 s, 32 connections post callbacks,
+# 30 % of them duplicates of ones already sent; then an SQL audit: every acknowledged
+# callback settled, nothing settled twice. Then the same under SIGKILL: 20 rounds of a
+# storm with the server killed at a random moment, each round resuming where the last one
+# stopped; the audit runs over everything acknowledged in all rounds.
+if section callbacks; then
+pg_admin=${HUDUMA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+fresh_db() { # backend dir -> database URL
+  if [ "$1" = sqlite ]; then echo "sqlite://$2/huduma.db?mode=rwc"; return; fi
+  local name="huduma_bench_$(date +%s%N)"
+  psql "$pg_admin" -qc "CREATE DATABASE $name" >/dev/null
+  echo "${pg_admin%/*}/$name"
+}
+serve_cb() { # dir url
+  HUDUMA_DATA_DIR="$1" DATABASE_URL="$2" HUDUMA_LISTEN=127.0.0.1:8185 HUDUMA_RATE_LIMITS=false HUDUMA_DARAJA_CALLBACK_TOKEN=bench \
+    HUDUMA_RECONCILE_SECONDS=3600 RUST_LOG=error "$bin/huduma" serve >>"$1/log" 2>&1 & huduma=$!
+  for _ in $(seq 1 300); do curl -fs http://127.0.0.1:8185/healthz >/dev/null && return; sleep 0.1; done
+}
+storm_bench() { # backend -> "sent acked rps p50 p99 last | acked settled lost double"
+  local dir="$data/cb-$1" url; mkdir -p "$dir"; url=$(fresh_db "$1" "$dir")
+  HUDUMA_DATA_DIR="$dir" DATABASE_URL="$url" RUST_LOG=warn "$bin/huduma" migrate >/dev/null
+  "$bin/examples/callbacks_bench" seed "$url" 100000 >/dev/null
+  serve_cb "$dir" "$url"
+  local result; result=$("$bin/examples/callbacks_bench" storm http://127.0.0.1:8185/callbacks/mpesa/stk/bench 100000 "${CALLBACK_SECONDS:-60}" 32 30 "$dir")
+  kill "$huduma"; wait "$huduma" 2>/dev/null || true; huduma=
+  echo "$result $("$bin/examples/callbacks_bench" audit "$url" "$dir")"
+}
+kill_bench() { # backend -> "rounds acked settled lost double"
+  local dir="$data/kill-$1" url resume=0; mkdir -p "$dir"; url=$(fresh_db "$1" "$dir")
+  HUDUMA_DATA_DIR="$dir" DATABASE_URL="$url" RUST_LOG=warn "$bin/huduma" migrate >/dev/null
+  "$bin/examples/callbacks_bench" seed "$url" 100000 >/dev/null
+  for round in $(seq 1 20); do
+    serve_cb "$dir" "$url"
+    "$bin/examples/callbacks_bench" storm http://127.0.0.1:8185/callbacks/mpesa/stk/bench 100000 4 32 30 "$dir" "$resume" >"$dir/round" &
+    local storm=$!
+    sleep "$(awk -v r="$RANDOM" 'BEGIN {printf "%.2f", 0.3 + (r % 250) / 100}')"
+    kill -9 "$huduma"; wait "$huduma" 2>/dev/null || true; huduma=
+    wait "$storm"
+    resume=$(awk '{print $6}' "$dir/round")
+  done
+  echo "20 $("$bin/examples/callbacks_bench" audit "$url" "$dir")"
+}
+read -r sq_sent sq_acked sq_rps sq_p50 sq_p99 _ sq_a sq_settled sq_lost sq_double < <(storm_bench sqlite)
+read -r pg_sent pg_acked pg_rps pg_p50 pg_p99 _ pg_a pg_settled pg_lost pg_double < <(storm_bench postgres)
+read -r k_rounds k_acked k_settled k_lost k_double < <(kill_bench sqlite)
+read -r kp_rounds kp_acked kp_settled kp_lost kp_double < <(kill_bench postgres)
+cat <<EOF_TABLE
+
+| M-Pesa callbacks, 32 connections, 30 % duplicates, ${CALLBACK_SECONDS:-60} s | SQLite (synchronous=FULL) | PostgreSQL | Target |
+|---|---|---|---|
+| Baseline B at 32 connections | ${base32_rps} req/s | | 1.00 |
+| Callbacks acknowledged per second | ${sq_rps} /s ($(ratio "$sq_rps" "$base32_rps") · B) | ${pg_rps} /s ($(ratio "$pg_rps" "$base32_rps") · B) | ≥ 1,000 /s |
+| Latency p50 / p99 | ${sq_p50} / ${sq_p99} ms | ${pg_p50} / ${pg_p99} ms | p99 ≤ 50 ms |
+| Sent / acknowledged | ${sq_sent} / ${sq_acked} | ${pg_sent} / ${pg_acked} | |
+| Audit: distinct acknowledged / settled / lost / double-settled | ${sq_a} / ${sq_settled} / ${sq_lost} / ${sq_double} | ${pg_a} / ${pg_settled} / ${pg_lost} / ${pg_double} | 0 lost, 0 double |
+| SIGKILL during storms (20 rounds): acknowledged / settled / lost / double | ${k_acked} / ${k_settled} / ${k_lost} / ${k_double} | ${kp_acked} / ${kp_settled} / ${kp_lost} / ${kp_double} | 0 lost, 0 double |
 EOF_TABLE
 fi

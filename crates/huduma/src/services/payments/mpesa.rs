@@ -136,32 +136,62 @@ impl CallbackOutcome {
 /// Handles an STK callback body: store it, then match and settle.
 pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
     let now = app.clock.now();
-    let message_id = {
-        let mut tx = app.db.begin().await?;
-        let id = store::store_message(&mut tx, PROVIDER, "stk_callback", raw, now).await?;
-        tx.commit().await?;
-        id
+    let parsed = serde_json::from_str::<serde_json::Value>(raw).ok().as_ref().and_then(StkCallback::parse);
+    // One transaction stores the message, applies it and records the outcome: a single
+    // durable write per callback, and never an applied payment without its message.
+    let applied = match &parsed {
+        None => None,
+        Some(cb) => {
+            let mut tx = app.db.begin().await?;
+            let id = store::store_message(&mut tx, PROVIDER, "stk_callback", raw, now).await?;
+            match apply_in(&mut tx, app, cb).await {
+                Ok(outcome) => {
+                    store::message_outcome(&mut tx, id, outcome.as_str()).await?;
+                    tx.commit().await?;
+                    Some(Ok((id, outcome)))
+                }
+                Err(err) => Some(Err(err)),
+            }
+        }
     };
-    let outcome = match serde_json::from_str::<serde_json::Value>(raw).ok().as_ref().and_then(StkCallback::parse) {
-        None => CallbackOutcome::Invalid,
-        Some(cb) => apply(app, &cb).await?,
+    let (message_id, outcome) = match applied {
+        Some(Ok(done)) => done,
+        // Unreadable, or applying failed (the transaction rolled back): keep the message anyway.
+        other => {
+            let outcome = CallbackOutcome::Invalid;
+            let mut tx = app.db.begin().await?;
+            let id = store::store_message(&mut tx, PROVIDER, "stk_callback", raw, now).await?;
+            store::message_outcome(&mut tx, id, if other.is_some() { "error" } else { outcome.as_str() }).await?;
+            tx.commit().await?;
+            if let Some(Err(err)) = other {
+                return Err(err);
+            }
+            (id, outcome)
+        }
     };
     if matches!(outcome, CallbackOutcome::UnknownAttempt | CallbackOutcome::Mismatch | CallbackOutcome::Invalid) {
-        tracing::error!(
-            message = message_id,
-            outcome = outcome.as_str(),
-            "M-Pesa callback not matched to any attempt of ours: investigate"
-        );
+        tracing::error!(message = message_id, outcome = outcome.as_str(), "M-Pesa callback not matched to any attempt of ours: investigate");
     }
-    let mut conn = app.db.pool().acquire().await?;
-    store::message_outcome(&mut conn, message_id, outcome.as_str()).await?;
+    if outcome == CallbackOutcome::Settled {
+        app.outbox_wakeup.notify_one();
+    }
     Ok(outcome)
 }
 
 /// Applies a parsed callback (also used for query results that the reconciler learns).
 pub async fn apply(app: &App, cb: &StkCallback) -> ServiceResult<CallbackOutcome> {
     let mut tx = app.db.begin().await?;
-    let Some(attempt) = store::attempt_by_checkout(&mut tx, &cb.checkout_request_id).await? else {
+    let outcome = apply_in(&mut tx, app, cb).await?;
+    tx.commit().await?;
+    if outcome == CallbackOutcome::Settled {
+        app.outbox_wakeup.notify_one();
+    }
+    Ok(outcome)
+}
+
+/// [`apply`] inside the caller's transaction.
+pub async fn apply_in(tx: &mut crate::store::Conn, app: &App, cb: &StkCallback) -> ServiceResult<CallbackOutcome> {
+    let Some(attempt) = store::attempt_by_checkout(tx, &cb.checkout_request_id).await? else {
         return Ok(CallbackOutcome::UnknownAttempt);
     };
     let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
@@ -171,12 +201,12 @@ pub async fn apply(app: &App, cb: &StkCallback) -> ServiceResult<CallbackOutcome
             CallbackOutcome::Mismatch
         } else {
             let reference = cb.receipt.clone().unwrap_or_else(|| cb.checkout_request_id.clone());
-            match settle_attempt(&mut tx, app, &attempt, &reference, amount, cb.phone.as_deref()).await? {
+            match settle_attempt(tx, app, &attempt, &reference, amount, cb.phone.as_deref()).await? {
                 Settled::Recorded => CallbackOutcome::Settled,
                 Settled::AlreadyRecorded => {
                     // Settled earlier from a status query (no receipt then): keep the receipt now.
                     if let Some(receipt) = &cb.receipt {
-                        store::set_payment_reference(&mut tx, &attempt.id, &cb.checkout_request_id, receipt).await?;
+                        store::set_payment_reference(tx, &attempt.id, &cb.checkout_request_id, receipt).await?;
                     }
                     CallbackOutcome::Duplicate
                 }
@@ -186,7 +216,7 @@ pub async fn apply(app: &App, cb: &StkCallback) -> ServiceResult<CallbackOutcome
         match state.next(Event::Declined) {
             Some(to) => {
                 store::set_attempt_state(
-                    &mut tx,
+                    tx,
                     &attempt.id,
                     state.as_str(),
                     to.as_str(),
@@ -200,9 +230,5 @@ pub async fn apply(app: &App, cb: &StkCallback) -> ServiceResult<CallbackOutcome
             None => CallbackOutcome::Duplicate,
         }
     };
-    tx.commit().await?;
-    if outcome == CallbackOutcome::Settled {
-        app.outbox_wakeup.notify_one();
-    }
     Ok(outcome)
 }
