@@ -82,7 +82,7 @@ async fn seed(url: &str, applications: usize, per_citizen: usize, out: &std::pat
             .bind(format!("+2547{:08}", c))
             .bind(now)
             .bind(format!("bench{c}@example.com"))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             for i in 0..per_citizen {
                 if made == applications {
@@ -111,13 +111,13 @@ async fn seed(url: &str, applications: usize, per_citizen: usize, out: &std::pat
                 .bind(at)
                 .bind(if draft { None } else { Some(at) })
                 .bind(if draft { Some(now + 30 * 86_400) } else { None })
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
                 if let Some(reference) = reference {
                     sqlx::query("INSERT INTO application_events (application_id, at, status) VALUES ($1, $2, 'submitted')")
                         .bind(id)
                         .bind(at)
-                        .execute(&mut *tx)
+                        .execute(&mut **tx)
                         .await?;
                     if rng.random_range(0..per_citizen * 20) == 0 || made <= 2_000 {
                         writeln!(track, "{} {document}", reference.as_str())?;
@@ -135,7 +135,7 @@ async fn seed(url: &str, applications: usize, per_citizen: usize, out: &std::pat
                 .bind(account.clone())
                 .bind(now)
                 .bind(now + 12 * 3600)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
                 writeln!(cookies, "{token}")?;
                 let (_, version, agency) = versions.iter().find(|v| v.0 == "certificate-of-good-conduct").unwrap();
@@ -155,7 +155,7 @@ async fn seed(url: &str, applications: usize, per_citizen: usize, out: &std::pat
                 .bind(answers)
                 .bind(now)
                 .bind(now + 30 * 86_400)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
                     writeln!(drafts, "{token} {draft}")?;
                 }

@@ -26,7 +26,18 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("seed") => seed(&args[1], args[2].parse()?).await,
-        Some("storm") => storm(&args[1], args[2].parse()?, args[3].parse()?, args[4].parse()?, args[5].parse()?, &args[6], args.get(7).map_or(Ok(0), |a| a.parse())?).await,
+        Some("storm") => {
+            storm(
+                &args[1],
+                args[2].parse()?,
+                args[3].parse()?,
+                args[4].parse()?,
+                args[5].parse()?,
+                &args[6],
+                args.get(7).map_or(Ok(0), |a| a.parse())?,
+            )
+            .await
+        }
         Some("audit") => audit(&args[1], &args[2]).await,
         _ => anyhow::bail!("usage: callbacks_bench seed|storm|audit …"),
     }
@@ -53,7 +64,7 @@ async fn seed(url: &str, attempts: usize) -> anyhow::Result<()> {
             .bind(number.as_str().to_owned())
             .bind(now)
             .bind(now + 30 * 86_400)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             sqlx::query(
                 "INSERT INTO payment_attempts (id, invoice_id, method, state, amount_minor, phone, merchant_request_id, checkout_request_id, \
@@ -63,7 +74,7 @@ async fn seed(url: &str, attempts: usize) -> anyhow::Result<()> {
             .bind(invoice)
             .bind(checkout(i))
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         tx.commit().await?;
@@ -90,7 +101,15 @@ fn body(i: usize) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn storm(url: &str, attempts: usize, seconds: u64, concurrency: usize, duplicate_percent: u32, out: &str, resume: usize) -> anyhow::Result<()> {
+async fn storm(
+    url: &str,
+    attempts: usize,
+    seconds: u64,
+    concurrency: usize,
+    duplicate_percent: u32,
+    out: &str,
+    resume: usize,
+) -> anyhow::Result<()> {
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(resume));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).timeout(Duration::from_secs(10)).build()?;
@@ -101,7 +120,8 @@ async fn storm(url: &str, attempts: usize, seconds: u64, concurrency: usize, dup
             let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_os_rng();
             let (mut sent, mut acked, mut timings) = (0u64, Vec::new(), Vec::new());
             while Instant::now() < deadline {
-                let issued = next.load(std::sync::atomic::Ordering::Relaxed);
+                // Duplicates only of callbacks that exist (`next` can run past the end).
+                let issued = next.load(std::sync::atomic::Ordering::Relaxed).min(attempts);
                 let i = if issued > resume && rng.random_range(0..100) < duplicate_percent {
                     rng.random_range(resume..issued)
                 } else {
@@ -139,25 +159,35 @@ async fn storm(url: &str, attempts: usize, seconds: u64, concurrency: usize, dup
     }
     timings.sort_by(f64::total_cmp);
     let pct = |p: f64| if timings.is_empty() { 0.0 } else { timings[((timings.len() as f64 - 1.0) * p).round() as usize] };
-    println!("{sent} {} {:.1} {:.2} {:.2} {}", acked.len(), acked.len() as f64 / elapsed, pct(0.5), pct(0.99), next.load(std::sync::atomic::Ordering::Relaxed).min(attempts));
+    println!(
+        "{sent} {} {:.1} {:.2} {:.2} {}",
+        acked.len(),
+        acked.len() as f64 / elapsed,
+        pct(0.5),
+        pct(0.99),
+        next.load(std::sync::atomic::Ordering::Relaxed).min(attempts)
+    );
     Ok(())
 }
 
 async fn audit(url: &str, out: &str) -> anyhow::Result<()> {
     let db = Db::connect(url).await?;
-    let acked: HashSet<String> = std::fs::read_to_string(format!("{out}/acked.txt")).unwrap_or_default().lines().map(str::to_owned).collect();
+    let acked: HashSet<String> =
+        std::fs::read_to_string(format!("{out}/acked.txt")).unwrap_or_default().lines().map(str::to_owned).collect();
     let mut conn = db.pool().acquire().await?;
-    let settled: HashSet<String> = sqlx::query("SELECT a.checkout_request_id FROM payments p JOIN payment_attempts a ON a.id = p.attempt_id")
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get::<String, _>(0))
-        .collect::<Result<_, _>>()?;
+    let settled: HashSet<String> =
+        sqlx::query("SELECT a.checkout_request_id FROM payments p JOIN payment_attempts a ON a.id = p.attempt_id")
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()?;
     let double: i64 = sqlx::query("SELECT COUNT(*) FROM (SELECT invoice_id FROM payments GROUP BY invoice_id HAVING COUNT(*) > 1) d")
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
-    let overpaid: i64 = sqlx::query("SELECT COUNT(*) FROM invoices WHERE paid_minor > total_minor").fetch_one(&mut *conn).await?.try_get(0)?;
+    let overpaid: i64 =
+        sqlx::query("SELECT COUNT(*) FROM invoices WHERE paid_minor > total_minor").fetch_one(&mut *conn).await?.try_get(0)?;
     let lost = acked.iter().filter(|c| !settled.contains(*c)).count();
     println!("{} {} {lost} {}", acked.len(), settled.len(), double + overpaid);
     Ok(())

@@ -170,7 +170,11 @@ pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
         }
     };
     if matches!(outcome, CallbackOutcome::UnknownAttempt | CallbackOutcome::Mismatch | CallbackOutcome::Invalid) {
-        tracing::error!(message = message_id, outcome = outcome.as_str(), "M-Pesa callback not matched to any attempt of ours: investigate");
+        tracing::error!(
+            message = message_id,
+            outcome = outcome.as_str(),
+            "M-Pesa callback not matched to any attempt of ours: investigate"
+        );
     }
     if outcome == CallbackOutcome::Settled {
         app.outbox_wakeup.notify_one();
