@@ -194,6 +194,26 @@ pub struct AttemptRow {
     pub updated_at: i64,
 }
 
+impl AttemptRow {
+    /// A new attempt, not yet sent to the provider.
+    pub fn new(invoice_id: &str, method: &str, amount_minor: i64, phone: Option<String>, now: i64) -> Self {
+        Self {
+            id: super::new_id(),
+            invoice_id: invoice_id.to_owned(),
+            method: method.to_owned(),
+            state: "created".into(),
+            amount_minor,
+            phone,
+            merchant_request_id: None,
+            checkout_request_id: None,
+            result_code: None,
+            result_desc: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 macro_rules! attempt_columns {
     () => {
         "id, invoice_id, method, state, amount_minor, phone, merchant_request_id, checkout_request_id, result_code, result_desc, created_at, updated_at"

@@ -53,25 +53,7 @@ pub async fn start_for_invoice(app: &App, view: &InvoiceView, email: &str, phone
         return Err(ServiceError::field("card", "payment.not_due"));
     }
     let now = app.clock.now();
-    let attempt = AttemptRow {
-        id: crate::store::new_id(),
-        invoice_id: view.invoice.id.clone(),
-        method: "card".into(),
-        state: AttemptState::Created.as_str().into(),
-        amount_minor: view.due(),
-        phone: None,
-        merchant_request_id: None,
-        checkout_request_id: None,
-        result_code: None,
-        result_desc: None,
-        created_at: now,
-        updated_at: now,
-    };
-    {
-        let mut tx = app.db.begin().await?;
-        store::insert_attempt(&mut tx, &attempt).await?;
-        tx.commit().await?;
-    }
+    let attempt = super::record_attempt(app, AttemptRow::new(&view.invoice.id, "card", view.due(), None, now)).await?;
     #[allow(clippy::cast_precision_loss)]
     let order = OrderRequest {
         id: attempt.id.clone(),
@@ -169,13 +151,7 @@ pub async fn confirm(app: &App, order_tracking_id: &str) -> ServiceResult<Option
 
 /// Handles Pesapal's IPN body: store it, then confirm.
 pub async fn ipn(app: &App, raw: &str) -> ServiceResult<Option<String>> {
-    let now = app.clock.now();
-    let message = {
-        let mut tx = app.db.begin().await?;
-        let id = store::store_message(&mut tx, PROVIDER, "ipn", raw, now).await?;
-        tx.commit().await?;
-        id
-    };
+    let message = super::store_message(app, PROVIDER, "ipn", raw).await?;
     let body: serde_json::Value = serde_json::from_str(raw).unwrap_or(serde_json::Value::Null);
     let tracking = body.get("OrderTrackingId").and_then(|v| v.as_str()).map(str::to_owned);
     let outcome = match &tracking {

@@ -62,25 +62,8 @@ pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, p
     // M-Pesa takes whole shillings; a part-shilling remainder rounds up so the bill is met.
     let shillings = (view.due() + 99) / 100;
     let now = app.clock.now();
-    let attempt = AttemptRow {
-        id: crate::store::new_id(),
-        invoice_id: view.invoice.id.clone(),
-        method: "mpesa_stk".into(),
-        state: AttemptState::Created.as_str().into(),
-        amount_minor: shillings * 100,
-        phone: Some(phone.daraja()),
-        merchant_request_id: None,
-        checkout_request_id: None,
-        result_code: None,
-        result_desc: None,
-        created_at: now,
-        updated_at: now,
-    };
-    {
-        let mut tx = app.db.begin().await?;
-        store::insert_attempt(&mut tx, &attempt).await?;
-        tx.commit().await?;
-    }
+    let attempt =
+        super::record_attempt(app, AttemptRow::new(&view.invoice.id, "mpesa_stk", shillings * 100, Some(phone.daraja()), now)).await?;
     let pushed =
         daraja.stk_push(&phone.daraja(), shillings, &view.invoice.number, &view.invoice.description, &callback_url(app), now).await;
     let mut tx = app.db.begin().await?;

@@ -47,13 +47,7 @@ async fn invoice_named(app: &App, body: &Value) -> ServiceResult<Option<store::I
 
 /// Validation: store, then decide.
 pub async fn validate(app: &App, raw: &str) -> ServiceResult<Verdict> {
-    let now = app.clock.now();
-    let id = {
-        let mut tx = app.db.begin().await?;
-        let id = store::store_message(&mut tx, super::mpesa::PROVIDER, "c2b_validation", raw, now).await?;
-        tx.commit().await?;
-        id
-    };
+    let id = super::store_message(app, super::mpesa::PROVIDER, "c2b_validation", raw).await?;
     let verdict = match serde_json::from_str::<Value>(raw) {
         Err(_) => OTHER,
         Ok(body) => {
@@ -77,13 +71,7 @@ pub async fn validate(app: &App, raw: &str) -> ServiceResult<Verdict> {
 /// account we do not know is kept as an alert for a person to resolve, never applied by
 /// guesswork.
 pub async fn confirm(app: &App, raw: &str) -> ServiceResult<&'static str> {
-    let now = app.clock.now();
-    let id = {
-        let mut tx = app.db.begin().await?;
-        let id = store::store_message(&mut tx, super::mpesa::PROVIDER, "c2b_confirmation", raw, now).await?;
-        tx.commit().await?;
-        id
-    };
+    let id = super::store_message(app, super::mpesa::PROVIDER, "c2b_confirmation", raw).await?;
     let outcome = match serde_json::from_str::<Value>(raw) {
         Err(_) => "invalid",
         Ok(body) => {
