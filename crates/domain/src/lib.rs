@@ -11,6 +11,7 @@ pub mod county;
 pub mod date;
 pub mod email;
 pub mod error;
+pub mod help;
 pub mod identity;
 pub mod language;
 pub mod money;

@@ -38,6 +38,8 @@ pub struct App {
     pub register: Option<IprsClient>,
     /// M-Pesa Daraja client, when M-Pesa is configured (always in sandbox mode).
     pub daraja: Option<crate::integrations::daraja::Daraja>,
+    /// The help centre's articles.
+    pub help: huduma_domain::help::HelpCentre,
     /// The Content-Security-Policy sent with every response.
     pub csp: String,
     /// Pesapal card client, when cards are configured (always in sandbox mode).
@@ -70,6 +72,10 @@ impl App {
         let mailer = config.smtp_url.as_ref().map(|url| Mailer::new(url, &config.email_from)).transpose()?;
         let register = config.register.clone().map(IprsClient::new).transpose()?;
         let daraja = config.daraja.clone().map(crate::integrations::daraja::Daraja::new).transpose()?;
+        let help = match &config.help_dir {
+            Some(dir) => crate::services::help::load(dir)?,
+            None => huduma_domain::help::HelpCentre::default(),
+        };
         let pesapal = config.pesapal.clone().map(crate::integrations::pesapal::Pesapal::new).transpose()?;
         let pesapal_sandbox = match (&config.pesapal, config.sandbox) {
             (Some(p), true) => Some(crate::integrations::pesapal_sandbox::PesapalSimulator::new(
@@ -89,6 +95,7 @@ impl App {
             mailer,
             register,
             daraja,
+            help,
             csp: crate::web::security_headers::csp_for(config.pesapal.as_ref().map(|p| p.base_url.as_str())),
             pesapal,
             pesapal_ipn_id: tokio::sync::OnceCell::new(),

@@ -76,6 +76,9 @@ pub struct Settings {
     /// Folder of catalogue files imported at start-up [default: ./catalogue when it exists].
     #[arg(long, env = "HUDUMA_CATALOGUE_DIR", global = true)]
     pub catalogue_dir: Option<PathBuf>,
+    /// Folder of help-centre articles [default: ./help when it exists].
+    #[arg(long, env = "HUDUMA_HELP_DIR", global = true)]
+    pub help_dir: Option<PathBuf>,
     /// Convenience fee bands on KES bills, `from:fee` in shillings
     /// [default: the gazetted 0:5,200:10,300:15,500:20,700:25,1000:50].
     #[arg(long, env = "HUDUMA_CONVENIENCE_FEES_KES", global = true)]
@@ -211,6 +214,8 @@ pub struct Config {
     pub log_json: bool,
     /// Catalogue folder imported at start-up.
     pub catalogue_dir: Option<PathBuf>,
+    /// Help-centre articles folder.
+    pub help_dir: Option<PathBuf>,
     /// Convenience fees on paid bills.
     pub convenience_fees: huduma_domain::payments::FeeSchedule,
     /// M-Pesa (in sandbox mode, filled in at start-up to point at the simulator).
@@ -369,6 +374,7 @@ impl Config {
             daraja_callback_ips: ip_list(pick(s.daraja_callback_ips, &file, "daraja_callback_ips")?, "callback address")?,
             reconcile_secs: pick(s.reconcile_seconds, &file, "reconcile_seconds")?.unwrap_or(30).max(1),
             callback_base_url: String::new(),
+            help_dir: pick(s.help_dir, &file, "help_dir")?.or_else(default_help_dir),
             pesapal,
             storage_url,
             clamd_address: pick(s.clamd_address, &file, "clamd_address")?,
@@ -408,6 +414,11 @@ fn default_catalogue_dir() -> Option<PathBuf> {
     [PathBuf::from("catalogue"), PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalogue"))]
         .into_iter()
         .find(|p| p.join("categories.toml").is_file())
+}
+
+/// `./help` when run from the repository; the repository's when run by `cargo` (tests).
+fn default_help_dir() -> Option<PathBuf> {
+    [PathBuf::from("help"), PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../help"))].into_iter().find(|p| p.join("en").is_dir())
 }
 
 /// Development convenience: a random key kept in the data directory so sessions and

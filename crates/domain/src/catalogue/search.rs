@@ -6,11 +6,15 @@ use super::check::Catalogue;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Weight of a match by where it is.
-const NAME: f32 = 10.0;
-const KEYWORD: f32 = 8.0;
-const SUMMARY: f32 = 4.0;
+/// Weight of a word in a name or title.
+pub const NAME: f32 = 10.0;
+/// Weight of a keyword.
+pub const KEYWORD: f32 = 8.0;
+/// Weight of a word in a summary.
+pub const SUMMARY: f32 = 4.0;
 const OWNER: f32 = 3.0;
-const DESCRIPTION: f32 = 1.0;
+/// Weight of a word in a description or body.
+pub const DESCRIPTION: f32 = 1.0;
 /// How much a match is worth by how exact it is.
 const EXACT: f32 = 1.0;
 const PREFIX: f32 = 0.8;
@@ -156,17 +160,41 @@ impl SearchIndex {
                 add(&mut index, &c.sw, OWNER);
             }
         }
-        for ((term, doc), weight) in weights {
-            index.postings[term as usize].push((doc, weight));
-        }
-        for (term, id) in &index.terms {
-            if term.chars().count() >= MIN_TYPO {
-                for deleted in one_deletion(term) {
-                    index.deletes.entry(deleted).or_default().push(*id);
+        index.finish(weights);
+        index
+    }
+
+    /// Indexes any documents: a code and weighted texts each (the help centre uses it).
+    /// Such documents have no agency or category, so filters on those find nothing.
+    pub fn from_documents<'a>(documents: impl IntoIterator<Item = (String, Vec<(&'a str, f32)>)>) -> Self {
+        let mut index = Self::default();
+        let mut weights: HashMap<(u32, u32), f32> = HashMap::new();
+        for (code, texts) in documents {
+            let doc = index.docs.len() as u32;
+            index.docs.push(Doc { code, agency: String::new(), category: String::new() });
+            for (text, weight) in texts {
+                for word in words(text) {
+                    let id = index.term_id(&word);
+                    let best = weights.entry((id, doc)).or_insert(0.0);
+                    *best = best.max(weight);
                 }
             }
         }
+        index.finish(weights);
         index
+    }
+
+    fn finish(&mut self, weights: HashMap<(u32, u32), f32>) {
+        for ((term, doc), weight) in weights {
+            self.postings[term as usize].push((doc, weight));
+        }
+        for (term, id) in &self.terms {
+            if term.chars().count() >= MIN_TYPO {
+                for deleted in one_deletion(term) {
+                    self.deletes.entry(deleted).or_default().push(*id);
+                }
+            }
+        }
     }
 
     fn term_id(&mut self, word: &str) -> u32 {

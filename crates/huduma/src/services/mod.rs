@@ -8,6 +8,7 @@ pub mod checkout;
 pub mod codes;
 pub mod error;
 pub mod flows;
+pub mod help;
 pub mod messages;
 pub mod password_reset;
 pub mod payments;

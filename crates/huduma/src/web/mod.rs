@@ -28,7 +28,9 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::App;
-use pages::{account, applications, catalogue, home, language, password_reset, payments, receipts, register, sign_in, two_factor, verify};
+use pages::{
+    account, applications, catalogue, help, home, language, password_reset, payments, receipts, register, sign_in, two_factor, verify,
+};
 
 /// Largest upload request: the biggest file any requirement may allow, plus the form.
 pub const UPLOAD_BODY_LIMIT: usize = 26 * 1024 * 1024;
@@ -111,6 +113,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/callbacks/pesapal/ipn/{token}", post(callbacks::pesapal_ipn))
         .route("/callbacks/mpesa/c2b/validation/{token}", post(callbacks::mpesa_c2b_validation))
         .route("/callbacks/mpesa/c2b/confirmation/{token}", post(callbacks::mpesa_c2b_confirmation))
+        // Anyone: the help centre.
+        .route("/help", get(help::index))
+        .route("/help/search", get(help::search))
+        .route("/help/contact", get(help::contact))
+        .route("/help/{slug}", get(help::article))
         // Anyone (rate-limited per address).
         .route("/track", get(applications::track::form).post(applications::track::lookup))
         // Anyone: operations.

@@ -84,22 +84,38 @@ impl<'a> Page<'a> {
 #[derive(Debug, Default)]
 pub struct FormErrors {
     items: Vec<(String, String)>,
+    /// Help-centre articles that explain the errors, as `(field, path)`.
+    help: Vec<(String, String)>,
 }
 
 impl FormErrors {
     /// Translates field errors.
     pub fn new(tr: Tr<'_>, errors: &[FieldError]) -> Self {
-        Self { items: errors.iter().map(|e| (e.field.to_string(), tr.f(&format!("error.{}", e.code), &args(&e.args)))).collect() }
+        Self {
+            items: errors.iter().map(|e| (e.field.to_string(), tr.f(&format!("error.{}", e.code), &args(&e.args)))).collect(),
+            help: errors
+                .iter()
+                .filter_map(|e| crate::services::help::link_for_error(e.code).map(|link| (e.field.to_string(), link)))
+                .collect(),
+        }
     }
 
     /// A single form-wide error.
     pub fn single(tr: Tr<'_>, field: &str, code: &str) -> Self {
-        Self { items: vec![(field.to_owned(), tr.error(code).to_owned())] }
+        Self {
+            items: vec![(field.to_owned(), tr.error(code).to_owned())],
+            help: crate::services::help::link_for_error(code).map(|link| (field.to_owned(), link)).into_iter().collect(),
+        }
     }
 
     /// The message for a field.
     pub fn get(&self, field: &str) -> Option<&str> {
         self.items.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    /// The help article for a field's error, if one explains it.
+    pub fn help(&self, field: &str) -> Option<&str> {
+        self.help.iter().find(|(f, _)| f == field).map(|(_, l)| l.as_str())
     }
 
     /// `(field, message)` pairs for the error summary.
@@ -143,13 +159,16 @@ pub struct ErrorTemplate<'a> {
     pub message: String,
     /// Stable code, shown small for the helpdesk.
     pub code: String,
+    /// The help article that explains it, if any.
+    pub help: String,
 }
 
 /// A full error page for a stable error code.
 pub fn error_page(app: &App, language: Language, status: StatusCode, code: &str) -> Response {
     let page = Page::bare(app, language, "error.title");
     let message = page.tr.error(code).to_owned();
-    html(status, &ErrorTemplate { page, message, code: code.to_owned() })
+    let help = crate::services::help::link_for_error(code).unwrap_or_default();
+    html(status, &ErrorTemplate { page, message, code: code.to_owned(), help })
 }
 
 /// The page shown for bugs and outages; details go to the log, not the person.
@@ -166,7 +185,8 @@ pub fn form_failure(ctx: &Ctx, err: ServiceError) -> Result<(StatusCode, FormErr
         ServiceError::RateLimited { retry_after } => {
             let minutes = ((retry_after + 59) / 60).max(1).to_string();
             let message = tr.f("error.rate_limited", &[("minutes", &minutes)]);
-            Ok((StatusCode::TOO_MANY_REQUESTS, FormErrors { items: vec![("form".into(), message)] }))
+            let help = crate::services::help::link_for_error("rate_limited").map(|l| ("form".to_owned(), l)).into_iter().collect();
+            Ok((StatusCode::TOO_MANY_REQUESTS, FormErrors { items: vec![("form".into(), message)], help }))
         }
         ServiceError::Unavailable(code) => Ok((StatusCode::SERVICE_UNAVAILABLE, FormErrors::single(tr, "form", code))),
         ServiceError::FlowExpired => Ok((StatusCode::UNPROCESSABLE_ENTITY, FormErrors::single(tr, "form", "flow.expired"))),

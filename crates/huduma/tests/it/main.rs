@@ -11,6 +11,7 @@ mod applications_lifecycle;
 mod browser;
 mod catalogue;
 mod checkout;
+mod help;
 mod locales;
 mod openapi;
 mod payments;

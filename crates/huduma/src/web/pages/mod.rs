@@ -3,6 +3,7 @@
 pub mod account;
 pub mod applications;
 pub mod catalogue;
+pub mod help;
 pub mod home;
 pub mod language;
 pub mod password_reset;

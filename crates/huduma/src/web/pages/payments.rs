@@ -153,6 +153,7 @@ struct AttemptTemplate<'a> {
     amount: String,
     phone: String,
     code: String,
+    help: String,
 }
 
 /// The waiting page.
@@ -174,16 +175,18 @@ pub fn attempt_page(ctx: &Ctx, attempt: &AttemptRow, invoice: &InvoiceRow, done_
     let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
     let code = attempt.result_code.clone().unwrap_or_default();
     let card = attempt.method == "card";
-    let message = match state {
-        AttemptState::Created | AttemptState::Requested if card => tr.t("payment.card_waiting").to_owned(),
-        AttemptState::Failed if card && code != "unavailable" => tr.t("payment.card_declined").to_owned(),
-        AttemptState::Created | AttemptState::Requested => tr.t("payment.mpesa.waiting").to_owned(),
-        AttemptState::TimedOut => tr.t("payment.mpesa.still_waiting").to_owned(),
-        AttemptState::Succeeded => tr.t("payment.mpesa.success").to_owned(),
-        AttemptState::Failed if code == "unavailable" => tr.t("payment.mpesa.unavailable").to_owned(),
-        AttemptState::Failed if code.contains('.') => tr.t("payment.mpesa.refused").to_owned(),
-        AttemptState::Failed => tr.t(rules::outcome_key(&code)).to_owned(),
+    let key = match state {
+        AttemptState::Created | AttemptState::Requested if card => "payment.card_waiting",
+        AttemptState::Failed if card && code != "unavailable" => "payment.card_declined",
+        AttemptState::Created | AttemptState::Requested => "payment.mpesa.waiting",
+        AttemptState::TimedOut => "payment.mpesa.still_waiting",
+        AttemptState::Succeeded => "payment.mpesa.success",
+        AttemptState::Failed if code == "unavailable" => "payment.mpesa.unavailable",
+        AttemptState::Failed if code.contains('.') => "payment.mpesa.refused",
+        AttemptState::Failed => rules::outcome_key(&code),
     };
+    let help = crate::services::help::link_for_error(key).unwrap_or_default();
+    let message = tr.t(key).to_owned();
     let currency = huduma_domain::Currency::parse(&invoice.currency).unwrap_or(huduma_domain::Currency::Kes);
     let template = AttemptTemplate {
         page: ctx.page("payment.attempt_heading"),
@@ -196,6 +199,7 @@ pub fn attempt_page(ctx: &Ctx, attempt: &AttemptRow, invoice: &InvoiceRow, done_
         amount: huduma_domain::Money { minor: attempt.amount_minor, currency }.to_string(),
         phone: attempt.phone.clone().unwrap_or_default(),
         code,
+        help,
     };
     html(StatusCode::OK, &template)
 }
