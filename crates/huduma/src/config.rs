@@ -118,6 +118,10 @@ pub struct Settings {
     /// Secret path token of the M-Pesa callback URLs [default: derived from the secret key].
     #[arg(long, env = "HUDUMA_DARAJA_CALLBACK_TOKEN", global = true, hide_env_values = true)]
     pub daraja_callback_token: Option<Secret>,
+    /// Confirm every successful M-Pesa callback with Daraja's STK query before settling
+    /// (`true`/`false`) [default: false; unconfirmed callbacks are settled by the reconciler].
+    #[arg(long, env = "HUDUMA_DARAJA_CONFIRM_BY_QUERY", global = true)]
+    pub daraja_confirm_by_query: Option<bool>,
     /// Comma-separated addresses allowed to post M-Pesa callbacks [default: any; the path token still applies].
     #[arg(long, env = "HUDUMA_DARAJA_CALLBACK_IPS", global = true)]
     pub daraja_callback_ips: Option<String>,
@@ -222,6 +226,8 @@ pub struct Config {
     pub daraja: Option<DarajaConfig>,
     /// Secret path segment of the M-Pesa callback URLs.
     pub daraja_callback_token: Secret,
+    /// Confirm successful callbacks with the STK query before settling.
+    pub daraja_confirm_by_query: bool,
     /// Addresses allowed to post M-Pesa callbacks (empty: any).
     pub daraja_callback_ips: Vec<IpAddr>,
     /// Seconds between reconciler sweeps.
@@ -371,6 +377,7 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("convenience fees: {e}"))?,
             daraja,
             daraja_callback_token,
+            daraja_confirm_by_query: pick(s.daraja_confirm_by_query, &file, "daraja_confirm_by_query")?.unwrap_or(false),
             daraja_callback_ips: ip_list(pick(s.daraja_callback_ips, &file, "daraja_callback_ips")?, "callback address")?,
             reconcile_secs: pick(s.reconcile_seconds, &file, "reconcile_seconds")?.unwrap_or(30).max(1),
             callback_base_url: String::new(),

@@ -94,11 +94,13 @@ pub struct Options {
     pub catalogue_dir: Option<std::path::PathBuf>,
     /// clamd to scan uploads with (default: the sandbox's own in sandbox mode).
     pub clamd_address: Option<String>,
+    /// Confirm M-Pesa callbacks with the STK query before settling.
+    pub confirm_by_query: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { sandbox: true, rate_limits: true, public_url: None, catalogue_dir: None, clamd_address: None }
+        Self { sandbox: true, rate_limits: true, public_url: None, catalogue_dir: None, clamd_address: None, confirm_by_query: false }
     }
 }
 
@@ -130,6 +132,7 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         public_url: options.public_url,
         catalogue_dir: options.catalogue_dir,
         clamd_address: options.clamd_address,
+        daraja_confirm_by_query: Some(options.confirm_by_query),
         ..Settings::default()
     };
     let config = Config::resolve(settings).expect("config");

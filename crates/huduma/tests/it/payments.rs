@@ -455,3 +455,34 @@ async fn unpaid_invoices_expire_but_late_money_is_still_recorded(backend: Backen
 }
 
 both_databases!(unpaid_invoices_expire_but_late_money_is_still_recorded);
+
+async fn with_confirmation_on_a_callback_settles_only_when_the_query_agrees(backend: Backend) {
+    let t = spawn_with(backend, Options { confirm_by_query: true, ..Options::default() }).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    // The prompt nobody answers: the query keeps saying "being processed".
+    let attempt = pay(&t, &token, &id, "254700000999").await;
+    let checkout = {
+        use sqlx::Row;
+        let mut conn = t.app.db.pool().acquire().await.expect("conn");
+        sqlx::query("SELECT checkout_request_id FROM payment_attempts WHERE id = $1")
+            .bind(attempt["id"].as_str().expect("id").to_owned())
+            .fetch_one(&mut *conn)
+            .await
+            .expect("row")
+            .try_get::<String, _>(0)
+            .expect("checkout")
+    };
+    let forged = json!({"Body":{"stkCallback":{"MerchantRequestID":"1","CheckoutRequestID":checkout,"ResultCode":0,"ResultDesc":"ok",
+        "CallbackMetadata":{"Item":[{"Name":"Amount","Value":1050},{"Name":"MpesaReceiptNumber","Value":"SFORGED001"}]}}}});
+    let response =
+        reqwest::Client::new().post(huduma::services::payments::mpesa::callback_url(&t.app)).json(&forged).send().await.expect("post");
+    assert_eq!(response.status().as_u16(), 200, "stored and acknowledged");
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM payments").await, 0, "a success the query does not confirm settles nothing");
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE outcome = 'unconfirmed'").await, 1);
+    // A genuine payment: the query agrees, and it settles.
+    let genuine = pay(&t, &token, &id, "0708374149").await;
+    assert_eq!(poll(&t, &token, genuine["id"].as_str().expect("id")).await["state"], "succeeded");
+}
+
+both_databases!(with_confirmation_on_a_callback_settles_only_when_the_query_agrees);

@@ -100,6 +100,9 @@ pub enum CallbackOutcome {
     Mismatch,
     /// Not a callback we can read.
     Invalid,
+    /// Says paid, but Daraja's status query does not confirm it yet: kept, and settled by
+    /// the reconciler once the query does.
+    Unconfirmed,
 }
 
 impl CallbackOutcome {
@@ -112,6 +115,7 @@ impl CallbackOutcome {
             Self::UnknownAttempt => "unknown_attempt",
             Self::Mismatch => "mismatch",
             Self::Invalid => "invalid",
+            Self::Unconfirmed => "unconfirmed",
         }
     }
 }
@@ -120,6 +124,15 @@ impl CallbackOutcome {
 pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
     let now = app.clock.now();
     let parsed = serde_json::from_str::<serde_json::Value>(raw).ok().as_ref().and_then(StkCallback::parse);
+    if let Some(cb) = parsed.as_ref().filter(|cb| cb.result_code == "0" && app.config.daraja_confirm_by_query)
+        && let Some(outcome) = unconfirmed(app, cb, now).await
+    {
+        let id = super::store_message(app, PROVIDER, "stk_callback", raw).await?;
+        let mut conn = app.db.pool().acquire().await?;
+        store::message_outcome(&mut conn, id, outcome.as_str()).await?;
+        tracing::warn!(message = id, outcome = outcome.as_str(), "M-Pesa callback says paid but the status query does not agree (yet)");
+        return Ok(outcome);
+    }
     // One transaction stores the message, applies it and records the outcome: a single
     // durable write per callback, and never an applied payment without its message.
     let applied = match &parsed {
@@ -163,6 +176,17 @@ pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
         app.outbox_wakeup.notify_one();
     }
     Ok(outcome)
+}
+
+/// With confirmation on: `None` when Daraja's STK query agrees the attempt was paid,
+/// otherwise why not (it says otherwise, or cannot tell yet).
+async fn unconfirmed(app: &App, cb: &StkCallback, now: i64) -> Option<CallbackOutcome> {
+    let daraja = app.daraja.as_ref()?;
+    match daraja.stk_query(&cb.checkout_request_id, now).await {
+        Ok(crate::integrations::daraja::QueryOutcome::Done { code, .. }) if code == "0" => None,
+        Ok(crate::integrations::daraja::QueryOutcome::Done { .. }) => Some(CallbackOutcome::Mismatch),
+        Ok(crate::integrations::daraja::QueryOutcome::Pending) | Err(_) => Some(CallbackOutcome::Unconfirmed),
+    }
 }
 
 /// Applies a parsed callback (also used for query results that the reconciler learns).
