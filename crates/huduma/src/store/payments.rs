@@ -334,6 +334,21 @@ pub async fn stale_open_attempts(conn: &mut Conn, before: i64, limit: i64) -> Re
     sqlx::query(STALE_OPEN_ATTEMPTS).bind(before).bind(limit).fetch_all(conn).await?.iter().map(attempt).collect()
 }
 
+/// One account's attempts still waiting for an outcome.
+pub async fn open_attempts_of_account(conn: &mut Conn, account_id: &str) -> Result<Vec<AttemptRow>, sqlx::Error> {
+    sqlx::query(
+        "SELECT p.id, p.invoice_id, p.method, p.state, p.amount_minor, p.phone, p.merchant_request_id, p.checkout_request_id, p.result_code, \
+         p.result_desc, p.created_at, p.updated_at FROM payment_attempts p JOIN invoices i ON i.id = p.invoice_id \
+         WHERE i.account_id = $1 AND p.state IN ('requested', 'timed_out') ORDER BY p.created_at DESC LIMIT 20",
+    )
+    .bind(account_id.to_owned())
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(attempt)
+    .collect()
+}
+
 /// Marks an attempt as looked at, so the reconciler moves on to others.
 pub async fn touch_attempt(conn: &mut Conn, id: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE payment_attempts SET updated_at = $1 WHERE id = $2").bind(now).bind(id.to_owned()).execute(conn).await?;

@@ -96,6 +96,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/applications/{id}/pay/mpesa", post(payments::mpesa))
         .route("/applications/{id}/pay/card", post(payments::card))
         .route("/payments/{attempt}/card-return", get(payments::card_return))
+        .route("/payments/check", get(payments::check_form).post(payments::check))
         .route("/payments/{attempt}", get(payments::attempt))
         .route("/receipts/{number}", get(receipts::show))
         .route("/receipts/{number}/pdf", get(receipts::pdf))

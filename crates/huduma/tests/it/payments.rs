@@ -486,3 +486,32 @@ async fn with_confirmation_on_a_callback_settles_only_when_the_query_agrees(back
 }
 
 both_databases!(with_confirmation_on_a_callback_settles_only_when_the_query_agrees);
+
+async fn i_paid_but_it_says_unpaid_is_checked_before_anyone_needs_a_ticket(backend: Backend) {
+    let t = spawn(backend).await;
+    register_html(&t, &WANJIKU).await;
+    let token = sign_in_api(&t, WANJIKU.id, WANJIKU.password, WANJIKU.phone).await;
+    // A payment whose callback was lost: the check asks M-Pesa at once and finds it.
+    let id = awaiting_payment(&t, &token).await;
+    pay(&t, &token, &id, "254700000404").await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let (status, _, page) = t.submit("/payments/check", "/payments/check", &[("receipt", "slk7 rt61sv")]).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("We have this payment") && page.contains("/receipts/R"), "{page}");
+    let (_, application) = t.api(Method::GET, &format!("/api/v1/applications/{id}"), Some(&token), None).await;
+    assert_eq!(application["status"], "submitted", "the check settled it");
+    // A receipt nobody has heard of.
+    let (_, _, page) = t.submit("/payments/check", "/payments/check", &[("receipt", "SNOTHING01")]).await;
+    assert!(page.contains("no record of this payment yet"), "{page}");
+    // Money for an account number that matched nothing: received, to be matched by a person.
+    let (_, confirmation) = huduma::services::payments::mpesa::c2b_urls(&t.app);
+    let body = json!({"TransactionType": "Pay Bill", "TransID": "SUNMATCH01", "TransTime": "20260126093112", "TransAmount": "1050.00",
+        "BusinessShortCode": "174379", "BillRefNumber": "MYNAME", "MSISDN": "25470****149"});
+    assert_eq!(reqwest::Client::new().post(&confirmation).json(&body).send().await.expect("post").status().as_u16(), 200);
+    let (_, _, page) = t.submit("/payments/check", "/payments/check", &[("receipt", "SUNMATCH01")]).await;
+    assert!(page.contains("did not match any invoice"), "{page}");
+    let (_, _, page) = t.submit("/payments/check", "/payments/check", &[("receipt", "12")]).await;
+    assert!(page.contains("Enter the M-Pesa receipt number"), "a wrong number is explained");
+}
+
+both_databases!(i_paid_but_it_says_unpaid_is_checked_before_anyone_needs_a_ticket);

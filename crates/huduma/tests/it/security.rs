@@ -96,6 +96,10 @@ async fn csrf_is_required_on_every_form(backend: Backend) {
         "/applications/x/submit",
         "/applications/x/delete",
         "/applications/x/pay/mpesa",
+        "/applications/x/pay/card",
+        "/payments/check",
+        "/checkout/B0000000000/mpesa",
+        "/sandbox/phone/ws_CO_x",
         "/track",
     ];
     t.get("/").await; // receive a CSRF cookie
@@ -128,6 +132,11 @@ async fn headers_on_every_html_page(backend: Backend) {
         "/",
         "/applications",
         "/track",
+        "/help",
+        "/help/paid-but-unpaid",
+        "/help/contact",
+        "/payments/check",
+        "/sandbox/phone",
         "/services/passport-ordinary",
         "/register",
         "/register/identity?type=citizen",

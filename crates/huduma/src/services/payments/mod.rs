@@ -3,6 +3,7 @@
 
 pub mod card;
 pub mod invoices;
+pub mod lookup;
 pub mod mpesa;
 pub mod paybill;
 pub mod receipts;

@@ -33,12 +33,25 @@ pub struct Sweep {
 
 /// One sweep over waiting attempts.
 pub async fn run_once(app: &App) -> anyhow::Result<Sweep> {
-    let daraja = app.daraja.as_ref();
-    let now = app.clock.now();
     let waiting = {
         let mut conn = app.db.pool().acquire().await?;
-        store::stale_open_attempts(&mut conn, now - ASK_AFTER_SECS, 200).await?
+        store::stale_open_attempts(&mut conn, app.clock.now() - ASK_AFTER_SECS, 200).await?
     };
+    sweep(app, waiting).await
+}
+
+/// Asks about one person's waiting attempts now, however recent (the "I paid" check).
+pub async fn run_for_account(app: &App, account_id: &str) -> anyhow::Result<Sweep> {
+    let waiting = {
+        let mut conn = app.db.pool().acquire().await?;
+        store::open_attempts_of_account(&mut conn, account_id).await?
+    };
+    sweep(app, waiting).await
+}
+
+async fn sweep(app: &App, waiting: Vec<crate::store::payments::AttemptRow>) -> anyhow::Result<Sweep> {
+    let daraja = app.daraja.as_ref();
+    let now = app.clock.now();
     let mut sweep = Sweep::default();
     for attempt in waiting {
         let Some(checkout) = attempt.checkout_request_id.clone() else { continue };

@@ -203,3 +203,72 @@ pub fn attempt_page(ctx: &Ctx, attempt: &AttemptRow, invoice: &InvoiceRow, done_
     };
     html(StatusCode::OK, &template)
 }
+
+#[derive(Template)]
+#[template(path = "payment_check.html")]
+struct CheckTemplate<'a> {
+    page: Page<'a>,
+    errors: FormErrors,
+    receipt: String,
+    /// `recorded`, `someone_else`, `unmatched`, `not_yet`, or empty before a look-up.
+    outcome: &'static str,
+    our_receipt: String,
+    invoice: String,
+    application: String,
+}
+
+/// The M-Pesa receipt the person has in their SMS.
+#[derive(Debug, Default, Deserialize)]
+pub struct CheckForm {
+    #[serde(default)]
+    receipt: String,
+}
+
+/// `GET /payments/check`: "I paid but the portal says unpaid".
+pub async fn check_form(ctx: Ctx) -> Response {
+    signed_in!(ctx);
+    let template = CheckTemplate {
+        page: ctx.page("lookup.heading"),
+        errors: FormErrors::default(),
+        receipt: String::new(),
+        outcome: "",
+        our_receipt: String::new(),
+        invoice: String::new(),
+        application: String::new(),
+    };
+    html(StatusCode::OK, &template)
+}
+
+/// `POST /payments/check`
+pub async fn check(ctx: Ctx, CsrfForm(form): CsrfForm<CheckForm>) -> Response {
+    use crate::services::payments::lookup::{self, Found};
+    let me = signed_in!(ctx);
+    let mut template = CheckTemplate {
+        page: ctx.page("lookup.heading"),
+        errors: FormErrors::default(),
+        receipt: form.receipt.clone(),
+        outcome: "",
+        our_receipt: String::new(),
+        invoice: String::new(),
+        application: String::new(),
+    };
+    match lookup::find(&ctx.app, me, &form.receipt).await {
+        Ok(Found::Recorded { receipt, invoice, application }) => {
+            template.outcome = "recorded";
+            template.our_receipt = receipt;
+            template.invoice = invoice;
+            template.application = application.unwrap_or_default();
+        }
+        Ok(Found::ForSomeoneElse) => template.outcome = "someone_else",
+        Ok(Found::Unmatched) => template.outcome = "unmatched",
+        Ok(Found::NotYet) => template.outcome = "not_yet",
+        Err(err) => match form_failure(&ctx, err) {
+            Ok((status, errors)) => {
+                template.errors = errors;
+                return html(status, &template);
+            }
+            Err(page) => return page,
+        },
+    }
+    html(StatusCode::OK, &template)
+}
