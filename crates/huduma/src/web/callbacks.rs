@@ -30,6 +30,18 @@ async fn admitted(app: &App, token: &str, ip: Option<axum::Extension<ClientIp>>,
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// The answer to a stored message: Daraja's acknowledgement, or a 500 so it sends the
+/// message again (nothing was stored, so nothing is lost).
+fn acknowledged(stored: crate::services::ServiceResult<()>, body: serde_json::Value, what: &str) -> Response {
+    match stored {
+        Ok(()) => Json(body).into_response(),
+        Err(err) => {
+            tracing::error!(error = %format!("{err}"), "{what} could not be stored; Daraja will retry");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 /// `POST /callbacks/mpesa/c2b/validation/{token}` (Safaricom only): may this Paybill payment go ahead?
 pub async fn mpesa_c2b_validation(
     State(app): State<Arc<App>>,
@@ -61,13 +73,7 @@ pub async fn mpesa_c2b_confirmation(
         Ok(raw) => raw,
         Err(response) => return response,
     };
-    match paybill::confirm(&app, &raw).await {
-        Ok(_) => Json(json!({"ResultCode": 0, "ResultDesc": "Success"})).into_response(),
-        Err(err) => {
-            tracing::error!(error = %format!("{err}"), "Paybill confirmation could not be stored; Daraja will retry");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    acknowledged(paybill::confirm(&app, &raw).await.map(|_| ()), json!({"ResultCode": 0, "ResultDesc": "Success"}), "Paybill confirmation")
 }
 
 /// `POST /callbacks/mpesa/stk/{token}` (Safaricom only: secret path, optional IP list).
@@ -81,14 +87,7 @@ pub async fn mpesa_stk(
         Ok(raw) => raw,
         Err(response) => return response,
     };
-    match mpesa::callback(&app, &raw).await {
-        // Stored (and applied): Daraja may stop sending it.
-        Ok(_) => Json(json!({"ResultCode": 0, "ResultDesc": "Accepted"})).into_response(),
-        Err(err) => {
-            tracing::error!(error = %format!("{err}"), "M-Pesa callback could not be stored; Daraja will retry");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    acknowledged(mpesa::callback(&app, &raw).await.map(|_| ()), json!({"ResultCode": 0, "ResultDesc": "Accepted"}), "M-Pesa callback")
 }
 
 /// `POST /callbacks/pesapal/ipn/{token}` (Pesapal only: secret path). Stored, then the

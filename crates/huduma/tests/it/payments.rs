@@ -54,6 +54,19 @@ async fn poll(t: &TestApp, token: &str, attempt: &str) -> Value {
     last
 }
 
+/// The CheckoutRequestID Daraja gave an attempt.
+async fn checkout_of(t: &TestApp, attempt_id: &str) -> String {
+    use sqlx::Row;
+    let mut conn = t.app.db.pool().acquire().await.expect("conn");
+    sqlx::query("SELECT checkout_request_id FROM payment_attempts WHERE id = $1")
+        .bind(attempt_id.to_owned())
+        .fetch_one(&mut *conn)
+        .await
+        .expect("row")
+        .try_get::<String, _>(0)
+        .expect("checkout")
+}
+
 /// Payments and attempts as stored, for audits.
 async fn count(t: &TestApp, sql: &'static str) -> i64 {
     use sqlx::Row;
@@ -119,17 +132,7 @@ async fn callbacks_settle_once_and_forgeries_settle_nothing(backend: Backend) {
     let id = awaiting_payment(&t, &token).await;
     // A prompt nobody answers, so we control the callbacks.
     let attempt = pay(&t, &token, &id, "254700000999").await;
-    let checkout = {
-        use sqlx::Row;
-        let mut conn = t.app.db.pool().acquire().await.expect("conn");
-        sqlx::query("SELECT checkout_request_id FROM payment_attempts WHERE id = $1")
-            .bind(attempt["id"].as_str().expect("id").to_owned())
-            .fetch_one(&mut *conn)
-            .await
-            .expect("row")
-            .try_get::<String, _>(0)
-            .expect("checkout")
-    };
+    let checkout = checkout_of(&t, attempt["id"].as_str().expect("id")).await;
     let url = huduma::services::payments::mpesa::callback_url(&t.app);
     let callback = |checkout: &str, amount: f64, receipt: &str| {
         json!({"Body":{"stkCallback":{"MerchantRequestID":"29115-1-1","CheckoutRequestID":checkout,"ResultCode":0,
@@ -201,17 +204,7 @@ async fn the_reconciler_finds_lost_callbacks_and_late_successes(backend: Backend
     assert_eq!(sweep.timed_out, 1, "{sweep:?}");
     let (_, timed_out) = t.api(Method::GET, &format!("/api/v1/payments/{attempt_id}"), Some(&token), None).await;
     assert_eq!(timed_out["state"], "timed_out");
-    let checkout = {
-        use sqlx::Row;
-        let mut conn = t.app.db.pool().acquire().await.expect("conn");
-        sqlx::query("SELECT checkout_request_id FROM payment_attempts WHERE id = $1")
-            .bind(attempt_id.clone())
-            .fetch_one(&mut *conn)
-            .await
-            .expect("row")
-            .try_get::<String, _>(0)
-            .expect("checkout")
-    };
+    let checkout = checkout_of(&t, &attempt_id).await;
     let late = json!({"Body":{"stkCallback":{"MerchantRequestID":"1","CheckoutRequestID":checkout,"ResultCode":0,"ResultDesc":"ok",
         "CallbackMetadata":{"Item":[{"Name":"Amount","Value":1050},{"Name":"MpesaReceiptNumber","Value":"SLATE00001"}]}}}});
     let response =
@@ -462,17 +455,7 @@ async fn with_confirmation_on_a_callback_settles_only_when_the_query_agrees(back
     let id = awaiting_payment(&t, &token).await;
     // The prompt nobody answers: the query keeps saying "being processed".
     let attempt = pay(&t, &token, &id, "254700000999").await;
-    let checkout = {
-        use sqlx::Row;
-        let mut conn = t.app.db.pool().acquire().await.expect("conn");
-        sqlx::query("SELECT checkout_request_id FROM payment_attempts WHERE id = $1")
-            .bind(attempt["id"].as_str().expect("id").to_owned())
-            .fetch_one(&mut *conn)
-            .await
-            .expect("row")
-            .try_get::<String, _>(0)
-            .expect("checkout")
-    };
+    let checkout = checkout_of(&t, attempt["id"].as_str().expect("id")).await;
     let forged = json!({"Body":{"stkCallback":{"MerchantRequestID":"1","CheckoutRequestID":checkout,"ResultCode":0,"ResultDesc":"ok",
         "CallbackMetadata":{"Item":[{"Name":"Amount","Value":1050},{"Name":"MpesaReceiptNumber","Value":"SFORGED001"}]}}}});
     let response =
