@@ -52,6 +52,38 @@ impl Date {
         self.year
     }
 
+    /// The month, 1 (January) to 12 (December).
+    pub fn month(self) -> u8 {
+        self.month
+    }
+
+    /// The day of the month, from 1.
+    pub fn day(self) -> u8 {
+        self.day
+    }
+
+    /// Days since 1970-01-01 (days-from-civil, Howard Hinnant): the inverse of [`Date::from_unix_days`].
+    pub fn to_unix_days(self) -> i64 {
+        let year = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = year.div_euclid(400);
+        let yoe = year.rem_euclid(400);
+        let month = i64::from(self.month);
+        let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// ISO 8601 weekday: 1 = Monday … 7 = Sunday.
+    pub fn weekday(self) -> u8 {
+        // 1970-01-01 was a Thursday (4).
+        ((self.to_unix_days() + 3).rem_euclid(7) + 1) as u8
+    }
+
+    /// The date `days` later (earlier when negative).
+    pub fn add_days(self, days: i64) -> Self {
+        Self::from_unix_days(self.to_unix_days() + days)
+    }
+
     /// Completed years of age on `today`.
     pub fn age_on(self, today: Date) -> i32 {
         let had_birthday = (today.month, today.day) >= (self.month, self.day);

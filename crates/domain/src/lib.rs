@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod application;
+pub mod calendar;
 pub mod catalogue;
 pub mod county;
 pub mod date;
@@ -21,6 +22,7 @@ pub mod password;
 pub mod payments;
 pub mod phone;
 pub mod reference;
+pub mod workflow;
 
 pub use account::AccountType;
 pub use date::Date;

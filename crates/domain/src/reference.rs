@@ -27,6 +27,8 @@ pub enum Kind {
     Ticket,
     /// A payment receipt: `R` + 8 random + check.
     Receipt,
+    /// An issued certificate, licence, permit or letter: `C` + 8 random + check.
+    Certificate,
 }
 
 impl Kind {
@@ -36,6 +38,7 @@ impl Kind {
             Self::Invoice => b'B',
             Self::Ticket => b'T',
             Self::Receipt => b'R',
+            Self::Certificate => b'C',
         }
     }
 
@@ -43,7 +46,7 @@ impl Kind {
     fn random_len(self) -> usize {
         match self {
             Self::Application => 9,
-            Self::Invoice | Self::Ticket | Self::Receipt => 8,
+            Self::Invoice | Self::Ticket | Self::Receipt | Self::Certificate => 8,
         }
     }
 

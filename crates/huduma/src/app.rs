@@ -60,6 +60,8 @@ pub struct App {
     pub blobs: crate::integrations::object_storage::Blobs,
     /// Service definitions by (code, version), parsed once from the stored versions.
     pub service_versions: std::sync::Mutex<std::collections::HashMap<(String, i64), std::sync::Arc<huduma_domain::catalogue::Service>>>,
+    /// Weekends and public holidays, for SLAs in working days.
+    pub calendar: huduma_domain::calendar::Calendar,
     /// The live service catalogue (swapped whole on import).
     pub catalogue: std::sync::RwLock<std::sync::Arc<crate::services::catalogue::Live>>,
 }
@@ -86,6 +88,7 @@ impl App {
             _ => None,
         };
         let blobs = crate::integrations::object_storage::open(&config.storage_url)?;
+        let calendar = crate::services::back_office::sla::load_calendar(config.holidays.as_deref())?;
         let sandbox_api_key = config.sms.as_ref().map(|s| s.api_key.expose().to_owned()).unwrap_or_default();
         Ok(Self {
             hasher,
@@ -106,6 +109,7 @@ impl App {
             catalogue: Default::default(),
             upload_checks: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)),
             blobs,
+            calendar,
             service_versions: Default::default(),
             config,
             db,

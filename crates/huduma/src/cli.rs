@@ -144,6 +144,7 @@ pub async fn main() -> anyhow::Result<()> {
                 anyhow::Context::context(config.public_url.clone(), "a worker that reconciles payments needs HUDUMA_PUBLIC_URL")?;
             let app = Arc::new(crate::app::App::new(config, db, Clock::default())?);
             tokio::spawn(crate::jobs::cleanup::run(app.clone()));
+            tokio::spawn(crate::jobs::cleanup::run_escalations(app.clone()));
             tokio::spawn(crate::services::payments::reconcile::run(app.clone()));
             crate::jobs::outbox_worker::run(app).await;
         }

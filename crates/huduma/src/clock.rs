@@ -39,6 +39,12 @@ pub fn format_nairobi(unix: i64) -> String {
     format!("{} {} {}, {:02}:{:02}", &text[8..10], months[month - 1], &text[0..4], secs / 3600, secs % 3600 / 60)
 }
 
+/// Formats the Nairobi date of a Unix time: `26 Nov 2026`.
+pub fn format_nairobi_date(unix: i64) -> String {
+    let full = format_nairobi(unix);
+    full.split_once(',').map_or(full.clone(), |(date, _)| date.to_owned())
+}
+
 /// Formats a Unix time as RFC 3339 UTC (`2026-11-26T08:05:00Z`) for APIs.
 pub fn rfc3339(unix: i64) -> String {
     let date = huduma_domain::Date::from_unix_days(unix.div_euclid(86_400));

@@ -79,6 +79,12 @@ pub struct Settings {
     /// Folder of help-centre articles [default: ./help when it exists].
     #[arg(long, env = "HUDUMA_HELP_DIR", global = true)]
     pub help_dir: Option<PathBuf>,
+    /// Public-holiday calendar for SLAs in working days [default: the bundled Kenyan calendar].
+    #[arg(long, env = "HUDUMA_HOLIDAYS", global = true)]
+    pub holidays: Option<PathBuf>,
+    /// Staff sessions end after this many minutes without activity [default: 15].
+    #[arg(long, env = "HUDUMA_STAFF_IDLE_MINUTES", global = true)]
+    pub staff_idle_minutes: Option<i64>,
     /// Convenience fee bands on KES bills, `from:fee` in shillings
     /// [default: the gazetted 0:5,200:10,300:15,500:20,700:25,1000:50].
     #[arg(long, env = "HUDUMA_CONVENIENCE_FEES_KES", global = true)]
@@ -244,6 +250,12 @@ pub struct Config {
     pub draft_lifetime_secs: i64,
     /// How long before expiry the reminder goes out, in seconds.
     pub draft_reminder_secs: i64,
+    /// Public-holiday calendar file (the bundled Kenyan one when unset).
+    pub holidays: Option<PathBuf>,
+    /// Staff sessions end after this much inactivity (shorter than citizens').
+    pub staff_session_idle_secs: i64,
+    /// Staff sessions end this long after sign-in: one working day.
+    pub staff_session_absolute_secs: i64,
     /// Citizen sessions end after this much inactivity.
     pub session_idle_secs: i64,
     /// Citizen sessions end this long after sign-in, whatever the activity.
@@ -387,6 +399,12 @@ impl Config {
             clamd_address: pick(s.clamd_address, &file, "clamd_address")?,
             draft_lifetime_secs: days(pick(s.draft_days, &file, "draft_days")?.unwrap_or(30), "draft_days")?,
             draft_reminder_secs: days(pick(s.draft_reminder_days, &file, "draft_reminder_days")?.unwrap_or(5), "draft_reminder_days")?,
+            holidays: pick(s.holidays, &file, "holidays")?,
+            staff_session_idle_secs: match pick(s.staff_idle_minutes, &file, "staff_idle_minutes")?.unwrap_or(15) {
+                m @ 1..=120 => m * 60,
+                _ => bail!("staff_idle_minutes must be between 1 and 120"),
+            },
+            staff_session_absolute_secs: 10 * 3600,
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
         })

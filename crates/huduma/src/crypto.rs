@@ -38,6 +38,17 @@ pub fn keyed_hash(key: &Secret, parts: &[&str]) -> String {
     URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
+/// SHA-256 over `previous` and each field, every one length-prefixed so no two different
+/// entries hash alike; hex. Links one audit entry to the one before it.
+pub fn chain_hash(previous: &str, fields: &[&str]) -> String {
+    let mut digest = Sha256::new();
+    for part in std::iter::once(previous).chain(fields.iter().copied()) {
+        digest.update((part.len() as u64).to_be_bytes());
+        digest.update(part.as_bytes());
+    }
+    hex(&digest.finalize())
+}
+
 /// Constant-time comparison of two strings.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0

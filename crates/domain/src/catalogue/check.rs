@@ -1,13 +1,15 @@
 //! Strict checking of a whole catalogue: every problem with its file and line, and no
 //! catalogue at all unless there are none.
 
-use super::definition::{Agency, CategoriesFile, Category, Condition, Field, FieldType, Service, Text};
+use super::definition::{Action, ActionKind, Agency, CategoriesFile, Category, Condition, Field, FieldType, Service, Text};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 use toml::Spanned;
 
-/// Roles that may take workflow actions.
-pub const ROLES: [&str; 3] = ["officer", "supervisor", "agency_admin"];
+/// Roles that may take workflow actions: agency staff, or the applicant (only to resubmit).
+pub const ROLES: [&str; 4] = ["officer", "supervisor", "agency_admin", "applicant"];
+/// What `{…}` in a certificate template may name, besides `{answer.FIELD}`.
+pub const CERTIFICATE_PLACEHOLDERS: [&str; 6] = ["name", "document_number", "reference", "serial", "issued_on", "valid_until"];
 /// File types a document rule may accept.
 pub const FILE_TYPES: [&str; 3] = ["pdf", "jpeg", "png"];
 /// Largest upload a document rule may allow, in MB.
@@ -424,6 +426,7 @@ fn check_workflow(report: &mut Report<'_>, service: &Service) {
             }
             Some(_) => {}
         }
+        check_action_kind(report, service, action);
         if !known.contains(action.to.get_ref().as_str()) {
             report.at_span(&action.to, format!("action `{}` leads to an unknown state `{}`", action.code.get_ref(), action.to.get_ref()));
         }
@@ -437,6 +440,19 @@ fn check_workflow(report: &mut Report<'_>, service: &Service) {
             edges.entry(from.get_ref().as_str()).or_default().push(action.to.get_ref().as_str());
         }
     }
+    for state in workflow.states.iter().filter(|s| s.with_applicant) {
+        let resubmit = workflow
+            .actions
+            .iter()
+            .any(|a| a.kind() == ActionKind::Resubmit && a.from.iter().any(|f| f.get_ref() == state.code.get_ref()));
+        if !resubmit {
+            report.at_span(
+                &state.code,
+                format!("state `{}` is with the applicant but no `resubmit` action lets them send it back", state.code.get_ref()),
+            );
+        }
+    }
+    check_certificate(report, service);
     // Every state must be reachable from the start…
     let reachable = walk(workflow.start.get_ref().as_str(), &edges);
     for state in &workflow.states {
@@ -466,6 +482,68 @@ fn check_workflow(report: &mut Report<'_>, service: &Service) {
             );
         }
     }
+}
+
+fn check_action_kind(report: &mut Report<'_>, service: &Service, action: &Action) {
+    let workflow = &service.workflow;
+    let code = action.code.get_ref();
+    let kind = action.kind();
+    let state = |c: &str| workflow.states.iter().find(|s| s.code.get_ref() == c);
+    let by_applicant = action.role.as_ref().is_some_and(|r| r.get_ref() == "applicant");
+    if by_applicant != (kind == ActionKind::Resubmit) {
+        report.at_span(&action.code, format!("action `{code}`: role `applicant` goes with kind `resubmit`, and only with it"));
+    }
+    if kind == ActionKind::Resubmit {
+        for from in &action.from {
+            if state(from.get_ref()).is_some_and(|s| !s.with_applicant) {
+                report.at_span(from, format!("action `{code}` resubmits from `{}`, which is not with the applicant", from.get_ref()));
+            }
+        }
+    }
+    if kind == ActionKind::RequestInformation && state(action.to.get_ref()).is_some_and(|s| !s.with_applicant) {
+        report.at_span(
+            &action.to,
+            format!("action `{code}` asks the applicant for something, so `{}` must be `with_applicant = true`", action.to.get_ref()),
+        );
+    }
+    if kind == ActionKind::Issue && service.certificate.is_none() {
+        report.at_span(&action.code, format!("action `{code}` issues a document but the service has no [certificate] template"));
+    }
+}
+
+fn check_certificate(report: &mut Report<'_>, service: &Service) {
+    let Some(certificate) = &service.certificate else { return };
+    if !service.workflow.actions.iter().any(|a| a.kind() == ActionKind::Issue) {
+        report.at_span(&certificate.title, "the [certificate] is never issued: no action has kind `issue`");
+    }
+    report.text(&certificate.title, "the certificate title");
+    report.text(&certificate.signatory, "the certificate signatory");
+    if certificate.body.is_empty() {
+        report.at_span(&certificate.title, "the certificate has no body text");
+    }
+    let fields: HashSet<&str> = service.fields().map(|f| f.code.get_ref().as_str()).collect();
+    for paragraph in &certificate.body {
+        report.text(paragraph, "a certificate paragraph");
+        for text in [&paragraph.get_ref().en, &paragraph.get_ref().sw] {
+            for name in placeholders(text) {
+                let known = match name.strip_prefix("answer.") {
+                    Some(field) => fields.contains(field),
+                    None => CERTIFICATE_PLACEHOLDERS.contains(&name),
+                };
+                if !known {
+                    report.at_span(
+                        paragraph,
+                        format!("unknown `{{{name}}}` in the certificate: use {} or answer.FIELD", CERTIFICATE_PLACEHOLDERS.join(", ")),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The names inside `{…}` in a certificate text.
+pub fn placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
 }
 
 fn walk<'a>(start: &'a str, edges: &BTreeMap<&'a str, Vec<&'a str>>) -> HashSet<&'a str> {

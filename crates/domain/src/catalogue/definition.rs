@@ -372,6 +372,52 @@ pub struct State {
     /// The application ends here.
     #[serde(default, rename = "final")]
     pub is_final: bool,
+    /// The application is back with the applicant (to answer a question or correct a
+    /// document); the agency's SLA clock stops until they resubmit.
+    #[serde(default)]
+    pub with_applicant: bool,
+}
+
+/// What an action does besides moving the application, which decides what the officer
+/// must give (a reason, a question, an appointment) and what the citizen is told.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Moves the application on; an optional note for the citizen.
+    #[default]
+    Move,
+    /// Approves (the thing itself follows: collection, a card, a passport).
+    Approve,
+    /// Refuses, with a reason the citizen reads.
+    Reject,
+    /// Sends the application back to the applicant with a question or a document to
+    /// correct; leads to a `with_applicant` state.
+    RequestInformation,
+    /// Books the applicant for a visit (biometrics, fingerprints, inspection): date,
+    /// time and office.
+    ScheduleAppointment,
+    /// The applicant may come for the item.
+    ReadyForCollection,
+    /// Issues the service's `[certificate]` as a PDF with a serial number and QR code.
+    Issue,
+    /// The applicant answers a request and sends the application back (role `applicant`).
+    Resubmit,
+}
+
+impl ActionKind {
+    /// Stable code, as written in the catalogue.
+    pub fn code(self) -> &'static str {
+        match self {
+            ActionKind::Move => "move",
+            ActionKind::Approve => "approve",
+            ActionKind::Reject => "reject",
+            ActionKind::RequestInformation => "request_information",
+            ActionKind::ScheduleAppointment => "schedule_appointment",
+            ActionKind::ReadyForCollection => "ready_for_collection",
+            ActionKind::Issue => "issue",
+            ActionKind::Resubmit => "resubmit",
+        }
+    }
 }
 
 /// A workflow action.
@@ -389,6 +435,35 @@ pub struct Action {
     /// Role allowed to take it.
     #[serde(default)]
     pub role: Option<Spanned<String>>,
+    /// What it does ([`ActionKind::Move`] when not given).
+    #[serde(default)]
+    pub kind: Option<Spanned<ActionKind>>,
+}
+
+impl Action {
+    /// What the action does.
+    pub fn kind(&self) -> ActionKind {
+        self.kind.as_ref().map(|k| *k.get_ref()).unwrap_or_default()
+    }
+}
+
+/// The document a service issues online: a PDF made from this template, with a serial
+/// number and a QR code to the public verification page.
+///
+/// Text may name `{name}`, `{document_number}`, `{reference}`, `{serial}`, `{issued_on}`,
+/// `{valid_until}` and `{answer.FIELD}` for any field of the form.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Certificate {
+    /// Heading, e.g. "Certificate of good conduct".
+    pub title: Spanned<Text>,
+    /// Paragraphs.
+    pub body: Vec<Spanned<Text>>,
+    /// Who signs, e.g. "Director of Criminal Investigations".
+    pub signatory: Spanned<Text>,
+    /// Days it stays valid; none means it does not expire.
+    #[serde(default)]
+    pub valid_days: Option<u32>,
 }
 
 /// The workflow.
@@ -448,6 +523,9 @@ pub struct Service {
     pub documents: Vec<Document>,
     /// Workflow.
     pub workflow: Workflow,
+    /// What an `issue` action produces.
+    #[serde(default)]
+    pub certificate: Option<Certificate>,
 }
 
 impl Service {

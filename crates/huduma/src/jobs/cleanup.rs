@@ -10,11 +10,23 @@ pub async fn purge_expired(app: &App) -> anyhow::Result<u64> {
     let now = app.clock.now();
     let mut conn = app.db.pool().acquire().await?;
     let mut removed = sessions::purge_expired(&mut conn, now, app.config.session_idle_secs).await?;
+    removed += crate::store::staff::purge_sessions(&mut conn, now, app.config.staff_session_idle_secs).await?;
     removed += flows::purge_expired(&mut conn, now).await?;
     removed += rate_limits::purge(&mut conn, now - 86_400).await?;
     // Unpaid invoices lapse (money that still arrives is recorded, never refused silently).
     removed += crate::store::payments::expire_invoices(&mut conn, now).await?;
     Ok(removed)
+}
+
+/// Escalates overdue applications every ten minutes.
+pub async fn run_escalations(app: Arc<App>) {
+    let mut interval = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        interval.tick().await;
+        if let Err(err) = crate::services::back_office::escalation::run_once(&app).await {
+            tracing::error!(error = ?err, "escalation sweep failed");
+        }
+    }
 }
 
 /// Runs [`purge_expired`] every hour.

@@ -3,6 +3,8 @@
 //! so the two can never disagree.
 
 pub mod applications;
+pub mod audit;
+pub mod back_office;
 pub mod catalogue;
 pub mod checkout;
 pub mod codes;

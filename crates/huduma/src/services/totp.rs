@@ -11,14 +11,14 @@ use totp_rs::{Algorithm, Secret, TOTP};
 const STEP_SECS: u64 = 30;
 const SETUP_TTL_SECS: i64 = 15 * 60;
 
-fn totp_for(secret_base32: &str, account_name: &str) -> ServiceResult<TOTP> {
+pub(crate) fn totp_for(secret_base32: &str, account_name: &str) -> ServiceResult<TOTP> {
     let bytes = Secret::Encoded(secret_base32.to_owned()).to_bytes().map_err(|e| anyhow::anyhow!("TOTP secret: {e:?}"))?;
     TOTP::new(Algorithm::SHA1, 6, 1, STEP_SECS, bytes, Some("Huduma".into()), account_name.to_owned())
         .map_err(|e| ServiceError::Internal(anyhow::anyhow!("TOTP: {e}")))
 }
 
 /// The time step whose code matches, allowing one step of clock drift either way.
-fn matching_step(totp: &TOTP, typed: &str, now: i64) -> Option<i64> {
+pub(crate) fn matching_step(totp: &TOTP, typed: &str, now: i64) -> Option<i64> {
     let typed: String = typed.chars().filter(char::is_ascii_digit).collect();
     let now = u64::try_from(now).ok()?;
     [now.saturating_sub(STEP_SECS), now, now + STEP_SECS]

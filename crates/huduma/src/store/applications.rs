@@ -54,7 +54,8 @@ pub const LIST_OWNED: &str = concat!("SELECT ", columns!(), " FROM applications 
 pub const TRACK: &str = "SELECT a.service_code, a.service_version, a.status, a.submitted_at, a.updated_at, a.agency FROM applications a \
      JOIN accounts c ON c.id = a.account_id WHERE a.reference = $1 AND c.document_number = $2";
 /// The timeline.
-pub const EVENTS: &str = "SELECT at, status, note FROM application_events WHERE application_id = $1 ORDER BY id";
+pub const EVENTS: &str = "SELECT e.at, e.status, e.note, e.action, s.name, e.details FROM application_events e \
+     LEFT JOIN staff s ON s.id = e.staff_id WHERE e.application_id = $1 ORDER BY e.id";
 /// Drafts due for a reminder.
 pub const DRAFTS_TO_REMIND: &str = "SELECT id, account_id, service_code, expires_at FROM applications \
      WHERE expires_at IS NOT NULL AND expires_at <= $1 AND reminded_at IS NULL AND status = 'draft' ORDER BY expires_at LIMIT $2";
@@ -334,16 +335,42 @@ pub struct EventRow {
     pub status: String,
     /// What the citizen is told, if anything.
     pub note: Option<String>,
+    /// The workflow action that made the change, if any.
+    pub action: Option<String>,
+    /// The staff member who took it (shown to staff only).
+    pub staff_name: Option<String>,
+    /// JSON particulars (an appointment).
+    pub details: Option<String>,
+}
+
+/// A new line of the timeline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewEvent<'a> {
+    /// The status entered.
+    pub status: &'a str,
+    /// What the citizen is told.
+    pub note: Option<&'a str>,
+    /// The workflow action.
+    pub action: Option<&'a str>,
+    /// The staff member.
+    pub staff_id: Option<&'a str>,
+    /// JSON particulars.
+    pub details: Option<&'a str>,
 }
 
 /// Adds a line to the timeline.
-pub async fn add_event(conn: &mut Conn, application_id: &str, status: &str, note: Option<&str>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO application_events (application_id, at, status, note) VALUES ($1, $2, $3, $4)")
-        .bind(application_id.to_owned())
-        .bind(now)
-        .bind(status.to_owned())
-        .bind(note.map(str::to_owned))
-        .execute(conn)
+pub async fn add_event(conn: &mut Conn, application_id: &str, event: NewEvent<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO application_events (application_id, at, status, note, action, staff_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(application_id.to_owned())
+    .bind(now)
+    .bind(event.status.to_owned())
+    .bind(event.note.map(str::to_owned))
+    .bind(event.action.map(str::to_owned))
+    .bind(event.staff_id.map(str::to_owned))
+    .bind(event.details.map(str::to_owned))
+    .execute(conn)
         .await?;
     Ok(())
 }
@@ -355,6 +382,15 @@ pub async fn events(conn: &mut Conn, application_id: &str) -> Result<Vec<EventRo
         .fetch_all(conn)
         .await?
         .iter()
-        .map(|r| Ok(EventRow { at: r.try_get(0)?, status: r.try_get(1)?, note: r.try_get(2)? }))
+        .map(|r| {
+            Ok(EventRow {
+                at: r.try_get(0)?,
+                status: r.try_get(1)?,
+                note: r.try_get(2)?,
+                action: r.try_get(3)?,
+                staff_name: r.try_get(4)?,
+                details: r.try_get(5)?,
+            })
+        })
         .collect()
 }

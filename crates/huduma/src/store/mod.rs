@@ -6,17 +6,22 @@
 //! Use cases own transactions; the functions here take a connection.
 
 pub mod accounts;
+pub mod audit;
 pub mod applications;
 pub mod catalogue;
+pub mod certificates;
 pub mod checkout;
 pub mod codes;
+pub mod dashboard;
 pub mod documents;
 pub mod flows;
 pub mod outbox;
 pub mod payments;
+pub mod queue;
 pub mod rate_limits;
 pub mod sandbox_messages;
 pub mod sessions;
+pub mod staff;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -100,7 +100,7 @@ async fn an_stk_push_pays_and_moves_the_application_on(backend: Backend) {
     assert_eq!((status, body["error"]["code"].as_str()), (422, Some("payment.not_due")));
     // The citizen heard about it.
     t.wait_for_message(|m| {
-        m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains("is now: Awaiting fingerprints"))
+        m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains("is now: Documents being checked"))
     })
     .await;
 }

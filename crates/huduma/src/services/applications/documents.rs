@@ -63,7 +63,7 @@ pub async fn upload(
     language: Language,
 ) -> ServiceResult<DocumentRow> {
     let loaded = load(app, me, id).await?;
-    if !loaded.status().is_draft() {
+    if !super::documents_changeable(&loaded) {
         return Err(ServiceError::field("form", "application.not_draft"));
     }
     let (_, rule) = requirement(&loaded, code)?;
@@ -102,7 +102,7 @@ pub async fn upload(
         sha256: accepted.sha256,
         uploaded_at: app.clock.now(),
     };
-    match record(app, me, &row).await {
+    match record(app, me, &row, &loaded.row.status).await {
         Ok(()) => Ok(row),
         Err(err) => {
             // Not referenced by anything: remove it now rather than leave an orphan.
@@ -112,10 +112,17 @@ pub async fn upload(
     }
 }
 
-async fn record(app: &App, me: &Authenticated, row: &DocumentRow) -> ServiceResult<()> {
+async fn record(app: &App, me: &Authenticated, row: &DocumentRow, status: &str) -> ServiceResult<()> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    if !applications_store::touch_draft(&mut tx, &me.account.id, &row.application_id, now, now + app.config.draft_lifetime_secs).await? {
+    // A draft's expiry moves on; a correction asked for by the agency needs the
+    // application to still be with the applicant.
+    let still = if status == "draft" {
+        applications_store::touch_draft(&mut tx, &me.account.id, &row.application_id, now, now + app.config.draft_lifetime_secs).await?
+    } else {
+        applications_store::find_owned(&mut tx, &me.account.id, &row.application_id).await?.is_some_and(|a| a.status == status)
+    };
+    if !still {
         return Err(ServiceError::field("form", "application.not_draft"));
     }
     if let Some(old) = store::put(&mut tx, row).await? {

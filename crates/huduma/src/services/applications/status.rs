@@ -54,9 +54,25 @@ pub async fn notify(
     Ok(())
 }
 
+/// A change of state as the timeline records it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Transition<'a> {
+    /// The state it must be in (compare-and-set).
+    pub from: &'a str,
+    /// The state it moves to.
+    pub to: &'a str,
+    /// What the citizen reads: a reason, a question, a remark.
+    pub note: Option<&'a str>,
+    /// The workflow action taken.
+    pub action: Option<&'a str>,
+    /// The staff member who took it.
+    pub staff_id: Option<&'a str>,
+    /// JSON particulars for the timeline (an appointment).
+    pub details: Option<&'a str>,
+}
+
 /// Moves a submitted application from `from` to `to` with an optional note the citizen
-/// sees, records it on the timeline and tells the citizen. The back office and the
-/// payment flow both come through here.
+/// sees, records it on the timeline and tells the citizen.
 pub async fn change(app: &App, application_id: &str, from: &str, to: &str, note: Option<&str>) -> ServiceResult<()> {
     let row = {
         let mut conn = app.db.pool().acquire().await?;
@@ -64,29 +80,39 @@ pub async fn change(app: &App, application_id: &str, from: &str, to: &str, note:
     };
     let service = super::definitions::service(app, &row.service_code, row.service_version, &row.agency).await?;
     let mut tx = app.db.begin().await?;
-    change_in(&mut tx, app, &row, &service, from, to, note).await?;
+    change_in(&mut tx, app, &row, &service, Transition { from, to, note, ..Transition::default() }).await?;
     tx.commit().await?;
     app.outbox_wakeup.notify_one();
     Ok(())
 }
 
-/// [`change`] inside the caller's transaction (for a payment that settles an invoice).
-pub async fn change_in(
-    conn: &mut Conn,
-    app: &App,
-    row: &ApplicationRow,
-    service: &Service,
-    from: &str,
-    to: &str,
-    note: Option<&str>,
-) -> ServiceResult<()> {
+/// [`change`] inside the caller's transaction: the state (compare-and-set), the SLA
+/// clock, the timeline line and the messages to the citizen stand or fall together. The
+/// back office, the applicant's resubmission and the payment flow all come through here.
+pub async fn change_in(conn: &mut Conn, app: &App, row: &ApplicationRow, service: &Service, t: Transition<'_>) -> ServiceResult<()> {
     let now = app.clock.now();
-    if row.reference.is_none() || !store::set_status(conn, &row.id, from, to, now).await? {
+    if row.reference.is_none() || !store::set_status(conn, &row.id, t.from, t.to, now).await? {
         return Err(ServiceError::field("status", "application.status_changed"));
     }
+    crate::services::back_office::sla::enter(conn, app, &row.id, &row.agency, &service.workflow, t.from, t.to).await?;
     let mut row = row.clone();
-    row.status = to.to_owned();
-    store::add_event(conn, &row.id, to, note, now).await?;
+    row.status = t.to.to_owned();
+    let event = store::NewEvent { status: t.to, note: t.note, action: t.action, staff_id: t.staff_id, details: t.details };
+    store::add_event(conn, &row.id, event, now).await?;
     let account = accounts::by_id(conn, &row.account_id).await?.ok_or(ServiceError::NotFound)?;
-    notify(conn, app, &account, &row, service, note, now).await
+    let language = Language::parse(&account.language).unwrap_or_default();
+    let message = [t.note.map(str::to_owned), t.details.and_then(|d| appointment_text(d, app.i18n.tr(language)))]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n");
+    notify(conn, app, &account, &row, service, (!message.is_empty()).then_some(message.as_str()), now).await
+}
+
+/// "Appointment: 2026-12-03 at 09:30, Huduma Centre GPO" from a timeline's details.
+pub fn appointment_text(details: &str, tr: Tr<'_>) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(details).ok()?;
+    let a = value.get("appointment")?;
+    let field = |k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    Some(tr.f("message.appointment", &[("date", &field("date")), ("time", &field("time")), ("office", &field("office"))]))
 }

@@ -7,6 +7,7 @@ use crate::services::sessions::Authenticated;
 use crate::store::applications::{self as store, Submission};
 use crate::store::is_unique_violation;
 use huduma_domain::application::{Answer, Status, fee, progress};
+use huduma_domain::catalogue::FieldType;
 use huduma_domain::reference::{Kind, Reference};
 use rand::Rng;
 
@@ -63,7 +64,13 @@ pub async fn submit(app: &App, me: &Authenticated, id: &str, declared: bool) -> 
             Err(err) if is_unique_violation(&err) => continue,
             Err(err) => return Err(err.into()),
         }
-        store::add_event(&mut tx, id, status.as_str(), None, now).await?;
+        store::add_event(&mut tx, id, store::NewEvent { status: status.as_str(), ..Default::default() }, now).await?;
+        let county = service.fields().find(|f| f.kind == FieldType::County).and_then(|f| answers.text(f.code.get_ref())).filter(|c| !c.is_empty());
+        crate::store::queue::set_county(&mut tx, id, county).await?;
+        if let Status::Workflow(start) = &status {
+            let workflow = &service.workflow;
+            crate::services::back_office::sla::enter(&mut tx, app, id, &loaded.row.agency, workflow, "awaiting_payment", start).await?;
+        }
         let mut row = loaded.row.clone();
         row.status = status.as_str().to_owned();
         row.reference = Some(reference.as_str().to_owned());

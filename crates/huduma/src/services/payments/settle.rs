@@ -83,7 +83,8 @@ pub async fn settle(
         && Status::parse(&row.status) == Status::AwaitingPayment
     {
         let service = definitions::service_with(conn, app, &row.service_code, row.service_version, &row.agency).await?;
-        status::change_in(conn, app, &row, &service, Status::AwaitingPayment.as_str(), service.workflow.start.get_ref(), None).await?;
+        let to = service.workflow.start.get_ref();
+        status::change_in(conn, app, &row, &service, status::Transition { from: Status::AwaitingPayment.as_str(), to, ..Default::default() }).await?;
     }
     Ok(Settled::Recorded)
 }

@@ -12,7 +12,6 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use huduma_domain::application::Answer;
-use huduma_domain::catalogue::definition::FieldType;
 use serde::Deserialize;
 
 /// One answer on check-your-answers.
@@ -71,21 +70,7 @@ pub fn answer_rows(ctx: &Ctx, loaded: &Loaded, changeable: bool) -> Vec<AnswerRo
 
 /// An answer in words: the label of a chosen option rather than its code.
 fn readable(field: &huduma_domain::catalogue::definition::Field, answer: &Answer, ctx: &Ctx) -> String {
-    let label = |value: &str| -> String {
-        if field.kind == FieldType::YesNo {
-            return ctx.tr().t(&format!("application.{value}")).to_owned();
-        }
-        field
-            .options
-            .iter()
-            .find(|o| o.value.get_ref() == value)
-            .map(|o| o.label.get_ref().get(ctx.language).to_owned())
-            .unwrap_or_else(|| value.to_owned())
-    };
-    match answer {
-        Answer::One(v) => label(v),
-        Answer::Many(items) => items.iter().map(|v| label(v)).collect::<Vec<_>>().join(", "),
-    }
+    crate::services::applications::answer_in_words(field, answer, ctx.tr())
 }
 
 /// The uploaded documents.

@@ -1,0 +1,130 @@
+//! Workflow actions taken by staff: the engine decides whether the member's role may
+//! take the action from the current state; the kind of action decides what they must
+//! give; the change, its timeline line, the SLA clock, any certificate, the message to the
+//! citizen and the audit entry are written in one transaction.
+
+use super::super::applications::status::{self, Transition};
+use super::super::{ServiceError, ServiceResult, audit};
+use super::{StaffMember, certificates};
+use crate::app::App;
+use crate::store::queue;
+use huduma_domain::catalogue::definition::ActionKind;
+use huduma_domain::workflow::{self, ActionInput, Actor};
+
+/// What came of an action.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The state the application is now in.
+    pub status: String,
+    /// Serial of the certificate issued, for `issue` actions.
+    pub certificate: Option<String>,
+}
+
+/// The Nairobi date today, for appointment checks.
+pub fn today(app: &App) -> huduma_domain::Date {
+    app.clock.today_in_nairobi()
+}
+
+/// Takes `action` on the application `reference` of the member's agency.
+pub async fn take(app: &App, me: &StaffMember, ip: &str, reference: &str, action: &str, input: &ActionInput) -> ServiceResult<Outcome> {
+    let agency = me.agency().ok_or(ServiceError::NotFound)?;
+    let (row, _) = {
+        let mut conn = app.db.pool().acquire().await?;
+        queue::find_for_agency(&mut conn, agency, reference).await?.ok_or(ServiceError::NotFound)?
+    };
+    let service = super::super::applications::definitions::service(app, &row.service_code, row.service_version, &row.agency).await?;
+    let (found, to) = workflow::take(&service.workflow, &row.status, action, Actor::Staff(me.role))
+        .map_err(|refusal| ServiceError::field("action", refusal.code()))?;
+    let kind = found.kind();
+    let given = input.parse(kind, today(app)).map_err(|(field, err)| ServiceError::field(field, err.code))?;
+    let details = given.appointment.as_ref().map(|a| {
+        serde_json::json!({ "appointment": { "date": a.date.to_string(), "time": a.time_text(), "office": a.office } }).to_string()
+    });
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let transition = Transition {
+        from: &row.status,
+        to: to.code.get_ref(),
+        note: given.note.as_deref(),
+        action: Some(action),
+        staff_id: Some(&me.row.id),
+        details: details.as_deref(),
+    };
+    status::change_in(&mut tx, app, &row, &service, transition).await?;
+    let certificate = if kind == ActionKind::Issue { Some(certificates::issue(&mut tx, app, me, &row, &service, now).await?) } else { None };
+    let entry = audit::Entry {
+        actor: me.actor(),
+        agency: Some(agency),
+        action: "application.action",
+        subject: format!("application:{reference}"),
+        details: serde_json::json!({
+            "action": action, "kind": kind.code(), "from": row.status, "to": to.code.get_ref(),
+            "note": given.note, "appointment": details, "certificate": certificate,
+        }),
+        ip,
+    };
+    audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    app.outbox_wakeup.notify_one();
+    Ok(Outcome { status: to.code.get_ref().clone(), certificate })
+}
+
+/// Claims an unassigned application for the member, or (supervisors) assigns it to a
+/// member of the same agency, or back to nobody.
+pub async fn assign(app: &App, me: &StaffMember, ip: &str, reference: &str, to: Option<&str>) -> ServiceResult<()> {
+    let agency = me.agency().ok_or(ServiceError::NotFound)?;
+    if !me.role.processes_applications() {
+        return Err(ServiceError::NotFound);
+    }
+    let claim = to == Some(me.row.id.as_str());
+    if !claim && !me.role.supervises() {
+        return Err(ServiceError::field("assignee", "queue.reassign_supervisors_only"));
+    }
+    let mut tx = app.db.begin().await?;
+    let (row, _) = queue::find_for_agency(&mut tx, agency, reference).await?.ok_or(ServiceError::NotFound)?;
+    if let Some(target) = to {
+        let member = crate::store::staff::by_id(&mut tx, target).await?;
+        if !member.is_some_and(|m| m.active && m.agency.as_deref() == Some(agency)) {
+            return Err(ServiceError::field("assignee", "queue.assignee_unknown"));
+        }
+    }
+    // A claim only takes free work; a supervisor's reassignment may take it from anyone.
+    if !queue::assign(&mut tx, &row.id, agency, to, claim && !me.role.supervises()).await? {
+        return Err(ServiceError::field("assignee", "queue.already_claimed"));
+    }
+    let entry = audit::Entry {
+        actor: me.actor(),
+        agency: Some(agency),
+        action: if claim { "application.claim" } else { "application.assign" },
+        subject: format!("application:{reference}"),
+        details: serde_json::json!({ "assigned_to": to }),
+        ip,
+    };
+    audit::record(&mut tx, entry, app.clock.now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds an internal note (never shown to the citizen).
+pub async fn add_note(app: &App, me: &StaffMember, ip: &str, reference: &str, body: &str) -> ServiceResult<()> {
+    let agency = me.agency().ok_or(ServiceError::NotFound)?;
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > workflow::input::MAX_NOTE {
+        return Err(ServiceError::field("body", "queue.note_invalid"));
+    }
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let (row, _) = queue::find_for_agency(&mut tx, agency, reference).await?.ok_or(ServiceError::NotFound)?;
+    queue::add_note(&mut tx, &row.id, &me.row.id, body, now).await?;
+    let entry = audit::Entry {
+        actor: me.actor(),
+        agency: Some(agency),
+        action: "application.note",
+        subject: format!("application:{reference}"),
+        details: serde_json::json!({ "length": body.chars().count() }),
+        ip,
+    };
+    audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! Issued documents: a certificate is made from the service's `[certificate]` template
+//! when an `issue` action is taken, stored with its text filled in (so a later catalogue
+//! change never alters a document already issued), printed as a PDF with its serial and a
+//! QR code, and checked by anyone through the public verification page.
+
+use super::super::applications::{answer_in_words, display_reference};
+use super::super::{ServiceError, ServiceResult, audit};
+use super::StaffMember;
+use crate::app::App;
+use crate::clock::format_nairobi_date;
+use crate::pdf::{self, Line};
+use crate::store::applications::ApplicationRow;
+use crate::store::certificates::{self as store, CertificateRow};
+use crate::store::{Conn, accounts};
+use huduma_domain::Language;
+use huduma_domain::application::Answers;
+use huduma_domain::catalogue::Service;
+use huduma_domain::catalogue::check::placeholders;
+use huduma_domain::reference::{Kind, Reference};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Characters of the code in the public verification link.
+const CODE_LEN: usize = 10;
+/// Characters per printed line of body text at 11 pt on A4.
+const WRAP: usize = 88;
+
+/// One language's text of an issued document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Text {
+    /// Heading.
+    pub title: String,
+    /// Paragraphs, placeholders filled.
+    pub body: Vec<String>,
+    /// Who signs.
+    pub signatory: String,
+}
+
+/// The stored content: English and Kiswahili.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Content {
+    /// English.
+    pub en: Text,
+    /// Kiswahili.
+    pub sw: Text,
+}
+
+impl Content {
+    /// The text in `language`.
+    pub fn get(&self, language: Language) -> &Text {
+        match language {
+            Language::En => &self.en,
+            Language::Sw => &self.sw,
+        }
+    }
+}
+
+/// The code that makes a certificate's public link unguessable.
+pub fn verification_code(app: &App, serial: &str) -> String {
+    crate::crypto::keyed_hash(&app.config.secret_key, &["certificate", serial]).chars().filter(char::is_ascii_alphanumeric).take(CODE_LEN).collect()
+}
+
+/// The public verification link printed as the QR code.
+pub fn verification_url(app: &App, serial: &str) -> String {
+    format!("{}/verify/certificates/{serial}/{}", app.config.callback_base_url.trim_end_matches('/'), verification_code(app, serial))
+}
+
+/// Fills `{…}` in a template text.
+fn fill(text: &str, values: &dyn Fn(&str) -> String) -> String {
+    let mut out = text.to_owned();
+    for name in placeholders(text).map(str::to_owned).collect::<Vec<_>>() {
+        out = out.replace(&format!("{{{name}}}"), &values(&name));
+    }
+    out
+}
+
+/// Makes and stores the certificate for an application whose `issue` action is being
+/// taken, inside that action's transaction. Returns the serial.
+pub async fn issue(conn: &mut Conn, app: &App, me: &StaffMember, row: &ApplicationRow, service: &Service, now: i64) -> ServiceResult<String> {
+    let template = service.certificate.as_ref().ok_or(ServiceError::field("action", "certificate.no_template"))?;
+    let account = accounts::by_id(conn, &row.account_id).await?.ok_or(ServiceError::NotFound)?;
+    let answers: Answers = serde_json::from_str(&row.answers).map_err(anyhow::Error::from)?;
+    let serial = {
+        let mut rng = rand::rng();
+        Reference::generate(Kind::Certificate, |n| rng.random_range(0..n)).as_str().to_owned()
+    };
+    let valid_until = template.valid_days.map(|days| now + i64::from(days) * 86_400);
+    let holder_name = [account.first_name.as_str(), account.other_names.as_str(), account.surname.as_str()]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text_in = |language: Language| {
+        let tr = app.i18n.tr(language);
+        let values = |name: &str| -> String {
+            match name {
+                "name" => holder_name.clone(),
+                "document_number" => account.document_number.clone(),
+                "reference" => row.reference.as_deref().map(display_reference).unwrap_or_default(),
+                "serial" => serial.clone(),
+                "issued_on" => format_nairobi_date(now),
+                "valid_until" => valid_until.map(format_nairobi_date).unwrap_or_default(),
+                other => other
+                    .strip_prefix("answer.")
+                    .and_then(|code| Some((service.fields().find(|f| f.code.get_ref() == code)?, answers.get(code)?)))
+                    .map(|(field, answer)| answer_in_words(field, answer, tr))
+                    .unwrap_or_default(),
+            }
+        };
+        Text {
+            title: template.title.get_ref().get(language).to_owned(),
+            body: template.body.iter().map(|p| fill(p.get_ref().get(language), &values)).collect(),
+            signatory: template.signatory.get_ref().get(language).to_owned(),
+        }
+    };
+    let content = Content { en: text_in(Language::En), sw: text_in(Language::Sw) };
+    let certificate = CertificateRow {
+        serial: serial.clone(),
+        application_id: row.id.clone(),
+        service_code: row.service_code.clone(),
+        service_version: row.service_version,
+        agency: row.agency.clone(),
+        holder_name,
+        document_number: account.document_number.clone(),
+        content: serde_json::to_string(&content).map_err(anyhow::Error::from)?,
+        issued_at: now,
+        issued_by: me.row.id.clone(),
+        valid_until,
+        revoked_at: None,
+        revoke_reason: None,
+    };
+    store::insert(conn, &certificate).await?;
+    Ok(serial)
+}
+
+/// Whether a certificate can be relied on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validity {
+    /// Valid.
+    Valid,
+    /// Past its end of validity.
+    Expired,
+    /// Revoked by the agency.
+    Revoked,
+}
+
+impl Validity {
+    /// Stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Validity::Valid => "valid",
+            Validity::Expired => "expired",
+            Validity::Revoked => "revoked",
+        }
+    }
+}
+
+/// A certificate's standing at `now`.
+pub fn validity(c: &CertificateRow, now: i64) -> Validity {
+    if c.revoked_at.is_some() {
+        Validity::Revoked
+    } else if c.valid_until.is_some_and(|until| until <= now) {
+        Validity::Expired
+    } else {
+        Validity::Valid
+    }
+}
+
+/// The stored content.
+pub fn content(c: &CertificateRow) -> ServiceResult<Content> {
+    Ok(serde_json::from_str(&c.content).map_err(anyhow::Error::from)?)
+}
+
+/// Splits a paragraph into printable lines.
+fn wrap(paragraph: &str) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in paragraph.split_whitespace() {
+        let last = lines.last_mut().expect("never empty");
+        if !last.is_empty() && last.chars().count() + 1 + word.chars().count() > WRAP {
+            lines.push(word.to_owned());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
+/// The certificate as a PDF in `language`, with its serial and QR code.
+pub fn pdf(app: &App, c: &CertificateRow, language: Language) -> ServiceResult<Vec<u8>> {
+    let content = content(c)?;
+    let text = content.get(language);
+    let tr = app.i18n.tr(language);
+    let agency = app.catalogue().catalogue.agency(&c.agency).map(|a| a.name.get_ref().get(language).to_owned()).unwrap_or_default();
+    let mut lines = vec![Line::heading(agency, 12.0), Line::text(""), Line::heading(text.title.clone(), 18.0), Line::text("")];
+    for paragraph in &text.body {
+        lines.extend(wrap(paragraph).into_iter().map(Line::text));
+        lines.push(Line::text(""));
+    }
+    lines.push(Line::text(tr.f("certificate.serial", &[("serial", &c.serial)])));
+    lines.push(Line::text(tr.f("certificate.issued_on", &[("date", &format_nairobi_date(c.issued_at))])));
+    if let Some(until) = c.valid_until {
+        lines.push(Line::text(tr.f("certificate.valid_until", &[("date", &format_nairobi_date(until))])));
+    }
+    lines.push(Line::text(""));
+    lines.push(Line::heading(text.signatory.clone(), 11.0));
+    lines.push(Line::text(""));
+    let url = verification_url(app, &c.serial);
+    lines.push(Line::text(tr.f("certificate.verify_at", &[("url", &url)])));
+    Ok(pdf::page(&text.title, &lines, Some(&url))?)
+}
+
+/// The certificate behind a verification link, if the code matches.
+pub async fn verify(app: &App, serial: &str, code: &str) -> ServiceResult<CertificateRow> {
+    if !crate::crypto::constant_time_eq(&verification_code(app, serial), code) {
+        return Err(ServiceError::NotFound);
+    }
+    let mut conn = app.db.pool().acquire().await?;
+    store::by_serial(&mut conn, serial).await?.ok_or(ServiceError::NotFound)
+}
+
+/// Revokes a certificate of the member's agency, with a reason.
+pub async fn revoke(app: &App, me: &StaffMember, ip: &str, serial: &str, reason: &str) -> ServiceResult<()> {
+    let agency = me.agency().ok_or(ServiceError::NotFound)?;
+    if !me.role.processes_applications() {
+        return Err(ServiceError::NotFound);
+    }
+    let reason = reason.trim();
+    if reason.chars().count() < 10 || reason.chars().count() > 500 {
+        return Err(ServiceError::field("reason", "workflow.reason_required"));
+    }
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    if !store::revoke(&mut tx, serial, agency, &me.row.id, reason, now).await? {
+        return Err(ServiceError::NotFound);
+    }
+    let entry = audit::Entry {
+        actor: me.actor(),
+        agency: Some(agency),
+        action: "certificate.revoke",
+        subject: format!("certificate:{serial}"),
+        details: serde_json::json!({ "reason": reason }),
+        ip,
+    };
+    audit::record(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! The append-only audit log, each entry chained to the one before by hash.
+
+use super::Conn;
+use sqlx::Row;
+
+/// An entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// When.
+    pub at: i64,
+    /// `staff:<id>`, `citizen:<id>`, `system` or `cli`.
+    pub actor: String,
+    /// Name or email at the time, so the log reads on its own.
+    pub actor_label: String,
+    /// Agency the entry concerns, if any.
+    pub agency: Option<String>,
+    /// Stable code such as `application.approve` or `staff.sign_in`.
+    pub action: String,
+    /// What it was done to: `application:<reference>`, `staff:<id>`, `certificate:<serial>`…
+    pub subject: String,
+    /// JSON with the particulars (a reason, an amount).
+    pub details: String,
+    /// Client address.
+    pub ip: String,
+    /// Hash of the previous entry.
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+const COLUMNS: &str = "seq, at, actor, actor_label, agency, action, subject, details, ip, prev_hash, hash";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<AuditRow, sqlx::Error> {
+    Ok(AuditRow {
+        seq: row.try_get(0)?,
+        at: row.try_get(1)?,
+        actor: row.try_get(2)?,
+        actor_label: row.try_get(3)?,
+        agency: row.try_get(4)?,
+        action: row.try_get(5)?,
+        subject: row.try_get(6)?,
+        details: row.try_get(7)?,
+        ip: row.try_get(8)?,
+        prev_hash: row.try_get(9)?,
+        hash: row.try_get(10)?,
+    })
+}
+
+/// Takes the next position in the chain and the hash before it. Updating the head row
+/// locks it until the transaction ends, so appends are serialised on PostgreSQL too.
+pub async fn next_position(conn: &mut Conn) -> Result<(i64, String), sqlx::Error> {
+    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").fetch_one(&mut *conn).await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+/// Stores an entry whose `seq`, `prev_hash` and `hash` came from [`next_position`], and
+/// moves the head to it.
+pub async fn insert(conn: &mut Conn, entry: &AuditRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, actor_label, agency, action, subject, details, ip, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(entry.seq)
+    .bind(entry.at)
+    .bind(entry.actor.clone())
+    .bind(entry.actor_label.clone())
+    .bind(entry.agency.clone())
+    .bind(entry.action.clone())
+    .bind(entry.subject.clone())
+    .bind(entry.details.clone())
+    .bind(entry.ip.clone())
+    .bind(entry.prev_hash.clone())
+    .bind(entry.hash.clone())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(entry.hash.clone()).execute(conn).await?;
+    Ok(())
+}
+
+/// Entries after `after_seq` in chain order, for verification.
+pub async fn after(conn: &mut Conn, after_seq: i64, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after_seq).bind(limit).fetch_all(conn).await?.iter().map(from_row).collect()
+}
+
+/// The head: last position and hash.
+pub async fn head(conn: &mut Conn) -> Result<(i64, String), sqlx::Error> {
+    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(conn).await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+/// What an admin searches by; empty strings match everything.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// Only this agency's entries (an agency admin sees no other).
+    pub agency: Option<String>,
+    /// Exact actor (`staff:<id>`).
+    pub actor: String,
+    /// Subject, exact (`application:A7K3MX9PQ2C`).
+    pub subject: String,
+    /// Action code prefix (`application.`).
+    pub action: String,
+    /// Entries before this position (paging), 0 for the newest.
+    pub before: i64,
+}
+
+/// Newest first, at most `limit`.
+pub async fn search(conn: &mut Conn, search: &Search, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE ($1 = '' OR agency = $1) AND ($2 = '' OR actor = $2) AND ($3 = '' OR subject = $3) \
+         AND ($4 = '' OR action LIKE $4 || '%') AND ($5 = 0 OR seq < $5) ORDER BY seq DESC LIMIT $6"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(search.agency.clone().unwrap_or_default())
+        .bind(search.actor.clone())
+        .bind(search.subject.clone())
+        .bind(search.action.clone())
+        .bind(search.before)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}

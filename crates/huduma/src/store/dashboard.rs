@@ -1,0 +1,81 @@
+//! Figures for an agency's dashboard, per service, over a period `[from, to)`.
+
+use super::Conn;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// One service's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceFigures {
+    /// Submitted in the period.
+    pub received: i64,
+    /// In the agency's hands now.
+    pub in_progress: i64,
+    /// Finished in the period.
+    pub completed: i64,
+    /// Past their deadline now.
+    pub overdue: i64,
+    /// Seconds from submission to finish, of those finished in the period.
+    pub durations: Vec<i64>,
+    /// Revenue received in the period for the agency, by currency, in minor units.
+    pub revenue: BTreeMap<String, i64>,
+}
+
+/// The agency's figures by service code.
+pub async fn figures(conn: &mut Conn, agency: &str, from: i64, to: i64, now: i64) -> Result<BTreeMap<String, ServiceFigures>, sqlx::Error> {
+    let mut by_service: BTreeMap<String, ServiceFigures> = BTreeMap::new();
+    let rows = sqlx::query(
+        "SELECT service_code, COUNT(*) FROM applications WHERE agency = $1 AND submitted_at >= $2 AND submitted_at < $3 GROUP BY service_code",
+    )
+    .bind(agency.to_owned())
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        by_service.entry(r.try_get(0)?).or_default().received = r.try_get(1)?;
+    }
+    let rows = sqlx::query(
+        "SELECT service_code, COUNT(*), SUM(CASE WHEN queue_due < $2 THEN 1 ELSE 0 END) FROM applications \
+         WHERE queue_agency = $1 GROUP BY service_code",
+    )
+    .bind(agency.to_owned())
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let entry = by_service.entry(r.try_get(0)?).or_default();
+        entry.in_progress = r.try_get(1)?;
+        entry.overdue = r.try_get::<Option<i64>, _>(2)?.unwrap_or(0);
+    }
+    let rows = sqlx::query(
+        "SELECT service_code, finished_at - submitted_at FROM applications \
+         WHERE agency = $1 AND submitted_at IS NOT NULL AND finished_at >= $2 AND finished_at < $3",
+    )
+    .bind(agency.to_owned())
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let entry = by_service.entry(r.try_get(0)?).or_default();
+        entry.completed += 1;
+        entry.durations.push(r.try_get(1)?);
+    }
+    let rows = sqlx::query(
+        "SELECT a.service_code, i.currency, SUM(l.amount_minor) FROM applications a \
+         JOIN invoices i ON i.application_id = a.id JOIN invoice_lines l ON l.invoice_id = i.id AND l.agency = a.agency \
+         WHERE a.agency = $1 AND a.submitted_at IS NOT NULL AND i.status = 'paid' AND i.paid_at >= $2 AND i.paid_at < $3 \
+         GROUP BY a.service_code, i.currency",
+    )
+    .bind(agency.to_owned())
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let entry = by_service.entry(r.try_get(0)?).or_default();
+        entry.revenue.insert(r.try_get(1)?, r.try_get(2)?);
+    }
+    Ok(by_service)
+}

@@ -1,0 +1,326 @@
+//! The back office's view of applications: each agency's work queue with its SLA
+//! deadlines, and one application as its staff see it. Every query names the agency, so
+//! staff of one agency never reach another's applications.
+
+use super::Conn;
+use super::applications::ApplicationRow;
+use sqlx::Row;
+
+/// `queue_due` while the applicant has the application (the clock is stopped): sorts last.
+pub const PAUSED: i64 = 253_402_300_799;
+
+/// Where an application stands in the back office.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFields {
+    /// The agency whose queue it is in; none before payment and once finished.
+    pub queue_agency: Option<String>,
+    /// SLA deadline, or [`PAUSED`].
+    pub queue_due: Option<i64>,
+    /// When the current state was entered.
+    pub state_since: Option<i64>,
+    /// While paused: the state whose clock stopped…
+    pub paused_state: Option<String>,
+    /// …and the working days it had left.
+    pub sla_days_left: Option<i64>,
+    /// When it reached a final state.
+    pub finished_at: Option<i64>,
+}
+
+/// Reads an application's queue fields.
+pub async fn fields(conn: &mut Conn, id: &str) -> Result<QueueFields, sqlx::Error> {
+    let r = sqlx::query("SELECT queue_agency, queue_due, state_since, paused_state, sla_days_left, finished_at FROM applications WHERE id = $1")
+        .bind(id.to_owned())
+        .fetch_one(conn)
+        .await?;
+    Ok(QueueFields {
+        queue_agency: r.try_get(0)?,
+        queue_due: r.try_get(1)?,
+        state_since: r.try_get(2)?,
+        paused_state: r.try_get(3)?,
+        sla_days_left: r.try_get(4)?,
+        finished_at: r.try_get(5)?,
+    })
+}
+
+/// Writes them; a state change also clears the escalation mark.
+pub async fn set_fields(conn: &mut Conn, id: &str, f: &QueueFields) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE applications SET queue_agency = $2, queue_due = $3, state_since = $4, paused_state = $5, sla_days_left = $6, \
+         finished_at = $7, escalated_at = NULL WHERE id = $1",
+    )
+    .bind(id.to_owned())
+    .bind(f.queue_agency.clone())
+    .bind(f.queue_due)
+    .bind(f.state_since)
+    .bind(f.paused_state.clone())
+    .bind(f.sla_days_left)
+    .bind(f.finished_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records the county the application concerns (for the queue's filter).
+pub async fn set_county(conn: &mut Conn, id: &str, county: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE applications SET county = $2 WHERE id = $1").bind(id.to_owned()).bind(county.map(str::to_owned)).execute(conn).await?;
+    Ok(())
+}
+
+/// Which deadlines to show.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SlaFilter {
+    /// All.
+    #[default]
+    All,
+    /// Due within the "due soon" window.
+    DueSoon,
+    /// Past the deadline.
+    Overdue,
+}
+
+/// Whose work to show.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Assignment {
+    /// Everyone's.
+    #[default]
+    Any,
+    /// Nobody's yet.
+    Unassigned,
+    /// One member's.
+    To(String),
+}
+
+/// A work-queue query.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    /// The agency (always).
+    pub agency: String,
+    /// Service code, or empty.
+    pub service: String,
+    /// State code, or empty.
+    pub state: String,
+    /// County code, or empty.
+    pub county: String,
+    /// Deadline filter.
+    pub sla: SlaFilter,
+    /// Assignment filter.
+    pub assigned: Assignment,
+    /// Reference number (compact, upper case), or empty.
+    pub reference: String,
+    /// Applicant's document number, or empty.
+    pub document_number: String,
+}
+
+/// One line of the queue.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    /// Id.
+    pub id: String,
+    /// Reference.
+    pub reference: String,
+    /// Service.
+    pub service_code: String,
+    /// Its version.
+    pub service_version: i64,
+    /// State.
+    pub status: String,
+    /// County, if known.
+    pub county: Option<String>,
+    /// Deadline or [`PAUSED`].
+    pub queue_due: i64,
+    /// Submission.
+    pub submitted_at: i64,
+    /// Assignee's name.
+    pub assigned_name: Option<String>,
+    /// Escalated to the supervisor.
+    pub escalated: bool,
+}
+
+/// The work queue (as one index range in deadline order on `applications_queue`).
+pub const QUEUE: &str = "SELECT a.id, a.reference, a.service_code, a.service_version, a.status, a.county, a.queue_due, a.submitted_at, \
+     s.name, a.escalated_at FROM applications a LEFT JOIN staff s ON s.id = a.assigned_to \
+     WHERE a.queue_agency = $1 AND a.queue_agency IS NOT NULL \
+     AND ($2 = '' OR a.service_code = $2) AND ($3 = '' OR a.status = $3) AND ($4 = '' OR a.county = $4) \
+     AND a.queue_due >= $5 AND a.queue_due < $6 \
+     AND ($7 = '' OR ($7 = '-' AND a.assigned_to IS NULL) OR a.assigned_to = $7) \
+     AND ($8 = '' OR a.reference = $8) \
+     AND ($9 = '' OR a.account_id IN (SELECT id FROM accounts WHERE document_number = $9)) \
+     ORDER BY a.queue_due, a.id LIMIT $10 OFFSET $11";
+
+/// A page of the queue, most urgent first.
+pub async fn list(
+    conn: &mut Conn,
+    f: &QueueFilter,
+    now: i64,
+    due_soon_until: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<QueueItem>, sqlx::Error> {
+    let (from, to) = match f.sla {
+        SlaFilter::All => (i64::MIN, i64::MAX),
+        SlaFilter::DueSoon => (now, due_soon_until),
+        SlaFilter::Overdue => (i64::MIN, now),
+    };
+    let assigned = match &f.assigned {
+        Assignment::Any => String::new(),
+        Assignment::Unassigned => "-".to_owned(),
+        Assignment::To(id) => id.clone(),
+    };
+    sqlx::query(QUEUE)
+        .bind(f.agency.clone())
+        .bind(f.service.clone())
+        .bind(f.state.clone())
+        .bind(f.county.clone())
+        .bind(from)
+        .bind(to)
+        .bind(assigned)
+        .bind(f.reference.clone())
+        .bind(f.document_number.clone())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(QueueItem {
+                id: r.try_get(0)?,
+                reference: r.try_get(1)?,
+                service_code: r.try_get(2)?,
+                service_version: r.try_get(3)?,
+                status: r.try_get(4)?,
+                county: r.try_get(5)?,
+                queue_due: r.try_get(6)?,
+                submitted_at: r.try_get(7)?,
+                assigned_name: r.try_get(8)?,
+                escalated: r.try_get::<Option<i64>, _>(9)?.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// Back-office particulars of one application.
+#[derive(Debug, Clone)]
+pub struct Handling {
+    /// Queue fields.
+    pub queue: QueueFields,
+    /// Assignee.
+    pub assigned_to: Option<String>,
+    /// Assignee's name.
+    pub assigned_name: Option<String>,
+    /// Escalated.
+    pub escalated_at: Option<i64>,
+    /// County.
+    pub county: Option<String>,
+}
+
+/// An application of `agency` by reference, with its back-office particulars; none when
+/// it belongs to another agency, is not submitted, or does not exist.
+pub async fn find_for_agency(conn: &mut Conn, agency: &str, reference: &str) -> Result<Option<(ApplicationRow, Handling)>, sqlx::Error> {
+    let Some(row) = sqlx::query(
+        "SELECT a.id, a.queue_agency, a.queue_due, a.state_since, a.paused_state, a.sla_days_left, a.finished_at, a.assigned_to, s.name, \
+         a.escalated_at, a.county FROM applications a LEFT JOIN staff s ON s.id = a.assigned_to \
+         WHERE a.reference = $1 AND a.agency = $2 AND a.status <> 'awaiting_payment'",
+    )
+    .bind(reference.to_owned())
+    .bind(agency.to_owned())
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let id: String = row.try_get(0)?;
+    let handling = Handling {
+        queue: QueueFields {
+            queue_agency: row.try_get(1)?,
+            queue_due: row.try_get(2)?,
+            state_since: row.try_get(3)?,
+            paused_state: row.try_get(4)?,
+            sla_days_left: row.try_get(5)?,
+            finished_at: row.try_get(6)?,
+        },
+        assigned_to: row.try_get(7)?,
+        assigned_name: row.try_get(8)?,
+        escalated_at: row.try_get(9)?,
+        county: row.try_get(10)?,
+    };
+    let application = super::applications::find(conn, &id).await?;
+    Ok(application.map(|a| (a, handling)))
+}
+
+/// Gives an application in `agency`'s queue to `staff_id`. With `only_if_free` it is a
+/// claim, which fails when someone holds it already.
+pub async fn assign(conn: &mut Conn, id: &str, agency: &str, staff_id: Option<&str>, only_if_free: bool) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE applications SET assigned_to = $3 WHERE id = $1 AND queue_agency = $2 AND ($4 = 0 OR assigned_to IS NULL)",
+    )
+    .bind(id.to_owned())
+    .bind(agency.to_owned())
+    .bind(staff_id.map(str::to_owned))
+    .bind(i64::from(only_if_free))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Overdue applications not yet escalated, oldest deadline first.
+pub async fn overdue_unescalated(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<(String, String, String, String)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, agency, reference, status FROM applications WHERE queue_agency IS NOT NULL AND escalated_at IS NULL \
+         AND queue_due < $1 ORDER BY queue_due LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+    .collect()
+}
+
+/// Marks an application escalated.
+pub async fn mark_escalated(conn: &mut Conn, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE applications SET escalated_at = $2 WHERE id = $1 AND escalated_at IS NULL")
+        .bind(id.to_owned())
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An internal note.
+#[derive(Debug, Clone)]
+pub struct Note {
+    /// Author's name.
+    pub author: String,
+    /// Text.
+    pub body: String,
+    /// When.
+    pub at: i64,
+}
+
+/// Adds an internal note.
+pub async fn add_note(conn: &mut Conn, application_id: &str, staff_id: &str, body: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO application_notes (id, application_id, staff_id, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(super::new_id())
+        .bind(application_id.to_owned())
+        .bind(staff_id.to_owned())
+        .bind(body.to_owned())
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The notes on an application, oldest first.
+pub async fn notes(conn: &mut Conn, application_id: &str) -> Result<Vec<Note>, sqlx::Error> {
+    sqlx::query(
+        "SELECT s.name, n.body, n.created_at FROM application_notes n JOIN staff s ON s.id = n.staff_id \
+         WHERE n.application_id = $1 ORDER BY n.created_at, n.id",
+    )
+    .bind(application_id.to_owned())
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| Ok(Note { author: r.try_get(0)?, body: r.try_get(1)?, at: r.try_get(2)? }))
+    .collect()
+}
