@@ -6,6 +6,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 pub const SESSION: &str = "huduma_session";
 /// CSRF secret cookie.
 pub const CSRF: &str = "huduma_csrf";
+/// Staff session cookie (separate from citizens', `SameSite=Strict`).
+pub const STAFF_SESSION: &str = "huduma_staff";
 /// Language preference.
 pub const LANGUAGE: &str = "huduma_lang";
 
@@ -38,6 +40,13 @@ pub fn set(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> Heade
 /// A `Set-Cookie` header that deletes the cookie.
 pub fn clear(name: &str, secure: bool) -> HeaderValue {
     set(name, "", Some(0), secure)
+}
+
+/// The staff session cookie: like [`set`] but `SameSite=Strict`, so no other site can
+/// ever make a staff member's browser send it.
+pub fn set_strict(name: &str, value: &str, secure: bool) -> HeaderValue {
+    let lax = set(name, value, None, secure);
+    HeaderValue::from_str(&lax.to_str().unwrap_or_default().replace("SameSite=Lax", "SameSite=Strict")).unwrap_or(lax)
 }
 
 /// Name of the cookie holding the token of a flow of `purpose`.

@@ -2,6 +2,7 @@
 //! Each route states who may call it where it is declared.
 
 pub mod api;
+pub mod back_office;
 pub mod callbacks;
 pub mod checkout;
 pub mod client_ip;
@@ -128,7 +129,7 @@ pub fn router(app: Arc<App>) -> Router {
         // Loopback or trusted proxies only (checked in the handler).
         .route("/metrics", get(metrics::render));
 
-    let mut router = pages.merge(api::router());
+    let mut router = pages.merge(api::router()).merge(back_office::router());
     if app.config.sandbox {
         // Sandbox routes do not exist at all outside sandbox mode.
         router = router.merge(sandbox::router(&app));

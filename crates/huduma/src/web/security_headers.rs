@@ -28,7 +28,10 @@ pub async fn layer(State(app): State<Arc<App>>, request: Request, next: Next) ->
     let is_static = request.uri().path().starts_with("/static/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&app.csp).unwrap_or(HeaderValue::from_static(CSP)));
+    // A handler may set a stricter policy (a sandboxed inline document); keep it.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&app.csp).unwrap_or(HeaderValue::from_static(CSP)));
+    }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));

@@ -1,0 +1,89 @@
+//! What every back-office page knows: the page context plus the signed-in staff member
+//! (from the staff cookie, never the citizen one).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::sync::Arc;
+
+use crate::app::App;
+use crate::services::back_office::{StaffMember, staff_sign_in};
+use crate::web::context::Ctx;
+use crate::web::cookies;
+use crate::web::render::Page;
+
+/// Request context for staff pages.
+pub struct StaffCtx {
+    /// The common context (language, CSRF token, requester).
+    pub ctx: Ctx,
+    /// The signed-in member, if any.
+    pub member: Option<StaffMember>,
+}
+
+impl FromRequestParts<Arc<App>> for StaffCtx {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, app).await?;
+        let member = match cookies::get(&parts.headers, cookies::STAFF_SESSION) {
+            Some(token) => match staff_sign_in::authenticate(app, token).await {
+                Ok(member) => member,
+                Err(err) => {
+                    tracing::error!(error = ?err, "staff session lookup failed");
+                    return Err(crate::web::render::internal_error(app, ctx.language));
+                }
+            },
+            None => None,
+        };
+        Ok(Self { ctx, member })
+    }
+}
+
+/// The staff bar at the top of every back-office page.
+#[derive(Debug, Clone)]
+pub struct StaffBar {
+    /// Name.
+    pub name: String,
+    /// Role, translated.
+    pub role: String,
+    /// Agency name, for agency roles.
+    pub agency: String,
+    /// Sees the work queue.
+    pub queue: bool,
+    /// Sees the dashboard.
+    pub dashboard: bool,
+    /// Manages staff.
+    pub members: bool,
+}
+
+impl StaffCtx {
+    /// The member, or a redirect to the staff sign-in.
+    pub fn require(&self) -> Result<&StaffMember, Response> {
+        self.member.as_ref().ok_or_else(|| Redirect::to("/staff/sign-in").into_response())
+    }
+
+    /// The page frame.
+    pub fn page(&self, title_key: &str) -> Page<'_> {
+        let mut page = self.ctx.page(title_key);
+        page.signed_in = None;
+        page
+    }
+
+    /// The staff bar for the signed-in member.
+    pub fn bar(&self) -> Option<StaffBar> {
+        let me = self.member.as_ref()?;
+        let tr = self.ctx.tr();
+        let agency = me
+            .agency()
+            .and_then(|code| self.ctx.app.catalogue().catalogue.agency(code).map(|a| a.name.get_ref().get(self.ctx.language).to_owned()))
+            .unwrap_or_default();
+        Some(StaffBar {
+            name: me.row.name.clone(),
+            role: tr.t(&format!("staff.role.{}", me.role.code())).to_owned(),
+            agency,
+            queue: me.role.processes_applications(),
+            dashboard: me.role.supervises(),
+            members: matches!(me.role, huduma_domain::workflow::StaffRole::PlatformAdmin | huduma_domain::workflow::StaffRole::AgencyAdmin),
+        })
+    }
+}

@@ -1,0 +1,85 @@
+//! `GET /staff/dashboard`: the agency's figures per service over a chosen period.
+
+use askama::Template;
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::Response;
+use huduma_domain::Date;
+use serde::Deserialize;
+
+use super::context::{StaffBar, StaffCtx};
+use crate::services::back_office::dashboard;
+use crate::web::render::{Page, form_failure, html};
+
+/// Period, Nairobi dates, `to` inclusive.
+#[derive(Debug, Default, Deserialize)]
+pub struct Period {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+struct LineView {
+    service: String,
+    received: i64,
+    in_progress: i64,
+    completed: i64,
+    overdue: i64,
+    median_days: String,
+    revenue: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/dashboard.html")]
+struct DashboardTemplate<'a> {
+    page: Page<'a>,
+    staff: Option<StaffBar>,
+    from: String,
+    to: String,
+    lines: Vec<LineView>,
+}
+
+/// Unix seconds of Nairobi midnight starting `date`.
+fn midnight(date: Date) -> i64 {
+    date.to_unix_days() * 86_400 - 3 * 3600
+}
+
+/// `GET /staff/dashboard` — agency admins and supervisors.
+pub async fn show(s: StaffCtx, Query(period): Query<Period>) -> Response {
+    let me = match s.require() {
+        Ok(me) => me,
+        Err(redirect) => return redirect,
+    };
+    let app = &s.ctx.app;
+    let today = app.clock.today_in_nairobi();
+    let to = Date::parse(&period.to).unwrap_or(today);
+    let from = Date::parse(&period.from).ok().filter(|f| *f <= to).unwrap_or_else(|| to.add_days(-29));
+    let lines = match dashboard::figures(app, me, midnight(from), midnight(to.add_days(1))).await {
+        Ok(lines) => lines,
+        Err(err) => return form_failure(&s.ctx, err).err().unwrap_or_else(|| crate::web::render::internal_error(app, s.ctx.language)),
+    };
+    let live = app.catalogue();
+    let lines = lines
+        .into_iter()
+        .map(|l| LineView {
+            service: live.catalogue.service(&l.service).map_or(l.service.clone(), |svc| svc.name.get_ref().get(s.ctx.language).to_owned()),
+            received: l.figures.received,
+            in_progress: l.figures.in_progress,
+            completed: l.figures.completed,
+            overdue: l.figures.overdue,
+            median_days: l.median_secs.map(|secs| format!("{:.1}", secs as f64 / 86_400.0)).unwrap_or_default(),
+            revenue: l
+                .figures
+                .revenue
+                .iter()
+                .map(|(currency, minor)| {
+                    huduma_domain::Money { minor: *minor, currency: huduma_domain::Currency::parse(currency).unwrap_or(huduma_domain::Currency::Kes) }
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect();
+    html(StatusCode::OK, &DashboardTemplate { page: s.page("staff.dashboard_title"), staff: s.bar(), from: from.to_string(), to: to.to_string(), lines })
+}
