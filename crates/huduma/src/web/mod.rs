@@ -30,7 +30,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::App;
 use pages::{
-    account, applications, catalogue, help, home, language, password_reset, payments, receipts, register, sign_in, two_factor, verify,
+    account, applications, catalogue, certificates, help, home, language, password_reset, payments, receipts, register, sign_in, two_factor, verify,
 };
 
 /// Largest upload request: the biggest file any requirement may allow, plus the form.
@@ -92,6 +92,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/applications/{id}/submit", post(applications::check_answers::submit))
         .route("/applications/{id}/submitted", get(applications::check_answers::submitted))
         .route("/applications/{id}/delete", post(applications::list::delete))
+        // Signed-in citizen, while the agency has sent their application back to them.
+        .route("/applications/{id}/respond", post(applications::overview::respond))
+        // Signed-in citizen: their issued certificate.
+        .route("/applications/{id}/certificate", get(applications::overview::certificate_pdf))
         // Signed-in citizen: paying for their own applications.
         .route("/applications/{id}/pay", get(payments::show))
         .route("/applications/{id}/pay/mpesa", post(payments::mpesa))
@@ -103,6 +107,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/receipts/{number}/pdf", get(receipts::pdf))
         // Anyone holding a receipt's QR link (rate-limited per address).
         .route("/verify/receipts/{number}/{code}", get(receipts::verify))
+        .route("/verify/certificates/{serial}/{code}", get(certificates::verify))
         // Registered agency systems (the secureHash proves who calls).
         .route("/PaymentAPI/iframev2.1.php", post(checkout::create))
         .route("/api/invoice/payment/status", get(checkout::status))

@@ -1,8 +1,10 @@
 //! Applying for a service: drafts, answers page by page, documents, submission, the
 //! timeline and public tracking. Both the HTML pages and the JSON API call these.
 
+pub mod certificate;
 pub mod definitions;
 pub mod documents;
+pub mod respond;
 pub mod status;
 pub mod submit;
 pub mod tracking;

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod applications;
 pub mod catalogue;
+pub mod certificates;
 pub mod help;
 pub mod home;
 pub mod language;

@@ -4,7 +4,11 @@
 use super::check_answers::{AnswerRow, DocumentView, answer_rows, document_views};
 use super::{fee_text, load, service_name, signed_in};
 use crate::clock::format_nairobi;
-use crate::services::applications::{Loaded, display_reference, status};
+use crate::services::applications::{Loaded, certificate, display_reference, respond, status};
+use crate::web::csrf::CsrfForm;
+use crate::web::render::{FormErrors, form_failure};
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
 use crate::store::applications as store;
 use crate::web::context::Ctx;
 use crate::web::render::{Page, html, internal_error};
@@ -60,6 +64,12 @@ struct DetailTemplate<'a> {
     timeline: Vec<TimelineItem>,
     answers: Vec<AnswerRow>,
     documents: Vec<DocumentView>,
+    /// The agency's question, when the application is back with the applicant.
+    question: Option<String>,
+    /// Errors of the answer form.
+    errors: FormErrors,
+    /// Serial of the issued certificate.
+    certificate: Option<String>,
 }
 
 /// The tasks of a draft, in order: each form page, the fee option, documents, check.
@@ -96,17 +106,23 @@ pub fn tasks(ctx: &Ctx, loaded: &Loaded) -> Vec<Task> {
 /// Shows an application.
 pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
     signed_in!(ctx);
-    let loaded = match load(&ctx, &id).await {
+    detail(&ctx, &id, FormErrors::default(), StatusCode::OK).await
+}
+
+async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode) -> Response {
+    let ctx = ctx;
+    let id = id.to_owned();
+    let loaded = match load(ctx, &id).await {
         Ok(l) => l,
         Err(page) => return page,
     };
     let tr = ctx.tr();
     if loaded.status().is_draft() {
-        let tasks = tasks(&ctx, &loaded);
+        let tasks = tasks(ctx, &loaded);
         let template = TasksTemplate {
             page: Page { title: service_name(&ctx, &loaded), ..ctx.page("application.tasks_heading") },
             id: loaded.row.id.clone(),
-            service: service_name(&ctx, &loaded),
+            service: service_name(ctx, &loaded),
             ready: loaded.missing().is_empty(),
             tasks,
             expires: loaded.row.expires_at.map(format_nairobi).unwrap_or_default(),
@@ -131,22 +147,67 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
     timeline.extend(events.into_iter().map(|e| TimelineItem {
         at: format_nairobi(e.at),
         status: status::label(&loaded.service, &e.status, tr),
-        note: e.note.unwrap_or_default(),
+        note: [e.note, e.details.as_deref().and_then(|d| status::appointment_text(d, tr))].into_iter().flatten().collect::<Vec<_>>().join(" · "),
     }));
+    let with_applicant = huduma_domain::workflow::state(&loaded.service.workflow, &loaded.row.status).is_some_and(|s| s.with_applicant);
+    let question = if with_applicant {
+        match respond::question(&ctx.app, &loaded.row.id, &loaded.row.status).await {
+            Ok(q) => Some(q.unwrap_or_default()),
+            Err(_) => return internal_error(&ctx.app, ctx.language),
+        }
+    } else {
+        None
+    };
+    let me = signed_in!(ctx);
+    let certificate = match certificate::certificate_serial(&ctx.app, me, &loaded.row.id).await {
+        Ok(c) => c,
+        Err(_) => return internal_error(&ctx.app, ctx.language),
+    };
     let reference = loaded.row.reference.as_deref().map(display_reference).unwrap_or_default();
     let template = DetailTemplate {
         page: Page { title: reference.clone(), ..ctx.page("application.detail_heading") },
         id: loaded.row.id.clone(),
         has_invoice: loaded.row.fee_minor.is_some_and(|fee| fee > 0),
-        service: service_name(&ctx, &loaded),
+        service: service_name(ctx, &loaded),
         status: status::label(&loaded.service, &loaded.row.status, tr),
         awaiting_payment: loaded.row.status == "awaiting_payment",
-        fee: fee_text(&ctx, loaded.fee()),
+        fee: fee_text(ctx, loaded.fee()),
         submitted: loaded.row.submitted_at.map(format_nairobi).unwrap_or_default(),
         timeline,
-        answers: answer_rows(&ctx, &loaded, false),
+        answers: answer_rows(ctx, &loaded, false),
         documents: document_views(&loaded, ctx.language),
         reference,
+        question,
+        errors,
+        certificate,
     };
-    html(StatusCode::OK, &template)
+    html(status_code, &template)
+}
+
+/// The applicant's answer.
+#[derive(Debug, Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    answer: String,
+}
+
+/// `POST /applications/{id}/respond` — the owner, while the agency has sent it back.
+pub async fn respond(ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<AnswerForm>) -> Response {
+    let me = signed_in!(ctx);
+    match respond::resubmit(&ctx.app, me, &id, &form.answer).await {
+        Ok(()) => Redirect::to(&format!("/applications/{id}?notice=resubmitted")).into_response(),
+        Err(err) => match form_failure(&ctx, err) {
+            Ok((status, errors)) => detail(&ctx, &id, errors, status).await,
+            Err(page) => page,
+        },
+    }
+}
+
+/// `GET /applications/{id}/certificate` — the owner: the issued certificate as a PDF.
+pub async fn certificate_pdf(ctx: Ctx, Path(id): Path<String>) -> Response {
+    let me = signed_in!(ctx);
+    match certificate::certificate_pdf(&ctx.app, me, &id, ctx.language).await {
+        Ok((serial, pdf)) => super::uploads::attachment(&format!("certificate-{serial}.pdf"), "application/pdf", pdf.into()),
+        Err(err) => super::failure(&ctx, err),
+    }
 }

@@ -77,7 +77,8 @@ fn render(ctx: &Ctx, loaded: &Loaded, errors: FormErrors, status: StatusCode) ->
         id: loaded.row.id.clone(),
         service: service_name(ctx, loaded),
         requirements,
-        next: format!("/applications/{}/check", loaded.row.id),
+        // A correction the agency asked for goes back from the application's own page.
+        next: if loaded.status().is_draft() { format!("/applications/{}/check", loaded.row.id) } else { format!("/applications/{}", loaded.row.id) },
         errors,
     };
     html(status, &template)
@@ -86,7 +87,13 @@ fn render(ctx: &Ctx, loaded: &Loaded, errors: FormErrors, status: StatusCode) ->
 /// Shows the documents page.
 pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
     signed_in!(ctx);
-    draft_page(&ctx, &id, render).await
+    match load(&ctx, &id).await {
+        Ok(loaded) if crate::services::applications::documents_changeable(&loaded) && !loaded.status().is_draft() => {
+            render(&ctx, &loaded, FormErrors::default(), StatusCode::OK)
+        }
+        Ok(_) => draft_page(&ctx, &id, render).await,
+        Err(page) => page,
+    }
 }
 
 /// Why reading the upload stopped.

@@ -1,0 +1,68 @@
+//! `GET /verify/certificates/{serial}/{code}`: the public page the QR code on an issued
+//! certificate opens. It says whether the certificate is genuine and still valid, with
+//! no more personal data than is needed to match it to the paper (name, masked number).
+
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use crate::clock::format_nairobi_date;
+use crate::services::back_office::certificates;
+use crate::services::rate_limit::{self, Limit};
+use crate::web::context::Ctx;
+use crate::web::render::{Page, error_page, html};
+
+#[derive(Template)]
+#[template(path = "certificate_verify.html")]
+struct VerifyTemplate<'a> {
+    page: Page<'a>,
+    validity: &'static str,
+    validity_text: String,
+    title: String,
+    agency: String,
+    holder: String,
+    document: String,
+    serial: String,
+    issued: String,
+    valid_until: String,
+    revoke_reason: String,
+}
+
+/// Verifications per client address, as for receipts.
+const VERIFY_PER_IP: Limit = Limit { name: "certificate_verify_ip", max: 60, window_secs: 900 };
+
+/// Only the last three characters of a document number.
+fn masked(number: &str) -> String {
+    let keep = number.chars().count().saturating_sub(3);
+    number.chars().enumerate().map(|(i, c)| if i < keep { '•' } else { c }).collect()
+}
+
+/// `GET /verify/certificates/{serial}/{code}` — anyone holding the QR link (rate-limited per address).
+pub async fn verify(ctx: Ctx, Path((serial, code)): Path<(String, String)>) -> Response {
+    if rate_limit::hit(&ctx.app, VERIFY_PER_IP, &ctx.requester.ip).await.is_err() {
+        return error_page(&ctx.app, ctx.language, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    }
+    let certificate = match certificates::verify(&ctx.app, &serial, &code).await {
+        Ok(c) => c,
+        Err(_) => return error_page(&ctx.app, ctx.language, StatusCode::NOT_FOUND, "certificate.not_found"),
+    };
+    let tr = ctx.tr();
+    let validity = certificates::validity(&certificate, ctx.app.clock.now());
+    let title = certificates::content(&certificate).map(|c| c.get(ctx.language).title.clone()).unwrap_or_default();
+    let agency = ctx.app.catalogue().catalogue.agency(&certificate.agency).map(|a| a.name.get_ref().get(ctx.language).to_owned()).unwrap_or_default();
+    let template = VerifyTemplate {
+        page: ctx.page("certificate.verify_title"),
+        validity: validity.code(),
+        validity_text: tr.t(&format!("certificate.status.{}", validity.code())).to_owned(),
+        title,
+        agency,
+        holder: certificate.holder_name.clone(),
+        document: masked(&certificate.document_number),
+        serial: certificate.serial.clone(),
+        issued: format_nairobi_date(certificate.issued_at),
+        valid_until: certificate.valid_until.map(format_nairobi_date).unwrap_or_default(),
+        revoke_reason: certificate.revoke_reason.clone().unwrap_or_default(),
+    };
+    html(StatusCode::OK, &template)
+}
