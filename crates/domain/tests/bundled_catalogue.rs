@@ -40,12 +40,8 @@ mod workflows {
     use proptest::prelude::*;
     use std::collections::{HashSet, VecDeque};
 
-    const ACTORS: [Actor; 4] = [
-        Actor::Staff(StaffRole::Officer),
-        Actor::Staff(StaffRole::Supervisor),
-        Actor::Staff(StaffRole::AgencyAdmin),
-        Actor::Applicant,
-    ];
+    const ACTORS: [Actor; 4] =
+        [Actor::Staff(StaffRole::Officer), Actor::Staff(StaffRole::Supervisor), Actor::Staff(StaffRole::AgencyAdmin), Actor::Applicant];
 
     #[test]
     fn every_final_state_of_every_service_is_reachable_through_the_engine() {

@@ -46,6 +46,19 @@ enum Command {
         #[command(subcommand)]
         task: AdminTask,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        task: AuditTask,
+    },
+}
+
+/// Audit log tasks.
+#[derive(Subcommand, Debug)]
+enum AuditTask {
+    /// Walk the hash chain from the first entry; exit 1 at the first entry that was
+    /// changed, removed or inserted out of order.
+    Verify,
 }
 
 /// Catalogue tasks.
@@ -104,6 +117,29 @@ enum AdminTask {
         /// Delivery id.
         id: String,
     },
+    /// Create a staff member (the first platform admin, say); prints a one-time password.
+    StaffAdd {
+        /// Sign-in email.
+        #[arg(long)]
+        email: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// platform_admin, agency_admin, supervisor, officer or helpdesk.
+        #[arg(long)]
+        role: String,
+        /// Agency code, for agency roles.
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    /// Sandbox only: create demo staff (an admin, a supervisor and an officer for every
+    /// agency, and a platform admin) with a known password and authenticator secret.
+    DemoStaff,
+    /// Sandbox only: print the current authenticator code of a demo staff member.
+    TotpCode {
+        /// Staff email.
+        email: String,
+    },
 }
 
 fn init_logging(json: bool) {
@@ -156,6 +192,19 @@ pub async fn main() -> anyhow::Result<()> {
         Command::Openapi => {}
         Command::Catalogue { task } => return catalogue(config, task).await,
         Command::Admin { task } => admin(config, task).await?,
+        Command::Audit { task: AuditTask::Verify } => {
+            let db = Db::connect(config.database_url.expose()).await?;
+            db.migrate().await?;
+            let mut conn = db.pool().acquire().await?;
+            let result = crate::services::audit::verify(&mut conn).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            match result.broken {
+                None => println!("audit log intact: {} entries, chain verified", result.entries),
+                Some((seq, why)) => {
+                    eprintln!("audit log BROKEN at entry {seq}: {why} ({} entries verified before it)", result.entries);
+                    std::process::exit(1);
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -271,6 +320,36 @@ async fn admin(config: Config, task: AdminTask) -> anyhow::Result<()> {
                     d.last_error.unwrap_or_default()
                 );
             }
+        }
+        AdminTask::StaffAdd { email, name, role, agency } => {
+            crate::services::catalogue::start(&app).await?;
+            let new = crate::services::back_office::staff::NewMember { email, name, role, agency };
+            let (row, password) =
+                crate::services::back_office::staff::create(&app, crate::services::back_office::staff::Creator::Cli, &new, None)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            println!(
+                "created {} ({}); one-time password: {password}\n(they set up an authenticator app at first sign-in at /staff/sign-in)",
+                row.email, row.role
+            );
+        }
+        AdminTask::DemoStaff => {
+            anyhow::ensure!(app.config.sandbox, "demo staff exist only in sandbox mode");
+            crate::services::catalogue::start(&app).await?;
+            drop(conn);
+            for (email, role) in crate::services::back_office::demo::create(&app).await.map_err(|e| anyhow::anyhow!("{e:?}"))? {
+                println!("{email}\t{role}");
+            }
+            println!("password for all: {}", crate::services::back_office::demo::PASSWORD);
+            println!("authenticator codes: huduma admin totp-code EMAIL");
+            return Ok(());
+        }
+        AdminTask::TotpCode { email } => {
+            anyhow::ensure!(app.config.sandbox, "authenticator codes are printed only in sandbox mode");
+            let member =
+                crate::store::staff::by_email(&mut conn, &email).await?.ok_or_else(|| anyhow::anyhow!("no staff member {email}"))?;
+            let secret = member.totp_secret.ok_or_else(|| anyhow::anyhow!("{email} has not set up an authenticator yet"))?;
+            println!("{}", crate::services::back_office::demo::current_code(&secret, &member.email, app.clock.now())?);
         }
         AdminTask::IpnReplay { id } => {
             if crate::store::outbox::replay(&mut conn, &id, app.clock.now()).await? {

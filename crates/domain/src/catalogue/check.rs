@@ -441,10 +441,8 @@ fn check_workflow(report: &mut Report<'_>, service: &Service) {
         }
     }
     for state in workflow.states.iter().filter(|s| s.with_applicant) {
-        let resubmit = workflow
-            .actions
-            .iter()
-            .any(|a| a.kind() == ActionKind::Resubmit && a.from.iter().any(|f| f.get_ref() == state.code.get_ref()));
+        let resubmit =
+            workflow.actions.iter().any(|a| a.kind() == ActionKind::Resubmit && a.from.iter().any(|f| f.get_ref() == state.code.get_ref()));
         if !resubmit {
             report.at_span(
                 &state.code,

@@ -371,7 +371,7 @@ pub async fn add_event(conn: &mut Conn, application_id: &str, event: NewEvent<'_
     .bind(event.staff_id.map(str::to_owned))
     .bind(event.details.map(str::to_owned))
     .execute(conn)
-        .await?;
+    .await?;
     Ok(())
 }
 

@@ -79,7 +79,14 @@ pub async fn insert(conn: &mut Conn, c: &CertificateRow) -> Result<(), sqlx::Err
 
 async fn one(conn: &mut Conn, filter: &str, a: &str, b: &str) -> Result<Option<CertificateRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM certificates WHERE {filter}");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(a.to_owned()).bind(b.to_owned()).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(a.to_owned())
+        .bind(b.to_owned())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// By serial (the public verification page).

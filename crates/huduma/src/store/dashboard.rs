@@ -36,7 +36,7 @@ pub async fn figures(conn: &mut Conn, agency: &str, from: i64, to: i64, now: i64
         by_service.entry(r.try_get(0)?).or_default().received = r.try_get(1)?;
     }
     let rows = sqlx::query(
-        "SELECT service_code, COUNT(*), SUM(CASE WHEN queue_due < $2 THEN 1 ELSE 0 END) FROM applications \
+        "SELECT service_code, COUNT(*), CAST(SUM(CASE WHEN queue_due < $2 THEN 1 ELSE 0 END) AS BIGINT) FROM applications \
          WHERE queue_agency = $1 GROUP BY service_code",
     )
     .bind(agency.to_owned())
@@ -63,7 +63,7 @@ pub async fn figures(conn: &mut Conn, agency: &str, from: i64, to: i64, now: i64
         entry.durations.push(r.try_get(1)?);
     }
     let rows = sqlx::query(
-        "SELECT a.service_code, i.currency, SUM(l.amount_minor) FROM applications a \
+        "SELECT a.service_code, i.currency, CAST(SUM(l.amount_minor) AS BIGINT) FROM applications a \
          JOIN invoices i ON i.application_id = a.id JOIN invoice_lines l ON l.invoice_id = i.id AND l.agency = a.agency \
          WHERE a.agency = $1 AND a.submitted_at IS NOT NULL AND i.status = 'paid' AND i.paid_at >= $2 AND i.paid_at < $3 \
          GROUP BY a.service_code, i.currency",

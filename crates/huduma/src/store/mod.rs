@@ -6,8 +6,8 @@
 //! Use cases own transactions; the functions here take a connection.
 
 pub mod accounts;
-pub mod audit;
 pub mod applications;
+pub mod audit;
 pub mod catalogue;
 pub mod certificates;
 pub mod checkout;

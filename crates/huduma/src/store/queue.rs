@@ -28,10 +28,12 @@ pub struct QueueFields {
 
 /// Reads an application's queue fields.
 pub async fn fields(conn: &mut Conn, id: &str) -> Result<QueueFields, sqlx::Error> {
-    let r = sqlx::query("SELECT queue_agency, queue_due, state_since, paused_state, sla_days_left, finished_at FROM applications WHERE id = $1")
-        .bind(id.to_owned())
-        .fetch_one(conn)
-        .await?;
+    let r = sqlx::query(
+        "SELECT queue_agency, queue_due, state_since, paused_state, sla_days_left, finished_at FROM applications WHERE id = $1",
+    )
+    .bind(id.to_owned())
+    .fetch_one(conn)
+    .await?;
     Ok(QueueFields {
         queue_agency: r.try_get(0)?,
         queue_due: r.try_get(1)?,
@@ -62,7 +64,11 @@ pub async fn set_fields(conn: &mut Conn, id: &str, f: &QueueFields) -> Result<()
 
 /// Records the county the application concerns (for the queue's filter).
 pub async fn set_county(conn: &mut Conn, id: &str, county: Option<&str>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE applications SET county = $2 WHERE id = $1").bind(id.to_owned()).bind(county.map(str::to_owned)).execute(conn).await?;
+    sqlx::query("UPDATE applications SET county = $2 WHERE id = $1")
+        .bind(id.to_owned())
+        .bind(county.map(str::to_owned))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -250,15 +256,14 @@ pub async fn find_for_agency(conn: &mut Conn, agency: &str, reference: &str) -> 
 /// Gives an application in `agency`'s queue to `staff_id`. With `only_if_free` it is a
 /// claim, which fails when someone holds it already.
 pub async fn assign(conn: &mut Conn, id: &str, agency: &str, staff_id: Option<&str>, only_if_free: bool) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE applications SET assigned_to = $3 WHERE id = $1 AND queue_agency = $2 AND ($4 = 0 OR assigned_to IS NULL)",
-    )
-    .bind(id.to_owned())
-    .bind(agency.to_owned())
-    .bind(staff_id.map(str::to_owned))
-    .bind(i64::from(only_if_free))
-    .execute(conn)
-    .await?;
+    let done =
+        sqlx::query("UPDATE applications SET assigned_to = $3 WHERE id = $1 AND queue_agency = $2 AND ($4 = 0 OR assigned_to IS NULL)")
+            .bind(id.to_owned())
+            .bind(agency.to_owned())
+            .bind(staff_id.map(str::to_owned))
+            .bind(i64::from(only_if_free))
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -189,18 +189,24 @@ pub async fn insert_session(
 
 /// A session neither expired nor idle longer than `idle_secs`.
 pub async fn find_session(conn: &mut Conn, token_hash: &str, now: i64, idle_secs: i64) -> Result<Option<StaffSession>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, staff_id, last_seen_at FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at > $3")
-        .bind(token_hash.to_owned())
-        .bind(now)
-        .bind(now - idle_secs)
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, staff_id, last_seen_at FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at > $3",
+    )
+    .bind(token_hash.to_owned())
+    .bind(now)
+    .bind(now - idle_secs)
+    .fetch_optional(conn)
+    .await?;
     row.map(|r| Ok(StaffSession { id: r.try_get(0)?, staff_id: r.try_get(1)?, last_seen_at: r.try_get(2)? })).transpose()
 }
 
 /// Records activity.
 pub async fn touch_session(conn: &mut Conn, token_hash: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE staff_sessions SET last_seen_at = $2 WHERE token_hash = $1").bind(token_hash.to_owned()).bind(now).execute(conn).await?;
+    sqlx::query("UPDATE staff_sessions SET last_seen_at = $2 WHERE token_hash = $1")
+        .bind(token_hash.to_owned())
+        .bind(now)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -218,6 +224,10 @@ pub async fn delete_sessions_of(conn: &mut Conn, staff_id: &str) -> Result<(), s
 
 /// Removes expired and idle staff sessions.
 pub async fn purge_sessions(conn: &mut Conn, now: i64, idle_secs: i64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1 OR last_seen_at <= $2").bind(now).bind(now - idle_secs).execute(conn).await?;
+    let done = sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
+        .bind(now)
+        .bind(now - idle_secs)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected())
 }

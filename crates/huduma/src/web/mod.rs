@@ -30,7 +30,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::App;
 use pages::{
-    account, applications, catalogue, certificates, help, home, language, password_reset, payments, receipts, register, sign_in, two_factor, verify,
+    account, applications, catalogue, certificates, help, home, language, password_reset, payments, receipts, register, sign_in,
+    two_factor, verify,
 };
 
 /// Largest upload request: the biggest file any requirement may allow, plus the form.

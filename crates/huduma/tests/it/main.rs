@@ -8,6 +8,7 @@ mod accounts_html;
 mod applications_api;
 mod applications_html;
 mod applications_lifecycle;
+mod back_office;
 mod browser;
 mod catalogue;
 mod checkout;

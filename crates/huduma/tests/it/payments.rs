@@ -34,14 +34,14 @@ pub async fn awaiting_payment(t: &TestApp, token: &str) -> String {
 
 /// Pays with a phone number; returns the attempt once it is no longer waiting (or after
 /// `wait` polls).
-async fn pay(t: &TestApp, token: &str, id: &str, phone: &str) -> Value {
+pub async fn pay(t: &TestApp, token: &str, id: &str, phone: &str) -> Value {
     let (status, attempt) =
         t.api(Method::POST, &format!("/api/v1/applications/{id}/payments/mpesa"), Some(token), Some(json!({"phone": phone}))).await;
     assert_eq!(status, 202, "{attempt}");
     attempt
 }
 
-async fn poll(t: &TestApp, token: &str, attempt: &str) -> Value {
+pub async fn poll(t: &TestApp, token: &str, attempt: &str) -> Value {
     let mut last = Value::Null;
     for _ in 0..60 {
         let (_, now) = t.api(Method::GET, &format!("/api/v1/payments/{attempt}"), Some(token), None).await;

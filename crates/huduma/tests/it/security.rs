@@ -101,6 +101,16 @@ async fn csrf_is_required_on_every_form(backend: Backend) {
         "/checkout/B0000000000/mpesa",
         "/sandbox/phone/ws_CO_x",
         "/track",
+        "/applications/x/respond",
+        "/staff/sign-in",
+        "/staff/sign-in/code",
+        "/staff/sign-out",
+        "/staff/applications/A0000000000/actions/approve",
+        "/staff/applications/A0000000000/assign",
+        "/staff/applications/A0000000000/notes",
+        "/staff/applications/A0000000000/certificate/C000000000/revoke",
+        "/staff/members",
+        "/staff/members/x",
     ];
     t.get("/").await; // receive a CSRF cookie
     for path in posts {

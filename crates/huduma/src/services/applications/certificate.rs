@@ -5,10 +5,14 @@ use crate::app::App;
 use crate::services::sessions::Authenticated;
 
 /// The application's certificate as a PDF, for its owner.
-pub async fn certificate_pdf(app: &App, me: &Authenticated, id: &str, language: huduma_domain::Language) -> ServiceResult<(String, Vec<u8>)> {
+pub async fn certificate_pdf(
+    app: &App,
+    me: &Authenticated,
+    id: &str,
+    language: huduma_domain::Language,
+) -> ServiceResult<(String, Vec<u8>)> {
     let mut conn = app.db.pool().acquire().await?;
-    let certificate =
-        crate::store::certificates::for_owner(&mut conn, id, &me.account.id).await?.ok_or(ServiceError::NotFound)?;
+    let certificate = crate::store::certificates::for_owner(&mut conn, id, &me.account.id).await?.ok_or(ServiceError::NotFound)?;
     drop(conn);
     let pdf = crate::services::back_office::certificates::pdf(app, &certificate, language)?;
     Ok((certificate.serial, pdf))

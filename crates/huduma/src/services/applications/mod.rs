@@ -74,7 +74,12 @@ pub fn answer_in_words(
         if field.kind == huduma_domain::catalogue::FieldType::YesNo {
             return tr.t(&format!("application.{value}")).to_owned();
         }
-        field.options.iter().find(|o| o.value.get_ref() == value).map(|o| o.label.get_ref().get(tr.language).to_owned()).unwrap_or_else(|| value.to_owned())
+        field
+            .options
+            .iter()
+            .find(|o| o.value.get_ref() == value)
+            .map(|o| o.label.get_ref().get(tr.language).to_owned())
+            .unwrap_or_else(|| value.to_owned())
     };
     match answer {
         Answer::One(v) => label(v),
@@ -166,7 +171,8 @@ pub async fn list(app: &App, me: &Authenticated) -> ServiceResult<Vec<Applicatio
 /// Whether the applicant may replace documents: while a draft, and while the agency has
 /// sent the application back to them.
 pub fn documents_changeable(loaded: &Loaded) -> bool {
-    loaded.status().is_draft() || huduma_domain::workflow::state(&loaded.service.workflow, &loaded.row.status).is_some_and(|s| s.with_applicant)
+    loaded.status().is_draft()
+        || huduma_domain::workflow::state(&loaded.service.workflow, &loaded.row.status).is_some_and(|s| s.with_applicant)
 }
 
 fn not_a_draft() -> ServiceError {

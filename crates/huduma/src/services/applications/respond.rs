@@ -35,8 +35,13 @@ pub async fn resubmit(app: &App, me: &Authenticated, id: &str, answer: &str) -> 
         .map_err(|refusal| ServiceError::field("answer", refusal.code()))?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    let transition =
-        Transition { from: &loaded.row.status, to: to.code.get_ref(), note: Some(answer), action: Some(action.code.get_ref()), ..Transition::default() };
+    let transition = Transition {
+        from: &loaded.row.status,
+        to: to.code.get_ref(),
+        note: Some(answer),
+        action: Some(action.code.get_ref()),
+        ..Transition::default()
+    };
     status::change_in(&mut tx, app, &loaded.row, service, transition).await?;
     let entry = audit::Entry {
         actor: audit::Actor::Citizen { id: &me.account.id },

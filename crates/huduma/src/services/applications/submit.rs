@@ -65,7 +65,8 @@ pub async fn submit(app: &App, me: &Authenticated, id: &str, declared: bool) -> 
             Err(err) => return Err(err.into()),
         }
         store::add_event(&mut tx, id, store::NewEvent { status: status.as_str(), ..Default::default() }, now).await?;
-        let county = service.fields().find(|f| f.kind == FieldType::County).and_then(|f| answers.text(f.code.get_ref())).filter(|c| !c.is_empty());
+        let county =
+            service.fields().find(|f| f.kind == FieldType::County).and_then(|f| answers.text(f.code.get_ref())).filter(|c| !c.is_empty());
         crate::store::queue::set_county(&mut tx, id, county).await?;
         if let Status::Workflow(start) = &status {
             let workflow = &service.workflow;

@@ -57,7 +57,11 @@ impl Content {
 
 /// The code that makes a certificate's public link unguessable.
 pub fn verification_code(app: &App, serial: &str) -> String {
-    crate::crypto::keyed_hash(&app.config.secret_key, &["certificate", serial]).chars().filter(char::is_ascii_alphanumeric).take(CODE_LEN).collect()
+    crate::crypto::keyed_hash(&app.config.secret_key, &["certificate", serial])
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(CODE_LEN)
+        .collect()
 }
 
 /// The public verification link printed as the QR code.
@@ -76,7 +80,14 @@ fn fill(text: &str, values: &dyn Fn(&str) -> String) -> String {
 
 /// Makes and stores the certificate for an application whose `issue` action is being
 /// taken, inside that action's transaction. Returns the serial.
-pub async fn issue(conn: &mut Conn, app: &App, me: &StaffMember, row: &ApplicationRow, service: &Service, now: i64) -> ServiceResult<String> {
+pub async fn issue(
+    conn: &mut Conn,
+    app: &App,
+    me: &StaffMember,
+    row: &ApplicationRow,
+    service: &Service,
+    now: i64,
+) -> ServiceResult<String> {
     let template = service.certificate.as_ref().ok_or(ServiceError::field("action", "certificate.no_template"))?;
     let account = accounts::by_id(conn, &row.account_id).await?.ok_or(ServiceError::NotFound)?;
     let answers: Answers = serde_json::from_str(&row.answers).map_err(anyhow::Error::from)?;

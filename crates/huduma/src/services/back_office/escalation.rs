@@ -29,8 +29,14 @@ pub async fn run_once(app: &App) -> ServiceResult<usize> {
         for member in &supervisors {
             let tr = app.i18n.tr(Language::parse(&member.language).unwrap_or_default());
             let args = [("reference", shown.as_str()), ("status", status.as_str()), ("link", link.as_str())];
-            messages::queue_email(&mut tx, &member.email, &tr.f("message.escalated_subject", &args), &tr.f("message.escalated_body", &args), now)
-                .await?;
+            messages::queue_email(
+                &mut tx,
+                &member.email,
+                &tr.f("message.escalated_subject", &args),
+                &tr.f("message.escalated_body", &args),
+                now,
+            )
+            .await?;
         }
         let entry = audit::Entry {
             actor: audit::Actor::System,

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod certificates;
 pub mod dashboard;
+pub mod demo;
 pub mod escalation;
 pub mod queue;
 pub mod sla;

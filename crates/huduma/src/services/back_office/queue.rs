@@ -77,17 +77,28 @@ pub async fn case(app: &App, me: &StaffMember, reference: &str) -> ServiceResult
     drop(conn);
     let service = definitions::service(app, &row.service_code, row.service_version, &row.agency).await?;
     let answers: Answers = serde_json::from_str(&row.answers).map_err(anyhow::Error::from)?;
-    let actions = workflow::available(&service.workflow, &row.status, Actor::Staff(me.role)).iter().map(|a| a.code.get_ref().clone()).collect();
+    let actions =
+        workflow::available(&service.workflow, &row.status, Actor::Staff(me.role)).iter().map(|a| a.code.get_ref().clone()).collect();
     Ok(Case { row, handling, service, answers, applicant, documents, invoice, payments, events, notes, certificate, actions })
 }
 
 /// A document of an application of the member's agency, with its bytes; the download is
 /// audited.
-pub async fn document(app: &App, me: &StaffMember, ip: &str, reference: &str, document_id: &str) -> ServiceResult<(DocumentRow, bytes::Bytes)> {
+pub async fn document(
+    app: &App,
+    me: &StaffMember,
+    ip: &str,
+    reference: &str,
+    document_id: &str,
+) -> ServiceResult<(DocumentRow, bytes::Bytes)> {
     let agency = me.agency().filter(|_| me.role.processes_applications()).ok_or(ServiceError::NotFound)?;
     let mut tx = app.db.begin().await?;
     let (row, _) = queue::find_for_agency(&mut tx, agency, reference).await?.ok_or(ServiceError::NotFound)?;
-    let document = documents_store::for_application(&mut tx, &row.id).await?.into_iter().find(|d| d.id == document_id).ok_or(ServiceError::NotFound)?;
+    let document = documents_store::for_application(&mut tx, &row.id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == document_id)
+        .ok_or(ServiceError::NotFound)?;
     let entry = audit::Entry {
         actor: me.actor(),
         agency: Some(agency),

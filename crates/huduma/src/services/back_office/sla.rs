@@ -27,7 +27,15 @@ pub fn load_calendar(path: Option<&Path>) -> anyhow::Result<Calendar> {
 }
 
 /// The queue fields after moving from `from` to `to` at `now`.
-pub fn next_fields(calendar: &Calendar, workflow: &Workflow, agency: &str, current: &QueueFields, from: &str, to: &str, now: i64) -> QueueFields {
+pub fn next_fields(
+    calendar: &Calendar,
+    workflow: &Workflow,
+    agency: &str,
+    current: &QueueFields,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> QueueFields {
     let Some(state) = workflow::state(workflow, to) else {
         return QueueFields::default();
     };

@@ -51,7 +51,8 @@ fn parse(app: &App, new: &NewMember) -> ServiceResult<(Email, String, StaffRole,
     }
     let role = StaffRole::parse(&new.role).ok_or(ServiceError::field("role", "staff.role_invalid"))?;
     let agency = if role.is_agency_role() {
-        let code = new.agency.as_deref().map(str::trim).filter(|a| !a.is_empty()).ok_or(ServiceError::field("agency", "staff.agency_required"))?;
+        let code =
+            new.agency.as_deref().map(str::trim).filter(|a| !a.is_empty()).ok_or(ServiceError::field("agency", "staff.agency_required"))?;
         if app.catalogue().catalogue.agency(code).is_none() {
             return Err(ServiceError::field("agency", "staff.agency_unknown"));
         }
@@ -130,7 +131,8 @@ pub async fn update(app: &App, me: &StaffMember, ip: &str, id: &str, role: &str,
         return Err(ServiceError::field("role", "staff.not_yourself"));
     }
     let mut tx = app.db.begin().await?;
-    let target = staff::by_id(&mut tx, id).await?.filter(|t| within.is_none() || t.agency.as_deref() == within).ok_or(ServiceError::NotFound)?;
+    let target =
+        staff::by_id(&mut tx, id).await?.filter(|t| within.is_none() || t.agency.as_deref() == within).ok_or(ServiceError::NotFound)?;
     if role.is_agency_role() != target.agency.is_some() || !may_manage(me, role, target.agency.as_deref()) {
         return Err(ServiceError::field("role", "staff.not_allowed"));
     }

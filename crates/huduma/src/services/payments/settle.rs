@@ -84,7 +84,14 @@ pub async fn settle(
     {
         let service = definitions::service_with(conn, app, &row.service_code, row.service_version, &row.agency).await?;
         let to = service.workflow.start.get_ref();
-        status::change_in(conn, app, &row, &service, status::Transition { from: Status::AwaitingPayment.as_str(), to, ..Default::default() }).await?;
+        status::change_in(
+            conn,
+            app,
+            &row,
+            &service,
+            status::Transition { from: Status::AwaitingPayment.as_str(), to, ..Default::default() },
+        )
+        .await?;
     }
     Ok(Settled::Recorded)
 }

@@ -59,7 +59,13 @@ pub async fn show(s: StaffCtx, Query(q): Query<Query_>) -> Response {
         StaffRole::AgencyAdmin => me.agency().map(str::to_owned),
         _ => return super::home_for(me),
     };
-    let search = Search { agency, actor: q.actor.trim().to_owned(), subject: q.subject.trim().to_owned(), action: q.action.trim().to_owned(), before: q.before.max(0) };
+    let search = Search {
+        agency,
+        actor: q.actor.trim().to_owned(),
+        subject: q.subject.trim().to_owned(),
+        action: q.action.trim().to_owned(),
+        before: q.before.max(0),
+    };
     let app = &s.ctx.app;
     let rows = match app.db.pool().acquire().await {
         Ok(mut conn) => audit::search(&mut conn, &search, PAGE).await,

@@ -98,7 +98,11 @@ async fn render(s: &StaffCtx, reference: &str, errors: FormErrors, status_code: 
         .iter()
         .map(|d| DocumentView {
             id: d.id.clone(),
-            label: service.documents.iter().find(|r| r.code.get_ref() == &d.requirement).map_or(d.requirement.clone(), |r| r.label.get_ref().get(language).to_owned()),
+            label: service
+                .documents
+                .iter()
+                .find(|r| r.code.get_ref() == &d.requirement)
+                .map_or(d.requirement.clone(), |r| r.label.get_ref().get(language).to_owned()),
             file_name: d.file_name.clone(),
             content_type: d.content_type.clone(),
             size_kb: (d.size + 1023) / 1024,
@@ -110,10 +114,17 @@ async fn render(s: &StaffCtx, reference: &str, errors: FormErrors, status_code: 
     if let Some(invoice) = &case.invoice {
         payment.push((tr.t("staff.invoice").to_owned(), invoice.number.clone()));
         payment.push((tr.t("staff.invoice_status").to_owned(), tr.t(&format!("staff.invoice_state.{}", invoice.status)).to_owned()));
-        let money = |minor: i64| huduma_domain::Money { minor, currency: huduma_domain::Currency::parse(&invoice.currency).unwrap_or(huduma_domain::Currency::Kes) }.to_string();
+        let money = |minor: i64| {
+            huduma_domain::Money {
+                minor,
+                currency: huduma_domain::Currency::parse(&invoice.currency).unwrap_or(huduma_domain::Currency::Kes),
+            }
+            .to_string()
+        };
         payment.push((tr.t("staff.amount_paid").to_owned(), format!("{} / {}", money(invoice.paid_minor), money(invoice.total_minor))));
         for p in &case.payments {
-            payment.push((format!("{} {}", p.method, format_nairobi(p.paid_at)), format!("{} ({})", money(p.amount_minor), p.provider_ref)));
+            payment
+                .push((format!("{} {}", p.method, format_nairobi(p.paid_at)), format!("{} ({})", money(p.amount_minor), p.provider_ref)));
         }
     } else {
         payment.push((tr.t("staff.invoice").to_owned(), tr.t("staff.no_fee").to_owned()));
@@ -169,7 +180,11 @@ async fn render(s: &StaffCtx, reference: &str, errors: FormErrors, status_code: 
     };
     let certificate = case.certificate.as_ref().map(|c| {
         let validity = certificates::validity(c, now);
-        (c.serial.clone(), tr.t(&format!("certificate.status.{}", validity.code())).to_owned(), c.valid_until.map(format_nairobi_date).unwrap_or_default())
+        (
+            c.serial.clone(),
+            tr.t(&format!("certificate.status.{}", validity.code())).to_owned(),
+            c.valid_until.map(format_nairobi_date).unwrap_or_default(),
+        )
     });
     let template = CaseTemplate {
         page: s.page("staff.case_title"),
@@ -182,7 +197,10 @@ async fn render(s: &StaffCtx, reference: &str, errors: FormErrors, status_code: 
         standing,
         standing_label: if standing.is_empty() { String::new() } else { tr.t(&format!("staff.standing.{standing}")).to_owned() },
         due,
-        applicant: format!("{} {} {}", case.applicant.first_name, case.applicant.other_names, case.applicant.surname).split_whitespace().collect::<Vec<_>>().join(" "),
+        applicant: format!("{} {} {}", case.applicant.first_name, case.applicant.other_names, case.applicant.surname)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
         applicant_document: case.applicant.document_number.clone(),
         applicant_phone: case.applicant.phone.clone(),
         applicant_email: case.applicant.email.clone(),
@@ -340,7 +358,10 @@ pub async fn document(s: StaffCtx, Path((reference, id)): Path<(String, String)>
             if q.inline.is_some() && matches!(row.content_type.as_str(), "image/jpeg" | "image/png" | "application/pdf") {
                 let headers = response.headers_mut();
                 headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
-                headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"));
+                headers.insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"),
+                );
             }
             response
         }

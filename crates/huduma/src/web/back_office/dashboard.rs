@@ -74,12 +74,18 @@ pub async fn show(s: StaffCtx, Query(period): Query<Period>) -> Response {
                 .revenue
                 .iter()
                 .map(|(currency, minor)| {
-                    huduma_domain::Money { minor: *minor, currency: huduma_domain::Currency::parse(currency).unwrap_or(huduma_domain::Currency::Kes) }
-                        .to_string()
+                    huduma_domain::Money {
+                        minor: *minor,
+                        currency: huduma_domain::Currency::parse(currency).unwrap_or(huduma_domain::Currency::Kes),
+                    }
+                    .to_string()
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
         })
         .collect();
-    html(StatusCode::OK, &DashboardTemplate { page: s.page("staff.dashboard_title"), staff: s.bar(), from: from.to_string(), to: to.to_string(), lines })
+    html(
+        StatusCode::OK,
+        &DashboardTemplate { page: s.page("staff.dashboard_title"), staff: s.bar(), from: from.to_string(), to: to.to_string(), lines },
+    )
 }

@@ -69,7 +69,19 @@ async fn render(s: &StaffCtx, errors: FormErrors, status: StatusCode, created: O
             active: m.active,
         })
         .collect();
-    html(status, &MembersTemplate { page: s.page("staff.members_title"), staff: s.bar(), errors, members, roles, agencies, fixed_agency: !platform, created })
+    html(
+        status,
+        &MembersTemplate {
+            page: s.page("staff.members_title"),
+            staff: s.bar(),
+            errors,
+            members,
+            roles,
+            agencies,
+            fixed_agency: !platform,
+            created,
+        },
+    )
 }
 
 /// `GET /staff/members` — platform and agency admins.
@@ -99,7 +111,8 @@ pub async fn create(s: StaffCtx, CsrfForm(form): CsrfForm<CreateForm>) -> Respon
         Ok(me) => me,
         Err(redirect) => return redirect,
     };
-    let agency = if me.role == StaffRole::AgencyAdmin { me.agency().map(str::to_owned) } else { Some(form.agency).filter(|a| !a.is_empty()) };
+    let agency =
+        if me.role == StaffRole::AgencyAdmin { me.agency().map(str::to_owned) } else { Some(form.agency).filter(|a| !a.is_empty()) };
     let new = NewMember { email: form.email, name: form.name, role: form.role, agency };
     match staff::create(&s.ctx.app, Creator::Member(me, &s.ctx.requester.ip), &new, None).await {
         Ok((row, password)) => render(&s, FormErrors::default(), StatusCode::OK, Some((row.email, password))).await,

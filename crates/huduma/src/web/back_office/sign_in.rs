@@ -29,7 +29,10 @@ pub async fn form(s: StaffCtx) -> Response {
     if s.member.is_some() {
         return Redirect::to("/staff").into_response();
     }
-    html(StatusCode::OK, &SignInTemplate { page: s.page("staff.sign_in_title"), staff: None, errors: FormErrors::default(), email: String::new() })
+    html(
+        StatusCode::OK,
+        &SignInTemplate { page: s.page("staff.sign_in_title"), staff: None, errors: FormErrors::default(), email: String::new() },
+    )
 }
 
 /// Email and password.
@@ -44,9 +47,13 @@ pub struct PasswordForm {
 /// `POST /staff/sign-in`
 pub async fn submit(s: StaffCtx, CsrfForm(form): CsrfForm<PasswordForm>) -> Response {
     match staff_sign_in::start(&s.ctx.app, &form.email, &form.password, &s.ctx.requester).await {
-        Ok((token, _)) => redirect_with_cookies("/staff/sign-in/code", vec![cookies::set(&cookies::flow(FLOW), &token, None, s.ctx.secure())]),
+        Ok((token, _)) => {
+            redirect_with_cookies("/staff/sign-in/code", vec![cookies::set(&cookies::flow(FLOW), &token, None, s.ctx.secure())])
+        }
         Err(err) => match form_failure(&s.ctx, err) {
-            Ok((status, errors)) => html(status, &SignInTemplate { page: s.page("staff.sign_in_title"), staff: None, errors, email: form.email }),
+            Ok((status, errors)) => {
+                html(status, &SignInTemplate { page: s.page("staff.sign_in_title"), staff: None, errors, email: form.email })
+            }
             Err(page) => page,
         },
     }
@@ -92,7 +99,10 @@ pub async fn check(s: StaffCtx, CsrfForm(form): CsrfForm<CodeForm>) -> Response 
     match staff_sign_in::finish(&s.ctx.app, &token, &form.code, &s.ctx.requester).await {
         Ok(session) => redirect_with_cookies(
             "/staff",
-            vec![cookies::set_strict(cookies::STAFF_SESSION, &session, s.ctx.secure()), cookies::clear(&cookies::flow(FLOW), s.ctx.secure())],
+            vec![
+                cookies::set_strict(cookies::STAFF_SESSION, &session, s.ctx.secure()),
+                cookies::clear(&cookies::flow(FLOW), s.ctx.secure()),
+            ],
         ),
         Err(err) => match form_failure(&s.ctx, err) {
             Ok((status, errors)) => match staff_sign_in::second_step_of(&s.ctx.app, &token).await {

@@ -50,7 +50,13 @@ pub async fn verify(ctx: Ctx, Path((serial, code)): Path<(String, String)>) -> R
     let tr = ctx.tr();
     let validity = certificates::validity(&certificate, ctx.app.clock.now());
     let title = certificates::content(&certificate).map(|c| c.get(ctx.language).title.clone()).unwrap_or_default();
-    let agency = ctx.app.catalogue().catalogue.agency(&certificate.agency).map(|a| a.name.get_ref().get(ctx.language).to_owned()).unwrap_or_default();
+    let agency = ctx
+        .app
+        .catalogue()
+        .catalogue
+        .agency(&certificate.agency)
+        .map(|a| a.name.get_ref().get(ctx.language).to_owned())
+        .unwrap_or_default();
     let template = VerifyTemplate {
         page: ctx.page("certificate.verify_title"),
         validity: validity.code(),

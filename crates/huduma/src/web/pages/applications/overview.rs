@@ -5,18 +5,18 @@ use super::check_answers::{AnswerRow, DocumentView, answer_rows, document_views}
 use super::{fee_text, load, service_name, signed_in};
 use crate::clock::format_nairobi;
 use crate::services::applications::{Loaded, certificate, display_reference, respond, status};
-use crate::web::csrf::CsrfForm;
-use crate::web::render::{FormErrors, form_failure};
-use axum::response::{IntoResponse, Redirect};
-use serde::Deserialize;
 use crate::store::applications as store;
 use crate::web::context::Ctx;
+use crate::web::csrf::CsrfForm;
+use crate::web::render::{FormErrors, form_failure};
 use crate::web::render::{Page, html, internal_error};
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::response::{IntoResponse, Redirect};
 use huduma_domain::application::{fee, progress};
+use serde::Deserialize;
 
 /// One line of the task list.
 pub struct Task {
@@ -144,10 +144,16 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
         status: tr.t("application.timeline_submitted").to_owned(),
         note: String::new(),
     }];
-    timeline.extend(events.into_iter().map(|e| TimelineItem {
-        at: format_nairobi(e.at),
-        status: status::label(&loaded.service, &e.status, tr),
-        note: [e.note, e.details.as_deref().and_then(|d| status::appointment_text(d, tr))].into_iter().flatten().collect::<Vec<_>>().join(" · "),
+    timeline.extend(events.into_iter().map(|e| {
+        TimelineItem {
+            at: format_nairobi(e.at),
+            status: status::label(&loaded.service, &e.status, tr),
+            note: [e.note, e.details.as_deref().and_then(|d| status::appointment_text(d, tr))]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · "),
+        }
     }));
     let with_applicant = huduma_domain::workflow::state(&loaded.service.workflow, &loaded.row.status).is_some_and(|s| s.with_applicant);
     let question = if with_applicant {

@@ -78,7 +78,11 @@ fn render(ctx: &Ctx, loaded: &Loaded, errors: FormErrors, status: StatusCode) ->
         service: service_name(ctx, loaded),
         requirements,
         // A correction the agency asked for goes back from the application's own page.
-        next: if loaded.status().is_draft() { format!("/applications/{}/check", loaded.row.id) } else { format!("/applications/{}", loaded.row.id) },
+        next: if loaded.status().is_draft() {
+            format!("/applications/{}/check", loaded.row.id)
+        } else {
+            format!("/applications/{}", loaded.row.id)
+        },
         errors,
     };
     html(status, &template)

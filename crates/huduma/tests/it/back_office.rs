@@ -1,0 +1,333 @@
+//! The agency back office over HTTP, on SQLite and PostgreSQL: an officer takes a paid
+//! police-clearance application from the queue to an issued certificate (asking for a
+//! corrected document, seeing the resubmission, booking fingerprints) while the citizen
+//! follows on the timeline and by SMS and checks the certificate's QR link; the
+//! authorisation matrix of every back-office route; SLA escalation; the audit chain
+//! catching an edited row.
+
+use crate::both_databases;
+use crate::helpers::*;
+use crate::payments::{awaiting_payment, pay, poll};
+use huduma::services::back_office::{certificates, demo, escalation};
+use huduma_uploads::samples;
+use reqwest::Method;
+use serde_json::Value;
+
+/// A browser signed in to the back office as a demo member.
+async fn staff_client(t: &TestApp, email: &str) -> reqwest::Client {
+    let client = new_client();
+    let page = client.get(t.url("/staff/sign-in")).send().await.expect("GET").text().await.expect("body");
+    let form = [("csrf", csrf_of(&page)), ("email", email.to_owned()), ("password", demo::PASSWORD.to_owned())];
+    let response = client.post(t.url("/staff/sign-in")).form(&form).send().await.expect("POST");
+    assert_eq!(response.url().path(), "/staff/sign-in/code", "password accepted for {email}");
+    let page = response.text().await.expect("body");
+    let member = {
+        let mut conn = t.app.db.pool().acquire().await.expect("conn");
+        huduma::store::staff::by_email(&mut conn, email).await.expect("query").expect("member")
+    };
+    let code = demo::current_code(member.totp_secret.as_deref().expect("secret"), email, t.app.clock.now()).expect("code");
+    let response = client.post(t.url("/staff/sign-in/code")).form(&[("csrf", csrf_of(&page)), ("code", code)]).send().await.expect("POST");
+    assert!(!response.url().path().starts_with("/staff/sign-in"), "signed in as {email}: landed on {}", response.url().path());
+    client
+}
+
+/// GET with a client; status, final path and body.
+async fn get(t: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String, String) {
+    let response = client.get(t.url(path)).send().await.expect("GET");
+    let (status, url) = (response.status().as_u16(), response.url().path().to_owned());
+    (status, url, response.text().await.unwrap_or_default())
+}
+
+/// Opens `page` and posts a form to `action` with its CSRF token.
+async fn post(t: &TestApp, client: &reqwest::Client, page: &str, action: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+    let (_, _, html) = get(t, client, page).await;
+    let token = csrf_of(&html);
+    let mut form = vec![("csrf", token.as_str())];
+    form.extend_from_slice(fields);
+    let response = client.post(t.url(action)).form(&form).send().await.expect("POST");
+    let (status, url) = (response.status().as_u16(), response.url().path().to_owned());
+    (status, url, response.text().await.unwrap_or_default())
+}
+
+/// A citizen signed in on `t.client` (HTML) with an API token, and their paid
+/// police-clearance application: (token, application id, reference).
+async fn paid_police_clearance(t: &TestApp) -> (String, String, String) {
+    register_html(t, &WANJIKU).await;
+    let token = sign_in_api(t, WANJIKU.email, WANJIKU.password, WANJIKU.phone).await;
+    let id = awaiting_payment(t, &token).await;
+    let attempt = pay(t, &token, &id, "0708374149").await;
+    let done = poll(t, &token, attempt["id"].as_str().expect("attempt id")).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    let (_, application) = t.api(Method::GET, &format!("/api/v1/applications/{id}"), Some(&token), None).await;
+    let reference = application["reference"].as_str().expect("reference").replace('-', "");
+    (token, id, reference)
+}
+
+async fn status_of(t: &TestApp, token: &str, id: &str) -> Value {
+    let (_, application) = t.api(Method::GET, &format!("/api/v1/applications/{id}"), Some(token), None).await;
+    application["status"].clone()
+}
+
+async fn an_officer_takes_an_application_from_payment_to_a_verified_certificate(backend: Backend) {
+    let t = spawn(backend).await;
+    let (token, id, reference) = paid_police_clearance(&t).await;
+    demo::create(&t.app).await.expect("demo staff");
+    let officer = staff_client(&t, &demo::email("officer", Some("dci"))).await;
+    let case = format!("/staff/applications/{reference}");
+
+    // The queue shows it; the officer claims it.
+    let (status, _, queue) = get(&t, &officer, "/staff?assigned=unassigned").await;
+    assert_eq!(status, 200);
+    assert!(queue.contains(&case), "the paid application is in the DCI queue");
+    let (status, _, page) = post(&t, &officer, &case, &format!("{case}/assign"), &[("assignee", "me")]).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Demo officer (dci)"), "assigned to the officer");
+    let (_, _, mine) = get(&t, &officer, "/staff?assigned=mine").await;
+    assert!(mine.contains(&case));
+
+    // An action the state does not allow, and one for a higher role, are refused.
+    let (status, _, page) = post(&t, &officer, &case, &format!("{case}/actions/record_fingerprints"), &[]).await;
+    assert_eq!(status, 422, "not from `submitted`");
+    assert!(page.contains("the application has moved on"), "{page}");
+    let (status, _, _) =
+        post(&t, &officer, &case, &format!("{case}/actions/expire"), &[("note", "Fingerprints were not taken in time.")]).await;
+    assert_eq!(status, 422, "`expire` is for supervisors");
+    let (status, _, page) = post(&t, &officer, &case, &format!("{case}/actions/request_information"), &[("note", "no")]).await;
+    assert!(status == 422 && page.contains("at least 10 characters"), "a question needs words");
+
+    // Ask for a corrected document: the application goes back to the citizen.
+    let question = "Please upload a clearer copy of both sides of your ID card.";
+    let (status, _, _) = post(&t, &officer, &case, &format!("{case}/actions/request_information"), &[("note", question)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(status_of(&t, &token, &id).await, "more_information_needed");
+    t.wait_for_message(|m| m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains(question))).await;
+    let (_, _, queue) = get(&t, &officer, "/staff").await;
+    assert!(queue.contains("With applicant"), "the SLA clock stops while the citizen has it");
+
+    // The citizen sees the question, replaces the document and answers.
+    let (_, overview) = t.get(&format!("/applications/{id}")).await;
+    assert!(overview.contains(question), "the question is on the application page");
+    let (status, body) = t.upload_api(&token, &id, "national_id_copy", "id-clear.pdf", samples::pdf(2, 0)).await;
+    assert_eq!(status, 201, "a correction may be uploaded while sent back: {body}");
+    let answer = "I have uploaded a clearer scan of both sides.";
+    let (status, _, _) = t.submit(&format!("/applications/{id}"), &format!("/applications/{id}/respond"), &[("answer", answer)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(status_of(&t, &token, &id).await, "submitted", "resubmitted to the state the workflow names");
+    let (_, _, page) = get(&t, &officer, &case).await;
+    assert!(page.contains(answer) && page.contains("id-clear.pdf"), "the officer sees the answer and the new document");
+
+    // The officer opens the document (audited), leaves an internal note, books fingerprints.
+    let document = page.split(&format!("{case}/documents/")).nth(1).and_then(|rest| rest.split(['?', '"']).next()).expect("document link");
+    let (status, _, _) = get(&t, &officer, &format!("{case}/documents/{document}?inline=1")).await;
+    assert_eq!(status, 200);
+    let (status, _, page) = post(&t, &officer, &case, &format!("{case}/notes"), &[("body", "Scan is fine now.")]).await;
+    assert!(status == 200 && page.contains("Scan is fine now."));
+    let tomorrow = t.app.clock.today_in_nairobi().add_days(1).to_string();
+    let fields = [("date", tomorrow.as_str()), ("time", "09:30"), ("office", "DCI headquarters, Kiambu Road")];
+    let (status, _, page) = post(&t, &officer, &case, &format!("{case}/actions/schedule_fingerprints"), &fields).await;
+    assert_eq!(status, 200, "{page}");
+    t.wait_for_message(|m| m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains("09:30, DCI headquarters")))
+        .await;
+    let (_, overview) = t.get(&format!("/applications/{id}")).await;
+    assert!(overview.contains("09:30, DCI headquarters"), "the appointment is on the citizen's timeline");
+    assert!(!overview.contains("Scan is fine now."), "internal notes never reach the citizen");
+
+    // Fingerprints taken; approve and issue.
+    let (status, _, _) = post(&t, &officer, &case, &format!("{case}/actions/record_fingerprints"), &[]).await;
+    assert_eq!(status, 200);
+    let (status, _, page) = post(&t, &officer, &case, &format!("{case}/actions/approve"), &[]).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(status_of(&t, &token, &id).await, "issued");
+
+    // The citizen downloads the certificate and checks its QR link.
+    let (_, overview) = t.get(&format!("/applications/{id}")).await;
+    assert!(overview.contains(&format!("/applications/{id}/certificate")));
+    let response = t.client.get(t.url(&format!("/applications/{id}/certificate"))).send().await.expect("GET");
+    assert_eq!(response.status().as_u16(), 200);
+    let pdf = response.bytes().await.expect("pdf");
+    assert!(pdf.starts_with(b"%PDF") && lopdf::Document::load_mem(&pdf).is_ok(), "a PDF that opens");
+    let serial = {
+        use sqlx::Row;
+        let mut conn = t.app.db.pool().acquire().await.expect("conn");
+        sqlx::query("SELECT serial FROM certificates").fetch_one(&mut *conn).await.expect("row").try_get::<String, _>(0).expect("serial")
+    };
+    let url = certificates::verification_url(&t.app, &serial);
+    let path = url.trim_start_matches(&t.app.config.callback_base_url);
+    let anonymous = new_client();
+    let (status, _, check) = get(&t, &anonymous, path).await;
+    assert!(status == 200 && check.contains("data-validity=\"valid\"") && check.contains("Wanjiku"), "{check}");
+    assert!(!check.contains(WANJIKU.id), "the public check masks the ID number");
+    let (status, _, _) = get(&t, &anonymous, &format!("/verify/certificates/{serial}/wrongcode00")).await;
+    assert_eq!(status, 404, "a guessed link finds nothing");
+    let (_, other) = {
+        let other = new_client();
+        let response = other.get(t.url(&format!("/applications/{id}/certificate"))).send().await.expect("GET");
+        (response.status().as_u16(), response.url().path().to_owned())
+    };
+    assert_eq!(other, "/sign-in", "only the owner downloads the certificate");
+
+    // Revoked: the check says so.
+    let reason = "Issued in error: fingerprints matched a record.";
+    let (status, _, _) = post(&t, &officer, &case, &format!("{case}/certificate/{serial}/revoke"), &[("reason", reason)]).await;
+    assert_eq!(status, 200);
+    let (_, _, check) = get(&t, &anonymous, path).await;
+    assert!(check.contains("data-validity=\"revoked\"") && check.contains(reason));
+
+    // Every step is in the audit log, and the chain holds.
+    let mut conn = t.app.db.pool().acquire().await.expect("conn");
+    let verified = huduma::services::audit::verify(&mut conn).await.expect("verify");
+    assert_eq!(verified.broken, None);
+    let entries = huduma::store::audit::search(
+        &mut conn,
+        &huduma::store::audit::Search { subject: format!("application:{reference}"), ..Default::default() },
+        100,
+    )
+    .await
+    .expect("search");
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    for wanted in ["application.claim", "application.action", "application.resubmit", "document.download", "application.note"] {
+        assert!(actions.contains(&wanted), "{wanted} audited: {actions:?}");
+    }
+}
+
+async fn the_back_office_is_closed_to_other_agencies_citizens_and_strangers(backend: Backend) {
+    let t = spawn(backend).await;
+    let (_, _, reference) = paid_police_clearance(&t).await;
+    demo::create(&t.app).await.expect("demo staff");
+    let dci = staff_client(&t, &demo::email("officer", Some("dci"))).await;
+    let kra = staff_client(&t, &demo::email("officer", Some("kra"))).await;
+    let kra_supervisor = staff_client(&t, &demo::email("supervisor", Some("kra"))).await;
+    let helpdesk = staff_client(&t, &demo::email("helpdesk", None)).await;
+    let citizen = &t.client;
+    let anonymous = new_client();
+    let case = format!("/staff/applications/{reference}");
+    let document = {
+        use sqlx::Row;
+        let mut conn = t.app.db.pool().acquire().await.expect("conn");
+        sqlx::query("SELECT id FROM application_documents").fetch_one(&mut *conn).await.expect("row").try_get::<String, _>(0).expect("id")
+    };
+    let reads = [case.clone(), format!("{case}/documents/{document}")];
+    for path in &reads {
+        let (status, _, _) = get(&t, &dci, path).await;
+        assert_eq!(status, 200, "DCI officer reads {path}");
+        for (who, client) in [("KRA officer", &kra), ("KRA supervisor", &kra_supervisor), ("helpdesk", &helpdesk)] {
+            let (status, url, _) = get(&t, client, path).await;
+            assert!(status == 404 || url != *path, "{who} must not read {path} (got {status} at {url})");
+        }
+        for (who, client) in [("citizen", citizen), ("anonymous", &anonymous)] {
+            let (_, url, _) = get(&t, client, path).await;
+            assert_eq!(url, "/staff/sign-in", "{who} is sent to the staff entrance from {path}");
+        }
+    }
+    let (_, _, queue) = get(&t, &kra, "/staff").await;
+    assert!(!queue.contains(&reference), "another agency's queue never lists it");
+    let (_, _, queue) = get(&t, &kra, &format!("/staff?q={reference}")).await;
+    assert!(!queue.contains(&case), "nor finds it by reference");
+    let writes: [(&str, Vec<(&str, &str)>); 4] = [
+        ("actions/request_information", vec![("note", "Please upload a clearer copy of your ID.")]),
+        ("assign", vec![("assignee", "me")]),
+        ("notes", vec![("body", "Looking at this.")]),
+        ("certificate/C000000000/revoke", vec![("reason", "Not ours to revoke at all.")]),
+    ];
+    for (action, fields) in &writes {
+        let path = format!("{case}/{action}");
+        for (who, client) in [("KRA officer", &kra), ("KRA supervisor", &kra_supervisor)] {
+            let (status, _, _) = post(&t, client, "/staff", &path, fields).await;
+            assert_eq!(status, 404, "{who} must not {action}");
+        }
+        for (who, client) in [("citizen", citizen), ("anonymous", &anonymous)] {
+            let (_, url, _) = post(&t, client, "/staff/sign-in", &path, fields).await;
+            assert_eq!(url, "/staff/sign-in", "{who} cannot {action}");
+        }
+    }
+    let (_, _, page) = get(&t, &dci, &case).await;
+    assert!(!page.contains("Looking at this."), "no foreign note landed");
+    // Dashboard: supervisors and admins of the agency only.
+    let (status, _, _) = get(&t, &dci, "/staff/dashboard").await;
+    assert_eq!(status, 404, "officers have no dashboard");
+    let (status, _, page) = get(&t, &kra_supervisor, "/staff/dashboard").await;
+    assert!(status == 200 && !page.contains("Police clearance"), "a KRA supervisor sees only KRA figures");
+    let dci_supervisor = staff_client(&t, &demo::email("supervisor", Some("dci"))).await;
+    let (status, _, page) = get(&t, &dci_supervisor, "/staff/dashboard").await;
+    assert!(status == 200 && page.contains("Police clearance"), "{page}");
+    // Staff management and the audit log: admins only, own agency.
+    for path in ["/staff/members", "/staff/audit"] {
+        let (_, url, _) = get(&t, &dci, path).await;
+        assert_ne!(url, path, "an officer is turned away from {path}");
+        let (_, url, _) = get(&t, &anonymous, path).await;
+        assert_eq!(url, "/staff/sign-in");
+    }
+    let kra_admin = staff_client(&t, &demo::email("agency_admin", Some("kra"))).await;
+    let (status, _, page) = get(&t, &kra_admin, "/staff/audit").await;
+    assert!(status == 200 && !page.contains(&reference), "a KRA admin's audit search holds no DCI entries");
+    let (status, _, page) = get(&t, &kra_admin, "/staff/members").await;
+    assert!(status == 200 && !page.contains("officer.dci@"), "a KRA admin lists only KRA staff");
+    let (status, _, page) = post(
+        &t,
+        &kra_admin,
+        "/staff/members",
+        "/staff/members",
+        &[("name", "New Officer"), ("email", "new@kra.go.ke"), ("role", "platform_admin")],
+    )
+    .await;
+    assert!(status == 422 && page.contains("You cannot give this role"), "an agency admin cannot create platform admins");
+    let (status, _, page) = post(
+        &t,
+        &kra_admin,
+        "/staff/members",
+        "/staff/members",
+        &[("name", "New Officer"), ("email", "new@kra.go.ke"), ("role", "officer")],
+    )
+    .await;
+    assert!(status == 200 && page.contains("one-time-password"), "{page}");
+    let platform = staff_client(&t, &demo::email("platform_admin", None)).await;
+    let (status, _, page) = get(&t, &platform, "/staff/audit").await;
+    assert!(status == 200 && page.contains(&reference), "the platform admin sees every agency's entries");
+}
+
+async fn overdue_applications_escalate_to_supervisors_once(backend: Backend) {
+    let t = spawn(backend).await;
+    let (_, _, reference) = paid_police_clearance(&t).await;
+    demo::create(&t.app).await.expect("demo staff");
+    assert_eq!(escalation::run_once(&t.app).await.expect("sweep"), 0, "nothing is overdue yet");
+    // The first state has 5 working days; three weeks later it is overdue.
+    t.app.clock.advance(21 * 86_400);
+    assert_eq!(escalation::run_once(&t.app).await.expect("sweep"), 1);
+    assert_eq!(escalation::run_once(&t.app).await.expect("sweep"), 0, "escalated once");
+    let supervisor = demo::email("supervisor", Some("dci"));
+    t.wait_for_message(|m| m["recipient"] == supervisor.as_str() && m["subject"].as_str().is_some_and(|s| s.contains("Overdue"))).await;
+    let officer = staff_client(&t, &demo::email("officer", Some("dci"))).await;
+    let (_, _, overdue) = get(&t, &officer, "/staff?sla=overdue").await;
+    assert!(overdue.contains(&reference) && overdue.contains("Escalated"));
+    let (_, _, due_soon) = get(&t, &officer, "/staff?sla=due_soon").await;
+    assert!(!due_soon.contains(&format!("/staff/applications/{reference}")));
+}
+
+async fn the_audit_chain_catches_an_edited_or_removed_row(backend: Backend) {
+    let t = spawn(backend).await;
+    demo::create(&t.app).await.expect("demo staff");
+    for role in ["officer", "supervisor"] {
+        staff_client(&t, &demo::email(role, Some("dci"))).await;
+    }
+    let mut conn = t.app.db.pool().acquire().await.expect("conn");
+    let intact = huduma::services::audit::verify(&mut conn).await.expect("verify");
+    assert!(intact.broken.is_none() && intact.entries > 10, "{intact:?}");
+    sqlx::query("UPDATE audit_log SET actor_label = 'Someone else' WHERE seq = 3").execute(&mut *conn).await.expect("tamper");
+    let edited = huduma::services::audit::verify(&mut conn).await.expect("verify");
+    assert_eq!(edited.broken, Some((3, "the entry was changed after it was written")));
+    sqlx::query("UPDATE audit_log SET actor_label = (SELECT actor_label FROM audit_log WHERE seq = 4) WHERE seq = 3")
+        .execute(&mut *conn)
+        .await
+        .expect("restore");
+    let last = intact.entries;
+    sqlx::query("DELETE FROM audit_log WHERE seq = $1").bind(last).execute(&mut *conn).await.expect("delete");
+    let removed = huduma::services::audit::verify(&mut conn).await.expect("verify");
+    assert!(removed.broken.is_some(), "a removed last entry shows against the head");
+}
+
+both_databases!(
+    an_officer_takes_an_application_from_payment_to_a_verified_certificate,
+    the_back_office_is_closed_to_other_agencies_citizens_and_strangers,
+    overdue_applications_escalate_to_supervisors_once,
+    the_audit_chain_catches_an_edited_or_removed_row,
+);
