@@ -110,7 +110,6 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
 }
 
 async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode) -> Response {
-    let ctx = ctx;
     let id = id.to_owned();
     let loaded = match load(ctx, &id).await {
         Ok(l) => l,
@@ -120,7 +119,7 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
     if loaded.status().is_draft() {
         let tasks = tasks(ctx, &loaded);
         let template = TasksTemplate {
-            page: Page { title: service_name(&ctx, &loaded), ..ctx.page("application.tasks_heading") },
+            page: Page { title: service_name(ctx, &loaded), ..ctx.page("application.tasks_heading") },
             id: loaded.row.id.clone(),
             service: service_name(ctx, &loaded),
             ready: loaded.missing().is_empty(),
