@@ -10,10 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 DURATION=${BENCH_SECONDS:-10}
-cargo build --release --locked --bin huduma --example hello_baseline --example argon2_rate --example catalogue_bench --example applications_bench --example callbacks_bench 2>&1 | tail -n 1
+cargo build --release --locked --bin huduma --example hello_baseline --example argon2_rate --example catalogue_bench --example applications_bench --example callbacks_bench --example back_office_bench 2>&1 | tail -n 1
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 # BENCH_SECTIONS picks what runs after the baseline (default: all of them).
-section() { [[ " ${BENCH_SECTIONS:-accounts catalogue applications callbacks} " == *" $1 "* ]]; }
+section() { [[ " ${BENCH_SECTIONS:-accounts catalogue applications callbacks back_office} " == *" $1 "* ]]; }
 bin=target/release
 data=$(mktemp -d)
 cleanup() { kill "${hello:-}" "${huduma:-}" 2>/dev/null || true; rm -rf "$data"; }
@@ -267,5 +267,47 @@ cat <<EOF_TABLE
 | Sent / acknowledged | ${sq_sent} / ${sq_acked} | ${pg_sent} / ${pg_acked} | |
 | Audit: distinct acknowledged / settled / lost / double-settled | ${sq_a} / ${sq_settled} / ${sq_lost} / ${sq_double} | ${pg_a} / ${pg_settled} / ${pg_lost} / ${pg_double} | 0 lost, 0 double |
 | SIGKILL during storms (20 rounds): acknowledged / settled / lost / double | ${k_acked} / ${k_settled} / ${k_lost} / ${k_double} | ${kp_acked} / ${kp_settled} / ${kp_lost} / ${kp_double} | 0 lost, 0 double |
+EOF_TABLE
+fi
+
+# --- The agency back office (issue 6) -----------------------------------------------------
+# Seeds 1,000,000 applications across 50 agencies (30 % open in the queues) into SQLite,
+# serves it, and loads the work queue of the 50 agencies' officers round-robin (plain and
+# filtered to overdue); then times the dashboard's queries and the certificate PDF rate.
+if section back_office; then
+bo_dir="$data/back-office"; mkdir -p "$bo_dir"
+HUDUMA_DATA_DIR="$bo_dir" RUST_LOG=warn "$bin/huduma" migrate >/dev/null
+HUDUMA_DATA_DIR="$bo_dir" RUST_LOG=warn "$bin/huduma" catalogue import catalogue >/dev/null
+bo_db="sqlite://$bo_dir/huduma.db?mode=rwc"
+bo_seed=$("$bin/examples/back_office_bench" seed "$bo_db" "${BENCH_BACK_OFFICE_APPLICATIONS:-1000000}" 50 "$bo_dir" | awk '{print $(NF-1)}')
+HUDUMA_DATA_DIR="$bo_dir" HUDUMA_LISTEN=127.0.0.1:8186 HUDUMA_RATE_LIMITS=false HUDUMA_CATALOGUE_DIR=catalogue RUST_LOG=warn "$bin/huduma" serve >"$bo_dir/log" 2>&1 & huduma=$!
+for _ in $(seq 1 300); do curl -fs http://127.0.0.1:8186/healthz >/dev/null && break; sleep 0.2; done
+queue_lua() { # path -> script
+  cat >"$bo_dir/queue-$2.lua" <<LUA
+local t = {}
+for line in io.lines("$bo_dir/officers.txt") do t[#t + 1] = line end
+local i = 0
+request = function() i = i + 1; return wrk.format("GET", "$1", {["Cookie"] = "huduma_staff=" .. t[(i % #t) + 1]}) end
+LUA
+}
+queue_lua /staff plain
+queue_lua "/staff?sla=overdue" overdue
+token=$(head -n 1 "$bo_dir/officers.txt")
+curl -fs -H "Cookie: huduma_staff=$token" http://127.0.0.1:8186/staff | grep -q 'href="/staff/applications/A' || { echo "the work queue did not list the seeded applications" >&2; exit 1; }
+read -r q_rps q_p99 < <(measure http://127.0.0.1:8186/ 32 "$bo_dir/queue-plain.lua")
+read -r o_rps o_p99 < <(measure http://127.0.0.1:8186/ 32 "$bo_dir/queue-overdue.lua")
+kill "$huduma"; wait "$huduma" 2>/dev/null || true; huduma=
+read -r d_median d_worst d_services < <("$bin/examples/back_office_bench" dashboard "$bo_db" bench-agency-07 20)
+read -r pdf_rate pdf_threads < <("$bin/examples/back_office_bench" certificates "$DURATION")
+cat <<EOF_TABLE
+
+| Back office (SQLite, ${BENCH_BACK_OFFICE_APPLICATIONS:-1000000} applications, 50 agencies) | Value | Ratio / target |
+|---|---|---|
+| Seeding | ${bo_seed} s, $(( $(stat -c %s "$bo_dir/huduma.db") / 1048576 )) MB | |
+| Baseline B at 32 connections | ${base32_rps} req/s, p99 ${base32_p99} ms | 1.00 |
+| Work queue \`/staff\`, 50 officers round-robin, 32 connections | ${q_rps} req/s, p99 ${q_p99} ms | $(ratio "$q_rps" "$base32_rps") · B; p99 target ≤ 20 ms |
+| Work queue filtered to overdue | ${o_rps} req/s, p99 ${o_p99} ms | $(ratio "$o_rps" "$base32_rps") · B |
+| Dashboard queries, one agency (~20,000 applications), 30 days, ${d_services} services | median ${d_median} ms, worst ${d_worst} ms | target ≤ 200 ms |
+| Certificate PDFs (template, serial, QR), ${pdf_threads} threads | ${pdf_rate} /s | |
 EOF_TABLE
 fi

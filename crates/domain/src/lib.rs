@@ -22,6 +22,7 @@ pub mod password;
 pub mod payments;
 pub mod phone;
 pub mod reference;
+pub mod ticket;
 pub mod workflow;
 
 pub use account::AccountType;

@@ -65,12 +65,18 @@ mod workflows {
         }
     }
 
+    /// Parsed once for all the property cases.
+    fn cached() -> &'static huduma_domain::catalogue::Catalogue {
+        static CATALOGUE: std::sync::OnceLock<huduma_domain::catalogue::Catalogue> = std::sync::OnceLock::new();
+        CATALOGUE.get_or_init(bundled)
+    }
+
     proptest! {
         /// Whatever anyone tries, in any order, an application only ever stands in a state
         /// of its service's definition, and a final state is never left.
         #[test]
         fn no_sequence_of_attempts_leaves_the_defined_states(service_pick in 0usize..1000, attempts in proptest::collection::vec((0usize..64, 0usize..4), 0..40)) {
-            let catalogue = bundled();
+            let catalogue = cached();
             let service = &catalogue.services[service_pick % catalogue.services.len()];
             let w = &service.workflow;
             let states: HashSet<&str> = w.states.iter().map(|s| s.code.get_ref().as_str()).collect();

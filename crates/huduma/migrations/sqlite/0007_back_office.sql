@@ -47,6 +47,8 @@ ALTER TABLE applications ADD COLUMN sla_days_left INTEGER;
 ALTER TABLE applications ADD COLUMN escalated_at INTEGER;
 ALTER TABLE applications ADD COLUMN finished_at INTEGER;
 CREATE INDEX applications_queue ON applications (queue_agency, queue_due, id) WHERE queue_agency IS NOT NULL;
+-- The queue's search by the applicant's ID number.
+CREATE INDEX accounts_document_number ON accounts (document_number);
 CREATE INDEX applications_agency_submitted ON applications (agency, submitted_at) WHERE submitted_at IS NOT NULL;
 
 -- Who moved it (staff or the applicant) and by which action; what was booked.

@@ -10,6 +10,7 @@ pub mod checkout;
 pub mod codes;
 pub mod error;
 pub mod flows;
+pub mod helpdesk;
 pub mod help;
 pub mod messages;
 pub mod password_reset;

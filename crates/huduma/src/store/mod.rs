@@ -22,6 +22,7 @@ pub mod rate_limits;
 pub mod sandbox_messages;
 pub mod sessions;
 pub mod staff;
+pub mod tickets;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

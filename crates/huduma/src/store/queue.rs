@@ -267,12 +267,13 @@ pub async fn assign(conn: &mut Conn, id: &str, agency: &str, staff_id: Option<&s
     Ok(done.rows_affected() == 1)
 }
 
+/// The escalation sweep (on `applications_overdue`).
+pub const OVERDUE: &str = "SELECT id, agency, reference, status FROM applications WHERE queue_agency IS NOT NULL AND escalated_at IS NULL \
+     AND queue_due < $1 ORDER BY queue_due LIMIT $2";
+
 /// Overdue applications not yet escalated, oldest deadline first.
 pub async fn overdue_unescalated(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<(String, String, String, String)>, sqlx::Error> {
-    sqlx::query(
-        "SELECT id, agency, reference, status FROM applications WHERE queue_agency IS NOT NULL AND escalated_at IS NULL \
-         AND queue_due < $1 ORDER BY queue_due LIMIT $2",
-    )
+    sqlx::query(OVERDUE)
     .bind(now)
     .bind(limit)
     .fetch_all(conn)

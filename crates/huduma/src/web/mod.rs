@@ -30,7 +30,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::App;
 use pages::{
-    account, applications, catalogue, certificates, help, home, language, password_reset, payments, receipts, register, sign_in,
+    account, applications, catalogue, certificates, help, tickets, home, language, password_reset, payments, receipts, register, sign_in,
     two_factor, verify,
 };
 
@@ -125,6 +125,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/help", get(help::index))
         .route("/help/search", get(help::search))
         .route("/help/contact", get(help::contact))
+        // Signed-in citizens (their own tickets), or anonymous visitors who prove their
+        // phone and then hold the ticket's key.
+        .route("/help/tickets", get(tickets::list))
+        .route("/help/tickets/new", get(tickets::new_form).post(tickets::create))
+        .route("/help/tickets/verify", get(tickets::verify_form).post(tickets::verify))
+        .route("/help/tickets/{number}", get(tickets::show))
+        .route("/help/tickets/{number}/reply", post(tickets::reply))
+        .route("/help/tickets/{number}/reopen", post(tickets::reopen))
+        .route("/help/tickets/{number}/rate", post(tickets::rate))
         .route("/help/{slug}", get(help::article))
         // Anyone (rate-limited per address).
         .route("/track", get(applications::track::form).post(applications::track::lookup))

@@ -14,7 +14,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 /// A browser signed in to the back office as a demo member.
-async fn staff_client(t: &TestApp, email: &str) -> reqwest::Client {
+pub async fn staff_client(t: &TestApp, email: &str) -> reqwest::Client {
     let client = new_client();
     let page = client.get(t.url("/staff/sign-in")).send().await.expect("GET").text().await.expect("body");
     let form = [("csrf", csrf_of(&page)), ("email", email.to_owned()), ("password", demo::PASSWORD.to_owned())];
@@ -51,7 +51,7 @@ async fn post(t: &TestApp, client: &reqwest::Client, page: &str, action: &str, f
 
 /// A citizen signed in on `t.client` (HTML) with an API token, and their paid
 /// police-clearance application: (token, application id, reference).
-async fn paid_police_clearance(t: &TestApp) -> (String, String, String) {
+pub async fn paid_police_clearance(t: &TestApp) -> (String, String, String) {
     register_html(t, &WANJIKU).await;
     let token = sign_in_api(t, WANJIKU.email, WANJIKU.password, WANJIKU.phone).await;
     let id = awaiting_payment(t, &token).await;

@@ -11,7 +11,7 @@ use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-both_databases!(citizen_registers_verifies_and_signs_in_in_chromium);
+both_databases!(citizen_registers_verifies_and_signs_in_in_chromium, an_officer_issues_a_certificate_the_citizen_verifies_in_chromium);
 
 /// A chromedriver process on a free port, killed when dropped.
 struct Driver {
@@ -59,8 +59,8 @@ fn capabilities() -> fantoccini::wd::Capabilities {
     caps
 }
 
-async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
-    let t = spawn(backend).await;
+/// A headless Chromium session and where its screenshots go.
+async fn open_browser(backend: Backend) -> (Driver, fantoccini::Client, impl Fn(&str) -> std::path::PathBuf) {
     let driver = start_driver().await;
     let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(capabilities())
@@ -70,7 +70,12 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&shots).expect("screenshot dir");
     let db = format!("{backend:?}").to_lowercase();
-    let shot = |name: &str| shots.join(format!("{db}-{name}.png"));
+    (driver, browser, move |name: &str| shots.join(format!("{db}-{name}.png")))
+}
+
+async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
+    let t = spawn(backend).await;
+    let (_driver, browser, shot) = open_browser(backend).await;
 
     let fill = |name: &'static str, value: String| {
         let browser = browser.clone();
@@ -351,6 +356,111 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     let bytes = pdf.bytes().await.expect("bytes");
     assert!(bytes.starts_with(b"%PDF-"), "the receipt downloads as a PDF");
+    browser.close().await.expect("close");
+}
+
+/// Types into the field with this id.
+async fn type_into(browser: &fantoccini::Client, id: &str, value: &str) {
+    let field = browser.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("field {id}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(value).await.expect("type");
+}
+
+/// Presses Enter on a form's submit button (see the note in the citizen test).
+async fn press(browser: &fantoccini::Client, form: &str) {
+    let button = browser.find(Locator::Css(&format!("{form} button[type=submit]"))).await.unwrap_or_else(|e| panic!("{form}: {e}"));
+    button.send_keys(&Key::Enter.to_string()).await.expect("press Enter");
+}
+
+/// The DCI officer works a paid police-clearance application in the back office (claims
+/// it, books fingerprints, records them, approves and issues); the citizen, in the same
+/// browser, sees the certificate on the application page, downloads it, and opens the
+/// address its QR code carries, which says the certificate is genuine.
+async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backend: Backend) {
+    use huduma::services::back_office::demo;
+    let t = spawn(backend).await;
+    let (_, id, reference) = crate::back_office::paid_police_clearance(&t).await;
+    demo::create(&t.app).await.expect("demo staff");
+    let (_driver, browser, shot) = open_browser(backend).await;
+
+    // The officer signs in at the staff entrance with password and authenticator code.
+    let officer = demo::email("officer", Some("dci"));
+    browser.goto(&t.url("/staff/sign-in")).await.expect("staff sign-in");
+    type_into(&browser, "email", &officer).await;
+    type_into(&browser, "password", demo::PASSWORD).await;
+    press(&browser, "main form").await;
+    wait_for_path(&browser, |p| p == "/staff/sign-in/code").await;
+    let secret = {
+        let mut conn = t.app.db.pool().acquire().await.expect("conn");
+        huduma::store::staff::by_email(&mut conn, &officer).await.expect("query").expect("member").totp_secret.expect("secret")
+    };
+    type_into(&browser, "code", &demo::current_code(&secret, &officer, t.app.clock.now()).expect("code")).await;
+    press(&browser, "main form").await;
+    wait_for_path(&browser, |p| p == "/staff").await;
+    std::fs::write(shot("staff-queue"), browser.screenshot().await.expect("screenshot")).expect("save");
+    let case = format!("/staff/applications/{reference}");
+    browser.find(Locator::Css(&format!("a[href='{case}']"))).await.expect("the application is in the queue").click().await.expect("open");
+    wait_for_path(&browser, |p| p == case).await;
+    press(&browser, "form[action$='/assign']:has(#claim)").await;
+    wait_for_path(&browser, |p| p == case).await;
+    browser.wait().for_element(Locator::Id("assignee")).await.expect("claimed");
+
+    // Book fingerprints for tomorrow.
+    let tomorrow = t.app.clock.today_in_nairobi().add_days(1).to_string();
+    let form = "#action-schedule_fingerprints";
+    browser
+        .execute(
+            "document.querySelector(arguments[0] + ' input[name=date]').value = arguments[1];\
+             document.querySelector(arguments[0] + ' input[name=time]').value = '09:30';",
+            vec![serde_json::json!(form), serde_json::json!(tomorrow)],
+        )
+        .await
+        .expect("set date and time");
+    browser.find(Locator::Css(&format!("{form} input[name=office]"))).await.expect("office").send_keys("DCI headquarters").await.expect("type");
+    std::fs::write(shot("staff-case"), browser.screenshot().await.expect("screenshot")).expect("save");
+    press(&browser, form).await;
+    browser.wait().for_element(Locator::Css("#action-record_fingerprints")).await.expect("booked: fingerprints can be recorded");
+    press(&browser, "#action-record_fingerprints").await;
+    browser.wait().for_element(Locator::Css("#action-approve")).await.expect("recorded: the certificate can be issued");
+    press(&browser, "#action-approve").await;
+    browser.wait().for_element(Locator::Id("certificate")).await.expect("issued");
+    let status = browser.find(Locator::Id("status")).await.expect("status").text().await.expect("text");
+    assert_eq!(status, "Certificate issued");
+    std::fs::write(shot("staff-issued"), browser.screenshot().await.expect("screenshot")).expect("save");
+
+    // The citizen signs in (same browser, separate session) and follows the timeline.
+    browser.goto(&t.url("/sign-in")).await.expect("sign-in");
+    type_into(&browser, "identifier", WANJIKU.email).await;
+    type_into(&browser, "password", WANJIKU.password).await;
+    press(&browser, "main form").await;
+    wait_for_path(&browser, |p| p == "/sign-in/code").await;
+    let before = t.code_for(WANJIKU.phone).await;
+    browser.find(Locator::Id("channel-sms")).await.expect("radio").click().await.expect("click");
+    press(&browser, "main form").await;
+    browser.wait().for_element(Locator::Id("code")).await.expect("code field");
+    type_into(&browser, "code", &t.code_for_after(WANJIKU.phone, &[before]).await).await;
+    press(&browser, "main form").await;
+    wait_for_path(&browser, |p| p == "/account").await;
+    browser.goto(&t.url(&format!("/applications/{id}"))).await.expect("application");
+    let page = browser.source().await.expect("source");
+    assert!(page.contains("09:30, DCI headquarters") && page.contains("Certificate issued"), "the timeline shows each step");
+    std::fs::write(shot("citizen-certificate"), browser.screenshot().await.expect("screenshot")).expect("save");
+    let href = browser.find(Locator::Css("#certificate a")).await.expect("download link").attr("href").await.expect("href").expect("a link");
+    let cookies = browser.get_all_cookies().await.expect("cookies");
+    let cookie = cookies.iter().map(|c| format!("{}={}", c.name(), c.value())).collect::<Vec<_>>().join("; ");
+    let pdf = reqwest::Client::new().get(t.url(&href)).header("cookie", cookie).send().await.expect("download");
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let doc = lopdf::Document::load_mem(&pdf.bytes().await.expect("bytes")).expect("the certificate opens");
+    let text = doc.extract_text(&[1]).expect("text");
+    assert!(text.contains("Police clearance certificate") && text.contains("Wanjiku"), "{text}");
+    // The address the QR code carries is printed under it; the citizen (or an employer) opens it.
+    let start = text.find("http").expect("verification address");
+    let address: String = text[start..].split_whitespace().next().expect("address").to_owned();
+    assert!(address.contains("/verify/certificates/"), "{address}");
+    browser.goto(&address).await.expect("verification page");
+    let validity = browser.find(Locator::Id("validity")).await.expect("validity").attr("data-validity").await.expect("attr");
+    assert_eq!(validity.as_deref(), Some("valid"));
+    std::fs::write(shot("certificate-check"), browser.screenshot().await.expect("screenshot")).expect("save");
     browser.close().await.expect("close");
 }
 

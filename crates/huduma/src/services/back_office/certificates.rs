@@ -219,7 +219,8 @@ pub fn pdf(app: &App, c: &CertificateRow, language: Language) -> ServiceResult<V
     lines.push(Line::heading(text.signatory.clone(), 11.0));
     lines.push(Line::text(""));
     let url = verification_url(app, &c.serial);
-    lines.push(Line::text(tr.f("certificate.verify_at", &[("url", &url)])));
+    lines.push(Line::text(tr.t("certificate.verify_at")));
+    lines.push(Line::text(url.clone()));
     Ok(pdf::page(&text.title, &lines, Some(&url))?)
 }
 

@@ -77,7 +77,7 @@ pub async fn start_for_invoice(app: &App, view: &InvoiceView, email: &str, phone
         }
         Err(err) => {
             tracing::warn!(attempt = %attempt.id, error = %err, "Pesapal did not take the order");
-            store::set_attempt_state(
+            super::move_attempt(
                 &mut tx,
                 &attempt.id,
                 "created",
@@ -127,7 +127,7 @@ pub async fn confirm(app: &App, order_tracking_id: &str) -> ServiceResult<Option
         }
         CardOutcome::Failed | CardOutcome::Reversed | CardOutcome::Invalid => {
             if let Some(to) = state.next(Event::Declined) {
-                store::set_attempt_state(
+                super::move_attempt(
                     &mut tx,
                     &attempt.id,
                     state.as_str(),

@@ -14,6 +14,32 @@ use crate::app::App;
 use crate::services::ServiceResult;
 use crate::store::payments::{self as store, AttemptRow};
 
+/// A payment attempt's change of state, with the provider's result: the compare-and-set
+/// and its audit entry, in the caller's transaction. False when the attempt had moved on.
+pub async fn move_attempt(
+    conn: &mut crate::store::Conn,
+    attempt_id: &str,
+    from: &str,
+    to: &str,
+    code: Option<&str>,
+    desc: Option<&str>,
+    now: i64,
+) -> ServiceResult<bool> {
+    if !store::set_attempt_state(conn, attempt_id, from, to, code, desc, now).await? {
+        return Ok(false);
+    }
+    let entry = crate::services::audit::Entry {
+        actor: crate::services::audit::Actor::System,
+        agency: None,
+        action: "payment.attempt",
+        subject: format!("attempt:{attempt_id}"),
+        details: serde_json::json!({ "from": from, "to": to, "code": code }),
+        ip: "-",
+    };
+    crate::services::audit::record(conn, entry, now).await?;
+    Ok(true)
+}
+
 /// Records a new attempt before the provider is asked, so a crash in between leaves a
 /// trace the reconciler and people can see.
 pub async fn record_attempt(app: &App, attempt: AttemptRow) -> ServiceResult<AttemptRow> {

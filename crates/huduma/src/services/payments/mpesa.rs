@@ -78,7 +78,7 @@ pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, p
                 DarajaError::Unavailable(reason) => ("unavailable".to_owned(), reason.clone()),
             };
             tracing::warn!(attempt = %attempt.id, error = %err, "STK push not accepted");
-            store::set_attempt_state(&mut tx, &attempt.id, "created", "failed", Some(&code), Some(&desc), app.clock.now()).await?;
+            super::move_attempt(&mut tx, &attempt.id, "created", "failed", Some(&code), Some(&desc), app.clock.now()).await?;
         }
     }
     tx.commit().await?;
@@ -226,7 +226,7 @@ pub async fn apply_in(tx: &mut crate::store::Conn, app: &App, cb: &StkCallback) 
     } else {
         match state.next(Event::Declined) {
             Some(to) => {
-                store::set_attempt_state(
+                super::move_attempt(
                     tx,
                     &attempt.id,
                     state.as_str(),

@@ -95,7 +95,10 @@ async fn sweep(app: &App, waiting: Vec<crate::store::payments::AttemptRow>) -> a
                 if now - attempt.created_at > TIME_OUT_AFTER_SECS
                     && let Some(to) = state.next(Event::Expired)
                 {
-                    store::set_attempt_state(&mut conn, &attempt.id, state.as_str(), to.as_str(), Some("timeout"), None, now).await?;
+                    drop(conn);
+                    let mut tx = app.db.begin().await?;
+                    super::move_attempt(&mut tx, &attempt.id, state.as_str(), to.as_str(), Some("timeout"), None, now).await?;
+                    tx.commit().await?;
                     sweep.timed_out += 1;
                 } else {
                     store::touch_attempt(&mut conn, &attempt.id, now).await?;

@@ -33,7 +33,7 @@ pub async fn settle_attempt(
     if settled == Settled::Recorded {
         let from = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
         if let Some(to) = from.next(Event::Paid) {
-            store::set_attempt_state(conn, &attempt.id, from.as_str(), to.as_str(), Some("0"), None, app.clock.now()).await?;
+            super::move_attempt(conn, &attempt.id, from.as_str(), to.as_str(), Some("0"), None, app.clock.now()).await?;
         }
     }
     Ok(settled)
@@ -70,6 +70,18 @@ pub async fn settle(
     let paid = invoice.paid_minor + amount_minor;
     let status = InvoiceStatus::parse(&invoice.status).unwrap_or(InvoiceStatus::Pending).after_payment(invoice.total_minor, paid);
     store::add_paid(conn, &invoice.id, amount_minor, status.as_str(), now).await?;
+    let entry = crate::services::audit::Entry {
+        actor: crate::services::audit::Actor::System,
+        agency: None,
+        action: "payment.recorded",
+        subject: format!("invoice:{}", invoice.number),
+        details: serde_json::json!({
+            "method": method, "reference": reference, "amount_minor": amount_minor,
+            "from": invoice.status, "to": status.as_str(), "application": invoice.application_id,
+        }),
+        ip: "-",
+    };
+    crate::services::audit::record(conn, entry, now).await?;
     super::receipts::issue(conn, app, &payment_id, &payment, &invoice, now).await?;
     if let Some(bill) = crate::store::checkout::bill_for_invoice(conn, &invoice.id).await? {
         let mut updated = invoice.clone();

@@ -11,6 +11,7 @@ pub mod payments;
 pub mod registration;
 pub mod services;
 pub mod sign_in;
+pub mod tickets;
 
 use axum::Json;
 use axum::Router;
@@ -77,6 +78,12 @@ pub fn router() -> Router<Arc<App>> {
         .route("/api/v1/payments/{id}", get(payments::attempt))
         // Anyone (rate-limited per address).
         .route("/api/v1/track", post(applications::track))
+        // Signed-in citizen: their own tickets only.
+        .route("/api/v1/tickets", get(tickets::list).post(tickets::open))
+        .route("/api/v1/tickets/{number}", get(tickets::get_one))
+        .route("/api/v1/tickets/{number}/messages", post(tickets::reply))
+        .route("/api/v1/tickets/{number}/reopen", post(tickets::reopen))
+        .route("/api/v1/tickets/{number}/rating", post(tickets::rate))
 }
 
 /// The generated OpenAPI document.
@@ -93,9 +100,10 @@ pub fn router() -> Router<Arc<App>> {
         applications::start, applications::list, applications::get_one, applications::delete_draft, applications::save_page,
         applications::fee_option, applications::upload, applications::download, applications::submit_one, applications::timeline,
         applications::track, payments::invoice, payments::mpesa, payments::attempt,
+        tickets::open, tickets::list, tickets::get_one, tickets::reply, tickets::reopen, tickets::rate,
     ),
     modifiers(&BearerAuth),
-    tags((name = "catalogue"), (name = "registration"), (name = "sign-in"), (name = "account"), (name = "applications"), (name = "payments"))
+    tags((name = "catalogue"), (name = "registration"), (name = "sign-in"), (name = "account"), (name = "applications"), (name = "payments"), (name = "helpdesk"))
 )]
 pub struct ApiDoc;
 

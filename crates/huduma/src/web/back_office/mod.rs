@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod members;
 pub mod queue;
 pub mod sign_in;
+pub mod tickets;
 
 use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -23,7 +24,7 @@ use crate::services::back_office::StaffMember;
 pub fn home_for(me: &StaffMember) -> Response {
     match me.role {
         StaffRole::PlatformAdmin => Redirect::to("/staff/members").into_response(),
-        StaffRole::Helpdesk => Redirect::to("/help").into_response(),
+        StaffRole::Helpdesk => Redirect::to("/staff/tickets").into_response(),
         _ => Redirect::to("/staff").into_response(),
     }
 }
@@ -50,4 +51,10 @@ pub fn router() -> Router<Arc<App>> {
         .route("/staff/audit", get(audit::show))
         .route("/staff/members", get(members::show).post(members::create))
         .route("/staff/members/{id}", post(members::update))
+        // Helpdesk agents and platform admins (every ticket); agency staff (tickets routed to their agency).
+        .route("/staff/tickets", get(tickets::queue))
+        .route("/staff/tickets/{number}", get(tickets::show))
+        .route("/staff/tickets/{number}/reply", post(tickets::reply))
+        // Helpdesk agents and platform admins.
+        .route("/staff/tickets/{number}/route", post(tickets::route))
 }

@@ -12,5 +12,6 @@ pub mod payments;
 pub mod receipts;
 pub mod register;
 pub mod sign_in;
+pub mod tickets;
 pub mod two_factor;
 pub mod verify;

@@ -154,6 +154,8 @@ struct AttemptTemplate<'a> {
     phone: String,
     code: String,
     help: String,
+    /// Opens a helpdesk ticket about this payment (failed or timed-out attempts).
+    ticket_href: String,
 }
 
 /// The waiting page.
@@ -198,6 +200,13 @@ pub fn attempt_page(ctx: &Ctx, attempt: &AttemptRow, invoice: &InvoiceRow, done_
         message,
         amount: huduma_domain::Money { minor: attempt.amount_minor, currency }.to_string(),
         phone: attempt.phone.clone().unwrap_or_default(),
+        ticket_href: match (&invoice.application_id, state) {
+            (Some(application), AttemptState::Failed | AttemptState::TimedOut) => format!(
+                "/help/tickets/new?{}",
+                serde_urlencoded::to_string([("application", application.as_str()), ("category", "payment"), ("subject", &format!("{} {}", tr.t("ticket.payment_subject"), invoice.number))]).unwrap_or_default()
+            ),
+            _ => String::new(),
+        },
         code,
         help,
     };

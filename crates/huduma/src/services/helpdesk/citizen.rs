@@ -1,0 +1,168 @@
+//! The citizen's side: open a ticket (linked to one of their applications if they came
+//! from it), read the thread, reply, reopen within the window, rate once resolved. The
+//! same functions serve a verified anonymous visitor who holds the ticket's access code.
+
+use super::super::sessions::Authenticated;
+use super::super::{ServiceError, ServiceResult, audit};
+use super::{NewTicket, REOPEN_DAYS, due, message, new_number, parse, tell};
+use crate::app::App;
+use crate::store::tickets::{self as store, MessageRow, TicketRow};
+use crate::store::{applications, is_unique_violation, new_id};
+use huduma_domain::ticket::{Event, Status};
+
+/// Who holds a ticket.
+#[derive(Debug, Clone, Copy)]
+pub enum Holder<'a> {
+    /// A signed-in citizen.
+    Citizen(&'a Authenticated),
+    /// Someone with the ticket's access code (an anonymous ticket).
+    Code(&'a str),
+}
+
+/// Opens a ticket for a signed-in citizen.
+pub async fn open(app: &App, me: &Authenticated, new: &NewTicket) -> ServiceResult<TicketRow> {
+    let (category, subject, text) = parse(new)?;
+    let mut conn = app.db.pool().acquire().await?;
+    let application = match new.application.as_deref().filter(|a| !a.is_empty()) {
+        // Only the citizen's own application can be linked.
+        Some(id) => Some(applications::find_owned(&mut conn, &me.account.id, id).await?.ok_or(ServiceError::field("application", "ticket.application_unknown"))?),
+        None => None,
+    };
+    drop(conn);
+    let account = &me.account;
+    let ticket = TicketRow {
+        id: new_id(),
+        number: String::new(),
+        account_id: Some(account.id.clone()),
+        contact_name: account.first_name.clone(),
+        contact_email: account.email.clone(),
+        contact_phone: account.phone.clone(),
+        language: account.language.clone(),
+        category: category.code().to_owned(),
+        subject,
+        application_id: application.map(|a| a.id),
+        agency: None,
+        assigned_to: None,
+        status: Status::Open.code().to_owned(),
+        due_at: None,
+        created_at: 0,
+        updated_at: 0,
+        resolved_at: None,
+        rating: None,
+    };
+    create(app, ticket, &text).await
+}
+
+/// Stores a new ticket with its first message (retrying on the rare number clash) and
+/// tells the contact its number.
+pub async fn create(app: &App, mut ticket: TicketRow, text: &str) -> ServiceResult<TicketRow> {
+    for _ in 0..5 {
+        let now = app.clock.now();
+        ticket.number = new_number();
+        ticket.created_at = now;
+        ticket.updated_at = now;
+        ticket.due_at = Some(due(app, false, now));
+        let mut tx = app.db.begin().await?;
+        match store::insert(&mut tx, &ticket).await {
+            Ok(()) => {}
+            Err(err) if is_unique_violation(&err) => continue,
+            Err(err) => return Err(err.into()),
+        }
+        store::add_message(&mut tx, &ticket.id, "citizen", None, text, now).await?;
+        tell(&mut tx, app, &ticket, "opened", now).await?;
+        tx.commit().await?;
+        app.outbox_wakeup.notify_one();
+        return Ok(ticket);
+    }
+    Err(ServiceError::Internal(anyhow::anyhow!("no unused ticket number")))
+}
+
+/// The holder's tickets (signed-in citizens).
+pub async fn list(app: &App, me: &Authenticated) -> ServiceResult<Vec<TicketRow>> {
+    let mut conn = app.db.pool().acquire().await?;
+    Ok(store::of_account(&mut conn, &me.account.id).await?)
+}
+
+/// A ticket the holder may see; "not found" when it is someone else's.
+pub async fn find(app: &App, holder: Holder<'_>, number: &str) -> ServiceResult<TicketRow> {
+    let number = number.trim().to_ascii_uppercase().replace('-', "");
+    let mut conn = app.db.pool().acquire().await?;
+    let ticket = match holder {
+        Holder::Citizen(me) => store::owned(&mut conn, &me.account.id, &number).await?,
+        Holder::Code(code) => store::by_number(&mut conn, &number)
+            .await?
+            .filter(|t| t.account_id.is_none() && crate::crypto::constant_time_eq(&super::access_code(app, &t.number), code)),
+    };
+    ticket.ok_or(ServiceError::NotFound)
+}
+
+/// A ticket and its thread.
+pub async fn view(app: &App, holder: Holder<'_>, number: &str) -> ServiceResult<(TicketRow, Vec<MessageRow>)> {
+    let ticket = find(app, holder, number).await?;
+    let mut conn = app.db.pool().acquire().await?;
+    let messages = store::messages(&mut conn, &ticket.id).await?;
+    Ok((ticket, messages))
+}
+
+/// Moves the ticket by a citizen's event, adding their message if any.
+async fn citizen_event(app: &App, ticket: &TicketRow, event: Event, text: Option<&str>) -> ServiceResult<()> {
+    let status = Status::parse(&ticket.status).unwrap_or(Status::Open);
+    let routed = ticket.agency.is_some();
+    let Some(next) = status.next(event, routed) else {
+        return Err(ServiceError::field("message", if status == Status::Resolved { "ticket.resolved_reopen" } else { "ticket.closed" }));
+    };
+    let now = app.clock.now();
+    if event == Event::Reopened && ticket.resolved_at.is_some_and(|at| now - at > REOPEN_DAYS * 86_400) {
+        return Err(ServiceError::field("message", "ticket.reopen_window"));
+    }
+    let mut tx = app.db.begin().await?;
+    let due = next.waits_for_staff().then(|| due(app, routed, now));
+    if !store::set_status(&mut tx, &ticket.id, status.code(), next.code(), due, now).await? {
+        return Err(ServiceError::field("message", "ticket.changed"));
+    }
+    if let Some(text) = text {
+        store::add_message(&mut tx, &ticket.id, "citizen", None, text, now).await?;
+    }
+    if event == Event::Reopened {
+        let entry = audit::Entry {
+            actor: ticket.account_id.as_deref().map_or(audit::Actor::System, |id| audit::Actor::Citizen { id }),
+            agency: ticket.agency.as_deref(),
+            action: "ticket.reopen",
+            subject: format!("ticket:{}", ticket.number),
+            details: serde_json::json!({}),
+            ip: "-",
+        };
+        audit::record(&mut tx, entry, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The holder writes in the thread.
+pub async fn reply(app: &App, holder: Holder<'_>, number: &str, text: &str) -> ServiceResult<()> {
+    let text = message(text, "message")?;
+    let ticket = find(app, holder, number).await?;
+    citizen_event(app, &ticket, Event::CitizenReplies, Some(&text)).await
+}
+
+/// The holder reopens a resolved ticket within [`REOPEN_DAYS`], saying why.
+pub async fn reopen(app: &App, holder: Holder<'_>, number: &str, text: &str) -> ServiceResult<()> {
+    let text = message(text, "message")?;
+    let ticket = find(app, holder, number).await?;
+    citizen_event(app, &ticket, Event::Reopened, Some(&text)).await
+}
+
+/// The holder rates a resolved ticket, once.
+pub async fn rate(app: &App, holder: Holder<'_>, number: &str, rating: i64, comment: &str) -> ServiceResult<()> {
+    if !(1..=5).contains(&rating) {
+        return Err(ServiceError::field("rating", "ticket.rating_invalid"));
+    }
+    let comment: String = comment.trim().chars().take(1000).collect();
+    let ticket = find(app, holder, number).await?;
+    let mut tx = app.db.begin().await?;
+    if !store::rate(&mut tx, &ticket.id, rating, &comment).await? {
+        return Err(ServiceError::field("rating", "ticket.rating_not_now"));
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! The helpdesk: tickets from signed-in citizens and from verified anonymous visitors,
+//! threaded replies, routing to the responsible agency, reopening within a window, and a
+//! rating once resolved. Staff answer from the back office (see [`agent`]).
+
+pub mod agent;
+pub mod anonymous;
+pub mod citizen;
+pub mod saved;
+
+use super::{ServiceError, ServiceResult, messages};
+use crate::app::App;
+use crate::store::Conn;
+use crate::store::tickets::TicketRow;
+use huduma_domain::Language;
+use huduma_domain::reference::{Kind, Reference};
+use huduma_domain::ticket::Category;
+use rand::Rng;
+
+/// Days after resolution during which the citizen may reopen a ticket.
+pub const REOPEN_DAYS: i64 = 7;
+/// Working days the helpdesk has to answer; an agency gets two.
+pub const HELPDESK_SLA_DAYS: u32 = 1;
+/// Working days an agency has to answer a ticket routed to it.
+pub const AGENCY_SLA_DAYS: u32 = 2;
+/// Longest subject.
+const MAX_SUBJECT: usize = 120;
+/// Longest message.
+const MAX_MESSAGE: usize = 4000;
+
+/// A new ticket as typed.
+#[derive(Debug, Clone, Default)]
+pub struct NewTicket {
+    /// Category code.
+    pub category: String,
+    /// Subject.
+    pub subject: String,
+    /// First message.
+    pub message: String,
+    /// The application it is about (its id), for signed-in citizens.
+    pub application: Option<String>,
+}
+
+/// Checks a new ticket's text; returns the category, subject and message.
+pub fn parse(new: &NewTicket) -> ServiceResult<(Category, String, String)> {
+    let category = Category::parse(&new.category).ok_or(ServiceError::field("category", "ticket.category_required"))?;
+    let subject = new.subject.trim();
+    if subject.chars().count() < 3 || subject.chars().count() > MAX_SUBJECT || subject.chars().any(char::is_control) {
+        return Err(ServiceError::field("subject", "ticket.subject_invalid"));
+    }
+    let message = message(&new.message, "message")?;
+    Ok((category, subject.to_owned(), message))
+}
+
+/// Checks a message's text.
+pub fn message(text: &str, field: &'static str) -> ServiceResult<String> {
+    let text = text.trim();
+    if text.chars().count() < 2 || text.chars().count() > MAX_MESSAGE {
+        return Err(ServiceError::field(field, "ticket.message_invalid"));
+    }
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(ServiceError::field(field, "text.control_characters"));
+    }
+    Ok(text.to_owned())
+}
+
+/// A fresh ticket number.
+pub fn new_number() -> String {
+    let mut rng = rand::rng();
+    Reference::generate(Kind::Ticket, |n| rng.random_range(0..n)).as_str().to_owned()
+}
+
+/// The code that lets someone without an account open their ticket's page.
+pub fn access_code(app: &App, number: &str) -> String {
+    crate::crypto::keyed_hash(&app.config.secret_key, &["ticket", number]).chars().filter(char::is_ascii_alphanumeric).take(12).collect()
+}
+
+/// Where the ticket's page is, for messages: signed-in citizens sign in; others get the
+/// link with the access code.
+pub fn link(app: &App, ticket: &TicketRow) -> String {
+    let base = app.config.callback_base_url.trim_end_matches('/');
+    match ticket.account_id {
+        Some(_) => format!("{base}/help/tickets/{}", ticket.number),
+        None => format!("{base}/help/tickets/{}?key={}", ticket.number, access_code(app, &ticket.number)),
+    }
+}
+
+/// Tells the ticket's contact about a change (`message.ticket_<what>`), by SMS and email in
+/// their language.
+pub async fn tell(conn: &mut Conn, app: &App, ticket: &TicketRow, what: &str, now: i64) -> ServiceResult<()> {
+    let tr = app.i18n.tr(Language::parse(&ticket.language).unwrap_or_default());
+    let link = link(app, ticket);
+    let args = [("number", ticket.number.as_str()), ("subject", ticket.subject.as_str()), ("link", link.as_str())];
+    messages::queue_sms(conn, &ticket.contact_phone, &tr.f(&format!("message.ticket_{what}_sms"), &args), now).await?;
+    let subject = tr.f(&format!("message.ticket_{what}_subject"), &args);
+    messages::queue_email(conn, &ticket.contact_email, &subject, &tr.f(&format!("message.ticket_{what}_body"), &args), now).await?;
+    Ok(())
+}
+
+/// The SLA deadline for staff from `now`.
+pub fn due(app: &App, routed: bool, now: i64) -> i64 {
+    app.calendar.add_working_days(now, if routed { AGENCY_SLA_DAYS } else { HELPDESK_SLA_DAYS })
+}

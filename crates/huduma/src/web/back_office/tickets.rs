@@ -1,0 +1,207 @@
+//! Helpdesk tickets in the back office: `/staff/tickets` (the queue: every ticket for
+//! helpdesk agents, the agency's own for agency staff) and `/staff/tickets/{number}` (the
+//! thread, the citizen's applications and payments looked up read-only, reply from a saved
+//! response, resolve, route to an agency).
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::context::{StaffBar, StaffCtx};
+use crate::clock::format_nairobi;
+use crate::services::ServiceError;
+use crate::services::applications::display_reference;
+use crate::services::helpdesk::{agent, saved};
+use crate::web::csrf::CsrfForm;
+use crate::web::render::{FormErrors, Page, form_failure, html};
+
+struct Line {
+    number: String,
+    subject: String,
+    status: String,
+    agency: String,
+    due: String,
+    overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/tickets.html")]
+struct QueueTemplate<'a> {
+    page: Page<'a>,
+    staff: Option<StaffBar>,
+    tickets: Vec<Line>,
+    status: String,
+}
+
+/// Filter.
+#[derive(Debug, Default, Deserialize)]
+pub struct Filter {
+    #[serde(default)]
+    status: String,
+}
+
+/// `GET /staff/tickets` — helpdesk agents and platform admins (all), agency staff (their agency's).
+pub async fn queue(s: StaffCtx, Query(f): Query<Filter>) -> Response {
+    let me = match s.require() {
+        Ok(me) => me,
+        Err(redirect) => return redirect,
+    };
+    let rows = match agent::queue(&s.ctx.app, me, &f.status).await {
+        Ok(rows) => rows,
+        Err(err) => return failure(&s, err),
+    };
+    let now = s.ctx.app.clock.now();
+    let tr = s.ctx.tr();
+    let tickets = rows
+        .iter()
+        .map(|t| Line {
+            number: t.number.clone(),
+            subject: t.subject.clone(),
+            status: tr.t(&format!("ticket.status.{}", t.status)).to_owned(),
+            agency: t.agency.clone().unwrap_or_default(),
+            due: t.due_at.map(|d| format_nairobi(d - 1)).unwrap_or_default(),
+            overdue: t.due_at.is_some_and(|d| d < now),
+        })
+        .collect();
+    html(StatusCode::OK, &QueueTemplate { page: s.page("ticket.staff_queue_title"), staff: s.bar(), tickets, status: f.status })
+}
+
+fn failure(s: &StaffCtx, err: ServiceError) -> Response {
+    match form_failure(&s.ctx, err) {
+        Ok((status, errors)) => (status, errors.items().first().map(|(_, m)| m.clone()).unwrap_or_default()).into_response(),
+        Err(page) => page,
+    }
+}
+
+struct MessageView {
+    from_staff: bool,
+    who: String,
+    at: String,
+    body: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/ticket.html")]
+struct TicketTemplate<'a> {
+    page: Page<'a>,
+    staff: Option<StaffBar>,
+    errors: FormErrors,
+    number: String,
+    subject: String,
+    status: String,
+    category: String,
+    contact: String,
+    agency: String,
+    messages: Vec<MessageView>,
+    applications: Vec<(String, String, String, String)>,
+    saved: Vec<(String, String)>,
+    agencies: Vec<(String, String)>,
+    can_route: bool,
+    open: bool,
+}
+
+async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: StatusCode) -> Response {
+    let Some(me) = s.member.as_ref() else { return Redirect::to("/staff/sign-in").into_response() };
+    let case = match agent::case(&s.ctx.app, me, &s.ctx.requester.ip, number).await {
+        Ok(case) => case,
+        Err(err) => return failure(s, err),
+    };
+    let tr = s.ctx.tr();
+    let language = s.ctx.language;
+    let live = s.ctx.app.catalogue();
+    let t = &case.ticket;
+    let applications = case
+        .applications
+        .iter()
+        .map(|(a, invoice)| {
+            let service = live.catalogue.service(&a.service_code).map_or(a.service_code.clone(), |svc| svc.name.get_ref().get(language).to_owned());
+            let payment = invoice.as_ref().map(|i| format!("{} · {}", i.number, tr.t(&format!("staff.invoice_state.{}", i.status)))).unwrap_or_default();
+            (a.reference.as_deref().map(display_reference).unwrap_or_default(), service, a.status.clone(), payment)
+        })
+        .collect();
+    let template = TicketTemplate {
+        page: s.page("ticket.title"),
+        staff: s.bar(),
+        errors,
+        number: t.number.clone(),
+        subject: t.subject.clone(),
+        status: tr.t(&format!("ticket.status.{}", t.status)).to_owned(),
+        category: tr.t(&format!("ticket.category.{}", t.category)).to_owned(),
+        contact: format!("{} · {} · {}", t.contact_name, t.contact_phone, t.contact_email),
+        agency: t.agency.clone().unwrap_or_default(),
+        messages: case
+            .messages
+            .iter()
+            .map(|m| MessageView {
+                from_staff: m.author == "staff",
+                who: m.staff_name.clone().unwrap_or_else(|| t.contact_name.clone()),
+                at: format_nairobi(m.created_at),
+                body: m.body.clone(),
+            })
+            .collect(),
+        applications,
+        saved: saved::all().into_iter().map(|r| (r.code, r.title.get(language).to_owned())).collect(),
+        agencies: live.catalogue.agencies.iter().map(|a| (a.code.get_ref().clone(), a.name.get_ref().get(language).to_owned())).collect(),
+        can_route: me.agency().is_none(),
+        open: !matches!(t.status.as_str(), "resolved" | "closed"),
+    };
+    html(status_code, &template)
+}
+
+/// `GET /staff/tickets/{number}` — staff who may see the ticket; the look-up is audited.
+pub async fn show(s: StaffCtx, Path(number): Path<String>) -> Response {
+    if let Err(redirect) = s.require() {
+        return redirect;
+    }
+    render(&s, &number, FormErrors::default(), StatusCode::OK).await
+}
+
+async fn after(s: &StaffCtx, number: &str, result: Result<(), ServiceError>, notice: &str) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/staff/tickets/{number}?notice={notice}")).into_response(),
+        Err(err) => match form_failure(&s.ctx, err) {
+            Ok((status, errors)) => render(s, number, errors, status).await,
+            Err(page) => page,
+        },
+    }
+}
+
+/// A reply.
+#[derive(Debug, Deserialize)]
+pub struct ReplyForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    saved: String,
+    #[serde(default)]
+    resolve: String,
+}
+
+/// `POST /staff/tickets/{number}/reply` — staff who may see the ticket.
+pub async fn reply(s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ReplyForm>) -> Response {
+    let me = match s.require() {
+        Ok(me) => me,
+        Err(redirect) => return redirect,
+    };
+    let result = agent::reply(&s.ctx.app, me, &s.ctx.requester.ip, &number, &form.body, &form.saved, form.resolve == "yes").await;
+    after(&s, &number, result, "ticket_answered").await
+}
+
+/// A routing.
+#[derive(Debug, Deserialize)]
+pub struct RouteForm {
+    #[serde(default)]
+    agency: String,
+}
+
+/// `POST /staff/tickets/{number}/route` — helpdesk agents and platform admins.
+pub async fn route(s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<RouteForm>) -> Response {
+    let me = match s.require() {
+        Ok(me) => me,
+        Err(redirect) => return redirect,
+    };
+    let result = agent::route(&s.ctx.app, me, &s.ctx.requester.ip, &number, &form.agency).await;
+    after(&s, &number, result, "ticket_routed").await
+}

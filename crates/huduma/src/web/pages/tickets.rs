@@ -1,0 +1,319 @@
+//! Helpdesk tickets for citizens: `/help/tickets` (mine), `/help/tickets/new` (from the
+//! help centre, or from an application or payment page, then linked to it),
+//! `/help/tickets/anonymous` (for people who cannot sign in: phone proved by a code), and
+//! `/help/tickets/{number}` (the thread: reply, reopen within the window, rate).
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use huduma_domain::ticket::{Category, Status};
+use serde::Deserialize;
+
+use crate::clock::format_nairobi;
+use crate::services::ServiceError;
+use crate::services::helpdesk::citizen::{self, Holder};
+use crate::services::helpdesk::{NewTicket, REOPEN_DAYS, anonymous};
+use crate::web::context::{Ctx, redirect_with_cookies};
+use crate::web::cookies;
+use crate::web::csrf::CsrfForm;
+use crate::web::render::{FormErrors, Page, form_failure, html};
+
+const FLOW: &str = "ticket";
+
+/// A ticket line in a list.
+struct Line {
+    number: String,
+    subject: String,
+    status: String,
+    updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "tickets.html")]
+struct ListTemplate<'a> {
+    page: Page<'a>,
+    tickets: Vec<Line>,
+}
+
+fn status_text(ctx: &Ctx, status: &str) -> String {
+    ctx.tr().t(&format!("ticket.status.{status}")).to_owned()
+}
+
+/// `GET /help/tickets` — signed-in citizen: their tickets.
+pub async fn list(ctx: Ctx) -> Response {
+    let Some(me) = ctx.me.as_ref() else { return Redirect::to("/sign-in?notice=sign_in_first").into_response() };
+    match citizen::list(&ctx.app, me).await {
+        Ok(rows) => {
+            let tickets = rows
+                .iter()
+                .map(|t| Line { number: t.number.clone(), subject: t.subject.clone(), status: status_text(&ctx, &t.status), updated: format_nairobi(t.updated_at) })
+                .collect();
+            html(StatusCode::OK, &ListTemplate { page: ctx.page("ticket.list_title"), tickets })
+        }
+        Err(err) => failure(&ctx, err),
+    }
+}
+
+fn failure(ctx: &Ctx, err: ServiceError) -> Response {
+    match form_failure(ctx, err) {
+        Ok((status, errors)) => (status, errors.items().first().map(|(_, m)| m.clone()).unwrap_or_default()).into_response(),
+        Err(page) => page,
+    }
+}
+
+/// What the new-ticket form was opened with.
+#[derive(Debug, Default, Deserialize)]
+pub struct Prefill {
+    #[serde(default)]
+    application: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    subject: String,
+}
+
+#[derive(Template)]
+#[template(path = "ticket_new.html")]
+struct NewTemplate<'a> {
+    page: Page<'a>,
+    errors: FormErrors,
+    anonymous: bool,
+    categories: Vec<(&'static str, String)>,
+    category: String,
+    subject: String,
+    message: String,
+    application: String,
+    contact_name: String,
+    email: String,
+    phone: String,
+}
+
+fn categories(ctx: &Ctx) -> Vec<(&'static str, String)> {
+    Category::ALL.into_iter().map(|c| (c.code(), ctx.tr().t(&format!("ticket.category.{}", c.code())).to_owned())).collect()
+}
+
+fn new_page(ctx: &Ctx, anonymous: bool, form: TicketForm, errors: FormErrors, status: StatusCode) -> Response {
+    let template = NewTemplate {
+        page: ctx.page("ticket.new_title"),
+        errors,
+        anonymous,
+        categories: categories(ctx),
+        category: form.category,
+        subject: form.subject,
+        message: form.message,
+        application: form.application,
+        contact_name: form.name,
+        email: form.email,
+        phone: form.phone,
+    };
+    html(status, &template)
+}
+
+/// `GET /help/tickets/new` — signed-in citizens (others are sent to the anonymous form).
+pub async fn new_form(ctx: Ctx, Query(p): Query<Prefill>) -> Response {
+    let anonymous = ctx.me.is_none();
+    let form = TicketForm { category: p.category, subject: p.subject, application: p.application, ..TicketForm::default() };
+    new_page(&ctx, anonymous, form, FormErrors::default(), StatusCode::OK)
+}
+
+/// The new-ticket form.
+#[derive(Debug, Default, Deserialize)]
+pub struct TicketForm {
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    application: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// `POST /help/tickets/new` — a signed-in citizen opens a ticket; an anonymous visitor is
+/// sent a code to prove their phone first.
+pub async fn create(ctx: Ctx, CsrfForm(form): CsrfForm<TicketForm>) -> Response {
+    let new = NewTicket {
+        category: form.category.clone(),
+        subject: form.subject.clone(),
+        message: form.message.clone(),
+        application: Some(form.application.clone()).filter(|a| !a.is_empty()),
+    };
+    let result = match ctx.me.as_ref() {
+        Some(me) => citizen::open(&ctx.app, me, &new).await.map(|t| Redirect::to(&format!("/help/tickets/{}?notice=ticket_opened", t.number)).into_response()),
+        None => {
+            let contact = anonymous::Contact { name: form.name.clone(), email: form.email.clone(), phone: form.phone.clone() };
+            anonymous::start(&ctx.app, &contact, &new, &ctx.requester)
+                .await
+                .map(|token| redirect_with_cookies("/help/tickets/verify", vec![cookies::set(&cookies::flow(FLOW), &token, None, ctx.secure())]))
+        }
+    };
+    match result {
+        Ok(response) => response,
+        Err(err) => match form_failure(&ctx, err) {
+            Ok((status, errors)) => new_page(&ctx, ctx.me.is_none(), form, errors, status),
+            Err(page) => page,
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ticket_verify.html")]
+struct VerifyTemplate<'a> {
+    page: Page<'a>,
+    errors: FormErrors,
+    sent_to: String,
+}
+
+/// `GET /help/tickets/verify` — holder of the anonymous ticket flow.
+pub async fn verify_form(ctx: Ctx) -> Response {
+    let Some(token) = ctx.flow_token(FLOW) else { return Redirect::to("/help/tickets/new").into_response() };
+    match anonymous::sent_to(&ctx.app, &token).await {
+        Ok(sent_to) => html(StatusCode::OK, &VerifyTemplate { page: ctx.page("ticket.verify_title"), errors: FormErrors::default(), sent_to }),
+        Err(_) => Redirect::to("/help/tickets/new").into_response(),
+    }
+}
+
+/// The code.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /help/tickets/verify` — holder of the anonymous ticket flow.
+pub async fn verify(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
+    let Some(token) = ctx.flow_token(FLOW) else { return Redirect::to("/help/tickets/new").into_response() };
+    match anonymous::finish(&ctx.app, &token, &form.code, &ctx.requester).await {
+        Ok(ticket) => {
+            let key = crate::services::helpdesk::access_code(&ctx.app, &ticket.number);
+            redirect_with_cookies(
+                &format!("/help/tickets/{}?key={key}&notice=ticket_opened", ticket.number),
+                vec![cookies::clear(&cookies::flow(FLOW), ctx.secure())],
+            )
+        }
+        Err(err) => match form_failure(&ctx, err) {
+            Ok((status, errors)) => {
+                let sent_to = anonymous::sent_to(&ctx.app, &token).await.unwrap_or_default();
+                html(status, &VerifyTemplate { page: ctx.page("ticket.verify_title"), errors, sent_to })
+            }
+            Err(page) => page,
+        },
+    }
+}
+
+/// `?key=` for anonymous tickets.
+#[derive(Debug, Default, Deserialize)]
+pub struct Key {
+    #[serde(default)]
+    key: String,
+}
+
+struct MessageView {
+    from_staff: bool,
+    at: String,
+    body: String,
+}
+
+#[derive(Template)]
+#[template(path = "ticket.html")]
+struct TicketTemplate<'a> {
+    page: Page<'a>,
+    errors: FormErrors,
+    number: String,
+    subject: String,
+    status: String,
+    key: String,
+    messages: Vec<MessageView>,
+    can_reply: bool,
+    can_reopen: bool,
+    can_rate: bool,
+    rating: Option<i64>,
+    application: String,
+}
+
+fn holder<'a>(ctx: &'a Ctx, key: &'a str) -> Holder<'a> {
+    match ctx.me.as_ref() {
+        Some(me) if key.is_empty() => Holder::Citizen(me),
+        _ => Holder::Code(key),
+    }
+}
+
+async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, status_code: StatusCode) -> Response {
+    let (ticket, messages) = match citizen::view(&ctx.app, holder(ctx, key), number).await {
+        Ok(found) => found,
+        Err(ServiceError::NotFound) if ctx.me.is_none() && key.is_empty() => return Redirect::to("/sign-in?notice=sign_in_first").into_response(),
+        Err(err) => return failure(ctx, err),
+    };
+    let status = Status::parse(&ticket.status).unwrap_or(Status::Open);
+    let now = ctx.app.clock.now();
+    let template = TicketTemplate {
+        page: ctx.page("ticket.title"),
+        errors,
+        number: ticket.number.clone(),
+        subject: ticket.subject.clone(),
+        status: status_text(ctx, &ticket.status),
+        key: key.to_owned(),
+        messages: messages.iter().map(|m| MessageView { from_staff: m.author == "staff", at: format_nairobi(m.created_at), body: m.body.clone() }).collect(),
+        can_reply: !matches!(status, Status::Resolved | Status::Closed),
+        can_reopen: status == Status::Resolved && ticket.resolved_at.is_some_and(|at| now - at <= REOPEN_DAYS * 86_400),
+        can_rate: matches!(status, Status::Resolved | Status::Closed) && ticket.rating.is_none(),
+        rating: ticket.rating,
+        application: ticket.application_id.clone().filter(|_| ticket.account_id.is_some()).unwrap_or_default(),
+    };
+    html(status_code, &template)
+}
+
+/// `GET /help/tickets/{number}` — the signed-in owner, or whoever holds the ticket's key.
+pub async fn show(ctx: Ctx, Path(number): Path<String>, Query(k): Query<Key>) -> Response {
+    ticket_page(&ctx, &number, &k.key, FormErrors::default(), StatusCode::OK).await
+}
+
+/// A reply, reopening or rating.
+#[derive(Debug, Deserialize)]
+pub struct ThreadForm {
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn after(ctx: &Ctx, number: &str, key: &str, result: Result<(), ServiceError>, notice: &str) -> Response {
+    let key_part = if key.is_empty() { String::new() } else { format!("key={key}&") };
+    match result {
+        Ok(()) => Redirect::to(&format!("/help/tickets/{number}?{key_part}notice={notice}")).into_response(),
+        Err(err) => match form_failure(ctx, err) {
+            Ok((status, errors)) => ticket_page(ctx, number, key, errors, status).await,
+            Err(page) => page,
+        },
+    }
+}
+
+/// `POST /help/tickets/{number}/reply` — the owner or key holder.
+pub async fn reply(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ThreadForm>) -> Response {
+    let result = citizen::reply(&ctx.app, holder(&ctx, &form.key), &number, &form.message).await;
+    after(&ctx, &number, &form.key, result, "ticket_replied").await
+}
+
+/// `POST /help/tickets/{number}/reopen` — the owner or key holder, within the window.
+pub async fn reopen(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ThreadForm>) -> Response {
+    let result = citizen::reopen(&ctx.app, holder(&ctx, &form.key), &number, &form.message).await;
+    after(&ctx, &number, &form.key, result, "ticket_reopened").await
+}
+
+/// `POST /help/tickets/{number}/rate` — the owner or key holder, once resolved.
+pub async fn rate(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ThreadForm>) -> Response {
+    let rating = form.rating.parse().unwrap_or(0);
+    let result = citizen::rate(&ctx.app, holder(&ctx, &form.key), &number, rating, &form.comment).await;
+    after(&ctx, &number, &form.key, result, "ticket_rated").await
+}
