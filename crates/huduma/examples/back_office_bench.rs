@@ -34,7 +34,9 @@ async fn main() -> anyhow::Result<()> {
         Some("seed") => seed(&args[1], args[2].parse()?, args[3].parse()?, std::path::Path::new(&args[4])).await,
         Some("dashboard") => dashboard(&args[1], &args[2], args[3].parse()?).await,
         Some("certificates") => certificates(args[1].parse()?).await,
-        _ => anyhow::bail!("usage: back_office_bench seed <db> <applications> <agencies> <out> | dashboard <db> <agency> <runs> | certificates <seconds>"),
+        _ => anyhow::bail!(
+            "usage: back_office_bench seed <db> <applications> <agencies> <out> | dashboard <db> <agency> <runs> | certificates <seconds>"
+        ),
     }
 }
 
@@ -49,7 +51,8 @@ async fn seed(url: &str, applications: usize, agencies: usize, out: &std::path::
     {
         let mut conn = db.pool().acquire().await?;
         for code in SERVICES {
-            let row = sqlx::query("SELECT MAX(version) FROM service_versions WHERE service_code = $1").bind(code).fetch_one(&mut *conn).await?;
+            let row =
+                sqlx::query("SELECT MAX(version) FROM service_versions WHERE service_code = $1").bind(code).fetch_one(&mut *conn).await?;
             versions.push((code, row.try_get::<i64, _>(0)?));
         }
     }

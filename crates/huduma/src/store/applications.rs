@@ -80,7 +80,11 @@ pub const HOT_QUERIES: &[(&str, &str, &[&str])] = &[
     ("stale_open_attempts", super::payments::STALE_OPEN_ATTEMPTS, &["1000", "200"]),
     ("queue", super::queue::QUEUE, &["'dci'", "''", "''", "''", "0", "9000000000000", "''", "''", "''", "51", "0"]),
     ("queue_by_id_number", super::queue::QUEUE, &["'dci'", "''", "''", "''", "0", "9000000000000", "''", "''", "'12345678'", "51", "0"]),
-    ("queue_overdue", super::queue::QUEUE, &["'dci'", "'certificate-of-good-conduct'", "'submitted'", "''", "0", "1800000000", "'-'", "''", "''", "51", "0"]),
+    (
+        "queue_overdue",
+        super::queue::QUEUE,
+        &["'dci'", "'certificate-of-good-conduct'", "'submitted'", "''", "0", "1800000000", "'-'", "''", "''", "51", "0"],
+    ),
     ("escalation_sweep", super::queue::OVERDUE, &["1800000000", "200"]),
 ];
 

@@ -274,13 +274,13 @@ pub const OVERDUE: &str = "SELECT id, agency, reference, status FROM application
 /// Overdue applications not yet escalated, oldest deadline first.
 pub async fn overdue_unescalated(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<(String, String, String, String)>, sqlx::Error> {
     sqlx::query(OVERDUE)
-    .bind(now)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
-    .collect()
+        .bind(now)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .collect()
 }
 
 /// Marks an application escalated.

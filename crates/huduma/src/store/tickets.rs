@@ -105,7 +105,14 @@ pub async fn by_number(conn: &mut Conn, number: &str) -> Result<Option<TicketRow
 /// One of the account's tickets by number.
 pub async fn owned(conn: &mut Conn, account_id: &str, number: &str) -> Result<Option<TicketRow>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM tickets WHERE number = $1 AND account_id = $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number.to_owned()).bind(account_id.to_owned()).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(number.to_owned())
+        .bind(account_id.to_owned())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// The account's tickets, newest first.
@@ -161,12 +168,14 @@ pub async fn set_handler(conn: &mut Conn, id: &str, agency: Option<&str>, assign
 
 /// Records the citizen's rating, once.
 pub async fn rate(conn: &mut Conn, id: &str, rating: i64, comment: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE tickets SET rating = $2, rating_comment = $3 WHERE id = $1 AND rating IS NULL AND status IN ('resolved', 'closed')")
-        .bind(id.to_owned())
-        .bind(rating)
-        .bind(comment.to_owned())
-        .execute(conn)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE tickets SET rating = $2, rating_comment = $3 WHERE id = $1 AND rating IS NULL AND status IN ('resolved', 'closed')",
+    )
+    .bind(id.to_owned())
+    .bind(rating)
+    .bind(comment.to_owned())
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -194,7 +203,14 @@ pub struct MessageRow {
 }
 
 /// Adds a message.
-pub async fn add_message(conn: &mut Conn, ticket_id: &str, author: &str, staff_id: Option<&str>, body: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn add_message(
+    conn: &mut Conn,
+    ticket_id: &str,
+    author: &str,
+    staff_id: Option<&str>,
+    body: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO ticket_messages (id, ticket_id, author, staff_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(super::new_id())
         .bind(ticket_id.to_owned())

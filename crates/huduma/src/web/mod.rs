@@ -30,7 +30,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::App;
 use pages::{
-    account, applications, catalogue, certificates, help, tickets, home, language, password_reset, payments, receipts, register, sign_in,
+    account, applications, catalogue, certificates, help, home, language, password_reset, payments, receipts, register, sign_in, tickets,
     two_factor, verify,
 };
 

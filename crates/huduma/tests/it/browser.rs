@@ -11,7 +11,11 @@ use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-both_databases!(citizen_registers_verifies_and_signs_in_in_chromium, an_officer_issues_a_certificate_the_citizen_verifies_in_chromium);
+both_databases!(
+    citizen_registers_verifies_and_signs_in_in_chromium,
+    an_officer_issues_a_certificate_the_citizen_verifies_in_chromium,
+    a_citizen_asks_the_helpdesk_after_a_failed_payment_and_an_agent_answers_in_chromium
+);
 
 /// A chromedriver process on a free port, killed when dropped.
 struct Driver {
@@ -416,7 +420,13 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
         )
         .await
         .expect("set date and time");
-    browser.find(Locator::Css(&format!("{form} input[name=office]"))).await.expect("office").send_keys("DCI headquarters").await.expect("type");
+    browser
+        .find(Locator::Css(&format!("{form} input[name=office]")))
+        .await
+        .expect("office")
+        .send_keys("DCI headquarters")
+        .await
+        .expect("type");
     std::fs::write(shot("staff-case"), browser.screenshot().await.expect("screenshot")).expect("save");
     press(&browser, form).await;
     browser.wait().for_element(Locator::Css("#action-record_fingerprints")).await.expect("booked: fingerprints can be recorded");
@@ -445,7 +455,8 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
     let page = browser.source().await.expect("source");
     assert!(page.contains("09:30, DCI headquarters") && page.contains("Certificate issued"), "the timeline shows each step");
     std::fs::write(shot("citizen-certificate"), browser.screenshot().await.expect("screenshot")).expect("save");
-    let href = browser.find(Locator::Css("#certificate a")).await.expect("download link").attr("href").await.expect("href").expect("a link");
+    let href =
+        browser.find(Locator::Css("#certificate a")).await.expect("download link").attr("href").await.expect("href").expect("a link");
     let cookies = browser.get_all_cookies().await.expect("cookies");
     let cookie = cookies.iter().map(|c| format!("{}={}", c.name(), c.value())).collect::<Vec<_>>().join("; ");
     let pdf = reqwest::Client::new().get(t.url(&href)).header("cookie", cookie).send().await.expect("download");
@@ -461,6 +472,93 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
     let validity = browser.find(Locator::Id("validity")).await.expect("validity").attr("data-validity").await.expect("attr");
     assert_eq!(validity.as_deref(), Some("valid"));
     std::fs::write(shot("certificate-check"), browser.screenshot().await.expect("screenshot")).expect("save");
+    browser.close().await.expect("close");
+}
+
+/// Signs the demo citizen in through the pages, with an SMS code.
+async fn citizen_signs_in(t: &crate::helpers::TestApp, browser: &fantoccini::Client) {
+    browser.goto(&t.url("/sign-in")).await.expect("sign-in");
+    type_into(browser, "identifier", WANJIKU.email).await;
+    type_into(browser, "password", WANJIKU.password).await;
+    press(browser, "main form").await;
+    wait_for_path(browser, |p| p == "/sign-in/code").await;
+    let before = t.code_for(WANJIKU.phone).await;
+    browser.find(Locator::Id("channel-sms")).await.expect("radio").click().await.expect("click");
+    press(browser, "main form").await;
+    browser.wait().for_element(Locator::Id("code")).await.expect("code field");
+    type_into(browser, "code", &t.code_for_after(WANJIKU.phone, &[before]).await).await;
+    press(browser, "main form").await;
+    wait_for_path(browser, |p| p == "/account").await;
+}
+
+/// Signs a demo staff member in at the staff entrance.
+async fn staff_signs_in(t: &crate::helpers::TestApp, browser: &fantoccini::Client, email: &str) {
+    use huduma::services::back_office::demo;
+    browser.goto(&t.url("/staff/sign-in")).await.expect("staff sign-in");
+    type_into(browser, "email", email).await;
+    type_into(browser, "password", demo::PASSWORD).await;
+    press(browser, "main form").await;
+    wait_for_path(browser, |p| p == "/staff/sign-in/code").await;
+    let secret = {
+        let mut conn = t.app.db.pool().acquire().await.expect("conn");
+        huduma::store::staff::by_email(&mut conn, email).await.expect("query").expect("member").totp_secret.expect("secret")
+    };
+    type_into(browser, "code", &demo::current_code(&secret, email, t.app.clock.now()).expect("code")).await;
+    press(browser, "main form").await;
+    wait_for_path(browser, |p| p.starts_with("/staff") && !p.starts_with("/staff/sign-in")).await;
+}
+
+/// A payment fails; from the failure page the citizen asks the helpdesk (the form comes
+/// filled in and linked to the application); an agent answers with a saved response and
+/// resolves; the citizen reads the answer and rates it.
+async fn a_citizen_asks_the_helpdesk_after_a_failed_payment_and_an_agent_answers_in_chromium(backend: Backend) {
+    use huduma::services::back_office::demo;
+    let t = spawn(backend).await;
+    crate::helpers::register_html(&t, &WANJIKU).await;
+    let token = crate::helpers::sign_in_api(&t, WANJIKU.email, WANJIKU.password, WANJIKU.phone).await;
+    let id = crate::payments::awaiting_payment(&t, &token).await;
+    demo::create(&t.app).await.expect("demo staff");
+    let (_driver, browser, shot) = open_browser(backend).await;
+    citizen_signs_in(&t, &browser).await;
+
+    // Pay from a number with no money: the prompt is refused.
+    browser.goto(&t.url(&format!("/applications/{id}/pay"))).await.expect("pay page");
+    type_into(&browser, "phone", "0700 000 001").await;
+    press(&browser, "main form").await;
+    wait_for_path(&browser, |p| p.starts_with("/payments/")).await;
+    browser.wait().for_element(Locator::Id("ask-helpdesk")).await.expect("the failure offers the helpdesk");
+    std::fs::write(shot("payment-failed"), browser.screenshot().await.expect("screenshot")).expect("save");
+    browser.find(Locator::Css("#ask-helpdesk a")).await.expect("link").click().await.expect("click");
+    wait_for_path(&browser, |p| p == "/help/tickets/new").await;
+    type_into(&browser, "message", "The prompt said my balance is too low, but I have the money.").await;
+    std::fs::write(shot("ticket-new"), browser.screenshot().await.expect("screenshot")).expect("save");
+    press(&browser, "main form").await;
+    wait_for_path(&browser, |p| p.starts_with("/help/tickets/T")).await;
+    let number = browser.find(Locator::Id("ticket-number")).await.expect("number").text().await.expect("text");
+
+    // The agent answers from a saved response and resolves it.
+    staff_signs_in(&t, &browser, &demo::email("helpdesk", None)).await;
+    browser.goto(&t.url("/staff/tickets")).await.expect("queue");
+    browser.find(Locator::LinkText(&number)).await.expect("the ticket is in the queue").click().await.expect("open");
+    wait_for_path(&browser, |p| p == format!("/staff/tickets/{number}")).await;
+    let page = browser.source().await.expect("source");
+    assert!(page.contains("balance is too low") && page.contains("Police clearance"), "the thread and the citizen's application");
+    browser
+        .execute("document.getElementById('saved').value = 'payment_not_found'; document.getElementById('resolve').checked = true;", vec![])
+        .await
+        .expect("choose the saved response");
+    std::fs::write(shot("staff-ticket"), browser.screenshot().await.expect("screenshot")).expect("save");
+    press(&browser, "#reply").await;
+    browser.wait().for_element(Locator::Css(".notice--success")).await.expect("sent");
+
+    // The citizen reads the answer and rates it.
+    browser.goto(&t.url(&format!("/help/tickets/{number}"))).await.expect("ticket");
+    let page = browser.source().await.expect("source");
+    assert!(page.contains("We could not find this payment yet"), "the answer is in the thread");
+    browser.find(Locator::Id("rating-5")).await.expect("rating").click().await.expect("choose");
+    press(&browser, "#rate").await;
+    browser.wait().for_element(Locator::Id("rated")).await.expect("rated");
+    std::fs::write(shot("ticket-rated"), browser.screenshot().await.expect("screenshot")).expect("save");
     browser.close().await.expect("close");
 }
 

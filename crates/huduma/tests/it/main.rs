@@ -13,6 +13,7 @@ mod browser;
 mod catalogue;
 mod checkout;
 mod help;
+mod helpdesk;
 mod locales;
 mod openapi;
 mod payments;

@@ -15,7 +15,7 @@ fn checked_in_openapi_document_is_current() {
     let doc: serde_json::Value = serde_json::from_str(&generated).expect("JSON");
     assert_eq!(doc["openapi"].as_str().map(|v| &v[..3]), Some("3.1"));
     let paths = doc["paths"].as_object().expect("paths");
-    assert_eq!(paths.len(), 35, "every /api/v1 route is documented");
+    assert_eq!(paths.len(), 40, "every /api/v1 route is documented");
     for route in [
         "/api/v1/services",
         "/api/v1/services/{code}",
@@ -30,6 +30,9 @@ fn checked_in_openapi_document_is_current() {
         "/api/v1/track",
         "/api/v1/applications/{id}/payments/mpesa",
         "/api/v1/payments/{id}",
+        "/api/v1/tickets",
+        "/api/v1/tickets/{number}/messages",
+        "/api/v1/tickets/{number}/rating",
     ] {
         assert!(paths.contains_key(route), "{route}");
     }

@@ -111,6 +111,13 @@ async fn csrf_is_required_on_every_form(backend: Backend) {
         "/staff/applications/A0000000000/certificate/C000000000/revoke",
         "/staff/members",
         "/staff/members/x",
+        "/help/tickets/new",
+        "/help/tickets/verify",
+        "/help/tickets/T00000000X/reply",
+        "/help/tickets/T00000000X/reopen",
+        "/help/tickets/T00000000X/rate",
+        "/staff/tickets/T00000000X/reply",
+        "/staff/tickets/T00000000X/route",
     ];
     t.get("/").await; // receive a CSRF cookie
     for path in posts {

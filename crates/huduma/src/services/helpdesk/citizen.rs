@@ -25,7 +25,11 @@ pub async fn open(app: &App, me: &Authenticated, new: &NewTicket) -> ServiceResu
     let mut conn = app.db.pool().acquire().await?;
     let application = match new.application.as_deref().filter(|a| !a.is_empty()) {
         // Only the citizen's own application can be linked.
-        Some(id) => Some(applications::find_owned(&mut conn, &me.account.id, id).await?.ok_or(ServiceError::field("application", "ticket.application_unknown"))?),
+        Some(id) => Some(
+            applications::find_owned(&mut conn, &me.account.id, id)
+                .await?
+                .ok_or(ServiceError::field("application", "ticket.application_unknown"))?,
+        ),
         None => None,
     };
     drop(conn);

@@ -77,16 +77,8 @@ pub async fn start_for_invoice(app: &App, view: &InvoiceView, email: &str, phone
         }
         Err(err) => {
             tracing::warn!(attempt = %attempt.id, error = %err, "Pesapal did not take the order");
-            super::move_attempt(
-                &mut tx,
-                &attempt.id,
-                "created",
-                "failed",
-                Some("unavailable"),
-                Some(&err.to_string()),
-                app.clock.now(),
-            )
-            .await?;
+            super::move_attempt(&mut tx, &attempt.id, "created", "failed", Some("unavailable"), Some(&err.to_string()), app.clock.now())
+                .await?;
             Err(ServiceError::Unavailable("payment.unavailable"))
         }
     };

@@ -76,7 +76,11 @@ fn ticket(t: &TicketRow, messages: &[MessageRow]) -> Ticket {
 /// `POST /api/v1/tickets`
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "helpdesk", security(("bearer" = [])), request_body = OpenTicket,
     responses((status = 201, body = Ticket), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn open(State(app): State<Arc<App>>, Me(me, who): Me, ApiJson(body): ApiJson<OpenTicket>) -> Result<(StatusCode, Json<Ticket>), ApiError> {
+pub async fn open(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    ApiJson(body): ApiJson<OpenTicket>,
+) -> Result<(StatusCode, Json<Ticket>), ApiError> {
     let new = NewTicket { category: body.category, subject: body.subject, message: body.message, application: body.application_id };
     let created = citizen::open(&app, &me, &new).await.or_api(who.language)?;
     let (t, messages) = citizen::view(&app, Holder::Citizen(&me), &created.number).await.or_api(who.language)?;
@@ -109,7 +113,12 @@ pub struct Reply {
 /// `POST /api/v1/tickets/{number}/messages`
 #[utoipa::path(post, path = "/api/v1/tickets/{number}/messages", tag = "helpdesk", security(("bearer" = [])), params(("number" = String, Path)),
     request_body = Reply, responses((status = 200, body = Ticket), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn reply(State(app): State<Arc<App>>, Me(me, who): Me, Path(number): Path<String>, ApiJson(body): ApiJson<Reply>) -> Result<Json<Ticket>, ApiError> {
+pub async fn reply(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<Reply>,
+) -> Result<Json<Ticket>, ApiError> {
     citizen::reply(&app, Holder::Citizen(&me), &number, &body.message).await.or_api(who.language)?;
     get_one(State(app), Me(me, who), Path(number)).await
 }
@@ -117,7 +126,12 @@ pub async fn reply(State(app): State<Arc<App>>, Me(me, who): Me, Path(number): P
 /// `POST /api/v1/tickets/{number}/reopen`
 #[utoipa::path(post, path = "/api/v1/tickets/{number}/reopen", tag = "helpdesk", security(("bearer" = [])), params(("number" = String, Path)),
     request_body = Reply, responses((status = 200, body = Ticket), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn reopen(State(app): State<Arc<App>>, Me(me, who): Me, Path(number): Path<String>, ApiJson(body): ApiJson<Reply>) -> Result<Json<Ticket>, ApiError> {
+pub async fn reopen(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<Reply>,
+) -> Result<Json<Ticket>, ApiError> {
     citizen::reopen(&app, Holder::Citizen(&me), &number, &body.message).await.or_api(who.language)?;
     get_one(State(app), Me(me, who), Path(number)).await
 }
@@ -135,7 +149,12 @@ pub struct Rating {
 /// `POST /api/v1/tickets/{number}/rating`
 #[utoipa::path(post, path = "/api/v1/tickets/{number}/rating", tag = "helpdesk", security(("bearer" = [])), params(("number" = String, Path)),
     request_body = Rating, responses((status = 200, body = Ticket), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn rate(State(app): State<Arc<App>>, Me(me, who): Me, Path(number): Path<String>, ApiJson(body): ApiJson<Rating>) -> Result<Json<Ticket>, ApiError> {
+pub async fn rate(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    Path(number): Path<String>,
+    ApiJson(body): ApiJson<Rating>,
+) -> Result<Json<Ticket>, ApiError> {
     citizen::rate(&app, Holder::Citizen(&me), &number, body.rating, &body.comment).await.or_api(who.language)?;
     get_one(State(app), Me(me, who), Path(number)).await
 }

@@ -116,8 +116,12 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
         .applications
         .iter()
         .map(|(a, invoice)| {
-            let service = live.catalogue.service(&a.service_code).map_or(a.service_code.clone(), |svc| svc.name.get_ref().get(language).to_owned());
-            let payment = invoice.as_ref().map(|i| format!("{} · {}", i.number, tr.t(&format!("staff.invoice_state.{}", i.status)))).unwrap_or_default();
+            let service =
+                live.catalogue.service(&a.service_code).map_or(a.service_code.clone(), |svc| svc.name.get_ref().get(language).to_owned());
+            let payment = invoice
+                .as_ref()
+                .map(|i| format!("{} · {}", i.number, tr.t(&format!("staff.invoice_state.{}", i.status))))
+                .unwrap_or_default();
             (a.reference.as_deref().map(display_reference).unwrap_or_default(), service, a.status.clone(), payment)
         })
         .collect();

@@ -203,7 +203,12 @@ pub fn attempt_page(ctx: &Ctx, attempt: &AttemptRow, invoice: &InvoiceRow, done_
         ticket_href: match (&invoice.application_id, state) {
             (Some(application), AttemptState::Failed | AttemptState::TimedOut) => format!(
                 "/help/tickets/new?{}",
-                serde_urlencoded::to_string([("application", application.as_str()), ("category", "payment"), ("subject", &format!("{} {}", tr.t("ticket.payment_subject"), invoice.number))]).unwrap_or_default()
+                serde_urlencoded::to_string([
+                    ("application", application.as_str()),
+                    ("category", "payment"),
+                    ("subject", &format!("{} {}", tr.t("ticket.payment_subject"), invoice.number))
+                ])
+                .unwrap_or_default()
             ),
             _ => String::new(),
         },

@@ -47,7 +47,12 @@ pub async fn list(ctx: Ctx) -> Response {
         Ok(rows) => {
             let tickets = rows
                 .iter()
-                .map(|t| Line { number: t.number.clone(), subject: t.subject.clone(), status: status_text(&ctx, &t.status), updated: format_nairobi(t.updated_at) })
+                .map(|t| Line {
+                    number: t.number.clone(),
+                    subject: t.subject.clone(),
+                    status: status_text(&ctx, &t.status),
+                    updated: format_nairobi(t.updated_at),
+                })
                 .collect();
             html(StatusCode::OK, &ListTemplate { page: ctx.page("ticket.list_title"), tickets })
         }
@@ -146,12 +151,14 @@ pub async fn create(ctx: Ctx, CsrfForm(form): CsrfForm<TicketForm>) -> Response 
         application: Some(form.application.clone()).filter(|a| !a.is_empty()),
     };
     let result = match ctx.me.as_ref() {
-        Some(me) => citizen::open(&ctx.app, me, &new).await.map(|t| Redirect::to(&format!("/help/tickets/{}?notice=ticket_opened", t.number)).into_response()),
+        Some(me) => citizen::open(&ctx.app, me, &new)
+            .await
+            .map(|t| Redirect::to(&format!("/help/tickets/{}?notice=ticket_opened", t.number)).into_response()),
         None => {
             let contact = anonymous::Contact { name: form.name.clone(), email: form.email.clone(), phone: form.phone.clone() };
-            anonymous::start(&ctx.app, &contact, &new, &ctx.requester)
-                .await
-                .map(|token| redirect_with_cookies("/help/tickets/verify", vec![cookies::set(&cookies::flow(FLOW), &token, None, ctx.secure())]))
+            anonymous::start(&ctx.app, &contact, &new, &ctx.requester).await.map(|token| {
+                redirect_with_cookies("/help/tickets/verify", vec![cookies::set(&cookies::flow(FLOW), &token, None, ctx.secure())])
+            })
         }
     };
     match result {
@@ -175,7 +182,9 @@ struct VerifyTemplate<'a> {
 pub async fn verify_form(ctx: Ctx) -> Response {
     let Some(token) = ctx.flow_token(FLOW) else { return Redirect::to("/help/tickets/new").into_response() };
     match anonymous::sent_to(&ctx.app, &token).await {
-        Ok(sent_to) => html(StatusCode::OK, &VerifyTemplate { page: ctx.page("ticket.verify_title"), errors: FormErrors::default(), sent_to }),
+        Ok(sent_to) => {
+            html(StatusCode::OK, &VerifyTemplate { page: ctx.page("ticket.verify_title"), errors: FormErrors::default(), sent_to })
+        }
         Err(_) => Redirect::to("/help/tickets/new").into_response(),
     }
 }
@@ -248,7 +257,9 @@ fn holder<'a>(ctx: &'a Ctx, key: &'a str) -> Holder<'a> {
 async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, status_code: StatusCode) -> Response {
     let (ticket, messages) = match citizen::view(&ctx.app, holder(ctx, key), number).await {
         Ok(found) => found,
-        Err(ServiceError::NotFound) if ctx.me.is_none() && key.is_empty() => return Redirect::to("/sign-in?notice=sign_in_first").into_response(),
+        Err(ServiceError::NotFound) if ctx.me.is_none() && key.is_empty() => {
+            return Redirect::to("/sign-in?notice=sign_in_first").into_response();
+        }
         Err(err) => return failure(ctx, err),
     };
     let status = Status::parse(&ticket.status).unwrap_or(Status::Open);
@@ -260,7 +271,10 @@ async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, sta
         subject: ticket.subject.clone(),
         status: status_text(ctx, &ticket.status),
         key: key.to_owned(),
-        messages: messages.iter().map(|m| MessageView { from_staff: m.author == "staff", at: format_nairobi(m.created_at), body: m.body.clone() }).collect(),
+        messages: messages
+            .iter()
+            .map(|m| MessageView { from_staff: m.author == "staff", at: format_nairobi(m.created_at), body: m.body.clone() })
+            .collect(),
         can_reply: !matches!(status, Status::Resolved | Status::Closed),
         can_reopen: status == Status::Resolved && ticket.resolved_at.is_some_and(|at| now - at <= REOPEN_DAYS * 86_400),
         can_rate: matches!(status, Status::Resolved | Status::Closed) && ticket.rating.is_none(),
