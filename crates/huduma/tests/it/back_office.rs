@@ -32,14 +32,14 @@ pub async fn staff_client(t: &TestApp, email: &str) -> reqwest::Client {
 }
 
 /// GET with a client; status, final path and body.
-async fn get(t: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String, String) {
+pub async fn get(t: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String, String) {
     let response = client.get(t.url(path)).send().await.expect("GET");
     let (status, url) = (response.status().as_u16(), response.url().path().to_owned());
     (status, url, response.text().await.unwrap_or_default())
 }
 
 /// Opens `page` and posts a form to `action` with its CSRF token.
-async fn post(t: &TestApp, client: &reqwest::Client, page: &str, action: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+pub async fn post(t: &TestApp, client: &reqwest::Client, page: &str, action: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
     let (_, _, html) = get(t, client, page).await;
     let token = csrf_of(&html);
     let mut form = vec![("csrf", token.as_str())];

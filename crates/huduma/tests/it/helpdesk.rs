@@ -4,28 +4,12 @@
 //! holds their ticket by its link; agency staff see only the tickets routed to them; one
 //! citizen never sees another's ticket; agent look-ups are audited; the JSON API.
 
-use crate::back_office::staff_client;
+use crate::back_office::{get, post, staff_client};
 use crate::both_databases;
 use crate::helpers::*;
 use huduma::services::back_office::demo;
 use reqwest::Method;
 use serde_json::json;
-
-async fn get(t: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String, String) {
-    let response = client.get(t.url(path)).send().await.expect("GET");
-    let (status, url) = (response.status().as_u16(), response.url().path().to_owned());
-    (status, url, response.text().await.unwrap_or_default())
-}
-
-async fn post(t: &TestApp, client: &reqwest::Client, page: &str, action: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
-    let (_, _, html) = get(t, client, page).await;
-    let token = csrf_of(&html);
-    let mut form = vec![("csrf", token.as_str())];
-    form.extend_from_slice(fields);
-    let response = client.post(t.url(action)).form(&form).send().await.expect("POST");
-    let (status, url) = (response.status().as_u16(), response.url().path().to_owned());
-    (status, url, response.text().await.unwrap_or_default())
-}
 
 /// The ticket number on a ticket page.
 fn number_of(page: &str) -> String {

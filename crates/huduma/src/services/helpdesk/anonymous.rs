@@ -5,9 +5,7 @@ use super::super::codes::{self, Channel, CodeRequest};
 use super::super::{Requester, ServiceError, ServiceResult, flows, rate_limit};
 use super::{NewTicket, parse};
 use crate::app::App;
-use crate::store::new_id;
 use crate::store::tickets::TicketRow;
-use huduma_domain::ticket::Status;
 use huduma_domain::{Email, Phone};
 use serde::{Deserialize, Serialize};
 
@@ -88,25 +86,8 @@ pub async fn finish(app: &App, token: &str, typed: &str, who: &Requester) -> Ser
     crate::store::flows::delete(&mut tx, &flow.hash).await?;
     tx.commit().await?;
     let p = flow.data;
-    let ticket = TicketRow {
-        id: new_id(),
-        number: String::new(),
-        account_id: None,
-        contact_name: p.name,
-        contact_email: p.email,
-        contact_phone: p.phone,
-        language: p.language,
-        category: p.category,
-        subject: p.subject,
-        application_id: None,
-        agency: None,
-        assigned_to: None,
-        status: Status::Open.code().to_owned(),
-        due_at: None,
-        created_at: 0,
-        updated_at: 0,
-        resolved_at: None,
-        rating: None,
-    };
+    let opener =
+        super::Opener { account_id: None, name: p.name, email: p.email, phone: p.phone, language: p.language, application_id: None };
+    let ticket = super::new_ticket(opener, &p.category, p.subject);
     super::citizen::create(app, ticket, &p.message).await
 }

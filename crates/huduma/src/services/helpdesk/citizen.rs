@@ -7,7 +7,7 @@ use super::super::{ServiceError, ServiceResult, audit};
 use super::{NewTicket, REOPEN_DAYS, due, message, new_number, parse, tell};
 use crate::app::App;
 use crate::store::tickets::{self as store, MessageRow, TicketRow};
-use crate::store::{applications, is_unique_violation, new_id};
+use crate::store::{applications, is_unique_violation};
 use huduma_domain::ticket::{Event, Status};
 
 /// Who holds a ticket.
@@ -34,26 +34,15 @@ pub async fn open(app: &App, me: &Authenticated, new: &NewTicket) -> ServiceResu
     };
     drop(conn);
     let account = &me.account;
-    let ticket = TicketRow {
-        id: new_id(),
-        number: String::new(),
+    let opener = super::Opener {
         account_id: Some(account.id.clone()),
-        contact_name: account.first_name.clone(),
-        contact_email: account.email.clone(),
-        contact_phone: account.phone.clone(),
+        name: account.first_name.clone(),
+        email: account.email.clone(),
+        phone: account.phone.clone(),
         language: account.language.clone(),
-        category: category.code().to_owned(),
-        subject,
         application_id: application.map(|a| a.id),
-        agency: None,
-        assigned_to: None,
-        status: Status::Open.code().to_owned(),
-        due_at: None,
-        created_at: 0,
-        updated_at: 0,
-        resolved_at: None,
-        rating: None,
     };
+    let ticket = super::new_ticket(opener, category.code(), subject);
     create(app, ticket, &text).await
 }
 

@@ -63,6 +63,47 @@ pub fn message(text: &str, field: &'static str) -> ServiceResult<String> {
     Ok(text.to_owned())
 }
 
+/// Who a new ticket is from and what it is about.
+#[derive(Debug, Clone)]
+pub struct Opener {
+    /// Account, for signed-in citizens.
+    pub account_id: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// Phone (E.164).
+    pub phone: String,
+    /// `en` or `sw`.
+    pub language: String,
+    /// Linked application.
+    pub application_id: Option<String>,
+}
+
+/// A new, open ticket (number and times are set when it is stored).
+pub fn new_ticket(opener: Opener, category: &str, subject: String) -> TicketRow {
+    TicketRow {
+        id: crate::store::new_id(),
+        number: String::new(),
+        account_id: opener.account_id,
+        contact_name: opener.name,
+        contact_email: opener.email,
+        contact_phone: opener.phone,
+        language: opener.language,
+        category: category.to_owned(),
+        subject,
+        application_id: opener.application_id,
+        agency: None,
+        assigned_to: None,
+        status: huduma_domain::ticket::Status::Open.code().to_owned(),
+        due_at: None,
+        created_at: 0,
+        updated_at: 0,
+        resolved_at: None,
+        rating: None,
+    }
+}
+
 /// A fresh ticket number.
 pub fn new_number() -> String {
     let mut rng = rand::rng();
