@@ -82,6 +82,9 @@ pub struct Settings {
     /// Public-holiday calendar for SLAs in working days [default: the bundled Kenyan calendar].
     #[arg(long, env = "HUDUMA_HOLIDAYS", global = true)]
     pub holidays: Option<PathBuf>,
+    /// Days a citizen may reopen a resolved helpdesk ticket [default: 7].
+    #[arg(long, env = "HUDUMA_TICKET_REOPEN_DAYS", global = true)]
+    pub ticket_reopen_days: Option<i64>,
     /// Staff sessions end after this many minutes without activity [default: 15].
     #[arg(long, env = "HUDUMA_STAFF_IDLE_MINUTES", global = true)]
     pub staff_idle_minutes: Option<i64>,
@@ -252,6 +255,8 @@ pub struct Config {
     pub draft_reminder_secs: i64,
     /// Public-holiday calendar file (the bundled Kenyan one when unset).
     pub holidays: Option<PathBuf>,
+    /// How long after resolution a citizen may reopen a helpdesk ticket.
+    pub ticket_reopen_secs: i64,
     /// Staff sessions end after this much inactivity (shorter than citizens').
     pub staff_session_idle_secs: i64,
     /// Staff sessions end this long after sign-in: one working day.
@@ -400,6 +405,7 @@ impl Config {
             draft_lifetime_secs: days(pick(s.draft_days, &file, "draft_days")?.unwrap_or(30), "draft_days")?,
             draft_reminder_secs: days(pick(s.draft_reminder_days, &file, "draft_reminder_days")?.unwrap_or(5), "draft_reminder_days")?,
             holidays: pick(s.holidays, &file, "holidays")?,
+            ticket_reopen_secs: days(pick(s.ticket_reopen_days, &file, "ticket_reopen_days")?.unwrap_or(7), "ticket_reopen_days")?,
             staff_session_idle_secs: match pick(s.staff_idle_minutes, &file, "staff_idle_minutes")?.unwrap_or(15) {
                 m @ 1..=120 => m * 60,
                 _ => bail!("staff_idle_minutes must be between 1 and 120"),

@@ -16,7 +16,7 @@ pub async fn purge_expired(app: &App) -> anyhow::Result<u64> {
     // Unpaid invoices lapse (money that still arrives is recorded, never refused silently).
     removed += crate::store::payments::expire_invoices(&mut conn, now).await?;
     // Resolved tickets not reopened within the window are closed for good.
-    removed += crate::store::tickets::close_resolved_before(&mut conn, now - crate::services::helpdesk::REOPEN_DAYS * 86_400, now).await?;
+    removed += crate::store::tickets::close_resolved_before(&mut conn, now - app.config.ticket_reopen_secs, now).await?;
     Ok(removed)
 }
 

@@ -325,7 +325,63 @@ async fn the_audit_chain_catches_an_edited_or_removed_row(backend: Backend) {
     assert!(removed.broken.is_some(), "a removed last entry shows against the head");
 }
 
+async fn bulk_actions_and_a_rejection_the_citizen_reads(backend: Backend) {
+    let t = spawn(backend).await;
+    let (token, first, first_ref) = paid_police_clearance(&t).await;
+    let second = awaiting_payment(&t, &token).await;
+    let attempt = pay(&t, &token, &second, "0708374149").await;
+    assert_eq!(poll(&t, &token, attempt["id"].as_str().expect("id")).await["state"], "succeeded");
+    let (_, application) = t.api(Method::GET, &format!("/api/v1/applications/{second}"), Some(&token), None).await;
+    let second_ref = application["reference"].as_str().expect("reference").replace('-', "");
+    demo::create(&t.app).await.expect("demo staff");
+    let officer = staff_client(&t, &demo::email("officer", Some("dci"))).await;
+    let tomorrow = t.app.clock.today_in_nairobi().add_days(1).to_string();
+    for reference in [&first_ref, &second_ref] {
+        let case = format!("/staff/applications/{reference}");
+        let fields = [("date", tomorrow.as_str()), ("time", "10:00"), ("office", "Huduma Centre GPO")];
+        let (status, _, _) = post(&t, &officer, &case, &format!("{case}/actions/schedule_fingerprints"), &fields).await;
+        assert_eq!(status, 200);
+    }
+    // A step that needs something typed for each application is refused in bulk.
+    let refs = [("reference", first_ref.as_str()), ("reference", second_ref.as_str())];
+    let mut fields = refs.to_vec();
+    fields.push(("action", "request_information"));
+    let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
+    assert!(status == 200 && page.matches("take it on the application").count() == 2, "{page}");
+    // Fingerprints recorded for both at once.
+    let mut fields = refs.to_vec();
+    fields.push(("action", "record_fingerprints"));
+    let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
+    assert!(status == 200 && page.matches(">Done<").count() == 2, "{page}");
+    for id in [&first, &second] {
+        assert_eq!(status_of(&t, &token, id).await, "under_review");
+    }
+    // Another agency's officer touches nothing in bulk.
+    let kra = staff_client(&t, &demo::email("officer", Some("kra"))).await;
+    let mut fields = refs.to_vec();
+    fields.push(("action", "approve"));
+    let (_, _, page) = post(&t, &kra, "/staff", "/staff/bulk", &fields).await;
+    assert_eq!(page.matches("Not in your agency").count(), 2, "{page}");
+    // Rejection is the supervisor's, with a reason the citizen reads.
+    let case = format!("/staff/applications/{first_ref}");
+    let reason = "The fingerprints could not be read; please book a new appointment.";
+    let (status, _, _) = post(&t, &officer, &case, &format!("{case}/actions/reject"), &[("note", reason)]).await;
+    assert_eq!(status, 422, "officers do not reject police clearances");
+    let supervisor = staff_client(&t, &demo::email("supervisor", Some("dci"))).await;
+    let (status, _, page) = post(&t, &supervisor, &case, &format!("{case}/actions/reject"), &[("note", "No.")]).await;
+    assert!(status == 422 && page.contains("at least 10 characters"));
+    let (status, _, _) = post(&t, &supervisor, &case, &format!("{case}/actions/reject"), &[("note", reason)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(status_of(&t, &token, &first).await, "rejected");
+    t.wait_for_message(|m| m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains(reason))).await;
+    let (_, overview) = t.get(&format!("/applications/{first}")).await;
+    assert!(overview.contains(reason), "the reason is on the citizen's timeline");
+    let (_, _, queue) = get(&t, &officer, "/staff").await;
+    assert!(!queue.contains(&format!("/staff/applications/{first_ref}\"")), "a finished application leaves the queue");
+}
+
 both_databases!(
+    bulk_actions_and_a_rejection_the_citizen_reads,
     an_officer_takes_an_application_from_payment_to_a_verified_certificate,
     the_back_office_is_closed_to_other_agencies_citizens_and_strangers,
     overdue_applications_escalate_to_supervisors_once,

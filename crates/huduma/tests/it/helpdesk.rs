@@ -64,6 +64,9 @@ async fn a_ticket_from_a_failed_payment_is_answered_resolved_rated_and_reopened(
     let case = format!("/staff/tickets/{number}");
     let (status, _, view) = get(&t, &agent, &case).await;
     assert!(status == 200 && view.contains(message) && view.contains("Police clearance"), "{view}");
+    // The agent takes it.
+    let (status, _, view) = post(&t, &agent, &case, &format!("{case}/assign"), &[("assignee", "me")]).await;
+    assert!(status == 200 && view.contains("Demo helpdesk"), "taken: {view}");
     // Answer from a saved response, and resolve.
     let (status, _, _) =
         post(&t, &agent, &case, &format!("{case}/reply"), &[("saved", "payment_not_found"), ("body", ""), ("resolve", "yes")]).await;
@@ -158,6 +161,8 @@ async fn tickets_stay_with_their_citizen_and_their_agency(backend: Backend) {
     assert!(status == 200 && view.contains("It has been a month."), "the routed agency sees it");
     assert_eq!(get(&t, &kra, &case).await.0, 404, "another agency still does not");
     let (status, _, _) = post(&t, &kra, "/staff/tickets", &format!("{case}/reply"), &[("body", "Not ours to answer")]).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = post(&t, &kra, "/staff/tickets", &format!("{case}/assign"), &[("assignee", "me")]).await;
     assert_eq!(status, 404);
     let (status, _, _) = post(&t, &nrb, &case, &format!("{case}/reply"), &[("body", "Your card is ready at Huduma Centre GPO.")]).await;
     assert_eq!(status, 200);

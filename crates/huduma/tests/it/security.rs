@@ -111,6 +111,7 @@ async fn csrf_is_required_on_every_form(backend: Backend) {
         "/staff/applications/A0000000000/certificate/C000000000/revoke",
         "/staff/members",
         "/staff/members/x",
+        "/staff/bulk",
         "/help/tickets/new",
         "/help/tickets/verify",
         "/help/tickets/T00000000X/reply",
@@ -118,6 +119,7 @@ async fn csrf_is_required_on_every_form(backend: Backend) {
         "/help/tickets/T00000000X/rate",
         "/staff/tickets/T00000000X/reply",
         "/staff/tickets/T00000000X/route",
+        "/staff/tickets/T00000000X/assign",
     ];
     t.get("/").await; // receive a CSRF cookie
     for path in posts {

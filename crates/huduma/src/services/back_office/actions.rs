@@ -70,6 +70,50 @@ pub async fn take(app: &App, me: &StaffMember, ip: &str, reference: &str, action
     Ok(Outcome { status: to.code.get_ref().clone(), certificate })
 }
 
+/// Most applications one bulk action may touch.
+pub const BULK_LIMIT: usize = 100;
+
+/// Whether an action of this kind may be taken on many applications at once: only those
+/// that need nothing typed for each one (no reason, question or appointment).
+pub fn bulk_allowed(kind: ActionKind) -> bool {
+    matches!(kind, ActionKind::Move | ActionKind::Approve | ActionKind::ReadyForCollection | ActionKind::Issue)
+}
+
+/// Takes `action` on each of `references`, each in its own transaction (one refusal does
+/// not undo the others); returns each reference with its outcome's error code, if any.
+pub async fn take_bulk(app: &App, me: &StaffMember, ip: &str, references: &[String], action: &str) -> ServiceResult<Vec<(String, Option<String>)>> {
+    if references.is_empty() || references.len() > BULK_LIMIT {
+        return Err(ServiceError::field("reference", "queue.bulk_count"));
+    }
+    let mut outcomes = Vec::with_capacity(references.len());
+    for reference in references {
+        let outcome = match kind_for(app, me, reference, action).await {
+            Ok(kind) if bulk_allowed(kind) => match take(app, me, ip, reference, action, &ActionInput::default()).await {
+                Ok(_) => None,
+                Err(ServiceError::Invalid(errors)) => errors.first().map(|e| e.code.to_owned()),
+                Err(ServiceError::NotFound) => Some("queue.bulk_not_found".to_owned()),
+                Err(err) => return Err(err),
+            },
+            Ok(_) => Some("queue.bulk_not_allowed".to_owned()),
+            Err(ServiceError::NotFound) => Some("queue.bulk_not_found".to_owned()),
+            Err(err) => return Err(err),
+        };
+        outcomes.push((reference.clone(), outcome));
+    }
+    Ok(outcomes)
+}
+
+/// The kind of `action` in the workflow of the application `reference`.
+async fn kind_for(app: &App, me: &StaffMember, reference: &str, action: &str) -> ServiceResult<ActionKind> {
+    let agency = me.agency().ok_or(ServiceError::NotFound)?;
+    let (row, _) = {
+        let mut conn = app.db.pool().acquire().await?;
+        queue::find_for_agency(&mut conn, agency, reference).await?.ok_or(ServiceError::NotFound)?
+    };
+    let service = super::super::applications::definitions::service(app, &row.service_code, row.service_version, &row.agency).await?;
+    workflow::kind_of(&service.workflow, action).ok_or(ServiceError::field("action", "workflow.unknown_action"))
+}
+
 /// Claims an unassigned application for the member, or (supervisors) assigns it to a
 /// member of the same agency, or back to nobody.
 pub async fn assign(app: &App, me: &StaffMember, ip: &str, reference: &str, to: Option<&str>) -> ServiceResult<()> {

@@ -121,6 +121,25 @@ pub async fn reply(app: &App, me: &StaffMember, ip: &str, number: &str, text: &s
     Ok(())
 }
 
+/// Takes the ticket (or gives it back to the team when `take` is false).
+pub async fn assign(app: &App, me: &StaffMember, ip: &str, number: &str, take: bool) -> ServiceResult<()> {
+    let ticket = find(app, me, number).await?;
+    let mut tx = app.db.begin().await?;
+    let to = take.then_some(me.row.id.as_str());
+    store::set_handler(&mut tx, &ticket.id, ticket.agency.as_deref(), to).await?;
+    let entry = audit::Entry {
+        actor: me.actor(),
+        agency: ticket.agency.as_deref(),
+        action: if take { "ticket.take" } else { "ticket.release" },
+        subject: format!("ticket:{}", ticket.number),
+        details: serde_json::json!({ "was": ticket.assigned_to }),
+        ip,
+    };
+    audit::record(&mut tx, entry, app.clock.now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Routes a ticket to an agency's staff (helpdesk and platform admins only), or takes it.
 pub async fn route(app: &App, me: &StaffMember, ip: &str, number: &str, agency: &str) -> ServiceResult<()> {
     if scope(me)?.is_some() {

@@ -4,7 +4,7 @@
 
 use super::super::sessions::Authenticated;
 use super::super::{ServiceError, ServiceResult, audit};
-use super::{NewTicket, REOPEN_DAYS, due, message, new_number, parse, tell};
+use super::{NewTicket, due, message, new_number, parse, tell};
 use crate::app::App;
 use crate::store::tickets::{self as store, MessageRow, TicketRow};
 use crate::store::{applications, is_unique_violation};
@@ -105,7 +105,7 @@ async fn citizen_event(app: &App, ticket: &TicketRow, event: Event, text: Option
         return Err(ServiceError::field("message", if status == Status::Resolved { "ticket.resolved_reopen" } else { "ticket.closed" }));
     };
     let now = app.clock.now();
-    if event == Event::Reopened && ticket.resolved_at.is_some_and(|at| now - at > REOPEN_DAYS * 86_400) {
+    if event == Event::Reopened && ticket.resolved_at.is_some_and(|at| now - at > app.config.ticket_reopen_secs) {
         return Err(ServiceError::field("message", "ticket.reopen_window"));
     }
     let mut tx = app.db.begin().await?;
@@ -138,7 +138,7 @@ pub async fn reply(app: &App, holder: Holder<'_>, number: &str, text: &str) -> S
     citizen_event(app, &ticket, Event::CitizenReplies, Some(&text)).await
 }
 
-/// The holder reopens a resolved ticket within [`REOPEN_DAYS`], saying why.
+/// The holder reopens a resolved ticket within the configured window, saying why.
 pub async fn reopen(app: &App, holder: Holder<'_>, number: &str, text: &str) -> ServiceResult<()> {
     let text = message(text, "message")?;
     let ticket = find(app, holder, number).await?;

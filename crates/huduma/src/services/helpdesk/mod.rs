@@ -16,8 +16,6 @@ use huduma_domain::reference::{Kind, Reference};
 use huduma_domain::ticket::Category;
 use rand::Rng;
 
-/// Days after resolution during which the citizen may reopen a ticket.
-pub const REOPEN_DAYS: i64 = 7;
 /// Working days the helpdesk has to answer; an agency gets two.
 pub const HELPDESK_SLA_DAYS: u32 = 1;
 /// Working days an agency has to answer a ticket routed to it.
@@ -130,7 +128,8 @@ pub fn link(app: &App, ticket: &TicketRow) -> String {
 pub async fn tell(conn: &mut Conn, app: &App, ticket: &TicketRow, what: &str, now: i64) -> ServiceResult<()> {
     let tr = app.i18n.tr(Language::parse(&ticket.language).unwrap_or_default());
     let link = link(app, ticket);
-    let args = [("number", ticket.number.as_str()), ("subject", ticket.subject.as_str()), ("link", link.as_str())];
+    let days = (app.config.ticket_reopen_secs / 86_400).to_string();
+    let args = [("number", ticket.number.as_str()), ("subject", ticket.subject.as_str()), ("link", link.as_str()), ("days", days.as_str())];
     messages::queue_sms(conn, &ticket.contact_phone, &tr.f(&format!("message.ticket_{what}_sms"), &args), now).await?;
     let subject = tr.f(&format!("message.ticket_{what}_subject"), &args);
     messages::queue_email(conn, &ticket.contact_email, &subject, &tr.f(&format!("message.ticket_{what}_body"), &args), now).await?;

@@ -39,6 +39,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/staff/sign-out", post(sign_in::sign_out))
         // Agency staff who process applications (officer, supervisor, agency admin), own agency only.
         .route("/staff", get(queue::show))
+        .route("/staff/bulk", post(queue::bulk))
         .route("/staff/applications/{reference}", get(case::show))
         .route("/staff/applications/{reference}/actions/{action}", post(case::act))
         .route("/staff/applications/{reference}/assign", post(case::assign))
@@ -55,6 +56,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/staff/tickets", get(tickets::queue))
         .route("/staff/tickets/{number}", get(tickets::show))
         .route("/staff/tickets/{number}/reply", post(tickets::reply))
+        .route("/staff/tickets/{number}/assign", post(tickets::assign))
         // Helpdesk agents and platform admins.
         .route("/staff/tickets/{number}/route", post(tickets::route))
 }

@@ -4,14 +4,14 @@
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use huduma_domain::reference::{Kind, Reference};
 use serde::Deserialize;
 
 use super::context::{StaffBar, StaffCtx};
 use crate::clock::format_nairobi;
 use crate::services::applications::{display_reference, status};
-use crate::services::back_office::{queue, sla};
+use crate::services::back_office::{actions, queue, sla};
 use crate::store::queue::{Assignment, QueueFilter, SlaFilter};
 use crate::web::render::{Page, form_failure, html};
 
@@ -59,6 +59,8 @@ struct QueueTemplate<'a> {
     f: Filters,
     next_page: Option<String>,
     previous_page: Option<String>,
+    /// Actions that may be taken on many applications at once: (code, label).
+    bulk: Vec<(String, String)>,
 }
 
 fn link(f: &Filters, page: i64) -> String {
@@ -139,6 +141,14 @@ pub async fn show(s: StaffCtx, Query(f): Query<Filters>) -> Response {
         .filter(|svc| svc.agency == agency)
         .map(|svc| (svc.code.get_ref().clone(), svc.name.get_ref().get(s.ctx.language).to_owned()))
         .collect();
+    let mut bulk: Vec<(String, String)> = Vec::new();
+    for svc in live.catalogue.services.iter().filter(|svc| svc.agency == agency) {
+        for a in svc.workflow.actions.iter().filter(|a| actions::bulk_allowed(a.kind()) && huduma_domain::workflow::may_take(a, huduma_domain::workflow::Actor::Staff(me.role))) {
+            if !bulk.iter().any(|(code, _)| code == a.code.get_ref()) {
+                bulk.push((a.code.get_ref().clone(), a.label.get_ref().get(s.ctx.language).to_owned()));
+            }
+        }
+    }
     let next_page = more.then(|| link(&f, f.page + 1));
     let previous_page = (f.page > 0).then(|| link(&f, f.page - 1));
     let template = QueueTemplate {
@@ -150,6 +160,41 @@ pub async fn show(s: StaffCtx, Query(f): Query<Filters>) -> Response {
         f,
         next_page,
         previous_page,
+        bulk,
     };
     html(StatusCode::OK, &template)
+}
+
+#[derive(Template)]
+#[template(path = "staff/bulk.html")]
+struct BulkTemplate<'a> {
+    page: Page<'a>,
+    staff: Option<StaffBar>,
+    outcomes: Vec<(String, String, String, bool)>,
+}
+
+/// `POST /staff/bulk` — agency staff: one action on the ticked applications (only actions
+/// that need nothing typed; each application still checked by the workflow and the role).
+pub async fn bulk(s: StaffCtx, crate::web::csrf::CsrfForm(form): crate::web::csrf::CsrfForm<Vec<(String, String)>>) -> Response {
+    let me = match s.require() {
+        Ok(me) => me,
+        Err(redirect) => return redirect,
+    };
+    let action = form.iter().find(|(k, _)| k == "action").map(|(_, v)| v.clone()).unwrap_or_default();
+    let references: Vec<String> = form.iter().filter(|(k, _)| k == "reference").map(|(_, v)| v.trim().to_ascii_uppercase()).collect();
+    let app = &s.ctx.app;
+    match actions::take_bulk(app, me, &s.ctx.requester.ip, &references, &action).await {
+        Ok(outcomes) => {
+            let tr = s.ctx.tr();
+            let outcomes = outcomes
+                .into_iter()
+                .map(|(reference, code)| match code {
+                    None => (display_reference(&reference), reference, tr.t("staff.bulk_done").to_owned(), true),
+                    Some(code) => (display_reference(&reference), reference, tr.error(&code).to_owned(), false),
+                })
+                .collect();
+            html(StatusCode::OK, &BulkTemplate { page: s.page("staff.bulk_title"), staff: s.bar(), outcomes })
+        }
+        Err(err) => form_failure(&s.ctx, err).map_or_else(|page| page, |(status, errors)| (status, errors.items().first().map(|(_, m)| m.clone()).unwrap_or_default()).into_response()),
+    }
 }

@@ -100,6 +100,11 @@ struct TicketTemplate<'a> {
     agencies: Vec<(String, String)>,
     can_route: bool,
     open: bool,
+    reopen_days: String,
+    /// Name of the member who has it.
+    assignee: String,
+    /// Whether it is the signed-in member.
+    mine: bool,
 }
 
 async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: StatusCode) -> Response {
@@ -112,6 +117,13 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
     let language = s.ctx.language;
     let live = s.ctx.app.catalogue();
     let t = &case.ticket;
+    let assignee = match &t.assigned_to {
+        Some(id) => match s.ctx.app.db.pool().acquire().await {
+            Ok(mut conn) => crate::store::staff::by_id(&mut conn, id).await.ok().flatten().map(|m| m.name).unwrap_or_default(),
+            Err(_) => String::new(),
+        },
+        None => String::new(),
+    };
     let applications = case
         .applications
         .iter()
@@ -150,6 +162,9 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
         agencies: live.catalogue.agencies.iter().map(|a| (a.code.get_ref().clone(), a.name.get_ref().get(language).to_owned())).collect(),
         can_route: me.agency().is_none(),
         open: !matches!(t.status.as_str(), "resolved" | "closed"),
+        reopen_days: (s.ctx.app.config.ticket_reopen_secs / 86_400).to_string(),
+        mine: t.assigned_to.as_deref() == Some(me.row.id.as_str()),
+        assignee,
     };
     html(status_code, &template)
 }
@@ -208,4 +223,22 @@ pub async fn route(s: StaffCtx, Path(number): Path<String>, CsrfForm(form): Csrf
     };
     let result = agent::route(&s.ctx.app, me, &s.ctx.requester.ip, &number, &form.agency).await;
     after(&s, &number, result, "ticket_routed").await
+}
+
+/// Take or release.
+#[derive(Debug, Deserialize)]
+pub struct AssignForm {
+    /// `me` takes it; anything else gives it back to the team.
+    #[serde(default)]
+    assignee: String,
+}
+
+/// `POST /staff/tickets/{number}/assign` — staff who may see the ticket.
+pub async fn assign(s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<AssignForm>) -> Response {
+    let me = match s.require() {
+        Ok(me) => me,
+        Err(redirect) => return redirect,
+    };
+    let result = agent::assign(&s.ctx.app, me, &s.ctx.requester.ip, &number, form.assignee == "me").await;
+    after(&s, &number, result, "assigned").await
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::clock::format_nairobi;
 use crate::services::ServiceError;
 use crate::services::helpdesk::citizen::{self, Holder};
-use crate::services::helpdesk::{NewTicket, REOPEN_DAYS, anonymous};
+use crate::services::helpdesk::{NewTicket, anonymous};
 use crate::web::context::{Ctx, redirect_with_cookies};
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
@@ -276,7 +276,7 @@ async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, sta
             .map(|m| MessageView { from_staff: m.author == "staff", at: format_nairobi(m.created_at), body: m.body.clone() })
             .collect(),
         can_reply: !matches!(status, Status::Resolved | Status::Closed),
-        can_reopen: status == Status::Resolved && ticket.resolved_at.is_some_and(|at| now - at <= REOPEN_DAYS * 86_400),
+        can_reopen: status == Status::Resolved && ticket.resolved_at.is_some_and(|at| now - at <= ctx.app.config.ticket_reopen_secs),
         can_rate: matches!(status, Status::Resolved | Status::Closed) && ticket.rating.is_none(),
         rating: ticket.rating,
         application: ticket.application_id.clone().filter(|_| ticket.account_id.is_some()).unwrap_or_default(),
