@@ -173,11 +173,13 @@ async fn seed(url: &str, applications: usize, agencies: usize, out: &std::path::
                     .execute(&mut **tx)
                     .await?;
                     sqlx::query(
-                        "INSERT INTO invoice_lines (invoice_id, position, agency, revenue_head, description, amount_minor) \
-                         VALUES ($1, 0, $2, 'fee', 'fee', 100000), ($1, 1, 'huduma', 'convenience_fee', 'fee', 5000)",
+                        "INSERT INTO invoice_lines (invoice_id, position, agency, revenue_head, description, amount_minor, paid_at) \
+                         VALUES ($1, 0, $2, $3, 'fee', 100000, $4), ($1, 1, 'huduma', 'convenience_fee', 'fee', 5000, $4)",
                     )
                     .bind(invoice)
                     .bind(agency)
+                    .bind(code)
+                    .bind(submitted)
                     .execute(&mut **tx)
                     .await?;
                 }

@@ -49,7 +49,15 @@ ALTER TABLE applications ADD COLUMN finished_at INTEGER;
 CREATE INDEX applications_queue ON applications (queue_agency, queue_due, id) WHERE queue_agency IS NOT NULL;
 -- The queue's search by the applicant's ID number.
 CREATE INDEX accounts_document_number ON accounts (document_number);
-CREATE INDEX applications_agency_submitted ON applications (agency, submitted_at) WHERE submitted_at IS NOT NULL;
+-- The dashboard: received, finished and in hand per service, each one index range.
+CREATE INDEX applications_agency_submitted ON applications (agency, submitted_at, service_code) WHERE submitted_at IS NOT NULL;
+CREATE INDEX applications_agency_finished ON applications (agency, finished_at, service_code, submitted_at) WHERE finished_at IS NOT NULL;
+CREATE INDEX applications_queue_services ON applications (queue_agency, service_code, queue_due) WHERE queue_agency IS NOT NULL;
+
+-- Revenue per agency and revenue head (the service code, for applications) over a period.
+ALTER TABLE invoice_lines ADD COLUMN paid_at INTEGER;
+UPDATE invoice_lines SET paid_at = (SELECT paid_at FROM invoices WHERE invoices.id = invoice_lines.invoice_id AND invoices.status = 'paid');
+CREATE INDEX invoice_lines_revenue ON invoice_lines (agency, paid_at) WHERE paid_at IS NOT NULL;
 
 -- Who moved it (staff or the applicant) and by which action; what was booked.
 ALTER TABLE application_events ADD COLUMN action TEXT;

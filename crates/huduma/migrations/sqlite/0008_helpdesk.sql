@@ -40,3 +40,17 @@ CREATE TABLE ticket_messages (
     created_at  INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX ticket_messages_ticket ON ticket_messages (ticket_id, created_at);
+
+-- Files a citizen adds to a ticket (a screenshot, the M-Pesa SMS), checked like
+-- application documents.
+CREATE TABLE ticket_files (
+    id            TEXT PRIMARY KEY,
+    ticket_id     TEXT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    blob_key      TEXT NOT NULL UNIQUE,
+    file_name     TEXT NOT NULL,
+    content_type  TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    sha256        TEXT NOT NULL,
+    uploaded_at   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX ticket_files_ticket ON ticket_files (ticket_id, uploaded_at);

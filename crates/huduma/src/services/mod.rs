@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod checkout;
 pub mod codes;
 pub mod error;
+pub mod files;
 pub mod flows;
 pub mod help;
 pub mod helpdesk;

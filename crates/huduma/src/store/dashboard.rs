@@ -17,7 +17,8 @@ pub struct ServiceFigures {
     pub overdue: i64,
     /// Seconds from submission to finish, of those finished in the period.
     pub durations: Vec<i64>,
-    /// Revenue received in the period for the agency, by currency, in minor units.
+    /// Revenue received in the period for the agency, by currency, in minor units (by
+    /// revenue head: the service code for applications, the agency's own head for its bills).
     pub revenue: BTreeMap<String, i64>,
 }
 
@@ -50,7 +51,7 @@ pub async fn figures(conn: &mut Conn, agency: &str, from: i64, to: i64, now: i64
     }
     let rows = sqlx::query(
         "SELECT service_code, finished_at - submitted_at FROM applications \
-         WHERE agency = $1 AND submitted_at IS NOT NULL AND finished_at >= $2 AND finished_at < $3",
+         WHERE agency = $1 AND finished_at >= $2 AND finished_at < $3 AND submitted_at IS NOT NULL",
     )
     .bind(agency.to_owned())
     .bind(from)
@@ -63,10 +64,8 @@ pub async fn figures(conn: &mut Conn, agency: &str, from: i64, to: i64, now: i64
         entry.durations.push(r.try_get(1)?);
     }
     let rows = sqlx::query(
-        "SELECT a.service_code, i.currency, CAST(SUM(l.amount_minor) AS BIGINT) FROM applications a \
-         JOIN invoices i ON i.application_id = a.id JOIN invoice_lines l ON l.invoice_id = i.id AND l.agency = a.agency \
-         WHERE a.agency = $1 AND a.submitted_at IS NOT NULL AND i.status = 'paid' AND i.paid_at >= $2 AND i.paid_at < $3 \
-         GROUP BY a.service_code, i.currency",
+        "SELECT l.revenue_head, i.currency, CAST(SUM(l.amount_minor) AS BIGINT) FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
+         WHERE l.agency = $1 AND l.paid_at >= $2 AND l.paid_at < $3 GROUP BY l.revenue_head, i.currency",
     )
     .bind(agency.to_owned())
     .bind(from)

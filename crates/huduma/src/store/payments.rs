@@ -68,6 +68,12 @@ pub struct LineRow {
     pub amount_minor: i64,
 }
 
+/// Marks an invoice's lines as paid at `now` (revenue is reported from them).
+pub async fn mark_lines_paid(conn: &mut Conn, invoice_id: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE invoice_lines SET paid_at = $2 WHERE invoice_id = $1").bind(invoice_id.to_owned()).bind(now).execute(conn).await?;
+    Ok(())
+}
+
 /// Creates an invoice with its lines.
 pub async fn insert_invoice(conn: &mut Conn, i: &InvoiceRow, lines: &[LineRow], now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(

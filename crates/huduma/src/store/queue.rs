@@ -142,16 +142,40 @@ pub struct QueueItem {
     pub escalated: bool,
 }
 
-/// The work queue (as one index range in deadline order on `applications_queue`).
-pub const QUEUE: &str = "SELECT a.id, a.reference, a.service_code, a.service_version, a.status, a.county, a.queue_due, a.submitted_at, \
-     s.name, a.escalated_at FROM applications a LEFT JOIN staff s ON s.id = a.assigned_to \
-     WHERE a.queue_agency = $1 AND a.queue_agency IS NOT NULL \
-     AND ($2 = '' OR a.service_code = $2) AND ($3 = '' OR a.status = $3) AND ($4 = '' OR a.county = $4) \
-     AND a.queue_due >= $5 AND a.queue_due < $6 \
-     AND ($7 = '' OR ($7 = '-' AND a.assigned_to IS NULL) OR a.assigned_to = $7) \
-     AND ($8 = '' OR a.reference = $8) \
-     AND ($9 = '' OR a.account_id IN (SELECT id FROM accounts WHERE document_number = $9)) \
-     ORDER BY a.queue_due, a.id LIMIT $10 OFFSET $11";
+/// What every queue query selects.
+macro_rules! queue_select {
+    () => {
+        "SELECT a.id, a.reference, a.service_code, a.service_version, a.status, a.county, a.queue_due, a.submitted_at, \
+         s.name, a.escalated_at FROM applications a LEFT JOIN staff s ON s.id = a.assigned_to "
+    };
+}
+
+/// The filters every queue query applies ($2 service, $3 state, $4 county, $5–$6 deadline
+/// range, $7 assignee or `-` for nobody).
+macro_rules! queue_filters {
+    () => {
+        "AND a.queue_agency IS NOT NULL AND ($2 = '' OR a.service_code = $2) AND ($3 = '' OR a.status = $3) AND ($4 = '' OR a.county = $4) \
+         AND a.queue_due >= $5 AND a.queue_due < $6 AND ($7 = '' OR ($7 = '-' AND a.assigned_to IS NULL) OR a.assigned_to = $7) "
+    };
+}
+
+/// The work queue: one index range of `applications_queue` in deadline order.
+pub const QUEUE: &str =
+    concat!(queue_select!(), "WHERE a.queue_agency = $1 ", queue_filters!(), "AND $8 = '' ORDER BY a.queue_due, a.id LIMIT $9 OFFSET $10");
+/// Search by reference number: the unique index on `reference`.
+pub const QUEUE_BY_REFERENCE: &str = concat!(
+    queue_select!(),
+    "WHERE a.reference = $8 AND a.queue_agency = $1 ",
+    queue_filters!(),
+    "ORDER BY a.queue_due, a.id LIMIT $9 OFFSET $10"
+);
+/// Search by the applicant's document number: from the account to its applications.
+pub const QUEUE_BY_DOCUMENT: &str = concat!(
+    queue_select!(),
+    "JOIN accounts c ON c.id = a.account_id WHERE c.document_number = $8 AND a.queue_agency = $1 ",
+    queue_filters!(),
+    "ORDER BY a.queue_due, a.id LIMIT $9 OFFSET $10"
+);
 
 /// A page of the queue, most urgent first.
 pub async fn list(
@@ -172,7 +196,14 @@ pub async fn list(
         Assignment::Unassigned => "-".to_owned(),
         Assignment::To(id) => id.clone(),
     };
-    sqlx::query(QUEUE)
+    let (sql, search) = if !f.reference.is_empty() {
+        (QUEUE_BY_REFERENCE, f.reference.clone())
+    } else if !f.document_number.is_empty() {
+        (QUEUE_BY_DOCUMENT, f.document_number.clone())
+    } else {
+        (QUEUE, String::new())
+    };
+    sqlx::query(sql)
         .bind(f.agency.clone())
         .bind(f.service.clone())
         .bind(f.state.clone())
@@ -180,8 +211,7 @@ pub async fn list(
         .bind(from)
         .bind(to)
         .bind(assigned)
-        .bind(f.reference.clone())
-        .bind(f.document_number.clone())
+        .bind(search)
         .bind(limit)
         .bind(offset)
         .fetch_all(conn)

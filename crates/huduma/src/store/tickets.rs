@@ -236,3 +236,66 @@ pub async fn messages(conn: &mut Conn, ticket_id: &str) -> Result<Vec<MessageRow
     .map(|r| Ok(MessageRow { author: r.try_get(0)?, staff_name: r.try_get(1)?, body: r.try_get(2)?, created_at: r.try_get(3)? }))
     .collect()
 }
+
+/// A file added to a ticket.
+#[derive(Debug, Clone)]
+pub struct FileRow {
+    /// Id.
+    pub id: String,
+    /// Ticket.
+    pub ticket_id: String,
+    /// Key in the object store.
+    pub blob_key: String,
+    /// Cleaned name.
+    pub file_name: String,
+    /// Type, from the bytes.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// When.
+    pub uploaded_at: i64,
+}
+
+/// Stores a file's row (its blob is already stored).
+pub async fn add_file(conn: &mut Conn, f: &FileRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ticket_files (id, ticket_id, blob_key, file_name, content_type, size, sha256, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(f.id.clone())
+    .bind(f.ticket_id.clone())
+    .bind(f.blob_key.clone())
+    .bind(f.file_name.clone())
+    .bind(f.content_type.clone())
+    .bind(f.size)
+    .bind(f.sha256.clone())
+    .bind(f.uploaded_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A ticket's files, oldest first.
+pub async fn files(conn: &mut Conn, ticket_id: &str) -> Result<Vec<FileRow>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, ticket_id, blob_key, file_name, content_type, size, sha256, uploaded_at FROM ticket_files WHERE ticket_id = $1 ORDER BY uploaded_at, id",
+    )
+    .bind(ticket_id.to_owned())
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(FileRow {
+            id: r.try_get(0)?,
+            ticket_id: r.try_get(1)?,
+            blob_key: r.try_get(2)?,
+            file_name: r.try_get(3)?,
+            content_type: r.try_get(4)?,
+            size: r.try_get(5)?,
+            sha256: r.try_get(6)?,
+            uploaded_at: r.try_get(7)?,
+        })
+    })
+    .collect()
+}

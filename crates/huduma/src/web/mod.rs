@@ -134,6 +134,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/help/tickets/{number}/reply", post(tickets::reply))
         .route("/help/tickets/{number}/reopen", post(tickets::reopen))
         .route("/help/tickets/{number}/rate", post(tickets::rate))
+        .route("/help/tickets/{number}/files", post(tickets::attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .route("/help/tickets/{number}/files/{id}", get(tickets::file))
         .route("/help/{slug}", get(help::article))
         // Anyone (rate-limited per address).
         .route("/track", get(applications::track::form).post(applications::track::lookup))

@@ -55,6 +55,13 @@ async fn a_ticket_from_a_failed_payment_is_answered_resolved_rated_and_reopened(
     assert!(url.starts_with("/help/tickets/T"), "{url}");
     let number = number_of(&page);
     t.wait_for_message(|m| m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains(&number))).await;
+    // A file is checked like an application document: a Word file is refused, a PDF kept.
+    let ticket_page = format!("/help/tickets/{number}");
+    let files = format!("/help/tickets/{number}/files");
+    let (status, _, page) = t.upload_html(&ticket_page, &files, "statement.pdf", huduma_uploads::samples::word_docx_renamed()).await;
+    assert!(status == 422 && page.contains("Word"), "{page}");
+    let (status, _, page) = t.upload_html(&ticket_page, &files, "statement.pdf", huduma_uploads::samples::pdf(1, 0)).await;
+    assert!(status == 200 && page.contains("statement.pdf"), "{page}");
 
     // The agent sees it, with the citizen's application and invoice looked up (audited).
     demo::create(&t.app).await.expect("demo staff");
@@ -64,6 +71,9 @@ async fn a_ticket_from_a_failed_payment_is_answered_resolved_rated_and_reopened(
     let case = format!("/staff/tickets/{number}");
     let (status, _, view) = get(&t, &agent, &case).await;
     assert!(status == 200 && view.contains(message) && view.contains("Police clearance"), "{view}");
+    let file = view.split(&format!("{case}/files/")).nth(1).and_then(|r| r.split('"').next()).expect("file link").to_owned();
+    let response = agent.get(t.url(&format!("{case}/files/{file}"))).send().await.expect("GET");
+    assert_eq!(response.headers()["content-type"], "application/pdf");
     // The agent takes it.
     let (status, _, view) = post(&t, &agent, &case, &format!("{case}/assign"), &[("assignee", "me")]).await;
     assert!(status == 200 && view.contains("Demo helpdesk"), "taken: {view}");
@@ -115,6 +125,7 @@ async fn a_ticket_from_a_failed_payment_is_answered_resolved_rated_and_reopened(
     let entries = huduma::store::audit::search(&mut conn, &search, 50).await.expect("search");
     assert!(entries.iter().any(|e| e.action == "ticket.lookup"), "look-ups audited");
     assert!(entries.iter().any(|e| e.action == "ticket.resolve"));
+    assert!(entries.iter().any(|e| e.action == "ticket.file_download"), "staff downloads audited");
 }
 
 async fn tickets_stay_with_their_citizen_and_their_agency(backend: Backend) {

@@ -18,12 +18,9 @@ use huduma_domain::application::progress;
 use huduma_domain::catalogue::definition::Document;
 use huduma_uploads::{FileKind, Rejection, Rule};
 use object_store::ObjectStoreExt;
-use std::time::Duration;
 
 /// Bytes in a megabyte as the catalogue counts them.
 const MB: f64 = 1_048_576.0;
-/// How long a virus scan may take before the upload is refused (fail closed).
-const SCAN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Bytes counted past a requirement's limit so the message can say how big the file
 /// was; beyond this the reader stops (the request body limit is the same size).
 pub const HARD_CAP: u64 = 25 * 1_048_576;
@@ -67,25 +64,9 @@ pub async fn upload(
         return Err(ServiceError::field("form", "application.not_draft"));
     }
     let (_, rule) = requirement(&loaded, code)?;
-    // Decoding and re-encoding images is CPU work (a 40-megapixel photo takes most of a
-    // second and 250 MB): keep it off the async threads, and at most one per core.
-    let permit = app.upload_checks.acquire().await.map_err(anyhow::Error::from)?;
-    let inspected = tokio::task::spawn_blocking(move || huduma_uploads::inspect(bytes, &rule)).await.map_err(anyhow::Error::from)?;
-    drop(permit);
-    let accepted = inspected.map_err(|r| refused(code, &r, language))?;
-    if let Some(address) = &app.config.clamd_address {
-        let verdict = huduma_uploads::clamd::scan(address, &accepted.bytes, SCAN_TIMEOUT).await;
-        match verdict {
-            Ok(verdict) => verdict.into_result().map_err(|r| {
-                tracing::warn!(application = %id, requirement = %code, rejection = ?r, "upload refused by the virus scan");
-                refused(code, &r, language)
-            })?,
-            Err(err) => {
-                tracing::error!(error = %err, "virus scan unavailable; upload refused");
-                return Err(refused(code, &Rejection::ScanUnavailable, language));
-            }
-        }
-    }
+    let accepted = crate::services::files::accept(app, code, bytes, rule, language).await.inspect_err(|_| {
+        tracing::info!(application = %id, requirement = %code, "upload refused");
+    })?;
     let document_id = crate::store::new_id();
     let key = format!("applications/{id}/{document_id}");
     let path = object_store::path::Path::from(key.as_str());

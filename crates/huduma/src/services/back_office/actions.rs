@@ -81,7 +81,13 @@ pub fn bulk_allowed(kind: ActionKind) -> bool {
 
 /// Takes `action` on each of `references`, each in its own transaction (one refusal does
 /// not undo the others); returns each reference with its outcome's error code, if any.
-pub async fn take_bulk(app: &App, me: &StaffMember, ip: &str, references: &[String], action: &str) -> ServiceResult<Vec<(String, Option<String>)>> {
+pub async fn take_bulk(
+    app: &App,
+    me: &StaffMember,
+    ip: &str,
+    references: &[String],
+    action: &str,
+) -> ServiceResult<Vec<(String, Option<String>)>> {
     if references.is_empty() || references.len() > BULK_LIMIT {
         return Err(ServiceError::field("reference", "queue.bulk_count"));
     }

@@ -103,11 +103,17 @@ impl Standing {
 
 /// How a deadline stands at `now`.
 pub fn standing(calendar: &Calendar, due: i64, now: i64) -> Standing {
+    standing_before(due, now, calendar.add_working_days(now, DUE_SOON_DAYS))
+}
+
+/// [`standing`] with the end of the "due soon" window already worked out (a page of the
+/// queue works it out once).
+pub fn standing_before(due: i64, now: i64, due_soon_until: i64) -> Standing {
     if due >= PAUSED {
         Standing::Paused
     } else if due < now {
         Standing::Overdue
-    } else if due <= calendar.add_working_days(now, DUE_SOON_DAYS) {
+    } else if due <= due_soon_until {
         Standing::DueSoon
     } else {
         Standing::OnTrack

@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod anonymous;
 pub mod citizen;
+pub mod files;
 pub mod saved;
 
 use super::{ServiceError, ServiceResult, messages};

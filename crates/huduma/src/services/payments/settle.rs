@@ -70,6 +70,9 @@ pub async fn settle(
     let paid = invoice.paid_minor + amount_minor;
     let status = InvoiceStatus::parse(&invoice.status).unwrap_or(InvoiceStatus::Pending).after_payment(invoice.total_minor, paid);
     store::add_paid(conn, &invoice.id, amount_minor, status.as_str(), now).await?;
+    if status == InvoiceStatus::Paid {
+        store::mark_lines_paid(conn, &invoice.id, now).await?;
+    }
     let entry = crate::services::audit::Entry {
         actor: crate::services::audit::Actor::System,
         agency: None,

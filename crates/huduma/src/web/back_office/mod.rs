@@ -57,6 +57,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/staff/tickets/{number}", get(tickets::show))
         .route("/staff/tickets/{number}/reply", post(tickets::reply))
         .route("/staff/tickets/{number}/assign", post(tickets::assign))
+        .route("/staff/tickets/{number}/files/{id}", get(tickets::file))
         // Helpdesk agents and platform admins.
         .route("/staff/tickets/{number}/route", post(tickets::route))
 }

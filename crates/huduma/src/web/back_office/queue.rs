@@ -113,6 +113,7 @@ pub async fn show(s: StaffCtx, Query(f): Query<Filters>) -> Response {
     let live = app.catalogue();
     let now = app.clock.now();
     let tr = s.ctx.tr();
+    let due_soon_until = app.calendar.add_working_days(now, sla::DUE_SOON_DAYS);
     let mut rows = Vec::with_capacity(items.len());
     for item in items {
         let definition = crate::services::applications::definitions::service(app, &item.service_code, item.service_version, agency).await;
@@ -120,7 +121,7 @@ pub async fn show(s: StaffCtx, Query(f): Query<Filters>) -> Response {
             Ok(d) => (d.name.get_ref().get(s.ctx.language).to_owned(), status::label(d, &item.status, tr)),
             Err(_) => (item.service_code.clone(), item.status.clone()),
         };
-        let standing = sla::standing(&app.calendar, item.queue_due, now);
+        let standing = sla::standing_before(item.queue_due, now, due_soon_until);
         rows.push(Row {
             reference: display_reference(&item.reference),
             stored_reference: item.reference.clone(),
@@ -143,7 +144,9 @@ pub async fn show(s: StaffCtx, Query(f): Query<Filters>) -> Response {
         .collect();
     let mut bulk: Vec<(String, String)> = Vec::new();
     for svc in live.catalogue.services.iter().filter(|svc| svc.agency == agency) {
-        for a in svc.workflow.actions.iter().filter(|a| actions::bulk_allowed(a.kind()) && huduma_domain::workflow::may_take(a, huduma_domain::workflow::Actor::Staff(me.role))) {
+        for a in svc.workflow.actions.iter().filter(|a| {
+            actions::bulk_allowed(a.kind()) && huduma_domain::workflow::may_take(a, huduma_domain::workflow::Actor::Staff(me.role))
+        }) {
             if !bulk.iter().any(|(code, _)| code == a.code.get_ref()) {
                 bulk.push((a.code.get_ref().clone(), a.label.get_ref().get(s.ctx.language).to_owned()));
             }
@@ -195,6 +198,9 @@ pub async fn bulk(s: StaffCtx, crate::web::csrf::CsrfForm(form): crate::web::csr
                 .collect();
             html(StatusCode::OK, &BulkTemplate { page: s.page("staff.bulk_title"), staff: s.bar(), outcomes })
         }
-        Err(err) => form_failure(&s.ctx, err).map_or_else(|page| page, |(status, errors)| (status, errors.items().first().map(|(_, m)| m.clone()).unwrap_or_default()).into_response()),
+        Err(err) => form_failure(&s.ctx, err).map_or_else(
+            |page| page,
+            |(status, errors)| (status, errors.items().first().map(|(_, m)| m.clone()).unwrap_or_default()).into_response(),
+        ),
     }
 }

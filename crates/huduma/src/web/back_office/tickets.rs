@@ -105,6 +105,8 @@ struct TicketTemplate<'a> {
     assignee: String,
     /// Whether it is the signed-in member.
     mine: bool,
+    /// Files: (id, name, size in KB).
+    files: Vec<(String, String, i64)>,
 }
 
 async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: StatusCode) -> Response {
@@ -123,6 +125,10 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
             Err(_) => String::new(),
         },
         None => String::new(),
+    };
+    let files = match crate::services::helpdesk::files::list(&s.ctx.app, &t.id).await {
+        Ok(files) => files.into_iter().map(|f| (f.id, f.file_name, (f.size + 1023) / 1024)).collect(),
+        Err(err) => return failure(s, err),
     };
     let applications = case
         .applications
@@ -164,6 +170,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
         open: !matches!(t.status.as_str(), "resolved" | "closed"),
         reopen_days: (s.ctx.app.config.ticket_reopen_secs / 86_400).to_string(),
         mine: t.assigned_to.as_deref() == Some(me.row.id.as_str()),
+        files,
         assignee,
     };
     html(status_code, &template)
@@ -241,4 +248,16 @@ pub async fn assign(s: StaffCtx, Path(number): Path<String>, CsrfForm(form): Csr
     };
     let result = agent::assign(&s.ctx.app, me, &s.ctx.requester.ip, &number, form.assignee == "me").await;
     after(&s, &number, result, "assigned").await
+}
+
+/// `GET /staff/tickets/{number}/files/{id}` — staff who may see the ticket; audited.
+pub async fn file(s: StaffCtx, Path((number, id)): Path<(String, String)>) -> Response {
+    let me = match s.require() {
+        Ok(me) => me,
+        Err(redirect) => return redirect,
+    };
+    match crate::services::helpdesk::files::for_staff(&s.ctx.app, me, &s.ctx.requester.ip, &number, &id).await {
+        Ok((row, bytes)) => crate::web::pages::applications::uploads::attachment(&row.file_name, &row.content_type, bytes),
+        Err(err) => failure(&s, err),
+    }
 }

@@ -245,6 +245,8 @@ struct TicketTemplate<'a> {
     can_rate: bool,
     rating: Option<i64>,
     application: String,
+    /// Files: (id, name, size in KB).
+    files: Vec<(String, String, i64)>,
 }
 
 fn holder<'a>(ctx: &'a Ctx, key: &'a str) -> Holder<'a> {
@@ -260,6 +262,10 @@ async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, sta
         Err(ServiceError::NotFound) if ctx.me.is_none() && key.is_empty() => {
             return Redirect::to("/sign-in?notice=sign_in_first").into_response();
         }
+        Err(err) => return failure(ctx, err),
+    };
+    let files = match crate::services::helpdesk::files::list(&ctx.app, &ticket.id).await {
+        Ok(files) => files.into_iter().map(|f| (f.id, f.file_name, (f.size + 1023) / 1024)).collect(),
         Err(err) => return failure(ctx, err),
     };
     let status = Status::parse(&ticket.status).unwrap_or(Status::Open);
@@ -280,6 +286,7 @@ async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, sta
         can_rate: matches!(status, Status::Resolved | Status::Closed) && ticket.rating.is_none(),
         rating: ticket.rating,
         application: ticket.application_id.clone().filter(|_| ticket.account_id.is_some()).unwrap_or_default(),
+        files,
     };
     html(status_code, &template)
 }
@@ -330,4 +337,32 @@ pub async fn rate(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm
     let rating = form.rating.parse().unwrap_or(0);
     let result = citizen::rate(&ctx.app, holder(&ctx, &form.key), &number, rating, &form.comment).await;
     after(&ctx, &number, &form.key, result, "ticket_rated").await
+}
+
+/// `POST /help/tickets/{number}/files?key=` — the owner or key holder (multipart: the CSRF
+/// token first, then the file).
+pub async fn attach(ctx: Ctx, Path(number): Path<String>, Query(k): Query<Key>, mut multipart: axum::extract::Multipart) -> Response {
+    use crate::web::pages::applications::uploads::read_upload;
+    let rule = crate::services::helpdesk::files::rule();
+    let result = match read_upload(&mut multipart, rule.max_bytes, Some(&ctx.csrf)).await {
+        Ok((name, bytes)) => {
+            crate::services::helpdesk::files::attach(&ctx.app, holder(&ctx, &k.key), &number, &name, bytes, ctx.language).await.map(|_| ())
+        }
+        Err(failed) if failed.is_csrf() => {
+            return crate::web::render::error_page(&ctx.app, ctx.language, StatusCode::FORBIDDEN, "csrf.invalid");
+        }
+        Err(failed) => match failed.rejection() {
+            Some(r) => Err(crate::services::applications::documents::refused("file", r, ctx.language)),
+            None => return crate::web::render::error_page(&ctx.app, ctx.language, StatusCode::BAD_REQUEST, "upload.interrupted"),
+        },
+    };
+    after(&ctx, &number, &k.key, result, "document_uploaded").await
+}
+
+/// `GET /help/tickets/{number}/files/{id}?key=` — the owner or key holder.
+pub async fn file(ctx: Ctx, Path((number, id)): Path<(String, String)>, Query(k): Query<Key>) -> Response {
+    match crate::services::helpdesk::files::for_holder(&ctx.app, holder(&ctx, &k.key), &number, &id).await {
+        Ok((row, bytes)) => crate::web::pages::applications::uploads::attachment(&row.file_name, &row.content_type, bytes),
+        Err(err) => failure(&ctx, err),
+    }
 }
