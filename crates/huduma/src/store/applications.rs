@@ -78,12 +78,21 @@ pub const HOT_QUERIES: &[(&str, &str, &[&str])] = &[
     ("attempt_by_checkout", super::payments::ATTEMPT_BY_CHECKOUT, &["'ws_CO_1'"]),
     ("attempt_owned", super::payments::ATTEMPT_OWNED, &["'a'", "'y'"]),
     ("stale_open_attempts", super::payments::STALE_OPEN_ATTEMPTS, &["1000", "200"]),
-    ("queue", super::queue::QUEUE, &["'dci'", "''", "''", "''", "0", "9000000000000", "''", "''", "''", "51", "0"]),
-    ("queue_by_id_number", super::queue::QUEUE, &["'dci'", "''", "''", "''", "0", "9000000000000", "''", "''", "'12345678'", "51", "0"]),
+    ("queue", super::queue::QUEUE, &["'dci'", "''", "''", "''", "0", "9000000000000", "''", "''", "26", "0"]),
+    (
+        "queue_by_reference",
+        super::queue::QUEUE_BY_REFERENCE,
+        &["'dci'", "''", "''", "''", "0", "9000000000000", "''", "'A23456789AB'", "26", "0"],
+    ),
+    (
+        "queue_by_id_number",
+        super::queue::QUEUE_BY_DOCUMENT,
+        &["'dci'", "''", "''", "''", "0", "9000000000000", "''", "'12345678'", "26", "0"],
+    ),
     (
         "queue_overdue",
         super::queue::QUEUE,
-        &["'dci'", "'certificate-of-good-conduct'", "'submitted'", "''", "0", "1800000000", "'-'", "''", "''", "51", "0"],
+        &["'dci'", "'certificate-of-good-conduct'", "'submitted'", "''", "0", "1800000000", "'-'", "''", "26", "0"],
     ),
     ("escalation_sweep", super::queue::OVERDUE, &["1800000000", "200"]),
 ];

@@ -150,17 +150,6 @@ pub async fn set_password(conn: &mut Conn, id: &str, hash: &str, now: i64) -> Re
     Ok(())
 }
 
-/// A staff session.
-#[derive(Debug, Clone)]
-pub struct StaffSession {
-    /// Public id.
-    pub id: String,
-    /// Member.
-    pub staff_id: String,
-    /// Last request.
-    pub last_seen_at: i64,
-}
-
 /// Stores a session.
 pub async fn insert_session(
     conn: &mut Conn,
@@ -187,17 +176,17 @@ pub async fn insert_session(
     Ok(())
 }
 
-/// A session neither expired nor idle longer than `idle_secs`.
-pub async fn find_session(conn: &mut Conn, token_hash: &str, now: i64, idle_secs: i64) -> Result<Option<StaffSession>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, staff_id, last_seen_at FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at > $3",
-    )
-    .bind(token_hash.to_owned())
-    .bind(now)
-    .bind(now - idle_secs)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| Ok(StaffSession { id: r.try_get(0)?, staff_id: r.try_get(1)?, last_seen_at: r.try_get(2)? })).transpose()
+/// The member behind a live session (neither expired nor idle), with the session's last
+/// activity, in one query: every staff request runs it.
+pub async fn by_session(conn: &mut Conn, token_hash: &str, now: i64, idle_secs: i64) -> Result<Option<(StaffRow, i64)>, sqlx::Error> {
+    let columns = COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {columns}, x.last_seen_at FROM staff_sessions x JOIN staff m ON m.id = x.staff_id \
+         WHERE x.token_hash = $1 AND x.expires_at > $2 AND x.last_seen_at > $3"
+    );
+    let row =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash.to_owned()).bind(now).bind(now - idle_secs).fetch_optional(conn).await?;
+    row.map(|r| Ok((from_row(&r)?, r.try_get(11)?))).transpose()
 }
 
 /// Records activity.

@@ -27,7 +27,7 @@ pub async fn list(app: &App, me: &StaffMember, mut filter: QueueFilter, page: i6
     let now = app.clock.now();
     let due_soon = app.calendar.add_working_days(now, super::sla::DUE_SOON_DAYS);
     let mut conn = app.db.pool().acquire().await?;
-    Ok(queue::list(&mut conn, &filter, now, due_soon, PAGE + 1, page.max(0) * PAGE).await?)
+    Ok(queue::list(&mut conn, app.db.backend(), &filter, now, due_soon, PAGE + 1, page.max(0) * PAGE).await?)
 }
 
 /// One application as staff see it.

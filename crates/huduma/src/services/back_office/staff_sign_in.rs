@@ -119,16 +119,13 @@ pub async fn authenticate(app: &App, token: &str) -> ServiceResult<Option<StaffM
     let now = app.clock.now();
     let token_hash = hash_token(token);
     let mut conn = app.db.pool().acquire().await?;
-    let Some(session) = staff::find_session(&mut conn, &token_hash, now, app.config.staff_session_idle_secs).await? else {
+    let Some((row, last_seen_at)) = staff::by_session(&mut conn, &token_hash, now, app.config.staff_session_idle_secs).await? else {
         return Ok(None);
     };
-    let Some(row) = staff::by_id(&mut conn, &session.staff_id).await?.filter(|m| m.active) else {
+    let Some(role) = StaffRole::parse(&row.role).filter(|_| row.active) else {
         return Ok(None);
     };
-    let Some(role) = StaffRole::parse(&row.role) else {
-        return Ok(None);
-    };
-    if now - session.last_seen_at >= TOUCH_EVERY_SECS {
+    if now - last_seen_at >= TOUCH_EVERY_SECS {
         staff::touch_session(&mut conn, &token_hash, now).await?;
     }
     Ok(Some(StaffMember { row, role, token_hash }))
