@@ -115,8 +115,17 @@ pub async fn show(s: StaffCtx, Query(f): Query<Filters>) -> Response {
     let tr = s.ctx.tr();
     let due_soon_until = app.calendar.add_working_days(now, sla::DUE_SOON_DAYS);
     let mut rows = Vec::with_capacity(items.len());
+    // A page shows a handful of services: look each definition up once.
+    let mut definitions: std::collections::HashMap<(String, i64), Option<std::sync::Arc<huduma_domain::catalogue::Service>>> =
+        std::collections::HashMap::new();
     for item in items {
-        let definition = crate::services::applications::definitions::service(app, &item.service_code, item.service_version, agency).await;
+        let key = (item.service_code.clone(), item.service_version);
+        if !definitions.contains_key(&key) {
+            let found =
+                crate::services::applications::definitions::service(app, &item.service_code, item.service_version, agency).await.ok();
+            definitions.insert(key.clone(), found);
+        }
+        let definition = definitions.get(&key).cloned().flatten().ok_or(());
         let (service, status) = match &definition {
             Ok(d) => (d.name.get_ref().get(s.ctx.language).to_owned(), status::label(d, &item.status, tr)),
             Err(_) => (item.service_code.clone(), item.status.clone()),
