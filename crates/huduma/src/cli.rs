@@ -181,6 +181,7 @@ pub async fn main() -> anyhow::Result<()> {
             let app = Arc::new(crate::app::App::new(config, db, Clock::default())?);
             tokio::spawn(crate::jobs::cleanup::run(app.clone()));
             tokio::spawn(crate::jobs::cleanup::run_escalations(app.clone()));
+            tokio::spawn(crate::jobs::cleanup::run_audit_sealer(app.clone()));
             tokio::spawn(crate::services::payments::reconcile::run(app.clone()));
             crate::jobs::outbox_worker::run(app).await;
         }
@@ -195,6 +196,10 @@ pub async fn main() -> anyhow::Result<()> {
         Command::Audit { task: AuditTask::Verify } => {
             let db = Db::connect(config.database_url.expose()).await?;
             db.migrate().await?;
+            let sealed = crate::services::audit::seal_pending(&db).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            if sealed > 0 {
+                println!("chained {sealed} queued entries first");
+            }
             let mut conn = db.pool().acquire().await?;
             let result = crate::services::audit::verify(&mut conn).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
             match result.broken {

@@ -49,6 +49,7 @@ pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow
         tokio::spawn(crate::jobs::outbox_worker::run(app.clone()));
         tokio::spawn(crate::jobs::cleanup::run(app.clone()));
         tokio::spawn(crate::jobs::cleanup::run_escalations(app.clone()));
+        tokio::spawn(crate::jobs::cleanup::run_audit_sealer(app.clone()));
         tokio::spawn(crate::services::payments::reconcile::run(app.clone()));
         tokio::spawn(crate::services::payments::mpesa::register_c2b(app.clone()));
         tokio::spawn(crate::services::payments::card::register_ipn(app.clone()));

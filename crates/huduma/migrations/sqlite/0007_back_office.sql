@@ -120,5 +120,20 @@ CREATE TABLE audit_head (
 ) STRICT;
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 
+-- Entries from busy system paths (payment callbacks), written in their own transaction
+-- without touching the chain's head, and chained a moment later by the audit sealer, so a
+-- burst of payments never queues behind one lock.
+CREATE TABLE audit_pending (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    at           INTEGER NOT NULL,
+    actor        TEXT NOT NULL,
+    actor_label  TEXT NOT NULL,
+    agency       TEXT,
+    action       TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    details      TEXT NOT NULL,
+    ip           TEXT NOT NULL
+) STRICT;
+
 -- The escalation job's sweep: overdue and not yet escalated, across agencies.
 CREATE INDEX applications_overdue ON applications (queue_due) WHERE queue_agency IS NOT NULL AND escalated_at IS NULL;

@@ -20,6 +20,17 @@ pub async fn purge_expired(app: &App) -> anyhow::Result<u64> {
     Ok(removed)
 }
 
+/// Chains queued audit entries every second.
+pub async fn run_audit_sealer(app: Arc<App>) {
+    let mut interval = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        interval.tick().await;
+        if let Err(err) = crate::services::audit::seal_pending(&app.db).await {
+            tracing::error!(error = ?err, "audit sealing failed");
+        }
+    }
+}
+
 /// Escalates overdue applications every ten minutes.
 pub async fn run_escalations(app: Arc<App>) {
     let mut interval = tokio::time::interval(Duration::from_secs(600));

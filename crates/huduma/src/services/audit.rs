@@ -58,17 +58,15 @@ pub fn expected_hash(row: &AuditRow) -> String {
     chain_hash(&row.prev_hash, &fields.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
-/// Appends an entry inside the caller's transaction.
-pub async fn record(conn: &mut Conn, entry: Entry<'_>, now: i64) -> ServiceResult<()> {
+fn row_of(entry: Entry<'_>, now: i64) -> AuditRow {
     let (actor, actor_label) = match entry.actor {
         Actor::Staff { id, name } => (format!("staff:{id}"), name.to_owned()),
         Actor::Citizen { id } => (format!("citizen:{id}"), String::new()),
         Actor::System => ("system".to_owned(), String::new()),
         Actor::Cli => ("cli".to_owned(), String::new()),
     };
-    let (seq, prev_hash) = audit::next_position(conn).await?;
-    let mut row = AuditRow {
-        seq,
+    AuditRow {
+        seq: 0,
         at: now,
         actor,
         actor_label,
@@ -77,12 +75,58 @@ pub async fn record(conn: &mut Conn, entry: Entry<'_>, now: i64) -> ServiceResul
         subject: entry.subject,
         details: entry.details.to_string(),
         ip: entry.ip.to_owned(),
-        prev_hash,
+        prev_hash: String::new(),
         hash: String::new(),
-    };
+    }
+}
+
+/// Chains a row at the head, inside the caller's transaction.
+async fn append(conn: &mut Conn, mut row: AuditRow) -> ServiceResult<()> {
+    let (seq, prev_hash) = audit::next_position(conn).await?;
+    row.seq = seq;
+    row.prev_hash = prev_hash;
     row.hash = expected_hash(&row);
     audit::insert(conn, &row).await?;
     Ok(())
+}
+
+/// Records an entry from a busy system path (payment callbacks) in the caller's
+/// transaction without taking the chain's head: the sealer chains it within a second or
+/// so. The change and its record still stand or fall together.
+pub async fn record_soon(conn: &mut Conn, entry: Entry<'_>, now: i64) -> ServiceResult<()> {
+    audit::insert_pending(conn, &row_of(entry, now)).await?;
+    Ok(())
+}
+
+/// Chains queued entries in the order they were queued; returns how many.
+pub async fn seal_pending(db: &crate::store::Db) -> ServiceResult<usize> {
+    const BATCH: i64 = 500;
+    let mut sealed = 0;
+    loop {
+        // A read first, so an idle portal does not take the write lock every second.
+        if audit::pending(&mut *db.pool().acquire().await?, 1).await?.is_empty() {
+            return Ok(sealed);
+        }
+        let mut tx = db.begin().await?;
+        let batch = audit::pending(&mut tx, BATCH).await?;
+        let n = batch.len();
+        for (id, row) in batch {
+            // Another sealer (another node) may have taken it: skip, never chain twice.
+            if audit::delete_pending(&mut tx, id).await? {
+                append(&mut tx, row).await?;
+                sealed += 1;
+            }
+        }
+        tx.commit().await?;
+        if (n as i64) < BATCH {
+            return Ok(sealed);
+        }
+    }
+}
+
+/// Appends an entry inside the caller's transaction.
+pub async fn record(conn: &mut Conn, entry: Entry<'_>, now: i64) -> ServiceResult<()> {
+    append(conn, row_of(entry, now)).await
 }
 
 /// What verification found.

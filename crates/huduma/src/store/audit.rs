@@ -125,3 +125,56 @@ pub async fn search(conn: &mut Conn, search: &Search, limit: i64) -> Result<Vec<
         .map(from_row)
         .collect()
 }
+
+/// Queues an entry to be chained by the sealer (fields as in [`AuditRow`]; position and
+/// hashes are given when it is sealed).
+pub async fn insert_pending(conn: &mut Conn, e: &AuditRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_pending (at, actor, actor_label, agency, action, subject, details, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(e.at)
+    .bind(e.actor.clone())
+    .bind(e.actor_label.clone())
+    .bind(e.agency.clone())
+    .bind(e.action.clone())
+    .bind(e.subject.clone())
+    .bind(e.details.clone())
+    .bind(e.ip.clone())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The oldest queued entries: (queue id, entry without position or hashes).
+pub async fn pending(conn: &mut Conn, limit: i64) -> Result<Vec<(i64, AuditRow)>, sqlx::Error> {
+    sqlx::query("SELECT id, at, actor, actor_label, agency, action, subject, details, ip FROM audit_pending ORDER BY id LIMIT $1")
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get(0)?,
+                AuditRow {
+                    seq: 0,
+                    at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    actor_label: r.try_get(3)?,
+                    agency: r.try_get(4)?,
+                    action: r.try_get(5)?,
+                    subject: r.try_get(6)?,
+                    details: r.try_get(7)?,
+                    ip: r.try_get(8)?,
+                    prev_hash: String::new(),
+                    hash: String::new(),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Removes a queued entry once chained.
+pub async fn delete_pending(conn: &mut Conn, id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM audit_pending WHERE id = $1").bind(id).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}

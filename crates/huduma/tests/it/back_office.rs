@@ -173,8 +173,18 @@ async fn an_officer_takes_an_application_from_payment_to_a_verified_certificate(
     let (_, _, check) = get(&t, &anonymous, path).await;
     assert!(check.contains("data-validity=\"revoked\"") && check.contains(reason));
 
-    // Every step is in the audit log, and the chain holds.
+    // Every step is in the audit log (payments' entries once the sealer has chained them),
+    // and the chain holds.
+    huduma::services::audit::seal_pending(&t.app.db).await.expect("seal");
     let mut conn = t.app.db.pool().acquire().await.expect("conn");
+    let payments =
+        huduma::store::audit::search(&mut conn, &huduma::store::audit::Search { action: "payment.".into(), ..Default::default() }, 100)
+            .await
+            .expect("search");
+    assert!(
+        payments.iter().any(|e| e.action == "payment.recorded") && payments.iter().any(|e| e.action == "payment.attempt"),
+        "{payments:?}"
+    );
     let verified = huduma::services::audit::verify(&mut conn).await.expect("verify");
     assert_eq!(verified.broken, None);
     let entries = huduma::store::audit::search(

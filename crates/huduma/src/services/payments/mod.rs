@@ -36,7 +36,7 @@ pub async fn move_attempt(
         details: serde_json::json!({ "from": from, "to": to, "code": code }),
         ip: "-",
     };
-    crate::services::audit::record(conn, entry, now).await?;
+    crate::services::audit::record_soon(conn, entry, now).await?;
     Ok(true)
 }
 

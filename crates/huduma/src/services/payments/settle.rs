@@ -84,7 +84,7 @@ pub async fn settle(
         }),
         ip: "-",
     };
-    crate::services::audit::record(conn, entry, now).await?;
+    crate::services::audit::record_soon(conn, entry, now).await?;
     super::receipts::issue(conn, app, &payment_id, &payment, &invoice, now).await?;
     if let Some(bill) = crate::store::checkout::bill_for_invoice(conn, &invoice.id).await? {
         let mut updated = invoice.clone();
