@@ -98,9 +98,10 @@ pub async fn record_soon(conn: &mut Conn, entry: Entry<'_>, now: i64) -> Service
     Ok(())
 }
 
-/// Chains queued entries in the order they were queued; returns how many.
+/// Chains queued entries in the order they were queued; returns how many. Batches are
+/// small so a sealing transaction holds SQLite's write lock for a few milliseconds only.
 pub async fn seal_pending(db: &crate::store::Db) -> ServiceResult<usize> {
-    const BATCH: i64 = 500;
+    const BATCH: i64 = 100;
     let mut sealed = 0;
     loop {
         // A read first, so an idle portal does not take the write lock every second.
@@ -108,19 +109,27 @@ pub async fn seal_pending(db: &crate::store::Db) -> ServiceResult<usize> {
             return Ok(sealed);
         }
         let mut tx = db.begin().await?;
-        let batch = audit::pending(&mut tx, BATCH).await?;
-        let n = batch.len();
-        for (id, row) in batch {
-            // Another sealer (another node) may have taken it: skip, never chain twice.
+        let mut batch = Vec::new();
+        for (id, row) in audit::pending(&mut tx, BATCH).await? {
+            // Another node's sealer may have taken it: never chain an entry twice.
             if audit::delete_pending(&mut tx, id).await? {
-                append(&mut tx, row).await?;
-                sealed += 1;
+                batch.push(row);
             }
         }
-        tx.commit().await?;
-        if (n as i64) < BATCH {
+        if batch.is_empty() {
             return Ok(sealed);
         }
+        let (first, mut previous) = audit::next_positions(&mut tx, batch.len() as i64).await?;
+        for (offset, mut row) in batch.into_iter().enumerate() {
+            row.seq = first + offset as i64;
+            row.prev_hash = previous;
+            row.hash = expected_hash(&row);
+            audit::insert_row(&mut tx, &row).await?;
+            previous = row.hash;
+            sealed += 1;
+        }
+        audit::set_head_hash(&mut tx, &previous).await?;
+        tx.commit().await?;
     }
 }
 

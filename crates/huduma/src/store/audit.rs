@@ -48,16 +48,16 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<AuditRow, sqlx::Error> {
     })
 }
 
-/// Takes the next position in the chain and the hash before it. Updating the head row
-/// locks it until the transaction ends, so appends are serialised on PostgreSQL too.
-pub async fn next_position(conn: &mut Conn) -> Result<(i64, String), sqlx::Error> {
-    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").fetch_one(&mut *conn).await?;
-    Ok((row.try_get(0)?, row.try_get(1)?))
+/// Takes the next `n` positions in the chain at once; returns the first and the hash
+/// before it (for the sealer, which chains a batch with two statements on the head).
+pub async fn next_positions(conn: &mut Conn, n: i64) -> Result<(i64, String), sqlx::Error> {
+    let row = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash").bind(n).fetch_one(&mut *conn).await?;
+    let last: i64 = row.try_get(0)?;
+    Ok((last - n + 1, row.try_get(1)?))
 }
 
-/// Stores an entry whose `seq`, `prev_hash` and `hash` came from [`next_position`], and
-/// moves the head to it.
-pub async fn insert(conn: &mut Conn, entry: &AuditRow) -> Result<(), sqlx::Error> {
+/// Stores a sealed entry without moving the head (the sealer moves it once per batch).
+pub async fn insert_row(conn: &mut Conn, entry: &AuditRow) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (seq, at, actor, actor_label, agency, action, subject, details, ip, prev_hash, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -73,10 +73,29 @@ pub async fn insert(conn: &mut Conn, entry: &AuditRow) -> Result<(), sqlx::Error
     .bind(entry.ip.clone())
     .bind(entry.prev_hash.clone())
     .bind(entry.hash.clone())
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(entry.hash.clone()).execute(conn).await?;
     Ok(())
+}
+
+/// Moves the head's hash to the last sealed entry.
+pub async fn set_head_hash(conn: &mut Conn, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(hash.to_owned()).execute(conn).await?;
+    Ok(())
+}
+
+/// Takes the next position in the chain and the hash before it. Updating the head row
+/// locks it until the transaction ends, so appends are serialised on PostgreSQL too.
+pub async fn next_position(conn: &mut Conn) -> Result<(i64, String), sqlx::Error> {
+    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").fetch_one(&mut *conn).await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+/// Stores an entry whose `seq`, `prev_hash` and `hash` came from [`next_position`], and
+/// moves the head to it.
+pub async fn insert(conn: &mut Conn, entry: &AuditRow) -> Result<(), sqlx::Error> {
+    insert_row(conn, entry).await?;
+    set_head_hash(conn, &entry.hash).await
 }
 
 /// Entries after `after_seq` in chain order, for verification.

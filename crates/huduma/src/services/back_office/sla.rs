@@ -70,7 +70,13 @@ pub fn next_fields(
 
 /// Applies [`next_fields`] to a stored application inside the caller's transaction.
 pub async fn enter(conn: &mut Conn, app: &App, id: &str, agency: &str, workflow: &Workflow, from: &str, to: &str) -> ServiceResult<()> {
-    let current = queue::fields(conn, id).await?;
+    // Before the workflow starts (a payment settling) there is no clock to carry over:
+    // skip the read on the payment path.
+    let current = if huduma_domain::catalogue::check::RESERVED_STATES.contains(&from) {
+        QueueFields::default()
+    } else {
+        queue::fields(conn, id).await?
+    };
     let next = next_fields(&app.calendar, workflow, agency, &current, from, to, app.clock.now());
     queue::set_fields(conn, id, &next).await?;
     Ok(())
