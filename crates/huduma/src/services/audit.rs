@@ -91,11 +91,15 @@ async fn append(conn: &mut Conn, mut row: AuditRow) -> ServiceResult<()> {
 }
 
 /// Records an entry from a busy system path (payment callbacks) in the caller's
-/// transaction without taking the chain's head: the sealer chains it within a second or
-/// so. The change and its record still stand or fall together.
-pub async fn record_soon(conn: &mut Conn, entry: Entry<'_>, now: i64) -> ServiceResult<()> {
-    audit::insert_pending(conn, &row_of(entry, now)).await?;
-    Ok(())
+/// transaction. On PostgreSQL it does not take the chain's head, whose row lock would
+/// queue every concurrent payment behind one another: the sealer chains it within a second
+/// or so. On SQLite the transaction already holds the only write lock, so it is chained at
+/// once. Either way the change and its record stand or fall together.
+pub async fn record_soon(conn: &mut Conn, backend: crate::store::Backend, entry: Entry<'_>, now: i64) -> ServiceResult<()> {
+    match backend {
+        crate::store::Backend::Sqlite => append(conn, row_of(entry, now)).await,
+        crate::store::Backend::Postgres => Ok(audit::insert_pending(conn, &row_of(entry, now)).await?),
+    }
 }
 
 /// Chains queued entries in the order they were queued; returns how many. Batches are

@@ -77,8 +77,17 @@ pub async fn start_for_invoice(app: &App, view: &InvoiceView, email: &str, phone
         }
         Err(err) => {
             tracing::warn!(attempt = %attempt.id, error = %err, "Pesapal did not take the order");
-            super::move_attempt(&mut tx, &attempt.id, "created", "failed", Some("unavailable"), Some(&err.to_string()), app.clock.now())
-                .await?;
+            super::move_attempt(
+                &mut tx,
+                app.db.backend(),
+                &attempt.id,
+                "created",
+                "failed",
+                Some("unavailable"),
+                Some(&err.to_string()),
+                app.clock.now(),
+            )
+            .await?;
             Err(ServiceError::Unavailable("payment.unavailable"))
         }
     };
@@ -121,6 +130,7 @@ pub async fn confirm(app: &App, order_tracking_id: &str) -> ServiceResult<Option
             if let Some(to) = state.next(Event::Declined) {
                 super::move_attempt(
                     &mut tx,
+                    app.db.backend(),
                     &attempt.id,
                     state.as_str(),
                     to.as_str(),

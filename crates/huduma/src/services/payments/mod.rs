@@ -16,8 +16,10 @@ use crate::store::payments::{self as store, AttemptRow};
 
 /// A payment attempt's change of state, with the provider's result: the compare-and-set
 /// and its audit entry, in the caller's transaction. False when the attempt had moved on.
+#[allow(clippy::too_many_arguments)]
 pub async fn move_attempt(
     conn: &mut crate::store::Conn,
+    backend: crate::store::Backend,
     attempt_id: &str,
     from: &str,
     to: &str,
@@ -36,7 +38,7 @@ pub async fn move_attempt(
         details: serde_json::json!({ "from": from, "to": to, "code": code }),
         ip: "-",
     };
-    crate::services::audit::record_soon(conn, entry, now).await?;
+    crate::services::audit::record_soon(conn, backend, entry, now).await?;
     Ok(true)
 }
 

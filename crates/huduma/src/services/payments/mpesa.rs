@@ -78,7 +78,8 @@ pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, p
                 DarajaError::Unavailable(reason) => ("unavailable".to_owned(), reason.clone()),
             };
             tracing::warn!(attempt = %attempt.id, error = %err, "STK push not accepted");
-            super::move_attempt(&mut tx, &attempt.id, "created", "failed", Some(&code), Some(&desc), app.clock.now()).await?;
+            super::move_attempt(&mut tx, app.db.backend(), &attempt.id, "created", "failed", Some(&code), Some(&desc), app.clock.now())
+                .await?;
         }
     }
     tx.commit().await?;
@@ -228,6 +229,7 @@ pub async fn apply_in(tx: &mut crate::store::Conn, app: &App, cb: &StkCallback) 
             Some(to) => {
                 super::move_attempt(
                     tx,
+                    app.db.backend(),
                     &attempt.id,
                     state.as_str(),
                     to.as_str(),

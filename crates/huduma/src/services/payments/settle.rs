@@ -33,7 +33,7 @@ pub async fn settle_attempt(
     if settled == Settled::Recorded {
         let from = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
         if let Some(to) = from.next(Event::Paid) {
-            super::move_attempt(conn, &attempt.id, from.as_str(), to.as_str(), Some("0"), None, app.clock.now()).await?;
+            super::move_attempt(conn, app.db.backend(), &attempt.id, from.as_str(), to.as_str(), Some("0"), None, app.clock.now()).await?;
         }
     }
     Ok(settled)
@@ -84,7 +84,7 @@ pub async fn settle(
         }),
         ip: "-",
     };
-    crate::services::audit::record_soon(conn, entry, now).await?;
+    crate::services::audit::record_soon(conn, app.db.backend(), entry, now).await?;
     super::receipts::issue(conn, app, &payment_id, &payment, &invoice, now).await?;
     if let Some(bill) = crate::store::checkout::bill_for_invoice(conn, &invoice.id).await? {
         let mut updated = invoice.clone();
