@@ -109,6 +109,9 @@ impl Db {
             Backend::Sqlite => {
                 pool_options
                     .max_connections(8)
+                    // The file is local and a connection cannot go stale: a ping before
+                    // each acquire would only add a round trip to SQLite's worker thread.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             // Payments must survive power loss: WAL with full fsync.
