@@ -44,6 +44,11 @@ pub async fn run_due(app: &App) -> anyhow::Result<usize> {
     let mut ran = 0;
     loop {
         let now = app.clock.now();
+        // A read first: most wake-ups (one per settled payment) find nothing due, and a
+        // claim would take SQLite's only write lock for nothing.
+        if !outbox::any_due(&mut *app.db.pool().acquire().await?, now).await? {
+            return Ok(ran);
+        }
         let job = {
             let mut tx = app.db.begin().await?;
             let job = outbox::claim(&mut tx, app.db.backend(), now, LEASE_SECS).await?;
@@ -53,7 +58,8 @@ pub async fn run_due(app: &App) -> anyhow::Result<usize> {
         let Some(job) = job else { return Ok(ran) };
         ran += 1;
         let outcome = execute(app, &job).await;
-        let mut conn = app.db.pool().acquire().await?;
+        // Through the write gate like every writer, so SQLite's busy handler never sleeps.
+        let mut conn = app.db.begin().await?;
         let now = app.clock.now();
         match outcome {
             Outcome::Done => outbox::complete(&mut conn, &job.id, now).await?,
@@ -67,6 +73,7 @@ pub async fn run_due(app: &App) -> anyhow::Result<usize> {
                 outbox::fail(&mut conn, &job.id, &error, None, now).await?;
             }
         }
+        conn.commit().await?;
         metrics::counter!("huduma_outbox_jobs_total", "kind" => job.kind.clone()).increment(1);
     }
 }

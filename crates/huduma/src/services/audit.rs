@@ -91,21 +91,21 @@ async fn append(conn: &mut Conn, mut row: AuditRow) -> ServiceResult<()> {
 }
 
 /// Records an entry from a busy system path (payment callbacks) in the caller's
-/// transaction. On PostgreSQL it does not take the chain's head, whose row lock would
-/// queue every concurrent payment behind one another: the sealer chains it within a second
-/// or so. On SQLite the transaction already holds the only write lock, so it is chained at
-/// once. Either way the change and its record stand or fall together.
-pub async fn record_soon(conn: &mut Conn, backend: crate::store::Backend, entry: Entry<'_>, now: i64) -> ServiceResult<()> {
-    match backend {
-        crate::store::Backend::Sqlite => append(conn, row_of(entry, now)).await,
-        crate::store::Backend::Postgres => Ok(audit::insert_pending(conn, &row_of(entry, now)).await?),
-    }
+/// transaction, as one insert into a queue that the sealer chains within a second or so.
+/// Chaining at once takes three statements on the chain's head; on PostgreSQL its row lock
+/// would queue every concurrent payment behind one another, and on SQLite each statement
+/// is a round trip made while holding the only write lock. Either way the change and its
+/// record stand or fall together: the queued entry commits with the change.
+pub async fn record_soon(conn: &mut Conn, entry: Entry<'_>, now: i64) -> ServiceResult<()> {
+    Ok(audit::insert_pending(conn, &row_of(entry, now)).await?)
 }
 
-/// Chains queued entries in the order they were queued; returns how many. Batches are
-/// small so a sealing transaction holds SQLite's write lock for a few milliseconds only.
+/// Chains queued entries in the order they were queued; returns how many. Each batch is a
+/// handful of statements whatever its size (lock the head, take the batch, insert it in one
+/// statement, move the head), so sealing holds SQLite's write lock briefly; the head's row
+/// lock keeps two nodes' sealers from chaining the same entry.
 pub async fn seal_pending(db: &crate::store::Db) -> ServiceResult<usize> {
-    const BATCH: i64 = 100;
+    const BATCH: i64 = 200;
     let mut sealed = 0;
     loop {
         // A read first, so an idle portal does not take the write lock every second.
@@ -113,27 +113,29 @@ pub async fn seal_pending(db: &crate::store::Db) -> ServiceResult<usize> {
             return Ok(sealed);
         }
         let mut tx = db.begin().await?;
-        let mut batch = Vec::new();
-        for (id, row) in audit::pending(&mut tx, BATCH).await? {
-            // Another node's sealer may have taken it: never chain an entry twice.
-            if audit::delete_pending(&mut tx, id).await? {
-                batch.push(row);
-            }
-        }
+        let (head_seq, mut previous) = audit::lock_head(&mut tx).await?;
+        let batch = audit::pending(&mut tx, BATCH).await?;
         if batch.is_empty() {
             return Ok(sealed);
         }
-        let (first, mut previous) = audit::next_positions(&mut tx, batch.len() as i64).await?;
-        for (offset, mut row) in batch.into_iter().enumerate() {
-            row.seq = first + offset as i64;
+        let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+        let taken = audit::delete_pending_ids(&mut tx, &ids).await?;
+        if taken != ids.len() as u64 {
+            // Only possible if something besides a sealer removed queued entries: chain nothing.
+            return Err(anyhow::anyhow!("audit queue changed under the head lock ({taken} of {} taken)", ids.len()).into());
+        }
+        let mut rows = Vec::with_capacity(batch.len());
+        for (offset, (_, mut row)) in batch.into_iter().enumerate() {
+            row.seq = head_seq + 1 + offset as i64;
             row.prev_hash = previous;
             row.hash = expected_hash(&row);
-            audit::insert_row(&mut tx, &row).await?;
-            previous = row.hash;
-            sealed += 1;
+            previous = row.hash.clone();
+            rows.push(row);
         }
-        audit::set_head_hash(&mut tx, &previous).await?;
+        audit::insert_rows(&mut tx, &rows).await?;
+        audit::set_head(&mut tx, head_seq + rows.len() as i64, &previous).await?;
         tx.commit().await?;
+        sealed += rows.len();
     }
 }
 

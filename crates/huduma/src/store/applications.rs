@@ -76,6 +76,7 @@ pub const HOT_QUERIES: &[(&str, &str, &[&str])] = &[
     ("document_owned", super::documents::FIND_OWNED, &["'d'", "'x'", "'y'"]),
     ("invoice_for_application", super::payments::INVOICE_FOR_APPLICATION, &["'x'", "'y'"]),
     ("attempt_by_checkout", super::payments::ATTEMPT_BY_CHECKOUT, &["'ws_CO_1'"]),
+    ("attempt_with_invoice", super::checkout::ATTEMPT_WITH_INVOICE, &["'ws_CO_1'"]),
     ("attempt_owned", super::payments::ATTEMPT_OWNED, &["'a'", "'y'"]),
     ("stale_open_attempts", super::payments::STALE_OPEN_ATTEMPTS, &["1000", "200"]),
     ("queue", super::queue::QUEUE, &["'dci'", "''", "''", "''", "0", "9000000000000", "''", "''", "26", "0"]),

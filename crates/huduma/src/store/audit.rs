@@ -48,12 +48,48 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<AuditRow, sqlx::Error> {
     })
 }
 
-/// Takes the next `n` positions in the chain at once; returns the first and the hash
-/// before it (for the sealer, which chains a batch with two statements on the head).
-pub async fn next_positions(conn: &mut Conn, n: i64) -> Result<(i64, String), sqlx::Error> {
-    let row = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash").bind(n).fetch_one(&mut *conn).await?;
-    let last: i64 = row.try_get(0)?;
-    Ok((last - n + 1, row.try_get(1)?))
+/// Locks the chain's head until the transaction ends and reads it: (last position, its hash).
+pub async fn lock_head(conn: &mut Conn) -> Result<(i64, String), sqlx::Error> {
+    let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash").fetch_one(&mut *conn).await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+/// Moves the head to the last sealed entry.
+pub async fn set_head(conn: &mut Conn, seq: i64, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1").bind(seq).bind(hash.to_owned()).execute(conn).await?;
+    Ok(())
+}
+
+/// Stores sealed entries in one statement, without moving the head.
+pub async fn insert_rows(conn: &mut Conn, rows: &[AuditRow]) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    const PER_ROW: usize = 11;
+    let values: Vec<String> = (0..rows.len())
+        .map(|i| format!("({})", (1..=PER_ROW).map(|c| format!("${}", i * PER_ROW + c)).collect::<Vec<_>>().join(", ")))
+        .collect();
+    let sql = format!(
+        "INSERT INTO audit_log (seq, at, actor, actor_label, agency, action, subject, details, ip, prev_hash, hash) VALUES {}",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for e in rows {
+        query = query
+            .bind(e.seq)
+            .bind(e.at)
+            .bind(e.actor.clone())
+            .bind(e.actor_label.clone())
+            .bind(e.agency.clone())
+            .bind(e.action.clone())
+            .bind(e.subject.clone())
+            .bind(e.details.clone())
+            .bind(e.ip.clone())
+            .bind(e.prev_hash.clone())
+            .bind(e.hash.clone());
+    }
+    query.execute(conn).await?;
+    Ok(())
 }
 
 /// Stores a sealed entry without moving the head (the sealer moves it once per batch).
@@ -192,8 +228,13 @@ pub async fn pending(conn: &mut Conn, limit: i64) -> Result<Vec<(i64, AuditRow)>
         .collect()
 }
 
-/// Removes a queued entry once chained.
-pub async fn delete_pending(conn: &mut Conn, id: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM audit_pending WHERE id = $1").bind(id).execute(conn).await?;
-    Ok(done.rows_affected() == 1)
+/// Removes queued entries once chained; returns how many were removed.
+pub async fn delete_pending_ids(conn: &mut Conn, ids: &[i64]) -> Result<u64, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    // Integers from our own query, written into the statement: nothing a person typed.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let done = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM audit_pending WHERE id IN ({list})"))).execute(conn).await?;
+    Ok(done.rows_affected())
 }

@@ -1,6 +1,7 @@
 //! Agency API clients and the bills their systems create.
 
 use super::Conn;
+use super::payments::{AttemptRow, InvoiceRow};
 use sqlx::Row;
 
 /// A registered agency system.
@@ -108,17 +109,22 @@ pub struct BillRow {
 const BILL_COLUMNS: &str = "invoice_id, client_id, service_id, bill_ref, client_name, client_id_number, client_msisdn, client_email, callback_url, notification_url";
 
 fn bill(r: &sqlx::any::AnyRow) -> Result<BillRow, sqlx::Error> {
+    bill_at(r, 0)
+}
+
+/// A bill read from `r`'s columns starting at `at` (its columns in [`BILL_COLUMNS`] order).
+fn bill_at(r: &sqlx::any::AnyRow, at: usize) -> Result<BillRow, sqlx::Error> {
     Ok(BillRow {
-        invoice_id: r.try_get(0)?,
-        client_id: r.try_get(1)?,
-        service_id: r.try_get(2)?,
-        bill_ref: r.try_get(3)?,
-        client_name: r.try_get(4)?,
-        client_id_number: r.try_get(5)?,
-        client_msisdn: r.try_get(6)?,
-        client_email: r.try_get(7)?,
-        callback_url: r.try_get(8)?,
-        notification_url: r.try_get(9)?,
+        invoice_id: r.try_get(at)?,
+        client_id: r.try_get(at + 1)?,
+        service_id: r.try_get(at + 2)?,
+        bill_ref: r.try_get(at + 3)?,
+        client_name: r.try_get(at + 4)?,
+        client_id_number: r.try_get(at + 5)?,
+        client_msisdn: r.try_get(at + 6)?,
+        client_email: r.try_get(at + 7)?,
+        callback_url: r.try_get(at + 8)?,
+        notification_url: r.try_get(at + 9)?,
     })
 }
 
@@ -157,8 +163,78 @@ pub async fn bill_by_ref(conn: &mut Conn, client_id: &str, bill_ref: &str) -> Re
         .transpose()
 }
 
+fn prefixed(columns: &str, alias: &str) -> String {
+    columns.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Reads an invoice and its bill from `row`'s columns starting at `at`.
+fn billed_at(row: &sqlx::any::AnyRow, at: usize) -> Result<Option<(InvoiceRow, Option<BillRow>)>, sqlx::Error> {
+    if row.try_get::<Option<String>, _>(at)?.is_none() {
+        return Ok(None);
+    }
+    let invoice = super::payments::invoice_at(row, at)?;
+    let bill_at_column = at + super::payments::INVOICE_COLUMNS.split(", ").count();
+    let bill = match row.try_get::<Option<String>, _>(bill_at_column)? {
+        Some(_) => Some(bill_at(row, bill_at_column)?),
+        None => None,
+    };
+    Ok(Some((invoice, bill)))
+}
+
+/// An invoice with the bill behind it, if an agency system created it: one read where
+/// settlement needs both (each statement is a round trip held under the write lock).
+pub async fn invoice_with_bill(conn: &mut Conn, invoice_id: &str) -> Result<Option<(InvoiceRow, Option<BillRow>)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {}, {} FROM invoices i LEFT JOIN checkout_bills b ON b.invoice_id = i.id WHERE i.id = $1",
+        prefixed(super::payments::INVOICE_COLUMNS, "i"),
+        prefixed(BILL_COLUMNS, "b")
+    );
+    match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(invoice_id.to_owned()).fetch_optional(conn).await? {
+        Some(row) => billed_at(&row, 0),
+        None => Ok(None),
+    }
+}
+
+/// A payment attempt by the provider's id with its invoice and bill (every M-Pesa callback).
+pub const ATTEMPT_WITH_INVOICE: &str = "SELECT p.id, p.invoice_id, p.method, p.state, p.amount_minor, p.phone, p.merchant_request_id, p.checkout_request_id, p.result_code, p.result_desc, p.created_at, p.updated_at, \
+     i.id, i.number, i.account_id, i.application_id, i.currency, i.total_minor, i.paid_minor, i.status, i.description, i.created_at, i.expires_at, i.paid_at, \
+     b.invoice_id, b.client_id, b.service_id, b.bill_ref, b.client_name, b.client_id_number, b.client_msisdn, b.client_email, b.callback_url, b.notification_url \
+     FROM payment_attempts p LEFT JOIN invoices i ON i.id = p.invoice_id LEFT JOIN checkout_bills b ON b.invoice_id = i.id \
+     WHERE p.checkout_request_id = $1";
+
+/// A payment attempt by the provider's id with its invoice and bill: everything an M-Pesa
+/// callback reads, in one statement.
+pub async fn attempt_with_invoice(
+    conn: &mut Conn,
+    checkout_request_id: &str,
+) -> Result<Option<(AttemptRow, Option<(InvoiceRow, Option<BillRow>)>)>, sqlx::Error> {
+    let Some(row) = sqlx::query(ATTEMPT_WITH_INVOICE).bind(checkout_request_id.to_owned()).fetch_optional(conn).await? else {
+        return Ok(None);
+    };
+    let attempt = super::payments::attempt_at(&row, 0)?;
+    let billed = billed_at(&row, super::payments::ATTEMPT_COLUMNS.split(", ").count())?;
+    Ok(Some((attempt, billed)))
+}
+
 /// The bill behind an invoice, if an agency system created it.
 pub async fn bill_for_invoice(conn: &mut Conn, invoice_id: &str) -> Result<Option<BillRow>, sqlx::Error> {
     let sql = format!("SELECT {BILL_COLUMNS} FROM checkout_bills WHERE invoice_id = $1");
     sqlx::query(sqlx::AssertSqlSafe(sql)).bind(invoice_id.to_owned()).fetch_optional(conn).await?.as_ref().map(bill).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_callback_read_selects_the_columns_its_parsers_expect() {
+        let expected = format!(
+            "SELECT {}, {}, {} FROM",
+            prefixed(super::super::payments::ATTEMPT_COLUMNS, "p"),
+            prefixed(super::super::payments::INVOICE_COLUMNS, "i"),
+            prefixed(BILL_COLUMNS, "b")
+        );
+        let written = ATTEMPT_WITH_INVOICE.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(written.starts_with(&expected), "{written}\n{expected}");
+    }
 }

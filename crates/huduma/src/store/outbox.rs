@@ -29,6 +29,18 @@ pub async fn enqueue(conn: &mut Conn, kind: &str, payload: &str, now: i64) -> Re
     Ok(())
 }
 
+/// Whether any job is due now (a read, before taking the write lock to claim one).
+pub async fn any_due(conn: &mut Conn, now: i64) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT 1 FROM outbox WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $1 \
+         AND (locked_until IS NULL OR locked_until <= $1) LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.is_some())
+}
+
 /// Claims one due job for `lease_secs`. PostgreSQL skips rows other workers hold; on
 /// SQLite the caller's `BEGIN IMMEDIATE` makes the claim single-writer.
 pub async fn claim(conn: &mut Conn, backend: Backend, now: i64, lease_secs: i64) -> Result<Option<Job>, sqlx::Error> {

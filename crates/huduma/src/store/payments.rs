@@ -38,20 +38,29 @@ macro_rules! invoice_columns {
     };
 }
 
-fn invoice(row: &sqlx::any::AnyRow) -> Result<InvoiceRow, sqlx::Error> {
+/// The invoice columns, in the order [`invoice_row`] reads them.
+pub const INVOICE_COLUMNS: &str = invoice_columns!();
+
+/// An invoice from a row whose first columns are [`INVOICE_COLUMNS`].
+pub(crate) fn invoice(row: &sqlx::any::AnyRow) -> Result<InvoiceRow, sqlx::Error> {
+    invoice_at(row, 0)
+}
+
+/// An invoice from `row`'s columns starting at `at`.
+pub(crate) fn invoice_at(row: &sqlx::any::AnyRow, at: usize) -> Result<InvoiceRow, sqlx::Error> {
     Ok(InvoiceRow {
-        id: row.try_get(0)?,
-        number: row.try_get(1)?,
-        account_id: row.try_get(2)?,
-        application_id: row.try_get(3)?,
-        currency: row.try_get(4)?,
-        total_minor: row.try_get(5)?,
-        paid_minor: row.try_get(6)?,
-        status: row.try_get(7)?,
-        description: row.try_get(8)?,
-        created_at: row.try_get(9)?,
-        expires_at: row.try_get(10)?,
-        paid_at: row.try_get(11)?,
+        id: row.try_get(at)?,
+        number: row.try_get(at + 1)?,
+        account_id: row.try_get(at + 2)?,
+        application_id: row.try_get(at + 3)?,
+        currency: row.try_get(at + 4)?,
+        total_minor: row.try_get(at + 5)?,
+        paid_minor: row.try_get(at + 6)?,
+        status: row.try_get(at + 7)?,
+        description: row.try_get(at + 8)?,
+        created_at: row.try_get(at + 9)?,
+        expires_at: row.try_get(at + 10)?,
+        paid_at: row.try_get(at + 11)?,
     })
 }
 
@@ -226,6 +235,9 @@ macro_rules! attempt_columns {
     };
 }
 
+/// The attempt columns, in the order [`attempt_at`] reads them.
+pub const ATTEMPT_COLUMNS: &str = attempt_columns!();
+
 /// An attempt by the provider's id (every callback).
 pub const ATTEMPT_BY_CHECKOUT: &str = concat!("SELECT ", attempt_columns!(), " FROM payment_attempts WHERE checkout_request_id = $1");
 /// One of the owner's attempts (the waiting page).
@@ -240,19 +252,24 @@ pub const STALE_OPEN_ATTEMPTS: &str = concat!(
 );
 
 fn attempt(row: &sqlx::any::AnyRow) -> Result<AttemptRow, sqlx::Error> {
+    attempt_at(row, 0)
+}
+
+/// An attempt from `row`'s columns starting at `at` ([`ATTEMPT_COLUMNS`] order).
+pub(crate) fn attempt_at(row: &sqlx::any::AnyRow, at: usize) -> Result<AttemptRow, sqlx::Error> {
     Ok(AttemptRow {
-        id: row.try_get(0)?,
-        invoice_id: row.try_get(1)?,
-        method: row.try_get(2)?,
-        state: row.try_get(3)?,
-        amount_minor: row.try_get(4)?,
-        phone: row.try_get(5)?,
-        merchant_request_id: row.try_get(6)?,
-        checkout_request_id: row.try_get(7)?,
-        result_code: row.try_get(8)?,
-        result_desc: row.try_get(9)?,
-        created_at: row.try_get(10)?,
-        updated_at: row.try_get(11)?,
+        id: row.try_get(at)?,
+        invoice_id: row.try_get(at + 1)?,
+        method: row.try_get(at + 2)?,
+        state: row.try_get(at + 3)?,
+        amount_minor: row.try_get(at + 4)?,
+        phone: row.try_get(at + 5)?,
+        merchant_request_id: row.try_get(at + 6)?,
+        checkout_request_id: row.try_get(at + 7)?,
+        result_code: row.try_get(at + 8)?,
+        result_desc: row.try_get(at + 9)?,
+        created_at: row.try_get(at + 10)?,
+        updated_at: row.try_get(at + 11)?,
     })
 }
 
@@ -423,14 +440,23 @@ pub async fn payments_for(conn: &mut Conn, invoice_id: &str) -> Result<Vec<Payme
 }
 
 /// Stores a provider's message as received; returns its id.
-pub async fn store_message(conn: &mut Conn, provider: &str, kind: &str, body: &str, now: i64) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("INSERT INTO provider_messages (provider, kind, body, received_at) VALUES ($1, $2, $3, $4) RETURNING id")
-        .bind(provider.to_owned())
-        .bind(kind.to_owned())
-        .bind(body.to_owned())
-        .bind(now)
-        .fetch_one(conn)
-        .await?;
+pub async fn store_message(
+    conn: &mut Conn,
+    provider: &str,
+    kind: &str,
+    body: &str,
+    outcome: Option<&str>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let row =
+        sqlx::query("INSERT INTO provider_messages (provider, kind, body, received_at, outcome) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(provider.to_owned())
+            .bind(kind.to_owned())
+            .bind(body.to_owned())
+            .bind(now)
+            .bind(outcome.map(str::to_owned))
+            .fetch_one(conn)
+            .await?;
     row.try_get(0)
 }
 

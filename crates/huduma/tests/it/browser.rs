@@ -567,7 +567,9 @@ async fn wait_for_path(browser: &fantoccini::Client, wanted: impl Fn(&str) -> bo
     for _ in 0..100 {
         let url = browser.current_url().await.expect("url");
         if wanted(url.path()) {
-            browser.find(Locator::Css("footer")).await.expect("page loaded");
+            // Waits rather than looks once: a form that posts back to the same path is
+            // already "there" while the next page is still loading.
+            browser.wait().for_element(Locator::Css("footer")).await.expect("page loaded");
             return url.path().to_owned();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

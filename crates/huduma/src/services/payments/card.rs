@@ -77,17 +77,8 @@ pub async fn start_for_invoice(app: &App, view: &InvoiceView, email: &str, phone
         }
         Err(err) => {
             tracing::warn!(attempt = %attempt.id, error = %err, "Pesapal did not take the order");
-            super::move_attempt(
-                &mut tx,
-                app.db.backend(),
-                &attempt.id,
-                "created",
-                "failed",
-                Some("unavailable"),
-                Some(&err.to_string()),
-                app.clock.now(),
-            )
-            .await?;
+            super::move_attempt(&mut tx, &attempt.id, "created", "failed", Some("unavailable"), Some(&err.to_string()), app.clock.now())
+                .await?;
             Err(ServiceError::Unavailable("payment.unavailable"))
         }
     };
@@ -119,8 +110,16 @@ pub async fn confirm(app: &App, order_tracking_id: &str) -> ServiceResult<Option
                 tracing::error!(attempt = %attempt.id, "Pesapal says paid, but the reference or amount differs from ours: not settled, investigate");
                 Some(state)
             } else {
-                match settle_attempt(&mut tx, app, &attempt, &status.confirmation_code, attempt.amount_minor, Some(&status.payment_account))
-                    .await?
+                match settle_attempt(
+                    &mut tx,
+                    app,
+                    &attempt,
+                    None,
+                    &status.confirmation_code,
+                    attempt.amount_minor,
+                    Some(&status.payment_account),
+                )
+                .await?
                 {
                     Settled::Recorded | Settled::AlreadyRecorded => Some(AttemptState::Succeeded),
                 }
@@ -130,7 +129,6 @@ pub async fn confirm(app: &App, order_tracking_id: &str) -> ServiceResult<Option
             if let Some(to) = state.next(Event::Declined) {
                 super::move_attempt(
                     &mut tx,
-                    app.db.backend(),
                     &attempt.id,
                     state.as_str(),
                     to.as_str(),

@@ -19,7 +19,6 @@ use crate::store::payments::{self as store, AttemptRow};
 #[allow(clippy::too_many_arguments)]
 pub async fn move_attempt(
     conn: &mut crate::store::Conn,
-    backend: crate::store::Backend,
     attempt_id: &str,
     from: &str,
     to: &str,
@@ -38,7 +37,7 @@ pub async fn move_attempt(
         details: serde_json::json!({ "from": from, "to": to, "code": code }),
         ip: "-",
     };
-    crate::services::audit::record_soon(conn, backend, entry, now).await?;
+    crate::services::audit::record_soon(conn, entry, now).await?;
     Ok(true)
 }
 
@@ -54,7 +53,7 @@ pub async fn record_attempt(app: &App, attempt: AttemptRow) -> ServiceResult<Att
 /// Stores a provider's message as received, committed at once; returns its id.
 pub async fn store_message(app: &App, provider: &str, kind: &str, raw: &str) -> ServiceResult<i64> {
     let mut tx = app.db.begin().await?;
-    let id = store::store_message(&mut tx, provider, kind, raw, app.clock.now()).await?;
+    let id = store::store_message(&mut tx, provider, kind, raw, None, app.clock.now()).await?;
     tx.commit().await?;
     Ok(id)
 }

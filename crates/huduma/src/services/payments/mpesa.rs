@@ -78,8 +78,7 @@ pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, p
                 DarajaError::Unavailable(reason) => ("unavailable".to_owned(), reason.clone()),
             };
             tracing::warn!(attempt = %attempt.id, error = %err, "STK push not accepted");
-            super::move_attempt(&mut tx, app.db.backend(), &attempt.id, "created", "failed", Some(&code), Some(&desc), app.clock.now())
-                .await?;
+            super::move_attempt(&mut tx, &attempt.id, "created", "failed", Some(&code), Some(&desc), app.clock.now()).await?;
         }
     }
     tx.commit().await?;
@@ -134,16 +133,15 @@ pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
         tracing::warn!(message = id, outcome = outcome.as_str(), "M-Pesa callback says paid but the status query does not agree (yet)");
         return Ok(outcome);
     }
-    // One transaction stores the message, applies it and records the outcome: a single
+    // One transaction applies the message and stores it with its outcome: a single
     // durable write per callback, and never an applied payment without its message.
     let applied = match &parsed {
         None => None,
         Some(cb) => {
             let mut tx = app.db.begin().await?;
-            let id = store::store_message(&mut tx, PROVIDER, "stk_callback", raw, now).await?;
             match apply_in(&mut tx, app, cb).await {
                 Ok(outcome) => {
-                    store::message_outcome(&mut tx, id, outcome.as_str()).await?;
+                    let id = store::store_message(&mut tx, PROVIDER, "stk_callback", raw, Some(outcome.as_str()), now).await?;
                     tx.commit().await?;
                     Some(Ok((id, outcome)))
                 }
@@ -157,8 +155,8 @@ pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
         other => {
             let outcome = CallbackOutcome::Invalid;
             let mut tx = app.db.begin().await?;
-            let id = store::store_message(&mut tx, PROVIDER, "stk_callback", raw, now).await?;
-            store::message_outcome(&mut tx, id, if other.is_some() { "error" } else { outcome.as_str() }).await?;
+            let kept = if other.is_some() { "error" } else { outcome.as_str() };
+            let id = store::store_message(&mut tx, PROVIDER, "stk_callback", raw, Some(kept), now).await?;
             tx.commit().await?;
             if let Some(Err(err)) = other {
                 return Err(err);
@@ -203,7 +201,7 @@ pub async fn apply(app: &App, cb: &StkCallback) -> ServiceResult<CallbackOutcome
 
 /// [`apply`] inside the caller's transaction.
 pub async fn apply_in(tx: &mut crate::store::Conn, app: &App, cb: &StkCallback) -> ServiceResult<CallbackOutcome> {
-    let Some(attempt) = store::attempt_by_checkout(tx, &cb.checkout_request_id).await? else {
+    let Some((attempt, invoice)) = crate::store::checkout::attempt_with_invoice(tx, &cb.checkout_request_id).await? else {
         return Ok(CallbackOutcome::UnknownAttempt);
     };
     let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
@@ -213,7 +211,7 @@ pub async fn apply_in(tx: &mut crate::store::Conn, app: &App, cb: &StkCallback) 
             CallbackOutcome::Mismatch
         } else {
             let reference = cb.receipt.clone().unwrap_or_else(|| cb.checkout_request_id.clone());
-            match settle_attempt(tx, app, &attempt, &reference, amount, cb.phone.as_deref()).await? {
+            match settle_attempt(tx, app, &attempt, invoice, &reference, amount, cb.phone.as_deref()).await? {
                 Settled::Recorded => CallbackOutcome::Settled,
                 Settled::AlreadyRecorded => {
                     // Settled earlier from a status query (no receipt then): keep the receipt now.
@@ -229,7 +227,6 @@ pub async fn apply_in(tx: &mut crate::store::Conn, app: &App, cb: &StkCallback) 
             Some(to) => {
                 super::move_attempt(
                     tx,
-                    app.db.backend(),
                     &attempt.id,
                     state.as_str(),
                     to.as_str(),

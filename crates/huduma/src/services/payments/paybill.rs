@@ -80,7 +80,7 @@ pub async fn confirm(app: &App, raw: &str) -> ServiceResult<&'static str> {
                 (Some(invoice), Some(amount)) if !trans_id.is_empty() => {
                     let mut tx = app.db.begin().await?;
                     let payer = text(&body, "MSISDN");
-                    let settled = settle(&mut tx, app, &invoice.id, None, "mpesa", &trans_id, amount, Some(&payer)).await?;
+                    let settled = settle(&mut tx, app, &invoice.id, None, None, "mpesa", &trans_id, amount, Some(&payer)).await?;
                     tx.commit().await?;
                     app.outbox_wakeup.notify_one();
                     if settled == Settled::Recorded { "settled" } else { "duplicate" }

@@ -97,8 +97,7 @@ async fn sweep(app: &App, waiting: Vec<crate::store::payments::AttemptRow>) -> a
                 {
                     drop(conn);
                     let mut tx = app.db.begin().await?;
-                    super::move_attempt(&mut tx, app.db.backend(), &attempt.id, state.as_str(), to.as_str(), Some("timeout"), None, now)
-                        .await?;
+                    super::move_attempt(&mut tx, &attempt.id, state.as_str(), to.as_str(), Some("timeout"), None, now).await?;
                     tx.commit().await?;
                     sweep.timed_out += 1;
                 } else {

@@ -6,7 +6,8 @@ use crate::services::ServiceResult;
 use crate::services::applications::{definitions, status};
 use crate::store::Conn;
 use crate::store::applications as applications_store;
-use crate::store::payments::{self as store, AttemptRow, PaymentRow};
+use crate::store::checkout::BillRow;
+use crate::store::payments::{self as store, AttemptRow, InvoiceRow, PaymentRow};
 use huduma_domain::application::Status;
 use huduma_domain::payments::{AttemptState, InvoiceStatus, attempt::Event};
 
@@ -19,21 +20,29 @@ pub enum Settled {
     AlreadyRecorded,
 }
 
-/// Records `amount_minor` paid for `attempt` under the provider's `reference`.
+/// An invoice as settlement reads it, with the agency system's bill behind it, if any.
+pub type BilledInvoice = (InvoiceRow, Option<BillRow>);
+
+/// Records `amount_minor` paid for `attempt` under the provider's `reference`. `invoice`
+/// is the attempt's invoice when the caller read it with the attempt (one statement fewer
+/// under the write lock); otherwise it is read here.
 pub async fn settle_attempt(
     conn: &mut Conn,
     app: &App,
     attempt: &AttemptRow,
+    invoice: Option<BilledInvoice>,
     reference: &str,
     amount_minor: i64,
     payer: Option<&str>,
 ) -> ServiceResult<Settled> {
     let method = if attempt.method == "card" { "card" } else { "mpesa" };
-    let settled = settle(conn, app, &attempt.invoice_id, Some(&attempt.id), method, reference, amount_minor, payer).await?;
+    let settled = settle(conn, app, &attempt.invoice_id, invoice, Some(&attempt.id), method, reference, amount_minor, payer).await?;
     if settled == Settled::Recorded {
         let from = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
         if let Some(to) = from.next(Event::Paid) {
-            super::move_attempt(conn, app.db.backend(), &attempt.id, from.as_str(), to.as_str(), Some("0"), None, app.clock.now()).await?;
+            // Not audited on its own: the `payment.recorded` entry names the attempt, and
+            // a paid attempt is exactly one with a recorded payment.
+            store::set_attempt_state(conn, &attempt.id, from.as_str(), to.as_str(), Some("0"), None, app.clock.now()).await?;
         }
     }
     Ok(settled)
@@ -42,11 +51,13 @@ pub async fn settle_attempt(
 /// Records `amount_minor` for an invoice under the provider's `reference` (an M-Pesa
 /// receipt, a Paybill transaction id, a card confirmation code) — once per `method` and
 /// reference — then updates the invoice and, when it is paid, moves its application on.
+/// `invoice` is the invoice if the caller has just read it in this transaction.
 #[allow(clippy::too_many_arguments)]
 pub async fn settle(
     conn: &mut Conn,
     app: &App,
     invoice_id: &str,
+    invoice: Option<BilledInvoice>,
     attempt_id: Option<&str>,
     method: &str,
     reference: &str,
@@ -66,7 +77,11 @@ pub async fn settle(
     let Some(payment_id) = store::insert_payment(conn, &payment).await? else {
         return Ok(Settled::AlreadyRecorded);
     };
-    let Some(invoice) = store::invoice_by_id(conn, invoice_id).await? else { return Ok(Settled::Recorded) };
+    let read = match invoice {
+        Some(read) => Some(read),
+        None => crate::store::checkout::invoice_with_bill(conn, invoice_id).await?,
+    };
+    let Some((invoice, bill)) = read else { return Ok(Settled::Recorded) };
     let paid = invoice.paid_minor + amount_minor;
     let status = InvoiceStatus::parse(&invoice.status).unwrap_or(InvoiceStatus::Pending).after_payment(invoice.total_minor, paid);
     store::add_paid(conn, &invoice.id, amount_minor, status.as_str(), now).await?;
@@ -80,13 +95,13 @@ pub async fn settle(
         subject: format!("invoice:{}", invoice.number),
         details: serde_json::json!({
             "method": method, "reference": reference, "amount_minor": amount_minor,
-            "from": invoice.status, "to": status.as_str(), "application": invoice.application_id,
+            "from": invoice.status, "to": status.as_str(), "application": invoice.application_id, "attempt": attempt_id,
         }),
         ip: "-",
     };
-    crate::services::audit::record_soon(conn, app.db.backend(), entry, now).await?;
+    crate::services::audit::record_soon(conn, entry, now).await?;
     super::receipts::issue(conn, app, &payment_id, &payment, &invoice, now).await?;
-    if let Some(bill) = crate::store::checkout::bill_for_invoice(conn, &invoice.id).await? {
+    if let Some(bill) = bill {
         let mut updated = invoice.clone();
         updated.paid_minor = paid;
         updated.status = status.as_str().to_owned();
