@@ -92,7 +92,15 @@ async fn seed(url: &str, applications: usize, per_citizen: usize, out: &std::pat
                 let (code, version, agency) = &versions[(c + i) % versions.len()];
                 let id = format!("bench-app-{c:07}-{i:02}");
                 let draft = i < 2;
-                let reference = (!draft).then(|| Reference::generate(Kind::Application, |n| rng.random_range(0..n)));
+                // Positional, not random: a million random references can collide.
+                let mut rest = c * per_citizen + i;
+                let reference = (!draft).then(|| {
+                    Reference::generate(Kind::Application, |n| {
+                        let symbol = rest % n;
+                        rest /= n;
+                        symbol
+                    })
+                });
                 let at = now - i64::try_from((per_citizen - i) * 86_400)?;
                 sqlx::query(
                     "INSERT INTO applications (id, account_id, service_code, service_version, agency, status, reference, answers, \
