@@ -92,28 +92,6 @@ pub async fn insert_rows(conn: &mut Conn, rows: &[AuditRow]) -> Result<(), sqlx:
     Ok(())
 }
 
-/// Stores a sealed entry without moving the head (the sealer moves it once per batch).
-pub async fn insert_row(conn: &mut Conn, entry: &AuditRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, actor_label, agency, action, subject, details, ip, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(entry.seq)
-    .bind(entry.at)
-    .bind(entry.actor.clone())
-    .bind(entry.actor_label.clone())
-    .bind(entry.agency.clone())
-    .bind(entry.action.clone())
-    .bind(entry.subject.clone())
-    .bind(entry.details.clone())
-    .bind(entry.ip.clone())
-    .bind(entry.prev_hash.clone())
-    .bind(entry.hash.clone())
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// Moves the head's hash to the last sealed entry.
 pub async fn set_head_hash(conn: &mut Conn, hash: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(hash.to_owned()).execute(conn).await?;
@@ -130,7 +108,7 @@ pub async fn next_position(conn: &mut Conn) -> Result<(i64, String), sqlx::Error
 /// Stores an entry whose `seq`, `prev_hash` and `hash` came from [`next_position`], and
 /// moves the head to it.
 pub async fn insert(conn: &mut Conn, entry: &AuditRow) -> Result<(), sqlx::Error> {
-    insert_row(conn, entry).await?;
+    insert_rows(conn, std::slice::from_ref(entry)).await?;
     set_head_hash(conn, &entry.hash).await
 }
 
