@@ -172,6 +172,12 @@ async fn an_officer_takes_an_application_from_payment_to_a_verified_certificate(
     assert_eq!(status, 200);
     let (_, _, check) = get(&t, &anonymous, path).await;
     assert!(check.contains("data-validity=\"revoked\"") && check.contains(reason));
+    // …and the holder is told at once, with the reason.
+    t.wait_for_message(|m| {
+        m["recipient"] == WANJIKU.phone
+            && m["body"].as_str().is_some_and(|b| b.contains(&serial) && b.contains("revoked") && b.contains(reason))
+    })
+    .await;
 
     // Every step is in the audit log (payments' entries once the sealer has chained them),
     // and the chain holds.

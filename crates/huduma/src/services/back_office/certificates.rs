@@ -257,6 +257,33 @@ pub async fn revoke(app: &App, me: &StaffMember, ip: &str, serial: &str, reason:
         ip,
     };
     audit::record(&mut tx, entry, now).await?;
+    tell_holder_of_revocation(&mut tx, app, serial, reason, now).await?;
     tx.commit().await?;
+    app.outbox_wakeup.notify_one();
+    Ok(())
+}
+
+/// Queues the SMS and email telling the holder their certificate no longer verifies, and
+/// why, in their language (in the revocation's transaction: both happen or neither).
+async fn tell_holder_of_revocation(conn: &mut Conn, app: &App, serial: &str, reason: &str, now: i64) -> ServiceResult<()> {
+    let certificate = store::by_serial(conn, serial).await?.ok_or(ServiceError::NotFound)?;
+    let Some(application) = crate::store::applications::find(conn, &certificate.application_id).await? else { return Ok(()) };
+    let Some(account) = accounts::by_id(conn, &application.account_id).await? else { return Ok(()) };
+    let service = super::super::applications::definitions::service_with(
+        conn,
+        app,
+        &application.service_code,
+        application.service_version,
+        &application.agency,
+    )
+    .await?;
+    let language = Language::parse(&account.language).unwrap_or_default();
+    let tr = app.i18n.tr(language);
+    let reference = application.reference.as_deref().map(display_reference).unwrap_or_default();
+    let args =
+        [("serial", serial), ("service", service.name.get_ref().get(language)), ("reference", reference.as_str()), ("reason", reason)];
+    crate::services::messages::queue_sms(conn, &account.phone, &tr.f("message.certificate_revoked_sms", &args), now).await?;
+    let subject = tr.f("message.certificate_revoked_subject", &args);
+    crate::services::messages::queue_email(conn, &account.email, &subject, &tr.f("message.certificate_revoked_body", &args), now).await?;
     Ok(())
 }
