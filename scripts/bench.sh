@@ -259,7 +259,7 @@ read -r k_rounds k_acked k_settled k_lost k_double < <(kill_bench sqlite)
 read -r kp_rounds kp_acked kp_settled kp_lost kp_double < <(kill_bench postgres)
 cat <<EOF_TABLE
 
-| M-Pesa callbacks, 32 connections, 30 % duplicates, ${CALLBACK_SECONDS:-60} s | SQLite (synchronous=FULL) | PostgreSQL | Target |
+| M-Pesa callbacks, 32 connections, 30 % duplicates, ${CALLBACK_SECONDS:-60} s | SQLite (WAL, group commit) | PostgreSQL | Target |
 |---|---|---|---|
 | Baseline B at 32 connections | ${base32_rps} req/s | | 1.00 |
 | Callbacks acknowledged per second | ${sq_rps} /s ($(ratio "$sq_rps" "$base32_rps") · B) | ${pg_rps} /s ($(ratio "$pg_rps" "$base32_rps") · B) | ≥ 1,000 /s |
