@@ -77,6 +77,7 @@ pub const HOT_QUERIES: &[(&str, &str, &[&str])] = &[
     ("invoice_for_application", super::payments::INVOICE_FOR_APPLICATION, &["'x'", "'y'"]),
     ("attempt_by_checkout", super::payments::ATTEMPT_BY_CHECKOUT, &["'ws_CO_1'"]),
     ("attempt_with_invoice", super::checkout::ATTEMPT_WITH_INVOICE, &["'ws_CO_1'"]),
+    ("invoice_with_bill", super::checkout::INVOICE_WITH_BILL, &["'x'"]),
     ("attempt_owned", super::payments::ATTEMPT_OWNED, &["'a'", "'y'"]),
     ("stale_open_attempts", super::payments::STALE_OPEN_ATTEMPTS, &["1000", "200"]),
     ("queue", super::queue::QUEUE, &["'dci'", "''", "''", "''", "0", "9000000000000", "''", "''", "26", "0"]),

@@ -163,10 +163,6 @@ pub async fn bill_by_ref(conn: &mut Conn, client_id: &str, bill_ref: &str) -> Re
         .transpose()
 }
 
-fn prefixed(columns: &str, alias: &str) -> String {
-    columns.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
-}
-
 /// Reads an invoice and its bill from `row`'s columns starting at `at`.
 fn billed_at(row: &sqlx::any::AnyRow, at: usize) -> Result<Option<(InvoiceRow, Option<BillRow>)>, sqlx::Error> {
     if row.try_get::<Option<String>, _>(at)?.is_none() {
@@ -181,26 +177,36 @@ fn billed_at(row: &sqlx::any::AnyRow, at: usize) -> Result<Option<(InvoiceRow, O
     Ok(Some((invoice, bill)))
 }
 
+/// An invoice's and its bill's columns, as [`billed_at`] reads them (aliases `i`, `b`).
+macro_rules! billed_columns {
+    () => {
+        "i.id, i.number, i.account_id, i.application_id, i.currency, i.total_minor, i.paid_minor, i.status, i.description, \
+         i.created_at, i.expires_at, i.paid_at, b.invoice_id, b.client_id, b.service_id, b.bill_ref, b.client_name, \
+         b.client_id_number, b.client_msisdn, b.client_email, b.callback_url, b.notification_url"
+    };
+}
+
+/// An invoice with the bill behind it (settlements other than M-Pesa callbacks).
+pub const INVOICE_WITH_BILL: &str =
+    concat!("SELECT ", billed_columns!(), " FROM invoices i LEFT JOIN checkout_bills b ON b.invoice_id = i.id WHERE i.id = $1");
+
 /// An invoice with the bill behind it, if an agency system created it: one read where
 /// settlement needs both (each statement is a round trip held under the write lock).
 pub async fn invoice_with_bill(conn: &mut Conn, invoice_id: &str) -> Result<Option<(InvoiceRow, Option<BillRow>)>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {}, {} FROM invoices i LEFT JOIN checkout_bills b ON b.invoice_id = i.id WHERE i.id = $1",
-        prefixed(super::payments::INVOICE_COLUMNS, "i"),
-        prefixed(BILL_COLUMNS, "b")
-    );
-    match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(invoice_id.to_owned()).fetch_optional(conn).await? {
+    match sqlx::query(INVOICE_WITH_BILL).bind(invoice_id.to_owned()).fetch_optional(conn).await? {
         Some(row) => billed_at(&row, 0),
         None => Ok(None),
     }
 }
 
 /// A payment attempt by the provider's id with its invoice and bill (every M-Pesa callback).
-pub const ATTEMPT_WITH_INVOICE: &str = "SELECT p.id, p.invoice_id, p.method, p.state, p.amount_minor, p.phone, p.merchant_request_id, p.checkout_request_id, p.result_code, p.result_desc, p.created_at, p.updated_at, \
-     i.id, i.number, i.account_id, i.application_id, i.currency, i.total_minor, i.paid_minor, i.status, i.description, i.created_at, i.expires_at, i.paid_at, \
-     b.invoice_id, b.client_id, b.service_id, b.bill_ref, b.client_name, b.client_id_number, b.client_msisdn, b.client_email, b.callback_url, b.notification_url \
-     FROM payment_attempts p LEFT JOIN invoices i ON i.id = p.invoice_id LEFT JOIN checkout_bills b ON b.invoice_id = i.id \
-     WHERE p.checkout_request_id = $1";
+pub const ATTEMPT_WITH_INVOICE: &str = concat!(
+    "SELECT p.id, p.invoice_id, p.method, p.state, p.amount_minor, p.phone, p.merchant_request_id, p.checkout_request_id, \
+     p.result_code, p.result_desc, p.created_at, p.updated_at, ",
+    billed_columns!(),
+    " FROM payment_attempts p LEFT JOIN invoices i ON i.id = p.invoice_id LEFT JOIN checkout_bills b ON b.invoice_id = i.id \
+     WHERE p.checkout_request_id = $1"
+);
 
 /// A payment attempt by the provider's id with its invoice and bill: everything an M-Pesa
 /// callback reads, in one statement.
@@ -226,15 +232,19 @@ pub async fn bill_for_invoice(conn: &mut Conn, invoice_id: &str) -> Result<Optio
 mod tests {
     use super::*;
 
+    fn prefixed(columns: &str, alias: &str) -> String {
+        columns.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+    }
+
+    fn words(sql: &str) -> String {
+        sql.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     #[test]
-    fn the_callback_read_selects_the_columns_its_parsers_expect() {
-        let expected = format!(
-            "SELECT {}, {}, {} FROM",
-            prefixed(super::super::payments::ATTEMPT_COLUMNS, "p"),
-            prefixed(super::super::payments::INVOICE_COLUMNS, "i"),
-            prefixed(BILL_COLUMNS, "b")
-        );
-        let written = ATTEMPT_WITH_INVOICE.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(written.starts_with(&expected), "{written}\n{expected}");
+    fn the_settlement_reads_select_the_columns_their_parsers_expect() {
+        let billed = format!("{}, {}", prefixed(super::super::payments::INVOICE_COLUMNS, "i"), prefixed(BILL_COLUMNS, "b"));
+        let with_attempt = format!("SELECT {}, {billed} FROM", prefixed(super::super::payments::ATTEMPT_COLUMNS, "p"));
+        assert!(words(ATTEMPT_WITH_INVOICE).starts_with(&with_attempt), "{}", words(ATTEMPT_WITH_INVOICE));
+        assert!(words(INVOICE_WITH_BILL).starts_with(&format!("SELECT {billed} FROM")), "{}", words(INVOICE_WITH_BILL));
     }
 }
