@@ -37,6 +37,19 @@ pub struct Settings {
     /// Comma-separated proxy addresses whose `X-Forwarded-For` is believed.
     #[arg(long, env = "HUDUMA_TRUSTED_PROXIES", global = true)]
     pub trusted_proxies: Option<String>,
+    /// Comma-separated addresses or ranges (`10.0.0.0/8`) that may read `/metrics`, judged by
+    /// the client address after trusted proxies [default: 127.0.0.1,::1].
+    #[arg(long, env = "HUDUMA_METRICS_ALLOWED", global = true)]
+    pub metrics_allowed: Option<String>,
+    /// Connections served at once; more are refused with a 503 [default: from the open-file limit, at most 10000].
+    #[arg(long, env = "HUDUMA_MAX_CONNECTIONS", global = true)]
+    pub max_connections: Option<usize>,
+    /// Seconds a connection has to send its request headers [default: 10].
+    #[arg(long, env = "HUDUMA_HEADER_TIMEOUT_SECONDS", global = true)]
+    pub header_timeout_seconds: Option<u64>,
+    /// Longest pause, in seconds, while a request body is arriving [default: 30].
+    #[arg(long, env = "HUDUMA_BODY_TIMEOUT_SECONDS", global = true)]
+    pub body_timeout_seconds: Option<u64>,
     /// Rate limits on sign-in and codes (`true`/`false`) [default: true].
     #[arg(long, env = "HUDUMA_RATE_LIMITS", global = true)]
     pub rate_limits: Option<bool>,
@@ -209,6 +222,14 @@ pub struct Config {
     pub secret_key: Secret,
     /// Trusted proxies.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Who may read `/metrics`.
+    pub metrics_allowed: Vec<IpRange>,
+    /// Connection cap (None: derived from the open-file limit at start-up).
+    pub max_connections: Option<usize>,
+    /// Deadline for a request's headers.
+    pub header_timeout: std::time::Duration,
+    /// Longest pause in a request body.
+    pub body_timeout: std::time::Duration,
     /// Rate limits on.
     pub rate_limits: bool,
     /// Argon2 memory cost.
@@ -377,6 +398,16 @@ impl Config {
             public_url: pick(s.public_url, &file, "public_url")?,
             secret_key,
             trusted_proxies,
+            metrics_allowed: range_list(
+                &pick(s.metrics_allowed, &file, "metrics_allowed")?.unwrap_or_else(|| "127.0.0.1,::1".into()),
+                "metrics address",
+            )?,
+            max_connections: pick(s.max_connections, &file, "max_connections")?,
+            header_timeout: seconds(
+                pick(s.header_timeout_seconds, &file, "header_timeout_seconds")?.unwrap_or(10),
+                "header_timeout_seconds",
+            )?,
+            body_timeout: seconds(pick(s.body_timeout_seconds, &file, "body_timeout_seconds")?.unwrap_or(30), "body_timeout_seconds")?,
             rate_limits: pick(s.rate_limits, &file, "rate_limits")?.unwrap_or(true),
             argon2_memory_kib: pick(s.argon2_memory_kib, &file, "argon2_memory_kib")?.unwrap_or(19_456),
             argon2_iterations: pick(s.argon2_iterations, &file, "argon2_iterations")?.unwrap_or(2),
@@ -427,6 +458,60 @@ fn days(n: i64, key: &str) -> anyhow::Result<i64> {
         bail!("{key} must be between 0 and 3650 days");
     }
     Ok(n * 86_400)
+}
+
+fn seconds(n: u64, key: &str) -> anyhow::Result<std::time::Duration> {
+    if !(1..=600).contains(&n) {
+        bail!("{key} must be between 1 and 600 seconds");
+    }
+    Ok(std::time::Duration::from_secs(n))
+}
+
+/// An address, or a range of them in CIDR notation (`10.0.0.0/8`, `fd00::/8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    /// Whether `ip` is inside the range (IPv4-mapped IPv6 addresses count as IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.network, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl FromStr for IpRange {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (address, prefix) = text.split_once('/').map_or((text, None), |(a, p)| (a, Some(p)));
+        let network: IpAddr = address.trim().parse().map_err(|_| format!("`{text}` is not an IP address or range"))?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p.trim().parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| format!("`{text}` has a bad prefix length"))?,
+        };
+        Ok(Self { network, prefix })
+    }
+}
+
+fn range_list(given: &str, what: &str) -> anyhow::Result<Vec<IpRange>> {
+    given.split(',').map(str::trim).filter(|p| !p.is_empty()).map(|p| p.parse().map_err(|e| anyhow::anyhow!("{what}: {e}"))).collect()
 }
 
 fn ip_list(given: Option<String>, what: &str) -> anyhow::Result<Vec<IpAddr>> {
@@ -483,6 +568,19 @@ mod tests {
         assert_eq!(config.listen.port(), 8080);
         let again = Config::resolve(settings(&dir)).expect("resolves");
         assert_eq!(config.secret_key, again.secret_key, "the generated key is kept");
+    }
+
+    #[test]
+    fn ranges_hold_what_they_name() {
+        let range: IpRange = "10.1.0.0/16".parse().expect("range");
+        assert!(range.contains("10.1.200.3".parse().expect("ip")));
+        assert!(!range.contains("10.2.0.1".parse().expect("ip")));
+        assert!(range.contains("::ffff:10.1.0.9".parse().expect("ip")), "IPv4-mapped");
+        let one: IpRange = "::1".parse().expect("range");
+        assert!(one.contains("::1".parse().expect("ip")) && !one.contains("::2".parse().expect("ip")));
+        let all: IpRange = "0.0.0.0/0".parse().expect("range");
+        assert!(all.contains("41.90.1.2".parse().expect("ip")));
+        assert!("10.0.0.0/33".parse::<IpRange>().is_err() && "host".parse::<IpRange>().is_err());
     }
 
     #[test]

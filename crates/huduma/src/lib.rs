@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod i18n;
 pub mod integrations;
 pub mod jobs;
+pub mod listener;
 pub mod pdf;
 pub mod secret;
 pub mod server;

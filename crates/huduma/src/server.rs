@@ -34,6 +34,7 @@ pub enum Workers {
 /// binds the listener and serves.
 pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow::Result<Running> {
     crate::web::metrics::install();
+    let descriptors = crate::listener::raise_descriptor_limit();
     let db = Db::connect(config.database_url.expose()).await?;
     db.migrate().await?;
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
@@ -55,12 +56,18 @@ pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow
         tokio::spawn(crate::services::payments::card::register_ipn(app.clone()));
     }
     let router = crate::web::router(app.clone());
-    let server = tokio::spawn(async move {
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(err) = axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await {
-            tracing::error!(error = %err, "server stopped");
-        }
-    });
+    let limits = crate::listener::Limits {
+        max_connections: crate::listener::connection_cap(app.config.max_connections, descriptors),
+        header_timeout: app.config.header_timeout,
+        body_timeout: app.config.body_timeout,
+    };
+    tracing::info!(
+        max_connections = limits.max_connections,
+        open_file_limit = descriptors,
+        header_timeout_secs = limits.header_timeout.as_secs(),
+        "accepting connections"
+    );
+    let server = tokio::spawn(crate::listener::serve(listener, router, limits, shutdown_signal()));
     Ok(Running { addr, app, server })
 }
 

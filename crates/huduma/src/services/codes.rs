@@ -99,9 +99,20 @@ pub async fn issue(app: &App, conn: &mut Conn, request: CodeRequest<'_>) -> Serv
     Ok(())
 }
 
-/// Checks a typed code. A wrong guess is counted and committed by the caller even though
-/// the use case fails, so the attempt limit holds.
+/// Checks a typed code and uses it up. A wrong guess is counted and committed by the
+/// caller even though the use case fails, so the attempt limit holds.
 pub async fn check(app: &App, conn: &mut Conn, flow_hash: &str, purpose: &str, typed: &str) -> ServiceResult<codes::CodeRow> {
+    let row = verify(app, conn, flow_hash, purpose, typed).await?;
+    if !codes::consume(conn, &row.id, app.clock.now()).await? {
+        return Err(ServiceError::field("code", "code.expired"));
+    }
+    Ok(row)
+}
+
+/// Checks a typed code without using it up (a later step consumes it with [`check`]).
+/// Each guess is counted *before* it is compared, in one statement, so five guesses are
+/// all anyone gets, even when many arrive at once.
+pub async fn verify(app: &App, conn: &mut Conn, flow_hash: &str, purpose: &str, typed: &str) -> ServiceResult<codes::CodeRow> {
     let code = OneTimeCode::parse(typed).map_err(|e| ServiceError::field("code", e.code))?;
     let now = app.clock.now();
     let Some(row) = codes::current(conn, flow_hash, purpose).await? else {
@@ -110,17 +121,21 @@ pub async fn check(app: &App, conn: &mut Conn, flow_hash: &str, purpose: &str, t
     if row.expires_at <= now {
         return Err(ServiceError::field("code", "code.expired"));
     }
-    if row.attempts >= MAX_ATTEMPTS {
+    let Some(left) = codes::claim_attempt(conn, &row.id, MAX_ATTEMPTS).await? else {
         return Err(ServiceError::field("code", "code.too_many_attempts"));
-    }
+    };
     let expected = keyed_hash(&app.config.secret_key, &[&row.id, code.expose()]);
     if !constant_time_eq(&expected, &row.code_hash) {
-        codes::add_attempt(conn, &row.id).await?;
-        let code = if row.attempts + 1 >= MAX_ATTEMPTS { "code.too_many_attempts" } else { "code.wrong" };
-        return Err(ServiceError::field("code", code));
+        return Err(ServiceError::field("code", if left == 0 { "code.too_many_attempts" } else { "code.wrong" }));
     }
-    if !codes::consume(conn, &row.id, now).await? {
-        return Err(ServiceError::field("code", "code.expired"));
-    }
+    codes::refund_attempt(conn, &row.id).await?;
     Ok(row)
+}
+
+/// Counts a guess at a flow that has no code to compare with (a reset for an unknown
+/// account): it answers exactly as a wrong guess at a real code would, limit included.
+pub async fn guess_without_code(conn: &mut Conn, flow_hash: &str, typed: &str) -> ServiceResult<()> {
+    OneTimeCode::parse(typed).map_err(|e| ServiceError::field("code", e.code))?;
+    let last = !matches!(crate::store::flows::claim_attempt(conn, flow_hash, MAX_ATTEMPTS).await?, Some(left) if left > 0);
+    Err(ServiceError::field("code", if last { "code.too_many_attempts" } else { "code.wrong" }))
 }

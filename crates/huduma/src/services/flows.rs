@@ -49,3 +49,27 @@ pub async fn save<T: Serialize>(conn: &mut Conn, flow: &Flow<T>) -> ServiceResul
     flows::update_data(conn, &flow.hash, &serde_json::to_string(&flow.data).map_err(anyhow::Error::from)?).await?;
     Ok(())
 }
+
+/// Runs `check` as one counted guess at the flow's second factor (an authenticator code).
+/// The guess is counted before the check, in one statement, inside the caller's
+/// transaction — which the caller commits even when the check fails — so after five
+/// wrong guesses the flow is locked (`locked`) whatever arrives at once, and the person
+/// starts again from the password.
+pub async fn counted_guess<T>(
+    conn: &mut Conn,
+    flow_hash: &str,
+    locked: &'static str,
+    check: impl AsyncFnOnce(&mut Conn) -> ServiceResult<T>,
+) -> ServiceResult<T> {
+    let Some(left) = flows::claim_attempt(conn, flow_hash, super::codes::MAX_ATTEMPTS).await? else {
+        return Err(ServiceError::field("code", locked));
+    };
+    match check(conn).await {
+        Err(ServiceError::Invalid(_)) if left == 0 => Err(ServiceError::field("code", locked)),
+        Ok(value) => {
+            flows::refund_attempt(conn, flow_hash).await?;
+            Ok(value)
+        }
+        other => other,
+    }
+}

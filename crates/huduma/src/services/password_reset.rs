@@ -13,6 +13,10 @@ const RESET_TTL_SECS: i64 = 30 * 60;
 #[derive(Debug, Serialize, Deserialize)]
 struct ResetState {
     channel: Channel,
+    /// When the code was (or, for an unknown account, would have been) sent, so that a
+    /// flow without a code expires its "code" when a real one would.
+    #[serde(default)]
+    sent_at: i64,
 }
 
 /// Step one: always returns a token; a code is sent only when the account exists and
@@ -21,13 +25,20 @@ pub async fn start(app: &App, identifier: &str, channel: Channel, who: &Requeste
     if identifier.trim().is_empty() {
         return Err(ServiceError::field("identifier", "identifier.required"));
     }
-    rate_limit::hit(app, rate_limit::RESETS_PER_IDENTIFIER, identifier.trim()).await?;
+    rate_limit::hit(app, rate_limit::RESETS_PER_IDENTIFIER, &super::sign_in::limit_key(identifier)).await?;
     rate_limit::hit(app, rate_limit::CODES_SENT_PER_IP, &who.ip).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let account = super::sign_in::find_account(&mut tx, identifier).await?.filter(|a| a.is_active());
-    let token =
-        flows::create(&mut tx, "reset", account.as_ref().map(|a| a.id.as_str()), &ResetState { channel }, RESET_TTL_SECS, now).await?;
+    let token = flows::create(
+        &mut tx,
+        "reset",
+        account.as_ref().map(|a| a.id.as_str()),
+        &ResetState { channel, sent_at: now },
+        RESET_TTL_SECS,
+        now,
+    )
+    .await?;
     if let Some(account) = account {
         let destination = match channel {
             Channel::Sms => account.phone.clone(),
@@ -43,21 +54,29 @@ pub async fn start(app: &App, identifier: &str, channel: Channel, who: &Requeste
     Ok(token)
 }
 
-/// Step two: the code and the new password. Every session of the account ends.
+/// Step two: the code and the new password. The code is checked first: until it is
+/// right nothing about the account (not even the password rules, which name the holder)
+/// is shown, and a flow for an unknown account answers exactly like a wrong code, limit
+/// included. Every session of the account ends.
 pub async fn finish(app: &App, token: &str, typed: &str, new_password: &str, confirmation: &str, who: &Requester) -> ServiceResult<()> {
     rate_limit::hit(app, rate_limit::CODE_CHECKS_PER_IP, &who.ip).await?;
     let now = app.clock.now();
     let account = {
-        let mut conn = app.db.pool().acquire().await?;
-        let flow = flows::load::<ResetState>(&mut conn, token, "reset", now).await?;
-        match flow.account_id {
-            Some(id) => accounts::by_id(&mut conn, &id).await?,
+        let mut tx = app.db.begin().await?;
+        let flow = flows::load::<ResetState>(&mut tx, token, "reset", now).await?;
+        let account = match &flow.account_id {
+            Some(id) => accounts::by_id(&mut tx, id).await?,
             None => None,
-        }
-    };
-    let Some(account) = account else {
-        // Unknown account: behave exactly like a wrong code.
-        return Err(ServiceError::field("code", "code.wrong"));
+        };
+        let checked = match &account {
+            Some(_) => codes::verify(app, &mut tx, &flow.hash, "reset", typed).await.map(|_| ()),
+            None if now >= flow.data.sent_at + codes::CODE_TTL_SECS => Err(ServiceError::field("code", "code.expired")),
+            None => codes::guess_without_code(&mut tx, &flow.hash, typed).await,
+        };
+        // The counted guess stays counted whatever the outcome.
+        tx.commit().await?;
+        checked?;
+        account.ok_or(ServiceError::field("code", "code.wrong"))?
     };
     let context = [account.first_name.as_str(), account.surname.as_str(), account.document_number.as_str(), account.email.as_str()];
     let password = Password::new(new_password, &context, &app.blocklist).map_err(|p| ServiceError::field("password", p.code()))?;

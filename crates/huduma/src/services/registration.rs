@@ -68,12 +68,36 @@ pub struct Identity {
     pub kra_pin: Option<String>,
 }
 
+impl Identity {
+    /// What may be shown before the phone is proved: only what the person typed (their
+    /// document, first name and year of birth — a visitor typed everything). The rest of
+    /// the register's record (other names, full date of birth, KRA PIN) would otherwise be
+    /// open to anyone who knows an ID number, a first name and a year; it is revealed on
+    /// the account once the person has proved their phone.
+    pub fn shown(&self) -> Identity {
+        if self.account_type == AccountType::Visitor {
+            return Identity { kra_pin: None, ..self.clone() };
+        }
+        Identity {
+            account_type: self.account_type,
+            document_kind: self.document_kind.clone(),
+            document_number: self.document_number.clone(),
+            nationality: None,
+            first_name: self.first_name.clone(),
+            other_names: String::new(),
+            surname: String::new(),
+            date_of_birth: self.date_of_birth.get(..4).unwrap_or_default().to_owned(),
+            kra_pin: None,
+        }
+    }
+}
+
 /// Result of step one.
 #[derive(Debug)]
 pub struct Started {
     /// Token of the registration flow.
     pub token: String,
-    /// Who was matched.
+    /// Who was matched, as far as it may be shown ([`Identity::shown`]).
     pub identity: Identity,
 }
 
@@ -141,7 +165,7 @@ pub async fn start(app: &App, input: &StartInput, who: &Requester) -> ServiceRes
     }
     let token = flows::create(&mut tx, "register", None, &identity, REGISTRATION_TTL_SECS, now).await?;
     tx.commit().await?;
-    Ok(Started { token, identity })
+    Ok(Started { token, identity: identity.shown() })
 }
 
 async fn look_up(app: &App, document: RegisterDocument, number: &str) -> ServiceResult<Option<RegisterPerson>> {
@@ -204,8 +228,14 @@ fn title_case(name: &str) -> String {
     out
 }
 
-/// Loads the identity matched in step one.
+/// Loads what may be shown of the identity matched in step one ([`Identity::shown`]).
 pub async fn identity(app: &App, token: &str) -> ServiceResult<Identity> {
+    let mut conn = app.db.pool().acquire().await?;
+    Ok(flows::load::<Identity>(&mut conn, token, "register", app.clock.now()).await?.data.shown())
+}
+
+/// The whole record the flow holds, for creating the account.
+async fn full_identity(app: &App, token: &str) -> ServiceResult<Identity> {
     let mut conn = app.db.pool().acquire().await?;
     Ok(flows::load::<Identity>(&mut conn, token, "register", app.clock.now()).await?.data)
 }
@@ -240,7 +270,7 @@ pub struct Created {
 
 /// Step two: contacts and password; creates the (not yet active) account and sends both codes.
 pub async fn complete(app: &App, token: &str, input: &DetailsInput, who: &Requester) -> ServiceResult<Created> {
-    let identity = identity(app, token).await?;
+    let identity = full_identity(app, token).await?;
     let mut problems = Problems::default();
     let phone = problems.check("phone", Phone::parse(&input.phone));
     let email = problems.check("email", Email::parse(&input.email));

@@ -7,7 +7,7 @@ use super::{Requester, ServiceError, ServiceResult, flows, rate_limit};
 use crate::app::App;
 use crate::store::Conn;
 use crate::store::accounts::{self, AccountRow};
-use huduma_domain::{Email, Phone};
+use huduma_domain::{Email, Identifier, Phone};
 use serde::{Deserialize, Serialize};
 
 /// The second step must follow the first within this time.
@@ -50,18 +50,20 @@ pub enum Started {
     },
 }
 
-/// Looks an account up by email or document number.
+/// Looks an account up by email or document number, in the identifier's normal form
+/// (input that is neither finds nobody).
 pub async fn find_account(conn: &mut Conn, identifier: &str) -> ServiceResult<Option<AccountRow>> {
-    let identifier = identifier.trim();
-    Ok(if identifier.contains('@') {
-        match Email::parse(identifier) {
-            Ok(email) => accounts::by_email(conn, email.as_str()).await?,
-            Err(_) => None,
-        }
-    } else {
-        let compact: String = identifier.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-        accounts::by_any_document_number(conn, &compact).await?
+    Ok(match Identifier::parse(identifier) {
+        Ok(Identifier::Email(email)) => accounts::by_email(conn, email.as_str()).await?,
+        Ok(Identifier::Document(number)) => accounts::by_any_document_number(conn, &number).await?,
+        Err(_) => None,
     })
+}
+
+/// The key an identifier's limits count under: its normal form, so that spacing, case or
+/// punctuation never make a fresh counter. Input that is no identifier counts as typed.
+pub fn limit_key(identifier: &str) -> String {
+    Identifier::parse(identifier).map_or_else(|_| format!("other:{}", identifier.trim().to_lowercase()), |i| i.limit_key())
 }
 
 fn second_step(account: &AccountRow) -> SecondStep {
@@ -82,11 +84,15 @@ pub async fn start(app: &App, identifier: &str, password: &str, who: &Requester)
         return Err(ServiceError::field("password", "password.required"));
     }
     rate_limit::hit(app, rate_limit::SIGN_IN_PER_IP, &who.ip).await?;
-    rate_limit::hit(app, rate_limit::SIGN_IN_PER_IDENTIFIER, identifier.trim()).await?;
+    rate_limit::hit(app, rate_limit::SIGN_IN_PER_IDENTIFIER, &limit_key(identifier)).await?;
     let account = {
         let mut conn = app.db.pool().acquire().await?;
         find_account(&mut conn, identifier).await?
     };
+    if let Some(account) = &account {
+        // However the identifier was written, the attempts on one account are counted together.
+        rate_limit::hit(app, rate_limit::SIGN_IN_PER_ACCOUNT, &account.id).await?;
+    }
     let ok = app.hasher.verify(password.to_owned(), account.as_ref().map(|a| a.password_hash.clone())).await?;
     let Some(account) = account.filter(|_| ok) else {
         return Err(ServiceError::field("identifier", "signin.failed"));
@@ -162,9 +168,14 @@ pub async fn finish(
     rate_limit::hit(app, rate_limit::CODE_CHECKS_PER_IP, &who.ip).await?;
     let mut tx = app.db.begin().await?;
     let (flow, account) = load(app, &mut tx, token).await?;
-    if flow.data.totp {
-        super::totp::check_current(app, &mut tx, &account, typed).await?;
-    } else if let Err(err) = codes::check(app, &mut tx, &flow.hash, "sign_in", typed).await {
+    let checked = if flow.data.totp {
+        let check = async |conn: &mut Conn| super::totp::check_current(app, conn, &account, typed).await;
+        flows::counted_guess(&mut tx, &flow.hash, "totp.too_many_attempts", check).await
+    } else {
+        codes::check(app, &mut tx, &flow.hash, "sign_in", typed).await.map(|_| ())
+    };
+    if let Err(err) = checked {
+        // The counted guess must stay counted.
         tx.commit().await?;
         return Err(err);
     }

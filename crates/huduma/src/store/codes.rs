@@ -90,9 +90,26 @@ pub async fn current(conn: &mut Conn, flow_hash: &str, purpose: &str) -> Result<
     .transpose()
 }
 
-/// Counts a wrong guess.
-pub async fn add_attempt(conn: &mut Conn, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = $1").bind(id.to_owned()).execute(conn).await?;
+/// Counts a guess before it is compared, in one statement, so that concurrent guesses
+/// cannot all pass the limit: the guesses left after this one, or None when the code is
+/// used up (or consumed meanwhile) and nothing was counted.
+pub async fn claim_attempt(conn: &mut Conn, id: &str, max: i64) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = $1 AND attempts < $2 AND consumed_at IS NULL RETURNING attempts",
+    )
+    .bind(id.to_owned())
+    .bind(max)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| r.try_get::<i64, _>(0).map(|attempts| max - attempts)).transpose()
+}
+
+/// Gives back a counted guess that was right (right codes do not use up attempts).
+pub async fn refund_attempt(conn: &mut Conn, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE one_time_codes SET attempts = attempts - 1 WHERE id = $1 AND attempts > 0")
+        .bind(id.to_owned())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

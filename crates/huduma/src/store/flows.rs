@@ -61,6 +61,26 @@ pub async fn update_data(conn: &mut Conn, token_hash: &str, data: &str) -> Resul
     Ok(())
 }
 
+/// Counts one guess at the flow's second factor before it is compared, in one statement:
+/// the guesses left after this one, or None when the flow is used up (nothing is counted).
+pub async fn claim_attempt(conn: &mut Conn, token_hash: &str, max: i64) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query("UPDATE flows SET attempts = attempts + 1 WHERE token_hash = $1 AND attempts < $2 RETURNING attempts")
+        .bind(token_hash.to_owned())
+        .bind(max)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| r.try_get::<i64, _>(0).map(|attempts| max - attempts)).transpose()
+}
+
+/// Gives back a guess counted by [`claim_attempt`] that turned out right.
+pub async fn refund_attempt(conn: &mut Conn, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE flows SET attempts = attempts - 1 WHERE token_hash = $1 AND attempts > 0")
+        .bind(token_hash.to_owned())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Ends a flow (its codes go with it).
 pub async fn delete(conn: &mut Conn, token_hash: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM flows WHERE token_hash = $1").bind(token_hash.to_owned()).execute(conn).await?;

@@ -18,8 +18,8 @@ use crate::services::Requester;
 use crate::services::sessions::{self, Authenticated};
 
 /// The language from the cookie, else `Accept-Language`, else English.
-pub fn language_from_headers(headers: &HeaderMap) -> Language {
-    cookies::get(headers, cookies::LANGUAGE)
+pub fn language_from_headers(headers: &HeaderMap, secure: bool) -> Language {
+    cookies::get(headers, cookies::LANGUAGE, secure)
         .and_then(Language::parse)
         .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Language::from_accept_language))
         .unwrap_or_default()
@@ -47,20 +47,21 @@ impl FromRequestParts<Arc<App>> for Ctx {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
-        let me = match cookies::get(&parts.headers, cookies::SESSION) {
+        let secure = app.config.secure_cookies();
+        let me = match cookies::get(&parts.headers, cookies::SESSION, secure) {
             Some(token) => match sessions::authenticate(app, token).await {
                 Ok(me) => me,
                 Err(err) => {
                     tracing::error!(error = %format!("{err:#}"), "session lookup failed");
-                    return Err(super::render::internal_error(app, language_from_headers(&parts.headers)));
+                    return Err(super::render::internal_error(app, language_from_headers(&parts.headers, secure)));
                 }
             },
             None => None,
         };
-        let language = if cookies::get(&parts.headers, cookies::LANGUAGE).is_some() {
-            language_from_headers(&parts.headers)
+        let language = if cookies::get(&parts.headers, cookies::LANGUAGE, secure).is_some() {
+            language_from_headers(&parts.headers, secure)
         } else {
-            me.as_ref().and_then(|m| Language::parse(&m.account.language)).unwrap_or_else(|| language_from_headers(&parts.headers))
+            me.as_ref().and_then(|m| Language::parse(&m.account.language)).unwrap_or_else(|| language_from_headers(&parts.headers, secure))
         };
         let csrf = parts.extensions.get::<CsrfSecret>().map(|s| form_token(app, s)).unwrap_or_default();
         let ip = parts.extensions.get::<ClientIp>().map_or_else(|| "127.0.0.1".to_owned(), |c| c.0.to_string());
@@ -90,12 +91,12 @@ impl Ctx {
 
     /// The token of a flow in progress in this browser.
     pub fn flow_token(&self, purpose: &str) -> Option<String> {
-        cookies::get(&self.headers, &cookies::flow(purpose)).map(str::to_owned)
+        cookies::get(&self.headers, &cookies::flow(purpose), self.secure()).map(str::to_owned)
     }
 
     /// The session token in the cookie.
     pub fn session_token(&self) -> Option<&str> {
-        cookies::get(&self.headers, cookies::SESSION)
+        cookies::get(&self.headers, cookies::SESSION, self.secure())
     }
 
     /// Whether cookies need `Secure`.

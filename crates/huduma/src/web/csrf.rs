@@ -1,7 +1,9 @@
 //! CSRF protection for every state-changing form: a random secret in an `HttpOnly`
-//! cookie, and in each form an HMAC of it under the server key. A forged cross-site post
-//! cannot read the cookie nor compute the token; a planted cookie is useless without the
-//! key.
+//! cookie, and in each form an HMAC, under the server key, of that secret *and of the
+//! session the browser holds* (citizen or staff). A forged cross-site post can neither
+//! read the cookie nor compute the token. A planted secret cookie (from a sibling domain,
+//! before https made it `__Host-`) is no use either: the attacker can get a token for a
+//! secret they know only with their own session, never with the victim's.
 
 use axum::body::to_bytes;
 use axum::extract::{FromRequest, Request, State};
@@ -19,13 +21,29 @@ use crate::crypto::{constant_time_eq, keyed_hash, new_token};
 /// Largest form body accepted (uploads come with the applications issue).
 pub const FORM_LIMIT: usize = 64 * 1024;
 
-/// The browser's CSRF secret, in request extensions.
+/// The browser's CSRF secret and the session it is bound to, in request extensions.
 #[derive(Debug, Clone)]
-pub struct CsrfSecret(pub String);
+pub struct CsrfSecret {
+    /// The random secret from the cookie.
+    secret: String,
+    /// A hash of the session cookies sent with the request (empty when signed out).
+    session: String,
+}
 
-/// The token to put in forms for this secret.
+/// The token to put in forms for this secret and session.
 pub fn form_token(app: &App, secret: &CsrfSecret) -> String {
-    keyed_hash(&app.config.secret_key, &["csrf", &secret.0])
+    keyed_hash(&app.config.secret_key, &["csrf", &secret.secret, &secret.session])
+}
+
+/// What a token is bound to besides the secret: the citizen and staff session cookies,
+/// hashed (the token must not be a way to learn them).
+fn session_binding(headers: &axum::http::HeaderMap, secure: bool) -> String {
+    let citizen = cookies::get(headers, cookies::SESSION, secure).unwrap_or("");
+    let staff = cookies::get(headers, cookies::STAFF_SESSION, secure).unwrap_or("");
+    if citizen.is_empty() && staff.is_empty() {
+        return String::new();
+    }
+    crate::crypto::hash_token(&format!("{citizen}|{staff}"))
 }
 
 /// Paths that never render a form, so they need no CSRF secret.
@@ -39,14 +57,16 @@ pub async fn layer(State(app): State<Arc<App>>, mut request: Request, next: Next
     if without_forms(request.uri().path()) {
         return next.run(request).await;
     }
-    let existing = cookies::get(request.headers(), cookies::CSRF).map(str::to_owned);
+    let secure = app.config.secure_cookies();
+    let existing = cookies::get(request.headers(), cookies::CSRF, secure).map(str::to_owned);
     let fresh = existing.is_none();
     let secret = existing.unwrap_or_else(new_token);
-    request.extensions_mut().insert(CsrfSecret(secret.clone()));
+    let session = session_binding(request.headers(), secure);
+    request.extensions_mut().insert(CsrfSecret { secret: secret.clone(), session });
     let mut response = next.run(request).await;
     let is_html = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     if fresh && is_html {
-        response.headers_mut().append(header::SET_COOKIE, cookies::set(cookies::CSRF, &secret, None, app.config.secure_cookies()));
+        response.headers_mut().append(header::SET_COOKIE, cookies::set(cookies::CSRF, &secret, None, secure));
     }
     response
 }
@@ -60,13 +80,14 @@ impl<T: DeserializeOwned> FromRequest<Arc<App>> for CsrfForm<T> {
 
     async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
-        let language = super::context::language_from_headers(&parts.headers);
+        let language = super::context::language_from_headers(&parts.headers, app.config.secure_cookies());
         let bytes =
             to_bytes(body, FORM_LIMIT).await.map_err(|_| error_page(app, language, StatusCode::PAYLOAD_TOO_LARGE, "body.too_large"))?;
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         let sent = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
         let valid = parts.extensions.get::<CsrfSecret>().is_some_and(|secret| {
-            cookies::get(&parts.headers, cookies::CSRF).is_some() && constant_time_eq(sent, &form_token(app, secret))
+            cookies::get(&parts.headers, cookies::CSRF, app.config.secure_cookies()).is_some()
+                && constant_time_eq(sent, &form_token(app, secret))
         });
         if !valid {
             return Err(error_page(app, language, StatusCode::FORBIDDEN, "csrf.invalid"));

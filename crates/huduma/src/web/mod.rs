@@ -13,6 +13,8 @@ pub mod health;
 pub mod metrics;
 pub mod pages;
 pub mod render;
+pub mod retry_after;
+pub mod safe_redirect;
 pub mod sandbox;
 pub mod security_headers;
 pub mod static_files;
@@ -156,6 +158,7 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(from_fn_with_state(app.clone(), csrf::layer))
         .layer(from_fn_with_state(app.clone(), security_headers::layer))
         .layer(from_fn_with_state(app.clone(), client_ip::layer))
+        .layer(axum::middleware::from_fn(retry_after::layer))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

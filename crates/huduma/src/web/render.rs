@@ -171,6 +171,21 @@ pub fn error_page(app: &App, language: Language, status: StatusCode, code: &str)
     html(status, &ErrorTemplate { page, message, code: code.to_owned(), help })
 }
 
+/// "Too many attempts. Try again in N minutes.", with the wait noted for `Retry-After`.
+pub fn rate_limited_message(tr: Tr<'_>, retry_after: i64) -> String {
+    super::retry_after::note(retry_after);
+    let minutes = ((retry_after + 59) / 60).max(1).to_string();
+    tr.f("error.rate_limited", &[("minutes", &minutes)])
+}
+
+/// The whole page for a refusal by a rate limit: 429, `Retry-After`, the wait in minutes.
+pub fn rate_limited_page(app: &App, language: Language, retry_after: i64) -> Response {
+    let page = Page::bare(app, language, "error.title");
+    let message = rate_limited_message(page.tr, retry_after);
+    let help = crate::services::help::link_for_error("rate_limited").unwrap_or_default();
+    html(StatusCode::TOO_MANY_REQUESTS, &ErrorTemplate { page, message, code: "rate_limited".into(), help })
+}
+
 /// The page shown for bugs and outages; details go to the log, not the person.
 pub fn internal_error(app: &App, language: Language) -> Response {
     error_page(app, language, StatusCode::INTERNAL_SERVER_ERROR, "internal")
@@ -183,8 +198,7 @@ pub fn form_failure(ctx: &Ctx, err: ServiceError) -> Result<(StatusCode, FormErr
     match err {
         ServiceError::Invalid(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, FormErrors::new(tr, &errors))),
         ServiceError::RateLimited { retry_after } => {
-            let minutes = ((retry_after + 59) / 60).max(1).to_string();
-            let message = tr.f("error.rate_limited", &[("minutes", &minutes)]);
+            let message = rate_limited_message(tr, retry_after);
             let help = crate::services::help::link_for_error("rate_limited").map(|l| ("form".to_owned(), l)).into_iter().collect();
             Ok((StatusCode::TOO_MANY_REQUESTS, FormErrors { items: vec![("form".into(), message)], help }))
         }

@@ -96,11 +96,26 @@ pub struct Options {
     pub clamd_address: Option<String>,
     /// Confirm M-Pesa callbacks with the STK query before settling.
     pub confirm_by_query: bool,
+    /// Connection limits (default: the portal's own).
+    pub max_connections: Option<usize>,
+    pub header_timeout_secs: Option<u64>,
+    /// `HUDUMA_TRUSTED_PROXIES`.
+    pub trusted_proxies: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { sandbox: true, rate_limits: true, public_url: None, catalogue_dir: None, clamd_address: None, confirm_by_query: false }
+        Self {
+            sandbox: true,
+            rate_limits: true,
+            public_url: None,
+            catalogue_dir: None,
+            clamd_address: None,
+            confirm_by_query: false,
+            max_connections: None,
+            header_timeout_secs: None,
+            trusted_proxies: None,
+        }
     }
 }
 
@@ -133,6 +148,9 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         catalogue_dir: options.catalogue_dir,
         clamd_address: options.clamd_address,
         daraja_confirm_by_query: Some(options.confirm_by_query),
+        max_connections: options.max_connections,
+        header_timeout_seconds: options.header_timeout_secs,
+        trusted_proxies: options.trusted_proxies,
         ..Settings::default()
     };
     let config = Config::resolve(settings).expect("config");

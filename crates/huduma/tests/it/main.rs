@@ -12,6 +12,7 @@ mod back_office;
 mod browser;
 mod catalogue;
 mod checkout;
+mod hardening;
 mod help;
 mod helpdesk;
 mod locales;

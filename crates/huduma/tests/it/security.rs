@@ -56,7 +56,9 @@ async fn session_cookie_flags_and_rotation(backend: Backend) {
     assert!(token.len() >= 43, "at least 256 bits of token");
 
     // Rotation: signing in again from the same browser issues a new token and ends the old one.
-    let response = sign_in_by_hand(&t, &client, &csrf).await;
+    // (Form tokens are bound to the session the browser holds: take one from a signed-in page.)
+    let page = client.get(t.url("/account")).send().await.expect("get").text().await.expect("text");
+    let response = sign_in_by_hand(&t, &client, &csrf_of(&page)).await;
     let renewed = set_cookies(&response).into_iter().find(|c| c.starts_with("huduma_session=")).expect("new session cookie");
     let new_token = renewed.trim_start_matches("huduma_session=").split(';').next().expect("value").to_owned();
     assert_ne!(new_token, token, "a new token at every sign-in");
@@ -365,6 +367,6 @@ async fn secure_cookies_behind_https(backend: Backend) {
     let t = spawn_with(backend, Options { public_url: Some("https://huduma.example".into()), ..Options::default() }).await;
     let response = t.client.get(t.url("/")).send().await.expect("get");
     let cookies = set_cookies(&response);
-    assert!(cookies.iter().any(|c| c.starts_with("huduma_csrf=") && c.contains("; Secure")), "{cookies:?}");
+    assert!(cookies.iter().any(|c| c.starts_with("__Host-huduma_csrf=") && c.contains("; Secure")), "{cookies:?}");
     assert!(response.headers().get("strict-transport-security").is_some());
 }

@@ -49,7 +49,7 @@ pub async fn start(app: &App, email: &str, password: &str, who: &Requester) -> S
         return Err(ServiceError::field("password", "password.required"));
     }
     rate_limit::hit(app, rate_limit::SIGN_IN_PER_IP, &who.ip).await?;
-    rate_limit::hit(app, rate_limit::SIGN_IN_PER_IDENTIFIER, email.trim()).await?;
+    rate_limit::hit(app, rate_limit::SIGN_IN_PER_IDENTIFIER, &crate::services::sign_in::limit_key(email)).await?;
     let member = {
         let mut conn = app.db.pool().acquire().await?;
         staff::by_email(&mut conn, email.trim()).await?
@@ -90,11 +90,19 @@ pub async fn finish(app: &App, token: &str, typed: &str, who: &Requester) -> Ser
     let flow = flows::load::<SignInState>(&mut tx, token, FLOW, now).await?;
     let member = staff::by_id(&mut tx, &flow.data.staff_id).await?.filter(|m| m.active).ok_or(ServiceError::FlowExpired)?;
     let secret = flow.data.new_secret.clone().or_else(|| member.totp_secret.clone()).ok_or(ServiceError::FlowExpired)?;
-    let step = matching_step(&totp_for(&secret, &member.email)?, typed, now).ok_or(ServiceError::field("code", "totp.wrong"))?;
-    if flow.data.new_secret.is_some() {
-        staff::set_totp(&mut tx, &member.id, Some(&secret), Some(step), now).await?;
-    } else if !staff::advance_totp_step(&mut tx, &member.id, step).await? {
-        return Err(ServiceError::field("code", "totp.replayed"));
+    let check = async |conn: &mut crate::store::Conn| {
+        let step = matching_step(&totp_for(&secret, &member.email)?, typed, now).ok_or(ServiceError::field("code", "totp.wrong"))?;
+        if flow.data.new_secret.is_some() {
+            staff::set_totp(conn, &member.id, Some(&secret), Some(step), now).await?;
+        } else if !staff::advance_totp_step(conn, &member.id, step).await? {
+            return Err(ServiceError::field("code", "totp.replayed"));
+        }
+        Ok(())
+    };
+    if let Err(err) = flows::counted_guess(&mut tx, &flow.hash, "totp.too_many_attempts", check).await {
+        // The counted guess must stay counted.
+        tx.commit().await?;
+        return Err(err);
     }
     crate::store::flows::delete(&mut tx, &flow.hash).await?;
     let session = new_token();

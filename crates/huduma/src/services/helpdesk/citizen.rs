@@ -3,7 +3,7 @@
 //! same functions serve a verified anonymous visitor who holds the ticket's access code.
 
 use super::super::sessions::Authenticated;
-use super::super::{ServiceError, ServiceResult, audit};
+use super::super::{ServiceError, ServiceResult, audit, rate_limit};
 use super::{NewTicket, due, message, new_number, parse, tell};
 use crate::app::App;
 use crate::store::tickets::{self as store, MessageRow, TicketRow};
@@ -15,8 +15,13 @@ use huduma_domain::ticket::{Event, Status};
 pub enum Holder<'a> {
     /// A signed-in citizen.
     Citizen(&'a Authenticated),
-    /// Someone with the ticket's access code (an anonymous ticket).
-    Code(&'a str),
+    /// Someone with the ticket's access code (an anonymous ticket), from this address.
+    Code {
+        /// The access code as given.
+        key: &'a str,
+        /// The client's address (wrong keys are counted per address).
+        ip: &'a str,
+    },
 }
 
 /// Opens a ticket for a signed-in citizen.
@@ -76,17 +81,33 @@ pub async fn list(app: &App, me: &Authenticated) -> ServiceResult<Vec<TicketRow>
     Ok(store::of_account(&mut conn, &me.account.id).await?)
 }
 
-/// A ticket the holder may see; "not found" when it is someone else's.
+/// A ticket the holder may see; "not found" when it is someone else's. Wrong access keys
+/// are counted per client address and per ticket number, and past either limit every
+/// key is refused until the window ends, so a key cannot be found by guessing.
 pub async fn find(app: &App, holder: Holder<'_>, number: &str) -> ServiceResult<TicketRow> {
     let number = number.trim().to_ascii_uppercase().replace('-', "");
-    let mut conn = app.db.pool().acquire().await?;
-    let ticket = match holder {
-        Holder::Citizen(me) => store::owned(&mut conn, &me.account.id, &number).await?,
-        Holder::Code(code) => store::by_number(&mut conn, &number)
-            .await?
-            .filter(|t| t.account_id.is_none() && crate::crypto::constant_time_eq(&super::access_code(app, &t.number), code)),
-    };
-    ticket.ok_or(ServiceError::NotFound)
+    match holder {
+        Holder::Citizen(me) => {
+            let mut conn = app.db.pool().acquire().await?;
+            store::owned(&mut conn, &me.account.id, &number).await?.ok_or(ServiceError::NotFound)
+        }
+        Holder::Code { key: "", .. } => Err(ServiceError::NotFound),
+        Holder::Code { key: code, ip } => {
+            rate_limit::check(app, rate_limit::TICKET_KEYS_PER_IP, ip).await?;
+            rate_limit::check(app, rate_limit::TICKET_KEYS_PER_TICKET, &number).await?;
+            let ticket = {
+                let mut conn = app.db.pool().acquire().await?;
+                store::by_number(&mut conn, &number).await?
+            };
+            let ticket =
+                ticket.filter(|t| t.account_id.is_none() && crate::crypto::constant_time_eq(&super::access_code(app, &t.number), code));
+            if ticket.is_none() {
+                rate_limit::hit(app, rate_limit::TICKET_KEYS_PER_IP, ip).await?;
+                rate_limit::hit(app, rate_limit::TICKET_KEYS_PER_TICKET, &number).await?;
+            }
+            ticket.ok_or(ServiceError::NotFound)
+        }
+    }
 }
 
 /// A ticket and its thread.

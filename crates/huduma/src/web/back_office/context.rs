@@ -25,7 +25,7 @@ impl FromRequestParts<Arc<App>> for StaffCtx {
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, app).await?;
-        let member = match cookies::get(&parts.headers, cookies::STAFF_SESSION) {
+        let member = match cookies::get(&parts.headers, cookies::STAFF_SESSION, app.config.secure_cookies()) {
             Some(token) => match staff_sign_in::authenticate(app, token).await {
                 Ok(member) => member,
                 Err(err) => {

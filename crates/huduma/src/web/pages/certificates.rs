@@ -40,8 +40,10 @@ fn masked(number: &str) -> String {
 
 /// `GET /verify/certificates/{serial}/{code}` — anyone holding the QR link (rate-limited per address).
 pub async fn verify(ctx: Ctx, Path((serial, code)): Path<(String, String)>) -> Response {
-    if rate_limit::hit(&ctx.app, VERIFY_PER_IP, &ctx.requester.ip).await.is_err() {
-        return error_page(&ctx.app, ctx.language, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    if let Err(crate::services::ServiceError::RateLimited { retry_after }) =
+        rate_limit::hit(&ctx.app, VERIFY_PER_IP, &ctx.requester.ip).await
+    {
+        return crate::web::render::rate_limited_page(&ctx.app, ctx.language, retry_after);
     }
     let certificate = match certificates::verify(&ctx.app, &serial, &code).await {
         Ok(c) => c,

@@ -17,10 +17,7 @@ pub struct Next {
 
 /// Only local paths, so the switch cannot be used to send people elsewhere.
 fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
-        _ => "/",
-    }
+    next.and_then(crate::web::safe_redirect::local_path).unwrap_or("/")
 }
 
 /// `GET /language/{tag}?next=/path`
@@ -47,6 +44,7 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/", "a tab browsers drop");
         assert_eq!(safe_next(None), "/");
     }
 }

@@ -127,6 +127,8 @@ struct DetailsTemplate<'a> {
     full_name: String,
     document: String,
     date_of_birth: String,
+    /// `register.year_of_birth` until the phone is proved (only the year is shown).
+    birth_label: &'static str,
     input: DetailsInput,
 }
 
@@ -150,6 +152,7 @@ async fn details_page(ctx: &Ctx, input: DetailsInput, errors: FormErrors, status
                     errors,
                     full_name,
                     document,
+                    birth_label: if identity.date_of_birth.len() == 4 { "register.year_of_birth" } else { "account.date_of_birth" },
                     date_of_birth: identity.date_of_birth,
                     input,
                 },

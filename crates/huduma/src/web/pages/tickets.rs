@@ -252,7 +252,7 @@ struct TicketTemplate<'a> {
 fn holder<'a>(ctx: &'a Ctx, key: &'a str) -> Holder<'a> {
     match ctx.me.as_ref() {
         Some(me) if key.is_empty() => Holder::Citizen(me),
-        _ => Holder::Code(key),
+        _ => Holder::Code { key, ip: &ctx.requester.ip },
     }
 }
 

@@ -49,6 +49,7 @@ pub fn failure(ctx: &Ctx, err: ServiceError) -> Response {
             tracing::error!(error = %format!("{err:#}"), "request failed");
             internal_error(&ctx.app, ctx.language)
         }
+        ServiceError::RateLimited { retry_after } => crate::web::render::rate_limited_page(&ctx.app, ctx.language, retry_after),
         other => error_page(&ctx.app, ctx.language, StatusCode::SERVICE_UNAVAILABLE, other.code()),
     }
 }
