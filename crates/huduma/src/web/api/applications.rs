@@ -203,7 +203,11 @@ pub async fn list(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Json<V
 /// `GET /api/v1/applications/{id}`
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, body = ApplicationDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_one(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(id): ApiPath<String>) -> Result<Json<ApplicationDetail>, ApiError> {
+pub async fn get_one(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<ApplicationDetail>, ApiError> {
     let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
     let certificate = certificate_url(&app, &me, &loaded.row.id).await.or_api(who.language)?;
     Ok(Json(detail(&app, &loaded, who.language, certificate)))
@@ -429,7 +433,11 @@ pub struct TimelineEntry {
 /// `GET /api/v1/applications/{id}/timeline`
 #[utoipa::path(get, path = "/api/v1/applications/{id}/timeline", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, body = Vec<TimelineEntry>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn timeline(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(id): ApiPath<String>) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
+pub async fn timeline(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
     let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
     let mut conn = app.db.pool().acquire().await.map_err(ServiceError::from).or_api(who.language)?;
     let events = store::events(&mut conn, &loaded.row.id).await.map_err(ServiceError::from).or_api(who.language)?;

@@ -130,11 +130,8 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
     let language = language_of(request.headers());
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }
@@ -152,11 +149,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
 
 /// The caller's language: `Accept-Language` only (the API reads no cookies).
 pub fn language_of(headers: &HeaderMap) -> Language {
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Language::from_accept_language)
-        .unwrap_or_default()
+    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Language::from_accept_language).unwrap_or_default()
 }
 
 /// The generated OpenAPI document.
@@ -299,12 +292,8 @@ impl FromRequest<Arc<App>> for ApiMultipart {
 
     async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
         let language = language_of(request.headers());
-        let declared = request
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0);
+        let declared =
+            request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
         if declared > crate::web::UPLOAD_BODY_LIMIT as u64 {
             return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large", language));
         }
