@@ -110,11 +110,19 @@ pub fn router() -> Router<Arc<App>> {
         // Any other path under /api/: a JSON 404, not the HTML page. Routes declared
         // elsewhere under /api/ (the Pesaflow-compatible status query) are more specific
         // and still win.
+        .route("/api", any(unknown_route))
+        .route("/api/", any(unknown_route))
         .route("/api/{*rest}", any(unknown_route));
     for route in routes() {
         // Two methods on one path merge into one method router.
         router = router.route(route.path, route.into_handler());
     }
+    with_json_errors(router)
+}
+
+/// Wraps API routes so that every error leaving them, a panic included, is JSON.
+fn with_json_errors<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    // Inner layer first: the panic's plain 500 is then converted like any other error.
     router.layer(CatchPanicLayer::new()).layer(axum::middleware::from_fn(json_errors))
 }
 
@@ -309,5 +317,29 @@ impl FromRequest<Arc<App>> for ApiMultipart {
             Ok(body) => Ok(Self(body)),
             Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "body.invalid", language)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panicking handler under the API's layers answers a JSON 500 `internal`, not
+    /// tower-http's plain text.
+    #[tokio::test]
+    async fn a_panic_becomes_a_json_500() {
+        async fn boom() -> &'static str {
+            panic!("deliberate test panic")
+        }
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let router = with_json_errors(Router::new().route("/api/boom", routing::get(boom)));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let response = reqwest::get(format!("http://{address}/api/boom")).await.expect("GET");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers()[header::CONTENT_TYPE].to_str().is_ok_and(|v| v.starts_with("application/json")));
+        let body: serde_json::Value = response.json().await.expect("JSON");
+        assert_eq!(body["error"]["code"], "internal");
     }
 }
