@@ -191,6 +191,9 @@ async fn one_citizen_never_reaches_another_citizens_application(backend: Backend
         (Method::POST, format!("/api/v1/applications/{id}/submit"), Some(json!({"declaration": true}))),
         (Method::GET, format!("/api/v1/applications/{id}/timeline"), None),
         (Method::GET, format!("/api/v1/applications/{id}/documents/{doc_id}/file"), None),
+        (Method::POST, format!("/api/v1/applications/{id}/respond"), Some(json!({"answer": "Here is my answer."}))),
+        (Method::GET, format!("/api/v1/applications/{id}/certificate"), None),
+        (Method::GET, format!("/api/v1/applications/{id}/invoice"), None),
     ];
     for (method, path, body) in attempts {
         let (status, answer) = t.api(method.clone(), &path, Some(&other), body.clone()).await;
@@ -206,6 +209,26 @@ async fn one_citizen_never_reaches_another_citizens_application(backend: Backend
     let (status, mine) = t.api(Method::GET, &format!("/api/v1/applications/{id}"), Some(&owner), None).await;
     assert_eq!((status, mine["documents"][0]["file_name"].as_str()), (200, Some("b.pdf")));
     assert!(mine["answers"].get("applicant_is_minor").is_none());
+}
+
+/// `PUT …/pages/{page}` replaces the page, as the document says: a field left out is
+/// saved empty; other pages keep their answers.
+async fn saving_a_page_replaces_the_whole_page(backend: Backend) {
+    let doc: Value = serde_json::from_str(&huduma::web::api::openapi_document()).expect("JSON");
+    let summary = doc["paths"]["/api/v1/applications/{id}/pages/{page}"]["put"]["description"].as_str().unwrap_or_default();
+    assert!(summary.contains("replaced as a whole") && summary.contains("saved empty"), "the document says what PUT does: {summary}");
+    let t = spawn(backend).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = fill_kra_pin(&t, &token).await;
+    let (status, body) = save(&t, &token, &id, "address", json!({"town": "Kisumu"})).await;
+    assert_eq!(status, 422, "the fields left out are now missing: {body}");
+    let fields: Vec<&str> = body["error"]["fields"].as_array().expect("fields").iter().filter_map(|f| f["field"].as_str()).collect();
+    assert!(fields.contains(&"county"), "{body}");
+    let (_, kept) = t.api(Method::GET, &format!("/api/v1/applications/{id}"), Some(&token), None).await;
+    assert_eq!(kept["answers"]["town"], "Kisumu");
+    assert_eq!(kept["answers"]["county"].as_str().unwrap_or_default(), "", "a field left out is saved empty: {kept}");
+    assert_eq!(kept["answers"]["employer_pin"], "P051234567A", "other pages are untouched");
+    assert_eq!(kept["answers"]["id_number"], WANJIKU.id, "fields from the account stay");
 }
 
 async fn a_resident_cannot_apply_for_a_citizens_service(backend: Backend) {
@@ -257,6 +280,7 @@ both_databases!(
     a_free_service_goes_straight_to_the_agency,
     a_paid_service_with_documents_waits_for_payment,
     one_citizen_never_reaches_another_citizens_application,
+    saving_a_page_replaces_the_whole_page,
     a_resident_cannot_apply_for_a_citizens_service,
     simultaneous_submissions_make_one_application,
 );

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts_api;
 mod accounts_html;
+mod api_contract;
 mod applications_api;
 mod applications_html;
 mod applications_lifecycle;

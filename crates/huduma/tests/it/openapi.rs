@@ -14,8 +14,9 @@ fn checked_in_openapi_document_is_current() {
     assert!(committed == generated, "docs/openapi.json is stale: run HUDUMA_UPDATE_OPENAPI=1 cargo test openapi");
     let doc: serde_json::Value = serde_json::from_str(&generated).expect("JSON");
     assert_eq!(doc["openapi"].as_str().map(|v| &v[..3]), Some("3.1"));
+    // That every route is documented (and every documented operation routed) is checked
+    // against the route table in `api_contract.rs`; these are spot checks of the shape.
     let paths = doc["paths"].as_object().expect("paths");
-    assert_eq!(paths.len(), 40, "every /api/v1 route is documented");
     for route in [
         "/api/v1/services",
         "/api/v1/services/{code}",
@@ -33,6 +34,10 @@ fn checked_in_openapi_document_is_current() {
         "/api/v1/tickets",
         "/api/v1/tickets/{number}/messages",
         "/api/v1/tickets/{number}/rating",
+        "/api/v1/applications/{id}/respond",
+        "/api/v1/applications/{id}/certificate",
+        "/api/v1/receipts/{number}",
+        "/api/v1/receipts/{number}/pdf",
     ] {
         assert!(paths.contains_key(route), "{route}");
     }

@@ -318,7 +318,34 @@ async fn api_routes_need_a_bearer_token_and_stay_in_their_account(backend: Backe
         (Method::GET, "/api/v1/applications/x/invoice"),
         (Method::POST, "/api/v1/applications/x/payments/mpesa"),
         (Method::GET, "/api/v1/payments/x"),
+        (Method::POST, "/api/v1/applications/x/documents/r"),
+        (Method::GET, "/api/v1/applications/x/documents/d/file"),
+        (Method::POST, "/api/v1/applications/x/respond"),
+        (Method::GET, "/api/v1/applications/x/certificate"),
+        (Method::GET, "/api/v1/receipts/R0000000000"),
+        (Method::GET, "/api/v1/receipts/R0000000000/pdf"),
+        (Method::GET, "/api/v1/tickets"),
+        (Method::POST, "/api/v1/tickets"),
+        (Method::GET, "/api/v1/tickets/x"),
+        (Method::POST, "/api/v1/tickets/x/messages"),
+        (Method::POST, "/api/v1/tickets/x/reopen"),
+        (Method::POST, "/api/v1/tickets/x/rating"),
     ];
+    // The table above is every citizen route of the API.
+    let citizen_routes: Vec<String> = huduma::web::api::routes()
+        .iter()
+        .filter(|r| r.access == huduma::web::api::Access::Citizen)
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    for route in &citizen_routes {
+        let (method, template) = route.split_once(' ').expect("method and path");
+        let covered = routes.iter().any(|(m, p)| {
+            m.as_str() == method
+                && p.split('/').count() == template.split('/').count()
+                && p.split('/').zip(template.split('/')).all(|(a, b)| a == b || b.starts_with('{'))
+        });
+        assert!(covered, "{route} is not probed here");
+    }
     for (method, path) in &routes {
         let (status, body) = t.api(method.clone(), path, None, Some(json!({}))).await;
         assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")), "{method} {path}");

@@ -2,12 +2,12 @@
 //! touches only that account.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use super::{ApiError, ApiJson, ErrorBody, Me, OrApiError};
+use super::{ApiError, ApiJson, ApiPath, ErrorBody, Me, OrApiError};
 use crate::app::App;
 use crate::clock::rfc3339;
 use crate::services::codes::Channel;
@@ -158,7 +158,7 @@ pub async fn sessions(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Js
 /// `DELETE /api/v1/me/sessions/{id}`: someone else's session is "not found".
 #[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "account", security(("bearer" = [])), params(("id" = String, Path, description = "Session id")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn revoke_session(State(app): State<Arc<App>>, Me(me, who): Me, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn revoke_session(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ApiError> {
     profile::revoke_session(&app, &me, &id).await.or_api(who.language)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -195,7 +195,7 @@ pub struct ContactStarted {
 
 /// `POST /api/v1/me/contact`: sends a code to the new contact.
 #[utoipa::path(post, path = "/api/v1/me/contact", tag = "account", security(("bearer" = [])), request_body = ContactChange,
-    responses((status = 202, body = ContactStarted), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 202, body = ContactStarted), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn contact_start(
     State(app): State<Arc<App>>,
     Me(me, who): Me,
@@ -244,7 +244,7 @@ pub struct TotpConfirm {
 
 /// `POST /api/v1/me/totp/confirm`
 #[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "account", security(("bearer" = [])), request_body = TotpConfirm,
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn totp_confirm(
     State(app): State<Arc<App>>,
     Me(me, who): Me,

@@ -1,19 +1,19 @@
-//! Applications over the API: start, save a page, choose an option, upload, submit,
-//! list, read, timeline, delete a draft, and public tracking. The rules are the same
-//! use cases the HTML pages call.
+//! Applications over the API: start, save a page, choose an option, upload, download,
+//! submit, answer the agency, list, read, timeline, the issued certificate, delete a
+//! draft, and public tracking. The rules are the same use cases the HTML pages call.
 
 use axum::Json;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{ApiError, ApiJson, Caller, ErrorBody, Me, OrApiError};
+use super::{ApiError, ApiJson, ApiMultipart, ApiPath, Caller, ErrorBody, Me, OrApiError};
 use crate::app::App;
 use crate::services::ServiceError;
-use crate::services::applications::{self, Loaded, definitions, documents, status, submit, tracking};
+use crate::services::applications::{self, Loaded, certificate, definitions, documents, respond, status, submit, tracking};
 use crate::store::applications as store;
 use huduma_domain::application::Answer;
 
@@ -43,6 +43,8 @@ pub struct ApplicationDetail {
     pub currency: Option<String>,
     /// Uploaded documents.
     pub documents: Vec<DocumentInfo>,
+    /// Where to download the issued certificate (a PDF), once there is one.
+    pub certificate_url: Option<String>,
     /// What still stops submission (drafts only).
     pub missing: Missing,
     /// Draft expiry (Unix seconds).
@@ -77,6 +79,8 @@ pub struct DocumentInfo {
     pub size: i64,
     /// SHA-256, hex.
     pub sha256: String,
+    /// Where to download it (`GET`, with the bearer token).
+    pub download_url: String,
 }
 
 fn answers_json(loaded: &Loaded) -> BTreeMap<String, serde_json::Value> {
@@ -93,7 +97,12 @@ fn answers_json(loaded: &Loaded) -> BTreeMap<String, serde_json::Value> {
         .collect()
 }
 
-fn detail(app: &App, loaded: &Loaded, language: huduma_domain::Language) -> ApplicationDetail {
+/// The certificate's download path, if one was issued for this (owned) application.
+async fn certificate_url(app: &App, me: &crate::services::sessions::Authenticated, id: &str) -> Result<Option<String>, ServiceError> {
+    Ok(certificate::certificate_serial(app, me, id).await?.map(|_| format!("/api/v1/applications/{id}/certificate")))
+}
+
+fn detail(app: &App, loaded: &Loaded, language: huduma_domain::Language, certificate_url: Option<String>) -> ApplicationDetail {
     let missing = loaded.missing();
     let fee = loaded.fee();
     ApplicationDetail {
@@ -108,6 +117,7 @@ fn detail(app: &App, loaded: &Loaded, language: huduma_domain::Language) -> Appl
         fee_minor: fee.map(|m| m.minor),
         currency: fee.map(|m| m.currency.code().to_owned()),
         documents: loaded.documents.iter().map(document_info).collect(),
+        certificate_url,
         missing: if loaded.status().is_draft() {
             Missing { pages: missing.pages, documents: missing.documents, fee_option: missing.fee_option }
         } else {
@@ -126,6 +136,7 @@ fn document_info(d: &crate::store::documents::DocumentRow) -> DocumentInfo {
         content_type: d.content_type.clone(),
         size: d.size,
         sha256: d.sha256.clone(),
+        download_url: format!("/api/v1/applications/{}/documents/{}/file", d.application_id, d.id),
     }
 }
 
@@ -146,7 +157,7 @@ pub async fn start(
 ) -> Result<(StatusCode, Json<ApplicationDetail>), ApiError> {
     let id = applications::start(&app, &me, &input.service).await.or_api(who.language)?;
     let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
-    Ok((StatusCode::CREATED, Json(detail(&app, &loaded, who.language))))
+    Ok((StatusCode::CREATED, Json(detail(&app, &loaded, who.language, None))))
 }
 
 /// One line of "My applications".
@@ -192,36 +203,49 @@ pub async fn list(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Json<V
 /// `GET /api/v1/applications/{id}`
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, body = ApplicationDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_one(State(app): State<Arc<App>>, Me(me, who): Me, Path(id): Path<String>) -> Result<Json<ApplicationDetail>, ApiError> {
+pub async fn get_one(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<ApplicationDetail>, ApiError> {
     let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
-    Ok(Json(detail(&app, &loaded, who.language)))
+    let certificate = certificate_url(&app, &me, &loaded.row.id).await.or_api(who.language)?;
+    Ok(Json(detail(&app, &loaded, who.language, certificate)))
 }
 
 /// `DELETE /api/v1/applications/{id}`: deletes a draft.
 #[utoipa::path(delete, path = "/api/v1/applications/{id}", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn delete_draft(State(app): State<Arc<App>>, Me(me, who): Me, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn delete_draft(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ApiError> {
     applications::delete_draft(&app, &me, &id).await.or_api(who.language)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Answers to one page.
+/// Answers to one page: the whole page, not a patch.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PageAnswers {
-    /// Field code → a string, or a list of strings for checkbox fields.
+    /// Field code → a string, or a list of strings for checkbox fields. Every field of
+    /// the page must be sent each time: a field left out is saved empty.
     #[schema(value_type = Object)]
     pub answers: BTreeMap<String, serde_json::Value>,
 }
 
-/// `PUT /api/v1/applications/{id}/pages/{page}`: saves a page. The answers are kept even
-/// when some break a rule (422 lists them), so nothing typed is lost.
+/// `PUT /api/v1/applications/{id}/pages/{page}`: replaces the answers to one page.
+///
+/// The page is replaced as a whole, like submitting its form: a field of this page that
+/// is not in `answers` is saved empty (and, if required, reported in the 422). Answers to
+/// other pages are untouched, keys that are not fields of this page are ignored, and
+/// fields filled from the account (ID number) cannot be changed. To change one answer,
+/// send the page's current answers (from `GET /api/v1/applications/{id}`) with that one
+/// changed. The answers are kept even when some break a rule (422 lists them), so
+/// nothing typed is lost.
 #[utoipa::path(put, path = "/api/v1/applications/{id}/pages/{page}", tag = "applications", security(("bearer" = [])),
     params(("id" = String, Path), ("page" = String, Path)), request_body = PageAnswers,
     responses((status = 200, body = ApplicationDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn save_page(
     State(app): State<Arc<App>>,
     Me(me, who): Me,
-    Path((id, page)): Path<(String, String)>,
+    ApiPath((id, page)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<PageAnswers>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
     let mut pairs = Vec::new();
@@ -241,7 +265,7 @@ pub async fn save_page(
         return Err(ApiError::from_service(ServiceError::Invalid(problems), who.language));
     }
     let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
-    Ok(Json(detail(&app, &loaded, who.language)))
+    Ok(Json(detail(&app, &loaded, who.language, None)))
 }
 
 /// A priced option.
@@ -257,12 +281,12 @@ pub struct FeeOptionChoice {
 pub async fn fee_option(
     State(app): State<Arc<App>>,
     Me(me, who): Me,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<FeeOptionChoice>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
     applications::choose_fee_option(&app, &me, &id, &input.fee_option).await.or_api(who.language)?;
     let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
-    Ok(Json(detail(&app, &loaded, who.language)))
+    Ok(Json(detail(&app, &loaded, who.language, None)))
 }
 
 /// The upload form: one part named `file`.
@@ -278,36 +302,62 @@ pub struct UploadForm {
 /// file for one requirement.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/documents/{requirement}", tag = "applications", security(("bearer" = [])),
     params(("id" = String, Path), ("requirement" = String, Path)), request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = DocumentInfo), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = DocumentInfo), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, description = "`body.too_large`: the body is declared larger than 26 MB (refused before it is read)", body = ErrorBody),
+        (status = 422, description = "The file breaks the requirement's rules (`upload.too_large`, `upload.not_allowed`, …, or `upload.scan_unavailable` while the virus scanner is down)", body = ErrorBody)))]
 pub async fn upload(
     State(app): State<Arc<App>>,
     Me(me, who): Me,
-    Path((id, requirement)): Path<(String, String)>,
-    mut multipart: Multipart,
+    ApiPath((id, requirement)): ApiPath<(String, String)>,
+    ApiMultipart(mut multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
     let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
     let (_, rule) = documents::requirement(&loaded, &requirement).or_api(who.language)?;
-    let (name, bytes) = match crate::web::pages::applications::uploads::read_upload(&mut multipart, rule.max_bytes, None).await {
-        Ok(file) => file,
-        Err(failed) => {
-            return Err(match failed.rejection() {
-                Some(r) => ApiError::from_service(documents::refused(&requirement, r, who.language), who.language),
-                None => ApiError::new(StatusCode::BAD_REQUEST, "upload.interrupted", who.language),
-            });
-        }
-    };
+    let (name, bytes) = read_file_part(&mut multipart, rule.max_bytes, &requirement, who.language).await?;
     let row = documents::upload(&app, &me, &id, &requirement, &name, bytes, who.language).await.or_api(who.language)?;
     Ok((StatusCode::CREATED, Json(document_info(&row))))
 }
 
-/// `GET /api/v1/applications/{id}/documents/{document}`: the file, as an attachment.
+/// Reads the part named `file` under the requirement's size limit. Unlike the page's
+/// form there is no CSRF part; a body cut short or over the limit, and a form without a
+/// `file` part, get their own codes.
+async fn read_file_part(
+    multipart: &mut axum::extract::Multipart,
+    limit: u64,
+    requirement: &str,
+    language: huduma_domain::Language,
+) -> Result<(String, Vec<u8>), ApiError> {
+    let broken = |err: axum::extract::multipart::MultipartError| {
+        if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large", language)
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "upload.interrupted", language)
+        }
+    };
+    let refused = |r: huduma_uploads::Rejection| ApiError::from_service(documents::refused(requirement, &r, language), language);
+    while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().to_owned();
+        let mut collector = huduma_uploads::Collector::new(limit, documents::HARD_CAP);
+        while let Some(chunk) = field.chunk().await.map_err(broken)? {
+            collector.push(&chunk).map_err(refused)?;
+        }
+        return collector.finish().map(|bytes| (name, bytes)).map_err(refused);
+    }
+    Err(ApiError::new(StatusCode::BAD_REQUEST, "upload.missing_file", language))
+}
+
+/// `GET /api/v1/applications/{id}/documents/{document}/file`: the file, as an attachment
+/// (each document's `download_url`).
 #[utoipa::path(get, path = "/api/v1/applications/{id}/documents/{document}/file", tag = "applications", security(("bearer" = [])),
     params(("id" = String, Path), ("document" = String, Path)),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download(
     State(app): State<Arc<App>>,
     Me(me, who): Me,
-    Path((id, document)): Path<(String, String)>,
+    ApiPath((id, document)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     let (row, bytes) = documents::download(&app, &me, &id, &document).await.or_api(who.language)?;
     Ok(crate::web::pages::applications::uploads::attachment(&row.file_name, &row.content_type, bytes))
@@ -327,11 +377,44 @@ pub struct SubmitApplication {
 pub async fn submit_one(
     State(app): State<Arc<App>>,
     Me(me, who): Me,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<SubmitApplication>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
     let loaded = submit::submit(&app, &me, &id, input.declaration).await.or_api(who.language)?;
-    Ok(Json(detail(&app, &loaded, who.language)))
+    Ok(Json(detail(&app, &loaded, who.language, None)))
+}
+
+/// The applicant's answer to the agency's question.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RespondToAgency {
+    /// What the applicant tells the agency (replace documents first, if asked to).
+    pub answer: String,
+}
+
+/// `POST /api/v1/applications/{id}/respond`: while the agency has sent the application
+/// back (`more_information_needed`), answers and sends it back to the agency.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/respond", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = RespondToAgency, responses((status = 200, body = ApplicationDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "`application.not_with_applicant`, `application.answer_required`, `workflow.note_too_long`", body = ErrorBody)))]
+pub async fn respond(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<RespondToAgency>,
+) -> Result<Json<ApplicationDetail>, ApiError> {
+    respond::resubmit(&app, &me, &id, &input.answer).await.or_api(who.language)?;
+    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
+    Ok(Json(detail(&app, &loaded, who.language, None)))
+}
+
+/// `GET /api/v1/applications/{id}/certificate`: the issued certificate as a PDF
+/// attachment (the application's `certificate_url`), in the caller's language.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/certificate", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "The certificate", content_type = "application/pdf"), (status = 401, body = ErrorBody),
+        (status = 404, description = "`not_found`: no certificate issued for this application in the caller's account", body = ErrorBody)))]
+pub async fn certificate(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
+    let (serial, pdf) = certificate::certificate_pdf(&app, &me, &id, who.language).await.or_api(who.language)?;
+    Ok(crate::web::pages::applications::uploads::attachment(&format!("certificate-{serial}.pdf"), "application/pdf", pdf.into()))
 }
 
 /// One line of the timeline.
@@ -350,7 +433,11 @@ pub struct TimelineEntry {
 /// `GET /api/v1/applications/{id}/timeline`
 #[utoipa::path(get, path = "/api/v1/applications/{id}/timeline", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, body = Vec<TimelineEntry>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn timeline(State(app): State<Arc<App>>, Me(me, who): Me, Path(id): Path<String>) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
+pub async fn timeline(
+    State(app): State<Arc<App>>,
+    Me(me, who): Me,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
     let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
     let mut conn = app.db.pool().acquire().await.map_err(ServiceError::from).or_api(who.language)?;
     let events = store::events(&mut conn, &loaded.row.id).await.map_err(ServiceError::from).or_api(who.language)?;

@@ -105,14 +105,42 @@ impl ApiError {
         }
     }
 
-    /// Maps a JSON extractor rejection.
+    /// Maps a JSON extractor rejection: too large (413), not sent as JSON (415), JSON of
+    /// the wrong shape (422), or not JSON at all (400).
     pub fn rejection(rejection: &JsonRejection, language: Language) -> Self {
-        let too_large = rejection.status() == StatusCode::PAYLOAD_TOO_LARGE;
-        if too_large {
-            Self::new(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large", language)
-        } else {
-            Self::new(StatusCode::BAD_REQUEST, "body.invalid", language)
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large", language),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "body.content_type", language),
+            StatusCode::UNPROCESSABLE_ENTITY => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "body.invalid_data", language),
+            _ => Self::new(StatusCode::BAD_REQUEST, "body.invalid", language),
         }
+    }
+
+    /// The error for a response that left a handler or the router without the API's
+    /// shape (axum's own 404, 405 and extractor rejections, a panic), by its status.
+    pub fn for_status(status: StatusCode, language: Language) -> Self {
+        let code = match status {
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::NOT_FOUND => "route.not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "route.method_not_allowed",
+            StatusCode::PAYLOAD_TOO_LARGE => "body.too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "body.content_type",
+            StatusCode::UNPROCESSABLE_ENTITY => "body.invalid_data",
+            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+            s if s.is_server_error() => "internal",
+            _ => "request.invalid",
+        };
+        Self::new(status, code, language)
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &str {
+        &self.body.error.code
     }
 }
 

@@ -6,8 +6,10 @@
 
 pub mod account;
 pub mod applications;
+pub mod contract;
 pub mod error;
 pub mod payments;
+pub mod receipts;
 pub mod registration;
 pub mod services;
 pub mod sign_in;
@@ -15,12 +17,17 @@ pub mod tickets;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header;
+use axum::extract::multipart::Multipart;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
-use axum::routing::{delete, get, post, put};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{self, any};
+use huduma_domain::Language;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -28,68 +35,135 @@ use crate::app::App;
 use crate::services::Requester;
 use crate::services::sessions::{self, Authenticated};
 use crate::web::client_ip::ClientIp;
+pub use contract::{Access, ApiRoute, StandardErrors};
 pub use error::{ApiError, ErrorBody, OrApiError};
 
-/// API routes. Who may call each is stated beside it.
-pub fn router() -> Router<Arc<App>> {
-    Router::new()
-        // Anyone.
-        .route("/api/openapi.json", get(openapi_json))
-        .route("/api/v1/services", get(services::list))
-        .route("/api/v1/services/{code}", get(services::get_one))
-        .route("/api/v1/registrations", post(registration::start))
-        // Holder of the registration token.
-        .route("/api/v1/registrations/details", post(registration::details))
-        // Holder of the verification token.
-        .route("/api/v1/verifications/status", post(registration::verification_status))
-        .route("/api/v1/verifications/check", post(registration::verify))
-        .route("/api/v1/verifications/resend", post(registration::resend))
+/// Every documented API route: method, path, who may call it, handler. The router is
+/// built from this table and nothing else, so `tests/it/api_contract.rs` can hold it
+/// against the OpenAPI document (paths and methods) and against the running server.
+pub fn routes() -> Vec<ApiRoute> {
+    use Access::{Anyone, Citizen};
+    vec![
+        ApiRoute::get("/api/v1/services", Anyone, services::list),
+        ApiRoute::get("/api/v1/services/{code}", Anyone, services::get_one),
+        ApiRoute::post("/api/v1/registrations", Anyone, registration::start),
+        // Anyone holding the registration or verification token from the previous step.
+        ApiRoute::post("/api/v1/registrations/details", Anyone, registration::details),
+        ApiRoute::post("/api/v1/verifications/status", Anyone, registration::verification_status),
+        ApiRoute::post("/api/v1/verifications/check", Anyone, registration::verify),
+        ApiRoute::post("/api/v1/verifications/resend", Anyone, registration::resend),
         // Anyone; later steps need the sign-in or reset token.
-        .route("/api/v1/sign-in", post(sign_in::start))
-        .route("/api/v1/sign-in/code", post(sign_in::send_code))
-        .route("/api/v1/sign-in/verify", post(sign_in::finish))
-        .route("/api/v1/password-reset", post(sign_in::reset_start))
-        .route("/api/v1/password-reset/complete", post(sign_in::reset_finish))
-        // Bearer token of a signed-in citizen; every query is scoped to that account.
-        .route("/api/v1/me", get(account::me).patch(account::update))
-        .route("/api/v1/me/password", post(account::change_password))
-        .route("/api/v1/me/sessions", get(account::sessions))
-        .route("/api/v1/me/sessions/{id}", delete(account::revoke_session))
-        .route("/api/v1/me/sign-out", post(account::sign_out))
-        .route("/api/v1/me/sign-out-everywhere", post(account::sign_out_everywhere))
-        .route("/api/v1/me/contact", post(account::contact_start))
-        .route("/api/v1/me/contact/verify", post(account::contact_verify))
-        .route("/api/v1/me/totp", post(account::totp_begin))
-        .route("/api/v1/me/totp/confirm", post(account::totp_confirm))
-        .route("/api/v1/me/totp/disable", post(account::totp_disable))
-        .route("/api/v1/applications", get(applications::list).post(applications::start))
-        .route("/api/v1/applications/{id}", get(applications::get_one).delete(applications::delete_draft))
-        .route("/api/v1/applications/{id}/pages/{page}", put(applications::save_page))
-        .route("/api/v1/applications/{id}/fee-option", put(applications::fee_option))
-        .route(
-            "/api/v1/applications/{id}/documents/{requirement}",
-            post(applications::upload).layer(axum::extract::DefaultBodyLimit::max(crate::web::UPLOAD_BODY_LIMIT)),
-        )
-        .route("/api/v1/applications/{id}/documents/{document}/file", get(applications::download))
-        .route("/api/v1/applications/{id}/submit", post(applications::submit_one))
-        .route("/api/v1/applications/{id}/timeline", get(applications::timeline))
-        .route("/api/v1/applications/{id}/invoice", get(payments::invoice))
-        .route("/api/v1/applications/{id}/payments/mpesa", post(payments::mpesa))
-        .route("/api/v1/payments/{id}", get(payments::attempt))
+        ApiRoute::post("/api/v1/sign-in", Anyone, sign_in::start),
+        ApiRoute::post("/api/v1/sign-in/code", Anyone, sign_in::send_code),
+        ApiRoute::post("/api/v1/sign-in/verify", Anyone, sign_in::finish),
+        ApiRoute::post("/api/v1/password-reset", Anyone, sign_in::reset_start),
+        ApiRoute::post("/api/v1/password-reset/complete", Anyone, sign_in::reset_finish),
+        // A signed-in citizen's bearer token; every query is scoped to that account.
+        ApiRoute::get("/api/v1/me", Citizen, account::me),
+        ApiRoute::patch("/api/v1/me", Citizen, account::update),
+        ApiRoute::post("/api/v1/me/password", Citizen, account::change_password),
+        ApiRoute::get("/api/v1/me/sessions", Citizen, account::sessions),
+        ApiRoute::delete("/api/v1/me/sessions/{id}", Citizen, account::revoke_session),
+        ApiRoute::post("/api/v1/me/sign-out", Citizen, account::sign_out),
+        ApiRoute::post("/api/v1/me/sign-out-everywhere", Citizen, account::sign_out_everywhere),
+        ApiRoute::post("/api/v1/me/contact", Citizen, account::contact_start),
+        ApiRoute::post("/api/v1/me/contact/verify", Citizen, account::contact_verify),
+        ApiRoute::post("/api/v1/me/totp", Citizen, account::totp_begin),
+        ApiRoute::post("/api/v1/me/totp/confirm", Citizen, account::totp_confirm),
+        ApiRoute::post("/api/v1/me/totp/disable", Citizen, account::totp_disable),
+        ApiRoute::get("/api/v1/applications", Citizen, applications::list),
+        ApiRoute::post("/api/v1/applications", Citizen, applications::start),
+        ApiRoute::get("/api/v1/applications/{id}", Citizen, applications::get_one),
+        ApiRoute::delete("/api/v1/applications/{id}", Citizen, applications::delete_draft),
+        ApiRoute::put("/api/v1/applications/{id}/pages/{page}", Citizen, applications::save_page),
+        ApiRoute::put("/api/v1/applications/{id}/fee-option", Citizen, applications::fee_option),
+        ApiRoute::post("/api/v1/applications/{id}/documents/{requirement}", Citizen, applications::upload)
+            .body_limit(crate::web::UPLOAD_BODY_LIMIT),
+        ApiRoute::get("/api/v1/applications/{id}/documents/{document}/file", Citizen, applications::download),
+        ApiRoute::post("/api/v1/applications/{id}/submit", Citizen, applications::submit_one),
+        ApiRoute::post("/api/v1/applications/{id}/respond", Citizen, applications::respond),
+        ApiRoute::get("/api/v1/applications/{id}/timeline", Citizen, applications::timeline),
+        ApiRoute::get("/api/v1/applications/{id}/certificate", Citizen, applications::certificate),
+        ApiRoute::get("/api/v1/applications/{id}/invoice", Citizen, payments::invoice),
+        ApiRoute::post("/api/v1/applications/{id}/payments/mpesa", Citizen, payments::mpesa),
+        ApiRoute::get("/api/v1/payments/{id}", Citizen, payments::attempt),
+        ApiRoute::get("/api/v1/receipts/{number}", Citizen, receipts::get_one),
+        ApiRoute::get("/api/v1/receipts/{number}/pdf", Citizen, receipts::pdf),
         // Anyone (rate-limited per address).
-        .route("/api/v1/track", post(applications::track))
-        // Signed-in citizen: their own tickets only.
-        .route("/api/v1/tickets", get(tickets::list).post(tickets::open))
-        .route("/api/v1/tickets/{number}", get(tickets::get_one))
-        .route("/api/v1/tickets/{number}/messages", post(tickets::reply))
-        .route("/api/v1/tickets/{number}/reopen", post(tickets::reopen))
-        .route("/api/v1/tickets/{number}/rating", post(tickets::rate))
+        ApiRoute::post("/api/v1/track", Anyone, applications::track),
+        // A signed-in citizen: their own tickets only.
+        ApiRoute::get("/api/v1/tickets", Citizen, tickets::list),
+        ApiRoute::post("/api/v1/tickets", Citizen, tickets::open),
+        ApiRoute::get("/api/v1/tickets/{number}", Citizen, tickets::get_one),
+        ApiRoute::post("/api/v1/tickets/{number}/messages", Citizen, tickets::reply),
+        ApiRoute::post("/api/v1/tickets/{number}/reopen", Citizen, tickets::reopen),
+        ApiRoute::post("/api/v1/tickets/{number}/rating", Citizen, tickets::rate),
+    ]
+}
+
+/// API routes: the table above, the document, and a JSON answer for every other path
+/// under `/api/`. Every error leaving here has the API's JSON shape (see [`json_errors`]).
+pub fn router() -> Router<Arc<App>> {
+    let mut router = Router::new()
+        // Anyone: the document itself (not an operation of the API it describes).
+        .route("/api/openapi.json", routing::get(openapi_json))
+        // Any other path under /api/: a JSON 404, not the HTML page. Routes declared
+        // elsewhere under /api/ (the Pesaflow-compatible status query) are more specific
+        // and still win.
+        .route("/api", any(unknown_route))
+        .route("/api/", any(unknown_route))
+        .route("/api/{*rest}", any(unknown_route));
+    for route in routes() {
+        // Two methods on one path merge into one method router.
+        router = router.route(route.path, route.into_handler());
+    }
+    with_json_errors(router)
+}
+
+/// Wraps API routes so that every error leaving them, a panic included, is JSON.
+fn with_json_errors<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    // Inner layer first: the panic's plain 500 is then converted like any other error.
+    router.layer(CatchPanicLayer::new()).layer(axum::middleware::from_fn(json_errors))
+}
+
+async fn unknown_route(headers: HeaderMap) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "route.not_found", language_of(&headers))
+}
+
+/// Gives every error response under the API router the API's JSON shape: axum answers
+/// 405 and extractor rejections (a handler's `Path`, `Query`, …) in plain text, and a
+/// panic becomes a plain 500; here each becomes an [`ApiError`] chosen by its status,
+/// keeping `Allow` (405) and `Retry-After`. Responses already in JSON pass untouched.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let language = language_of(request.headers());
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), "API error answered outside the handlers");
+    }
+    let mut converted = ApiError::for_status(status, language).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = response.headers().get(&name) {
+            converted.headers_mut().insert(name, value.clone());
+        }
+    }
+    converted
+}
+
+/// The caller's language: `Accept-Language` only (the API reads no cookies).
+pub fn language_of(headers: &HeaderMap) -> Language {
+    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Language::from_accept_language).unwrap_or_default()
 }
 
 /// The generated OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Huduma API", description = "Citizen accounts, the service catalogue and applications of the Huduma e-services portal."),
+    info(title = "Huduma API", description = "Citizen accounts, the service catalogue and applications of the Huduma e-services portal.\n\nEvery error, on every path under `/api/`, is JSON: `{\"error\": {\"code\", \"message\", \"fields\"}}`; `code` is stable and `message` follows `Accept-Language` (`en`, `sw`)."),
     paths(
         services::list, services::get_one,
         registration::start, registration::details, registration::verification_status, registration::verify, registration::resend,
@@ -98,11 +172,12 @@ pub fn router() -> Router<Arc<App>> {
         account::sign_out_everywhere, account::contact_start, account::contact_verify, account::totp_begin, account::totp_confirm,
         account::totp_disable,
         applications::start, applications::list, applications::get_one, applications::delete_draft, applications::save_page,
-        applications::fee_option, applications::upload, applications::download, applications::submit_one, applications::timeline,
-        applications::track, payments::invoice, payments::mpesa, payments::attempt,
+        applications::fee_option, applications::upload, applications::download, applications::submit_one, applications::respond,
+        applications::timeline, applications::certificate, applications::track, payments::invoice, payments::mpesa, payments::attempt,
+        receipts::get_one, receipts::pdf,
         tickets::open, tickets::list, tickets::get_one, tickets::reply, tickets::reopen, tickets::rate,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &StandardErrors),
     tags((name = "catalogue"), (name = "registration"), (name = "sign-in"), (name = "account"), (name = "applications"), (name = "payments"), (name = "helpdesk"))
 )]
 pub struct ApiDoc;
@@ -122,7 +197,7 @@ pub fn openapi_document() -> String {
 }
 
 /// `GET /api/openapi.json`
-async fn openapi_json() -> impl axum::response::IntoResponse {
+async fn openapi_json() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], openapi_document())
 }
 
@@ -133,12 +208,7 @@ impl FromRequestParts<Arc<App>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _app: &Arc<App>) -> Result<Self, Self::Rejection> {
-        let language = parts
-            .headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(huduma_domain::Language::from_accept_language)
-            .unwrap_or_default();
+        let language = language_of(&parts.headers);
         let ip = parts.extensions.get::<ClientIp>().map_or_else(|| "127.0.0.1".to_owned(), |c| c.0.to_string());
         let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(200).collect();
         Ok(Self(Requester { ip, user_agent, language }))
@@ -178,15 +248,98 @@ impl<T: DeserializeOwned> FromRequest<Arc<App>> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
-        let language = request
-            .headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(huduma_domain::Language::from_accept_language)
-            .unwrap_or_default();
+        let language = language_of(request.headers());
         match Json::<T>::from_request(request, app).await {
             Ok(Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(ApiError::rejection(&rejection, language)),
         }
+    }
+}
+
+/// Path parameters whose rejection (say, an id that is not valid UTF-8 once decoded) is
+/// a 400 `path.invalid` in the API's shape.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<Arc<App>> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, app).await {
+            Ok(Path(value)) => Ok(Self(value)),
+            Err(rejection) if rejection.status().is_server_error() => {
+                // A route and its handler disagree on the parameters: our bug, not the caller's.
+                tracing::error!(error = %rejection.body_text(), "path parameters do not fit the handler");
+                Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", language_of(&parts.headers)))
+            }
+            Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "path.invalid", language_of(&parts.headers))),
+        }
+    }
+}
+
+/// A query string whose rejection (say, `limit=ten`) is a 400 `query.invalid`.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<Arc<App>> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, app).await {
+            Ok(Query(value)) => Ok(Self(value)),
+            Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "query.invalid", language_of(&parts.headers))),
+        }
+    }
+}
+
+/// An upload body: `multipart/form-data` (else 415 `body.content_type`), with a valid
+/// boundary (else 400 `body.invalid`), and not declared larger than the upload limit
+/// (else 413 `body.too_large` at once, before a byte of it is read).
+pub struct ApiMultipart(pub Multipart);
+
+impl FromRequest<Arc<App>> for ApiMultipart {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let language = language_of(request.headers());
+        let declared =
+            request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        if declared > crate::web::UPLOAD_BODY_LIMIT as u64 {
+            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large", language));
+        }
+        let multipart = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+        if !multipart {
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "body.content_type", language));
+        }
+        match Multipart::from_request(request, app).await {
+            Ok(body) => Ok(Self(body)),
+            Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "body.invalid", language)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panicking handler under the API's layers answers a JSON 500 `internal`, not
+    /// tower-http's plain text.
+    #[tokio::test]
+    async fn a_panic_becomes_a_json_500() {
+        async fn boom() -> &'static str {
+            panic!("deliberate test panic")
+        }
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let router = with_json_errors(Router::new().route("/api/boom", routing::get(boom)));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let response = reqwest::get(format!("http://{address}/api/boom")).await.expect("GET");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers()[header::CONTENT_TYPE].to_str().is_ok_and(|v| v.starts_with("application/json")));
+        let body: serde_json::Value = response.json().await.expect("JSON");
+        assert_eq!(body["error"]["code"], "internal");
     }
 }

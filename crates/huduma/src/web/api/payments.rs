@@ -41,7 +41,7 @@ pub struct Invoice {
     pub lines: Vec<InvoiceLine>,
     /// M-Pesa receipts of settled payments.
     pub receipts: Vec<String>,
-    /// Huduma receipt numbers (`GET /receipts/{number}` in a browser).
+    /// Huduma receipt numbers (`GET /api/v1/receipts/{number}`).
     pub receipt_numbers: Vec<String>,
 }
 
@@ -123,7 +123,7 @@ async fn attempt_answer(
 
 /// `POST /api/v1/applications/{id}/payments/mpesa`: sends the STK prompt for what is due.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/payments/mpesa", tag = "payments", security(("bearer" = [])), params(("id" = String, Path)),
-    request_body = MpesaRequest, responses((status = 202, body = Attempt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body = MpesaRequest, responses((status = 202, body = Attempt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn mpesa(
     State(app): State<Arc<App>>,
     Me(me, who): Me,

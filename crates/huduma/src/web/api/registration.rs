@@ -57,7 +57,7 @@ pub struct AccountCreated {
 
 /// `POST /api/v1/registrations/details`: contacts and password; sends both codes.
 #[utoipa::path(post, path = "/api/v1/registrations/details", tag = "registration", request_body = DetailsRequest,
-    responses((status = 201, body = AccountCreated), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = AccountCreated), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn details(
     State(app): State<Arc<App>>,
     Caller(who): Caller,
@@ -121,7 +121,7 @@ pub struct VerifyResult {
 
 /// `POST /api/v1/verifications/check`: verifies one channel; the second signs in.
 #[utoipa::path(post, path = "/api/v1/verifications/check", tag = "registration", request_body = VerifyRequest,
-    responses((status = 200, body = VerifyResult), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = VerifyResult), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn verify(
     State(app): State<Arc<App>>,
     Caller(who): Caller,
@@ -155,7 +155,7 @@ pub struct ResendRequest {
 
 /// `POST /api/v1/verifications/resend`
 #[utoipa::path(post, path = "/api/v1/verifications/resend", tag = "registration", request_body = ResendRequest,
-    responses((status = 202), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 202), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn resend(
     State(app): State<Arc<App>>,
     Caller(who): Caller,

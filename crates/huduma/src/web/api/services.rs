@@ -1,13 +1,13 @@
 //! The catalogue over the API: search and read services.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use huduma_domain::catalogue::Service;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use super::{ApiError, Caller, ErrorBody};
+use super::{ApiError, ApiPath, ApiQuery, Caller, ErrorBody};
 use crate::app::App;
 
 /// Both languages of a text.
@@ -86,7 +86,7 @@ fn summary(app: &App, service: &Service) -> ServiceSummary {
 
 /// `GET /api/v1/services`: search or browse the catalogue.
 #[utoipa::path(get, path = "/api/v1/services", tag = "catalogue", params(ServiceQuery), responses((status = 200, body = ServiceList)))]
-pub async fn list(State(app): State<Arc<App>>, Query(query): Query<ServiceQuery>) -> Json<ServiceList> {
+pub async fn list(State(app): State<Arc<App>>, ApiQuery(query): ApiQuery<ServiceQuery>) -> Json<ServiceList> {
     let live = app.catalogue();
     let limit = query.limit.unwrap_or(20).clamp(1, 100);
     let agency = query.agency.as_deref().filter(|a| !a.is_empty());
@@ -112,7 +112,7 @@ pub async fn list(State(app): State<Arc<App>>, Query(query): Query<ServiceQuery>
 pub async fn get_one(
     State(app): State<Arc<App>>,
     Caller(who): Caller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let live = app.catalogue();
     let service = live.catalogue.service(&code).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", who.language))?;

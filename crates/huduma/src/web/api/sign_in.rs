@@ -99,7 +99,7 @@ pub struct SessionCreated {
 
 /// `POST /api/v1/sign-in/verify`: checks the code and opens a session.
 #[utoipa::path(post, path = "/api/v1/sign-in/verify", tag = "sign-in", request_body = FinishRequest,
-    responses((status = 200, body = SessionCreated), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = SessionCreated), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn finish(
     State(app): State<Arc<App>>,
     Caller(who): Caller,
@@ -153,7 +153,7 @@ pub struct ResetComplete {
 
 /// `POST /api/v1/password-reset/complete`: sets the password and ends every session.
 #[utoipa::path(post, path = "/api/v1/password-reset/complete", tag = "sign-in", request_body = ResetComplete,
-    responses((status = 204), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn reset_finish(
     State(app): State<Arc<App>>,
     Caller(who): Caller,

@@ -2,12 +2,12 @@
 //! thread, reply, reopen within the window, rate once resolved.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use super::{ApiError, ApiJson, ErrorBody, Me, OrApiError};
+use super::{ApiError, ApiJson, ApiPath, ErrorBody, Me, OrApiError};
 use crate::app::App;
 use crate::clock::rfc3339;
 use crate::services::helpdesk::NewTicket;
@@ -98,7 +98,7 @@ pub async fn list(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Json<V
 /// `GET /api/v1/tickets/{number}`
 #[utoipa::path(get, path = "/api/v1/tickets/{number}", tag = "helpdesk", security(("bearer" = [])), params(("number" = String, Path)),
     responses((status = 200, body = Ticket), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_one(State(app): State<Arc<App>>, Me(me, who): Me, Path(number): Path<String>) -> Result<Json<Ticket>, ApiError> {
+pub async fn get_one(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(number): ApiPath<String>) -> Result<Json<Ticket>, ApiError> {
     let (t, messages) = citizen::view(&app, Holder::Citizen(&me), &number).await.or_api(who.language)?;
     Ok(Json(ticket(&t, &messages)))
 }
@@ -116,11 +116,11 @@ pub struct Reply {
 pub async fn reply(
     State(app): State<Arc<App>>,
     Me(me, who): Me,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     ApiJson(body): ApiJson<Reply>,
 ) -> Result<Json<Ticket>, ApiError> {
     citizen::reply(&app, Holder::Citizen(&me), &number, &body.message).await.or_api(who.language)?;
-    get_one(State(app), Me(me, who), Path(number)).await
+    get_one(State(app), Me(me, who), ApiPath(number)).await
 }
 
 /// `POST /api/v1/tickets/{number}/reopen`
@@ -129,11 +129,11 @@ pub async fn reply(
 pub async fn reopen(
     State(app): State<Arc<App>>,
     Me(me, who): Me,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     ApiJson(body): ApiJson<Reply>,
 ) -> Result<Json<Ticket>, ApiError> {
     citizen::reopen(&app, Holder::Citizen(&me), &number, &body.message).await.or_api(who.language)?;
-    get_one(State(app), Me(me, who), Path(number)).await
+    get_one(State(app), Me(me, who), ApiPath(number)).await
 }
 
 /// A rating.
@@ -152,9 +152,9 @@ pub struct Rating {
 pub async fn rate(
     State(app): State<Arc<App>>,
     Me(me, who): Me,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     ApiJson(body): ApiJson<Rating>,
 ) -> Result<Json<Ticket>, ApiError> {
     citizen::rate(&app, Holder::Citizen(&me), &number, body.rating, &body.comment).await.or_api(who.language)?;
-    get_one(State(app), Me(me, who), Path(number)).await
+    get_one(State(app), Me(me, who), ApiPath(number)).await
 }

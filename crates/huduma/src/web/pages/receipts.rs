@@ -89,8 +89,15 @@ pub async fn pdf(ctx: Ctx, Path(number): Path<String>) -> Response {
         Ok(view) => view,
         Err(err) => return failure(&ctx, err),
     };
-    let tr = ctx.tr();
-    let r = lines(&view);
+    match receipt_pdf(&ctx.app, ctx.tr(), &view) {
+        Ok(bytes) => attachment(&format!("receipt-{}.pdf", view.receipt.number), "application/pdf", bytes.into()),
+        Err(err) => failure(&ctx, crate::services::ServiceError::Internal(err)),
+    }
+}
+
+/// A receipt as a one-page PDF with its verification QR code (the page's and the API's).
+pub fn receipt_pdf(app: &crate::app::App, tr: crate::i18n::Tr<'_>, view: &ReceiptView) -> anyhow::Result<Vec<u8>> {
+    let r = lines(view);
     let mut text = vec![
         crate::pdf::Line::heading(tr.t("site.name"), 20.0),
         crate::pdf::Line::heading(tr.f("receipt.official", &[("number", &r.number)]), 14.0),
@@ -109,11 +116,8 @@ pub async fn pdf(ctx: Ctx, Path(number): Path<String>) -> Response {
         crate::pdf::Line::text(""),
         crate::pdf::Line::text(tr.t("receipt.verify_hint")),
     ]);
-    let url = receipts::verification_url(&ctx.app, &r.number);
-    match crate::pdf::page(&r.number, &text, Some(&url)) {
-        Ok(bytes) => attachment(&format!("receipt-{}.pdf", r.number), "application/pdf", bytes.into()),
-        Err(err) => failure(&ctx, crate::services::ServiceError::Internal(err)),
-    }
+    let url = receipts::verification_url(app, &r.number);
+    crate::pdf::page(&r.number, &text, Some(&url))
 }
 
 #[derive(Template)]
