@@ -12,10 +12,10 @@ pub enum Rejection {
     /// No bytes arrived.
     #[error("the upload is empty")]
     Empty,
-    /// Over the size limit. `size` is `None` when we stopped counting at the hard cap.
+    /// Over the size limit. `size` is `None` when reading stopped at the limit.
     #[error("the upload is {size:?} bytes; the limit is {limit}")]
     TooLarge {
-        /// The real size, when we counted it all.
+        /// The real size, when the whole file was at hand.
         size: Option<u64>,
         /// The rule's limit in bytes.
         limit: u64,

@@ -283,11 +283,11 @@ pub async fn upload(
     State(app): State<Arc<App>>,
     Me(me, who): Me,
     Path((id, requirement)): Path<(String, String)>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
     let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
     let (_, rule) = documents::requirement(&loaded, &requirement).or_api(who.language)?;
-    let (name, bytes) = match crate::web::pages::applications::uploads::read_upload(&mut multipart, rule.max_bytes, None).await {
+    let (name, bytes) = match crate::web::pages::applications::uploads::read_upload(multipart, rule.max_bytes, None).await {
         Ok(file) => file,
         Err(failed) => {
             return Err(match failed.rejection() {
