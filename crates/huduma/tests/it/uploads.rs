@@ -19,7 +19,7 @@ async fn passport_draft(options: Options, backend: Backend) -> (TestApp, String,
 async fn each_attack_is_refused_with_its_own_message(backend: Backend) {
     let (t, token, id) = passport_draft(Options::default(), backend).await;
     let cases: Vec<(&str, &str, Vec<u8>, &str, &str)> = vec![
-        ("birth_certificate", "big.pdf", samples::pdf(1, 3 * 1024 * 1024), "upload.too_large", "the limit is 2 MB"),
+        ("birth_certificate", "big.pdf", samples::pdf(1, 3 * 1024 * 1024), "upload.too_large_unknown", "the 2 MB limit"),
         ("birth_certificate", "empty.pdf", Vec::new(), "upload.empty", "empty"),
         ("birth_certificate", "letter.pdf", samples::word_docx_renamed(), "upload.word_document", "Word"),
         ("birth_certificate", "bomb.pdf", samples::zip_bomb(), "upload.archive", "ZIP"),
@@ -33,6 +33,12 @@ async fn each_attack_is_refused_with_its_own_message(backend: Backend) {
         ("birth_certificate", "setup.pdf", samples::exe(), "upload.executable", "program"),
         ("passport_photo", "photo.pdf", samples::pdf(1, 0), "upload.not_allowed", "JPEG or PNG"),
         ("birth_certificate", "eicar.pdf", samples::eicar(), "upload.unknown_type", "recognise"),
+        ("birth_certificate", "zipped.pdf", samples::pdf_with_appended_zip(), "upload.pdf_hidden_file", "hidden"),
+        ("birth_certificate", "page.pdf", samples::pdf_with_html_after_header(), "upload.pdf_hidden_file", "web page"),
+        ("birth_certificate", "stream.pdf", samples::pdf_with_payload_in_stream(&samples::exe()), "upload.pdf_hidden_file", "program"),
+        ("birth_certificate", "form.pdf", samples::pdf_with_submit_form(), "upload.pdf_external_action", "send information"),
+        ("birth_certificate", "link.pdf", samples::pdf_with_uri_link(), "upload.pdf_external_action", "website"),
+        ("birth_certificate", "remote.pdf", samples::pdf_with_remote_go_to(), "upload.pdf_external_action", "another file"),
     ];
     for (requirement, name, bytes, code, words) in cases {
         let (status, body) = t.upload_api(&token, &id, requirement, name, bytes).await;
@@ -143,8 +149,75 @@ async fn uploads_need_the_form_token(backend: Backend) {
     assert_eq!(response.status().as_u16(), 403, "no token at all");
 }
 
+/// Reads one HTTP/1.1 response with a `Content-Length`: status and body.
+async fn read_response(stream: &mut tokio::net::TcpStream) -> (u16, String) {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        let read = stream.read(&mut buffer).await.expect("read the answer");
+        assert!(read > 0, "the connection closed before an answer: {}", String::from_utf8_lossy(&received));
+        received.extend_from_slice(&buffer[..read]);
+        let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+        let head = String::from_utf8_lossy(&received[..end]).to_ascii_lowercase();
+        let length = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .and_then(|value| value.trim().parse::<usize>().ok())
+            .expect("the answer has a length");
+        if received.len() >= end + 4 + length {
+            let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).expect("status line");
+            return (status, String::from_utf8_lossy(&received[end + 4..end + 4 + length]).into_owned());
+        }
+    }
+}
+
+async fn an_oversized_upload_is_refused_before_the_rest_arrives(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let (t, token, id) = passport_draft(Options::default(), backend).await;
+    // A document already in the draft, to show the refusal leaves it as it was.
+    let (status, first) = t.upload_api(&token, &id, "birth_certificate", "a.pdf", samples::pdf(1, 0)).await;
+    assert_eq!(status, 201, "{first}");
+
+    // A 20 MB file for a 2 MB requirement, of which only 2.25 MB is ever sent.
+    let boundary = "huduma-test-boundary";
+    let part = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    );
+    let declared = 20 * 1024 * 1024;
+    let closing = format!("\r\n--{boundary}--\r\n");
+    let address = t.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let head = format!(
+        "POST /api/v1/applications/{id}/documents/birth_certificate HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        part.len() + declared + closing.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    stream.write_all(part.as_bytes()).await.expect("part header");
+    let file = samples::pdf(1, declared);
+    let sent = 2 * 1024 * 1024 + 256 * 1024;
+    for chunk in file[..sent].chunks(64 * 1024) {
+        stream.write_all(chunk).await.expect("a chunk of the file");
+    }
+    // The sender stops here with 17.75 MB still to come. The old reader waited for them (it
+    // counted up to 25 MB to state the size); the answer must come now.
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), read_response(&mut stream)).await;
+    let (status, body) = answer.expect("refused before the rest of the body was sent");
+    let body: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("upload.too_large_unknown")), "{body}");
+    assert!(body["error"]["fields"][0]["message"].as_str().unwrap_or("").contains("2 MB"), "{body}");
+
+    // The draft still has its first document, and nothing else was stored.
+    let (_, draft) = t.api(Method::GET, &format!("/api/v1/applications/{id}"), Some(&token), None).await;
+    assert_eq!(draft["documents"].as_array().map(Vec::len), Some(1), "{draft}");
+    assert_eq!(draft["documents"][0]["id"], first["id"]);
+    assert_eq!(crate::applications_api::count_files(&t.dir.0.join("files")), 1);
+}
+
 both_databases!(
     each_attack_is_refused_with_its_own_message,
+    an_oversized_upload_is_refused_before_the_rest_arrives,
     images_are_re_encoded_and_names_cleaned,
     an_interrupted_upload_leaves_nothing,
     the_virus_scan_catches_eicar_and_fails_closed,

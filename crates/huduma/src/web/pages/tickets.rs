@@ -341,10 +341,10 @@ pub async fn rate(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm
 
 /// `POST /help/tickets/{number}/files?key=` — the owner or key holder (multipart: the CSRF
 /// token first, then the file).
-pub async fn attach(ctx: Ctx, Path(number): Path<String>, Query(k): Query<Key>, mut multipart: axum::extract::Multipart) -> Response {
+pub async fn attach(ctx: Ctx, Path(number): Path<String>, Query(k): Query<Key>, multipart: axum::extract::Multipart) -> Response {
     use crate::web::pages::applications::uploads::read_upload;
     let rule = crate::services::helpdesk::files::rule();
-    let result = match read_upload(&mut multipart, rule.max_bytes, Some(&ctx.csrf)).await {
+    let result = match read_upload(multipart, rule.max_bytes, Some(&ctx.csrf)).await {
         Ok((name, bytes)) => {
             crate::services::helpdesk::files::attach(&ctx.app, holder(&ctx, &k.key), &number, &name, bytes, ctx.language).await.map(|_| ())
         }

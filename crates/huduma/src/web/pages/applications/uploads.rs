@@ -1,13 +1,14 @@
 //! Documents: `GET /applications/{id}/documents` lists each requirement with its rules
 //! and an upload control; `POST /applications/{id}/documents/{requirement}` takes one
-//! file (multipart, streamed under the requirement's size limit); and
+//! file (multipart, streamed under the requirement's size limit and refused as soon as it
+//! passes it); and
 //! `GET /applications/{id}/files/{document}` gives the owner their file back as an
 //! attachment.
 
 use super::{draft_page, draw_problems, failure, load, service_name, signed_in};
 use crate::crypto::constant_time_eq;
 use crate::services::applications::Loaded;
-use crate::services::applications::documents::{self, HARD_CAP, refused};
+use crate::services::applications::documents::{self, refused};
 use crate::web::context::Ctx;
 use crate::web::render::{FormErrors, Page, html};
 use askama::Template;
@@ -16,6 +17,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use huduma_domain::application::progress;
 use huduma_uploads::{Collector, Rejection};
+use std::time::Duration;
 
 /// One requirement, ready to draw.
 pub struct RequirementView {
@@ -110,8 +112,38 @@ enum Failed {
     File(Rejection),
 }
 
+/// How long the rest of a refused upload is read and thrown away after we answer.
+///
+/// A browser reads the answer only once it has sent the whole request; if we closed the
+/// connection while it was still sending, it would show a "connection reset" error instead of
+/// our message (and Windows discards an answer that arrives before the reset). Reading on, in
+/// the background and bounded by the route's body limit and this time, is what web servers
+/// call a lingering close. Nothing read is kept.
+const DISCARD_FOR: Duration = Duration::from_secs(30);
+
 /// Reads the multipart body: the CSRF token first, then the file under the size limit.
-pub async fn read_upload(multipart: &mut Multipart, limit: u64, csrf: Option<&str>) -> Result<(String, Vec<u8>), FailedUpload> {
+///
+/// Answers as soon as the file passes `limit` (or the token is wrong): the rest of the body
+/// is discarded in the background, never counted or kept.
+pub async fn read_upload(mut multipart: Multipart, limit: u64, csrf: Option<&str>) -> Result<(String, Vec<u8>), FailedUpload> {
+    let result = read_fields(&mut multipart, limit, csrf).await;
+    if matches!(&result, Err(FailedUpload(Failed::Csrf | Failed::File(_)))) {
+        discard_rest(multipart);
+    }
+    result
+}
+
+/// Reads and throws away what is left of a refused upload's body in the background
+/// (for at most 30 seconds), so a client still sending reads our answer rather than a
+/// reset connection.
+pub fn discard_rest(mut multipart: Multipart) {
+    tokio::spawn(async move {
+        let discard = async { while let Ok(Some(_)) = multipart.next_field().await {} };
+        let _ = tokio::time::timeout(DISCARD_FOR, discard).await;
+    });
+}
+
+async fn read_fields(multipart: &mut Multipart, limit: u64, csrf: Option<&str>) -> Result<(String, Vec<u8>), FailedUpload> {
     let mut csrf_ok = csrf.is_none();
     while let Some(mut field) = multipart.next_field().await.map_err(|_| FailedUpload(Failed::Body))? {
         match field.name() {
@@ -124,7 +156,7 @@ pub async fn read_upload(multipart: &mut Multipart, limit: u64, csrf: Option<&st
                     return Err(FailedUpload(Failed::Csrf));
                 }
                 let name = field.file_name().unwrap_or_default().to_owned();
-                let mut collector = Collector::new(limit, HARD_CAP);
+                let mut collector = Collector::new(limit);
                 while let Some(chunk) = field.chunk().await.map_err(|_| FailedUpload(Failed::Body))? {
                     collector.push(&chunk).map_err(|r| FailedUpload(Failed::File(r)))?;
                 }
@@ -155,7 +187,7 @@ impl FailedUpload {
 }
 
 /// Takes one file for a requirement.
-pub async fn upload(ctx: Ctx, Path((id, requirement)): Path<(String, String)>, mut multipart: Multipart) -> Response {
+pub async fn upload(ctx: Ctx, Path((id, requirement)): Path<(String, String)>, multipart: Multipart) -> Response {
     let me = signed_in!(ctx);
     let loaded = match load(&ctx, &id).await {
         Ok(l) => l,
@@ -165,7 +197,7 @@ pub async fn upload(ctx: Ctx, Path((id, requirement)): Path<(String, String)>, m
         Ok((_, rule)) => rule,
         Err(err) => return failure(&ctx, err),
     };
-    let result = match read_upload(&mut multipart, rule.max_bytes, Some(&ctx.csrf)).await {
+    let result = match read_upload(multipart, rule.max_bytes, Some(&ctx.csrf)).await {
         Ok((name, bytes)) => documents::upload(&ctx.app, me, &id, &requirement, &name, bytes, ctx.language).await,
         Err(failed) if failed.is_csrf() => {
             return crate::web::render::error_page(&ctx.app, ctx.language, StatusCode::FORBIDDEN, "csrf.invalid");
