@@ -498,3 +498,130 @@ async fn i_paid_but_it_says_unpaid_is_checked_before_anyone_needs_a_ticket(backe
 }
 
 both_databases!(i_paid_but_it_says_unpaid_is_checked_before_anyone_needs_a_ticket);
+
+/// Boots the portal like [`spawn`], with settings of the test's own on top (sandbox mode
+/// and rate limits on, as everywhere).
+pub async fn spawn_configured(backend: Backend, configure: impl FnOnce(&mut huduma::config::Settings)) -> TestApp {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempdir::TempDir::new();
+    let database_url = fresh_database(backend, &dir.0).await;
+    let mut settings = huduma::config::Settings {
+        listen: Some("127.0.0.1:0".parse().expect("addr")),
+        data_dir: Some(dir.0.clone()),
+        database_url: Some(huduma::secret::Secret::new(database_url)),
+        sandbox: Some(true),
+        rate_limits: Some(true),
+        argon2_memory_kib: Some(1024),
+        argon2_iterations: Some(1),
+        ..huduma::config::Settings::default()
+    };
+    configure(&mut settings);
+    let config = huduma::config::Config::resolve(settings).expect("config");
+    let running = huduma::server::start(config, huduma::clock::Clock::default(), huduma::server::Workers::InProcess).await.expect("starts");
+    TestApp { base: format!("http://{}", running.addr), app: running.app, client: new_client(), dir }
+}
+
+/// A Paybill confirmation as Daraja posts it.
+fn confirmation(trans_id: &str, short_code: &str, account: &str, amount: Option<&str>) -> Value {
+    let mut body = json!({"TransactionType": "Pay Bill", "TransID": trans_id, "TransTime": "20260126093112", "BusinessShortCode": short_code,
+        "BillRefNumber": account, "InvoiceNumber": "", "OrgAccountBalance": "", "ThirdPartyTransID": "", "MSISDN": "25470****149",
+        "FirstName": "WANJIKU"});
+    if let Some(amount) = amount {
+        body["TransAmount"] = json!(amount);
+    }
+    body
+}
+
+async fn no_amount_or_another_short_code_settles_nothing_and_raises_an_alert(backend: Backend) {
+    let t = spawn(backend).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    let number = invoice["number"].as_str().expect("number").to_owned();
+    let (_, confirmation_url) = huduma::services::payments::mpesa::c2b_urls(&t.app);
+    let post = |url: String, body: Value| async move { reqwest::Client::new().post(url).json(&body).send().await.expect("post").status().as_u16() };
+    // Paybill: another business's short code, a missing and a garbled TransAmount.
+    assert_eq!(post(confirmation_url.clone(), confirmation("SOTHER0001", "600000", &number, Some("1050.00"))).await, 200);
+    assert_eq!(post(confirmation_url.clone(), confirmation("SNOAMT0001", "174379", &number, None)).await, 200);
+    assert_eq!(post(confirmation_url.clone(), confirmation("SGARBL0001", "174379", &number, Some("1O50.00"))).await, 200);
+    // STK: a success whose Amount is missing, has no value, or is not a number.
+    let attempt = pay(&t, &token, &id, "254700000999").await;
+    let checkout = checkout_of(&t, attempt["id"].as_str().expect("id")).await;
+    let url = huduma::services::payments::mpesa::callback_url(&t.app);
+    let success = |amount: Option<Value>, receipt: &str| {
+        let mut items = vec![json!({"Name": "MpesaReceiptNumber", "Value": receipt}), json!({"Name": "PhoneNumber", "Value": 254700000999u64})];
+        match amount {
+            Some(Value::Null) => items.push(json!({"Name": "Amount"})),
+            Some(value) => items.push(json!({"Name": "Amount", "Value": value})),
+            None => {}
+        }
+        json!({"Body":{"stkCallback":{"MerchantRequestID":"1","CheckoutRequestID":checkout,"ResultCode":0,"ResultDesc":"ok",
+            "CallbackMetadata":{"Item":items}}}})
+    };
+    assert_eq!(post(url.clone(), success(None, "SNOAMT0002")).await, 200);
+    assert_eq!(post(url.clone(), success(Some(Value::Null), "SNOAMT0003")).await, 200);
+    assert_eq!(post(url.clone(), success(Some(json!("a thousand")), "SNOAMT0004")).await, 200);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM payments").await, 0, "no amount, no settlement; not our short code, no settlement");
+    assert_eq!(count(&t, "SELECT paid_minor FROM invoices").await, 0);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE outcome = 'wrong_short_code'").await, 1, "kept as an alert");
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE outcome = 'invalid_amount'").await, 5, "each kept as an alert");
+    // The genuine callback still settles.
+    assert_eq!(post(url, success(Some(json!(1050)), "SGENUINE02")).await, 200);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM payments").await, 1);
+}
+
+async fn a_payment_the_reconciler_settles_never_shows_the_checkout_id_as_its_receipt(backend: Backend) {
+    let t = spawn(backend).await;
+    register_html(&t, &WANJIKU).await;
+    let token = sign_in_api(&t, WANJIKU.id, WANJIKU.password, WANJIKU.phone).await;
+    let id = awaiting_payment(&t, &token).await;
+    // Paid, callback lost: the reconciler's query settles it, and names no receipt.
+    let attempt = pay(&t, &token, &id, "254700000404").await;
+    let attempt_id = attempt["id"].as_str().expect("id").to_owned();
+    let checkout = checkout_of(&t, &attempt_id).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    t.app.clock.advance(60);
+    let sweep = huduma::services::payments::reconcile::run_once(&t.app).await.expect("sweep");
+    assert_eq!(sweep.settled, 1, "{sweep:?}");
+    let sms = t
+        .wait_for_message(|m| m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains("Huduma: received")))
+        .await;
+    let text = sms["body"].as_str().unwrap_or_default();
+    assert!(!text.contains(&checkout), "the CheckoutRequestID is not an M-Pesa receipt: {text}");
+    assert!(text.contains("M-Pesa's own SMS"), "{text}");
+    let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    assert_eq!(invoice["receipts"], json!([]), "no M-Pesa receipt to show yet: {invoice}");
+    let number = invoice["receipt_numbers"][0].as_str().expect("a Huduma receipt").to_owned();
+    let (_, page) = t.get(&format!("/receipts/{number}")).await;
+    assert!(!page.contains(&checkout), "{page}");
+    let (_, pay_page) = t.get(&format!("/applications/{id}/pay")).await;
+    assert!(!pay_page.contains(&checkout), "{pay_page}");
+    // The callback turns up after all: the real receipt takes its place everywhere.
+    let late = json!({"Body":{"stkCallback":{"MerchantRequestID":"1","CheckoutRequestID":checkout,"ResultCode":0,"ResultDesc":"ok",
+        "CallbackMetadata":{"Item":[{"Name":"Amount","Value":1050},{"Name":"MpesaReceiptNumber","Value":"SLATE00404"}]}}}});
+    let url = huduma::services::payments::mpesa::callback_url(&t.app);
+    assert_eq!(reqwest::Client::new().post(url).json(&late).send().await.expect("post").status().as_u16(), 200);
+    let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    assert_eq!(invoice["receipts"], json!(["SLATE00404"]));
+    let (_, page) = t.get(&format!("/receipts/{number}")).await;
+    assert!(page.contains("SLATE00404"), "{page}");
+}
+
+async fn the_first_query_waits_for_the_reconcile_interval(backend: Backend) {
+    let t = spawn_configured(backend, |s| s.reconcile_seconds = Some(300)).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    pay(&t, &token, &id, "254700000999").await;
+    t.app.clock.advance(60);
+    let sweep = huduma::services::payments::reconcile::run_once(&t.app).await.expect("sweep");
+    assert_eq!(sweep.asked, 0, "a minute is less than HUDUMA_RECONCILE_SECONDS=300: {sweep:?}");
+    t.app.clock.advance(241);
+    let sweep = huduma::services::payments::reconcile::run_once(&t.app).await.expect("sweep");
+    assert_eq!(sweep.asked, 1, "{sweep:?}");
+}
+
+both_databases!(
+    no_amount_or_another_short_code_settles_nothing_and_raises_an_alert,
+    a_payment_the_reconciler_settles_never_shows_the_checkout_id_as_its_receipt,
+    the_first_query_waits_for_the_reconcile_interval,
+);

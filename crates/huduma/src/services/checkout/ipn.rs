@@ -48,7 +48,8 @@ pub async fn queue(conn: &mut Conn, invoice: &InvoiceRow, bill: &BillRow, last_a
         .iter()
         .map(|p| {
             serde_json::json!({
-                "payment_reference": p.provider_ref,
+                // Never our CheckoutRequestID: empty until M-Pesa names the receipt.
+                "payment_reference": if p.receipt_pending { "" } else { p.provider_ref.as_str() },
                 "payment_date": payment_date(p.paid_at),
                 "inserted_at": payment_date(p.paid_at),
                 "currency": invoice.currency,

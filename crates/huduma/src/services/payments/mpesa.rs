@@ -4,7 +4,7 @@
 //! path, name an attempt we made, and carry the amount we asked for. Its raw body is
 //! stored before anything else and before we answer.
 
-use super::settle::{Settled, settle_attempt};
+use super::settle::{ProviderRef, Settled, settle_attempt};
 use crate::app::App;
 use crate::integrations::daraja::{DarajaError, StkCallback};
 use crate::services::sessions::Authenticated;
@@ -98,6 +98,9 @@ pub enum CallbackOutcome {
     UnknownAttempt,
     /// Ours, but the amount differs from what we asked: an alert, never a payment.
     Mismatch,
+    /// Says paid, but the `Amount` is missing or unreadable: an alert, never a payment
+    /// (no amount, no settlement).
+    InvalidAmount,
     /// Not a callback we can read.
     Invalid,
     /// Says paid, but Daraja's status query does not confirm it yet: kept, and settled by
@@ -114,6 +117,7 @@ impl CallbackOutcome {
             Self::Failed => "failed",
             Self::UnknownAttempt => "unknown_attempt",
             Self::Mismatch => "mismatch",
+            Self::InvalidAmount => "invalid_amount",
             Self::Invalid => "invalid",
             Self::Unconfirmed => "unconfirmed",
         }
@@ -164,7 +168,8 @@ pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
             (id, outcome)
         }
     };
-    if matches!(outcome, CallbackOutcome::UnknownAttempt | CallbackOutcome::Mismatch | CallbackOutcome::Invalid) {
+    if matches!(outcome, CallbackOutcome::UnknownAttempt | CallbackOutcome::Mismatch | CallbackOutcome::InvalidAmount | CallbackOutcome::Invalid)
+    {
         tracing::error!(
             message = message_id,
             outcome = outcome.as_str(),
@@ -206,19 +211,27 @@ pub async fn apply_in(tx: &mut crate::store::Conn, app: &App, cb: &StkCallback) 
     };
     let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
     let outcome = if cb.result_code == "0" {
-        let amount = cb.amount_minor.unwrap_or(attempt.amount_minor);
-        if amount != attempt.amount_minor {
-            CallbackOutcome::Mismatch
-        } else {
-            let reference = cb.receipt.clone().unwrap_or_else(|| cb.checkout_request_id.clone());
-            match settle_attempt(tx, app, &attempt, invoice, &reference, amount, cb.phone.as_deref()).await? {
-                Settled::Recorded => CallbackOutcome::Settled,
-                Settled::AlreadyRecorded => {
-                    // Settled earlier from a status query (no receipt then): keep the receipt now.
-                    if let Some(receipt) = &cb.receipt {
-                        store::set_payment_reference(tx, &attempt.id, &cb.checkout_request_id, receipt).await?;
+        match cb.amount_minor {
+            // A success without a readable amount proves nothing about the money: never
+            // assume it was what we asked for.
+            None => CallbackOutcome::InvalidAmount,
+            Some(amount) if amount != attempt.amount_minor => CallbackOutcome::Mismatch,
+            Some(amount) => {
+                // Daraja's status query names no receipt: the CheckoutRequestID then keys
+                // the payment until the callback brings the receipt, and is never shown.
+                let reference = match &cb.receipt {
+                    Some(receipt) => ProviderRef::Receipt(receipt),
+                    None => ProviderRef::Pending(&cb.checkout_request_id),
+                };
+                match settle_attempt(tx, app, &attempt, invoice, reference, amount, cb.phone.as_deref()).await? {
+                    Settled::Recorded => CallbackOutcome::Settled,
+                    Settled::AlreadyRecorded => {
+                        // Settled earlier from a status query (no receipt then): keep the receipt now.
+                        if let Some(receipt) = &cb.receipt {
+                            store::set_payment_reference(tx, &attempt.id, &cb.checkout_request_id, receipt).await?;
+                        }
+                        CallbackOutcome::Duplicate
                     }
-                    CallbackOutcome::Duplicate
                 }
             }
         }

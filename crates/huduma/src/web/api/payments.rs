@@ -66,7 +66,8 @@ pub async fn invoice(State(app): State<Arc<App>>, Me(me, who): Me, Path(id): Pat
                 amount_minor: l.amount_minor,
             })
             .collect(),
-        receipts: view.payments.iter().map(|p| p.provider_ref.clone()).collect(),
+        // A payment settled from Daraja's status query has no M-Pesa receipt yet.
+        receipts: view.payments.iter().filter(|p| !p.receipt_pending).map(|p| p.provider_ref.clone()).collect(),
         receipt_numbers: view.receipts.clone(),
     }))
 }

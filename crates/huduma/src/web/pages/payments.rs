@@ -71,7 +71,11 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, pho
         receipts: view
             .payments
             .iter()
-            .map(|p| (p.provider_ref.clone(), view.money(p.amount_minor).to_string(), format_nairobi(p.paid_at)))
+            // A payment settled from Daraja's status query has no M-Pesa receipt yet.
+            .map(|p| {
+                let reference = if p.receipt_pending { String::new() } else { p.provider_ref.clone() };
+                (reference, view.money(p.amount_minor).to_string(), format_nairobi(p.paid_at))
+            })
             .collect(),
         receipt_numbers: view.receipts.clone(),
         cards: ctx.app.pesapal.is_some(),
