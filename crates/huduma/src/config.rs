@@ -143,6 +143,11 @@ pub struct Settings {
     /// Pesapal consumer secret.
     #[arg(long, env = "HUDUMA_PESAPAL_CONSUMER_SECRET", global = true, hide_env_values = true)]
     pub pesapal_consumer_secret: Option<Secret>,
+    /// Comma-separated `host` or `host:port` entries that payment notifications (IPNs) may be
+    /// sent to even when they resolve to a loopback, private or link-local address, e.g. an
+    /// agency's test receiver on the same machine [default: none].
+    #[arg(long, env = "HUDUMA_NOTIFY_ALLOWED_HOSTS", global = true)]
+    pub notify_allowed_hosts: Option<String>,
     /// Seconds between reconciler sweeps of payment attempts still waiting [default: 30].
     #[arg(long, env = "HUDUMA_RECONCILE_SECONDS", global = true)]
     pub reconcile_seconds: Option<u64>,
@@ -241,6 +246,8 @@ pub struct Config {
     pub daraja_callback_ips: Vec<IpAddr>,
     /// Seconds between reconciler sweeps.
     pub reconcile_secs: u64,
+    /// Hosts (`host` or `host:port`) IPNs may go to whatever address they resolve to.
+    pub notify_allowed_hosts: Vec<String>,
     /// Card payments through Pesapal (in sandbox mode, the simulator).
     pub pesapal: Option<crate::integrations::pesapal::PesapalConfig>,
     /// Where providers reach this portal (`public_url`, else the listen address; set at start-up).
@@ -397,6 +404,10 @@ impl Config {
             daraja_confirm_by_query: pick(s.daraja_confirm_by_query, &file, "daraja_confirm_by_query")?.unwrap_or(false),
             daraja_callback_ips: ip_list(pick(s.daraja_callback_ips, &file, "daraja_callback_ips")?, "callback address")?,
             reconcile_secs: pick(s.reconcile_seconds, &file, "reconcile_seconds")?.unwrap_or(30).max(1),
+            notify_allowed_hosts: crate::services::checkout::notify_url::parse_allowed_hosts(
+                &pick(s.notify_allowed_hosts, &file, "notify_allowed_hosts")?.unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!("HUDUMA_NOTIFY_ALLOWED_HOSTS: {e}"))?,
             callback_base_url: String::new(),
             help_dir: pick(s.help_dir, &file, "help_dir")?.or_else(default_help_dir),
             pesapal,

@@ -31,6 +31,32 @@ pub const REGISTRATIONS_PER_IP: Limit = Limit { name: "register_ip", max: 20, wi
 /// Password resets per identifier.
 pub const RESETS_PER_IDENTIFIER: Limit = Limit { name: "reset_id", max: 5, window_secs: 3600 };
 
+/// M-Pesa prompts per phone number (normalised), whoever asks: a phone cannot be flooded.
+pub const STK_PER_PHONE: Limit = Limit { name: "stk_phone", max: 5, window_secs: 600 };
+/// M-Pesa prompts per signed-in account.
+pub const STK_PER_ACCOUNT: Limit = Limit { name: "stk_account", max: 10, window_secs: 600 };
+/// M-Pesa prompts per client address (public checkout pages).
+pub const STK_PER_IP: Limit = Limit { name: "stk_ip", max: 20, window_secs: 600 };
+/// Public checkout pages opened per client address.
+pub const CHECKOUT_PAGES_PER_IP: Limit = Limit { name: "checkout_ip", max: 300, window_secs: 3600 };
+/// Invoice numbers without a checkout page tried per client address (guessing).
+pub const CHECKOUT_MISSES_PER_IP: Limit = Limit { name: "checkout_miss_ip", max: 20, window_secs: 3600 };
+
+/// `RateLimited` when the limit is already passed, without counting a hit (for limits
+/// counted only on some outcomes, such as misses).
+pub async fn check(app: &App, limit: Limit, subject: &str) -> ServiceResult<()> {
+    if !app.config.rate_limits {
+        return Ok(());
+    }
+    let now = app.clock.now();
+    let key = format!("{}:{}", limit.name, subject.to_lowercase());
+    let mut conn = app.db.pool().acquire().await?;
+    if rate_limits::hits(&mut conn, &key, limit.window_secs, now).await? >= limit.max {
+        return Err(ServiceError::RateLimited { retry_after: limit.window_secs - now.rem_euclid(limit.window_secs) });
+    }
+    Ok(())
+}
+
 /// Counts a hit; `RateLimited` when the limit is passed.
 pub async fn hit(app: &App, limit: Limit, subject: &str) -> ServiceResult<()> {
     if !app.config.rate_limits {

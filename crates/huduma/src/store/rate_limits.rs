@@ -18,6 +18,17 @@ pub async fn hit(conn: &mut Conn, key: &str, window_secs: i64, now: i64) -> Resu
     row.try_get(0)
 }
 
+/// The hits for `key` so far in the window containing `now`.
+pub async fn hits(conn: &mut Conn, key: &str, window_secs: i64, now: i64) -> Result<i64, sqlx::Error> {
+    let window_start = now - now.rem_euclid(window_secs);
+    let row = sqlx::query("SELECT hits FROM rate_limits WHERE key = $1 AND window_start = $2")
+        .bind(key.to_owned())
+        .bind(window_start)
+        .fetch_optional(conn)
+        .await?;
+    row.map_or(Ok(0), |r| r.try_get(0))
+}
+
 /// Removes windows that ended before `before`.
 pub async fn purge(conn: &mut Conn, before: i64) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query("DELETE FROM rate_limits WHERE window_start < $1").bind(before).execute(conn).await?.rows_affected())

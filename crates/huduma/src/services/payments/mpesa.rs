@@ -8,6 +8,7 @@ use super::settle::{ProviderRef, Settled, settle_attempt};
 use crate::app::App;
 use crate::integrations::daraja::{DarajaError, StkCallback};
 use crate::services::sessions::Authenticated;
+use crate::services::rate_limit;
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::payments::{self as store, AttemptRow};
 use huduma_domain::Phone;
@@ -45,20 +46,39 @@ pub async fn register_c2b(app: std::sync::Arc<App>) {
     tracing::error!("gave up registering the M-Pesa Paybill URLs: Paybill payments cannot be validated");
 }
 
+/// Who asks for a prompt, for the rate limits (each prompt also counts against its phone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asker<'a> {
+    /// A signed-in account (its id).
+    Account(&'a str),
+    /// Someone on a public checkout page (their address).
+    Address(&'a str),
+    /// An agency system's `sendSTK` (its client id): limited per phone only.
+    Agency(&'a str),
+}
+
 /// Starts an STK push for what is still due on the invoice of one of the person's
 /// applications; returns the attempt id (the waiting page follows it).
 pub async fn start(app: &App, me: &Authenticated, application_id: &str, phone: &str) -> ServiceResult<String> {
     let view = super::invoices::for_application(app, me, application_id).await?;
-    start_for_invoice(app, &view, phone).await
+    start_for_invoice(app, &view, phone, Asker::Account(&me.account.id)).await
 }
 
 /// Starts an STK push for what is still due on an invoice.
-pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, phone: &str) -> ServiceResult<String> {
+pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, phone: &str, asker: Asker<'_>) -> ServiceResult<String> {
     let phone = Phone::parse(phone).map_err(|e| ServiceError::field("phone", e.code))?;
     let daraja = app.daraja.as_ref().ok_or(ServiceError::Unavailable("payment.unavailable"))?;
     if !view.status().is_open() || view.due() == 0 {
         return Err(ServiceError::field("phone", "payment.not_due"));
     }
+    // Every prompt rings a phone: limited per phone (normalised, so `0712…` and `+254712…`
+    // count together) and per whoever asks.
+    match asker {
+        Asker::Account(id) => rate_limit::hit(app, rate_limit::STK_PER_ACCOUNT, id).await?,
+        Asker::Address(ip) => rate_limit::hit(app, rate_limit::STK_PER_IP, ip).await?,
+        Asker::Agency(_) => {}
+    }
+    rate_limit::hit(app, rate_limit::STK_PER_PHONE, &phone.daraja()).await?;
     // M-Pesa takes whole shillings; a part-shilling remainder rounds up so the bill is met.
     let shillings = (view.due() + 99) / 100;
     let now = app.clock.now();
