@@ -424,25 +424,27 @@ pub async fn insert_payment(conn: &mut Conn, p: &PaymentRow) -> Result<Option<St
 
 /// Payments of an invoice.
 pub async fn payments_for(conn: &mut Conn, invoice_id: &str) -> Result<Vec<PaymentRow>, sqlx::Error> {
-    sqlx::query("SELECT invoice_id, attempt_id, method, provider_ref, amount_minor, payer, paid_at, receipt_pending FROM payments \
-         WHERE invoice_id = $1 ORDER BY paid_at")
-        .bind(invoice_id.to_owned())
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(PaymentRow {
-                invoice_id: r.try_get(0)?,
-                attempt_id: r.try_get(1)?,
-                method: r.try_get(2)?,
-                provider_ref: r.try_get(3)?,
-                amount_minor: r.try_get(4)?,
-                payer: r.try_get(5)?,
-                paid_at: r.try_get(6)?,
-                receipt_pending: r.try_get::<i64, _>(7)? != 0,
-            })
+    sqlx::query(
+        "SELECT invoice_id, attempt_id, method, provider_ref, amount_minor, payer, paid_at, receipt_pending FROM payments \
+         WHERE invoice_id = $1 ORDER BY paid_at",
+    )
+    .bind(invoice_id.to_owned())
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(PaymentRow {
+            invoice_id: r.try_get(0)?,
+            attempt_id: r.try_get(1)?,
+            method: r.try_get(2)?,
+            provider_ref: r.try_get(3)?,
+            amount_minor: r.try_get(4)?,
+            payer: r.try_get(5)?,
+            paid_at: r.try_get(6)?,
+            receipt_pending: r.try_get::<i64, _>(7)? != 0,
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// Stores a provider's message as received; returns its id.
@@ -484,12 +486,14 @@ pub async fn set_payment_reference(conn: &mut Conn, attempt_id: &str, provisiona
     .bind(provisional.to_owned())
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE payments SET provider_ref = $1, receipt_pending = 0 WHERE attempt_id = $2 AND provider_ref = $3 AND receipt_pending = 1")
-        .bind(receipt.to_owned())
-        .bind(attempt_id.to_owned())
-        .bind(provisional.to_owned())
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE payments SET provider_ref = $1, receipt_pending = 0 WHERE attempt_id = $2 AND provider_ref = $3 AND receipt_pending = 1",
+    )
+    .bind(receipt.to_owned())
+    .bind(attempt_id.to_owned())
+    .bind(provisional.to_owned())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

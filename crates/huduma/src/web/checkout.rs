@@ -10,8 +10,8 @@ use crate::services::ServiceError;
 use crate::services::checkout::bills::{self, CheckoutError, CheckoutRequest, Created, Problem};
 use crate::services::checkout::ipn;
 use crate::services::payments::{invoices, mpesa};
-use crate::web::context::language_from_headers;
 use crate::web::context::Ctx;
+use crate::web::context::language_from_headers;
 use crate::web::csrf::CsrfForm;
 use crate::web::pages::applications::failure;
 use crate::web::render::{FormErrors, Page, form_failure, html};
@@ -55,7 +55,12 @@ fn refused(headers: &HeaderMap, err: CheckoutError) -> Response {
         CheckoutError::NotFound(p) => error_response(headers, StatusCode::NOT_FOUND, &p, None),
         CheckoutError::Internal(ServiceError::RateLimited { retry_after }) => {
             let minutes = ((retry_after + 59) / 60).max(1);
-            error_response(headers, StatusCode::TOO_MANY_REQUESTS, &Problem::with("rate_limited", "minutes", minutes.to_string()), Some(retry_after))
+            error_response(
+                headers,
+                StatusCode::TOO_MANY_REQUESTS,
+                &Problem::with("rate_limited", "minutes", minutes.to_string()),
+                Some(retry_after),
+            )
         }
         CheckoutError::Internal(inner) => {
             tracing::error!(error = %format!("{inner}"), "checkout failed");
@@ -78,7 +83,9 @@ pub async fn create(ctx: Ctx, body: Body) -> Response {
     let request: CheckoutRequest = match serde_urlencoded::from_bytes(&bytes) {
         Ok(r) => r,
         // serde names the unknown or missing field, in the client's own spelling.
-        Err(err) => return error_response(&ctx.headers, StatusCode::BAD_REQUEST, &Problem::with("checkout.form", "detail", err.to_string()), None),
+        Err(err) => {
+            return error_response(&ctx.headers, StatusCode::BAD_REQUEST, &Problem::with("checkout.form", "detail", err.to_string()), None);
+        }
     };
     let created = match bills::create(&ctx.app, &request).await {
         Ok(c) => c,

@@ -326,8 +326,15 @@ async fn the_iframe_format_answers_with_the_checkout_page(backend: Backend) {
     register_client(&t).await;
     let form = bill("REF-IFRAME", "https://tims.example/ipn", &[]);
     let form = with_field(form, "format", "iframe");
-    let response =
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client").post(t.url("/PaymentAPI/iframev2.1.php")).form(&form).send().await.expect("post");
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(t.url("/PaymentAPI/iframev2.1.php"))
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
     assert_eq!(response.status().as_u16(), 200, "the page itself, not a redirect");
     assert!(response.headers()["content-type"].to_str().unwrap_or("").starts_with("text/html"));
     let page = response.text().await.expect("page");

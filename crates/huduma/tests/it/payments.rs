@@ -539,7 +539,9 @@ async fn no_amount_or_another_short_code_settles_nothing_and_raises_an_alert(bac
     let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
     let number = invoice["number"].as_str().expect("number").to_owned();
     let (_, confirmation_url) = huduma::services::payments::mpesa::c2b_urls(&t.app);
-    let post = |url: String, body: Value| async move { reqwest::Client::new().post(url).json(&body).send().await.expect("post").status().as_u16() };
+    let post = |url: String, body: Value| async move {
+        reqwest::Client::new().post(url).json(&body).send().await.expect("post").status().as_u16()
+    };
     // Paybill: another business's short code, a missing and a garbled TransAmount.
     assert_eq!(post(confirmation_url.clone(), confirmation("SOTHER0001", "600000", &number, Some("1050.00"))).await, 200);
     assert_eq!(post(confirmation_url.clone(), confirmation("SNOAMT0001", "174379", &number, None)).await, 200);
@@ -549,7 +551,8 @@ async fn no_amount_or_another_short_code_settles_nothing_and_raises_an_alert(bac
     let checkout = checkout_of(&t, attempt["id"].as_str().expect("id")).await;
     let url = huduma::services::payments::mpesa::callback_url(&t.app);
     let success = |amount: Option<Value>, receipt: &str| {
-        let mut items = vec![json!({"Name": "MpesaReceiptNumber", "Value": receipt}), json!({"Name": "PhoneNumber", "Value": 254700000999u64})];
+        let mut items =
+            vec![json!({"Name": "MpesaReceiptNumber", "Value": receipt}), json!({"Name": "PhoneNumber", "Value": 254700000999u64})];
         match amount {
             Some(Value::Null) => items.push(json!({"Name": "Amount"})),
             Some(value) => items.push(json!({"Name": "Amount", "Value": value})),
@@ -583,9 +586,8 @@ async fn a_payment_the_reconciler_settles_never_shows_the_checkout_id_as_its_rec
     t.app.clock.advance(60);
     let sweep = huduma::services::payments::reconcile::run_once(&t.app).await.expect("sweep");
     assert_eq!(sweep.settled, 1, "{sweep:?}");
-    let sms = t
-        .wait_for_message(|m| m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains("Huduma: received")))
-        .await;
+    let sms =
+        t.wait_for_message(|m| m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains("Huduma: received"))).await;
     let text = sms["body"].as_str().unwrap_or_default();
     assert!(!text.contains(&checkout), "the CheckoutRequestID is not an M-Pesa receipt: {text}");
     assert!(text.contains("M-Pesa's own SMS"), "{text}");
@@ -625,3 +627,57 @@ both_databases!(
     a_payment_the_reconciler_settles_never_shows_the_checkout_id_as_its_receipt,
     the_first_query_waits_for_the_reconcile_interval,
 );
+
+/// An agency's own Daraja double on 127.0.0.1: OAuth, STK push and C2B registration as
+/// the contract writes them; it keeps every STK push it receives.
+async fn daraja_double() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use axum::routing::{get, post};
+    let pushes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = pushes.clone();
+    let app = axum::Router::new()
+        .route("/oauth/v1/generate", get(|| async { axum::Json(json!({"access_token": "double-token", "expires_in": "3599"})) }))
+        .route(
+            "/mpesa/stkpush/v1/processrequest",
+            post(move |axum::Json(body): axum::Json<Value>| {
+                let kept = kept.clone();
+                async move {
+                    kept.lock().expect("lock").push(body);
+                    axum::Json(json!({"MerchantRequestID": "double-1", "CheckoutRequestID": "ws_CO_DOUBLE_1", "ResponseCode": "0",
+                        "ResponseDescription": "Success. Request accepted for processing", "CustomerMessage": "Success"}))
+                }
+            }),
+        )
+        .route(
+            "/mpesa/c2b/v1/registerurl",
+            post(|| async {
+                axum::Json(json!({"OriginatorCoversationID": "double", "ResponseCode": "0", "ResponseDescription": "success"}))
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, pushes)
+}
+
+async fn a_configured_daraja_wins_over_its_sandbox(backend: Backend) {
+    let (double, pushes) = daraja_double().await;
+    let base = double.clone();
+    let t = spawn_configured(backend, move |s| s.daraja_base_url = Some(base)).await;
+    assert!(t.app.config.sandbox, "the rest of the sandbox stays");
+    assert!(t.app.config.sms.as_ref().is_some_and(|s| s.base_url.contains("/sandbox/")), "SMS is still the sandbox");
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    let attempt = pay(&t, &token, &id, "0708374149").await;
+    let kept = pushes.lock().expect("lock").clone();
+    assert_eq!(kept.len(), 1, "the prompt went to the agency's Daraja double, not the simulator");
+    assert_eq!((kept[0]["BusinessShortCode"].as_str(), kept[0]["Amount"].as_str()), (Some("174379"), Some("1050")));
+    assert_eq!(checkout_of(&t, attempt["id"].as_str().expect("id")).await, "ws_CO_DOUBLE_1");
+    // The double's callback settles through the usual path.
+    let callback = kept[0]["CallBackURL"].as_str().expect("callback URL").to_owned();
+    let paid = json!({"Body":{"stkCallback":{"MerchantRequestID":"double-1","CheckoutRequestID":"ws_CO_DOUBLE_1","ResultCode":0,"ResultDesc":"ok",
+        "CallbackMetadata":{"Item":[{"Name":"Amount","Value":1050},{"Name":"MpesaReceiptNumber","Value":"SDOUBLE001"}]}}}});
+    assert_eq!(reqwest::Client::new().post(callback).json(&paid).send().await.expect("post").status().as_u16(), 200);
+    assert_eq!(poll(&t, &token, attempt["id"].as_str().expect("id")).await["state"], "succeeded");
+}
+
+both_databases!(a_configured_daraja_wins_over_its_sandbox);

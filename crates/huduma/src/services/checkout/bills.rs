@@ -275,7 +275,11 @@ pub async fn create(app: &App, r: &CheckoutRequest) -> Result<Created, CheckoutE
     }
     tx.commit().await?;
     let view = InvoiceView { invoice, lines, payments: Vec::new(), receipts: Vec::new() };
-    let attempt = if send_stk { crate::services::payments::mpesa::start_for_invoice(app, &view, &msisdn, Asker::Agency(&client.id)).await.ok() } else { None };
+    let attempt = if send_stk {
+        crate::services::payments::mpesa::start_for_invoice(app, &view, &msisdn, Asker::Agency(&client.id)).await.ok()
+    } else {
+        None
+    };
     Ok(Created { invoice: view, bill, commission, amount_net: net, created: true, attempt })
 }
 
@@ -308,8 +312,9 @@ pub async fn status(app: &App, client_id: &str, ref_no: &str, secure_hash: &str)
     if !signature::verify(&client.api_key, &signature::status_data(client_id, ref_no), secure_hash) {
         return Err(CheckoutError::Unauthorized(Problem::new("checkout.status_bad_signature")));
     }
-    let found =
-        existing(app, &client.id, ref_no).await?.ok_or_else(|| CheckoutError::NotFound(Problem::with("checkout.unknown_bill", "bill", ref_no)))?;
+    let found = existing(app, &client.id, ref_no)
+        .await?
+        .ok_or_else(|| CheckoutError::NotFound(Problem::with("checkout.unknown_bill", "bill", ref_no)))?;
     Ok((found.invoice, found.bill))
 }
 

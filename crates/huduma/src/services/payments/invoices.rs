@@ -2,8 +2,8 @@
 //! agency revenue head plus the convenience fee, numbered for M-Pesa's account reference.
 
 use crate::app::App;
-use crate::services::sessions::Authenticated;
 use crate::services::rate_limit;
+use crate::services::sessions::Authenticated;
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::Conn;
 use crate::store::applications::ApplicationRow;

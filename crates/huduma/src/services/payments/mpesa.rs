@@ -7,8 +7,8 @@
 use super::settle::{ProviderRef, Settled, settle_attempt};
 use crate::app::App;
 use crate::integrations::daraja::{DarajaError, StkCallback};
-use crate::services::sessions::Authenticated;
 use crate::services::rate_limit;
+use crate::services::sessions::Authenticated;
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::payments::{self as store, AttemptRow};
 use huduma_domain::Phone;
@@ -188,8 +188,10 @@ pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
             (id, outcome)
         }
     };
-    if matches!(outcome, CallbackOutcome::UnknownAttempt | CallbackOutcome::Mismatch | CallbackOutcome::InvalidAmount | CallbackOutcome::Invalid)
-    {
+    if matches!(
+        outcome,
+        CallbackOutcome::UnknownAttempt | CallbackOutcome::Mismatch | CallbackOutcome::InvalidAmount | CallbackOutcome::Invalid
+    ) {
         tracing::error!(
             message = message_id,
             outcome = outcome.as_str(),
