@@ -300,7 +300,7 @@ async fn one_signed_form_makes_one_bill(backend: Backend) {
     register_client(&t).await;
     let signed = bill("TIMS-1", "https://tims.example/ipn", &[]);
     let (code, first) = post_bill(&t, &signed).await;
-    assert_eq!(code, 200);
+    assert!((200..300).contains(&code), "{first}");
     // The signed string is apiClientID+…+billRefNumber+billDesc+clientName+secret with no
     // separators: moving the boundary keeps the secureHash valid.
     for (bill_ref, desc) in [("TIMS-1M", "otor vehicle transfer"), ("TIMS-", "1Motor vehicle transfer")] {
@@ -312,13 +312,13 @@ async fn one_signed_form_makes_one_bill(backend: Backend) {
     // Shifted between billDesc and clientName under the same billRefNumber: that bill, unchanged.
     let shifted = with_field(with_field(signed.clone(), "billDesc", "Motor vehicle transferWanjiku"), "clientName", " Kamau");
     let (code, again) = post_bill(&t, &shifted).await;
-    assert_eq!((code, again["invoice_number"].as_str()), (200, first["invoice_number"].as_str()));
+    assert_eq!(again["invoice_number"].as_str(), first["invoice_number"].as_str(), "{code}");
     // Fixed-format fields are read strictly, so their boundaries cannot move at all.
     let shifted = with_field(with_field(signed.clone(), "amountExpected", "1050.001"), "serviceID", "0001");
     assert_eq!(post_bill(&t, &shifted).await.0, 400);
     assert_eq!(bill_count(&t).await, 1, "one signed form, one bill");
     // The genuine form again is the same bill (idempotent), not a conflict.
-    assert_eq!(post_bill(&t, &signed).await.0, 200);
+    assert!((200..300).contains(&post_bill(&t, &signed).await.0));
 }
 
 async fn the_iframe_format_answers_with_the_checkout_page(backend: Backend) {

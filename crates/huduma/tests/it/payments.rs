@@ -532,21 +532,34 @@ fn confirmation(trans_id: &str, short_code: &str, account: &str, amount: Option<
     body
 }
 
-async fn no_amount_or_another_short_code_settles_nothing_and_raises_an_alert(backend: Backend) {
+async fn a_paybill_confirmation_for_another_short_code_or_without_an_amount_settles_nothing(backend: Backend) {
     let t = spawn(backend).await;
     let token = register_api(&t, &WANJIKU).await;
     let id = awaiting_payment(&t, &token).await;
     let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
     let number = invoice["number"].as_str().expect("number").to_owned();
-    let (_, confirmation_url) = huduma::services::payments::mpesa::c2b_urls(&t.app);
-    let post = |url: String, body: Value| async move {
-        reqwest::Client::new().post(url).json(&body).send().await.expect("post").status().as_u16()
+    let (_, url) = huduma::services::payments::mpesa::c2b_urls(&t.app);
+    let post = |body: Value| {
+        let url = url.clone();
+        async move { reqwest::Client::new().post(url).json(&body).send().await.expect("post").status().as_u16() }
     };
-    // Paybill: another business's short code, a missing and a garbled TransAmount.
-    assert_eq!(post(confirmation_url.clone(), confirmation("SOTHER0001", "600000", &number, Some("1050.00"))).await, 200);
-    assert_eq!(post(confirmation_url.clone(), confirmation("SNOAMT0001", "174379", &number, None)).await, 200);
-    assert_eq!(post(confirmation_url.clone(), confirmation("SGARBL0001", "174379", &number, Some("1O50.00"))).await, 200);
-    // STK: a success whose Amount is missing, has no value, or is not a number.
+    // Another business's short code, then a missing and a garbled TransAmount.
+    assert_eq!(post(confirmation("SOTHER0001", "600000", &number, Some("1050.00"))).await, 200);
+    assert_eq!(post(confirmation("SNOAMT0001", "174379", &number, None)).await, 200);
+    assert_eq!(post(confirmation("SGARBL0001", "174379", &number, Some("1O50.00"))).await, 200);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM payments").await, 0, "not our short code, or no amount: no settlement");
+    assert_eq!(count(&t, "SELECT paid_minor FROM invoices").await, 0);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE outcome = 'wrong_short_code'").await, 1, "kept as an alert");
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE outcome = 'invalid_amount'").await, 2, "each kept as an alert");
+    // Ours, with its amount: settles.
+    assert_eq!(post(confirmation("SGOOD00001", "174379", &number, Some("1050.00"))).await, 200);
+    assert_eq!(count(&t, "SELECT paid_minor FROM invoices").await, 105_000);
+}
+
+async fn an_stk_success_without_a_readable_amount_settles_nothing(backend: Backend) {
+    let t = spawn(backend).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
     let attempt = pay(&t, &token, &id, "254700000999").await;
     let checkout = checkout_of(&t, attempt["id"].as_str().expect("id")).await;
     let url = huduma::services::payments::mpesa::callback_url(&t.app);
@@ -561,15 +574,18 @@ async fn no_amount_or_another_short_code_settles_nothing_and_raises_an_alert(bac
         json!({"Body":{"stkCallback":{"MerchantRequestID":"1","CheckoutRequestID":checkout,"ResultCode":0,"ResultDesc":"ok",
             "CallbackMetadata":{"Item":items}}}})
     };
-    assert_eq!(post(url.clone(), success(None, "SNOAMT0002")).await, 200);
-    assert_eq!(post(url.clone(), success(Some(Value::Null), "SNOAMT0003")).await, 200);
-    assert_eq!(post(url.clone(), success(Some(json!("a thousand")), "SNOAMT0004")).await, 200);
-    assert_eq!(count(&t, "SELECT COUNT(*) FROM payments").await, 0, "no amount, no settlement; not our short code, no settlement");
-    assert_eq!(count(&t, "SELECT paid_minor FROM invoices").await, 0);
-    assert_eq!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE outcome = 'wrong_short_code'").await, 1, "kept as an alert");
-    assert_eq!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE outcome = 'invalid_amount'").await, 5, "each kept as an alert");
+    let post = |body: Value| {
+        let url = url.clone();
+        async move { reqwest::Client::new().post(url).json(&body).send().await.expect("post").status().as_u16() }
+    };
+    // Amount missing, without a value, not a number.
+    assert_eq!(post(success(None, "SNOAMT0002")).await, 200);
+    assert_eq!(post(success(Some(Value::Null), "SNOAMT0003")).await, 200);
+    assert_eq!(post(success(Some(json!("a thousand")), "SNOAMT0004")).await, 200);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM payments").await, 0, "no amount, no settlement");
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE outcome = 'invalid_amount'").await, 3, "each kept as an alert");
     // The genuine callback still settles.
-    assert_eq!(post(url, success(Some(json!(1050)), "SGENUINE02")).await, 200);
+    assert_eq!(post(success(Some(json!(1050)), "SGENUINE02")).await, 200);
     assert_eq!(count(&t, "SELECT COUNT(*) FROM payments").await, 1);
 }
 
@@ -623,7 +639,8 @@ async fn the_first_query_waits_for_the_reconcile_interval(backend: Backend) {
 }
 
 both_databases!(
-    no_amount_or_another_short_code_settles_nothing_and_raises_an_alert,
+    a_paybill_confirmation_for_another_short_code_or_without_an_amount_settles_nothing,
+    an_stk_success_without_a_readable_amount_settles_nothing,
     a_payment_the_reconciler_settles_never_shows_the_checkout_id_as_its_receipt,
     the_first_query_waits_for_the_reconcile_interval,
 );
