@@ -156,6 +156,11 @@ pub struct Settings {
     /// Pesapal consumer secret.
     #[arg(long, env = "HUDUMA_PESAPAL_CONSUMER_SECRET", global = true, hide_env_values = true)]
     pub pesapal_consumer_secret: Option<Secret>,
+    /// Comma-separated `host` or `host:port` entries that payment notifications (IPNs) may be
+    /// sent to even when they resolve to a loopback, private or link-local address, e.g. an
+    /// agency's test receiver on the same machine [default: none].
+    #[arg(long, env = "HUDUMA_NOTIFY_ALLOWED_HOSTS", global = true)]
+    pub notify_allowed_hosts: Option<String>,
     /// Seconds between reconciler sweeps of payment attempts still waiting [default: 30].
     #[arg(long, env = "HUDUMA_RECONCILE_SECONDS", global = true)]
     pub reconcile_seconds: Option<u64>,
@@ -262,6 +267,8 @@ pub struct Config {
     pub daraja_callback_ips: Vec<IpAddr>,
     /// Seconds between reconciler sweeps.
     pub reconcile_secs: u64,
+    /// Hosts (`host` or `host:port`) IPNs may go to whatever address they resolve to.
+    pub notify_allowed_hosts: Vec<String>,
     /// Card payments through Pesapal (in sandbox mode, the simulator).
     pub pesapal: Option<crate::integrations::pesapal::PesapalConfig>,
     /// Where providers reach this portal (`public_url`, else the listen address; set at start-up).
@@ -334,13 +341,25 @@ impl Config {
             None => load_or_create_key(&data_dir)?,
         };
         let trusted_proxies = ip_list(pick(s.trusted_proxies, &file, "trusted_proxies")?, "trusted proxy")?;
+        let sms_base_url = pick(s.sms_base_url, &file, "sms_base_url")?;
         let sms = match pick(s.sms_api_key, &file, "sms_api_key")? {
             Some(api_key) => Some(SmsConfig {
-                base_url: pick(s.sms_base_url, &file, "sms_base_url")?.unwrap_or_else(|| "https://api.africastalking.com".into()),
+                base_url: sms_base_url.unwrap_or_else(|| "https://api.africastalking.com".into()),
                 username: pick(s.sms_username, &file, "sms_username")?.context("HUDUMA_SMS_USERNAME is required with an SMS API key")?,
                 api_key,
                 sender: pick(s.sms_sender, &file, "sms_sender")?,
             }),
+            // In sandbox mode a base URL alone points SMS at an agency's own double, the
+            // rest of the sandbox staying in place.
+            None if sandbox => match sms_base_url {
+                Some(base_url) => Some(SmsConfig {
+                    base_url,
+                    username: pick(s.sms_username, &file, "sms_username")?.unwrap_or_else(|| "sandbox".into()),
+                    api_key: Secret::new("sandbox"),
+                    sender: pick(s.sms_sender, &file, "sms_sender")?,
+                }),
+                None => None,
+            },
             None => None,
         };
         let register = match pick(s.register_url, &file, "register_url")? {
@@ -355,28 +374,50 @@ impl Config {
             bail!("production needs HUDUMA_SMS_API_KEY, HUDUMA_SMS_USERNAME and HUDUMA_REGISTER_URL");
         }
 
+        let daraja_base_url = pick(s.daraja_base_url, &file, "daraja_base_url")?;
+        let daraja_short_code = pick(s.daraja_short_code, &file, "daraja_short_code")?;
         let daraja = match pick(s.daraja_consumer_key, &file, "daraja_consumer_key")? {
             Some(consumer_key) => Some(DarajaConfig {
-                base_url: pick(s.daraja_base_url, &file, "daraja_base_url")?.unwrap_or_else(|| "https://sandbox.safaricom.co.ke".into()),
+                base_url: daraja_base_url.unwrap_or_else(|| "https://sandbox.safaricom.co.ke".into()),
                 consumer_key,
                 consumer_secret: pick(s.daraja_consumer_secret, &file, "daraja_consumer_secret")?
                     .context("HUDUMA_DARAJA_CONSUMER_SECRET is required with a consumer key")?,
-                short_code: pick(s.daraja_short_code, &file, "daraja_short_code")?.unwrap_or_else(|| "174379".into()),
+                short_code: daraja_short_code.unwrap_or_else(|| "174379".into()),
                 passkey: pick(s.daraja_passkey, &file, "daraja_passkey")?
                     .context("HUDUMA_DARAJA_PASSKEY is required with a consumer key")?,
             }),
+            // In sandbox mode a base URL alone points M-Pesa at an agency's own Daraja double,
+            // with Safaricom's published test short code and passkey unless others are given.
+            None if sandbox => match daraja_base_url {
+                Some(base_url) => Some(DarajaConfig {
+                    base_url,
+                    consumer_key: Secret::new("sandbox"),
+                    consumer_secret: pick(s.daraja_consumer_secret, &file, "daraja_consumer_secret")?
+                        .unwrap_or_else(|| Secret::new("sandbox")),
+                    short_code: daraja_short_code.unwrap_or_else(|| crate::integrations::daraja_sandbox::SHORT_CODE.into()),
+                    passkey: pick(s.daraja_passkey, &file, "daraja_passkey")?
+                        .unwrap_or_else(|| Secret::new(crate::integrations::daraja_sandbox::PASSKEY)),
+                }),
+                None => None,
+            },
             None => None,
         };
         if production && daraja.is_none() {
             bail!("production needs the M-Pesa settings (HUDUMA_DARAJA_CONSUMER_KEY, _CONSUMER_SECRET, _SHORT_CODE, _PASSKEY)");
         }
+        let pesapal_base_url = pick(s.pesapal_base_url, &file, "pesapal_base_url")?;
         let pesapal = match pick(s.pesapal_consumer_key, &file, "pesapal_consumer_key")? {
             Some(consumer_key) => Some(crate::integrations::pesapal::PesapalConfig {
-                base_url: pick(s.pesapal_base_url, &file, "pesapal_base_url")?
-                    .unwrap_or_else(|| "https://cybqa.pesapal.com/pesapalv3".into()),
+                base_url: pesapal_base_url.unwrap_or_else(|| "https://cybqa.pesapal.com/pesapalv3".into()),
                 consumer_key,
                 consumer_secret: pick(s.pesapal_consumer_secret, &file, "pesapal_consumer_secret")?
                     .context("HUDUMA_PESAPAL_CONSUMER_SECRET is required with a consumer key")?,
+            }),
+            // In sandbox mode a base URL alone points cards at an agency's own Pesapal double.
+            None if sandbox => pesapal_base_url.map(|base_url| crate::integrations::pesapal::PesapalConfig {
+                base_url,
+                consumer_key: Secret::new("sandbox"),
+                consumer_secret: Secret::new("sandbox"),
             }),
             None => None,
         };
@@ -428,6 +469,10 @@ impl Config {
             daraja_confirm_by_query: pick(s.daraja_confirm_by_query, &file, "daraja_confirm_by_query")?.unwrap_or(false),
             daraja_callback_ips: ip_list(pick(s.daraja_callback_ips, &file, "daraja_callback_ips")?, "callback address")?,
             reconcile_secs: pick(s.reconcile_seconds, &file, "reconcile_seconds")?.unwrap_or(30).max(1),
+            notify_allowed_hosts: crate::services::checkout::notify_url::parse_allowed_hosts(
+                &pick(s.notify_allowed_hosts, &file, "notify_allowed_hosts")?.unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!("HUDUMA_NOTIFY_ALLOWED_HOSTS: {e}"))?,
             callback_base_url: String::new(),
             help_dir: pick(s.help_dir, &file, "help_dir")?.or_else(default_help_dir),
             pesapal,
@@ -591,6 +636,36 @@ mod tests {
         s.sandbox = Some(true);
         let err = Config::resolve(s).expect_err("refused");
         assert!(err.to_string().contains("sandbox"));
+    }
+
+    #[test]
+    fn in_sandbox_mode_a_provider_url_alone_replaces_that_sandbox_only() {
+        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id()));
+        let mut s = settings(&dir);
+        s.daraja_base_url = Some("http://127.0.0.1:9/daraja".into());
+        s.pesapal_base_url = Some("http://127.0.0.1:9/pesapal".into());
+        s.sms_base_url = Some("http://127.0.0.1:9/sms".into());
+        let config = Config::resolve(s.clone()).expect("resolves");
+        assert_eq!(
+            config.daraja.as_ref().map(|d| (d.base_url.as_str(), d.short_code.as_str())),
+            Some(("http://127.0.0.1:9/daraja", "174379"))
+        );
+        assert_eq!(config.pesapal.as_ref().map(|p| p.base_url.as_str()), Some("http://127.0.0.1:9/pesapal"));
+        assert_eq!(config.sms.as_ref().map(|p| p.base_url.as_str()), Some("http://127.0.0.1:9/sms"));
+        assert!(config.register.is_none() && config.smtp_url.is_none(), "the others are left to the sandbox");
+        s.sandbox = Some(false);
+        let config = Config::resolve(s).expect("resolves");
+        assert!(config.daraja.is_none() && config.pesapal.is_none(), "outside sandbox mode a URL without credentials is no provider");
+    }
+
+    #[test]
+    fn notify_allowed_hosts_are_hosts_and_ports() {
+        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id()));
+        let mut s = settings(&dir);
+        s.notify_allowed_hosts = Some("127.0.0.1:9000, tims.test".into());
+        assert_eq!(Config::resolve(s.clone()).expect("resolves").notify_allowed_hosts, vec!["127.0.0.1:9000", "tims.test"]);
+        s.notify_allowed_hosts = Some("http://127.0.0.1/ipn".into());
+        assert!(Config::resolve(s).is_err());
     }
 
     #[test]

@@ -71,43 +71,100 @@ pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow
     Ok(Running { addr, app, server })
 }
 
-/// In sandbox mode every provider is the in-tree simulator: SMS and the register are
-/// routes of this very server, email goes to an SMTP sink on a free local port.
+/// In sandbox mode every provider that is not configured is the in-tree simulator: SMS
+/// and the register are routes of this very server, email goes to an SMTP sink on a free
+/// local port, clamd to a simulator on another. A provider whose URL (or address) is set
+/// keeps it, so an agency can test against its own double of one provider while the
+/// rest stays in the sandbox. One line per provider says which it is.
 async fn wire_sandboxes(config: &mut Config, addr: SocketAddr, db: &Db, clock: &Clock) -> anyhow::Result<()> {
     let host = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
     let key = crate::crypto::new_token();
-    config.sms = Some(SmsConfig {
-        base_url: format!("http://{host}/sandbox/africastalking"),
-        username: "sandbox".into(),
-        api_key: Secret::new(key.clone()),
-        sender: Some("HUDUMA".into()),
-    });
-    config.register =
-        Some(RegisterConfig { url: format!("http://{host}/sandbox/iprs"), username: "sandbox".into(), password: Secret::new(key) });
-    let smtp = TcpListener::bind(("127.0.0.1", 0)).await.context("binding the sandbox SMTP sink")?;
-    let smtp_addr = smtp.local_addr()?;
-    tokio::spawn(crate::integrations::smtp_sink::serve(smtp, db.clone(), clock.clone()));
-    config.smtp_url = Some(Secret::new(format!("smtp://{smtp_addr}")));
-    // Daraja: the simulator's own credentials and Safaricom's published test short code and passkey.
-    config.daraja = Some(crate::config::DarajaConfig {
-        base_url: format!("http://{host}/sandbox/daraja"),
-        consumer_key: Secret::new(crate::crypto::new_token()),
-        consumer_secret: Secret::new(crate::crypto::new_token()),
-        short_code: crate::integrations::daraja_sandbox::SHORT_CODE.into(),
-        passkey: Secret::new(crate::integrations::daraja_sandbox::PASSKEY),
-    });
-    config.pesapal = Some(crate::integrations::pesapal::PesapalConfig {
-        base_url: format!("http://{host}{}", crate::integrations::pesapal_sandbox::MOUNT),
-        consumer_key: Secret::new(crate::crypto::new_token()),
-        consumer_secret: Secret::new(crate::crypto::new_token()),
-    });
-    if config.clamd_address.is_none() {
-        // Uploads are scanned in the sandbox too, so the EICAR test file is caught there.
-        let clamd = TcpListener::bind(("127.0.0.1", 0)).await.context("binding the sandbox clamd")?;
-        config.clamd_address = Some(clamd.local_addr()?.to_string());
-        tokio::spawn(huduma_uploads::clamd_sandbox::serve(clamd));
+    match &config.sms {
+        Some(sms) => {
+            tracing::info!(provider = "sms", base_url = %sms.base_url, "SMS: the configured provider (HUDUMA_SMS_BASE_URL), not the sandbox")
+        }
+        None => {
+            config.sms = Some(SmsConfig {
+                base_url: format!("http://{host}/sandbox/africastalking"),
+                username: "sandbox".into(),
+                api_key: Secret::new(key.clone()),
+                sender: Some("HUDUMA".into()),
+            });
+            tracing::info!(provider = "sms", "SMS: the in-tree sandbox");
+        }
+    }
+    match &config.register {
+        Some(register) => {
+            tracing::info!(provider = "register", url = %without_credentials(&register.url), "population register: the configured provider (HUDUMA_REGISTER_URL), not the sandbox");
+        }
+        None => {
+            config.register =
+                Some(RegisterConfig { url: format!("http://{host}/sandbox/iprs"), username: "sandbox".into(), password: Secret::new(key) });
+            tracing::info!(provider = "register", "population register: the in-tree sandbox");
+        }
+    }
+    match &config.smtp_url {
+        Some(url) => {
+            tracing::info!(provider = "smtp", server = %without_credentials(url.expose()), "email: the configured SMTP server (HUDUMA_SMTP_URL), not the sandbox");
+        }
+        None => {
+            let smtp = TcpListener::bind(("127.0.0.1", 0)).await.context("binding the sandbox SMTP sink")?;
+            let smtp_addr = smtp.local_addr()?;
+            tokio::spawn(crate::integrations::smtp_sink::serve(smtp, db.clone(), clock.clone()));
+            config.smtp_url = Some(Secret::new(format!("smtp://{smtp_addr}")));
+            tracing::info!(provider = "smtp", "email: the in-tree sandbox SMTP sink");
+        }
+    }
+    match &config.daraja {
+        Some(daraja) => {
+            tracing::info!(provider = "daraja", base_url = %daraja.base_url, "M-Pesa Daraja: the configured provider (HUDUMA_DARAJA_BASE_URL), not the sandbox")
+        }
+        None => {
+            // The simulator's own credentials and Safaricom's published test short code and passkey.
+            config.daraja = Some(crate::config::DarajaConfig {
+                base_url: format!("http://{host}/sandbox/daraja"),
+                consumer_key: Secret::new(crate::crypto::new_token()),
+                consumer_secret: Secret::new(crate::crypto::new_token()),
+                short_code: crate::integrations::daraja_sandbox::SHORT_CODE.into(),
+                passkey: Secret::new(crate::integrations::daraja_sandbox::PASSKEY),
+            });
+            tracing::info!(provider = "daraja", "M-Pesa Daraja: the in-tree sandbox");
+        }
+    }
+    match &config.pesapal {
+        Some(pesapal) => {
+            tracing::info!(provider = "pesapal", base_url = %pesapal.base_url, "cards (Pesapal): the configured provider (HUDUMA_PESAPAL_BASE_URL), not the sandbox")
+        }
+        None => {
+            config.pesapal = Some(crate::integrations::pesapal::PesapalConfig {
+                base_url: format!("http://{host}{}", crate::integrations::pesapal_sandbox::MOUNT),
+                consumer_key: Secret::new(crate::crypto::new_token()),
+                consumer_secret: Secret::new(crate::crypto::new_token()),
+            });
+            tracing::info!(provider = "pesapal", "cards (Pesapal): the in-tree sandbox");
+        }
+    }
+    match &config.clamd_address {
+        Some(clamd) => {
+            tracing::info!(provider = "clamd", address = %clamd, "virus scan: the configured clamd (HUDUMA_CLAMD_ADDRESS), not the sandbox")
+        }
+        None => {
+            // Uploads are scanned in the sandbox too, so the EICAR test file is caught there.
+            let clamd = TcpListener::bind(("127.0.0.1", 0)).await.context("binding the sandbox clamd")?;
+            config.clamd_address = Some(clamd.local_addr()?.to_string());
+            tokio::spawn(huduma_uploads::clamd_sandbox::serve(clamd));
+            tracing::info!(provider = "clamd", "virus scan: the in-tree sandbox clamd");
+        }
     }
     Ok(())
+}
+
+/// A URL's scheme, host and port, for logs: never its user name or password.
+fn without_credentials(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => format!("{}://{}{}", u.scheme(), u.host_str().unwrap_or(""), u.port().map(|p| format!(":{p}")).unwrap_or_default()),
+        Err(_) => "(unreadable URL)".into(),
+    }
 }
 
 async fn shutdown_signal() {

@@ -101,9 +101,10 @@ async fn execute(app: &App, job: &Job) -> Outcome {
             let Ok(ipn) = serde_json::from_str::<crate::services::checkout::ipn::IpnJob>(&job.payload) else {
                 return Outcome::GiveUp("unreadable payload".into());
             };
-            match crate::services::checkout::ipn::deliver(&ipn).await {
+            match crate::services::checkout::ipn::deliver(app, &ipn).await {
                 Ok(()) => Outcome::Done,
-                Err(e) => Outcome::Retry(e),
+                Err(crate::services::checkout::ipn::DeliveryError::Refused(e)) => Outcome::GiveUp(e),
+                Err(crate::services::checkout::ipn::DeliveryError::Failed(e)) => Outcome::Retry(e),
             }
         }
         other => Outcome::GiveUp(format!("unknown job kind {other}")),

@@ -128,11 +128,12 @@ fn bill_at(r: &sqlx::any::AnyRow, at: usize) -> Result<BillRow, sqlx::Error> {
     })
 }
 
-/// Stores a bill; `false` when the client already has one with this reference.
-pub async fn insert_bill(conn: &mut Conn, b: &BillRow, now: i64) -> Result<bool, sqlx::Error> {
+/// Stores a bill with the HMAC of its signed string; `false` when the client already has
+/// one with this reference or this signed string.
+pub async fn insert_bill(conn: &mut Conn, b: &BillRow, signed_hash: &str, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "INSERT INTO checkout_bills (invoice_id, client_id, service_id, bill_ref, client_name, client_id_number, client_msisdn, client_email, \
-         callback_url, notification_url, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+         callback_url, notification_url, created_at, signed_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
     )
     .bind(b.invoice_id.clone())
     .bind(b.client_id.clone())
@@ -145,6 +146,7 @@ pub async fn insert_bill(conn: &mut Conn, b: &BillRow, now: i64) -> Result<bool,
     .bind(b.callback_url.clone())
     .bind(b.notification_url.clone())
     .bind(now)
+    .bind(signed_hash.to_owned())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -156,6 +158,19 @@ pub async fn bill_by_ref(conn: &mut Conn, client_id: &str, bill_ref: &str) -> Re
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(client_id.to_owned())
         .bind(bill_ref.to_owned())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(bill)
+        .transpose()
+}
+
+/// A client's bill by the HMAC of the string it was signed with.
+pub async fn bill_by_signature(conn: &mut Conn, client_id: &str, signed_hash: &str) -> Result<Option<BillRow>, sqlx::Error> {
+    let sql = format!("SELECT {BILL_COLUMNS} FROM checkout_bills WHERE client_id = $1 AND signed_hash = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(client_id.to_owned())
+        .bind(signed_hash.to_owned())
         .fetch_optional(conn)
         .await?
         .as_ref()

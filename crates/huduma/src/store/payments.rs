@@ -387,8 +387,11 @@ pub struct PaymentRow {
     pub attempt_id: Option<String>,
     /// `mpesa`, `card`.
     pub method: String,
-    /// The provider's receipt (M-Pesa receipt number).
+    /// The provider's receipt (M-Pesa receipt number); our CheckoutRequestID while
+    /// `receipt_pending`.
     pub provider_ref: String,
+    /// Settled from a status query that named no receipt: `provider_ref` is not one.
+    pub receipt_pending: bool,
     /// Amount, minor units.
     pub amount_minor: i64,
     /// Who paid (phone).
@@ -402,8 +405,8 @@ pub struct PaymentRow {
 pub async fn insert_payment(conn: &mut Conn, p: &PaymentRow) -> Result<Option<String>, sqlx::Error> {
     let id = super::new_id();
     let done = sqlx::query(
-        "INSERT INTO payments (id, invoice_id, attempt_id, method, provider_ref, amount_minor, payer, paid_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT DO NOTHING",
+        "INSERT INTO payments (id, invoice_id, attempt_id, method, provider_ref, amount_minor, payer, paid_at, receipt_pending) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
     )
     .bind(id.clone())
     .bind(p.invoice_id.clone())
@@ -413,6 +416,7 @@ pub async fn insert_payment(conn: &mut Conn, p: &PaymentRow) -> Result<Option<St
     .bind(p.amount_minor)
     .bind(p.payer.clone())
     .bind(p.paid_at)
+    .bind(i64::from(p.receipt_pending))
     .execute(conn)
     .await?;
     Ok((done.rows_affected() == 1).then_some(id))
@@ -420,23 +424,27 @@ pub async fn insert_payment(conn: &mut Conn, p: &PaymentRow) -> Result<Option<St
 
 /// Payments of an invoice.
 pub async fn payments_for(conn: &mut Conn, invoice_id: &str) -> Result<Vec<PaymentRow>, sqlx::Error> {
-    sqlx::query("SELECT invoice_id, attempt_id, method, provider_ref, amount_minor, payer, paid_at FROM payments WHERE invoice_id = $1 ORDER BY paid_at")
-        .bind(invoice_id.to_owned())
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(PaymentRow {
-                invoice_id: r.try_get(0)?,
-                attempt_id: r.try_get(1)?,
-                method: r.try_get(2)?,
-                provider_ref: r.try_get(3)?,
-                amount_minor: r.try_get(4)?,
-                payer: r.try_get(5)?,
-                paid_at: r.try_get(6)?,
-            })
+    sqlx::query(
+        "SELECT invoice_id, attempt_id, method, provider_ref, amount_minor, payer, paid_at, receipt_pending FROM payments \
+         WHERE invoice_id = $1 ORDER BY paid_at",
+    )
+    .bind(invoice_id.to_owned())
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(PaymentRow {
+            invoice_id: r.try_get(0)?,
+            attempt_id: r.try_get(1)?,
+            method: r.try_get(2)?,
+            provider_ref: r.try_get(3)?,
+            amount_minor: r.try_get(4)?,
+            payer: r.try_get(5)?,
+            paid_at: r.try_get(6)?,
+            receipt_pending: r.try_get::<i64, _>(7)? != 0,
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// Stores a provider's message as received; returns its id.
@@ -467,14 +475,25 @@ pub async fn message_outcome(conn: &mut Conn, id: i64, outcome: &str) -> Result<
 }
 
 /// Replaces a provisional payment reference (the CheckoutRequestID, when a status query
-/// settled first) with the M-Pesa receipt that arrived later.
+/// settled first) with the M-Pesa receipt that arrived later, on the payment and its receipt.
 pub async fn set_payment_reference(conn: &mut Conn, attempt_id: &str, provisional: &str, receipt: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE payments SET provider_ref = $1 WHERE attempt_id = $2 AND provider_ref = $3")
-        .bind(receipt.to_owned())
-        .bind(attempt_id.to_owned())
-        .bind(provisional.to_owned())
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE receipts SET provider_ref = $1 WHERE payment_id IN \
+         (SELECT id FROM payments WHERE attempt_id = $2 AND provider_ref = $3 AND receipt_pending = 1)",
+    )
+    .bind(receipt.to_owned())
+    .bind(attempt_id.to_owned())
+    .bind(provisional.to_owned())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE payments SET provider_ref = $1, receipt_pending = 0 WHERE attempt_id = $2 AND provider_ref = $3 AND receipt_pending = 1",
+    )
+    .bind(receipt.to_owned())
+    .bind(attempt_id.to_owned())
+    .bind(provisional.to_owned())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -495,7 +514,7 @@ pub struct ReceiptRow {
     pub amount_minor: i64,
     /// `mpesa`, `card`.
     pub method: String,
-    /// M-Pesa receipt or card confirmation code.
+    /// M-Pesa receipt or card confirmation code; empty until M-Pesa names the receipt.
     pub provider_ref: String,
     /// Paying phone or card, masked as the provider gave it.
     pub payer: Option<String>,

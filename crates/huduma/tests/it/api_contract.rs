@@ -143,6 +143,7 @@ fn every_operation_documents_the_errors_its_shape_and_use_case_can_give() {
         "POST /api/v1/password-reset/complete",
         "POST /api/v1/me/contact",
         "POST /api/v1/track",
+        "POST /api/v1/applications/{id}/payments/mpesa",
     ];
     // Use cases that call another system (ServiceError::Unavailable).
     let depends_on_another_system = ["POST /api/v1/registrations", "POST /api/v1/applications/{id}/payments/mpesa"];

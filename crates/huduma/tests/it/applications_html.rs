@@ -84,7 +84,7 @@ async fn documents_are_checked_replaced_and_downloadable(backend: Backend) {
     let big = samples::pdf(1, 3 * 1024 * 1024);
     let (status, _, body) = t.upload_html(&documents, &action, "big.pdf", big).await;
     assert_eq!(status, 422);
-    assert!(body.contains("the limit is 2 MB"), "{body}");
+    assert!(body.contains("larger than the 2 MB limit"), "{body}");
     let (status, url, body) = t.upload_html(&documents, &action, "../../etc/birth.pdf", samples::pdf(1, 0)).await;
     assert_eq!((status, url.as_str()), (200, documents.as_str()), "{body}");
     assert!(body.contains("Your document has been uploaded.") && body.contains(">birth.pdf ("), "{body}");

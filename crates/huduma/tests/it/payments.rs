@@ -498,3 +498,203 @@ async fn i_paid_but_it_says_unpaid_is_checked_before_anyone_needs_a_ticket(backe
 }
 
 both_databases!(i_paid_but_it_says_unpaid_is_checked_before_anyone_needs_a_ticket);
+
+/// Boots the portal like [`spawn`], with settings of the test's own on top (sandbox mode
+/// and rate limits on, as everywhere).
+pub async fn spawn_configured(backend: Backend, configure: impl FnOnce(&mut huduma::config::Settings)) -> TestApp {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempdir::TempDir::new();
+    let database_url = fresh_database(backend, &dir.0).await;
+    let mut settings = huduma::config::Settings {
+        listen: Some("127.0.0.1:0".parse().expect("addr")),
+        data_dir: Some(dir.0.clone()),
+        database_url: Some(huduma::secret::Secret::new(database_url)),
+        sandbox: Some(true),
+        rate_limits: Some(true),
+        argon2_memory_kib: Some(1024),
+        argon2_iterations: Some(1),
+        ..huduma::config::Settings::default()
+    };
+    configure(&mut settings);
+    let config = huduma::config::Config::resolve(settings).expect("config");
+    let running = huduma::server::start(config, huduma::clock::Clock::default(), huduma::server::Workers::InProcess).await.expect("starts");
+    TestApp { base: format!("http://{}", running.addr), app: running.app, client: new_client(), dir }
+}
+
+/// A Paybill confirmation as Daraja posts it.
+fn confirmation(trans_id: &str, short_code: &str, account: &str, amount: Option<&str>) -> Value {
+    let mut body = json!({"TransactionType": "Pay Bill", "TransID": trans_id, "TransTime": "20260126093112", "BusinessShortCode": short_code,
+        "BillRefNumber": account, "InvoiceNumber": "", "OrgAccountBalance": "", "ThirdPartyTransID": "", "MSISDN": "25470****149",
+        "FirstName": "WANJIKU"});
+    if let Some(amount) = amount {
+        body["TransAmount"] = json!(amount);
+    }
+    body
+}
+
+async fn a_paybill_confirmation_for_another_short_code_or_without_an_amount_settles_nothing(backend: Backend) {
+    let t = spawn(backend).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    let number = invoice["number"].as_str().expect("number").to_owned();
+    let (_, url) = huduma::services::payments::mpesa::c2b_urls(&t.app);
+    let post = |body: Value| {
+        let url = url.clone();
+        async move { reqwest::Client::new().post(url).json(&body).send().await.expect("post").status().as_u16() }
+    };
+    // Another business's short code, then a missing and a garbled TransAmount.
+    assert_eq!(post(confirmation("SOTHER0001", "600000", &number, Some("1050.00"))).await, 200);
+    assert_eq!(post(confirmation("SNOAMT0001", "174379", &number, None)).await, 200);
+    assert_eq!(post(confirmation("SGARBL0001", "174379", &number, Some("1O50.00"))).await, 200);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM payments").await, 0, "not our short code, or no amount: no settlement");
+    assert_eq!(count(&t, "SELECT paid_minor FROM invoices").await, 0);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE outcome = 'wrong_short_code'").await, 1, "kept as an alert");
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE outcome = 'invalid_amount'").await, 2, "each kept as an alert");
+    // Ours, with its amount: settles.
+    assert_eq!(post(confirmation("SGOOD00001", "174379", &number, Some("1050.00"))).await, 200);
+    assert_eq!(count(&t, "SELECT paid_minor FROM invoices").await, 105_000);
+}
+
+async fn an_stk_success_without_a_readable_amount_settles_nothing(backend: Backend) {
+    let t = spawn(backend).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    let attempt = pay(&t, &token, &id, "254700000999").await;
+    let checkout = checkout_of(&t, attempt["id"].as_str().expect("id")).await;
+    let url = huduma::services::payments::mpesa::callback_url(&t.app);
+    let success = |amount: Option<Value>, receipt: &str| {
+        let mut items =
+            vec![json!({"Name": "MpesaReceiptNumber", "Value": receipt}), json!({"Name": "PhoneNumber", "Value": 254700000999u64})];
+        match amount {
+            Some(Value::Null) => items.push(json!({"Name": "Amount"})),
+            Some(value) => items.push(json!({"Name": "Amount", "Value": value})),
+            None => {}
+        }
+        json!({"Body":{"stkCallback":{"MerchantRequestID":"1","CheckoutRequestID":checkout,"ResultCode":0,"ResultDesc":"ok",
+            "CallbackMetadata":{"Item":items}}}})
+    };
+    let post = |body: Value| {
+        let url = url.clone();
+        async move { reqwest::Client::new().post(url).json(&body).send().await.expect("post").status().as_u16() }
+    };
+    // Amount missing, without a value, not a number.
+    assert_eq!(post(success(None, "SNOAMT0002")).await, 200);
+    assert_eq!(post(success(Some(Value::Null), "SNOAMT0003")).await, 200);
+    assert_eq!(post(success(Some(json!("a thousand")), "SNOAMT0004")).await, 200);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM payments").await, 0, "no amount, no settlement");
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM provider_messages WHERE outcome = 'invalid_amount'").await, 3, "each kept as an alert");
+    // The genuine callback still settles.
+    assert_eq!(post(success(Some(json!(1050)), "SGENUINE02")).await, 200);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM payments").await, 1);
+}
+
+async fn a_payment_the_reconciler_settles_never_shows_the_checkout_id_as_its_receipt(backend: Backend) {
+    let t = spawn(backend).await;
+    register_html(&t, &WANJIKU).await;
+    let token = sign_in_api(&t, WANJIKU.id, WANJIKU.password, WANJIKU.phone).await;
+    let id = awaiting_payment(&t, &token).await;
+    // Paid, callback lost: the reconciler's query settles it, and names no receipt.
+    let attempt = pay(&t, &token, &id, "254700000404").await;
+    let attempt_id = attempt["id"].as_str().expect("id").to_owned();
+    let checkout = checkout_of(&t, &attempt_id).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    t.app.clock.advance(60);
+    let sweep = huduma::services::payments::reconcile::run_once(&t.app).await.expect("sweep");
+    assert_eq!(sweep.settled, 1, "{sweep:?}");
+    let sms =
+        t.wait_for_message(|m| m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains("Huduma: received"))).await;
+    let text = sms["body"].as_str().unwrap_or_default();
+    assert!(!text.contains(&checkout), "the CheckoutRequestID is not an M-Pesa receipt: {text}");
+    assert!(text.contains("M-Pesa's own SMS"), "{text}");
+    let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    assert_eq!(invoice["receipts"], json!([]), "no M-Pesa receipt to show yet: {invoice}");
+    let number = invoice["receipt_numbers"][0].as_str().expect("a Huduma receipt").to_owned();
+    let (_, page) = t.get(&format!("/receipts/{number}")).await;
+    assert!(!page.contains(&checkout), "{page}");
+    let (_, pay_page) = t.get(&format!("/applications/{id}/pay")).await;
+    assert!(!pay_page.contains(&checkout), "{pay_page}");
+    // The callback turns up after all: the real receipt takes its place everywhere.
+    let late = json!({"Body":{"stkCallback":{"MerchantRequestID":"1","CheckoutRequestID":checkout,"ResultCode":0,"ResultDesc":"ok",
+        "CallbackMetadata":{"Item":[{"Name":"Amount","Value":1050},{"Name":"MpesaReceiptNumber","Value":"SLATE00404"}]}}}});
+    let url = huduma::services::payments::mpesa::callback_url(&t.app);
+    assert_eq!(reqwest::Client::new().post(url).json(&late).send().await.expect("post").status().as_u16(), 200);
+    let (_, invoice) = t.api(Method::GET, &format!("/api/v1/applications/{id}/invoice"), Some(&token), None).await;
+    assert_eq!(invoice["receipts"], json!(["SLATE00404"]));
+    let (_, page) = t.get(&format!("/receipts/{number}")).await;
+    assert!(page.contains("SLATE00404"), "{page}");
+}
+
+async fn the_first_query_waits_for_the_reconcile_interval(backend: Backend) {
+    let t = spawn_configured(backend, |s| s.reconcile_seconds = Some(300)).await;
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    pay(&t, &token, &id, "254700000999").await;
+    t.app.clock.advance(60);
+    let sweep = huduma::services::payments::reconcile::run_once(&t.app).await.expect("sweep");
+    assert_eq!(sweep.asked, 0, "a minute is less than HUDUMA_RECONCILE_SECONDS=300: {sweep:?}");
+    t.app.clock.advance(241);
+    let sweep = huduma::services::payments::reconcile::run_once(&t.app).await.expect("sweep");
+    assert_eq!(sweep.asked, 1, "{sweep:?}");
+}
+
+both_databases!(
+    a_paybill_confirmation_for_another_short_code_or_without_an_amount_settles_nothing,
+    an_stk_success_without_a_readable_amount_settles_nothing,
+    a_payment_the_reconciler_settles_never_shows_the_checkout_id_as_its_receipt,
+    the_first_query_waits_for_the_reconcile_interval,
+);
+
+/// An agency's own Daraja double on 127.0.0.1: OAuth, STK push and C2B registration as
+/// the contract writes them; it keeps every STK push it receives.
+async fn daraja_double() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use axum::routing::{get, post};
+    let pushes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = pushes.clone();
+    let app = axum::Router::new()
+        .route("/oauth/v1/generate", get(|| async { axum::Json(json!({"access_token": "double-token", "expires_in": "3599"})) }))
+        .route(
+            "/mpesa/stkpush/v1/processrequest",
+            post(move |axum::Json(body): axum::Json<Value>| {
+                let kept = kept.clone();
+                async move {
+                    kept.lock().expect("lock").push(body);
+                    axum::Json(json!({"MerchantRequestID": "double-1", "CheckoutRequestID": "ws_CO_DOUBLE_1", "ResponseCode": "0",
+                        "ResponseDescription": "Success. Request accepted for processing", "CustomerMessage": "Success"}))
+                }
+            }),
+        )
+        .route(
+            "/mpesa/c2b/v1/registerurl",
+            post(|| async {
+                axum::Json(json!({"OriginatorCoversationID": "double", "ResponseCode": "0", "ResponseDescription": "success"}))
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, pushes)
+}
+
+async fn a_configured_daraja_wins_over_its_sandbox(backend: Backend) {
+    let (double, pushes) = daraja_double().await;
+    let base = double.clone();
+    let t = spawn_configured(backend, move |s| s.daraja_base_url = Some(base)).await;
+    assert!(t.app.config.sandbox, "the rest of the sandbox stays");
+    assert!(t.app.config.sms.as_ref().is_some_and(|s| s.base_url.contains("/sandbox/")), "SMS is still the sandbox");
+    let token = register_api(&t, &WANJIKU).await;
+    let id = awaiting_payment(&t, &token).await;
+    let attempt = pay(&t, &token, &id, "0708374149").await;
+    let kept = pushes.lock().expect("lock").clone();
+    assert_eq!(kept.len(), 1, "the prompt went to the agency's Daraja double, not the simulator");
+    assert_eq!((kept[0]["BusinessShortCode"].as_str(), kept[0]["Amount"].as_str()), (Some("174379"), Some("1050")));
+    assert_eq!(checkout_of(&t, attempt["id"].as_str().expect("id")).await, "ws_CO_DOUBLE_1");
+    // The double's callback settles through the usual path.
+    let callback = kept[0]["CallBackURL"].as_str().expect("callback URL").to_owned();
+    let paid = json!({"Body":{"stkCallback":{"MerchantRequestID":"double-1","CheckoutRequestID":"ws_CO_DOUBLE_1","ResultCode":0,"ResultDesc":"ok",
+        "CallbackMetadata":{"Item":[{"Name":"Amount","Value":1050},{"Name":"MpesaReceiptNumber","Value":"SDOUBLE001"}]}}}});
+    assert_eq!(reqwest::Client::new().post(callback).json(&paid).send().await.expect("post").status().as_u16(), 200);
+    assert_eq!(poll(&t, &token, attempt["id"].as_str().expect("id")).await["state"], "succeeded");
+}
+
+both_databases!(a_configured_daraja_wins_over_its_sandbox);

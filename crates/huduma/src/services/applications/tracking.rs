@@ -5,12 +5,9 @@
 use super::{ServiceError, ServiceResult};
 use crate::app::App;
 use crate::services::Requester;
-use crate::services::rate_limit::{self, Limit};
+use crate::services::rate_limit;
 use crate::store::applications as store;
 use huduma_domain::reference::{Kind, Reference};
-
-/// Look-ups per client address.
-pub const TRACK_PER_IP: Limit = Limit { name: "track_ip", max: 30, window_secs: 900 };
 
 /// What the public sees.
 #[derive(Debug, Clone)]
@@ -31,7 +28,7 @@ pub struct Tracked {
 
 /// Looks an application up by reference and document number.
 pub async fn track(app: &App, who: &Requester, reference: &str, document_number: &str) -> ServiceResult<Tracked> {
-    rate_limit::hit(app, TRACK_PER_IP, &who.ip).await?;
+    rate_limit::hit(app, rate_limit::TRACK_PER_IP, &who.ip).await?;
     let reference = Reference::parse(Kind::Application, reference).map_err(|e| ServiceError::field("reference", e.code))?;
     let number: String = document_number.chars().filter(|c| c.is_ascii_alphanumeric()).flat_map(|c| c.to_uppercase()).collect();
     if number.is_empty() {

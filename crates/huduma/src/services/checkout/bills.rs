@@ -6,6 +6,7 @@ use super::signature;
 use crate::app::App;
 use crate::services::ServiceResult;
 use crate::services::payments::invoices::{self, InvoiceView, PLATFORM};
+use crate::services::payments::mpesa::Asker;
 use crate::store::checkout::{self as store, BillRow};
 use crate::store::payments::{self as payments_store, InvoiceRow, LineRow};
 use huduma_domain::payments::InvoiceStatus;
@@ -66,16 +67,43 @@ pub struct CheckoutRequest {
     pub secure_hash: String,
 }
 
-/// Why a bill was refused, in words an integrator can act on.
+/// A refusal's stable code (`error.<code>` in the locales) and the values its sentence names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Stable code, e.g. `checkout.bad_signature`.
+    pub code: &'static str,
+    /// Values for the sentence's placeholders.
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Problem {
+    /// A problem without values.
+    pub fn new(code: &'static str) -> Self {
+        Self { code, args: Vec::new() }
+    }
+
+    /// A problem naming one value.
+    pub fn with(code: &'static str, name: &'static str, value: impl Into<String>) -> Self {
+        Self { code, args: vec![(name, value.into())] }
+    }
+}
+
+/// Why a bill or status query was refused, in words an integrator can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckoutError {
     /// Unknown client or wrong signature (HTTP 401).
-    #[error("{0}")]
-    Unauthorized(String),
+    #[error("unauthorized: {}", .0.code)]
+    Unauthorized(Problem),
     /// A field is missing or wrong (HTTP 400).
-    #[error("{0}")]
-    Invalid(String),
-    /// Our side failed.
+    #[error("invalid: {}", .0.code)]
+    Invalid(Problem),
+    /// The signed string already made another bill (HTTP 409).
+    #[error("conflict: {}", .0.code)]
+    Conflict(Problem),
+    /// No such bill (HTTP 404).
+    #[error("not found: {}", .0.code)]
+    NotFound(Problem),
+    /// Our side failed, or a limit was reached.
     #[error(transparent)]
     Internal(#[from] crate::services::ServiceError),
 }
@@ -116,13 +144,42 @@ fn http_url(url: &str) -> bool {
     url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
+/// `amountExpected` exactly as the contract writes it: digits, optionally a point and two
+/// decimals (`1050`, `1050.00`). Nothing else, so the boundary between it and `serviceID`
+/// in the signed string cannot move (`1050.001` + `0001` is refused, not re-read).
+fn contract_amount(text: &str, currency: Currency) -> Option<Money> {
+    let (whole, cents) = text.split_once('.').unwrap_or((text, "00"));
+    let digits = |s: &str, len: std::ops::RangeInclusive<usize>| len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole, 1..=12) || !digits(cents, 2..=2) {
+        return None;
+    }
+    Money::parse_major(text, currency).filter(|m| m.minor > 0)
+}
+
+/// `currency` exactly `KES` or `USD` (no case folding, no spaces): three letters that
+/// cannot absorb or give up characters of `clientIDNumber` or `billRefNumber`.
+fn contract_currency(text: &str) -> Option<Currency> {
+    match text {
+        "KES" | "USD" => Currency::parse(text),
+        _ => None,
+    }
+}
+
 /// Creates (or returns the earlier) invoice for an agency's bill.
+///
+/// The Pesaflow signature joins its fields with no separator, so `billRefNumber=TIMS-1`,
+/// `billDesc=Transfer` and `billRefNumber=TIMS-1T`, `billDesc=ransfer` carry the same
+/// `secureHash`. The contract fixes the field set, so the signature cannot change; instead
+/// the parsed values are bound to it: the fixed-format fields are parsed strictly (amount,
+/// currency, a registered client and service) so their boundaries cannot move, and each
+/// client's signed string (its HMAC, which is the secureHash) may make one bill only. A
+/// request whose fields re-concatenate to an earlier bill's is refused with 409.
 pub async fn create(app: &App, r: &CheckoutRequest) -> Result<Created, CheckoutError> {
     let client = {
         let mut conn = app.db.pool().acquire().await?;
         store::client(&mut conn, &r.api_client_id).await?
     }
-    .ok_or_else(|| CheckoutError::Unauthorized(format!("unknown apiClientID `{}`", r.api_client_id)))?;
+    .ok_or_else(|| CheckoutError::Unauthorized(Problem::with("checkout.unknown_client", "client", &r.api_client_id)))?;
     let data = signature::checkout_data(
         &r.api_client_id,
         &r.amount_expected,
@@ -134,40 +191,40 @@ pub async fn create(app: &App, r: &CheckoutRequest) -> Result<Created, CheckoutE
         &r.client_name,
         &client.secret,
     );
-    if !signature::verify(&client.api_key, &data, &r.secure_hash) {
-        return Err(CheckoutError::Unauthorized("secureHash does not match the request".into()));
+    let signed_hash = signature::sign(&client.api_key, &data);
+    if !crate::crypto::constant_time_eq(&signed_hash, r.secure_hash.trim()) {
+        return Err(CheckoutError::Unauthorized(Problem::new("checkout.bad_signature")));
     }
     let revenue_head = {
         let mut conn = app.db.pool().acquire().await?;
         store::revenue_head(&mut conn, &client.id, &r.service_id).await?
     }
-    .ok_or_else(|| CheckoutError::Invalid(format!("serviceID `{}` is not registered for this client", r.service_id)))?;
-    let currency = Currency::parse(&r.currency).ok_or_else(|| CheckoutError::Invalid("currency must be KES or USD".into()))?;
-    let total = Money::parse_major(&r.amount_expected, currency)
-        .filter(|m| m.minor > 0)
-        .ok_or_else(|| CheckoutError::Invalid("amountExpected must be an amount above zero, like 1050.00".into()))?;
+    .ok_or_else(|| CheckoutError::Invalid(Problem::with("checkout.unknown_service", "service", &r.service_id)))?;
+    let currency = contract_currency(&r.currency).ok_or_else(|| CheckoutError::Invalid(Problem::new("checkout.currency")))?;
+    let total = contract_amount(&r.amount_expected, currency).ok_or_else(|| CheckoutError::Invalid(Problem::new("checkout.amount")))?;
     if r.bill_desc.trim().is_empty() || r.bill_desc.chars().count() > 100 {
-        return Err(CheckoutError::Invalid("billDesc must have 1 to 100 characters".into()));
+        return Err(CheckoutError::Invalid(Problem::new("checkout.bill_desc")));
     }
     if r.bill_ref_number.trim().is_empty() || r.bill_ref_number.chars().count() > 64 {
-        return Err(CheckoutError::Invalid("billRefNumber must have 1 to 64 characters".into()));
+        return Err(CheckoutError::Invalid(Problem::new("checkout.bill_ref")));
     }
-    if !http_url(&r.callback_url_on_success) || !http_url(&r.notification_url) {
-        return Err(CheckoutError::Invalid("callBackURLOnSuccess and notificationURL must be http(s) URLs".into()));
+    if !http_url(&r.callback_url_on_success) {
+        return Err(CheckoutError::Invalid(Problem::new("checkout.callback_url")));
     }
+    super::notify_url::check_syntax(&super::notify_url::Policy::of(&app.config), &r.notification_url).map_err(CheckoutError::Invalid)?;
     let msisdn = match r.client_msisdn.trim() {
         "" => String::new(),
-        given => Phone::parse(given).map_err(|_| CheckoutError::Invalid("clientMSISDN is not a Kenyan mobile number".into()))?.daraja(),
+        given => Phone::parse(given).map_err(|_| CheckoutError::Invalid(Problem::new("checkout.msisdn")))?.daraja(),
     };
     let send_stk = r.send_stk.eq_ignore_ascii_case("true");
     if send_stk && msisdn.is_empty() {
-        return Err(CheckoutError::Invalid("sendSTK=true needs clientMSISDN".into()));
+        return Err(CheckoutError::Invalid(Problem::new("checkout.send_stk_needs_msisdn")));
     }
-    let (net, commission) =
-        carve(app, total).ok_or_else(|| CheckoutError::Invalid("amountExpected is too small to carry the convenience fee".into()))?;
+    let (net, commission) = carve(app, total).ok_or_else(|| CheckoutError::Invalid(Problem::new("checkout.amount_too_small")))?;
     if let Some(existing) = existing(app, &client.id, &r.bill_ref_number).await? {
         return Ok(Created { commission, amount_net: net, created: false, attempt: None, ..existing });
     }
+    reused_signature(app, &client.id, &signed_hash).await?;
     let now = app.clock.now();
     let invoice = InvoiceRow {
         id: crate::store::new_id(),
@@ -206,17 +263,33 @@ pub async fn create(app: &App, r: &CheckoutRequest) -> Result<Created, CheckoutE
     };
     let mut tx = app.db.begin().await?;
     payments_store::insert_invoice(&mut tx, &invoice, &lines, now).await?;
-    if !store::insert_bill(&mut tx, &bill, now).await? {
-        // The same bill arrived twice at once; the other request created it.
+    if !store::insert_bill(&mut tx, &bill, &signed_hash, now).await? {
+        // The same bill arrived twice at once and the other request created it — or a
+        // request with the same signed string but shifted fields won the race.
         drop(tx);
-        let existing =
-            existing(app, &client.id, &r.bill_ref_number).await?.ok_or_else(|| CheckoutError::Invalid("bill being created".into()))?;
-        return Ok(Created { commission, amount_net: net, created: false, attempt: None, ..existing });
+        if let Some(existing) = existing(app, &client.id, &r.bill_ref_number).await? {
+            return Ok(Created { commission, amount_net: net, created: false, attempt: None, ..existing });
+        }
+        reused_signature(app, &client.id, &signed_hash).await?;
+        return Err(CheckoutError::Conflict(Problem::new("checkout.busy")));
     }
     tx.commit().await?;
     let view = InvoiceView { invoice, lines, payments: Vec::new(), receipts: Vec::new() };
-    let attempt = if send_stk { crate::services::payments::mpesa::start_for_invoice(app, &view, &msisdn).await.ok() } else { None };
+    let attempt = if send_stk {
+        crate::services::payments::mpesa::start_for_invoice(app, &view, &msisdn, Asker::Agency(&client.id)).await.ok()
+    } else {
+        None
+    };
     Ok(Created { invoice: view, bill, commission, amount_net: net, created: true, attempt })
+}
+
+/// Refuses a signed string that already made another of the client's bills.
+async fn reused_signature(app: &App, client_id: &str, signed_hash: &str) -> Result<(), CheckoutError> {
+    let mut conn = app.db.pool().acquire().await?;
+    match store::bill_by_signature(&mut conn, client_id, signed_hash).await? {
+        Some(earlier) => Err(CheckoutError::Conflict(Problem::with("checkout.signature_reused", "bill", earlier.bill_ref))),
+        None => Ok(()),
+    }
 }
 
 async fn existing(app: &App, client_id: &str, bill_ref: &str) -> ServiceResult<Option<Created>> {
@@ -235,11 +308,31 @@ pub async fn status(app: &App, client_id: &str, ref_no: &str, secure_hash: &str)
         let mut conn = app.db.pool().acquire().await?;
         store::client(&mut conn, client_id).await?
     }
-    .ok_or_else(|| CheckoutError::Unauthorized(format!("unknown api_client_id `{client_id}`")))?;
+    .ok_or_else(|| CheckoutError::Unauthorized(Problem::with("checkout.unknown_client", "client", client_id)))?;
     if !signature::verify(&client.api_key, &signature::status_data(client_id, ref_no), secure_hash) {
-        return Err(CheckoutError::Unauthorized("secure_hash does not match".into()));
+        return Err(CheckoutError::Unauthorized(Problem::new("checkout.status_bad_signature")));
     }
-    let found =
-        existing(app, &client.id, ref_no).await?.ok_or_else(|| CheckoutError::Invalid(format!("no bill `{ref_no}` for this client")))?;
+    let found = existing(app, &client.id, ref_no)
+        .await?
+        .ok_or_else(|| CheckoutError::NotFound(Problem::with("checkout.unknown_bill", "bill", ref_no)))?;
     Ok((found.invoice, found.bill))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_format_fields_are_read_exactly_as_the_contract_writes_them() {
+        assert_eq!(contract_amount("1050.00", Currency::Kes).map(|m| m.minor), Some(105_000));
+        assert_eq!(contract_amount("1050", Currency::Kes).map(|m| m.minor), Some(105_000));
+        for shifted in ["1050.001", "1050.0", "1,050.00", " 1050.00", "1050.", ".50", "0.00", "1e3", ""] {
+            assert_eq!(contract_amount(shifted, Currency::Kes), None, "{shifted:?}");
+        }
+        assert_eq!(contract_currency("KES"), Some(Currency::Kes));
+        assert_eq!(contract_currency("USD"), Some(Currency::Usd));
+        for other in ["kes", "KES ", "KE", "KESU", ""] {
+            assert_eq!(contract_currency(other), None, "{other:?}");
+        }
+    }
 }

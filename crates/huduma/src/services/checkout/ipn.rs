@@ -4,7 +4,8 @@
 //! the agency answers 2xx. The outbox row is the delivery log (`huduma admin ipn`), and an
 //! admin can send one again (`huduma admin ipn-replay`).
 
-use super::signature;
+use super::{notify_url, signature};
+use crate::app::App;
 use crate::services::ServiceResult;
 use crate::store::checkout::{self as store, BillRow};
 use crate::store::payments::{self as payments_store, InvoiceRow};
@@ -30,8 +31,8 @@ fn amount(minor: i64, currency: &str) -> String {
     format!("{}.{:02}", money.minor / 100, money.minor.rem_euclid(100))
 }
 
-/// `2026-01-26 09:31:12+03:00`.
-fn payment_date(unix: i64) -> String {
+/// A payment's date as the contract writes it: `2026-01-26 09:31:12+03:00`.
+pub fn payment_date(unix: i64) -> String {
     let local = unix + 3 * 3600;
     let date = huduma_domain::Date::from_unix_days(local.div_euclid(86_400));
     let secs = local.rem_euclid(86_400);
@@ -48,7 +49,8 @@ pub async fn queue(conn: &mut Conn, invoice: &InvoiceRow, bill: &BillRow, last_a
         .iter()
         .map(|p| {
             serde_json::json!({
-                "payment_reference": p.provider_ref,
+                // Never our CheckoutRequestID: empty until M-Pesa names the receipt.
+                "payment_reference": if p.receipt_pending { "" } else { p.provider_ref.as_str() },
                 "payment_date": payment_date(p.paid_at),
                 "inserted_at": payment_date(p.paid_at),
                 "currency": invoice.currency,
@@ -76,11 +78,57 @@ pub async fn queue(conn: &mut Conn, invoice: &InvoiceRow, bill: &BillRow, last_a
     Ok(())
 }
 
-/// Delivers one IPN; `Ok` only on a 2xx answer.
-pub async fn deliver(job: &IpnJob) -> Result<(), String> {
-    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(20)).build().map_err(|e| e.to_string())?;
-    let response = client.post(&job.url).json(&job.body).send().await.map_err(|e| e.to_string())?;
-    if response.status().is_success() { Ok(()) } else { Err(format!("HTTP {}", response.status().as_u16())) }
+/// Why a delivery did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// The URL may not be delivered to (an internal address, plain http outside sandbox
+    /// mode): retrying cannot help; an admin may replay it once the bill is corrected.
+    #[error("{0}")]
+    Refused(String),
+    /// The agency did not answer 2xx, or could not be reached: retried later.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Refuses every name it is asked about: the delivery client may connect only to the
+/// addresses [`notify_url::resolve`] checked and pinned, never look a name up itself.
+struct NoLookups;
+
+impl reqwest::dns::Resolve for NoLookups {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let name = name.as_str().to_owned();
+        Box::pin(async move { Err(format!("{name} was not checked for this delivery").into()) })
+    }
+}
+
+/// Delivers one IPN; `Ok` only on a 2xx answer. The host is resolved and every address
+/// checked first, and the request goes to exactly those addresses; a redirect is not
+/// followed (it would lead to an address nobody checked).
+pub async fn deliver(app: &App, job: &IpnJob) -> Result<(), DeliveryError> {
+    let policy = notify_url::Policy::of(&app.config);
+    let (target, addrs) = notify_url::resolve(&policy, &job.url).await.map_err(|refusal| match refusal {
+        notify_url::Refusal::Refused(why) => DeliveryError::Refused(why),
+        notify_url::Refusal::Unresolved(why) => DeliveryError::Failed(why),
+    })?;
+    let mut builder = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .redirect(reqwest::redirect::Policy::none())
+        // A proxy would make its own connection to wherever the URL names.
+        .no_proxy()
+        .dns_resolver(std::sync::Arc::new(NoLookups));
+    if target.literal.is_none() {
+        builder = builder.resolve_to_addrs(&target.host, &addrs);
+    }
+    let client = builder.build().map_err(|e| DeliveryError::Failed(e.to_string()))?;
+    let response = client.post(&job.url).json(&job.body).send().await.map_err(|e| DeliveryError::Failed(e.to_string()))?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else if status.is_redirection() {
+        Err(DeliveryError::Failed(format!("HTTP {}: redirects are not followed", status.as_u16())))
+    } else {
+        Err(DeliveryError::Failed(format!("HTTP {}", status.as_u16())))
+    }
 }
 
 #[cfg(test)]

@@ -5,4 +5,5 @@
 
 pub mod bills;
 pub mod ipn;
+pub mod notify_url;
 pub mod signature;

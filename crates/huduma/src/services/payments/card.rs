@@ -4,7 +4,7 @@
 //! amount. The card's confirmation code settles the invoice exactly once.
 
 use super::invoices::InvoiceView;
-use super::settle::{Settled, settle_attempt};
+use super::settle::{ProviderRef, Settled, settle_attempt};
 use crate::app::App;
 use crate::integrations::pesapal::{CardOutcome, OrderRequest};
 use crate::services::sessions::Authenticated;
@@ -86,28 +86,47 @@ pub async fn start_for_invoice(app: &App, view: &InvoiceView, email: &str, phone
     result
 }
 
+/// Whether Pesapal's "completed" answer may settle an attempt: it must name our attempt
+/// and carry a readable amount equal to what we asked. Otherwise the alert to keep.
+pub fn completed_verdict(merchant_reference: &str, amount_minor: Option<i64>, attempt: &AttemptRow) -> Result<(), &'static str> {
+    match amount_minor {
+        // No amount, no settlement.
+        None => Err("invalid_amount"),
+        Some(amount) if amount != attempt.amount_minor || merchant_reference != attempt.id => Err("mismatch"),
+        Some(_) => Ok(()),
+    }
+}
+
 /// Asks Pesapal how an order ended and applies the answer. Used for the IPN, the
 /// browser's return and the reconciler alike, so all three agree.
 pub async fn confirm(app: &App, order_tracking_id: &str) -> ServiceResult<Option<AttemptState>> {
-    let Some(pesapal) = app.pesapal.as_ref() else { return Ok(None) };
+    Ok(confirm_with_alert(app, order_tracking_id).await?.0)
+}
+
+/// [`confirm`], also saying which alert (`invalid_amount`, `mismatch`) a completed answer
+/// raised instead of settling.
+async fn confirm_with_alert(app: &App, order_tracking_id: &str) -> ServiceResult<(Option<AttemptState>, Option<&'static str>)> {
+    let mut alert = None;
+    let Some(pesapal) = app.pesapal.as_ref() else { return Ok((None, None)) };
     let attempt = {
         let mut conn = app.db.pool().acquire().await?;
         store::attempt_by_checkout(&mut conn, order_tracking_id).await?
     };
-    let Some(attempt) = attempt.filter(|a| a.method == "card") else { return Ok(None) };
+    let Some(attempt) = attempt.filter(|a| a.method == "card") else { return Ok((None, None)) };
     let status = match pesapal.transaction_status(order_tracking_id, app.clock.now()).await {
         Ok(s) => s,
         Err(err) => {
             tracing::warn!(attempt = %attempt.id, error = %err, "Pesapal status unavailable; will ask again");
-            return Ok(AttemptState::parse(&attempt.state));
+            return Ok((AttemptState::parse(&attempt.state), None));
         }
     };
     let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
     let mut tx = app.db.begin().await?;
     let next = match status.outcome() {
         CardOutcome::Completed => {
-            if status.merchant_reference != attempt.id || status.amount_minor() != Some(attempt.amount_minor) {
-                tracing::error!(attempt = %attempt.id, "Pesapal says paid, but the reference or amount differs from ours: not settled, investigate");
+            if let Err(why) = completed_verdict(&status.merchant_reference, status.amount_minor(), &attempt) {
+                tracing::error!(attempt = %attempt.id, alert = why, "Pesapal says paid, but the reference or amount is not ours: not settled, investigate");
+                alert = Some(why);
                 Some(state)
             } else {
                 match settle_attempt(
@@ -115,7 +134,7 @@ pub async fn confirm(app: &App, order_tracking_id: &str) -> ServiceResult<Option
                     app,
                     &attempt,
                     None,
-                    &status.confirmation_code,
+                    ProviderRef::Receipt(&status.confirmation_code),
                     attempt.amount_minor,
                     Some(&status.payment_account),
                 )
@@ -146,7 +165,7 @@ pub async fn confirm(app: &App, order_tracking_id: &str) -> ServiceResult<Option
     };
     tx.commit().await?;
     app.outbox_wakeup.notify_one();
-    Ok(next)
+    Ok((next, alert))
 }
 
 /// Handles Pesapal's IPN body: store it, then confirm.
@@ -155,13 +174,28 @@ pub async fn ipn(app: &App, raw: &str) -> ServiceResult<Option<String>> {
     let body: serde_json::Value = serde_json::from_str(raw).unwrap_or(serde_json::Value::Null);
     let tracking = body.get("OrderTrackingId").and_then(|v| v.as_str()).map(str::to_owned);
     let outcome = match &tracking {
-        Some(t) => match confirm(app, t).await? {
-            Some(state) => state.as_str(),
-            None => "unknown_attempt",
+        Some(t) => match confirm_with_alert(app, t).await? {
+            (_, Some(alert)) => alert,
+            (Some(state), None) => state.as_str(),
+            (None, None) => "unknown_attempt",
         },
         None => "invalid",
     };
     let mut conn = app.db.pool().acquire().await?;
     store::message_outcome(&mut conn, message, outcome).await?;
     Ok(tracking)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_completed_answer_settles_only_with_our_reference_and_amount() {
+        let attempt = AttemptRow::new("invoice", "card", 105_000, None, 0);
+        assert_eq!(completed_verdict(&attempt.id, Some(105_000), &attempt), Ok(()));
+        assert_eq!(completed_verdict(&attempt.id, None, &attempt), Err("invalid_amount"), "no amount, no settlement");
+        assert_eq!(completed_verdict(&attempt.id, Some(100), &attempt), Err("mismatch"));
+        assert_eq!(completed_verdict("someone-else", Some(105_000), &attempt), Err("mismatch"));
+    }
 }

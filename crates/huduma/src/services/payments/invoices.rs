@@ -2,6 +2,7 @@
 //! agency revenue head plus the convenience fee, numbered for M-Pesa's account reference.
 
 use crate::app::App;
+use crate::services::rate_limit;
 use crate::services::sessions::Authenticated;
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::Conn;
@@ -122,6 +123,22 @@ pub async fn agency_bill(app: &App, number: &str) -> ServiceResult<(InvoiceView,
     let invoice = store::invoice_by_number(&mut conn, number.as_str()).await?.ok_or(ServiceError::NotFound)?;
     let bill = crate::store::checkout::bill_for_invoice(&mut conn, &invoice.id).await?.ok_or(ServiceError::NotFound)?;
     Ok((view(&mut conn, invoice).await?, bill))
+}
+
+/// An agency bill for its public checkout page, opened by someone at `ip`: rate-limited
+/// per address, and much more tightly for invoice numbers that have no page, so they
+/// cannot be guessed (a found page names the payer). Once an address has missed too
+/// often it sees no page at all, found or not, until the window ends.
+pub async fn public_bill(app: &App, number: &str, ip: &str) -> ServiceResult<(InvoiceView, crate::store::checkout::BillRow)> {
+    rate_limit::check(app, rate_limit::CHECKOUT_MISSES_PER_IP, ip).await?;
+    rate_limit::hit(app, rate_limit::CHECKOUT_PAGES_PER_IP, ip).await?;
+    match agency_bill(app, number).await {
+        Err(ServiceError::NotFound) => {
+            rate_limit::hit(app, rate_limit::CHECKOUT_MISSES_PER_IP, ip).await?;
+            Err(ServiceError::NotFound)
+        }
+        other => other,
+    }
 }
 
 /// An attempt on an agency bill, reached from its checkout page.

@@ -4,13 +4,10 @@
 //! job, run now), then among provider messages we received but could not match.
 
 use crate::app::App;
-use crate::services::rate_limit::{self, Limit};
+use crate::services::rate_limit;
 use crate::services::sessions::Authenticated;
 use crate::services::{ServiceError, ServiceResult};
 use sqlx::Row;
-
-/// Look-ups per account.
-pub const LOOKUPS_PER_ACCOUNT: Limit = Limit { name: "receipt_lookup", max: 20, window_secs: 3600 };
 
 /// What the look-up found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +38,7 @@ pub fn normalise(receipt: &str) -> Option<String> {
 /// Looks for an M-Pesa receipt number.
 pub async fn find(app: &App, me: &Authenticated, receipt: &str) -> ServiceResult<Found> {
     let receipt = normalise(receipt).ok_or_else(|| ServiceError::field("receipt", "lookup.receipt_invalid"))?;
-    rate_limit::hit(app, LOOKUPS_PER_ACCOUNT, &me.account.id).await?;
+    rate_limit::hit(app, rate_limit::RECEIPT_LOOKUPS_PER_ACCOUNT, &me.account.id).await?;
     if let Some(found) = recorded(app, me, &receipt).await? {
         return Ok(found);
     }

@@ -4,9 +4,10 @@
 //! path, name an attempt we made, and carry the amount we asked for. Its raw body is
 //! stored before anything else and before we answer.
 
-use super::settle::{Settled, settle_attempt};
+use super::settle::{ProviderRef, Settled, settle_attempt};
 use crate::app::App;
 use crate::integrations::daraja::{DarajaError, StkCallback};
+use crate::services::rate_limit;
 use crate::services::sessions::Authenticated;
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::payments::{self as store, AttemptRow};
@@ -45,20 +46,39 @@ pub async fn register_c2b(app: std::sync::Arc<App>) {
     tracing::error!("gave up registering the M-Pesa Paybill URLs: Paybill payments cannot be validated");
 }
 
+/// Who asks for a prompt, for the rate limits (each prompt also counts against its phone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asker<'a> {
+    /// A signed-in account (its id).
+    Account(&'a str),
+    /// Someone on a public checkout page (their address).
+    Address(&'a str),
+    /// An agency system's `sendSTK` (its client id): limited per phone only.
+    Agency(&'a str),
+}
+
 /// Starts an STK push for what is still due on the invoice of one of the person's
 /// applications; returns the attempt id (the waiting page follows it).
 pub async fn start(app: &App, me: &Authenticated, application_id: &str, phone: &str) -> ServiceResult<String> {
     let view = super::invoices::for_application(app, me, application_id).await?;
-    start_for_invoice(app, &view, phone).await
+    start_for_invoice(app, &view, phone, Asker::Account(&me.account.id)).await
 }
 
 /// Starts an STK push for what is still due on an invoice.
-pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, phone: &str) -> ServiceResult<String> {
+pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, phone: &str, asker: Asker<'_>) -> ServiceResult<String> {
     let phone = Phone::parse(phone).map_err(|e| ServiceError::field("phone", e.code))?;
     let daraja = app.daraja.as_ref().ok_or(ServiceError::Unavailable("payment.unavailable"))?;
     if !view.status().is_open() || view.due() == 0 {
         return Err(ServiceError::field("phone", "payment.not_due"));
     }
+    // Every prompt rings a phone: limited per phone (normalised, so `0712…` and `+254712…`
+    // count together) and per whoever asks.
+    match asker {
+        Asker::Account(id) => rate_limit::hit(app, rate_limit::STK_PER_ACCOUNT, id).await?,
+        Asker::Address(ip) => rate_limit::hit(app, rate_limit::STK_PER_IP, ip).await?,
+        Asker::Agency(_) => {}
+    }
+    rate_limit::hit(app, rate_limit::STK_PER_PHONE, &phone.daraja()).await?;
     // M-Pesa takes whole shillings; a part-shilling remainder rounds up so the bill is met.
     let shillings = (view.due() + 99) / 100;
     let now = app.clock.now();
@@ -98,6 +118,9 @@ pub enum CallbackOutcome {
     UnknownAttempt,
     /// Ours, but the amount differs from what we asked: an alert, never a payment.
     Mismatch,
+    /// Says paid, but the `Amount` is missing or unreadable: an alert, never a payment
+    /// (no amount, no settlement).
+    InvalidAmount,
     /// Not a callback we can read.
     Invalid,
     /// Says paid, but Daraja's status query does not confirm it yet: kept, and settled by
@@ -114,6 +137,7 @@ impl CallbackOutcome {
             Self::Failed => "failed",
             Self::UnknownAttempt => "unknown_attempt",
             Self::Mismatch => "mismatch",
+            Self::InvalidAmount => "invalid_amount",
             Self::Invalid => "invalid",
             Self::Unconfirmed => "unconfirmed",
         }
@@ -164,7 +188,10 @@ pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
             (id, outcome)
         }
     };
-    if matches!(outcome, CallbackOutcome::UnknownAttempt | CallbackOutcome::Mismatch | CallbackOutcome::Invalid) {
+    if matches!(
+        outcome,
+        CallbackOutcome::UnknownAttempt | CallbackOutcome::Mismatch | CallbackOutcome::InvalidAmount | CallbackOutcome::Invalid
+    ) {
         tracing::error!(
             message = message_id,
             outcome = outcome.as_str(),
@@ -206,19 +233,27 @@ pub async fn apply_in(tx: &mut crate::store::Conn, app: &App, cb: &StkCallback) 
     };
     let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
     let outcome = if cb.result_code == "0" {
-        let amount = cb.amount_minor.unwrap_or(attempt.amount_minor);
-        if amount != attempt.amount_minor {
-            CallbackOutcome::Mismatch
-        } else {
-            let reference = cb.receipt.clone().unwrap_or_else(|| cb.checkout_request_id.clone());
-            match settle_attempt(tx, app, &attempt, invoice, &reference, amount, cb.phone.as_deref()).await? {
-                Settled::Recorded => CallbackOutcome::Settled,
-                Settled::AlreadyRecorded => {
-                    // Settled earlier from a status query (no receipt then): keep the receipt now.
-                    if let Some(receipt) = &cb.receipt {
-                        store::set_payment_reference(tx, &attempt.id, &cb.checkout_request_id, receipt).await?;
+        match cb.amount_minor {
+            // A success without a readable amount proves nothing about the money: never
+            // assume it was what we asked for.
+            None => CallbackOutcome::InvalidAmount,
+            Some(amount) if amount != attempt.amount_minor => CallbackOutcome::Mismatch,
+            Some(amount) => {
+                // Daraja's status query names no receipt: the CheckoutRequestID then keys
+                // the payment until the callback brings the receipt, and is never shown.
+                let reference = match &cb.receipt {
+                    Some(receipt) => ProviderRef::Receipt(receipt),
+                    None => ProviderRef::Pending(&cb.checkout_request_id),
+                };
+                match settle_attempt(tx, app, &attempt, invoice, reference, amount, cb.phone.as_deref()).await? {
+                    Settled::Recorded => CallbackOutcome::Settled,
+                    Settled::AlreadyRecorded => {
+                        // Settled earlier from a status query (no receipt then): keep the receipt now.
+                        if let Some(receipt) = &cb.receipt {
+                            store::set_payment_reference(tx, &attempt.id, &cb.checkout_request_id, receipt).await?;
+                        }
+                        CallbackOutcome::Duplicate
                     }
-                    CallbackOutcome::Duplicate
                 }
             }
         }

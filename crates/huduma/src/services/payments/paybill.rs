@@ -3,7 +3,7 @@
 //! the right C2B000xx code) and then confirms the payment, which we settle exactly once on
 //! its `TransID`.
 
-use super::settle::{Settled, settle};
+use super::settle::{ProviderRef, Settled, settle};
 use crate::app::App;
 use crate::services::ServiceResult;
 use crate::store::payments as store;
@@ -51,7 +51,7 @@ pub async fn validate(app: &App, raw: &str) -> ServiceResult<Verdict> {
     let verdict = match serde_json::from_str::<Value>(raw) {
         Err(_) => OTHER,
         Ok(body) => {
-            let short_code_ok = app.daraja.as_ref().is_some_and(|d| text(&body, "BusinessShortCode") == d.short_code());
+            let short_code_ok = ours(app, &body);
             match (short_code_ok, invoice_named(app, &body).await?, amount_minor(&body)) {
                 (false, _, _) => INVALID_SHORT_CODE,
                 (true, None, _) => INVALID_ACCOUNT,
@@ -66,31 +66,45 @@ pub async fn validate(app: &App, raw: &str) -> ServiceResult<Verdict> {
     Ok(verdict)
 }
 
+/// Whether a Paybill message names our own short code (and not another business's).
+fn ours(app: &App, body: &Value) -> bool {
+    app.daraja.as_ref().is_some_and(|d| text(body, "BusinessShortCode") == d.short_code())
+}
+
 /// Confirmation: store, then settle once on the transaction id, even on an invoice that is
-/// already paid or expired (the money arrived; an excess is kept on record). Money for an
-/// account we do not know is kept as an alert for a person to resolve, never applied by
-/// guesswork.
+/// already paid or expired (the money arrived; an excess is kept on record). A confirmation
+/// for another short code (`wrong_short_code`), without a readable `TransAmount`
+/// (`invalid_amount`) or for an account we do not know (`unknown_account`) is kept as an
+/// alert for a person to resolve, never applied by guesswork.
 pub async fn confirm(app: &App, raw: &str) -> ServiceResult<&'static str> {
     let id = super::store_message(app, super::mpesa::PROVIDER, "c2b_confirmation", raw).await?;
     let outcome = match serde_json::from_str::<Value>(raw) {
         Err(_) => "invalid",
         Ok(body) => {
             let trans_id = text(&body, "TransID");
-            match (invoice_named(app, &body).await?, amount_minor(&body)) {
-                (Some(invoice), Some(amount)) if !trans_id.is_empty() => {
-                    let mut tx = app.db.begin().await?;
-                    let payer = text(&body, "MSISDN");
-                    let settled = settle(&mut tx, app, &invoice.id, None, None, "mpesa", &trans_id, amount, Some(&payer)).await?;
-                    tx.commit().await?;
-                    app.outbox_wakeup.notify_one();
-                    if settled == Settled::Recorded { "settled" } else { "duplicate" }
+            if !ours(app, &body) {
+                "wrong_short_code"
+            } else {
+                match (invoice_named(app, &body).await?, amount_minor(&body)) {
+                    (_, None) => "invalid_amount",
+                    (None, Some(_)) => "unknown_account",
+                    (Some(_), Some(_)) if trans_id.is_empty() => "invalid",
+                    (Some(invoice), Some(amount)) => {
+                        let mut tx = app.db.begin().await?;
+                        let payer = text(&body, "MSISDN");
+                        let settled =
+                            settle(&mut tx, app, &invoice.id, None, None, "mpesa", ProviderRef::Receipt(&trans_id), amount, Some(&payer))
+                                .await?;
+                        tx.commit().await?;
+                        app.outbox_wakeup.notify_one();
+                        if settled == Settled::Recorded { "settled" } else { "duplicate" }
+                    }
                 }
-                _ => "unknown_account",
             }
         }
     };
     if outcome != "settled" && outcome != "duplicate" {
-        tracing::error!(message = id, outcome, "Paybill payment not matched to an invoice: resolve by hand");
+        tracing::error!(message = id, outcome, "Paybill confirmation not settled: resolve by hand");
     }
     let mut conn = app.db.pool().acquire().await?;
     store::message_outcome(&mut conn, id, outcome).await?;

@@ -50,7 +50,8 @@ pub async fn issue(
         currency: invoice.currency.clone(),
         amount_minor: payment.amount_minor,
         method: payment.method.clone(),
-        provider_ref: payment.provider_ref.clone(),
+        // A provisional key is not a receipt: the receipt shows none until M-Pesa names it.
+        provider_ref: if payment.receipt_pending { String::new() } else { payment.provider_ref.clone() },
         payer: payment.payer.clone(),
         issued_at: now,
     };
@@ -72,9 +73,15 @@ pub async fn issue(
             ("invoice", invoice.number.as_str()),
             ("link", link.as_str()),
         ];
-        messages::queue_sms(conn, &account.phone, &tr.f("message.receipt_sms", &args), now).await?;
-        messages::queue_email(conn, &account.email, &tr.f("message.receipt_subject", &args), &tr.f("message.receipt_body", &args), now)
-            .await?;
+        // Settled from Daraja's status query, the M-Pesa receipt number is not known yet: the
+        // message leaves it out rather than show our CheckoutRequestID as if it were one.
+        let (sms, body) = if payment.receipt_pending {
+            ("message.receipt_sms_no_reference", "message.receipt_body_no_reference")
+        } else {
+            ("message.receipt_sms", "message.receipt_body")
+        };
+        messages::queue_sms(conn, &account.phone, &tr.f(sms, &args), now).await?;
+        messages::queue_email(conn, &account.email, &tr.f("message.receipt_subject", &args), &tr.f(body, &args), now).await?;
     }
     Ok(number)
 }

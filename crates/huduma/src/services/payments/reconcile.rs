@@ -1,6 +1,7 @@
 //! The reconciler: attempts still waiting after a while are asked about with the STK
 //! query, so a lost callback never leaves money unrecorded. Runs every
-//! `HUDUMA_RECONCILE_SECONDS` in the worker.
+//! `HUDUMA_RECONCILE_SECONDS` in the worker, and asks about an attempt once it has waited
+//! that long.
 
 use super::mpesa::apply;
 use crate::app::App;
@@ -10,8 +11,6 @@ use huduma_domain::payments::{AttemptState, attempt::Event};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Seconds an attempt waits for its callback before the reconciler asks.
-pub const ASK_AFTER_SECS: i64 = 30;
 /// Seconds after which an unanswered prompt is called timed out (the phone's own prompt
 /// lasts about a minute; a late success still settles).
 pub const TIME_OUT_AFTER_SECS: i64 = 5 * 60;
@@ -35,7 +34,10 @@ pub struct Sweep {
 pub async fn run_once(app: &App) -> anyhow::Result<Sweep> {
     let waiting = {
         let mut conn = app.db.pool().acquire().await?;
-        store::stale_open_attempts(&mut conn, app.clock.now() - ASK_AFTER_SECS, 200).await?
+        // An attempt waits one `HUDUMA_RECONCILE_SECONDS` for its callback before the first
+        // question, as it waits between questions after that.
+        let wait = i64::try_from(app.config.reconcile_secs).unwrap_or(i64::MAX);
+        store::stale_open_attempts(&mut conn, app.clock.now().saturating_sub(wait), 200).await?
     };
     sweep(app, waiting).await
 }
@@ -80,7 +82,10 @@ async fn sweep(app: &App, waiting: Vec<crate::store::payments::AttemptRow>) -> a
                     checkout_request_id: checkout,
                     result_code: code.clone(),
                     result_desc: desc,
-                    amount_minor: None,
+                    // Daraja's own (authenticated) answer about the attempt we made for this
+                    // amount; it names neither amount nor receipt, so the payment is keyed on
+                    // the CheckoutRequestID with its receipt pending (never shown as one).
+                    amount_minor: Some(attempt.amount_minor),
                     receipt: None,
                     phone: attempt.phone.clone(),
                 };

@@ -20,6 +20,25 @@ pub enum Settled {
     AlreadyRecorded,
 }
 
+/// The provider's reference a payment is recorded under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderRef<'a> {
+    /// The provider's own receipt (M-Pesa receipt, Paybill `TransID`, card confirmation code).
+    Receipt(&'a str),
+    /// Only our request's id is known (Daraja's STK query names no receipt): it keys the
+    /// payment so it settles once, but no citizen or agency ever sees it as a receipt.
+    Pending(&'a str),
+}
+
+impl<'a> ProviderRef<'a> {
+    /// The stored key.
+    pub fn key(self) -> &'a str {
+        match self {
+            Self::Receipt(r) | Self::Pending(r) => r,
+        }
+    }
+}
+
 /// An invoice as settlement reads it, with the agency system's bill behind it, if any.
 pub type BilledInvoice = (InvoiceRow, Option<BillRow>);
 
@@ -31,7 +50,7 @@ pub async fn settle_attempt(
     app: &App,
     attempt: &AttemptRow,
     invoice: Option<BilledInvoice>,
-    reference: &str,
+    reference: ProviderRef<'_>,
     amount_minor: i64,
     payer: Option<&str>,
 ) -> ServiceResult<Settled> {
@@ -60,7 +79,7 @@ pub async fn settle(
     invoice: Option<BilledInvoice>,
     attempt_id: Option<&str>,
     method: &str,
-    reference: &str,
+    reference: ProviderRef<'_>,
     amount_minor: i64,
     payer: Option<&str>,
 ) -> ServiceResult<Settled> {
@@ -69,7 +88,8 @@ pub async fn settle(
         invoice_id: invoice_id.to_owned(),
         attempt_id: attempt_id.map(str::to_owned),
         method: method.to_owned(),
-        provider_ref: reference.to_owned(),
+        provider_ref: reference.key().to_owned(),
+        receipt_pending: matches!(reference, ProviderRef::Pending(_)),
         amount_minor,
         payer: payer.map(str::to_owned),
         paid_at: now,
@@ -94,7 +114,7 @@ pub async fn settle(
         action: "payment.recorded",
         subject: format!("invoice:{}", invoice.number),
         details: serde_json::json!({
-            "method": method, "reference": reference, "amount_minor": amount_minor,
+            "method": method, "reference": reference.key(), "receipt_pending": matches!(reference, ProviderRef::Pending(_)), "amount_minor": amount_minor,
             "from": invoice.status, "to": status.as_str(), "application": invoice.application_id, "attempt": attempt_id,
         }),
         ip: "-",

@@ -66,7 +66,8 @@ pub async fn invoice(State(app): State<Arc<App>>, Me(me, who): Me, Path(id): Pat
                 amount_minor: l.amount_minor,
             })
             .collect(),
-        receipts: view.payments.iter().map(|p| p.provider_ref.clone()).collect(),
+        // A payment settled from Daraja's status query has no M-Pesa receipt yet.
+        receipts: view.payments.iter().filter(|p| !p.receipt_pending).map(|p| p.provider_ref.clone()).collect(),
         receipt_numbers: view.receipts.clone(),
     }))
 }
@@ -123,7 +124,7 @@ async fn attempt_answer(
 
 /// `POST /api/v1/applications/{id}/payments/mpesa`: sends the STK prompt for what is due.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/payments/mpesa", tag = "payments", security(("bearer" = [])), params(("id" = String, Path)),
-    request_body = MpesaRequest, responses((status = 202, body = Attempt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    request_body = MpesaRequest, responses((status = 202, body = Attempt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn mpesa(
     State(app): State<Arc<App>>,
     Me(me, who): Me,

@@ -9,7 +9,7 @@ use axum::response::Response;
 
 use crate::clock::format_nairobi_date;
 use crate::services::back_office::certificates;
-use crate::services::rate_limit::{self, Limit};
+use crate::services::rate_limit;
 use crate::web::context::Ctx;
 use crate::web::render::{Page, error_page, html};
 
@@ -29,9 +29,6 @@ struct VerifyTemplate<'a> {
     revoke_reason: String,
 }
 
-/// Verifications per client address, as for receipts.
-const VERIFY_PER_IP: Limit = Limit { name: "certificate_verify_ip", max: 60, window_secs: 900 };
-
 /// Only the last three characters of a document number.
 fn masked(number: &str) -> String {
     let keep = number.chars().count().saturating_sub(3);
@@ -41,7 +38,7 @@ fn masked(number: &str) -> String {
 /// `GET /verify/certificates/{serial}/{code}` — anyone holding the QR link (rate-limited per address).
 pub async fn verify(ctx: Ctx, Path((serial, code)): Path<(String, String)>) -> Response {
     if let Err(crate::services::ServiceError::RateLimited { retry_after }) =
-        rate_limit::hit(&ctx.app, VERIFY_PER_IP, &ctx.requester.ip).await
+        rate_limit::hit(&ctx.app, rate_limit::CERTIFICATE_CHECKS_PER_IP, &ctx.requester.ip).await
     {
         return crate::web::render::rate_limited_page(&ctx.app, ctx.language, retry_after);
     }

@@ -71,7 +71,11 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, pho
         receipts: view
             .payments
             .iter()
-            .map(|p| (p.provider_ref.clone(), view.money(p.amount_minor).to_string(), format_nairobi(p.paid_at)))
+            // A payment settled from Daraja's status query has no M-Pesa receipt yet.
+            .map(|p| {
+                let reference = if p.receipt_pending { String::new() } else { p.provider_ref.clone() };
+                (reference, view.money(p.amount_minor).to_string(), format_nairobi(p.paid_at))
+            })
             .collect(),
         receipt_numbers: view.receipts.clone(),
         cards: ctx.app.pesapal.is_some(),
@@ -199,7 +203,8 @@ pub fn attempt_page(ctx: &Ctx, attempt: &AttemptRow, invoice: &InvoiceRow, done_
         timed_out: state == AttemptState::TimedOut,
         message,
         amount: huduma_domain::Money { minor: attempt.amount_minor, currency }.to_string(),
-        phone: attempt.phone.clone().unwrap_or_default(),
+        // The checkout's waiting page is public: a phone number only ever shows masked.
+        phone: attempt.phone.as_deref().and_then(|p| Phone::parse(p).ok()).map(|p| p.masked()).unwrap_or_default(),
         ticket_href: match (&invoice.application_id, state) {
             (Some(application), AttemptState::Failed | AttemptState::TimedOut) => format!(
                 "/help/tickets/new?{}",

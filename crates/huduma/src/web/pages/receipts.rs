@@ -4,7 +4,7 @@
 
 use crate::clock::format_nairobi;
 use crate::services::payments::receipts::{self, ReceiptView};
-use crate::services::rate_limit::{self, Limit};
+use crate::services::rate_limit;
 use crate::web::context::Ctx;
 use crate::web::pages::applications::uploads::attachment;
 use crate::web::pages::applications::{failure, signed_in};
@@ -14,9 +14,6 @@ use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-
-/// Receipt checks per client address.
-pub const VERIFY_PER_IP: Limit = Limit { name: "receipt_verify_ip", max: 60, window_secs: 900 };
 
 /// A receipt as every view shows it.
 pub struct ReceiptLines {
@@ -129,7 +126,7 @@ struct VerifyTemplate<'a> {
 
 /// The public check behind the QR code.
 pub async fn verify(ctx: Ctx, Path((number, code)): Path<(String, String)>) -> Response {
-    if let Err(err) = rate_limit::hit(&ctx.app, VERIFY_PER_IP, &ctx.requester.ip).await {
+    if let Err(err) = rate_limit::hit(&ctx.app, rate_limit::RECEIPT_CHECKS_PER_IP, &ctx.requester.ip).await {
         return failure(&ctx, err);
     }
     match receipts::verify(&ctx.app, &number, &code).await {
