@@ -62,6 +62,8 @@ pub struct App {
     pub service_versions: std::sync::Mutex<std::collections::HashMap<(String, i64), std::sync::Arc<huduma_domain::catalogue::Service>>>,
     /// Weekends and public holidays, for SLAs in working days.
     pub calendar: huduma_domain::calendar::Calendar,
+    /// The deployment's name, emblem, colours and footer links.
+    pub theme: crate::theme::Theme,
     /// The live service catalogue (swapped whole on import).
     pub catalogue: std::sync::RwLock<std::sync::Arc<crate::services::catalogue::Live>>,
 }
@@ -89,6 +91,7 @@ impl App {
         };
         let blobs = crate::integrations::object_storage::open(&config.storage_url)?;
         let calendar = crate::services::back_office::sla::load_calendar(config.holidays.as_deref())?;
+        let theme = crate::theme::Theme::load(config.theme_dir.as_deref())?;
         let sandbox_api_key = config.sms.as_ref().map(|s| s.api_key.expose().to_owned()).unwrap_or_default();
         Ok(Self {
             hasher,
@@ -110,6 +113,7 @@ impl App {
             upload_checks: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)),
             blobs,
             calendar,
+            theme,
             service_versions: Default::default(),
             config,
             db,

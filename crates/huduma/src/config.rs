@@ -95,6 +95,9 @@ pub struct Settings {
     /// Public-holiday calendar for SLAs in working days [default: the bundled Kenyan calendar].
     #[arg(long, env = "HUDUMA_HOLIDAYS", global = true)]
     pub holidays: Option<PathBuf>,
+    /// Theme folder: `theme.toml` (name, colours, footer links) and an SVG emblem [default: the bundled Republic of Kenya theme].
+    #[arg(long, env = "HUDUMA_THEME_DIR", global = true)]
+    pub theme_dir: Option<PathBuf>,
     /// Days a citizen may reopen a resolved helpdesk ticket [default: 7].
     #[arg(long, env = "HUDUMA_TICKET_REOPEN_DAYS", global = true)]
     pub ticket_reopen_days: Option<i64>,
@@ -283,6 +286,8 @@ pub struct Config {
     pub draft_reminder_secs: i64,
     /// Public-holiday calendar file (the bundled Kenyan one when unset).
     pub holidays: Option<PathBuf>,
+    /// Theme folder (the bundled Kenya theme when unset).
+    pub theme_dir: Option<PathBuf>,
     /// How long after resolution a citizen may reopen a helpdesk ticket.
     pub ticket_reopen_secs: i64,
     /// Staff sessions end after this much inactivity (shorter than citizens').
@@ -481,6 +486,7 @@ impl Config {
             draft_lifetime_secs: days(pick(s.draft_days, &file, "draft_days")?.unwrap_or(30), "draft_days")?,
             draft_reminder_secs: days(pick(s.draft_reminder_days, &file, "draft_reminder_days")?.unwrap_or(5), "draft_reminder_days")?,
             holidays: pick(s.holidays, &file, "holidays")?,
+            theme_dir: pick(s.theme_dir, &file, "theme_dir")?,
             ticket_reopen_secs: days(pick(s.ticket_reopen_days, &file, "ticket_reopen_days")?.unwrap_or(7), "ticket_reopen_days")?,
             staff_session_idle_secs: match pick(s.staff_idle_minutes, &file, "staff_idle_minutes")?.unwrap_or(15) {
                 m @ 1..=120 => m * 60,

@@ -18,4 +18,5 @@ pub mod secret;
 pub mod server;
 pub mod services;
 pub mod store;
+pub mod theme;
 pub mod web;
