@@ -1,5 +1,6 @@
 //! Time, injected so tests can move it.
 
+use huduma_domain::Language;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -28,21 +29,43 @@ impl Clock {
     }
 }
 
-/// Formats a Unix time for people: Nairobi local time, `26 Nov 2026, 14:05`.
-pub fn format_nairobi(unix: i64) -> String {
-    let local = unix + 3 * 3600;
-    let date = huduma_domain::Date::from_unix_days(local.div_euclid(86_400));
-    let secs = local.rem_euclid(86_400);
-    let text = date.to_string();
-    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let month: usize = text[5..7].parse().unwrap_or(1);
-    format!("{} {} {}, {:02}:{:02}", &text[8..10], months[month - 1], &text[0..4], secs / 3600, secs % 3600 / 60)
+/// Month names as people read them in dates: English abbreviations, Kiswahili in full
+/// (Kiswahili has no settled abbreviations, and `Jan`/`Nov` would read as English).
+fn month_name(month: usize, language: Language) -> &'static str {
+    const EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const SW: [&str; 12] =
+        ["Januari", "Februari", "Machi", "Aprili", "Mei", "Juni", "Julai", "Agosti", "Septemba", "Oktoba", "Novemba", "Desemba"];
+    let names = match language {
+        Language::En => EN,
+        Language::Sw => SW,
+    };
+    names[month.clamp(1, 12) - 1]
 }
 
-/// Formats the Nairobi date of a Unix time: `26 Nov 2026`.
+/// The Nairobi date of a Unix time in `language`: `26 Nov 2026` / `26 Novemba 2026`.
+pub fn format_nairobi_date_in(unix: i64, language: Language) -> String {
+    let local = unix + 3 * 3600;
+    let text = huduma_domain::Date::from_unix_days(local.div_euclid(86_400)).to_string();
+    let month: usize = text[5..7].parse().unwrap_or(1);
+    format!("{} {} {}", &text[8..10], month_name(month, language), &text[0..4])
+}
+
+/// A Unix time for people in `language`: Nairobi local time, `26 Nov 2026, 14:05` /
+/// `26 Novemba 2026, 14:05`.
+pub fn format_nairobi_in(unix: i64, language: Language) -> String {
+    let secs = (unix + 3 * 3600).rem_euclid(86_400);
+    format!("{}, {:02}:{:02}", format_nairobi_date_in(unix, language), secs / 3600, secs % 3600 / 60)
+}
+
+/// [`format_nairobi_in`] in English, for outputs that are English only (the command line,
+/// logs, the back office).
+pub fn format_nairobi(unix: i64) -> String {
+    format_nairobi_in(unix, Language::En)
+}
+
+/// [`format_nairobi_date_in`] in English.
 pub fn format_nairobi_date(unix: i64) -> String {
-    let full = format_nairobi(unix);
-    full.split_once(',').map_or(full.clone(), |(date, _)| date.to_owned())
+    format_nairobi_date_in(unix, Language::En)
 }
 
 /// Formats a Unix time as RFC 3339 UTC (`2026-11-26T08:05:00Z`) for APIs.
@@ -60,5 +83,14 @@ mod tests {
     fn nairobi_is_three_hours_ahead() {
         assert_eq!(format_nairobi(1_795_000_000), "18 Nov 2026, 14:06");
         assert_eq!(rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
+    }
+
+    #[test]
+    fn dates_are_in_the_reader_s_language() {
+        assert_eq!(format_nairobi_in(1_795_000_000, Language::Sw), "18 Novemba 2026, 14:06");
+        assert_eq!(format_nairobi_date_in(1_795_000_000, Language::Sw), "18 Novemba 2026");
+        assert_eq!(format_nairobi_date(1_795_000_000), "18 Nov 2026");
+        // 23:30 in UTC is already the next day in Nairobi.
+        assert_eq!(format_nairobi_date_in(1_798_759_800, Language::Sw), "01 Januari 2027");
     }
 }

@@ -37,6 +37,27 @@ pub struct Office {
     pub hours: Spanned<Text>,
 }
 
+/// An agency's short name: one for both languages (an acronym such as `KRA`), or one per
+/// language when it is a word (`{ en = "Immigration", sw = "Uhamiaji" }`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum ShortName {
+    /// The same in every language.
+    Same(String),
+    /// A name per language.
+    PerLanguage(Text),
+}
+
+impl ShortName {
+    /// The short name in `language`.
+    pub fn get(&self, language: Language) -> &str {
+        match self {
+            Self::Same(name) => name,
+            Self::PerLanguage(text) => text.get(language),
+        }
+    }
+}
+
 /// `catalogue/<agency>/agency.toml`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -47,7 +68,7 @@ pub struct Agency {
     pub name: Spanned<Text>,
     /// Short name for lists.
     #[serde(default)]
-    pub short_name: Option<String>,
+    pub short_name: Option<ShortName>,
     /// What the agency does.
     pub description: Spanned<Text>,
     /// Public phone.

@@ -150,8 +150,10 @@ impl SearchIndex {
                 let a = agency.name.get_ref();
                 add(&mut index, &a.en, OWNER);
                 add(&mut index, &a.sw, OWNER);
-                if let Some(short) = &agency.short_name {
-                    add(&mut index, short, OWNER);
+                for language in crate::Language::ALL {
+                    if let Some(short) = &agency.short_name {
+                        add(&mut index, short.get(language), OWNER);
+                    }
                 }
             }
             if let Some(category) = catalogue.category(service.category.get_ref()) {

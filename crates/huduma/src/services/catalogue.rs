@@ -65,7 +65,7 @@ impl Live {
         let agency = self
             .catalogue
             .agency(&service.agency)
-            .map(|a| a.short_name.clone().unwrap_or_else(|| a.name.get_ref().get(language).to_owned()))
+            .map(|a| a.short_name.as_ref().map_or_else(|| a.name.get_ref().get(language), |s| s.get(language)).to_owned())
             .unwrap_or_default();
         let fee = match service.fee_from() {
             _ if service.is_free() => tr.t("service.free_short").to_owned(),

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use crate::app::App;
-use crate::clock::format_nairobi;
+use crate::clock::format_nairobi_in;
 use crate::integrations::africastalking::{Recipient, SendResponse, SmsMessageData};
 use crate::integrations::iprs::{RegisterDocument, leaf_texts, xml_escape};
 use crate::store::sandbox_messages::{self, SandboxMessage};
@@ -66,7 +66,7 @@ async fn messages_page(ctx: Ctx) -> Response {
             let messages = rows
                 .into_iter()
                 .map(|m| MessageView {
-                    time: format_nairobi(m.created_at),
+                    time: format_nairobi_in(m.created_at, ctx.language),
                     channel: m.channel,
                     recipient: m.recipient,
                     subject: m.subject,

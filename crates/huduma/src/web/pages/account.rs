@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use huduma_domain::{Email, Phone};
 use serde::Deserialize;
 
-use crate::clock::format_nairobi;
+use crate::clock::format_nairobi_in;
 use crate::services::codes::Channel;
 use crate::services::{ServiceError, profile};
 use crate::web::context::{Ctx, redirect_with_cookies};
@@ -131,8 +131,8 @@ pub async fn sessions(ctx: Ctx) -> Response {
                     current: s.id == me.session.id,
                     device: device(&s.user_agent),
                     ip: s.ip,
-                    created: format_nairobi(s.created_at),
-                    last_seen: format_nairobi(s.last_seen_at),
+                    created: format_nairobi_in(s.created_at, ctx.language),
+                    last_seen: format_nairobi_in(s.last_seen_at, ctx.language),
                     id: s.id,
                 })
                 .collect();

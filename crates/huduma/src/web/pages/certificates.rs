@@ -7,7 +7,7 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use crate::clock::format_nairobi_date;
+use crate::clock::format_nairobi_date_in;
 use crate::services::back_office::certificates;
 use crate::services::rate_limit;
 use crate::web::context::Ctx;
@@ -65,8 +65,8 @@ pub async fn verify(ctx: Ctx, Path((serial, code)): Path<(String, String)>) -> R
         holder: certificate.holder_name.clone(),
         document: masked(&certificate.document_number),
         serial: certificate.serial.clone(),
-        issued: format_nairobi_date(certificate.issued_at),
-        valid_until: certificate.valid_until.map(format_nairobi_date).unwrap_or_default(),
+        issued: format_nairobi_date_in(certificate.issued_at, ctx.language),
+        valid_until: certificate.valid_until.map(|t| format_nairobi_date_in(t, ctx.language)).unwrap_or_default(),
         revoke_reason: certificate.revoke_reason.clone().unwrap_or_default(),
     };
     html(StatusCode::OK, &template)

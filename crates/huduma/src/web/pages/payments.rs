@@ -3,7 +3,7 @@
 //! `GET /payments/{attempt}` (the waiting page: refreshes itself until the outcome is
 //! known, then says what happened in plain words).
 
-use crate::clock::format_nairobi;
+use crate::clock::format_nairobi_in;
 use crate::services::payments::{invoices, mpesa};
 use crate::store::payments::{AttemptRow, InvoiceRow};
 use crate::web::context::Ctx;
@@ -60,7 +60,7 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, pho
         lines: view
             .lines
             .iter()
-            .map(|l| LineView { description: l.description.clone(), amount: view.money(l.amount_minor).to_string() })
+            .map(|l| LineView { description: invoices::line_description(&ctx.app, l, ctx.language), amount: view.money(l.amount_minor).to_string() })
             .collect(),
         total: view.money(view.invoice.total_minor).to_string(),
         paid: view.money(view.invoice.paid_minor).to_string(),
@@ -74,7 +74,7 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, pho
             // A payment settled from Daraja's status query has no M-Pesa receipt yet.
             .map(|p| {
                 let reference = if p.receipt_pending { String::new() } else { p.provider_ref.clone() };
-                (reference, view.money(p.amount_minor).to_string(), format_nairobi(p.paid_at))
+                (reference, view.money(p.amount_minor).to_string(), format_nairobi_in(p.paid_at, ctx.language))
             })
             .collect(),
         receipt_numbers: view.receipts.clone(),

@@ -2,7 +2,8 @@
 //! (the same as a PDF with a QR code) and `GET /verify/receipts/{number}/{code}` (anyone
 //! with the QR link: is this receipt genuine? minimal data, rate-limited).
 
-use crate::clock::format_nairobi;
+use crate::clock::format_nairobi_in;
+use crate::services::payments::invoices;
 use crate::services::payments::receipts::{self, ReceiptView};
 use crate::services::rate_limit;
 use crate::web::context::Ctx;
@@ -41,17 +42,17 @@ pub struct ReceiptLines {
     pub balance: String,
 }
 
-fn lines(view: &ReceiptView) -> ReceiptLines {
+fn lines(app: &crate::app::App, language: huduma_domain::Language, view: &ReceiptView) -> ReceiptLines {
     ReceiptLines {
         number: view.receipt.number.clone(),
-        issued: format_nairobi(view.receipt.issued_at),
+        issued: format_nairobi_in(view.receipt.issued_at, language),
         amount: view.money(view.receipt.amount_minor).to_string(),
         method: if view.receipt.method == "mpesa" { "M-Pesa".into() } else { view.receipt.method.clone() },
         reference: view.receipt.provider_ref.clone(),
         payer: view.receipt.payer.clone().unwrap_or_default(),
         invoice: view.invoice.number.clone(),
-        description: view.invoice.description.clone(),
-        lines: view.lines.iter().map(|l| (l.description.clone(), view.money(l.amount_minor).to_string())).collect(),
+        description: invoices::invoice_description(app, &view.invoice, &view.lines, language),
+        lines: view.lines.iter().map(|l| (invoices::line_description(app, l, language), view.money(l.amount_minor).to_string())).collect(),
         total: view.money(view.invoice.total_minor).to_string(),
         balance: view.money((view.invoice.total_minor - view.invoice.paid_minor).max(0)).to_string(),
     }
@@ -72,7 +73,7 @@ pub async fn show(ctx: Ctx, Path(number): Path<String>) -> Response {
     match receipts::owned(&ctx.app, me, &number).await {
         Ok(view) => {
             let verify_url = receipts::verification_url(&ctx.app, &view.receipt.number);
-            let template = ReceiptTemplate { page: ctx.page("receipt.heading"), r: lines(&view), qr: qr_svg(&verify_url), verify_url };
+            let template = ReceiptTemplate { page: ctx.page("receipt.heading"), r: lines(&ctx.app, ctx.language, &view), qr: qr_svg(&verify_url), verify_url };
             html(StatusCode::OK, &template)
         }
         Err(err) => failure(&ctx, err),
@@ -94,7 +95,7 @@ pub async fn pdf(ctx: Ctx, Path(number): Path<String>) -> Response {
 
 /// A receipt as a one-page PDF with its verification QR code (the page's and the API's).
 pub fn receipt_pdf(app: &crate::app::App, tr: crate::i18n::Tr<'_>, view: &ReceiptView) -> anyhow::Result<Vec<u8>> {
-    let r = lines(view);
+    let r = lines(app, tr.language, view);
     let mut text = vec![
         crate::pdf::Line::heading(tr.t("site.name"), 20.0),
         crate::pdf::Line::heading(tr.f("receipt.official", &[("number", &r.number)]), 14.0),
@@ -130,7 +131,7 @@ pub async fn verify(ctx: Ctx, Path((number, code)): Path<(String, String)>) -> R
         return failure(&ctx, err);
     }
     match receipts::verify(&ctx.app, &number, &code).await {
-        Ok(view) => html(StatusCode::OK, &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: Some(lines(&view)) }),
+        Ok(view) => html(StatusCode::OK, &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: Some(lines(&ctx.app, ctx.language, &view)) }),
         Err(crate::services::ServiceError::NotFound) => {
             html(StatusCode::NOT_FOUND, &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: None })
         }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use huduma_domain::ticket::{Category, Status};
 use serde::Deserialize;
 
-use crate::clock::format_nairobi;
+use crate::clock::format_nairobi_in;
 use crate::services::ServiceError;
 use crate::services::helpdesk::citizen::{self, Holder};
 use crate::services::helpdesk::{NewTicket, anonymous};
@@ -51,7 +51,7 @@ pub async fn list(ctx: Ctx) -> Response {
                     number: t.number.clone(),
                     subject: t.subject.clone(),
                     status: status_text(&ctx, &t.status),
-                    updated: format_nairobi(t.updated_at),
+                    updated: format_nairobi_in(t.updated_at, ctx.language),
                 })
                 .collect();
             html(StatusCode::OK, &ListTemplate { page: ctx.page("ticket.list_title"), tickets })
@@ -279,7 +279,7 @@ async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, sta
         key: key.to_owned(),
         messages: messages
             .iter()
-            .map(|m| MessageView { from_staff: m.author == "staff", at: format_nairobi(m.created_at), body: m.body.clone() })
+            .map(|m| MessageView { from_staff: m.author == "staff", at: format_nairobi_in(m.created_at, ctx.language), body: m.body.clone() })
             .collect(),
         can_reply: !matches!(status, Status::Resolved | Status::Closed),
         can_reopen: status == Status::Resolved && ticket.resolved_at.is_some_and(|at| now - at <= ctx.app.config.ticket_reopen_secs),

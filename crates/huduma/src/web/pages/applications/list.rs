@@ -2,7 +2,7 @@
 //! `POST /applications/{id}/delete` (deleting a draft).
 
 use super::{failure, signed_in};
-use crate::clock::format_nairobi;
+use crate::clock::format_nairobi_in;
 use crate::services::applications::{self, definitions, display_reference, status};
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
@@ -60,8 +60,8 @@ pub async fn show(ctx: Ctx) -> Response {
             reference: row.reference.as_deref().map(display_reference).unwrap_or_default(),
             status: status::label(&service, &row.status, tr),
             draft: row.status == "draft",
-            updated: format_nairobi(row.updated_at),
-            expires: row.expires_at.map(format_nairobi).unwrap_or_default(),
+            updated: format_nairobi_in(row.updated_at, ctx.language),
+            expires: row.expires_at.map(|t| format_nairobi_in(t, ctx.language)).unwrap_or_default(),
             id: row.id,
         };
         if view.draft { drafts.push(view) } else { submitted.push(view) }

@@ -3,7 +3,7 @@
 
 use super::check_answers::{AnswerRow, DocumentView, answer_rows, document_views};
 use super::{fee_text, load, service_name, signed_in};
-use crate::clock::format_nairobi;
+use crate::clock::format_nairobi_in;
 use crate::services::applications::{Loaded, certificate, display_reference, respond, status};
 use crate::store::applications as store;
 use crate::web::context::Ctx;
@@ -124,7 +124,7 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
             service: service_name(ctx, &loaded),
             ready: loaded.missing().is_empty(),
             tasks,
-            expires: loaded.row.expires_at.map(format_nairobi).unwrap_or_default(),
+            expires: loaded.row.expires_at.map(|t| format_nairobi_in(t, ctx.language)).unwrap_or_default(),
         };
         return html(StatusCode::OK, &template);
     }
@@ -139,13 +139,13 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
         }
     };
     let mut timeline = vec![TimelineItem {
-        at: loaded.row.submitted_at.map(format_nairobi).unwrap_or_default(),
+        at: loaded.row.submitted_at.map(|t| format_nairobi_in(t, ctx.language)).unwrap_or_default(),
         status: tr.t("application.timeline_submitted").to_owned(),
         note: String::new(),
     }];
     timeline.extend(events.into_iter().map(|e| {
         TimelineItem {
-            at: format_nairobi(e.at),
+            at: format_nairobi_in(e.at, ctx.language),
             status: status::label(&loaded.service, &e.status, tr),
             note: [e.note, e.details.as_deref().and_then(|d| status::appointment_text(d, tr))]
                 .into_iter()
@@ -177,7 +177,7 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
         status: status::label(&loaded.service, &loaded.row.status, tr),
         awaiting_payment: loaded.row.status == "awaiting_payment",
         fee: fee_text(ctx, loaded.fee()),
-        submitted: loaded.row.submitted_at.map(format_nairobi).unwrap_or_default(),
+        submitted: loaded.row.submitted_at.map(|t| format_nairobi_in(t, ctx.language)).unwrap_or_default(),
         timeline,
         answers: answer_rows(ctx, &loaded, false),
         documents: document_views(&loaded, ctx.language),

@@ -2,7 +2,7 @@
 //! and the applicant's ID or passport number. Nothing else is shown, "not found" and
 //! "not yours" read the same, and look-ups are rate-limited.
 
-use crate::clock::format_nairobi;
+use crate::clock::format_nairobi_in;
 use crate::services::ServiceError;
 use crate::services::applications::tracking::{self, Tracked};
 use crate::web::context::Ctx;
@@ -31,8 +31,8 @@ fn render(ctx: &Ctx, form: TrackForm, errors: FormErrors, found: Option<Tracked>
         errors,
         reference: form.reference,
         document_number: form.document_number,
-        submitted: found.as_ref().and_then(|f| f.submitted_at).map(format_nairobi).unwrap_or_default(),
-        updated: found.as_ref().map(|f| format_nairobi(f.updated_at)).unwrap_or_default(),
+        submitted: found.as_ref().and_then(|f| f.submitted_at).map(|t| format_nairobi_in(t, ctx.language)).unwrap_or_default(),
+        updated: found.as_ref().map(|f| format_nairobi_in(f.updated_at, ctx.language)).unwrap_or_default(),
         found,
     };
     html(status, &template)
