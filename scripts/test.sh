@@ -6,6 +6,8 @@
 # a PostgreSQL server, Chromium and chromedriver. Whatever is already configured is used:
 #   HUDUMA_TEST_POSTGRES_URL   an admin URL of a PostgreSQL server (tests create databases)
 #   HUDUMA_CHROMIUM / HUDUMA_CHROMEDRIVER   browser and driver paths
+#   HUDUMA_AXE                 axe.min.js for the accessibility audit in the browser tests
+#                              [default: installed with npm from crates/huduma/tests/axe]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,6 +53,16 @@ if [ ! -x "$chromium" ] || [ ! -x "$chromedriver" ]; then
 fi
 export HUDUMA_CHROMIUM="$chromium" HUDUMA_CHROMEDRIVER="$chromedriver"
 echo "Browser: $("$chromium" --version 2>/dev/null | head -n 1); driver: $("$chromedriver" --version | head -n 1)"
+
+# --- axe-core (accessibility audit of every page the browser tests visit) -------------
+if [ -z "${HUDUMA_AXE:-}" ]; then
+  axe_dir=crates/huduma/tests/axe
+  command -v npm >/dev/null || apt_install nodejs npm
+  # The version and its checksum are pinned in package-lock.json; `npm ci` installs exactly that.
+  npm ci --prefix "$axe_dir" --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+  export HUDUMA_AXE="$PWD/$axe_dir/node_modules/axe-core/axe.min.js"
+fi
+echo "axe-core: $(head -c 200 "$HUDUMA_AXE" | grep -o 'axe v[0-9.]*')"
 
 # --- The suite ------------------------------------------------------------------------
 say "cargo fmt --check"

@@ -8,6 +8,7 @@ use huduma_domain::Language;
 use super::context::Ctx;
 use crate::app::App;
 use crate::i18n::Tr;
+use crate::theme::Theme;
 use crate::services::{FieldError, ServiceError};
 
 /// The frame every page shares: language, CSRF token, sandbox banner, navigation.
@@ -28,6 +29,10 @@ pub struct Page<'a> {
     pub title: String,
     /// A one-line notice (after a redirect), already translated.
     pub notice: Option<String>,
+    /// The deployment's name, emblem, colours and footer links.
+    pub theme: &'a Theme,
+    /// The page's language.
+    pub language: Language,
 }
 
 impl<'a> Page<'a> {
@@ -51,6 +56,8 @@ impl<'a> Page<'a> {
             next: serde_urlencoded::to_string([("next", ctx.path.as_str())]).unwrap_or_default(),
             title: tr.t(title_key).to_owned(),
             notice,
+            theme: &ctx.app.theme,
+            language: ctx.language,
         }
     }
 
@@ -66,12 +73,29 @@ impl<'a> Page<'a> {
             next: "next=%2F".into(),
             title: tr.t(title_key).to_owned(),
             notice: None,
+            theme: &app.theme,
+            language,
         }
     }
 
     /// A translated string.
     pub fn t(&self, key: &str) -> &'a str {
         self.tr.t(key)
+    }
+
+    /// The portal's name in this page's language (from the theme).
+    pub fn portal_name(&self) -> &'a str {
+        self.theme.name.get(self.language)
+    }
+
+    /// The government the portal speaks for, in this page's language.
+    pub fn government(&self) -> &'a str {
+        self.theme.government.get(self.language)
+    }
+
+    /// The theme's footer links as `(href, label)`.
+    pub fn footer_links(&self) -> Vec<(&'a str, &'a str)> {
+        self.theme.footer_links.iter().map(|l| (l.href.as_str(), l.label(self.language))).collect()
     }
 
     /// A translated string with one `{name}` filled in.
@@ -84,8 +108,25 @@ impl<'a> Page<'a> {
 #[derive(Debug, Default)]
 pub struct FormErrors {
     items: Vec<(String, String)>,
+    /// The stable code behind each message, as `(field, code)`.
+    codes: Vec<(String, String)>,
     /// Help-centre articles that explain the errors, as `(field, path)`.
     help: Vec<(String, String)>,
+    /// Where the summary's link for a field goes when not to the element with the
+    /// field's name as its id (a radio question: its first radio), as `(field, id)`.
+    anchors: Vec<(String, String)>,
+    /// "Error:" in the form's language, read before each message by screen readers.
+    prefix: String,
+}
+
+/// A question of a form, as [`FormErrors::for_questions`] names it.
+pub struct Question<'q> {
+    /// The field's name.
+    pub field: &'q str,
+    /// The question as the page shows it.
+    pub label: &'q str,
+    /// The id of the control the error link should focus.
+    pub anchor: String,
 }
 
 impl FormErrors {
@@ -93,10 +134,13 @@ impl FormErrors {
     pub fn new(tr: Tr<'_>, errors: &[FieldError]) -> Self {
         Self {
             items: errors.iter().map(|e| (e.field.to_string(), tr.f(&format!("error.{}", e.code), &args(&e.args)))).collect(),
+            codes: errors.iter().map(|e| (e.field.to_string(), e.code.to_owned())).collect(),
             help: errors
                 .iter()
                 .filter_map(|e| crate::services::help::link_for_error(e.code).map(|link| (e.field.to_string(), link)))
                 .collect(),
+            anchors: Vec::new(),
+            prefix: tr.t("form.error_prefix").to_owned(),
         }
     }
 
@@ -104,13 +148,59 @@ impl FormErrors {
     pub fn single(tr: Tr<'_>, field: &str, code: &str) -> Self {
         Self {
             items: vec![(field.to_owned(), tr.error(code).to_owned())],
+            codes: vec![(field.to_owned(), code.to_owned())],
             help: crate::services::help::link_for_error(code).map(|link| (field.to_owned(), link)).into_iter().collect(),
+            anchors: Vec::new(),
+            prefix: tr.t("form.error_prefix").to_owned(),
         }
+    }
+
+    /// Points the summary's link for `field` at the element `id` (a radio question's
+    /// first radio, which a fieldset's name cannot be).
+    pub fn anchored(mut self, field: &str, id: &str) -> Self {
+        self.anchors.retain(|(f, _)| f != field);
+        self.anchors.push((field.to_owned(), id.to_owned()));
+        self
+    }
+
+    /// Names the question in messages that would otherwise read the same for every field
+    /// ("Answer this question." becomes "Answer: Date of birth"; a repeated message gets the
+    /// question in front), so each line of the summary says which answer to fix, and points
+    /// each link at its question's control.
+    pub fn for_questions<'q>(mut self, tr: Tr<'_>, questions: impl IntoIterator<Item = Question<'q>>) -> Self {
+        let questions: Vec<Question<'q>> = questions.into_iter().collect();
+        let repeated: Vec<String> =
+            self.items.iter().filter(|(_, m)| self.items.iter().filter(|(_, other)| other == m).count() > 1).map(|(_, m)| m.clone()).collect();
+        for (field, message) in &mut self.items {
+            let Some(question) = questions.iter().find(|q| q.field == field.as_str()) else { continue };
+            let code = self.codes.iter().find(|(f, _)| f == field).map(|(_, c)| c.as_str());
+            if code == Some("field.required") {
+                *message = tr.f("error.field.required_named", &[("question", question.label)]);
+            } else if repeated.contains(message) {
+                *message = tr.f("form.error_for_question", &[("question", question.label), ("message", message)]);
+            }
+        }
+        for question in questions {
+            if question.anchor != question.field && self.get(question.field).is_some() {
+                self = self.anchored(question.field, &question.anchor);
+            }
+        }
+        self
     }
 
     /// The message for a field.
     pub fn get(&self, field: &str) -> Option<&str> {
         self.items.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    /// The id the summary's link for `field` goes to.
+    pub fn anchor<'s>(&'s self, field: &'s str) -> &'s str {
+        self.anchors.iter().find(|(f, _)| f == field).map_or(field, |(_, id)| id.as_str())
+    }
+
+    /// "Error:" in the form's language, for the visually hidden start of each message.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     /// The help article for a field's error, if one explains it.
@@ -134,9 +224,25 @@ pub fn args<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a s
     pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
+/// Puts "Error:" (in the page's language) at the start of the `<title>` of a page that
+/// shows an error summary, so the first thing a screen reader announces is that the form
+/// needs attention. Done on the rendered page because the title is drawn before the
+/// content that knows about the errors.
+fn title_with_error_prefix(body: String) -> String {
+    if !body.contains("<div class=\"error-summary\"") {
+        return body;
+    }
+    let language = if body.contains("<html lang=\"sw\"") { Language::Sw } else { Language::En };
+    let prefix = crate::i18n::I18n::global().tr(language).t("form.error_prefix");
+    match body.find("<title>") {
+        Some(at) if !body[at + 7..].starts_with(prefix) => format!("{}{prefix} {}", &body[..at + 7], &body[at + 7..]),
+        _ => body,
+    }
+}
+
 /// Renders a template as an HTML response.
 pub fn html(status: StatusCode, template: &impl Template) -> Response {
-    match template.render() {
+    match template.render().map(title_with_error_prefix) {
         Ok(body) => {
             let mut response = (status, body).into_response();
             response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -200,7 +306,14 @@ pub fn form_failure(ctx: &Ctx, err: ServiceError) -> Result<(StatusCode, FormErr
         ServiceError::RateLimited { retry_after } => {
             let message = rate_limited_message(tr, retry_after);
             let help = crate::services::help::link_for_error("rate_limited").map(|l| ("form".to_owned(), l)).into_iter().collect();
-            Ok((StatusCode::TOO_MANY_REQUESTS, FormErrors { items: vec![("form".into(), message)], help }))
+            let codes = vec![("form".to_owned(), "rate_limited".to_owned())];
+            Ok((StatusCode::TOO_MANY_REQUESTS, FormErrors {
+                items: vec![("form".into(), message)],
+                codes,
+                help,
+                anchors: Vec::new(),
+                prefix: tr.t("form.error_prefix").to_owned(),
+            }))
         }
         ServiceError::Unavailable(code) => Ok((StatusCode::SERVICE_UNAVAILABLE, FormErrors::single(tr, "form", code))),
         ServiceError::FlowExpired => Ok((StatusCode::UNPROCESSABLE_ENTITY, FormErrors::single(tr, "form", "flow.expired"))),
@@ -209,5 +322,50 @@ pub fn form_failure(ctx: &Ctx, err: ServiceError) -> Result<(StatusCode, FormErr
             tracing::error!(error = %format!("{err:#}"), "request failed");
             Err(internal_error(&ctx.app, ctx.language))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::I18n;
+
+    fn required(field: &'static str) -> FieldError {
+        FieldError { field: field.into(), code: "field.required", args: Vec::new() }
+    }
+
+    #[test]
+    fn each_question_gets_its_own_message_and_a_radio_s_link_its_first_radio() {
+        let tr = I18n::global().tr(Language::Sw);
+        let pattern = |field: &'static str| FieldError { field: field.into(), code: "field.pattern", args: Vec::new() };
+        let errors = FormErrors::new(tr, &[required("date_of_birth"), required("is_minor"), pattern("pin"), pattern("plate"), pattern("id")])
+            .for_questions(
+                tr,
+                [
+                    Question { field: "date_of_birth", label: "Tarehe ya kuzaliwa", anchor: "date_of_birth".into() },
+                    Question { field: "is_minor", label: "Je, ni mtoto?", anchor: "is_minor-1".into() },
+                    Question { field: "pin", label: "PIN ya KRA", anchor: "pin".into() },
+                    Question { field: "plate", label: "Nambari ya gari", anchor: "plate".into() },
+                ],
+            );
+        assert_eq!(errors.get("date_of_birth"), Some("Jibu: Tarehe ya kuzaliwa"));
+        assert_eq!(errors.get("is_minor"), Some("Jibu: Je, ni mtoto?"));
+        let messages: Vec<&str> = errors.items().iter().map(|(_, m)| m.as_str()).collect();
+        let distinct: std::collections::HashSet<&&str> = messages.iter().take(4).collect();
+        assert_eq!(distinct.len(), 4, "{messages:?}");
+        assert!(messages[2].starts_with("PIN ya KRA: "), "{messages:?}");
+        assert_eq!(errors.anchor("is_minor"), "is_minor-1");
+        assert_eq!(errors.anchor("date_of_birth"), "date_of_birth");
+        assert_eq!(errors.anchor("id"), "id", "a field no question names keeps its own id");
+        assert_eq!(errors.prefix(), "Hitilafu:");
+    }
+
+    #[test]
+    fn a_page_with_errors_has_a_title_that_says_so_in_its_language() {
+        let page = |lang: &str, summary: &str| format!("<!doctype html><html lang=\"{lang}\"><title>Ingia – Huduma</title>{summary}");
+        let summary = "<div class=\"error-summary\" role=\"alert\">";
+        assert!(title_with_error_prefix(page("sw", summary)).contains("<title>Hitilafu: Ingia – Huduma</title>"));
+        assert!(title_with_error_prefix(page("en", summary)).contains("<title>Error: Ingia – Huduma</title>"));
+        assert!(title_with_error_prefix(page("en", "")).contains("<title>Ingia – Huduma</title>"));
     }
 }

@@ -106,6 +106,7 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
                 let url = browser.current_url().await.expect("url");
                 if url.path() == expected {
                     browser.find(Locator::Css("footer")).await.expect("page loaded");
+                    crate::axe::audit(&browser).await;
                     return;
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -116,6 +117,7 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     };
 
     browser.goto(&t.url("/")).await.expect("home");
+    crate::axe::audit(&browser).await;
     browser.find(Locator::LinkText("Create an account")).await.expect("link").click().await.expect("click");
     browser.find(Locator::Id("account_type-citizen")).await.expect("radio").click().await.expect("click");
     submit().await;
@@ -163,6 +165,7 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     browser.find(Locator::Css("header form button")).await.expect("sign out").click().await.expect("click");
     arrive("/").await;
     browser.goto(&t.url("/sign-in")).await.expect("sign-in");
+    crate::axe::audit(&browser).await;
     fill("identifier", WANJIKU.email.into()).await;
     fill("password", WANJIKU.password.into()).await;
     submit().await;
@@ -199,6 +202,7 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
 
     // And by browsing: all services → a category → a service.
     browser.goto(&t.url("/language/en?next=/services")).await.expect("browse");
+    crate::axe::audit(&browser).await;
     browser.find(Locator::LinkText("Driving and vehicles")).await.expect("category").click().await.expect("click");
     browser
         .wait()
@@ -213,6 +217,7 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
 
     // Apply for a passport with a real PDF and JPEG; leave half-way and resume.
     browser.goto(&t.url("/services/passport-ordinary")).await.expect("service");
+    crate::axe::audit(&browser).await;
     browser.find(Locator::Css("button.btn--start")).await.expect("start button").click().await.expect("click");
     let id = wait_for_path(&browser, |p| p.starts_with("/applications/") && p.len() > "/applications/".len()).await;
     let id = id.trim_start_matches("/applications/").to_owned();
@@ -289,6 +294,7 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             browser.wait().for_element(Locator::Css(&format!("#{requirement}-label"))).await.expect("page back");
+            crate::axe::audit(&browser).await;
         }
     };
     // A Word document renamed .pdf is refused with a message saying what to do.
@@ -326,12 +332,14 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     let waiting = wait_for_path(&browser, |p| p.starts_with("/payments/")).await;
     // Answer the prompt on the sandbox phone, as a tester would.
     browser.goto(&t.url("/sandbox/phone?number=0712000777")).await.expect("phone");
+    crate::axe::audit(&browser).await;
     let pin = browser.wait().for_element(Locator::Css("input[name=pin]")).await.expect("a prompt waits");
     pin.send_keys("1234").await.expect("PIN");
     std::fs::write(shot("sandbox-phone"), browser.screenshot().await.expect("screenshot")).expect("save");
     browser.find(Locator::Css("button[value=pay]")).await.expect("send").click().await.expect("click");
     wait_for_path(&browser, |p| p == "/sandbox/phone").await;
     browser.goto(&t.url(&waiting)).await.expect("back to the waiting page");
+    crate::axe::audit(&browser).await;
     for _ in 0..100 {
         let page = browser.source().await.expect("source");
         if page.contains("Payment received") {
@@ -362,6 +370,7 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     let bytes = pdf.bytes().await.expect("bytes");
     assert!(bytes.starts_with(b"%PDF-"), "the receipt downloads as a PDF");
+    crate::axe::assert_accessible(&browser).await;
     browser.close().await.expect("close");
 }
 
@@ -392,6 +401,7 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
     // The officer signs in at the staff entrance with password and authenticator code.
     let officer = demo::email("officer", Some("dci"));
     browser.goto(&t.url("/staff/sign-in")).await.expect("staff sign-in");
+    crate::axe::audit(&browser).await;
     type_into(&browser, "email", &officer).await;
     type_into(&browser, "password", demo::PASSWORD).await;
     press(&browser, "main form").await;
@@ -442,6 +452,7 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
 
     // The citizen signs in (same browser, separate session) and follows the timeline.
     browser.goto(&t.url("/sign-in")).await.expect("sign-in");
+    crate::axe::audit(&browser).await;
     type_into(&browser, "identifier", WANJIKU.email).await;
     type_into(&browser, "password", WANJIKU.password).await;
     press(&browser, "main form").await;
@@ -454,6 +465,7 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
     press(&browser, "main form").await;
     wait_for_path(&browser, |p| p == "/account").await;
     browser.goto(&t.url(&format!("/applications/{id}"))).await.expect("application");
+    crate::axe::audit(&browser).await;
     let page = browser.source().await.expect("source");
     assert!(page.contains("09:30, DCI headquarters") && page.contains("Certificate issued"), "the timeline shows each step");
     std::fs::write(shot("citizen-certificate"), browser.screenshot().await.expect("screenshot")).expect("save");
@@ -471,15 +483,18 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
     let address: String = text[start..].split_whitespace().next().expect("address").to_owned();
     assert!(address.contains("/verify/certificates/"), "{address}");
     browser.goto(&address).await.expect("verification page");
+    crate::axe::audit(&browser).await;
     let validity = browser.find(Locator::Id("validity")).await.expect("validity").attr("data-validity").await.expect("attr");
     assert_eq!(validity.as_deref(), Some("valid"));
     std::fs::write(shot("certificate-check"), browser.screenshot().await.expect("screenshot")).expect("save");
+    crate::axe::assert_accessible(&browser).await;
     browser.close().await.expect("close");
 }
 
 /// Signs the demo citizen in through the pages, with an SMS code.
 async fn citizen_signs_in(t: &crate::helpers::TestApp, browser: &fantoccini::Client) {
     browser.goto(&t.url("/sign-in")).await.expect("sign-in");
+    crate::axe::audit(&browser).await;
     type_into(browser, "identifier", WANJIKU.email).await;
     type_into(browser, "password", WANJIKU.password).await;
     press(browser, "main form").await;
@@ -497,6 +512,7 @@ async fn citizen_signs_in(t: &crate::helpers::TestApp, browser: &fantoccini::Cli
 async fn staff_signs_in(t: &crate::helpers::TestApp, browser: &fantoccini::Client, email: &str) {
     use huduma::services::back_office::demo;
     browser.goto(&t.url("/staff/sign-in")).await.expect("staff sign-in");
+    crate::axe::audit(&browser).await;
     type_into(browser, "email", email).await;
     type_into(browser, "password", demo::PASSWORD).await;
     press(browser, "main form").await;
@@ -525,6 +541,7 @@ async fn a_citizen_asks_the_helpdesk_after_a_failed_payment_and_an_agent_answers
 
     // Pay from a number with no money: the prompt is refused.
     browser.goto(&t.url(&format!("/applications/{id}/pay"))).await.expect("pay page");
+    crate::axe::audit(&browser).await;
     type_into(&browser, "phone", "0700 000 001").await;
     press(&browser, "main form").await;
     wait_for_path(&browser, |p| p.starts_with("/payments/")).await;
@@ -541,6 +558,7 @@ async fn a_citizen_asks_the_helpdesk_after_a_failed_payment_and_an_agent_answers
     // The agent answers from a saved response and resolves it.
     staff_signs_in(&t, &browser, &demo::email("helpdesk", None)).await;
     browser.goto(&t.url("/staff/tickets")).await.expect("queue");
+    crate::axe::audit(&browser).await;
     browser.find(Locator::LinkText(&number)).await.expect("the ticket is in the queue").click().await.expect("open");
     wait_for_path(&browser, |p| p == format!("/staff/tickets/{number}")).await;
     let page = browser.source().await.expect("source");
@@ -555,12 +573,14 @@ async fn a_citizen_asks_the_helpdesk_after_a_failed_payment_and_an_agent_answers
 
     // The citizen reads the answer and rates it.
     browser.goto(&t.url(&format!("/help/tickets/{number}"))).await.expect("ticket");
+    crate::axe::audit(&browser).await;
     let page = browser.source().await.expect("source");
     assert!(page.contains("We could not find this payment yet"), "the answer is in the thread");
     browser.find(Locator::Id("rating-5")).await.expect("rating").click().await.expect("choose");
     press(&browser, "#rate").await;
     browser.wait().for_element(Locator::Id("rated")).await.expect("rated");
     std::fs::write(shot("ticket-rated"), browser.screenshot().await.expect("screenshot")).expect("save");
+    crate::axe::assert_accessible(&browser).await;
     browser.close().await.expect("close");
 }
 
@@ -572,6 +592,7 @@ async fn wait_for_path(browser: &fantoccini::Client, wanted: impl Fn(&str) -> bo
             // Waits rather than looks once: a form that posts back to the same path is
             // already "there" while the next page is still loading.
             browser.wait().for_element(Locator::Css("footer")).await.expect("page loaded");
+            crate::axe::audit(browser).await;
             return url.path().to_owned();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

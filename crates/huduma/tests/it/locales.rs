@@ -115,3 +115,74 @@ fn every_error_code_has_a_message() {
     assert!(missing.is_empty(), "error codes without a message: {missing:?}");
     assert!(codes.len() > 30, "the scan found the codes ({})", codes.len());
 }
+
+/// English month names, and the abbreviations Kiswahili does not share.
+const ENGLISH_MONTHS: [&str; 12] =
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const ENGLISH_ONLY_ABBREVIATIONS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// Pieces of English strings a Kiswahili page must not show: each English value cut at
+/// its `{placeholders}`, keeping pieces with a word of four letters or a colon (the
+/// screen-reader "Error:") that no Kiswahili string also contains (brand names, "M-Pesa").
+fn english_only_pieces() -> &'static [String] {
+    static PIECES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    PIECES.get_or_init(|| {
+        let sw: Vec<String> = flatten(SW_SOURCE).expect("sw").into_values().collect();
+        let mut pieces: BTreeSet<String> = BTreeSet::new();
+        for value in flatten(EN_SOURCE).expect("en").into_values() {
+            for (i, piece) in value.split('{').enumerate() {
+                let text = if i == 0 { piece } else { piece.split_once('}').map_or("", |(_, rest)| rest) };
+                let text = text.trim_matches(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == '·' || c == '–');
+                let wordy = text.split(|c: char| !c.is_alphabetic()).any(|w| w.chars().count() >= 4) || text.ends_with(':');
+                if wordy && text.chars().any(char::is_lowercase) && !sw.iter().any(|s| s.contains(text)) {
+                    pieces.insert(text.to_owned());
+                }
+            }
+        }
+        pieces.into_iter().collect()
+    })
+}
+
+/// Whether `needle` occurs in `text` as whole words.
+fn contains_words(text: &str, needle: &str) -> bool {
+    let starts_word = needle.chars().next().is_some_and(char::is_alphanumeric);
+    let ends_word = needle.chars().last().is_some_and(char::is_alphanumeric);
+    text.match_indices(needle).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + needle.len()..].chars().next();
+        (!starts_word || !before.is_some_and(char::is_alphanumeric)) && (!ends_word || !after.is_some_and(char::is_alphanumeric))
+    })
+}
+
+/// The English a Kiswahili page still shows: strings of the English locale file that are
+/// not Kiswahili ones, and dates with English month names (`18 Nov 2026`, `November`).
+pub fn english_leftovers(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = english_only_pieces().iter().filter(|p| contains_words(text, p)).map(|p| format!("{p:?}")).collect();
+    let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    for (i, word) in words.iter().enumerate() {
+        let dated = |j: Option<usize>, len: std::ops::RangeInclusive<usize>| {
+            j.and_then(|j| words.get(j)).is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()) && len.contains(&w.len()))
+        };
+        let abbreviated = ENGLISH_ONLY_ABBREVIATIONS.contains(word) && dated(i.checked_sub(1), 1..=2) && dated(Some(i + 1), 4..=4);
+        if ENGLISH_MONTHS.contains(word) || abbreviated {
+            found.push(format!("month {word:?}"));
+        }
+    }
+    found.dedup();
+    found
+}
+
+#[test]
+fn english_leftovers_are_found_on_a_kiswahili_page() {
+    let en = flatten(EN_SOURCE).expect("en");
+    let sw = flatten(SW_SOURCE).expect("sw");
+    // A whole Kiswahili page's worth of strings shows no English…
+    let kiswahili: String = sw.values().cloned().collect::<Vec<_>>().join("\n");
+    assert_eq!(english_leftovers(&kiswahili), Vec::<String>::new());
+    assert_eq!(english_leftovers("Ilipokelewa 18 Novemba 2026, 14:06 · Jan Mwangi"), Vec::<String>::new());
+    // …and each kind of leftover is caught.
+    let page = format!("Ada {} · {} · 18 Nov 2026", en["service.convenience_fee"], en["application.error_prefix"]);
+    let found = english_leftovers(&page);
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert_eq!(english_leftovers("Ilitumwa 3 September"), vec!["month \"September\"".to_owned()]);
+}

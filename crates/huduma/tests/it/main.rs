@@ -9,6 +9,7 @@ mod api_contract;
 mod applications_api;
 mod applications_html;
 mod applications_lifecycle;
+mod axe;
 mod back_office;
 mod browser;
 mod catalogue;

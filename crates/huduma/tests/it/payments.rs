@@ -231,11 +231,11 @@ async fn the_pay_pages_work_without_javascript(backend: Backend) {
     let (status, url, waiting) = t.submit(&pay_page, &format!("/applications/{id}/pay/mpesa"), &[("phone", "254700001032")]).await;
     assert_eq!(status, 200);
     assert!(url.starts_with("/payments/"));
-    assert!(waiting.contains("http-equiv=\"refresh\""), "the waiting page refreshes itself");
+    assert!(waiting.contains("data-poll=\""), "the waiting page keeps its status up to date");
     let mut page = String::new();
     for _ in 0..40 {
         page = t.get(&url).await.1;
-        if !page.contains("http-equiv=\"refresh\"") {
+        if !page.contains("data-poll=\"") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

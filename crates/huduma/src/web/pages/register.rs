@@ -51,7 +51,7 @@ pub async fn choose_type(ctx: Ctx, CsrfForm(form): CsrfForm<TypeChoice>) -> Resp
     match AccountType::parse(&form.account_type) {
         Some(kind) => Redirect::to(&format!("/register/identity?type={}", kind.as_str())).into_response(),
         None => {
-            let errors = FormErrors::single(ctx.tr(), "account_type", "account_type.invalid");
+            let errors = FormErrors::single(ctx.tr(), "account_type", "account_type.invalid").anchored("account_type", "account_type-citizen");
             html(StatusCode::UNPROCESSABLE_ENTITY, &TypeTemplate { page: ctx.page("register.title"), errors, options: options("") })
         }
     }

@@ -110,7 +110,7 @@ pub async fn send(ctx: Ctx, CsrfForm(form): CsrfForm<ChannelForm>) -> Response {
         Ok(()) => Redirect::to("/sign-in/code").into_response(),
         Err(ServiceError::FlowExpired) => Redirect::to("/sign-in?notice=sign_in_expired").into_response(),
         Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => code_page(&ctx, errors, status).await,
+            Ok((status, errors)) => code_page(&ctx, errors.anchored("channel", "channel-sms"), status).await,
             Err(page) => page,
         },
     }

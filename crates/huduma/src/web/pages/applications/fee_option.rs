@@ -91,7 +91,7 @@ pub async fn save(ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<Opt
             Err(page) => page,
         },
         Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => render(&ctx, &id, errors, status).await,
+            Ok((status, errors)) => render(&ctx, &id, errors.anchored("fee_option", "fee_option-1"), status).await,
             Err(_) => failure(&ctx, crate::services::ServiceError::NotFound),
         },
     }

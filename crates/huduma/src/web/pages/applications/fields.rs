@@ -48,6 +48,26 @@ pub struct FieldView {
     pub condition_hint: String,
 }
 
+impl FieldView {
+    /// The ids of the texts that describe the control (when to answer, where the answer
+    /// came from, the hint, the error), for `aria-describedby`.
+    pub fn described_by(&self) -> String {
+        let parts = [
+            (!self.condition_hint.is_empty(), "condition"),
+            (self.locked, "locked"),
+            (!self.hint.is_empty(), "hint"),
+            (self.error.is_some(), "error"),
+        ];
+        parts.iter().filter(|(shown, _)| *shown).map(|(_, part)| format!("{}-{part}", self.code)).collect::<Vec<_>>().join(" ")
+    }
+
+    /// The id of the control an error link should focus: a radio or checkbox question's
+    /// first choice, else the control itself.
+    pub fn anchor(&self) -> String {
+        if self.control == "radio" || self.control == "checkbox" { format!("{}-1", self.code) } else { self.code.clone() }
+    }
+}
+
 fn text_of(answer: Option<&Answer>) -> String {
     match answer {
         Some(Answer::One(t)) => t.clone(),

@@ -8,7 +8,7 @@ use crate::services::ServiceError;
 use crate::services::applications::{self, Loaded, facts};
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
-use crate::web::render::{FormErrors, Page, form_failure, html};
+use crate::web::render::{FormErrors, Page, Question, form_failure, html};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -73,8 +73,14 @@ fn render(ctx: &Ctx, loaded: &Loaded, page_code: &str, errors: FormErrors, statu
     } else {
         format!("/applications/{id}/pages/{}", loaded.service.pages[index - 1].code.get_ref())
     };
+    let mut fields = views(page, &loaded.answers, &facts(&me.account), &errors, ctx.language, tr.t("application.only_if"));
+    // Each summary line names its question and links to the control to correct.
+    let errors = errors.for_questions(tr, fields.iter().map(|f| Question { field: &f.code, label: &f.label, anchor: f.anchor() }));
+    for f in &mut fields {
+        f.error = errors.get(&f.code).map(str::to_owned);
+    }
     let template = FormPageTemplate {
-        fields: views(page, &loaded.answers, &facts(&me.account), &errors, ctx.language, tr.t("application.only_if")),
+        fields,
         page: Page { title: page.title.get_ref().get(ctx.language).to_owned(), ..ctx.page("application.tasks_heading") },
         errors,
         action: format!("/applications/{id}/pages/{page_code}{}", if to_check { "?return=check" } else { "" }),
