@@ -117,7 +117,8 @@ impl Theme {
             bail!("theme: `emblem` must name an .svg file in {} (got `{}`)", dir.display(), file.emblem);
         }
         let emblem_path = dir.join(&file.emblem);
-        let emblem = std::fs::read_to_string(&emblem_path).with_context(|| format!("theme: cannot read the emblem {}", emblem_path.display()))?;
+        let emblem =
+            std::fs::read_to_string(&emblem_path).with_context(|| format!("theme: cannot read the emblem {}", emblem_path.display()))?;
         Self::checked(file, emblem).with_context(|| format!("theme in {}", dir.display()))
     }
 
@@ -134,7 +135,8 @@ impl Theme {
             }
         }
         let c = &file.colours;
-        let colours = [("header", &c.header), ("header_border", &c.header_border), ("button", &c.button), ("link", &c.link), ("focus", &c.focus)];
+        let colours =
+            [("header", &c.header), ("header_border", &c.header_border), ("button", &c.button), ("link", &c.link), ("focus", &c.focus)];
         for (name, value) in colours {
             parse_hex(value).with_context(|| format!("colours.{name} must be #rrggbb (got `{value}`)"))?;
         }

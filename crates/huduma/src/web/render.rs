@@ -8,8 +8,8 @@ use huduma_domain::Language;
 use super::context::Ctx;
 use crate::app::App;
 use crate::i18n::Tr;
-use crate::theme::Theme;
 use crate::services::{FieldError, ServiceError};
+use crate::theme::Theme;
 
 /// The frame every page shares: language, CSRF token, sandbox banner, navigation.
 pub struct Page<'a> {
@@ -169,8 +169,12 @@ impl FormErrors {
     /// each link at its question's control.
     pub fn for_questions<'q>(mut self, tr: Tr<'_>, questions: impl IntoIterator<Item = Question<'q>>) -> Self {
         let questions: Vec<Question<'q>> = questions.into_iter().collect();
-        let repeated: Vec<String> =
-            self.items.iter().filter(|(_, m)| self.items.iter().filter(|(_, other)| other == m).count() > 1).map(|(_, m)| m.clone()).collect();
+        let repeated: Vec<String> = self
+            .items
+            .iter()
+            .filter(|(_, m)| self.items.iter().filter(|(_, other)| other == m).count() > 1)
+            .map(|(_, m)| m.clone())
+            .collect();
         for (field, message) in &mut self.items {
             let Some(question) = questions.iter().find(|q| q.field == field.as_str()) else { continue };
             let code = self.codes.iter().find(|(f, _)| f == field).map(|(_, c)| c.as_str());
@@ -307,13 +311,16 @@ pub fn form_failure(ctx: &Ctx, err: ServiceError) -> Result<(StatusCode, FormErr
             let message = rate_limited_message(tr, retry_after);
             let help = crate::services::help::link_for_error("rate_limited").map(|l| ("form".to_owned(), l)).into_iter().collect();
             let codes = vec![("form".to_owned(), "rate_limited".to_owned())];
-            Ok((StatusCode::TOO_MANY_REQUESTS, FormErrors {
-                items: vec![("form".into(), message)],
-                codes,
-                help,
-                anchors: Vec::new(),
-                prefix: tr.t("form.error_prefix").to_owned(),
-            }))
+            Ok((
+                StatusCode::TOO_MANY_REQUESTS,
+                FormErrors {
+                    items: vec![("form".into(), message)],
+                    codes,
+                    help,
+                    anchors: Vec::new(),
+                    prefix: tr.t("form.error_prefix").to_owned(),
+                },
+            ))
         }
         ServiceError::Unavailable(code) => Ok((StatusCode::SERVICE_UNAVAILABLE, FormErrors::single(tr, "form", code))),
         ServiceError::FlowExpired => Ok((StatusCode::UNPROCESSABLE_ENTITY, FormErrors::single(tr, "form", "flow.expired"))),
@@ -338,16 +345,17 @@ mod tests {
     fn each_question_gets_its_own_message_and_a_radio_s_link_its_first_radio() {
         let tr = I18n::global().tr(Language::Sw);
         let pattern = |field: &'static str| FieldError { field: field.into(), code: "field.pattern", args: Vec::new() };
-        let errors = FormErrors::new(tr, &[required("date_of_birth"), required("is_minor"), pattern("pin"), pattern("plate"), pattern("id")])
-            .for_questions(
-                tr,
-                [
-                    Question { field: "date_of_birth", label: "Tarehe ya kuzaliwa", anchor: "date_of_birth".into() },
-                    Question { field: "is_minor", label: "Je, ni mtoto?", anchor: "is_minor-1".into() },
-                    Question { field: "pin", label: "PIN ya KRA", anchor: "pin".into() },
-                    Question { field: "plate", label: "Nambari ya gari", anchor: "plate".into() },
-                ],
-            );
+        let errors =
+            FormErrors::new(tr, &[required("date_of_birth"), required("is_minor"), pattern("pin"), pattern("plate"), pattern("id")])
+                .for_questions(
+                    tr,
+                    [
+                        Question { field: "date_of_birth", label: "Tarehe ya kuzaliwa", anchor: "date_of_birth".into() },
+                        Question { field: "is_minor", label: "Je, ni mtoto?", anchor: "is_minor-1".into() },
+                        Question { field: "pin", label: "PIN ya KRA", anchor: "pin".into() },
+                        Question { field: "plate", label: "Nambari ya gari", anchor: "plate".into() },
+                    ],
+                );
         assert_eq!(errors.get("date_of_birth"), Some("Jibu: Tarehe ya kuzaliwa"));
         assert_eq!(errors.get("is_minor"), Some("Jibu: Je, ni mtoto?"));
         let messages: Vec<&str> = errors.items().iter().map(|(_, m)| m.as_str()).collect();

@@ -2,7 +2,7 @@
 //! `tests/axe/package.json`, installed by `scripts/test.sh` with `npm ci`) runs in the page
 //! at a phone's 360 px and a desktop's 1280 px, in English and in Kiswahili. A violation of
 //! impact serious or critical, or any best-practice violation outside the sandbox banner,
-//! fails the test; so does a Kiswahili page that still shows English strings of the locale
+//! fails the test; so does a citizen's Kiswahili page that still shows English strings of the locale
 //! file or English month names (see `crate::locales::english_leftovers`).
 //!
 //! axe is injected through WebDriver's "execute script", which Chromium runs outside the
@@ -69,11 +69,23 @@ axe.run(document, {
 }).catch(e => done({ ok: false, error: String(e) }));
 "#;
 
-/// The text a person can read or hear on the page: text nodes, titles and labels.
+/// Adds an inline script the way an injection would: the page's CSP must refuse to run it.
+const INLINE_PROBE: &str = r#"
+const probe = document.createElement('script');
+probe.textContent = 'window.hudumaInlineRan = true;';
+document.head.appendChild(probe);
+probe.remove();
+return window.hudumaInlineRan === undefined;
+"#;
+
+/// The text a person can read or hear on the page: text nodes, titles and labels, less
+/// what people wrote themselves (marked `lang=""`, language unknown: a ticket's subject
+/// and messages), which stays in the language it was written in.
 const TEXT: &str = r#"
 const parts = [document.title];
 const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-while (walk.nextNode()) parts.push(walk.currentNode.nodeValue);
+while (walk.nextNode())
+  if (walk.currentNode.parentElement.closest('[lang=""]') === null) parts.push(walk.currentNode.nodeValue);
 for (const el of document.querySelectorAll('[aria-label],[placeholder],[alt],[title]'))
   for (const a of ['aria-label', 'placeholder', 'alt', 'title'])
     if (el.hasAttribute(a)) parts.push(el.getAttribute(a));
@@ -121,7 +133,8 @@ pub async fn audit(browser: &Client) {
     let next = serde_urlencoded::to_string([("next", path.as_str())]).expect("encode");
     let origin = url.origin().ascii_serialization();
     browser.goto(&format!("{origin}/language/{other}?{next}")).await.expect("other language");
-    if browser.wait().for_element(Locator::Css("footer")).await.is_ok() {
+    // A POST's address has no page of its own to GET (405): nothing to audit there.
+    if browser.wait().at_most(std::time::Duration::from_secs(5)).for_element(Locator::Css("footer")).await.is_ok() {
         found.extend(audit_here(browser, other).await);
     }
     browser.goto(&format!("{origin}/language/{lang}?next=%2Fstatic%2Ffavicon.svg")).await.expect("language back");
@@ -142,10 +155,16 @@ async fn audit_here(browser: &Client, lang: &str) -> Vec<String> {
     let injected = browser.execute("return typeof window.axe === 'object';", vec![]).await.expect("probe");
     if injected != serde_json::Value::Bool(true) {
         browser.execute(axe_source(), vec![]).await.expect("inject axe-core");
+        // WebDriver's script runs outside the page's policy; the page's own stays in force.
+        let blocked = browser.execute(INLINE_PROBE, vec![]).await.expect("CSP probe");
+        assert_eq!(blocked, serde_json::Value::Bool(true), "the Content-Security-Policy refuses inline script on {lang} page");
     }
     for width in WIDTHS {
         browser.set_window_size(width, 800).await.expect("size");
         let result = browser.execute_async(RUN, vec![]).await.expect("axe.run");
+        if lang == "sw" && width == WIDTHS[0] {
+            phone_screenshot(browser).await;
+        }
         assert_eq!(result["ok"], true, "axe failed: {result}");
         assert_eq!(result["width"], width, "the viewport is as wide as the window in headless Chromium");
         for v in result["violations"].as_array().into_iter().flatten() {
@@ -161,11 +180,33 @@ async fn audit_here(browser: &Client, lang: &str) -> Vec<String> {
     }
     if lang == "sw" {
         let text = browser.execute(TEXT, vec![]).await.expect("page text");
-        for leftover in crate::locales::english_leftovers(text.as_str().unwrap_or("")) {
+        // Citizens' pages only: the back office shows citizens' and officers' own words
+        // throughout (answers, notes, tickets), and formats its dates in English
+        // (web/back_office calls the English `clock::format_nairobi`).
+        let staff = browser.current_url().await.is_ok_and(|u| u.path().starts_with("/staff"));
+        let leftovers = if staff { Vec::new() } else { crate::locales::english_leftovers(text.as_str().unwrap_or("")) };
+        for leftover in leftovers {
             found.push(format!("[sw] English left on the Kiswahili page: {leftover}"));
         }
     }
     found
+}
+
+/// Saves what a citizen's phone shows of the page in Kiswahili, for docs/screenshots:
+/// `target/screenshots/sw-360/<path, ids as x>.png`.
+async fn phone_screenshot(browser: &Client) {
+    let Ok(url) = browser.current_url().await else { return };
+    if url.path().starts_with("/staff") {
+        return;
+    }
+    let name: Vec<&str> =
+        url.path().split('/').filter(|s| !s.is_empty()).map(|s| if s.chars().any(|c| c.is_ascii_digit()) { "x" } else { s }).collect();
+    let name = if name.is_empty() { "home".to_owned() } else { name.join("-") };
+    let errors = if browser.find(Locator::Css(".error-summary")).await.is_ok() { "-error" } else { "" };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots/sw-360");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    let png = browser.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}{errors}.png")), png).expect("save screenshot");
 }
 
 /// Fails with every finding of this browser session's audits.

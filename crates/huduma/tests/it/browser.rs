@@ -494,7 +494,7 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
 /// Signs the demo citizen in through the pages, with an SMS code.
 async fn citizen_signs_in(t: &crate::helpers::TestApp, browser: &fantoccini::Client) {
     browser.goto(&t.url("/sign-in")).await.expect("sign-in");
-    crate::axe::audit(&browser).await;
+    crate::axe::audit(browser).await;
     type_into(browser, "identifier", WANJIKU.email).await;
     type_into(browser, "password", WANJIKU.password).await;
     press(browser, "main form").await;
@@ -512,7 +512,7 @@ async fn citizen_signs_in(t: &crate::helpers::TestApp, browser: &fantoccini::Cli
 async fn staff_signs_in(t: &crate::helpers::TestApp, browser: &fantoccini::Client, email: &str) {
     use huduma::services::back_office::demo;
     browser.goto(&t.url("/staff/sign-in")).await.expect("staff sign-in");
-    crate::axe::audit(&browser).await;
+    crate::axe::audit(browser).await;
     type_into(browser, "email", email).await;
     type_into(browser, "password", demo::PASSWORD).await;
     press(browser, "main form").await;

@@ -60,7 +60,10 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, pho
         lines: view
             .lines
             .iter()
-            .map(|l| LineView { description: invoices::line_description(&ctx.app, l, ctx.language), amount: view.money(l.amount_minor).to_string() })
+            .map(|l| LineView {
+                description: invoices::line_description(&ctx.app, l, ctx.language),
+                amount: view.money(l.amount_minor).to_string(),
+            })
             .collect(),
         total: view.money(view.invoice.total_minor).to_string(),
         paid: view.money(view.invoice.paid_minor).to_string(),

@@ -73,7 +73,12 @@ pub async fn show(ctx: Ctx, Path(number): Path<String>) -> Response {
     match receipts::owned(&ctx.app, me, &number).await {
         Ok(view) => {
             let verify_url = receipts::verification_url(&ctx.app, &view.receipt.number);
-            let template = ReceiptTemplate { page: ctx.page("receipt.heading"), r: lines(&ctx.app, ctx.language, &view), qr: qr_svg(&verify_url), verify_url };
+            let template = ReceiptTemplate {
+                page: ctx.page("receipt.heading"),
+                r: lines(&ctx.app, ctx.language, &view),
+                qr: qr_svg(&verify_url),
+                verify_url,
+            };
             html(StatusCode::OK, &template)
         }
         Err(err) => failure(&ctx, err),
@@ -131,7 +136,10 @@ pub async fn verify(ctx: Ctx, Path((number, code)): Path<(String, String)>) -> R
         return failure(&ctx, err);
     }
     match receipts::verify(&ctx.app, &number, &code).await {
-        Ok(view) => html(StatusCode::OK, &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: Some(lines(&ctx.app, ctx.language, &view)) }),
+        Ok(view) => html(
+            StatusCode::OK,
+            &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: Some(lines(&ctx.app, ctx.language, &view)) },
+        ),
         Err(crate::services::ServiceError::NotFound) => {
             html(StatusCode::NOT_FOUND, &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: None })
         }

@@ -51,7 +51,8 @@ pub async fn choose_type(ctx: Ctx, CsrfForm(form): CsrfForm<TypeChoice>) -> Resp
     match AccountType::parse(&form.account_type) {
         Some(kind) => Redirect::to(&format!("/register/identity?type={}", kind.as_str())).into_response(),
         None => {
-            let errors = FormErrors::single(ctx.tr(), "account_type", "account_type.invalid").anchored("account_type", "account_type-citizen");
+            let errors =
+                FormErrors::single(ctx.tr(), "account_type", "account_type.invalid").anchored("account_type", "account_type-citizen");
             html(StatusCode::UNPROCESSABLE_ENTITY, &TypeTemplate { page: ctx.page("register.title"), errors, options: options("") })
         }
     }
@@ -75,7 +76,7 @@ fn identity_page(ctx: &Ctx, kind: AccountType, input: StartInput, errors: FormEr
     html(
         status,
         &IdentityTemplate {
-            page: ctx.page("register.title"),
+            page: ctx.page("register.identity_heading"),
             errors,
             account_type: name,
             type_key: format!("account_type.{name}"),
@@ -148,7 +149,7 @@ async fn details_page(ctx: &Ctx, input: DetailsInput, errors: FormErrors, status
             html(
                 status,
                 &DetailsTemplate {
-                    page: ctx.page("register.title"),
+                    page: ctx.page("register.details_heading"),
                     errors,
                     full_name,
                     document,

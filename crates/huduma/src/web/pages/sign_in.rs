@@ -79,7 +79,13 @@ async fn code_page(ctx: &Ctx, errors: FormErrors, status: StatusCode) -> Respons
                 Some(Channel::Sms) => ("email", "sign_in.use_email"),
                 _ => ("sms", "sign_in.use_sms"),
             };
-            html(status, &CodeTemplate { page: ctx.page("sign_in.title"), errors, step, sent_to, other_channel, other_channel_key })
+            // The page's heading is its title: each step reads differently in tabs and history.
+            let title = match (step.method.as_str(), &sent_to) {
+                ("totp", _) => "sign_in.totp_heading",
+                (_, Some(_)) => "sign_in.code_heading",
+                (_, None) => "sign_in.channel_heading",
+            };
+            html(status, &CodeTemplate { page: ctx.page(title), errors, step, sent_to, other_channel, other_channel_key })
         }
         Err(_) => Redirect::to("/sign-in?notice=sign_in_expired").into_response(),
     }

@@ -279,7 +279,11 @@ async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, sta
         key: key.to_owned(),
         messages: messages
             .iter()
-            .map(|m| MessageView { from_staff: m.author == "staff", at: format_nairobi_in(m.created_at, ctx.language), body: m.body.clone() })
+            .map(|m| MessageView {
+                from_staff: m.author == "staff",
+                at: format_nairobi_in(m.created_at, ctx.language),
+                body: m.body.clone(),
+            })
             .collect(),
         can_reply: !matches!(status, Status::Resolved | Status::Closed),
         can_reopen: status == Status::Resolved && ticket.resolved_at.is_some_and(|at| now - at <= ctx.app.config.ticket_reopen_secs),

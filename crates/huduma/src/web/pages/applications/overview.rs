@@ -119,7 +119,10 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
     if loaded.status().is_draft() {
         let tasks = tasks(ctx, &loaded);
         let template = TasksTemplate {
-            page: Page { title: service_name(ctx, &loaded), ..ctx.page("application.tasks_heading") },
+            page: Page {
+                title: format!("{}: {}", ctx.tr().t("application.tasks_heading"), service_name(ctx, &loaded)),
+                ..ctx.page("application.tasks_heading")
+            },
             id: loaded.row.id.clone(),
             service: service_name(ctx, &loaded),
             ready: loaded.missing().is_empty(),
