@@ -101,6 +101,8 @@ pub struct Options {
     pub header_timeout_secs: Option<u64>,
     /// `HUDUMA_TRUSTED_PROXIES`.
     pub trusted_proxies: Option<String>,
+    /// `HUDUMA_THEME_DIR` (default: the bundled Kenya theme).
+    pub theme_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -112,6 +114,7 @@ impl Default for Options {
             catalogue_dir: None,
             clamd_address: None,
             confirm_by_query: false,
+            theme_dir: None,
             max_connections: None,
             header_timeout_secs: None,
             trusted_proxies: None,
@@ -151,6 +154,7 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         max_connections: options.max_connections,
         header_timeout_seconds: options.header_timeout_secs,
         trusted_proxies: options.trusted_proxies,
+        theme_dir: options.theme_dir,
         ..Settings::default()
     };
     let config = Config::resolve(settings).expect("config");
