@@ -94,7 +94,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/applications/{id}/check", get(applications::check_answers::show))
         .route("/applications/{id}/submit", post(applications::check_answers::submit))
         .route("/applications/{id}/submitted", get(applications::check_answers::submitted))
-        .route("/applications/{id}/delete", post(applications::list::delete))
+        .route("/applications/{id}/delete", get(applications::list::confirm).post(applications::list::delete))
         // Signed-in citizen, while the agency has sent their application back to them.
         .route("/applications/{id}/respond", post(applications::overview::respond))
         // Signed-in citizen: their issued certificate.

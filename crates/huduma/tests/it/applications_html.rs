@@ -147,8 +147,34 @@ async fn a_prefilled_answer_comes_back_when_its_condition_does(backend: Backend)
     assert!(check.contains("12345678") && !check.contains("99999999"), "the account's number is the answer: {check}");
 }
 
+/// "Delete this draft" asks first, on a page of its own naming the draft; only the button
+/// there deletes.
+async fn deleting_a_draft_asks_first(backend: Backend) {
+    let t = spawn(backend).await;
+    register_html(&t, &WANJIKU).await;
+    let (_, url, tasks) = t.submit("/services/passport-ordinary", "/services/passport-ordinary/apply", &[]).await;
+    let id = application_id(&url);
+    let confirm = format!("/applications/{id}/delete");
+    assert!(tasks.contains(&format!("href=\"{confirm}\"")), "the task list links to the question: {tasks}");
+    assert!(!tasks.contains(&format!("action=\"{confirm}\"")), "no button on the task list deletes at once");
+    let (status, page) = t.get(&confirm).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Delete your draft application for Ordinary passport (e-passport)?"), "names the draft: {page}");
+    assert!(page.contains(&format!("method=\"post\" action=\"{confirm}\"")) && page.contains("No, keep it"), "{page}");
+    let (status, _) = t.get(&format!("/applications/{id}")).await;
+    assert_eq!(status, 200, "asking deleted nothing");
+    let (_, mine) = t.get("/applications").await;
+    assert!(mine.contains(&format!("href=\"/applications/{id}/delete\"")), "My applications offers it too: {mine}");
+    let (status, url, body) = t.submit(&confirm, &confirm, &[]).await;
+    assert_eq!((status, url.as_str()), (200, "/applications"), "{body}");
+    assert!(body.contains("The draft has been deleted."));
+    assert_eq!(t.get(&format!("/applications/{id}")).await.0, 404);
+    assert_eq!(t.get(&confirm).await.0, 404, "nothing left to ask about");
+}
+
 both_databases!(
     a_citizen_applies_for_a_kra_pin_and_tracks_it,
     documents_are_checked_replaced_and_downloadable,
     a_prefilled_answer_comes_back_when_its_condition_does,
+    deleting_a_draft_asks_first,
 );
