@@ -42,7 +42,10 @@ fn status_text(ctx: &Ctx, status: &str) -> String {
 
 /// `GET /help/tickets` — signed-in citizen: their tickets.
 pub async fn list(ctx: Ctx) -> Response {
-    let Some(me) = ctx.me.as_ref() else { return Redirect::to("/sign-in?notice=sign_in_first").into_response() };
+    let me = match ctx.require_me() {
+        Ok(me) => me,
+        Err(redirect) => return redirect,
+    };
     match citizen::list(&ctx.app, me).await {
         Ok(rows) => {
             let tickets = rows
@@ -260,7 +263,7 @@ async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, sta
     let (ticket, messages) = match citizen::view(&ctx.app, holder(ctx, key), number).await {
         Ok(found) => found,
         Err(ServiceError::NotFound) if ctx.me.is_none() && key.is_empty() => {
-            return Redirect::to("/sign-in?notice=sign_in_first").into_response();
+            return ctx.require_me().err().unwrap_or_else(|| failure(ctx, ServiceError::NotFound));
         }
         Err(err) => return failure(ctx, err),
     };
