@@ -132,6 +132,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/help/tickets", get(tickets::list))
         .route("/help/tickets/new", get(tickets::new_form).post(tickets::create))
         .route("/help/tickets/verify", get(tickets::verify_form).post(tickets::verify))
+        .route("/help/tickets/verify/resend", post(tickets::resend))
         .route("/help/tickets/{number}", get(tickets::show))
         .route("/help/tickets/{number}/reply", post(tickets::reply))
         .route("/help/tickets/{number}/reopen", post(tickets::reopen))

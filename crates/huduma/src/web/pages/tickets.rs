@@ -220,6 +220,24 @@ pub async fn verify(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
     }
 }
 
+/// `POST /help/tickets/verify/resend` — holder of the anonymous ticket flow: a new code
+/// for the same pending ticket, so a mistyped or lost code never means typing the
+/// ticket again.
+pub async fn resend(ctx: Ctx, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
+    let Some(token) = ctx.flow_token(FLOW) else { return Redirect::to("/help/tickets/new").into_response() };
+    match anonymous::resend(&ctx.app, &token, &ctx.requester).await {
+        Ok(()) => Redirect::to("/help/tickets/verify?notice=code_resent").into_response(),
+        Err(ServiceError::FlowExpired) => Redirect::to("/help/tickets/new").into_response(),
+        Err(err) => match form_failure(&ctx, err) {
+            Ok((status, errors)) => {
+                let sent_to = anonymous::sent_to(&ctx.app, &token).await.unwrap_or_default();
+                html(status, &VerifyTemplate { page: ctx.page("ticket.verify_title"), errors, sent_to })
+            }
+            Err(page) => page,
+        },
+    }
+}
+
 /// `?key=` for anonymous tickets.
 #[derive(Debug, Default, Deserialize)]
 pub struct Key {
