@@ -39,11 +39,8 @@ pub fn record_page(
         }
         let code = field.code.get_ref();
         let mut values = posted.iter().filter(|(k, _)| k == code).map(|(_, v)| v.clone());
-        let answer = if field.kind == FieldType::Checkbox {
-            Answer::Many(values.collect())
-        } else {
-            Answer::One(values.next().unwrap_or_default())
-        };
+        let answer =
+            if field.kind == FieldType::Checkbox { Answer::Many(values.collect()) } else { Answer::One(values.next().unwrap_or_default()) };
         answers.set(code, answer);
     }
     apply_prefill(service, facts, &mut answers);

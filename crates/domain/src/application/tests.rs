@@ -228,8 +228,7 @@ fn a_prefilled_answer_survives_its_condition_turning_off_and_on_again() {
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(a.text("adult_id"), None, "not asked while the applicant is a minor");
     // Back to "no": the field is read-only, so what is posted for it does not count.
-    let (a, problems) =
-        record_page(&s, page, &facts, &a, &posted(&[("had_passport", "no"), ("minor", "no"), ("adult_id", "99999999")]));
+    let (a, problems) = record_page(&s, page, &facts, &a, &posted(&[("had_passport", "no"), ("minor", "no"), ("adult_id", "99999999")]));
     assert!(problems.is_empty(), "the read-only field blocks nothing: {problems:?}");
     assert_eq!(a.text("adult_id"), Some("12345678"), "the account's number is back");
     assert!(missing(&s, &a, &["birth_certificate"], Some("34")).pages.is_empty());
