@@ -316,7 +316,8 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     std::fs::write(shot("submitted"), browser.screenshot().await.expect("screenshot")).expect("save");
     t.wait_for_message(|m| m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains(&reference))).await;
 
-    // Pay the fee by M-Pesa: the simulated phone pays; the waiting page refreshes itself.
+    // Pay the fee by M-Pesa: the simulated phone pays; the waiting page checks again when
+    // asked (here: by itself, once the citizen ticks the box).
     browser.find(Locator::LinkText("Pay now")).await.expect("pay link").click().await.expect("click");
     wait_for_path(&browser, |p| p.ends_with("/pay")).await;
     let page = browser.source().await.expect("source");
@@ -324,20 +325,44 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     fill("phone", "0712 000 777".into()).await;
     submit().await;
     let waiting = wait_for_path(&browser, |p| p.starts_with("/payments/")).await;
-    // Answer the prompt on the sandbox phone, as a tester would.
-    browser.goto(&t.url("/sandbox/phone?number=0712000777")).await.expect("phone");
+    // The page never reloads unasked; with JavaScript the citizen may tick "check again
+    // by itself", and only then does it (every 10 s, the tick kept in the address).
+    let page = browser.source().await.expect("source");
+    assert!(!page.contains("http-equiv=\"refresh\""), "no reload the citizen did not ask for");
+    let auto = browser.find(Locator::Id("auto")).await.expect("the choice");
+    assert!(auto.is_displayed().await.expect("displayed"), "offered with JavaScript");
+    auto.click().await.expect("tick");
+    let mut query = None;
+    for _ in 0..150 {
+        query = browser.current_url().await.expect("url").query().map(str::to_owned);
+        if query.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(query.as_deref(), Some("auto=1"), "checked again by itself once ticked");
+    browser.wait().for_element(Locator::Css("footer")).await.expect("page loaded");
+    assert!(browser.find(Locator::Id("auto")).await.expect("the choice").is_selected().await.expect("state"), "still ticked");
+    // Answer the prompt on the sandbox phone, as a tester would. Checking again by itself
+    // (5 s) never reloads the phone while a PIN is being typed.
+    browser.goto(&t.url("/sandbox/phone?number=0712000777&auto=1")).await.expect("phone");
     let pin = browser.wait().for_element(Locator::Css("input[name=pin]")).await.expect("a prompt waits");
     pin.send_keys("1234").await.expect("PIN");
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let pin = browser.find(Locator::Css("input[name=pin]")).await.expect("the same prompt");
+    assert_eq!(pin.prop("value").await.expect("value").as_deref(), Some("1234"), "the PIN being typed was kept");
     std::fs::write(shot("sandbox-phone"), browser.screenshot().await.expect("screenshot")).expect("save");
     browser.find(Locator::Css("button[value=pay]")).await.expect("send").click().await.expect("click");
     wait_for_path(&browser, |p| p == "/sandbox/phone").await;
     browser.goto(&t.url(&waiting)).await.expect("back to the waiting page");
-    for _ in 0..100 {
+    for _ in 0..50 {
         let page = browser.source().await.expect("source");
         if page.contains("Payment received") {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        browser.find(Locator::Id("check-again")).await.expect("Check again").click().await.expect("click");
+        browser.wait().for_element(Locator::Css("footer")).await.expect("page loaded");
     }
     let outcome = browser.find(Locator::Id("outcome")).await.expect("outcome").text().await.expect("text");
     assert!(outcome.contains("Payment received"), "{outcome}");

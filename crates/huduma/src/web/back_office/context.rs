@@ -57,9 +57,18 @@ pub struct StaffBar {
 }
 
 impl StaffCtx {
-    /// The member, or a redirect to the staff sign-in.
+    /// The member, or a redirect to the staff sign-in that comes back to this page
+    /// afterwards when it can be reopened (so a link in an escalation email survives
+    /// signing in).
     pub fn require(&self) -> Result<&StaffMember, Response> {
-        self.member.as_ref().ok_or_else(|| Redirect::to("/staff/sign-in").into_response())
+        self.member.as_ref().ok_or_else(|| match self.ctx.reopenable {
+            true => {
+                let next = serde_urlencoded::to_string([("next", self.ctx.path.as_str())]).unwrap_or_default();
+                Redirect::to(&format!("/staff/sign-in?{next}")).into_response()
+            }
+            // A form posted after the session ended has no address to come back to.
+            false => Redirect::to("/staff/sign-in").into_response(),
+        })
     }
 
     /// The page frame.
