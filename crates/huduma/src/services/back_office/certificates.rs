@@ -9,6 +9,7 @@ use super::StaffMember;
 use crate::app::App;
 use crate::clock::format_nairobi_date;
 use crate::pdf::{self, Line};
+use crate::services::messages;
 use crate::store::applications::ApplicationRow;
 use crate::store::certificates::{self as store, CertificateRow};
 use crate::store::{Conn, accounts};
@@ -280,10 +281,24 @@ async fn tell_holder_of_revocation(conn: &mut Conn, app: &App, serial: &str, rea
     let language = Language::parse(&account.language).unwrap_or_default();
     let tr = app.i18n.tr(language);
     let reference = application.reference.as_deref().map(display_reference).unwrap_or_default();
-    let args =
-        [("serial", serial), ("service", service.name.get_ref().get(language)), ("reference", reference.as_str()), ("reason", reason)];
-    crate::services::messages::queue_sms(conn, &account.phone, &tr.f("message.certificate_revoked_sms", &args), now).await?;
+    let help = messages::link(app, "/help");
+    let args = [
+        ("serial", serial),
+        ("service", service.name.get_ref().get(language)),
+        ("reference", reference.as_str()),
+        ("reason", reason),
+        ("link", help.as_str()),
+    ];
+    messages::queue_sms(conn, &account.phone, &revocation_sms(tr, &args), now).await?;
     let subject = tr.f("message.certificate_revoked_subject", &args);
-    crate::services::messages::queue_email(conn, &account.email, &subject, &tr.f("message.certificate_revoked_body", &args), now).await?;
+    messages::queue_email(conn, &account.email, &subject, &tr.f("message.certificate_revoked_body", &args), now).await?;
     Ok(())
+}
+
+/// The revocation SMS: the officer's reason, shortened if need be to keep the text within
+/// [`messages::LONG_SMS_SEGMENTS`] (the email carries it whole).
+pub(crate) fn revocation_sms(tr: crate::i18n::Tr<'_>, args: &[(&str, &str)]) -> String {
+    let reason = args.iter().find(|(name, _)| *name == "reason").map_or("", |(_, value)| *value);
+    let others: Vec<(&str, &str)> = args.iter().copied().filter(|(name, _)| *name != "reason").chain([("reason", "{free}")]).collect();
+    messages::sms_segments::fit(&tr.f("message.certificate_revoked_sms", &others), reason, messages::LONG_SMS_SEGMENTS)
 }
