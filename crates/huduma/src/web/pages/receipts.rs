@@ -94,6 +94,11 @@ pub async fn pdf(ctx: Ctx, Path(number): Path<String>) -> Response {
 
 /// A receipt as a one-page PDF with its verification QR code (the page's and the API's).
 pub fn receipt_pdf(app: &crate::app::App, tr: crate::i18n::Tr<'_>, view: &ReceiptView) -> anyhow::Result<Vec<u8>> {
+    receipt_document(tr, view, &receipts::verification_url(app, &view.receipt.number))
+}
+
+/// [`receipt_pdf`] with its verification link given.
+fn receipt_document(tr: crate::i18n::Tr<'_>, view: &ReceiptView, url: &str) -> anyhow::Result<Vec<u8>> {
     let r = lines(view);
     let mut text = vec![
         crate::pdf::Line::heading(tr.t("site.name"), 20.0),
@@ -113,8 +118,7 @@ pub fn receipt_pdf(app: &crate::app::App, tr: crate::i18n::Tr<'_>, view: &Receip
         crate::pdf::Line::text(""),
         crate::pdf::Line::text(tr.t("receipt.verify_hint")),
     ]);
-    let url = receipts::verification_url(app, &r.number);
-    crate::pdf::page(&r.number, &text, Some(&url))
+    crate::pdf::page(&r.number, &text, Some(url))
 }
 
 #[derive(Template)]
@@ -135,5 +139,58 @@ pub async fn verify(ctx: Ctx, Path((number, code)): Path<(String, String)>) -> R
             html(StatusCode::NOT_FOUND, &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: None })
         }
         Err(err) => failure(&ctx, err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::i18n::I18n;
+    use crate::store::payments::{InvoiceRow, LineRow, ReceiptRow};
+    use huduma_domain::Language;
+
+    /// A receipt for a long service name and several fee lines, printed in both languages:
+    /// no line of text touches the QR code.
+    #[test]
+    fn no_receipt_prints_text_under_its_qr_code() {
+        let description = "Police clearance certificate (certificate of good conduct) for Wanjiku Nyambura Wairimu-Kamau Mwangi Njoroge";
+        let view = ReceiptView {
+            receipt: ReceiptRow {
+                number: "R7K3MX9PQ2".into(),
+                payment_id: "p".into(),
+                invoice_id: "i".into(),
+                account_id: None,
+                currency: "KES".into(),
+                amount_minor: 1_234_500,
+                method: "mpesa".into(),
+                provider_ref: "SGH4K2L9QX".into(),
+                payer: Some("+254 7** *** 678".into()),
+                issued_at: 1_796_370_600,
+            },
+            invoice: InvoiceRow {
+                id: "i".into(),
+                number: "B7K3MX9PQ2".into(),
+                account_id: None,
+                application_id: None,
+                currency: "KES".into(),
+                total_minor: 1_234_500,
+                paid_minor: 1_234_500,
+                status: "paid".into(),
+                description: description.into(),
+                created_at: 0,
+                expires_at: 0,
+                paid_at: None,
+            },
+            lines: ["Agency fee: Directorate of Criminal Investigations", "eCitizen convenience fee"]
+                .map(|d| LineRow { agency: "dci".into(), revenue_head: "fees".into(), description: d.into(), amount_minor: 617_250 })
+                .to_vec(),
+        };
+        let i18n = I18n::load().unwrap();
+        for language in [Language::En, Language::Sw] {
+            let pdf = receipt_document(i18n.tr(language), &view, "https://huduma.go.ke/verify/receipts/R7K3MX9PQ2/AbCdEfGhJk").unwrap();
+            let pages = crate::pdf::measure::assert_clear(&pdf, &format!("receipt ({language:?})"));
+            assert!(pages[0].qr.is_some() && pages[0].text.iter().any(|l| l.text.contains("R7K3MX9PQ2")));
+        }
     }
 }
