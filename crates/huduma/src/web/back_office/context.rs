@@ -30,7 +30,7 @@ impl FromRequestParts<Arc<App>> for StaffCtx {
                 Ok(member) => member,
                 Err(err) => {
                     tracing::error!(error = ?err, "staff session lookup failed");
-                    return Err(crate::web::render::internal_error(app, ctx.language));
+                    return Err(super::errors::bare(app, ctx.language, axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal"));
                 }
             },
             None => None,

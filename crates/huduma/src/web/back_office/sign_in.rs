@@ -11,7 +11,7 @@ use crate::services::back_office::staff_sign_in::{self, SecondStep};
 use crate::web::context::redirect_with_cookies;
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
-use crate::web::render::{FormErrors, Page, form_failure, html};
+use crate::web::render::{FormErrors, Page, html};
 
 const FLOW: &str = "staff_sign_in";
 
@@ -50,7 +50,7 @@ pub async fn submit(s: StaffCtx, CsrfForm(form): CsrfForm<PasswordForm>) -> Resp
         Ok((token, _)) => {
             redirect_with_cookies("/staff/sign-in/code", vec![cookies::set(&cookies::flow(FLOW), &token, None, s.ctx.secure())])
         }
-        Err(err) => match form_failure(&s.ctx, err) {
+        Err(err) => match super::errors::form_failure(&s, err) {
             Ok((status, errors)) => {
                 html(status, &SignInTemplate { page: s.page("staff.sign_in_title"), staff: None, errors, email: form.email })
             }
@@ -104,7 +104,7 @@ pub async fn check(s: StaffCtx, CsrfForm(form): CsrfForm<CodeForm>) -> Response 
                 cookies::clear(&cookies::flow(FLOW), s.ctx.secure()),
             ],
         ),
-        Err(err) => match form_failure(&s.ctx, err) {
+        Err(err) => match super::errors::form_failure(&s, err) {
             Ok((status, errors)) => match staff_sign_in::second_step_of(&s.ctx.app, &token).await {
                 Ok(step) => code_page(&s, step, errors, status),
                 Err(_) => Redirect::to("/staff/sign-in").into_response(),
