@@ -144,10 +144,13 @@ pub async fn preview_bulk(app: &App, me: &StaffMember, references: &[String], ac
             continue;
         };
         let service = super::super::applications::definitions::service(app, &row.service_code, row.service_version, &row.agency).await?;
-        let outcome = match workflow::take(&service.workflow, &row.status, action, Actor::Staff(me.role)) {
-            Ok((found, to)) if bulk_allowed(found.kind()) => Ok((found.kind(), to.code.get_ref().clone())),
-            Ok(_) => Err("queue.bulk_not_allowed".to_owned()),
-            Err(refusal) => Err(refusal.code().to_owned()),
+        // The same checks, in the same order, as `take_bulk`: the kind first, then the workflow.
+        let outcome = match workflow::kind_of(&service.workflow, action) {
+            Some(kind) if !bulk_allowed(kind) => Err("queue.bulk_not_allowed".to_owned()),
+            _ => match workflow::take(&service.workflow, &row.status, action, Actor::Staff(me.role)) {
+                Ok((found, to)) => Ok((found.kind(), to.code.get_ref().clone())),
+                Err(refusal) => Err(refusal.code().to_owned()),
+            },
         };
         previews.push(Preview { reference: reference.clone(), application: Some((service, row.status)), outcome });
     }
