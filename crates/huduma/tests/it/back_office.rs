@@ -519,7 +519,6 @@ async fn a_bulk_action_says_what_it_will_do_and_changes_nothing_until_confirmed(
     let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
     assert!(status == 200 && page.matches(">Done<").count() == 1, "{page}");
     assert_eq!(certificates_issued(&t).await, 2);
-
 }
 
 async fn the_queue_filters_by_the_labels_officers_read(backend: Backend) {
@@ -566,7 +565,10 @@ async fn the_case_page_shows_answers_documents_and_actions_together(backend: Bac
     let case = format!("/staff/applications/{reference}");
     let response = officer.get(t.url(&case)).send().await.expect("GET");
     let policy = response.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
-    assert!(policy.contains("frame-src 'self'") && policy.contains("script-src 'self'"), "the viewer may frame our own documents: {policy}");
+    assert!(
+        policy.contains("frame-src 'self'") && policy.contains("script-src 'self'"),
+        "the viewer may frame our own documents: {policy}"
+    );
     let page = response.text().await.expect("body");
     let document = {
         use sqlx::Row;

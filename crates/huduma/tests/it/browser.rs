@@ -404,8 +404,7 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
     press(&browser, "main form").await;
     wait_for_path(&browser, |p| p == "/staff").await;
     // From here the officer works on a 1024 px tablet with the keyboard alone.
-    browser.set_window_size(1024, 768).await.expect("tablet size");
-    browser.refresh().await.expect("reload at tablet size");
+    set_viewport(&browser, 1024, 768).await;
     assert_fits_the_width(&browser, "the queue").await;
     std::fs::write(shot("staff-queue"), browser.screenshot().await.expect("screenshot")).expect("save");
     let case = format!("/staff/applications/{reference}");
@@ -417,12 +416,12 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
     browser.wait().for_element(Locator::Id("assignee")).await.expect("claimed");
     assert_fits_the_width(&browser, "the case page").await;
     std::fs::write(shot("staff-case"), browser.screenshot().await.expect("screenshot")).expect("save");
-    browser.set_window_size(1280, 800).await.expect("desktop size");
+    set_viewport(&browser, 1280, 800).await;
     std::fs::write(shot("staff-case-1280"), browser.screenshot().await.expect("screenshot")).expect("save");
     browser.goto(&t.url("/staff")).await.expect("queue");
     std::fs::write(shot("staff-queue-1280"), browser.screenshot().await.expect("screenshot")).expect("save");
     browser.goto(&t.url(&case)).await.expect("case");
-    browser.set_window_size(1024, 768).await.expect("tablet size");
+    set_viewport(&browser, 1024, 768).await;
 
     // Book fingerprints for tomorrow.
     let tomorrow = t.app.clock.today_in_nairobi().add_days(1).to_string();
@@ -462,6 +461,7 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
     press_key(&browser, Key::Enter).await;
     let summary = browser.wait().for_element(Locator::Id("bulk-summary")).await.expect("confirmation page");
     assert_eq!(summary.text().await.expect("text"), "Record fingerprints taken for 1 application");
+    std::fs::write(shot("staff-bulk-confirm"), browser.screenshot().await.expect("screenshot")).expect("save");
     tab_to(&browser, "#confirm").await;
     press_key(&browser, Key::Enter).await;
     let outcome = browser.wait().for_element(Locator::Css("#outcomes td .tag")).await.expect("outcomes");
@@ -535,6 +535,14 @@ async fn tab_to(browser: &fantoccini::Client, selector: &str) {
         press_key(browser, Key::Tab).await;
     }
     panic!("Tab never reached {selector}");
+}
+
+/// Sizes the window so the page itself (without the window's frame) is `width` × `height`.
+async fn set_viewport(browser: &fantoccini::Client, width: u32, height: u32) {
+    browser.set_window_size(width, height).await.expect("window size");
+    let inner = browser.execute("return [window.innerWidth, window.innerHeight]", vec![]).await.expect("viewport");
+    let frame = |i: usize, wanted: u32| wanted.saturating_sub(inner[i].as_u64().and_then(|v| u32::try_from(v).ok()).unwrap_or(wanted));
+    browser.set_window_size(width + frame(0, width), height + frame(1, height)).await.expect("window size");
 }
 
 /// Nothing on the page scrolls sideways at the window's width.

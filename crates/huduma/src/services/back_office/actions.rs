@@ -136,11 +136,7 @@ pub async fn preview_bulk(app: &App, me: &StaffMember, references: &[String], ac
             queue::find_for_agency(&mut conn, agency, reference).await?
         };
         let Some((row, _)) = found else {
-            previews.push(Preview {
-                reference: reference.clone(),
-                application: None,
-                outcome: Err("queue.bulk_not_found".to_owned()),
-            });
+            previews.push(Preview { reference: reference.clone(), application: None, outcome: Err("queue.bulk_not_found".to_owned()) });
             continue;
         };
         let service = super::super::applications::definitions::service(app, &row.service_code, row.service_version, &row.agency).await?;

@@ -8,9 +8,9 @@ use axum::response::Response;
 
 use super::context::{StaffBar, StaffCtx};
 use crate::app::App;
-use huduma_domain::Language;
 use crate::services::ServiceError;
 use crate::web::render::{FormErrors, Page, html};
+use huduma_domain::Language;
 
 #[derive(Template)]
 #[template(path = "staff/error.html")]

@@ -74,8 +74,7 @@ mod tests {
     fn defined(css: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         for (i, _) in css.match_indices('.') {
-            let name: String =
-                css[i + 1..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+            let name: String = css[i + 1..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
             if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
                 out.insert(name);
             }
@@ -94,7 +93,12 @@ mod tests {
             rest = rest[start..].find("%}").map_or("", |end| &rest[start + end + 2..]);
         }
         text.push_str(rest);
-        text.split("class=\"").skip(1).filter_map(|attr| attr.split('"').next()).flat_map(|v| v.split_whitespace()).map(str::to_owned).collect()
+        text.split("class=\"")
+            .skip(1)
+            .filter_map(|attr| attr.split('"').next())
+            .flat_map(|v| v.split_whitespace())
+            .map(str::to_owned)
+            .collect()
     }
 
     #[test]

@@ -184,9 +184,7 @@ async fn render(
         match listed {
             Ok(list) => list
                 .into_iter()
-                .filter(|m| {
-                    m.active && huduma_domain::workflow::StaffRole::parse(&m.role).is_some_and(|r| r.processes_applications())
-                })
+                .filter(|m| m.active && huduma_domain::workflow::StaffRole::parse(&m.role).is_some_and(|r| r.processes_applications()))
                 .map(|m| (m.id, m.name))
                 .collect(),
             Err(err) => return errors::failure(s, err),

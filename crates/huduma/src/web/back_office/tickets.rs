@@ -69,7 +69,7 @@ pub async fn queue(s: StaffCtx, Query(f): Query<Filter>) -> Response {
 }
 
 fn failure(s: &StaffCtx, err: ServiceError) -> Response {
-    match super::errors::form_failure(&s, err) {
+    match super::errors::form_failure(s, err) {
         Ok((status, errors)) => (status, errors.items().first().map(|(_, m)| m.clone()).unwrap_or_default()).into_response(),
         Err(page) => page,
     }
@@ -192,7 +192,7 @@ pub async fn show(s: StaffCtx, Path(number): Path<String>) -> Response {
 async fn after(s: &StaffCtx, number: &str, result: Result<(), ServiceError>, notice: &str) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/staff/tickets/{number}?notice={notice}")).into_response(),
-        Err(err) => match super::errors::form_failure(&s, err) {
+        Err(err) => match super::errors::form_failure(s, err) {
             Ok((status, errors)) => render(s, number, errors, status).await,
             Err(page) => page,
         },
