@@ -515,6 +515,7 @@ async fn a_bulk_action_says_what_it_will_do_and_changes_nothing_until_confirmed(
     let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Approve and issue certificate for 1 application<") && page.contains("the application has moved on"), "{page}");
+    assert!(page.contains("a certificate is issued for it,"), "{page}");
     fields.push(("confirm", "yes"));
     let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
     assert!(status == 200 && page.matches(">Done<").count() == 1, "{page}");

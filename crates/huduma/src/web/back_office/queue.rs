@@ -398,10 +398,14 @@ fn confirmation(s: &StaffCtx, previews: Vec<actions::Preview>, action: String, b
     let state = targets.join(" / ");
     let effect = if moving.is_empty() {
         String::new()
-    } else if issues {
-        tr.f("staff.bulk_effect_issue", &[("state", &state)])
     } else {
-        tr.f("staff.bulk_effect", &[("state", &state)])
+        let key = match (issues, moving.len()) {
+            (true, 1) => "staff.bulk_effect_issue_one",
+            (true, _) => "staff.bulk_effect_issue",
+            (false, 1) => "staff.bulk_effect_one",
+            (false, _) => "staff.bulk_effect",
+        };
+        tr.f(key, &[("state", &state)])
     };
     let status_code = if moving.is_empty() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let template =
