@@ -6,12 +6,14 @@ use axum::response::{IntoResponse, Response};
 
 const CSS: &str = include_str!("../../assets/static/huduma.css");
 const FAVICON: &str = include_str!("../../assets/static/favicon.svg");
+const STAFF_CSS: &str = include_str!("../../assets/static/staff.css");
 const SCRIPT: &str = include_str!("../../assets/static/huduma.js");
 
 /// `GET /static/{file}`
 pub async fn serve(Path(file): Path<String>) -> Response {
     let (body, content_type) = match file.as_str() {
         "huduma.css" => (CSS, "text/css; charset=utf-8"),
+        "staff.css" => (STAFF_CSS, "text/css; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
         "huduma.js" => (SCRIPT, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),

@@ -71,6 +71,7 @@ async fn a_ticket_from_a_failed_payment_is_answered_resolved_rated_and_reopened(
     let case = format!("/staff/tickets/{number}");
     let (status, _, view) = get(&t, &agent, &case).await;
     assert!(status == 200 && view.contains(message) && view.contains("Police clearance"), "{view}");
+    assert!(view.contains("<td>Awaiting payment</td>") && !view.contains("awaiting_payment<"), "the state as agents read it: {view}");
     let file = view.split(&format!("{case}/files/")).nth(1).and_then(|r| r.split('"').next()).expect("file link").to_owned();
     let response = agent.get(t.url(&format!("{case}/files/{file}"))).send().await.expect("GET");
     assert_eq!(response.headers()["content-type"], "application/pdf");

@@ -30,7 +30,7 @@ impl FromRequestParts<Arc<App>> for StaffCtx {
                 Ok(member) => member,
                 Err(err) => {
                     tracing::error!(error = ?err, "staff session lookup failed");
-                    return Err(crate::web::render::internal_error(app, ctx.language));
+                    return Err(super::errors::bare(app, ctx.language, axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal"));
                 }
             },
             None => None,
@@ -54,6 +54,28 @@ pub struct StaffBar {
     pub dashboard: bool,
     /// Manages staff.
     pub members: bool,
+    /// The navigation section the page belongs to (`queue`, `tickets`, `dashboard`,
+    /// `members`, `audit`), marked as the current one.
+    pub current: &'static str,
+}
+
+/// The navigation section of a back-office path.
+fn section(path: &str) -> &'static str {
+    let path = path.split('?').next().unwrap_or_default();
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    if under("/staff/tickets") {
+        "tickets"
+    } else if under("/staff/dashboard") {
+        "dashboard"
+    } else if under("/staff/members") {
+        "members"
+    } else if under("/staff/audit") {
+        "audit"
+    } else if path == "/staff" || under("/staff/applications") || under("/staff/bulk") {
+        "queue"
+    } else {
+        ""
+    }
 }
 
 impl StaffCtx {
@@ -93,6 +115,25 @@ impl StaffCtx {
             queue: me.role.processes_applications(),
             dashboard: me.role.supervises(),
             members: matches!(me.role, huduma_domain::workflow::StaffRole::PlatformAdmin | huduma_domain::workflow::StaffRole::AgencyAdmin),
+            current: section(&self.ctx.path),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_page_marks_its_own_section() {
+        for (path, section) in [
+            ("/staff", "queue"),
+            ("/staff?state=submitted", "queue"),
+            ("/staff/applications/A7K3MX9PQ2C?doc=1", "queue"),
+            ("/staff/tickets/T123", "tickets"),
+            ("/staff/audit?actor=x", "audit"),
+            ("/staff/auditors", ""),
+            ("/staff/sign-in", ""),
+        ] {
+            assert_eq!(super::section(path), section, "{path}");
+        }
     }
 }

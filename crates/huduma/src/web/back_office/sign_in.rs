@@ -15,7 +15,7 @@ use crate::web::context::redirect_with_cookies;
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
 use crate::web::pages::sign_in::Next;
-use crate::web::render::{FormErrors, Page, form_failure, html};
+use crate::web::render::{FormErrors, Page, html};
 
 const FLOW: &str = "staff_sign_in";
 /// Where staff land after signing in when no page asked them to.
@@ -58,7 +58,7 @@ pub async fn submit(s: StaffCtx, CsrfForm(form): CsrfForm<PasswordForm>) -> Resp
             &form.next.onto("/staff/sign-in/code"),
             vec![cookies::set(&cookies::flow(FLOW), &token, None, s.ctx.secure())],
         ),
-        Err(err) => match form_failure(&s.ctx, err) {
+        Err(err) => match super::errors::form_failure(&s, err) {
             Ok((status, errors)) => {
                 let (page, next) = (s.page("staff.sign_in_title"), form.next.safe());
                 html(status, &SignInTemplate { page, staff: None, errors, email: form.email, next })
@@ -121,7 +121,7 @@ pub async fn check(s: StaffCtx, CsrfForm(form): CsrfForm<CodeForm>) -> Response 
                 cookies::clear(&cookies::flow(FLOW), s.ctx.secure()),
             ],
         ),
-        Err(err) => match form_failure(&s.ctx, err) {
+        Err(err) => match super::errors::form_failure(&s, err) {
             Ok((status, errors)) => match staff_sign_in::second_step_of(&s.ctx.app, &token).await {
                 Ok(step) => code_page(&s, &form.next, step, errors, status),
                 Err(_) => restart(&form.next),
