@@ -5,7 +5,7 @@ use super::answers::{Answer, Answers};
 use super::prefill::AccountFacts;
 use super::validate::{self, FieldProblem};
 use crate::catalogue::Service;
-use crate::catalogue::definition::{Document, Page};
+use crate::catalogue::definition::{Document, FieldType, Page};
 
 /// Applies the account's facts to every prefilled field (they are not typed).
 pub fn apply_prefill(service: &Service, facts: &AccountFacts, answers: &mut Answers) {
@@ -14,6 +14,41 @@ pub fn apply_prefill(service: &Service, facts: &AccountFacts, answers: &mut Answ
             answers.set(field.code.get_ref(), answer);
         }
     }
+}
+
+/// Records what was posted on one page and checks it: the answers to keep, and the
+/// problems to show.
+///
+/// Everything typed is kept, valid or not (normalised when valid), so nothing is lost.
+/// A field the account fills is never taken from the form: it is read-only on the page,
+/// so a posted value is ignored. Its value comes from the account again on every save,
+/// so a condition that hid it for a while (and cleared it with the other hidden
+/// answers) can never leave it empty once it is shown again — a read-only field the
+/// citizen cannot fill must never be the reason a page cannot be saved.
+pub fn record_page(
+    service: &Service,
+    page: &Page,
+    facts: &AccountFacts,
+    answers: &Answers,
+    posted: &[(String, String)],
+) -> (Answers, Vec<FieldProblem>) {
+    let mut answers = answers.clone();
+    for field in &page.fields {
+        if facts.answer_for(field).is_some() {
+            continue;
+        }
+        let code = field.code.get_ref();
+        let mut values = posted.iter().filter(|(k, _)| k == code).map(|(_, v)| v.clone());
+        let answer =
+            if field.kind == FieldType::Checkbox { Answer::Many(values.collect()) } else { Answer::One(values.next().unwrap_or_default()) };
+        answers.set(code, answer);
+    }
+    apply_prefill(service, facts, &mut answers);
+    let (normalised, problems) = check_page(page, &answers);
+    for (code, value) in normalised {
+        answers.set(&code, value.unwrap_or(Answer::One(String::new())));
+    }
+    (answers, problems)
 }
 
 /// Checks one page: the normalised answers to store and the problems to show. Fields the

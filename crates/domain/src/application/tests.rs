@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use super::progress::{apply_prefill, check_page, missing};
+use super::progress::{apply_prefill, check_page, missing, record_page};
 use super::*;
 use crate::catalogue::{Service, SourceFile, check};
 
@@ -189,6 +189,89 @@ fn prefill_uses_account_facts_only_when_they_fit() {
     let mut b = Answers::default();
     apply_prefill(&s, &facts, &mut b);
     assert_eq!(b.text("id_number"), None);
+}
+
+/// A prefilled field asked only when an answer on the same page is "no", as the passport's
+/// "applicant under 18?" and ID number.
+const MINOR: &str = r#"
+[[pages.fields]]
+code = "minor"
+type = "yes_no"
+label = { en = "Under 18?", sw = "Chini ya miaka 18?" }
+required = true
+
+[[pages.fields]]
+code = "adult_id"
+type = "national_id"
+label = { en = "ID", sw = "Kitambulisho" }
+required = true
+prefill = "id_number"
+show_when = { field = "minor", equals = "no" }
+"#;
+
+fn posted(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+fn adult() -> AccountFacts {
+    AccountFacts { first_name: "Wanjiku".into(), surname: "Kamau".into(), document_number: "12345678".into(), ..Default::default() }
+}
+
+#[test]
+fn a_prefilled_answer_survives_its_condition_turning_off_and_on_again() {
+    let s = service(MINOR, ONE_FEE);
+    let page = &s.pages[0];
+    let facts = adult();
+    let mut a = Answers::default();
+    apply_prefill(&s, &facts, &mut a);
+    let (a, problems) = record_page(&s, page, &facts, &a, &posted(&[("had_passport", "no"), ("minor", "yes")]));
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(a.text("adult_id"), None, "not asked while the applicant is a minor");
+    // Back to "no": the field is read-only, so what is posted for it does not count.
+    let (a, problems) = record_page(&s, page, &facts, &a, &posted(&[("had_passport", "no"), ("minor", "no"), ("adult_id", "99999999")]));
+    assert!(problems.is_empty(), "the read-only field blocks nothing: {problems:?}");
+    assert_eq!(a.text("adult_id"), Some("12345678"), "the account's number is back");
+    assert!(missing(&s, &a, &["birth_certificate"], Some("34")).pages.is_empty());
+}
+
+#[test]
+fn a_field_the_account_cannot_fill_is_typed_and_checked() {
+    let s = service(MINOR, ONE_FEE);
+    let facts = AccountFacts { document_number: "AK1234567".into(), ..adult() };
+    let given = posted(&[("had_passport", "no"), ("minor", "no"), ("adult_id", "12")]);
+    let (a, problems) = record_page(&s, &s.pages[0], &facts, &Answers::default(), &given);
+    assert_eq!(problems.iter().map(|p| (p.field.as_str(), p.code)).collect::<Vec<_>>(), vec![("adult_id", "national_id.invalid")]);
+    assert_eq!(a.text("adult_id"), Some("12"), "what was typed is kept to be corrected");
+}
+
+proptest::proptest! {
+    /// Whatever order the condition is answered in and whatever is posted for the
+    /// read-only field, a shown prefilled field always holds the account's value and never
+    /// stops the page from being saved.
+    #[test]
+    fn a_shown_prefilled_field_always_holds_the_accounts_value(
+        steps in proptest::collection::vec((proptest::sample::select(vec!["yes", "no", "", "maybe"]), ".{0,12}"), 1..12),
+    ) {
+        let s = service(MINOR, ONE_FEE);
+        let facts = adult();
+        let mut a = Answers::default();
+        apply_prefill(&s, &facts, &mut a);
+        for (minor, junk) in steps {
+            let (next, problems) = record_page(
+                &s,
+                &s.pages[0],
+                &facts,
+                &a,
+                &posted(&[("had_passport", "no"), ("minor", minor), ("adult_id", &junk)]),
+            );
+            proptest::prop_assert!(problems.iter().all(|p| p.field != "adult_id"), "{:?}", problems);
+            if minor == "no" {
+                proptest::prop_assert_eq!(next.text("adult_id"), Some("12345678"));
+                proptest::prop_assert!(problems.is_empty(), "{:?}", problems);
+            }
+            a = next;
+        }
+    }
 }
 
 #[test]

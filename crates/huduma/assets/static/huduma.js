@@ -1,10 +1,11 @@
 // Progressive enhancement only: every page works without this file.
+// Conditional questions (data-reveal-when="field=value") are shown only while the
+// earlier answer on the same page matches; without JavaScript they are always shown
+// with a hint saying when to answer, and the server ignores answers not asked.
 (function () {
   "use strict";
-  // Conditional questions (data-reveal-when="field=value") are shown only while the
-  // earlier answer on the same page matches; without JavaScript they are always shown
-  // with a hint saying when to answer, and the server ignores answers not asked.
   var conditionals = document.querySelectorAll("[data-reveal-when]");
+  if (!conditionals.length) return;
   function answered(name, value) {
     var inputs = document.getElementsByName(name);
     for (var i = 0; i < inputs.length; i++) {
@@ -19,36 +20,50 @@
       conditionals[i].hidden = !answered(parts[0], parts.slice(1).join("="));
     }
   }
-  if (conditionals.length) {
-    document.addEventListener("change", update);
-    update();
-  }
+  document.addEventListener("change", update);
+  update();
+})();
 
-  // A region that waits on something outside (a payment prompt) carries
-  // data-poll="seconds" and an id. It is fetched again at that pace and replaced only
-  // when its text changed, so a screen reader hears the change (the region holds a
-  // live status) instead of a whole page reloading under it; polling stops once the
-  // new page no longer waits. Without JavaScript the page offers a "check again" link.
-  var polled = document.querySelector("[data-poll][id]");
-  if (!polled || !window.fetch || !window.DOMParser) return;
-  var seconds = Math.max(2, parseInt(polled.getAttribute("data-poll"), 10) || 5);
-  function poll() {
-    fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-      .then(function (response) { return response.ok ? response.text() : null; })
-      .then(function (html) {
-        if (html === null) { window.setTimeout(poll, seconds * 1000); return; }
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(polled.id);
-        if (!fresh) return;
-        if (fresh.textContent.replace(/\s+/g, " ") !== polled.textContent.replace(/\s+/g, " ")) {
-          var active = document.activeElement;
-          var typing = active && polled.contains(active) && (active.tagName === "INPUT" || active.tagName === "TEXTAREA");
-          if (!typing) {
-            polled.innerHTML = fresh.innerHTML;
-          }
-        }
-        if (fresh.hasAttribute("data-poll")) window.setTimeout(poll, seconds * 1000);
-      })
-      .catch(function () { window.setTimeout(poll, seconds * 1000); });
+// Pages that wait for something (an M-Pesa payment, the sandbox phone) have a "Check
+// again" form, data-auto-check="seconds". Without JavaScript its button reloads the page.
+// With it, the person may also tick "check again by itself": only then is the form sent
+// every few seconds (WCAG 2.2.1: the person controls the timing; the tick travels in the
+// address as auto=1, so it lasts until they untick it), and never while they are typing
+// on the page, so a PIN half typed on the sandbox phone is not lost.
+(function () {
+  "use strict";
+  var forms = document.querySelectorAll("form[data-auto-check]");
+  var untyped = { checkbox: true, radio: true, submit: true, button: true, hidden: true, reset: true };
+  function typing() {
+    var active = document.activeElement;
+    if (active && (active.tagName === "TEXTAREA" || active.tagName === "SELECT" || (active.tagName === "INPUT" && !untyped[active.type]))) return true;
+    var secrets = document.querySelectorAll("input[type=password]");
+    for (var i = 0; i < secrets.length; i++) {
+      if (secrets[i].value !== "") return true;
+    }
+    return false;
   }
-  window.setTimeout(poll, seconds * 1000);
+  function watch(form) {
+    var choice = form.querySelector("[data-auto-check-choice]");
+    var box = choice && choice.querySelector("input[type=checkbox]");
+    if (!box) return;
+    var seconds = parseInt(form.getAttribute("data-auto-check"), 10) || 10;
+    var timer = null;
+    function schedule() {
+      clearTimeout(timer);
+      if (!box.checked) return;
+      timer = setTimeout(function () {
+        if (!box.checked) return;
+        if (typing()) {
+          schedule();
+          return;
+        }
+        form.submit();
+      }, seconds * 1000);
+    }
+    choice.hidden = false;
+    box.addEventListener("change", schedule);
+    schedule();
+  }
+  for (var i = 0; i < forms.length; i++) watch(forms[i]);
 })();

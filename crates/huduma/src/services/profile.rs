@@ -122,7 +122,8 @@ pub async fn finish_contact_change(app: &App, me: &Authenticated, token: &str, t
     match flow.data.channel {
         Channel::Sms => {
             accounts::set_phone_verified(&mut tx, &a.id, &flow.data.value, now).await?;
-            super::messages::queue_sms(&mut tx, &a.phone, tr.t("message.phone_changed"), now).await?;
+            let help = super::messages::link(app, "/help");
+            super::messages::queue_sms(&mut tx, &a.phone, &tr.f("message.phone_changed", &[("link", &help)]), now).await?;
         }
         Channel::Email => {
             if accounts::email_taken(&mut tx, &flow.data.value, &a.id).await? {

@@ -99,17 +99,15 @@ pub async fn hit(app: &App, limit: Limit, subject: &str) -> ServiceResult<()> {
     Ok(())
 }
 
-/// `RateLimited` when the limit is already used up, without counting a hit: for limits
-/// that count only failures ([`hit`] after each one).
-pub async fn check(app: &App, limit: Limit, subject: &str) -> ServiceResult<()> {
+/// Gives back a hit counted by [`hit`] for a guess that turned out right. Limits on
+/// failures (wrong keys, unknown numbers) count every guess *before* judging it — so
+/// concurrent guesses cannot all slip under the limit — and refund the right ones.
+pub async fn refund(app: &App, limit: Limit, subject: &str) -> ServiceResult<()> {
     if !app.config.rate_limits {
         return Ok(());
     }
-    let now = app.clock.now();
     let mut conn = app.db.pool().acquire().await?;
-    if rate_limits::count(&mut conn, &key(limit, subject), limit.window_secs, now).await? >= limit.max {
-        return Err(ServiceError::RateLimited { retry_after: retry_after(limit, now) });
-    }
+    rate_limits::refund(&mut conn, &key(limit, subject), limit.window_secs, app.clock.now()).await?;
     Ok(())
 }
 

@@ -18,15 +18,16 @@ pub async fn hit(conn: &mut Conn, key: &str, window_secs: i64, now: i64) -> Resu
     row.try_get(0)
 }
 
-/// The hits so far for `key` in the window containing `now`, without counting one.
-pub async fn count(conn: &mut Conn, key: &str, window_secs: i64, now: i64) -> Result<i64, sqlx::Error> {
+/// Takes back one hit counted for `key` in the window containing `now` (a guess that
+/// turned out right, for limits that keep only failures).
+pub async fn refund(conn: &mut Conn, key: &str, window_secs: i64, now: i64) -> Result<(), sqlx::Error> {
     let window_start = now - now.rem_euclid(window_secs);
-    let row = sqlx::query("SELECT hits FROM rate_limits WHERE key = $1 AND window_start = $2")
+    sqlx::query("UPDATE rate_limits SET hits = hits - 1 WHERE key = $1 AND window_start = $2 AND hits > 0")
         .bind(key.to_owned())
         .bind(window_start)
-        .fetch_optional(conn)
+        .execute(conn)
         .await?;
-    row.map_or(Ok(0), |r| r.try_get(0))
+    Ok(())
 }
 
 /// Removes windows that ended before `before`.

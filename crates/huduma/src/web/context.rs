@@ -41,6 +41,9 @@ pub struct Ctx {
     pub headers: HeaderMap,
     /// Path and query of this page (for the language switch).
     pub path: String,
+    /// Whether this request can be repeated by opening its address (GET or HEAD), so
+    /// signing in may come back to it.
+    pub reopenable: bool,
 }
 
 impl FromRequestParts<Arc<App>> for Ctx {
@@ -74,6 +77,7 @@ impl FromRequestParts<Arc<App>> for Ctx {
             requester: Requester { ip, user_agent, language },
             headers: parts.headers.clone(),
             path: parts.uri.path_and_query().map_or("/".into(), |p| p.as_str().to_owned()),
+            reopenable: parts.method == axum::http::Method::GET || parts.method == axum::http::Method::HEAD,
         })
     }
 }
@@ -104,9 +108,17 @@ impl Ctx {
         self.app.config.secure_cookies()
     }
 
-    /// The signed-in person, or a redirect to sign in.
+    /// The signed-in person, or a redirect to sign in that comes back to this page
+    /// afterwards (`next`, checked again by the sign-in pages) when it can be reopened.
     pub fn require_me(&self) -> Result<&Authenticated, Response> {
-        self.me.as_ref().ok_or_else(|| Redirect::to("/sign-in?notice=sign_in_first").into_response())
+        self.me.as_ref().ok_or_else(|| match self.reopenable {
+            true => {
+                let next = serde_urlencoded::to_string([("next", self.path.as_str())]).unwrap_or_default();
+                Redirect::to(&format!("/sign-in?notice=sign_in_first&{next}")).into_response()
+            }
+            // A form posted after the session ended has no address to come back to.
+            false => Redirect::to("/sign-in?notice=sign_in_first").into_response(),
+        })
     }
 }
 

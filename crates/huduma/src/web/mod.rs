@@ -94,7 +94,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/applications/{id}/check", get(applications::check_answers::show))
         .route("/applications/{id}/submit", post(applications::check_answers::submit))
         .route("/applications/{id}/submitted", get(applications::check_answers::submitted))
-        .route("/applications/{id}/delete", post(applications::list::delete))
+        .route("/applications/{id}/delete", get(applications::list::confirm).post(applications::list::delete))
         // Signed-in citizen, while the agency has sent their application back to them.
         .route("/applications/{id}/respond", post(applications::overview::respond))
         // Signed-in citizen: their issued certificate.
@@ -132,6 +132,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/help/tickets", get(tickets::list))
         .route("/help/tickets/new", get(tickets::new_form).post(tickets::create))
         .route("/help/tickets/verify", get(tickets::verify_form).post(tickets::verify))
+        .route("/help/tickets/verify/resend", post(tickets::resend))
         .route("/help/tickets/{number}", get(tickets::show))
         .route("/help/tickets/{number}/reply", post(tickets::reply))
         .route("/help/tickets/{number}/reopen", post(tickets::reopen))

@@ -317,6 +317,8 @@ struct PhoneTemplate<'a> {
     page: Page<'a>,
     number: String,
     prompts: Vec<PromptView>,
+    /// The tester chose to have the page check again by itself (see huduma.js).
+    auto: bool,
 }
 
 /// Which phone to show.
@@ -324,6 +326,8 @@ struct PhoneTemplate<'a> {
 struct PhoneQuery {
     #[serde(default)]
     number: String,
+    #[serde(default)]
+    auto: String,
 }
 
 /// `GET /sandbox/phone`: the M-Pesa prompts waiting on simulated phones.
@@ -336,7 +340,8 @@ async fn phone_page(ctx: Ctx, axum::extract::Query(q): axum::extract::Query<Phon
         .into_iter()
         .map(|(checkout, p)| PromptView { checkout, phone: p.phone, amount: format!("KES {}", p.amount), account: p.account_reference })
         .collect();
-    html(StatusCode::OK, &PhoneTemplate { page: ctx.page("sandbox.phone_heading"), number: q.number, prompts })
+    let auto = q.auto == "1";
+    html(StatusCode::OK, &PhoneTemplate { page: ctx.page("sandbox.phone_heading"), number: q.number, prompts, auto })
 }
 
 /// The person's answer on the sandbox phone.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::app::App;
 
 /// No inline script or style (only our own files), nothing from other origins, no framing.
-pub const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
      frame-ancestors 'none'; base-uri 'none'";
 
 /// The policy with the card gateway's origin allowed as a form target: the card form

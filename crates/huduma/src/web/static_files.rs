@@ -10,6 +10,7 @@ use crate::app::App;
 
 const CSS: &str = include_str!("../../assets/static/huduma.css");
 const FAVICON: &str = include_str!("../../assets/static/favicon.svg");
+const STAFF_CSS: &str = include_str!("../../assets/static/staff.css");
 const SCRIPT: &str = include_str!("../../assets/static/huduma.js");
 
 /// `GET /static/{file}`
@@ -18,6 +19,7 @@ pub async fn serve(State(app): State<Arc<App>>, Path(file): Path<String>) -> Res
         "huduma.css" => (CSS.to_owned(), "text/css; charset=utf-8"),
         "theme.css" => (app.theme.css.clone(), "text/css; charset=utf-8"),
         "emblem.svg" => (app.theme.emblem_svg.clone(), "image/svg+xml"),
+        "staff.css" => (STAFF_CSS.to_owned(), "text/css; charset=utf-8"),
         "favicon.svg" => (FAVICON.to_owned(), "image/svg+xml"),
         "huduma.js" => (SCRIPT.to_owned(), "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),

@@ -1,13 +1,16 @@
 //! The citizen journey through the HTML pages.
 
 use crate::both_databases;
-use crate::helpers::{Backend, WANJIKU, register_html, spawn};
+use crate::helpers::{Backend, TestApp, WANJIKU, csrf_of, new_client, register_html, spawn};
 
 both_databases!(
     register_verify_sign_out_and_sign_in_again,
     registration_errors_keep_what_was_typed,
     register_refuses_who_the_register_refuses,
-    password_reset_through_pages
+    password_reset_through_pages,
+    a_deep_link_survives_a_citizens_sign_in,
+    an_off_site_next_never_leaves_the_site,
+    a_deep_link_survives_a_staff_sign_in,
 );
 
 async fn register_verify_sign_out_and_sign_in_again(backend: Backend) {
@@ -175,4 +178,111 @@ async fn password_reset_through_pages(backend: Backend) {
     assert_eq!((status, url.as_str()), (422, "/sign-in"), "old password no longer works");
     let (status, url, _) = t.submit("/sign-in", "/sign-in", &[("identifier", WANJIKU.email), ("password", "a new river song")]).await;
     assert_eq!((status, url.as_str()), (200, "/sign-in/code"));
+}
+
+/// The hidden `next` field of a page's form, as a browser would send it back.
+fn hidden_next(html: &str) -> Option<String> {
+    let marker = "name=\"next\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let raw = html[start..].split('"').next()?;
+    Some(raw.replace("&#x2f;", "/").replace("&#47;", "/").replace("&#x3d;", "=").replace("&amp;", "&"))
+}
+
+/// Posts a form of `page` as a browser would: its CSRF token, its hidden `next` (if any)
+/// and `fields`. Returns the final path and query, and the body.
+async fn post_form(t: &TestApp, page: &str, action: &str, fields: &[(&str, &str)]) -> (String, String) {
+    let mut form: Vec<(String, String)> = vec![("csrf".into(), csrf_of(page))];
+    form.extend(hidden_next(page).map(|next| ("next".to_owned(), next)));
+    form.extend(fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let response = t.client.post(t.url(action)).form(&form).send().await.expect("POST");
+    let url = response.url();
+    let at = format!("{}{}", url.path(), url.query().map(|q| format!("?{q}")).unwrap_or_default());
+    (at, response.text().await.unwrap_or_default())
+}
+
+/// Signs in from `start` (a sign-in page, perhaps with `?next=`) through the pages,
+/// choosing the SMS code; returns where the person lands.
+async fn citizen_signs_in_from(t: &TestApp, start: &str) -> String {
+    let response = t.client.get(t.url(start)).send().await.expect("GET");
+    let page = response.text().await.expect("body");
+    let (at, page) = post_form(t, &page, "/sign-in", &[("identifier", WANJIKU.id), ("password", WANJIKU.password)]).await;
+    assert!(at.starts_with("/sign-in/code"), "{at}: {page}");
+    let before = t.code_for(WANJIKU.phone).await;
+    let (at, page) = post_form(t, &page, "/sign-in/send", &[("channel", "sms")]).await;
+    assert!(at.starts_with("/sign-in/code"), "{at}: {page}");
+    let code = t.code_for_after(WANJIKU.phone, &[before]).await;
+    post_form(t, &page, "/sign-in/code", &[("code", &code)]).await.0
+}
+
+async fn a_deep_link_survives_a_citizens_sign_in(backend: Backend) {
+    let t = spawn(backend).await;
+    register_html(&t, &WANJIKU).await;
+    let mut t = TestApp { client: new_client(), ..t };
+    let response = t.client.get(t.url("/applications?tab=drafts")).send().await.expect("GET");
+    assert_eq!(response.url().path(), "/sign-in");
+    assert_eq!(response.url().query(), Some("notice=sign_in_first&next=%2Fapplications%3Ftab%3Ddrafts"), "the page asked for rides along");
+    let start = format!("/sign-in?{}", response.url().query().unwrap_or_default());
+    assert_eq!(citizen_signs_in_from(&t, &start).await, "/applications?tab=drafts");
+    // Already signed in: the sign-in page sends straight on.
+    let response = t.client.get(t.url("/sign-in?next=/help/tickets")).send().await.expect("GET");
+    assert_eq!(response.url().path(), "/help/tickets");
+    // Without a `next`, the account page as before.
+    t.client = new_client();
+    assert_eq!(citizen_signs_in_from(&t, "/sign-in").await, "/account");
+}
+
+async fn an_off_site_next_never_leaves_the_site(backend: Backend) {
+    let t = spawn(backend).await;
+    register_html(&t, &WANJIKU).await;
+    let mut t = TestApp { client: new_client(), ..t };
+    for evil in ["//evil.example", "/%09/evil.example", "https://evil.example/", "/%5Cevil.example", "/%0A/evil.example"] {
+        let (_, page) = t.get(&format!("/sign-in?next={evil}")).await;
+        assert_eq!(hidden_next(&page), None, "{evil} is not carried on: {page}");
+    }
+    // The whole way through (each sign-in sends a code, and codes per phone are limited).
+    for evil in ["//evil.example", "/%09/evil.example"] {
+        t.client = new_client();
+        assert_eq!(citizen_signs_in_from(&t, &format!("/sign-in?next={evil}")).await, "/account", "{evil}");
+    }
+    // Forged straight into the forms, it is refused at every step too.
+    t.client = new_client();
+    let (_, page) = t.get("/sign-in").await;
+    let forged = page.replace("name=\"csrf\"", "name=\"next\" value=\"//evil.example\"><input type=\"hidden\" name=\"csrf\"");
+    let (at, page) = post_form(&t, &forged, "/sign-in", &[("identifier", WANJIKU.id), ("password", WANJIKU.password)]).await;
+    assert_eq!(at, "/sign-in/code", "{page}");
+    let before = t.code_for(WANJIKU.phone).await;
+    let (_, page) = post_form(&t, &page, "/sign-in/send", &[("channel", "sms"), ("next", "//evil.example")]).await;
+    let code = t.code_for_after(WANJIKU.phone, &[before]).await;
+    let (at, _) = post_form(&t, &page, "/sign-in/code", &[("code", &code), ("next", "/\t/evil.example")]).await;
+    assert_eq!(at, "/account");
+}
+
+async fn a_deep_link_survives_a_staff_sign_in(backend: Backend) {
+    use huduma::services::back_office::demo;
+    let t = spawn(backend).await;
+    demo::create(&t.app).await.expect("demo staff");
+    let email = demo::email("officer", Some("dci"));
+    async fn code(t: &TestApp, email: &str) -> String {
+        let mut conn = t.app.db.pool().acquire().await.expect("conn");
+        let member = huduma::store::staff::by_email(&mut conn, email).await.expect("query").expect("member");
+        demo::current_code(member.totp_secret.as_deref().expect("secret"), email, t.app.clock.now()).expect("code")
+    }
+    // The link in an escalation email, opened in a browser that is not signed in.
+    let link = "/staff/applications/A0000000000";
+    let response = t.client.get(t.url(link)).send().await.expect("GET");
+    assert_eq!(response.url().path(), "/staff/sign-in");
+    let page = response.text().await.expect("body");
+    assert_eq!(hidden_next(&page).as_deref(), Some(link));
+    let (at, page) = post_form(&t, &page, "/staff/sign-in", &[("email", &email), ("password", demo::PASSWORD)]).await;
+    assert!(at.starts_with("/staff/sign-in/code"), "{at}: {page}");
+    let (at, _) = post_form(&t, &page, "/staff/sign-in/code", &[("code", &code(&t, &email).await)]).await;
+    assert_eq!(at, link, "the deep link is opened after signing in");
+    // An off-site `next` lands on the staff home instead.
+    t.app.clock.advance(31);
+    let t = TestApp { client: new_client(), ..t };
+    let (_, page) = t.get("/staff/sign-in?next=//evil.example").await;
+    assert_eq!(hidden_next(&page), None);
+    let (_, page) = post_form(&t, &page, "/staff/sign-in", &[("email", &email), ("password", demo::PASSWORD)]).await;
+    let (at, _) = post_form(&t, &page, "/staff/sign-in/code", &[("code", &code(&t, &email).await), ("next", "//evil.example")]).await;
+    assert_eq!(at, "/staff");
 }

@@ -101,7 +101,10 @@ pub async fn audit(browser: &Client) {
     let url = browser.current_url().await.expect("url");
     let title = browser.title().await.unwrap_or_default();
     let errors = browser.find(Locator::Css(".error-summary")).await.is_ok();
-    let key = format!("{}?{} {title} {errors}", url.path(), url.query().unwrap_or(""));
+    // A page that changes in place (a payment's outcome) is audited in each state.
+    let status = browser.execute("const s = document.querySelector('[role=status]'); return s ? s.textContent : '';", vec![]).await;
+    let status = status.ok().and_then(|s| s.as_str().map(str::to_owned)).unwrap_or_default();
+    let key = format!("{}?{} {title} {errors} {status}", url.path(), url.query().unwrap_or(""));
     {
         let mut all = sessions().lock().expect("audit lock");
         let session = all.entry(id.clone()).or_default();
@@ -152,16 +155,9 @@ pub async fn audit(browser: &Client) {
 /// Audits the current page at each width in `lang`.
 async fn audit_here(browser: &Client, lang: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let injected = browser.execute("return typeof window.axe === 'object';", vec![]).await.expect("probe");
-    if injected != serde_json::Value::Bool(true) {
-        browser.execute(axe_source(), vec![]).await.expect("inject axe-core");
-        // WebDriver's script runs outside the page's policy; the page's own stays in force.
-        let blocked = browser.execute(INLINE_PROBE, vec![]).await.expect("CSP probe");
-        assert_eq!(blocked, serde_json::Value::Bool(true), "the Content-Security-Policy refuses inline script on {lang} page");
-    }
     for width in WIDTHS {
         browser.set_window_size(width, 800).await.expect("size");
-        let result = browser.execute_async(RUN, vec![]).await.expect("axe.run");
+        let result = run_axe(browser, lang).await;
         if lang == "sw" && width == WIDTHS[0] {
             phone_screenshot(browser).await;
         }
@@ -190,6 +186,32 @@ async fn audit_here(browser: &Client, lang: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// Runs axe in the page, injecting it first where needed. A waiting page the citizen
+/// asked to check again by itself may reload during the run: then it runs again on the
+/// reloaded page.
+async fn run_axe(browser: &Client, lang: &str) -> serde_json::Value {
+    let mut last = serde_json::Value::Null;
+    for _ in 0..3 {
+        let injected = browser.execute("return typeof window.axe === 'object';", vec![]).await;
+        if injected.as_ref().ok() != Some(&serde_json::Value::Bool(true)) {
+            if browser.execute(axe_source(), vec![]).await.is_err() {
+                browser.wait().for_element(Locator::Css("footer")).await.expect("page loaded");
+                continue;
+            }
+            // WebDriver's script runs outside the page's policy; the page's own stays in force.
+            let blocked = browser.execute(INLINE_PROBE, vec![]).await.expect("CSP probe");
+            assert_eq!(blocked, serde_json::Value::Bool(true), "the Content-Security-Policy refuses inline script on {lang} page");
+        }
+        match browser.execute_async(RUN, vec![]).await {
+            Ok(result) if result["ok"] == true => return result,
+            Ok(result) => last = result,
+            Err(err) => last = serde_json::Value::String(err.to_string()),
+        }
+        browser.wait().for_element(Locator::Css("footer")).await.expect("page loaded");
+    }
+    panic!("axe failed: {last}");
 }
 
 /// Saves what a citizen's phone shows of the page in Kiswahili, for docs/screenshots:

@@ -389,15 +389,21 @@ async fn bulk_actions_and_a_rejection_the_citizen_reads(backend: Backend) {
         let (status, _, _) = post(&t, &officer, &case, &format!("{case}/actions/schedule_fingerprints"), &fields).await;
         assert_eq!(status, 200);
     }
-    // A step that needs something typed for each application is refused in bulk.
+    // A step that needs something typed for each application is refused in bulk: the
+    // confirmation says so and offers nothing to confirm; a forged confirmation changes nothing.
     let refs = [("reference", first_ref.as_str()), ("reference", second_ref.as_str())];
     let mut fields = refs.to_vec();
     fields.push(("action", "request_information"));
     let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
+    assert!(status == 422 && page.matches("take it on the application").count() == 2, "{page}");
+    assert!(!page.contains("id=\"confirm\""), "nothing to confirm");
+    fields.push(("confirm", "yes"));
+    let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
     assert!(status == 200 && page.matches("take it on the application").count() == 2, "{page}");
-    // Fingerprints recorded for both at once.
+    // Fingerprints recorded for both at once, once confirmed.
     let mut fields = refs.to_vec();
     fields.push(("action", "record_fingerprints"));
+    fields.push(("confirm", "yes"));
     let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
     assert!(status == 200 && page.matches(">Done<").count() == 2, "{page}");
     for id in [&first, &second] {
@@ -407,6 +413,7 @@ async fn bulk_actions_and_a_rejection_the_citizen_reads(backend: Backend) {
     let kra = staff_client(&t, &demo::email("officer", Some("kra"))).await;
     let mut fields = refs.to_vec();
     fields.push(("action", "approve"));
+    fields.push(("confirm", "yes"));
     let (_, _, page) = post(&t, &kra, "/staff", "/staff/bulk", &fields).await;
     assert_eq!(page.matches("Not in your agency").count(), 2, "{page}");
     // Rejection is the supervisor's, with a reason the citizen reads.
@@ -427,6 +434,187 @@ async fn bulk_actions_and_a_rejection_the_citizen_reads(backend: Backend) {
     assert!(!queue.contains(&format!("/staff/applications/{first_ref}\"")), "a finished application leaves the queue");
 }
 
+/// The DCI officer, and two paid police-clearance applications with fingerprints booked:
+/// (citizen token, ids, references, officer).
+async fn two_booked_for_fingerprints(t: &TestApp) -> (String, [String; 2], [String; 2], reqwest::Client) {
+    let (token, first, first_ref) = paid_police_clearance(t).await;
+    let second = awaiting_payment(t, &token).await;
+    let attempt = pay(t, &token, &second, "0708374149").await;
+    assert_eq!(poll(t, &token, attempt["id"].as_str().expect("id")).await["state"], "succeeded");
+    let (_, application) = t.api(Method::GET, &format!("/api/v1/applications/{second}"), Some(&token), None).await;
+    let second_ref = application["reference"].as_str().expect("reference").replace('-', "");
+    demo::create(&t.app).await.expect("demo staff");
+    let officer = staff_client(t, &demo::email("officer", Some("dci"))).await;
+    let tomorrow = t.app.clock.today_in_nairobi().add_days(1).to_string();
+    for reference in [&first_ref, &second_ref] {
+        let case = format!("/staff/applications/{reference}");
+        let fields = [("date", tomorrow.as_str()), ("time", "10:00"), ("office", "Huduma Centre GPO")];
+        let (status, _, page) = post(t, &officer, &case, &format!("{case}/actions/schedule_fingerprints"), &fields).await;
+        assert_eq!(status, 200, "{page}");
+    }
+    (token, [first, second], [first_ref, second_ref], officer)
+}
+
+async fn certificates_issued(t: &TestApp) -> i64 {
+    let mut conn = t.app.db.pool().acquire().await.expect("conn");
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM certificates").fetch_one(&mut *conn).await.expect("count");
+    count
+}
+
+async fn a_bulk_action_says_what_it_will_do_and_changes_nothing_until_confirmed(backend: Backend) {
+    let t = spawn(backend).await;
+    let (token, ids, [first_ref, second_ref], officer) = two_booked_for_fingerprints(&t).await;
+    let refs = [("reference", first_ref.as_str()), ("reference", second_ref.as_str())];
+
+    // No action is chosen until the officer chooses one.
+    let (_, _, queue) = get(&t, &officer, "/staff").await;
+    assert!(queue.contains(r#"<select class="select" id="action" name="action"><option value="">Choose…</option>"#), "{queue}");
+    // Submitting without choosing says so, with the ticks kept.
+    for fields in [refs.to_vec(), [refs.as_slice(), &[("action", "")]].concat()] {
+        let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
+        assert!(status == 422 && page.contains("Choose what to do with the ticked applications."), "{page}");
+        assert!(page.contains(&format!(r#"value="{first_ref}" checked"#)), "the ticks are kept");
+    }
+    let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &[("action", "record_fingerprints")]).await;
+    assert!(status == 422 && page.contains("Tick between 1 and 100 applications."), "{page}");
+
+    // The first step names how many and what happens, and changes nothing.
+    let mut fields = refs.to_vec();
+    fields.push(("action", "record_fingerprints"));
+    let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Record fingerprints taken for 2 applications"), "{page}");
+    assert!(page.contains("moves to “Fingerprints being checked”"), "{page}");
+    assert!(page.contains(r#"id="confirm""#) && page.contains("Fingerprint appointment booked"), "{page}");
+    for id in &ids {
+        assert_eq!(status_of(&t, &token, id).await, "fingerprints_booked", "nothing changed before confirming");
+    }
+    // Confirmed from that page: done.
+    fields.push(("confirm", "yes"));
+    let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
+    assert!(status == 200 && page.matches(">Done<").count() == 2, "{page}");
+    for id in &ids {
+        assert_eq!(status_of(&t, &token, id).await, "under_review");
+    }
+
+    // Approving and issuing certificates in bulk gets a second look too.
+    let mut fields = refs.to_vec();
+    fields.push(("action", "approve"));
+    let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Approve and issue certificate for 2 applications"), "{page}");
+    assert!(page.contains("a certificate is issued for each one") && page.contains("warning-text--strong"), "{page}");
+    assert_eq!(certificates_issued(&t).await, 0, "no certificate before confirming");
+    for id in &ids {
+        assert_eq!(status_of(&t, &token, id).await, "under_review");
+    }
+    // One of them is approved on its own page meanwhile: the confirmation then counts one.
+    let case = format!("/staff/applications/{second_ref}");
+    let (status, _, _) = post(&t, &officer, &case, &format!("{case}/actions/approve"), &[]).await;
+    assert_eq!(status, 200);
+    let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Approve and issue certificate for 1 application<") && page.contains("the application has moved on"), "{page}");
+    assert!(page.contains("a certificate is issued for it,"), "{page}");
+    fields.push(("confirm", "yes"));
+    let (status, _, page) = post(&t, &officer, "/staff", "/staff/bulk", &fields).await;
+    assert!(status == 200 && page.matches(">Done<").count() == 1, "{page}");
+    assert_eq!(certificates_issued(&t).await, 2);
+}
+
+async fn the_queue_filters_by_the_labels_officers_read(backend: Backend) {
+    let t = spawn(backend).await;
+    let (_, _, reference) = paid_police_clearance(&t).await;
+    demo::create(&t.app).await.expect("demo staff");
+    let officer = staff_client(&t, &demo::email("officer", Some("dci"))).await;
+    let case = format!("/staff/applications/{reference}");
+    let (status, _, queue) = get(&t, &officer, "/staff").await;
+    assert_eq!(status, 200);
+    // The state filter lists the workflow's labels (only states a queued application can be in).
+    assert!(queue.contains(r#"<option value="fingerprints_booked">Fingerprint appointment booked</option>"#), "{queue}");
+    assert!(!queue.contains(r#"<input class="input" name="state""#), "no free-text box for internal codes");
+    assert!(!queue.contains(r#"<option value="issued">"#), "finished applications are never in the queue");
+    // The row shows the state's label, never its code.
+    assert!(queue.contains(r#"<td data-label="Status">Documents being checked</td>"#), "{queue}");
+    // Assignees: me, nobody, or any member of the agency.
+    assert!(queue.contains(r#"<option value="mine">Me</option>"#) && queue.contains(">Demo supervisor (dci)</option>"), "{queue}");
+    let (_, _, submitted) = get(&t, &officer, "/staff?state=submitted").await;
+    assert!(submitted.contains(&case) && submitted.contains(r#"<option value="submitted" selected>"#), "{submitted}");
+    let (_, _, booked) = get(&t, &officer, "/staff?state=fingerprints_booked").await;
+    assert!(!booked.contains(&case));
+    let (status, _, _) = post(&t, &officer, &case, &format!("{case}/assign"), &[("assignee", "me")]).await;
+    assert_eq!(status, 200);
+    let me = {
+        let mut conn = t.app.db.pool().acquire().await.expect("conn");
+        huduma::store::staff::by_email(&mut conn, &demo::email("officer", Some("dci"))).await.expect("query").expect("member").id
+    };
+    let (_, _, theirs) = get(&t, &officer, &format!("/staff?assigned={me}")).await;
+    assert!(theirs.contains(&case) && theirs.contains(&format!(r#"<option value="{me}" selected>"#)), "{theirs}");
+    let (_, _, nobodys) = get(&t, &officer, "/staff?assigned=unassigned").await;
+    assert!(!nobodys.contains(&case));
+    // In Kiswahili, the same lists in Kiswahili.
+    let (_, _, queue) = get(&t, &officer, "/language/sw?next=/staff").await;
+    assert!(queue.contains(">Miadi ya alama za vidole imepangwa</option>") && queue.contains(">Nyaraka zinakaguliwa</td>"), "{queue}");
+    assert!(queue.contains(r#"<option value="">Chagua…</option>"#), "{queue}");
+}
+
+async fn the_case_page_shows_answers_documents_and_actions_together(backend: Backend) {
+    let t = spawn(backend).await;
+    let (_, _, reference) = paid_police_clearance(&t).await;
+    demo::create(&t.app).await.expect("demo staff");
+    let officer = staff_client(&t, &demo::email("officer", Some("dci"))).await;
+    let case = format!("/staff/applications/{reference}");
+    let response = officer.get(t.url(&case)).send().await.expect("GET");
+    let policy = response.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
+    assert!(
+        policy.contains("frame-src 'self'") && policy.contains("script-src 'self'"),
+        "the viewer may frame our own documents: {policy}"
+    );
+    let page = response.text().await.expect("body");
+    let document = {
+        use sqlx::Row;
+        let mut conn = t.app.db.pool().acquire().await.expect("conn");
+        sqlx::query("SELECT id FROM application_documents").fetch_one(&mut *conn).await.expect("row").try_get::<String, _>(0).expect("id")
+    };
+    // The first document is open beside the answers; source order is answers, documents, actions.
+    let src = format!(r#"<iframe class="viewer__frame" src="{case}/documents/{document}?inline=1""#);
+    assert!(page.contains(&src), "{page}");
+    let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("{needle} on the case page"));
+    assert!(at(r#"id="answers""#) < at(r#"id="documents""#) && at(r#"id="documents""#) < at(r#"id="actions""#));
+    assert!(at(r##"href="#actions""##) < at(r#"id="answers""#), "a jump link to the actions comes first");
+    // The framed response stays sandboxed and may be framed by our own pages only.
+    let response = officer.get(t.url(&format!("{case}/documents/{document}?inline=1"))).send().await.expect("GET");
+    let policy = response.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
+    assert!(policy.starts_with("sandbox") && policy.contains("frame-ancestors 'self'"), "{policy}");
+    // An unknown document falls back to the first; the page still works.
+    let (status, _, page) = get(&t, &officer, &format!("{case}?doc=nothing")).await;
+    assert!(status == 200 && page.contains(&src));
+}
+
+async fn staff_pages_that_do_not_exist_keep_the_staff_frame(backend: Backend) {
+    let t = spawn(backend).await;
+    let (_, _, reference) = paid_police_clearance(&t).await;
+    demo::create(&t.app).await.expect("demo staff");
+    let officer = staff_client(&t, &demo::email("officer", Some("dci"))).await;
+    let kra = staff_client(&t, &demo::email("officer", Some("kra"))).await;
+    let foreign = format!("/staff/applications/{reference}");
+    let cases: [(&reqwest::Client, &str); 4] =
+        [(&officer, "/staff/no-such-page"), (&officer, "/staff/applications/AAAAAAAAAAA"), (&officer, "/staff/a/b/c"), (&kra, &foreign)];
+    for (client, path) in cases {
+        let (status, _, page) = get(&t, client, path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(page.contains("header--staff") && page.contains("/static/staff.css"), "{path}: the staff frame: {page}");
+        assert!(page.contains(">Work queue</a>") && page.contains("Page not found"), "{path}: the member's own navigation");
+    }
+    let anonymous = new_client();
+    let (status, _, page) = get(&t, &anonymous, "/staff/no-such-page").await;
+    assert!(status == 404 && page.contains("header--staff") && !page.contains(">Work queue</a>"), "{page}");
+    let (status, _, page) = get(&t, &anonymous, "/no-such-page").await;
+    assert!(status == 404 && !page.contains("header--staff"), "citizens keep their own 404");
+    let response = anonymous.get(t.url("/static/staff.css")).send().await.expect("GET");
+    assert_eq!(response.headers()["content-type"], "text/css; charset=utf-8");
+}
+
 both_databases!(
     bulk_actions_and_a_rejection_the_citizen_reads,
     an_officer_takes_an_application_from_payment_to_a_verified_certificate,
@@ -434,4 +622,8 @@ both_databases!(
     overdue_applications_escalate_to_supervisors_once,
     the_audit_chain_catches_an_edited_or_removed_row,
     the_sealer_chains_queued_entries_in_order_among_immediate_ones,
+    a_bulk_action_says_what_it_will_do_and_changes_nothing_until_confirmed,
+    the_queue_filters_by_the_labels_officers_read,
+    the_case_page_shows_answers_documents_and_actions_together,
+    staff_pages_that_do_not_exist_keep_the_staff_frame,
 );

@@ -322,7 +322,8 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     std::fs::write(shot("submitted"), browser.screenshot().await.expect("screenshot")).expect("save");
     t.wait_for_message(|m| m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains(&reference))).await;
 
-    // Pay the fee by M-Pesa: the simulated phone pays; the waiting page refreshes itself.
+    // Pay the fee by M-Pesa: the simulated phone pays; the waiting page checks again when
+    // asked (here: by itself, once the citizen ticks the box).
     browser.find(Locator::LinkText("Pay now")).await.expect("pay link").click().await.expect("click");
     wait_for_path(&browser, |p| p.ends_with("/pay")).await;
     let page = browser.source().await.expect("source");
@@ -330,22 +331,46 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     fill("phone", "0712 000 777".into()).await;
     submit().await;
     let waiting = wait_for_path(&browser, |p| p.starts_with("/payments/")).await;
-    // Answer the prompt on the sandbox phone, as a tester would.
-    browser.goto(&t.url("/sandbox/phone?number=0712000777")).await.expect("phone");
+    // The page never reloads unasked; with JavaScript the citizen may tick "check again
+    // by itself", and only then does it (every 10 s, the tick kept in the address).
+    let page = browser.source().await.expect("source");
+    assert!(!page.contains("http-equiv=\"refresh\""), "no reload the citizen did not ask for");
+    let auto = browser.find(Locator::Id("auto")).await.expect("the choice");
+    assert!(auto.is_displayed().await.expect("displayed"), "offered with JavaScript");
+    auto.click().await.expect("tick");
+    let mut query = None;
+    for _ in 0..150 {
+        query = browser.current_url().await.expect("url").query().map(str::to_owned);
+        if query.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(query.as_deref(), Some("auto=1"), "checked again by itself once ticked");
+    browser.wait().for_element(Locator::Css("footer")).await.expect("page loaded");
+    assert!(browser.find(Locator::Id("auto")).await.expect("the choice").is_selected().await.expect("state"), "still ticked");
+    // Answer the prompt on the sandbox phone, as a tester would. Checking again by itself
+    // (5 s) never reloads the phone while a PIN is being typed.
+    browser.goto(&t.url("/sandbox/phone?number=0712000777&auto=1")).await.expect("phone");
     crate::axe::audit(&browser).await;
     let pin = browser.wait().for_element(Locator::Css("input[name=pin]")).await.expect("a prompt waits");
     pin.send_keys("1234").await.expect("PIN");
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let pin = browser.find(Locator::Css("input[name=pin]")).await.expect("the same prompt");
+    assert_eq!(pin.prop("value").await.expect("value").as_deref(), Some("1234"), "the PIN being typed was kept");
     std::fs::write(shot("sandbox-phone"), browser.screenshot().await.expect("screenshot")).expect("save");
     browser.find(Locator::Css("button[value=pay]")).await.expect("send").click().await.expect("click");
     wait_for_path(&browser, |p| p == "/sandbox/phone").await;
     browser.goto(&t.url(&waiting)).await.expect("back to the waiting page");
     crate::axe::audit(&browser).await;
-    for _ in 0..100 {
+    for _ in 0..50 {
         let page = browser.source().await.expect("source");
         if page.contains("Payment received") {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        browser.find(Locator::Id("check-again")).await.expect("Check again").click().await.expect("click");
+        browser.wait().for_element(Locator::Css("footer")).await.expect("page loaded");
     }
     let outcome = browser.find(Locator::Id("outcome")).await.expect("outcome").text().await.expect("text");
     assert!(outcome.contains("Payment received"), "{outcome}");
@@ -413,13 +438,25 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
     type_into(&browser, "code", &demo::current_code(&secret, &officer, t.app.clock.now()).expect("code")).await;
     press(&browser, "main form").await;
     wait_for_path(&browser, |p| p == "/staff").await;
+    // From here the officer works on a 1024 px tablet with the keyboard alone.
+    set_viewport(&browser, 1024, 768).await;
+    assert_fits_the_width(&browser, "the queue").await;
     std::fs::write(shot("staff-queue"), browser.screenshot().await.expect("screenshot")).expect("save");
     let case = format!("/staff/applications/{reference}");
-    browser.find(Locator::Css(&format!("a[href='{case}']"))).await.expect("the application is in the queue").click().await.expect("open");
+    tab_to(&browser, &format!("a[href='{case}']")).await;
+    press_key(&browser, Key::Enter).await;
     wait_for_path(&browser, |p| p == case).await;
-    press(&browser, "form[action$='/assign']:has(#claim)").await;
-    wait_for_path(&browser, |p| p == case).await;
+    tab_to(&browser, "#claim").await;
+    press_key(&browser, Key::Enter).await;
     browser.wait().for_element(Locator::Id("assignee")).await.expect("claimed");
+    assert_fits_the_width(&browser, "the case page").await;
+    std::fs::write(shot("staff-case"), browser.screenshot().await.expect("screenshot")).expect("save");
+    set_viewport(&browser, 1280, 800).await;
+    std::fs::write(shot("staff-case-1280"), browser.screenshot().await.expect("screenshot")).expect("save");
+    browser.goto(&t.url("/staff")).await.expect("queue");
+    std::fs::write(shot("staff-queue-1280"), browser.screenshot().await.expect("screenshot")).expect("save");
+    browser.goto(&t.url(&case)).await.expect("case");
+    set_viewport(&browser, 1024, 768).await;
 
     // Book fingerprints for tomorrow.
     let tomorrow = t.app.clock.today_in_nairobi().add_days(1).to_string();
@@ -439,10 +476,34 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
         .send_keys("DCI headquarters")
         .await
         .expect("type");
-    std::fs::write(shot("staff-case"), browser.screenshot().await.expect("screenshot")).expect("save");
     press(&browser, form).await;
     browser.wait().for_element(Locator::Css("#action-record_fingerprints")).await.expect("booked: fingerprints can be recorded");
-    press(&browser, "#action-record_fingerprints").await;
+
+    // Fingerprints recorded from the queue as a bulk action, keyboard only: tick the row
+    // (Space), choose the action (type-ahead), continue, read the confirmation, confirm.
+    tab_to(&browser, ".header a[href='/staff']:not(.header__brand)").await;
+    press_key(&browser, Key::Enter).await;
+    wait_for_path(&browser, |p| p == "/staff").await;
+    tab_to(&browser, &format!("input[value='{reference}']")).await;
+    press_key(&browser, ' ').await;
+    tab_to(&browser, "#action").await;
+    for c in "Record".chars() {
+        press_key(&browser, c).await;
+    }
+    let chosen = browser.execute("return document.getElementById('action').value", vec![]).await.expect("value");
+    assert_eq!(chosen, "record_fingerprints", "type-ahead chose the action");
+    tab_to(&browser, "#bulk-continue").await;
+    press_key(&browser, Key::Enter).await;
+    let summary = browser.wait().for_element(Locator::Id("bulk-summary")).await.expect("confirmation page");
+    assert_eq!(summary.text().await.expect("text"), "Record fingerprints taken for 1 application");
+    std::fs::write(shot("staff-bulk-confirm"), browser.screenshot().await.expect("screenshot")).expect("save");
+    tab_to(&browser, "#confirm").await;
+    press_key(&browser, Key::Enter).await;
+    let outcome = browser.wait().for_element(Locator::Css("#outcomes td .tag")).await.expect("outcomes");
+    assert_eq!(outcome.text().await.expect("text").to_lowercase(), "done");
+    tab_to(&browser, &format!("#outcomes a[href='{case}']")).await;
+    press_key(&browser, Key::Enter).await;
+    wait_for_path(&browser, |p| p == case).await;
     browser.wait().for_element(Locator::Css("#action-approve")).await.expect("recorded: the certificate can be issued");
     press(&browser, "#action-approve").await;
     browser.wait().for_element(Locator::Id("certificate")).await.expect("issued");
@@ -489,6 +550,47 @@ async fn an_officer_issues_a_certificate_the_citizen_verifies_in_chromium(backen
     std::fs::write(shot("certificate-check"), browser.screenshot().await.expect("screenshot")).expect("save");
     crate::axe::assert_accessible(&browser).await;
     browser.close().await.expect("close");
+}
+
+/// Presses and releases one key wherever the focus is, as a person at a keyboard would.
+async fn press_key(browser: &fantoccini::Client, key: impl Into<char>) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let value = key.into();
+    let actions = KeyActions::new("keyboard".into()).then(KeyAction::Down { value }).then(KeyAction::Up { value });
+    browser.perform_actions(actions).await.expect("key");
+}
+
+/// Presses Tab until the focused element matches `selector` (the page is reachable by
+/// keyboard in a sensible number of steps, or the test fails).
+async fn tab_to(browser: &fantoccini::Client, selector: &str) {
+    for _ in 0..60 {
+        let focused = browser
+            .execute("return !!document.activeElement && document.activeElement.matches(arguments[0])", vec![serde_json::json!(selector)])
+            .await
+            .expect("focus");
+        if focused == serde_json::json!(true) {
+            return;
+        }
+        press_key(browser, Key::Tab).await;
+    }
+    panic!("Tab never reached {selector}");
+}
+
+/// Sizes the window so the page itself (without the window's frame) is `width` × `height`.
+async fn set_viewport(browser: &fantoccini::Client, width: u32, height: u32) {
+    browser.set_window_size(width, height).await.expect("window size");
+    let inner = browser.execute("return [window.innerWidth, window.innerHeight]", vec![]).await.expect("viewport");
+    let frame = |i: usize, wanted: u32| wanted.saturating_sub(inner[i].as_u64().and_then(|v| u32::try_from(v).ok()).unwrap_or(wanted));
+    browser.set_window_size(width + frame(0, width), height + frame(1, height)).await.expect("window size");
+}
+
+/// Nothing on the page scrolls sideways at the window's width.
+async fn assert_fits_the_width(browser: &fantoccini::Client, what: &str) {
+    let widths = browser
+        .execute("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]", vec![])
+        .await
+        .expect("widths");
+    assert!(widths[0].as_i64() <= widths[1].as_i64(), "{what} scrolls sideways: {widths}");
 }
 
 /// Signs the demo citizen in through the pages, with an SMS code.
@@ -544,6 +646,18 @@ async fn a_citizen_asks_the_helpdesk_after_a_failed_payment_and_an_agent_answers
     crate::axe::audit(&browser).await;
     type_into(&browser, "phone", "0700 000 001").await;
     press(&browser, "main form").await;
+    wait_for_path(&browser, |p| p.starts_with("/payments/")).await;
+    // The waiting page does not reload unasked: check again, as the citizen would, until
+    // the refusal (the simulator answers after 0.4 s) shows.
+    for _ in 0..40 {
+        if browser.find(Locator::Id("ask-helpdesk")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        if let Ok(button) = browser.find(Locator::Id("check-again")).await {
+            button.click().await.expect("check again");
+        }
+    }
     wait_for_path(&browser, |p| p.starts_with("/payments/")).await;
     browser.wait().for_element(Locator::Id("ask-helpdesk")).await.expect("the failure offers the helpdesk");
     std::fs::write(shot("payment-failed"), browser.screenshot().await.expect("screenshot")).expect("save");

@@ -406,7 +406,21 @@ async fn cookies_are_host_only_over_https_and_redirects_stay_on_the_site() {
 }
 
 async fn ticket_keys_cannot_be_guessed(backend: Backend) {
-    let t = spawn(backend).await;
+    // Behind a (trusted) proxy, so the burst below can come from many addresses.
+    let t = spawn_with(backend, Options { trusted_proxies: Some("127.0.0.1".into()), ..Options::default() }).await;
+    // Guesses sent at once are counted before they are judged: no more than the limit
+    // are ever compared (the ticket's own limit is 100 an hour).
+    let mut guesses = tokio::task::JoinSet::new();
+    for n in 0..150 {
+        let (client, url) = (reqwest::Client::new(), t.url(&format!("/help/tickets/T0000042?key=burst{n:07}")));
+        guesses.spawn(async move {
+            client.get(url).header("x-forwarded-for", format!("41.90.{}.{}", n / 200, n % 200)).send().await.map(|r| r.status().as_u16())
+        });
+    }
+    let statuses: Vec<u16> = guesses.join_all().await.into_iter().map(|r| r.expect("answered")).collect();
+    let judged = statuses.iter().filter(|s| **s == 404).count();
+    assert_eq!(judged, 100, "exactly the ticket's limit was judged: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 50);
     let mut last = 0;
     for n in 0..21 {
         let response = t.client.get(t.url(&format!("/help/tickets/T000000{n:02}?key=guess{n:07}"))).send().await.expect("get");

@@ -71,6 +71,7 @@ async fn a_ticket_from_a_failed_payment_is_answered_resolved_rated_and_reopened(
     let case = format!("/staff/tickets/{number}");
     let (status, _, view) = get(&t, &agent, &case).await;
     assert!(status == 200 && view.contains(message) && view.contains("Police clearance"), "{view}");
+    assert!(view.contains("<td>Awaiting payment</td>") && !view.contains("awaiting_payment<"), "the state as agents read it: {view}");
     let file = view.split(&format!("{case}/files/")).nth(1).and_then(|r| r.split('"').next()).expect("file link").to_owned();
     let response = agent.get(t.url(&format!("{case}/files/{file}"))).send().await.expect("GET");
     assert_eq!(response.headers()["content-type"], "application/pdf");
@@ -257,9 +258,47 @@ async fn tickets_through_the_api(backend: Backend) {
     assert_eq!(status, 401);
 }
 
+/// A visitor who mistypes the code until it is used up asks for a new one and keeps
+/// everything they typed; the 30-second gap between codes still holds.
+async fn a_visitor_who_mistypes_the_code_gets_a_new_one_and_keeps_the_ticket(backend: Backend) {
+    let t = spawn(backend).await;
+    let fields = [
+        ("name", "Achieng Otieno"),
+        ("email", "achieng@example.com"),
+        ("phone", "0722 000 111"),
+        ("category", "account"),
+        ("subject", "Locked out"),
+        ("message", "I lost my phone and cannot sign in."),
+    ];
+    let (status, url, _) = t.submit("/help/tickets/new", "/help/tickets/new", &fields).await;
+    assert_eq!((status, url.as_str()), (200, "/help/tickets/verify"));
+    let first = t.code_for("+254722000111").await;
+    let wrong = if first == "000000" { "111111" } else { "000000" };
+    let mut page = String::new();
+    for _ in 0..5 {
+        page = t.submit("/help/tickets/verify", "/help/tickets/verify", &[("code", wrong)]).await.2;
+    }
+    assert!(page.contains("Too many wrong codes"), "{page}");
+    assert!(page.contains("action=\"/help/tickets/verify/resend\""), "a new code is offered: {page}");
+    let (status, _, page) = t.submit("/help/tickets/verify", "/help/tickets/verify", &[("code", &first)]).await;
+    assert_eq!(status, 422, "the used-up code stays used up: {page}");
+    let (status, _, page) = t.submit("/help/tickets/verify", "/help/tickets/verify/resend", &[]).await;
+    assert_eq!(status, 422, "not within 30 seconds of the last code: {page}");
+    assert!(page.contains("Wait 30 seconds"), "{page}");
+    t.app.clock.advance(31);
+    let (status, url, page) = t.submit("/help/tickets/verify", "/help/tickets/verify/resend", &[]).await;
+    assert_eq!((status, url.as_str()), (200, "/help/tickets/verify"), "{page}");
+    assert!(page.contains("We have sent a new code."), "{page}");
+    let second = t.code_for_after("+254722000111", &[first]).await;
+    let (status, url, page) = t.submit("/help/tickets/verify", "/help/tickets/verify", &[("code", &second)]).await;
+    assert!(status == 200 && url.starts_with("/help/tickets/T"), "{page}");
+    assert!(page.contains("Locked out") && page.contains("I lost my phone and cannot sign in."), "nothing was retyped: {page}");
+}
+
 both_databases!(
     a_ticket_from_a_failed_payment_is_answered_resolved_rated_and_reopened,
     tickets_stay_with_their_citizen_and_their_agency,
     someone_who_cannot_sign_in_opens_a_ticket_after_proving_their_phone,
+    a_visitor_who_mistypes_the_code_gets_a_new_one_and_keeps_the_ticket,
     tickets_through_the_api,
 );

@@ -231,13 +231,19 @@ async fn the_pay_pages_work_without_javascript(backend: Backend) {
     let (status, url, waiting) = t.submit(&pay_page, &format!("/applications/{id}/pay/mpesa"), &[("phone", "254700001032")]).await;
     assert_eq!(status, 200);
     assert!(url.starts_with("/payments/"));
-    assert!(waiting.contains("data-poll=\""), "the waiting page keeps its status up to date");
+    // WCAG 2.2.1: no reload the citizen did not ask for; "Check again" is a plain GET
+    // form, and checking by itself is a choice offered only with JavaScript.
+    assert!(!waiting.contains("http-equiv=\"refresh\""), "the waiting page does not reload itself");
+    let check_again = format!("<form method=\"get\" action=\"{url}\" class=\"check-again\"");
+    assert!(waiting.contains(&check_again) && waiting.contains("id=\"check-again\""), "{waiting}");
+    assert!(waiting.contains("data-auto-check-choice hidden") && !waiting.contains("value=\"1\" checked"), "not ticked unasked");
     let mut page = String::new();
     for _ in 0..40 {
-        page = t.get(&url).await.1;
-        if !page.contains("data-poll=\"") {
+        page = t.get(&format!("{url}?auto=1")).await.1;
+        if !page.contains("id=\"check-again\"") {
             break;
         }
+        assert!(page.contains("name=\"auto\" value=\"1\" checked"), "the choice lasts while waiting");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(page.contains("cancelled on the phone") && page.contains("Try again or pay another way"), "{page}");

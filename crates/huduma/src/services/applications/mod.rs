@@ -15,9 +15,9 @@ use crate::app::App;
 use crate::store::accounts::AccountRow;
 use crate::store::applications::{self as store, ApplicationRow, NewDraft};
 use crate::store::documents::{self as documents_store, DocumentRow};
-use huduma_domain::application::{AccountFacts, Answer, Answers, Status, fee, progress};
+use huduma_domain::application::{AccountFacts, Answers, Status, fee, progress};
 use huduma_domain::catalogue::Service;
-use huduma_domain::catalogue::definition::{Eligible, FieldType};
+use huduma_domain::catalogue::definition::Eligible;
 use huduma_domain::{AccountType, Money};
 use std::sync::Arc;
 
@@ -193,28 +193,7 @@ pub async fn save_page(
         return Err(not_a_draft());
     }
     let page = loaded.service.pages.iter().find(|p| p.code.get_ref() == page_code).ok_or(ServiceError::NotFound)?;
-    let facts = facts(&me.account);
-    let mut answers = loaded.answers.clone();
-    for field in &page.fields {
-        if facts.answer_for(field).is_some() {
-            continue; // Prefilled from the account: not typed, not changed here.
-        }
-        let code = field.code.get_ref();
-        let values: Vec<String> = given.iter().filter(|(k, _)| k == code).map(|(_, v)| v.clone()).collect();
-        let answer = if field.kind == FieldType::Checkbox {
-            Answer::Many(values)
-        } else {
-            Answer::One(values.into_iter().next().unwrap_or_default())
-        };
-        answers.set(code, answer);
-    }
-    let (normalised, problems) = progress::check_page(page, &answers);
-    for (code, value) in normalised {
-        match value {
-            Some(v) => answers.set(&code, v),
-            None => answers.set(&code, Answer::One(String::new())),
-        }
-    }
+    let (answers, problems) = progress::record_page(&loaded.service, page, &facts(&me.account), &loaded.answers, given);
     save(app, me, &loaded, &answers, loaded.row.fee_option.as_deref()).await?;
     Ok(problems.into_iter().map(|p| FieldError::new(p.field, p.code, p.args)).collect())
 }

@@ -37,21 +37,65 @@ pub async fn notify(
     note: Option<&str>,
     now: i64,
 ) -> ServiceResult<()> {
+    notify_with(conn, app, account, row, service, Extras { note, appointment: None }, now).await
+}
+
+/// What a status message carries besides the status.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// What the officer wrote to the citizen: a reason, a question, a remark.
+    pub note: Option<&'a str>,
+    /// The appointment, in words ([`appointment_text`]).
+    pub appointment: Option<&'a str>,
+}
+
+/// [`notify`] with an appointment as well as a note.
+pub async fn notify_with(
+    conn: &mut Conn,
+    app: &App,
+    account: &AccountRow,
+    row: &ApplicationRow,
+    service: &Service,
+    extras: Extras<'_>,
+    now: i64,
+) -> ServiceResult<()> {
     let language = Language::parse(&account.language).unwrap_or_default();
     let tr = app.i18n.tr(language);
     let reference = row.reference.as_deref().map(super::display_reference).unwrap_or_default();
     let service_name = service.name.get_ref().get(language);
     let status = label(service, &row.status, tr);
-    let args = [("reference", reference.as_str()), ("service", service_name), ("status", status.as_str())];
-    let mut sms = tr.f("message.application_status_sms", &args);
+    let (track, page) = (messages::link(app, "/track"), messages::link(app, &format!("/applications/{}", row.id)));
+    let args = [
+        ("reference", reference.as_str()),
+        ("service", service_name),
+        ("status", status.as_str()),
+        ("link", track.as_str()),
+        ("page", page.as_str()),
+    ];
+    let sms = status_sms(tr, &args, extras);
     let mut body = tr.f("message.application_status_body", &args);
-    if let Some(note) = note {
-        sms = format!("{sms} {note}");
-        body = format!("{body}\n\n{note}");
+    let details = [extras.note, extras.appointment].into_iter().flatten().collect::<Vec<_>>().join("\n");
+    if !details.is_empty() {
+        body = format!("{body}\n\n{details}");
     }
     messages::queue_sms(conn, &account.phone, &sms, now).await?;
     messages::queue_email(conn, &account.email, &tr.f("message.application_status_subject", &args), &body, now).await?;
     Ok(())
+}
+
+/// The status SMS: the status in one segment; with an appointment or an officer's note, at
+/// most [`messages::LONG_SMS_SEGMENTS`], the note shortened if need be (the email and the
+/// application's page carry it whole). The appointment comes before the note so that it is
+/// never the part cut.
+pub fn status_sms(tr: Tr<'_>, args: &[(&str, &str)], extras: Extras<'_>) -> String {
+    let mut sms = tr.f("message.application_status_sms", args);
+    if let Some(appointment) = extras.appointment {
+        sms = format!("{sms}\n{appointment}");
+    }
+    match extras.note {
+        Some(note) => messages::sms_segments::fit(&format!("{sms}\n{{free}}"), note, messages::LONG_SMS_SEGMENTS),
+        None => messages::sms_segments::plain(&sms),
+    }
 }
 
 /// A change of state as the timeline records it.
@@ -101,12 +145,9 @@ pub async fn change_in(conn: &mut Conn, app: &App, row: &ApplicationRow, service
     store::add_event(conn, &row.id, event, now).await?;
     let account = accounts::by_id(conn, &row.account_id).await?.ok_or(ServiceError::NotFound)?;
     let language = Language::parse(&account.language).unwrap_or_default();
-    let message = [t.note.map(str::to_owned), t.details.and_then(|d| appointment_text(d, app.i18n.tr(language)))]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("\n");
-    notify(conn, app, &account, &row, service, (!message.is_empty()).then_some(message.as_str()), now).await
+    let appointment = t.details.and_then(|d| appointment_text(d, app.i18n.tr(language)));
+    let extras = Extras { note: t.note, appointment: appointment.as_deref() };
+    notify_with(conn, app, &account, &row, service, extras, now).await
 }
 
 /// "Appointment: 2026-12-03 at 09:30, Huduma Centre GPO" from a timeline's details.

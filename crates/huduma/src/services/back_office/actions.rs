@@ -109,6 +109,50 @@ pub async fn take_bulk(
     Ok(outcomes)
 }
 
+/// What a bulk action would do to one application, worked out before anything changes
+/// so the member can confirm it.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    /// The application's reference.
+    pub reference: String,
+    /// Its service definition and current state, when it is in the member's agency.
+    pub application: Option<(std::sync::Arc<huduma_domain::catalogue::Service>, String)>,
+    /// The kind of step and the state it would move to, or the error code saying why
+    /// this application would be left as it is.
+    pub outcome: Result<(ActionKind, String), String>,
+}
+
+/// Works out what [`take_bulk`] would do with the same arguments, changing nothing: the
+/// confirmation page names how many applications move and where to.
+pub async fn preview_bulk(app: &App, me: &StaffMember, references: &[String], action: &str) -> ServiceResult<Vec<Preview>> {
+    if references.is_empty() || references.len() > BULK_LIMIT {
+        return Err(ServiceError::field("reference", "queue.bulk_count"));
+    }
+    let agency = me.agency().filter(|_| me.role.processes_applications()).ok_or(ServiceError::NotFound)?;
+    let mut previews = Vec::with_capacity(references.len());
+    for reference in references {
+        let found = {
+            let mut conn = app.db.pool().acquire().await?;
+            queue::find_for_agency(&mut conn, agency, reference).await?
+        };
+        let Some((row, _)) = found else {
+            previews.push(Preview { reference: reference.clone(), application: None, outcome: Err("queue.bulk_not_found".to_owned()) });
+            continue;
+        };
+        let service = super::super::applications::definitions::service(app, &row.service_code, row.service_version, &row.agency).await?;
+        // The same checks, in the same order, as `take_bulk`: the kind first, then the workflow.
+        let outcome = match workflow::kind_of(&service.workflow, action) {
+            Some(kind) if !bulk_allowed(kind) => Err("queue.bulk_not_allowed".to_owned()),
+            _ => match workflow::take(&service.workflow, &row.status, action, Actor::Staff(me.role)) {
+                Ok((found, to)) => Ok((found.kind(), to.code.get_ref().clone())),
+                Err(refusal) => Err(refusal.code().to_owned()),
+            },
+        };
+        previews.push(Preview { reference: reference.clone(), application: Some((service, row.status)), outcome });
+    }
+    Ok(previews)
+}
+
 /// The kind of `action` in the workflow of the application `reference`.
 async fn kind_for(app: &App, me: &StaffMember, reference: &str, action: &str) -> ServiceResult<ActionKind> {
     let agency = me.agency().ok_or(ServiceError::NotFound)?;

@@ -25,7 +25,7 @@ pub async fn run_once(app: &App) -> ServiceResult<usize> {
         }
         let supervisors = staff::with_roles(&mut tx, &agency, &["supervisor", "agency_admin"]).await?;
         let shown = display_reference(&reference);
-        let link = format!("{}/staff/applications/{reference}", app.config.callback_base_url.trim_end_matches('/'));
+        let link = messages::link(app, &format!("/staff/applications/{reference}"));
         for member in &supervisors {
             let tr = app.i18n.tr(Language::parse(&member.language).unwrap_or_default());
             let args = [("reference", shown.as_str()), ("status", status.as_str()), ("link", link.as_str())];

@@ -67,6 +67,26 @@ pub async fn start(app: &App, contact: &Contact, new: &NewTicket, who: &Requeste
     Ok(token)
 }
 
+/// Sends a new code for the same pending ticket, when the first was mistyped too often,
+/// has expired or never arrived: what the visitor typed stays in the flow, so they only
+/// type the new code. The limits on sending codes hold as for the first one (per phone,
+/// per address, and not sooner than 30 seconds after the last code).
+pub async fn resend(app: &App, token: &str, who: &Requester) -> ServiceResult<()> {
+    let phone = {
+        let mut conn = app.db.pool().acquire().await?;
+        flows::load::<Pending>(&mut conn, token, FLOW, app.clock.now()).await?.data.phone
+    };
+    codes::check_send_limits(app, &phone, &who.ip).await?;
+    let mut tx = app.db.begin().await?;
+    let flow = flows::load::<Pending>(&mut tx, token, FLOW, app.clock.now()).await?;
+    let language = huduma_domain::Language::parse(&flow.data.language).unwrap_or(who.language);
+    let request = CodeRequest { flow_hash: &flow.hash, purpose: FLOW, channel: Channel::Sms, destination: &phone, language };
+    codes::issue(app, &mut tx, request).await?;
+    tx.commit().await?;
+    app.outbox_wakeup.notify_one();
+    Ok(())
+}
+
 /// Where the code went (masked), for the code page.
 pub async fn sent_to(app: &App, token: &str) -> ServiceResult<String> {
     let mut conn = app.db.pool().acquire().await?;

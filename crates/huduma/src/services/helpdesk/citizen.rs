@@ -93,17 +93,19 @@ pub async fn find(app: &App, holder: Holder<'_>, number: &str) -> ServiceResult<
         }
         Holder::Code { key: "", .. } => Err(ServiceError::NotFound),
         Holder::Code { key: code, ip } => {
-            rate_limit::check(app, rate_limit::TICKET_KEYS_PER_IP, ip).await?;
-            rate_limit::check(app, rate_limit::TICKET_KEYS_PER_TICKET, &number).await?;
+            // Each key is counted as wrong before it is compared (so concurrent guesses
+            // cannot all slip under the limit) and given back when it is right.
+            rate_limit::hit(app, rate_limit::TICKET_KEYS_PER_IP, ip).await?;
+            rate_limit::hit(app, rate_limit::TICKET_KEYS_PER_TICKET, &number).await?;
             let ticket = {
                 let mut conn = app.db.pool().acquire().await?;
                 store::by_number(&mut conn, &number).await?
             };
             let ticket =
                 ticket.filter(|t| t.account_id.is_none() && crate::crypto::constant_time_eq(&super::access_code(app, &t.number), code));
-            if ticket.is_none() {
-                rate_limit::hit(app, rate_limit::TICKET_KEYS_PER_IP, ip).await?;
-                rate_limit::hit(app, rate_limit::TICKET_KEYS_PER_TICKET, &number).await?;
+            if ticket.is_some() {
+                rate_limit::refund(app, rate_limit::TICKET_KEYS_PER_IP, ip).await?;
+                rate_limit::refund(app, rate_limit::TICKET_KEYS_PER_TICKET, &number).await?;
             }
             ticket.ok_or(ServiceError::NotFound)
         }

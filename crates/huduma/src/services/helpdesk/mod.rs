@@ -117,10 +117,9 @@ pub fn access_code(app: &App, number: &str) -> String {
 /// Where the ticket's page is, for messages: signed-in citizens sign in; others get the
 /// link with the access code.
 pub fn link(app: &App, ticket: &TicketRow) -> String {
-    let base = app.config.callback_base_url.trim_end_matches('/');
     match ticket.account_id {
-        Some(_) => format!("{base}/help/tickets/{}", ticket.number),
-        None => format!("{base}/help/tickets/{}?key={}", ticket.number, access_code(app, &ticket.number)),
+        Some(_) => messages::link(app, &format!("/help/tickets/{}", ticket.number)),
+        None => messages::link(app, &format!("/help/tickets/{}?key={}", ticket.number, access_code(app, &ticket.number))),
     }
 }
 

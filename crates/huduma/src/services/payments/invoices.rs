@@ -150,15 +150,15 @@ pub async fn agency_bill(app: &App, number: &str) -> ServiceResult<(InvoiceView,
 /// cannot be guessed (a found page names the payer). Once an address has missed too
 /// often it sees no page at all, found or not, until the window ends.
 pub async fn public_bill(app: &App, number: &str, ip: &str) -> ServiceResult<(InvoiceView, crate::store::checkout::BillRow)> {
-    rate_limit::check(app, rate_limit::CHECKOUT_MISSES_PER_IP, ip).await?;
+    // Every look-up counts as a miss until it is found, so concurrent guesses cannot all
+    // slip under the limit; a page that exists gives its count back.
+    rate_limit::hit(app, rate_limit::CHECKOUT_MISSES_PER_IP, ip).await?;
     rate_limit::hit(app, rate_limit::CHECKOUT_PAGES_PER_IP, ip).await?;
-    match agency_bill(app, number).await {
-        Err(ServiceError::NotFound) => {
-            rate_limit::hit(app, rate_limit::CHECKOUT_MISSES_PER_IP, ip).await?;
-            Err(ServiceError::NotFound)
-        }
-        other => other,
+    let found = agency_bill(app, number).await;
+    if !matches!(found, Err(ServiceError::NotFound)) {
+        rate_limit::refund(app, rate_limit::CHECKOUT_MISSES_PER_IP, ip).await?;
     }
+    found
 }
 
 /// An attempt on an agency bill, reached from its checkout page.

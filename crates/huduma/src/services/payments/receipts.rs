@@ -65,7 +65,7 @@ pub async fn issue(
         let tr = app.i18n.tr(language);
         let amount =
             Money { minor: payment.amount_minor, currency: Currency::parse(&invoice.currency).unwrap_or(Currency::Kes) }.to_string();
-        let link = format!("{}/receipts/{number}", app.config.callback_base_url.trim_end_matches('/'));
+        let link = messages::link(app, &format!("/receipts/{number}"));
         let args = [
             ("number", number.as_str()),
             ("amount", amount.as_str()),

@@ -75,7 +75,7 @@ pub async fn show(s: StaffCtx, Query(q): Query<Query_>) -> Response {
         Ok(rows) => rows,
         Err(err) => {
             tracing::error!(error = %err, "audit search failed");
-            return crate::web::render::internal_error(app, s.ctx.language);
+            return super::errors::page(&s, axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal");
         }
     };
     let older = (rows.len() as i64 == PAGE).then(|| rows.last().map_or(0, |r| r.seq));

@@ -18,7 +18,7 @@ use crate::services::back_office::{actions, certificates, queue, sla};
 use crate::services::{ServiceError, ServiceResult};
 use crate::web::csrf::CsrfForm;
 use crate::web::pages::applications::uploads::attachment;
-use crate::web::render::{FormErrors, Page, form_failure, html};
+use crate::web::render::{FormErrors, Page, html};
 
 /// An action form as shown.
 struct ActionView {
@@ -46,7 +46,19 @@ struct DocumentView {
     content_type: String,
     size_kb: i64,
     uploaded: String,
+    /// Opens in the browser (images and checked PDFs).
     inline: bool,
+    /// Shown in the viewer beside the answers.
+    selected: bool,
+}
+
+/// The document shown beside the answers.
+struct Viewer {
+    id: String,
+    label: String,
+    file_name: String,
+    /// An image (shown with `<img>`); otherwise a PDF in a frame.
+    image: bool,
 }
 
 #[derive(Template)]
@@ -68,6 +80,7 @@ struct CaseTemplate<'a> {
     applicant_email: String,
     answers: Vec<(String, String)>,
     documents: Vec<DocumentView>,
+    viewer: Option<Viewer>,
     payment: Vec<(String, String)>,
     events: Vec<EventView>,
     notes: Vec<(String, String, String)>,
@@ -75,11 +88,18 @@ struct CaseTemplate<'a> {
     assigned: String,
     claimable: bool,
     members: Vec<(String, String)>,
+    /// The assignee's member id, to select them in the list.
+    assigned_id: String,
     certificate: Option<(String, String, String)>,
     escalated: bool,
 }
 
-async fn render(s: &StaffCtx, reference: &str, errors: FormErrors, status_code: StatusCode) -> Response {
+/// Whether a document of this type opens in the browser (and so in the viewer).
+fn opens_inline(content_type: &str) -> bool {
+    matches!(content_type, "image/jpeg" | "image/png" | "application/pdf")
+}
+
+async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: FormErrors, status_code: StatusCode) -> Response {
     let Some(me) = s.member.as_ref() else { return Redirect::to("/staff/sign-in").into_response() };
     let app = &s.ctx.app;
     let case = match queue::case(app, me, reference).await {
@@ -93,7 +113,12 @@ async fn render(s: &StaffCtx, reference: &str, errors: FormErrors, status_code: 
         .fields()
         .filter_map(|f| case.answers.get(f.code.get_ref()).map(|a| (f.label.get_ref().get(language).to_owned(), answer_in_words(f, a, tr))))
         .collect();
-    let documents = case
+    // The viewer shows the document the member picked, or else the first one that opens.
+    let shown = selected
+        .and_then(|id| case.documents.iter().find(|d| d.id == id && opens_inline(&d.content_type)))
+        .or_else(|| case.documents.iter().find(|d| opens_inline(&d.content_type)))
+        .map(|d| d.id.clone());
+    let documents: Vec<DocumentView> = case
         .documents
         .iter()
         .map(|d| DocumentView {
@@ -107,9 +132,16 @@ async fn render(s: &StaffCtx, reference: &str, errors: FormErrors, status_code: 
             content_type: d.content_type.clone(),
             size_kb: (d.size + 1023) / 1024,
             uploaded: format_nairobi(d.uploaded_at),
-            inline: matches!(d.content_type.as_str(), "image/jpeg" | "image/png" | "application/pdf"),
+            inline: opens_inline(&d.content_type),
+            selected: shown.as_deref() == Some(d.id.as_str()),
         })
         .collect();
+    let viewer = documents.iter().find(|d| d.selected).map(|d| Viewer {
+        id: d.id.clone(),
+        label: d.label.clone(),
+        file_name: d.file_name.clone(),
+        image: d.content_type.starts_with("image/"),
+    });
     let mut payment = Vec::new();
     if let Some(invoice) = &case.invoice {
         payment.push((tr.t("staff.invoice").to_owned(), invoice.number.clone()));
@@ -206,6 +238,7 @@ async fn render(s: &StaffCtx, reference: &str, errors: FormErrors, status_code: 
         applicant_email: case.applicant.email.clone(),
         answers,
         documents,
+        viewer,
         payment,
         events,
         notes,
@@ -213,20 +246,22 @@ async fn render(s: &StaffCtx, reference: &str, errors: FormErrors, status_code: 
         assigned: case.handling.assigned_name.clone().unwrap_or_default(),
         claimable: case.handling.assigned_to.is_none() && case.handling.queue.queue_agency.is_some(),
         members,
+        assigned_id: case.handling.assigned_to.clone().unwrap_or_default(),
         certificate,
         escalated: case.handling.escalated_at.is_some(),
     };
-    html(status_code, &template)
+    let mut response = html(status_code, &template);
+    // The viewer frames the document's own sandboxed response from this origin; nothing
+    // else may be framed.
+    let policy = format!("{}; frame-src 'self'", app.csp);
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
 }
 
 fn failure(s: &StaffCtx, err: ServiceError) -> Response {
-    match form_failure(&s.ctx, err) {
-        Ok((status, errors)) => {
-            let message = errors.items().first().map(|(_, m)| m.clone()).unwrap_or_default();
-            (status, message).into_response()
-        }
-        Err(page) => page,
-    }
+    super::errors::failure(s, err)
 }
 
 /// The reference as typed in the path, compact and upper case.
@@ -234,19 +269,26 @@ fn compact(reference: &str) -> String {
     reference.trim().to_ascii_uppercase().replace('-', "")
 }
 
+/// `?doc=` picks the document shown beside the answers.
+#[derive(Debug, Default, Deserialize)]
+pub struct CaseQuery {
+    #[serde(default)]
+    doc: Option<String>,
+}
+
 /// `GET /staff/applications/{reference}` — staff of the application's agency.
-pub async fn show(s: StaffCtx, Path(reference): Path<String>) -> Response {
+pub async fn show(s: StaffCtx, Path(reference): Path<String>, Query(q): Query<CaseQuery>) -> Response {
     if let Err(redirect) = s.require() {
         return redirect;
     }
-    render(&s, &compact(&reference), FormErrors::default(), StatusCode::OK).await
+    render(&s, &compact(&reference), q.doc.as_deref(), FormErrors::default(), StatusCode::OK).await
 }
 
 async fn after(s: &StaffCtx, reference: &str, result: ServiceResult<()>, notice: &str) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/staff/applications/{reference}?notice={notice}")).into_response(),
-        Err(err) => match form_failure(&s.ctx, err) {
-            Ok((status, errors)) => render(s, reference, errors, status).await,
+        Err(err) => match super::errors::form_failure(s, err) {
+            Ok((status, errors)) => render(s, reference, None, errors, status).await,
             Err(page) => page,
         },
     }
@@ -355,12 +397,15 @@ pub async fn document(s: StaffCtx, Path((reference, id)): Path<(String, String)>
             let mut response = attachment(&row.file_name, &row.content_type, bytes);
             // Images were re-encoded and PDFs checked for scripts at upload; inline viewing
             // still runs in a sandbox with no script, form or plugin rights.
-            if q.inline.is_some() && matches!(row.content_type.as_str(), "image/jpeg" | "image/png" | "application/pdf") {
+            // Only the case page on this origin may frame it (its viewer).
+            if q.inline.is_some() && opens_inline(&row.content_type) {
                 let headers = response.headers_mut();
                 headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
                 headers.insert(
                     header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"),
+                    HeaderValue::from_static(
+                        "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'",
+                    ),
                 );
             }
             response

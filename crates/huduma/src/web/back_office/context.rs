@@ -30,7 +30,7 @@ impl FromRequestParts<Arc<App>> for StaffCtx {
                 Ok(member) => member,
                 Err(err) => {
                     tracing::error!(error = ?err, "staff session lookup failed");
-                    return Err(crate::web::render::internal_error(app, ctx.language));
+                    return Err(super::errors::bare(app, ctx.language, axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal"));
                 }
             },
             None => None,
@@ -54,12 +54,43 @@ pub struct StaffBar {
     pub dashboard: bool,
     /// Manages staff.
     pub members: bool,
+    /// The navigation section the page belongs to (`queue`, `tickets`, `dashboard`,
+    /// `members`, `audit`), marked as the current one.
+    pub current: &'static str,
+}
+
+/// The navigation section of a back-office path.
+fn section(path: &str) -> &'static str {
+    let path = path.split('?').next().unwrap_or_default();
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    if under("/staff/tickets") {
+        "tickets"
+    } else if under("/staff/dashboard") {
+        "dashboard"
+    } else if under("/staff/members") {
+        "members"
+    } else if under("/staff/audit") {
+        "audit"
+    } else if path == "/staff" || under("/staff/applications") || under("/staff/bulk") {
+        "queue"
+    } else {
+        ""
+    }
 }
 
 impl StaffCtx {
-    /// The member, or a redirect to the staff sign-in.
+    /// The member, or a redirect to the staff sign-in that comes back to this page
+    /// afterwards when it can be reopened (so a link in an escalation email survives
+    /// signing in).
     pub fn require(&self) -> Result<&StaffMember, Response> {
-        self.member.as_ref().ok_or_else(|| Redirect::to("/staff/sign-in").into_response())
+        self.member.as_ref().ok_or_else(|| match self.ctx.reopenable {
+            true => {
+                let next = serde_urlencoded::to_string([("next", self.ctx.path.as_str())]).unwrap_or_default();
+                Redirect::to(&format!("/staff/sign-in?{next}")).into_response()
+            }
+            // A form posted after the session ended has no address to come back to.
+            false => Redirect::to("/staff/sign-in").into_response(),
+        })
     }
 
     /// The page frame.
@@ -84,6 +115,25 @@ impl StaffCtx {
             queue: me.role.processes_applications(),
             dashboard: me.role.supervises(),
             members: matches!(me.role, huduma_domain::workflow::StaffRole::PlatformAdmin | huduma_domain::workflow::StaffRole::AgencyAdmin),
+            current: section(&self.ctx.path),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_page_marks_its_own_section() {
+        for (path, section) in [
+            ("/staff", "queue"),
+            ("/staff?state=submitted", "queue"),
+            ("/staff/applications/A7K3MX9PQ2C?doc=1", "queue"),
+            ("/staff/tickets/T123", "tickets"),
+            ("/staff/audit?actor=x", "audit"),
+            ("/staff/auditors", ""),
+            ("/staff/sign-in", ""),
+        ] {
+            assert_eq!(super::section(path), section, "{path}");
+        }
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::context::{StaffBar, StaffCtx};
 use crate::services::back_office::dashboard;
-use crate::web::render::{Page, form_failure, html};
+use crate::web::render::{Page, html};
 
 /// Period, Nairobi dates, `to` inclusive.
 #[derive(Debug, Default, Deserialize)]
@@ -57,7 +57,7 @@ pub async fn show(s: StaffCtx, Query(period): Query<Period>) -> Response {
     let from = Date::parse(&period.from).ok().filter(|f| *f <= to).unwrap_or_else(|| to.add_days(-29));
     let lines = match dashboard::figures(app, me, midnight(from), midnight(to.add_days(1))).await {
         Ok(lines) => lines,
-        Err(err) => return form_failure(&s.ctx, err).err().unwrap_or_else(|| crate::web::render::internal_error(app, s.ctx.language)),
+        Err(err) => return super::errors::failure(&s, err),
     };
     let live = app.catalogue();
     let lines = lines

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::context::{StaffBar, StaffCtx};
 use crate::services::back_office::staff::{self, Creator, NewMember};
 use crate::web::csrf::CsrfForm;
-use crate::web::render::{FormErrors, Page, form_failure, html};
+use crate::web::render::{FormErrors, Page, html};
 
 struct MemberView {
     id: String,
@@ -116,7 +116,7 @@ pub async fn create(s: StaffCtx, CsrfForm(form): CsrfForm<CreateForm>) -> Respon
     let new = NewMember { email: form.email, name: form.name, role: form.role, agency };
     match staff::create(&s.ctx.app, Creator::Member(me, &s.ctx.requester.ip), &new, None).await {
         Ok((row, password)) => render(&s, FormErrors::default(), StatusCode::OK, Some((row.email, password))).await,
-        Err(err) => match form_failure(&s.ctx, err) {
+        Err(err) => match super::errors::form_failure(&s, err) {
             Ok((status, errors)) => render(&s, errors, status, None).await,
             Err(page) => page,
         },
@@ -140,7 +140,7 @@ pub async fn update(s: StaffCtx, Path(id): Path<String>, CsrfForm(form): CsrfFor
     };
     match staff::update(&s.ctx.app, me, &s.ctx.requester.ip, &id, &form.role, form.active == "yes").await {
         Ok(()) => Redirect::to("/staff/members?notice=member_updated").into_response(),
-        Err(err) => match form_failure(&s.ctx, err) {
+        Err(err) => match super::errors::form_failure(&s, err) {
             Ok((status, errors)) => render(&s, errors, status, None).await,
             Err(page) => page,
         },

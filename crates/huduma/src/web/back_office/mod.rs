@@ -6,6 +6,7 @@ pub mod audit;
 pub mod case;
 pub mod context;
 pub mod dashboard;
+pub mod errors;
 pub mod members;
 pub mod queue;
 pub mod sign_in;
@@ -13,7 +14,7 @@ pub mod tickets;
 
 use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use huduma_domain::workflow::StaffRole;
 use std::sync::Arc;
 
@@ -60,4 +61,76 @@ pub fn router() -> Router<Arc<App>> {
         .route("/staff/tickets/{number}/files/{id}", get(tickets::file))
         // Helpdesk agents and platform admins.
         .route("/staff/tickets/{number}/route", post(tickets::route))
+        // Anyone: an address under /staff that nothing serves gets the staff 404 page.
+        .route("/staff/{*rest}", any(errors::not_found))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// Class selectors a stylesheet defines (anything written `.name`).
+    fn defined(css: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for (i, _) in css.match_indices('.') {
+            let name: String = css[i + 1..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+            if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                out.insert(name);
+            }
+        }
+        out
+    }
+
+    /// Every class name a template writes in a `class="…"` attribute. Template tags are
+    /// dropped first, so each branch of `{% if %}…{% else %}…` counts.
+    fn used(template: &str) -> Vec<String> {
+        let mut text = String::new();
+        let mut rest = template;
+        while let Some(start) = rest.find("{%") {
+            text.push_str(&rest[..start]);
+            text.push(' ');
+            rest = rest[start..].find("%}").map_or("", |end| &rest[start + end + 2..]);
+        }
+        text.push_str(rest);
+        text.split("class=\"")
+            .skip(1)
+            .filter_map(|attr| attr.split('"').next())
+            .flat_map(|v| v.split_whitespace())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn every_class_in_the_staff_templates_is_styled() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+        let mut styled = defined(&read("assets/static/huduma.css"));
+        styled.extend(defined(&read("assets/static/staff.css")));
+        let mut missing = Vec::new();
+        let mut templates: Vec<_> =
+            std::fs::read_dir(root.join("templates/staff")).expect("templates/staff").flatten().map(|e| e.path()).collect();
+        templates.sort();
+        assert!(templates.len() >= 10, "the staff templates are where this test looks");
+        for path in templates {
+            let text = std::fs::read_to_string(&path).expect("template");
+            for class in used(&text) {
+                // A class made at run time cannot be checked against the stylesheets.
+                assert!(!class.contains("{{"), "{}: write the class `{class}` out in full", path.display());
+                if !styled.contains(&class) {
+                    missing.push(format!("{}: .{class}", path.file_name().and_then(|n| n.to_str()).unwrap_or("?")));
+                }
+            }
+        }
+        missing.dedup();
+        assert!(missing.is_empty(), "classes no stylesheet defines: {missing:?}");
+    }
+
+    #[test]
+    fn the_class_scanner_sees_every_branch_and_only_classes() {
+        let found = used(r#"<p class="a{% if x == "y" %} b{% else %} c{% endif %}" id="d"><span class="e">"#);
+        assert_eq!(found, ["a", "b", "c", "e"]);
+        let css = defined(".a{margin:.5rem} .b:focus,.c-d__e{x:1} /* 0.75 */");
+        assert_eq!(css.into_iter().collect::<Vec<_>>(), ["a", "b", "c-d__e"]);
+    }
 }

@@ -1,22 +1,32 @@
 //! `GET /staff`: the agency's work queue, most urgent first, with filters by service,
-//! state, county, SLA and assignee, and search by reference or applicant ID number.
+//! state, county, SLA and assignee (each a list of what officers read, never internal
+//! codes), and search by reference or applicant ID number. `POST /staff/bulk` takes one
+//! step on the ticked applications in two requests: the first only says what would
+//! happen (how many applications, moving where); the second, from that page, does it.
 
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use huduma_domain::catalogue::Service;
+use huduma_domain::catalogue::definition::ActionKind;
 use huduma_domain::reference::{Kind, Reference};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::context::{StaffBar, StaffCtx};
+use super::errors;
 use crate::clock::format_nairobi;
+use crate::services::FieldError;
 use crate::services::applications::{display_reference, status};
-use crate::services::back_office::{actions, queue, sla};
+use crate::services::back_office::{StaffMember, actions, queue, sla};
 use crate::store::queue::{Assignment, QueueFilter, SlaFilter};
-use crate::web::render::{Page, form_failure, html};
+use crate::web::csrf::CsrfForm;
+use crate::web::render::{FormErrors, Page, html};
 
-/// Query string.
-#[derive(Debug, Default, Deserialize)]
+/// Query string (also carried through the bulk forms, so the queue comes back as it was).
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
 pub struct Filters {
     #[serde(default)]
     service: String,
@@ -34,6 +44,25 @@ pub struct Filters {
     page: i64,
 }
 
+impl Filters {
+    /// The query string that shows this page of the queue again.
+    fn query(&self, page: i64) -> String {
+        let pairs = [
+            ("service", &self.service),
+            ("state", &self.state),
+            ("county", &self.county),
+            ("sla", &self.sla),
+            ("assigned", &self.assigned),
+            ("q", &self.q),
+        ];
+        let mut query: Vec<(&str, String)> = pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (*k, (*v).clone())).collect();
+        if page > 0 {
+            query.push(("page", page.to_string()));
+        }
+        serde_urlencoded::to_string(query).unwrap_or_default()
+    }
+}
+
 /// One line as shown.
 struct Row {
     reference: String,
@@ -43,9 +72,11 @@ struct Row {
     county: String,
     due: String,
     standing: &'static str,
+    standing_label: String,
     assigned: String,
     escalated: bool,
     submitted: String,
+    ticked: bool,
 }
 
 #[derive(Template)]
@@ -53,22 +84,45 @@ struct Row {
 struct QueueTemplate<'a> {
     page: Page<'a>,
     staff: Option<StaffBar>,
+    errors: FormErrors,
     rows: Vec<Row>,
     services: Vec<(String, String)>,
+    /// The workflow states an application in the queue can be in: (code, label).
+    states: Vec<(String, String)>,
     counties: Vec<&'static str>,
+    /// Active members of the agency who process applications: (id, name).
+    members: Vec<(String, String)>,
     f: Filters,
+    /// This page's query string, for the bulk form to come back to.
+    back: String,
     next_page: Option<String>,
     previous_page: Option<String>,
     /// Actions that may be taken on many applications at once: (code, label).
     bulk: Vec<(String, String)>,
+    /// The bulk action chosen before a refused submission.
+    chosen: String,
 }
 
-fn link(f: &Filters, page: i64) -> String {
-    let pairs =
-        [("service", &f.service), ("state", &f.state), ("county", &f.county), ("sla", &f.sla), ("assigned", &f.assigned), ("q", &f.q)];
-    let mut query: Vec<(&str, String)> = pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (*k, (*v).clone())).collect();
-    query.push(("page", page.to_string()));
-    format!("/staff?{}", serde_urlencoded::to_string(query).unwrap_or_default())
+/// The member's agency, if they work a queue.
+fn queue_agency(me: &StaffMember) -> Option<&str> {
+    me.agency().filter(|_| me.role.processes_applications())
+}
+
+/// The states of these services that an application in the queue can be in (paid, not
+/// finished), in workflow order; a code two services label differently shows both labels.
+fn queue_states<'a>(services: impl Iterator<Item = &'a Service>, language: huduma_domain::Language) -> Vec<(String, String)> {
+    let mut states: Vec<(String, Vec<String>)> = Vec::new();
+    for svc in services {
+        for state in svc.workflow.states.iter().filter(|st| !st.is_final) {
+            let label = state.label.get_ref().get(language).to_owned();
+            match states.iter_mut().find(|(code, _)| code == state.code.get_ref()) {
+                Some((_, labels)) if !labels.contains(&label) => labels.push(label),
+                Some(_) => {}
+                None => states.push((state.code.get_ref().clone(), vec![label])),
+            }
+        }
+    }
+    states.into_iter().map(|(code, labels)| (code, labels.join(" / "))).collect()
 }
 
 /// `GET /staff` — agency staff who process applications.
@@ -77,7 +131,19 @@ pub async fn show(s: StaffCtx, Query(f): Query<Filters>) -> Response {
         Ok(me) => me,
         Err(redirect) => return redirect,
     };
-    let Some(agency) = me.agency().filter(|_| me.role.processes_applications()) else {
+    render(&s, me, f, FormErrors::default(), StatusCode::OK, &[], "").await
+}
+
+async fn render(
+    s: &StaffCtx,
+    me: &StaffMember,
+    f: Filters,
+    errors: FormErrors,
+    status_code: StatusCode,
+    ticked: &[String],
+    chosen: &str,
+) -> Response {
+    let Some(agency) = queue_agency(me) else {
         return super::home_for(me);
     };
     let q = f.q.trim().to_ascii_uppercase().replace([' ', '-'], "");
@@ -96,9 +162,11 @@ pub async fn show(s: StaffCtx, Query(f): Query<Filters>) -> Response {
             _ => SlaFilter::All,
         },
         assigned: match f.assigned.as_str() {
+            "" => Assignment::Any,
             "mine" => Assignment::To(me.row.id.clone()),
             "unassigned" => Assignment::Unassigned,
-            _ => Assignment::Any,
+            // The query names the agency, so another agency's member id finds nothing.
+            id => Assignment::To(id.to_owned()),
         },
         reference,
         document_number,
@@ -106,18 +174,32 @@ pub async fn show(s: StaffCtx, Query(f): Query<Filters>) -> Response {
     let app = &s.ctx.app;
     let mut items = match queue::list(app, me, filter, f.page).await {
         Ok(items) => items,
-        Err(err) => return form_failure(&s.ctx, err).err().unwrap_or_else(|| crate::web::render::internal_error(app, s.ctx.language)),
+        Err(err) => return errors::failure(s, err),
+    };
+    let members = {
+        let listed = match app.db.pool().acquire().await {
+            Ok(mut conn) => crate::store::staff::list(&mut conn, Some(agency)).await.map_err(crate::services::ServiceError::from),
+            Err(err) => Err(err.into()),
+        };
+        match listed {
+            Ok(list) => list
+                .into_iter()
+                .filter(|m| m.active && huduma_domain::workflow::StaffRole::parse(&m.role).is_some_and(|r| r.processes_applications()))
+                .map(|m| (m.id, m.name))
+                .collect(),
+            Err(err) => return errors::failure(s, err),
+        }
     };
     let more = items.len() as i64 > queue::PAGE;
     items.truncate(queue::PAGE as usize);
     let live = app.catalogue();
     let now = app.clock.now();
     let tr = s.ctx.tr();
+    let language = s.ctx.language;
     let due_soon_until = app.calendar.add_working_days(now, sla::DUE_SOON_DAYS);
     let mut rows = Vec::with_capacity(items.len());
     // A page shows a handful of services: look each definition up once.
-    let mut definitions: std::collections::HashMap<(String, i64), Option<std::sync::Arc<huduma_domain::catalogue::Service>>> =
-        std::collections::HashMap::new();
+    let mut definitions: HashMap<(String, i64), Option<Arc<Service>>> = HashMap::new();
     for item in items {
         let key = (item.service_code.clone(), item.service_version);
         if !definitions.contains_key(&key) {
@@ -125,56 +207,89 @@ pub async fn show(s: StaffCtx, Query(f): Query<Filters>) -> Response {
                 crate::services::applications::definitions::service(app, &item.service_code, item.service_version, agency).await.ok();
             definitions.insert(key.clone(), found);
         }
-        let definition = definitions.get(&key).cloned().flatten().ok_or(());
-        let (service, status) = match &definition {
-            Ok(d) => (d.name.get_ref().get(s.ctx.language).to_owned(), status::label(d, &item.status, tr)),
-            Err(_) => (item.service_code.clone(), item.status.clone()),
+        let (service, status) = match definitions.get(&key).cloned().flatten() {
+            Some(d) => (d.name.get_ref().get(language).to_owned(), status::label(&d, &item.status, tr)),
+            // A withdrawn service version: the live definition still names its states.
+            None => match live.catalogue.service(&item.service_code) {
+                Some(d) => (d.name.get_ref().get(language).to_owned(), status::label(d, &item.status, tr)),
+                None => (item.service_code.clone(), item.status.clone()),
+            },
         };
         let standing = sla::standing_before(item.queue_due, now, due_soon_until);
         rows.push(Row {
             reference: display_reference(&item.reference),
+            ticked: ticked.contains(&item.reference),
             stored_reference: item.reference.clone(),
             service,
             status,
             county: item.county.unwrap_or_default(),
             due: if standing == sla::Standing::Paused { String::new() } else { format_nairobi(item.queue_due - 1) },
             standing: standing.code(),
+            standing_label: tr.t(&format!("staff.standing.{}", standing.code())).to_owned(),
             assigned: item.assigned_name.unwrap_or_default(),
             escalated: item.escalated,
             submitted: format_nairobi(item.submitted_at),
         });
     }
-    let services = live
-        .catalogue
-        .services
-        .iter()
-        .filter(|svc| svc.agency == agency)
-        .map(|svc| (svc.code.get_ref().clone(), svc.name.get_ref().get(s.ctx.language).to_owned()))
-        .collect();
+    let agency_services = || live.catalogue.services.iter().filter(|svc| svc.agency == agency);
+    let services = agency_services().map(|svc| (svc.code.get_ref().clone(), svc.name.get_ref().get(language).to_owned())).collect();
+    let states = queue_states(agency_services().filter(|svc| f.service.is_empty() || *svc.code.get_ref() == f.service), language);
     let mut bulk: Vec<(String, String)> = Vec::new();
-    for svc in live.catalogue.services.iter().filter(|svc| svc.agency == agency) {
+    for svc in agency_services() {
         for a in svc.workflow.actions.iter().filter(|a| {
             actions::bulk_allowed(a.kind()) && huduma_domain::workflow::may_take(a, huduma_domain::workflow::Actor::Staff(me.role))
         }) {
             if !bulk.iter().any(|(code, _)| code == a.code.get_ref()) {
-                bulk.push((a.code.get_ref().clone(), a.label.get_ref().get(s.ctx.language).to_owned()));
+                bulk.push((a.code.get_ref().clone(), a.label.get_ref().get(language).to_owned()));
             }
         }
     }
-    let next_page = more.then(|| link(&f, f.page + 1));
-    let previous_page = (f.page > 0).then(|| link(&f, f.page - 1));
+    let next_page = more.then(|| format!("/staff?{}", f.query(f.page + 1)));
+    let previous_page = (f.page > 0).then(|| format!("/staff?{}", f.query(f.page - 1)));
     let template = QueueTemplate {
         page: s.page("staff.queue_title"),
         staff: s.bar(),
+        errors,
         rows,
         services,
+        states,
         counties: huduma_domain::county::COUNTIES.to_vec(),
+        members,
+        back: f.query(f.page),
         f,
         next_page,
         previous_page,
         bulk,
+        chosen: chosen.to_owned(),
     };
-    html(StatusCode::OK, &template)
+    html(status_code, &template)
+}
+
+/// An application a confirmed bulk action would move.
+struct Moving {
+    reference: String,
+    stored_reference: String,
+    service: String,
+    from: String,
+    to: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/bulk_confirm.html")]
+struct ConfirmTemplate<'a> {
+    page: Page<'a>,
+    staff: Option<StaffBar>,
+    /// "Approve and issue certificate for 37 applications".
+    summary: String,
+    /// What happens to each of them.
+    effect: String,
+    /// Issuing certificates: worth a warning.
+    issues: bool,
+    action: String,
+    moving: Vec<Moving>,
+    /// Applications the action would leave alone: (reference, stored reference, why).
+    skipped: Vec<(String, String, String)>,
+    back: String,
 }
 
 #[derive(Template)]
@@ -183,21 +298,45 @@ struct BulkTemplate<'a> {
     page: Page<'a>,
     staff: Option<StaffBar>,
     outcomes: Vec<(String, String, String, bool)>,
+    back: String,
 }
 
 /// `POST /staff/bulk` — agency staff: one action on the ticked applications (only actions
 /// that need nothing typed; each application still checked by the workflow and the role).
-pub async fn bulk(s: StaffCtx, crate::web::csrf::CsrfForm(form): crate::web::csrf::CsrfForm<Vec<(String, String)>>) -> Response {
+/// Without `confirm=yes` it changes nothing and shows what would happen.
+pub async fn bulk(s: StaffCtx, CsrfForm(form): CsrfForm<Vec<(String, String)>>) -> Response {
     let me = match s.require() {
         Ok(me) => me,
         Err(redirect) => return redirect,
     };
-    let action = form.iter().find(|(k, _)| k == "action").map(|(_, v)| v.clone()).unwrap_or_default();
+    let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    let action = value("action");
+    let back = value("back");
+    let confirmed = value("confirm") == "yes";
     let references: Vec<String> = form.iter().filter(|(k, _)| k == "reference").map(|(_, v)| v.trim().to_ascii_uppercase()).collect();
+    let tr = s.ctx.tr();
+    let mut problems = Vec::new();
+    if references.is_empty() || references.len() > actions::BULK_LIMIT {
+        problems.push(FieldError::new("reference", "queue.bulk_count", Vec::new()));
+    }
+    if action.is_empty() {
+        problems.push(FieldError::new("action", "queue.bulk_choose_action", Vec::new()));
+    }
+    if !problems.is_empty() {
+        // Back to the same page of the queue, the ticks and the choice kept, saying what is missing.
+        let filters: Filters = serde_urlencoded::from_str(&back).unwrap_or_default();
+        let errors = FormErrors::new(tr, &problems);
+        return render(&s, me, filters, errors, StatusCode::UNPROCESSABLE_ENTITY, &references, &action).await;
+    }
     let app = &s.ctx.app;
+    if !confirmed {
+        return match actions::preview_bulk(app, me, &references, &action).await {
+            Ok(previews) => confirmation(&s, previews, action, back),
+            Err(err) => errors::failure(&s, err),
+        };
+    }
     match actions::take_bulk(app, me, &s.ctx.requester.ip, &references, &action).await {
         Ok(outcomes) => {
-            let tr = s.ctx.tr();
             let outcomes = outcomes
                 .into_iter()
                 .map(|(reference, code)| match code {
@@ -205,11 +344,85 @@ pub async fn bulk(s: StaffCtx, crate::web::csrf::CsrfForm(form): crate::web::csr
                     Some(code) => (display_reference(&reference), reference, tr.error(&code).to_owned(), false),
                 })
                 .collect();
-            html(StatusCode::OK, &BulkTemplate { page: s.page("staff.bulk_title"), staff: s.bar(), outcomes })
+            html(StatusCode::OK, &BulkTemplate { page: s.page("staff.bulk_title"), staff: s.bar(), outcomes, back })
         }
-        Err(err) => form_failure(&s.ctx, err).map_or_else(
-            |page| page,
-            |(status, errors)| (status, errors.items().first().map(|(_, m)| m.clone()).unwrap_or_default()).into_response(),
-        ),
+        Err(err) => errors::failure(&s, err),
+    }
+}
+
+/// The page that says what a bulk action will do, with the button that does it.
+fn confirmation(s: &StaffCtx, previews: Vec<actions::Preview>, action: String, back: String) -> Response {
+    let tr = s.ctx.tr();
+    let language = s.ctx.language;
+    let mut moving = Vec::new();
+    let mut skipped = Vec::new();
+    let mut label = String::new();
+    let mut targets: Vec<String> = Vec::new();
+    let mut issues = false;
+    for p in previews {
+        let reference = display_reference(&p.reference);
+        match (&p.application, p.outcome) {
+            (Some((service, from)), Ok((kind, to))) => {
+                if label.is_empty() {
+                    label = service
+                        .workflow
+                        .actions
+                        .iter()
+                        .find(|a| *a.code.get_ref() == action)
+                        .map(|a| a.label.get_ref().get(language).to_owned())
+                        .unwrap_or_default();
+                }
+                let to = status::label(service, &to, tr);
+                if !targets.contains(&to) {
+                    targets.push(to.clone());
+                }
+                issues |= kind == ActionKind::Issue;
+                moving.push(Moving {
+                    reference,
+                    stored_reference: p.reference,
+                    service: service.name.get_ref().get(language).to_owned(),
+                    from: status::label(service, from, tr),
+                    to,
+                });
+            }
+            (_, Ok(_)) => {}
+            (_, Err(code)) => skipped.push((reference, p.reference, tr.error(&code).to_owned())),
+        }
+    }
+    let count = moving.len().to_string();
+    let summary = match moving.len() {
+        0 => tr.t("staff.bulk_nothing").to_owned(),
+        1 => tr.f("staff.bulk_summary_one", &[("action", &label)]),
+        _ => tr.f("staff.bulk_summary_many", &[("action", &label), ("count", &count)]),
+    };
+    let state = targets.join(" / ");
+    let effect = if moving.is_empty() {
+        String::new()
+    } else {
+        let key = match (issues, moving.len()) {
+            (true, 1) => "staff.bulk_effect_issue_one",
+            (true, _) => "staff.bulk_effect_issue",
+            (false, 1) => "staff.bulk_effect_one",
+            (false, _) => "staff.bulk_effect",
+        };
+        tr.f(key, &[("state", &state)])
+    };
+    let status_code = if moving.is_empty() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let template =
+        ConfirmTemplate { page: s.page("staff.bulk_title"), staff: s.bar(), summary, effect, issues, action, moving, skipped, back };
+    html(status_code, &template)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_string_keeps_the_filters_and_drops_the_first_page() {
+        let f = Filters { state: "under_review".into(), q: "A7K 3MX".into(), ..Filters::default() };
+        assert_eq!(f.query(0), "state=under_review&q=A7K+3MX");
+        assert_eq!(f.query(2), "state=under_review&q=A7K+3MX&page=2");
+        let back: Filters = serde_urlencoded::from_str(&f.query(2)).expect("parses");
+        assert_eq!((back.state.as_str(), back.q.as_str(), back.page), ("under_review", "A7K 3MX", 2));
     }
 }

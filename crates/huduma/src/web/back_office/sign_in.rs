@@ -1,7 +1,10 @@
 //! The staff entrance: `/staff/sign-in` (email and password), `/staff/sign-in/code`
-//! (authenticator code, or setting the authenticator up), `/staff/sign-out`.
+//! (authenticator code, or setting the authenticator up), `/staff/sign-out`. A `next`
+//! address (say a case linked from an escalation email) is carried through both steps
+//! and opened at the end, when it is a path on this site.
 
 use askama::Template;
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -11,9 +14,12 @@ use crate::services::back_office::staff_sign_in::{self, SecondStep};
 use crate::web::context::redirect_with_cookies;
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
-use crate::web::render::{FormErrors, Page, form_failure, html};
+use crate::web::pages::sign_in::Next;
+use crate::web::render::{FormErrors, Page, html};
 
 const FLOW: &str = "staff_sign_in";
+/// Where staff land after signing in when no page asked them to.
+const DEFAULT_LANDING: &str = "/staff";
 
 #[derive(Template)]
 #[template(path = "staff/sign_in.html")]
@@ -22,17 +28,16 @@ struct SignInTemplate<'a> {
     staff: Option<StaffBar>,
     errors: FormErrors,
     email: String,
+    next: String,
 }
 
 /// `GET /staff/sign-in`
-pub async fn form(s: StaffCtx) -> Response {
+pub async fn form(s: StaffCtx, Query(next): Query<Next>) -> Response {
     if s.member.is_some() {
-        return Redirect::to("/staff").into_response();
+        return Redirect::to(next.landing(DEFAULT_LANDING)).into_response();
     }
-    html(
-        StatusCode::OK,
-        &SignInTemplate { page: s.page("staff.sign_in_title"), staff: None, errors: FormErrors::default(), email: String::new() },
-    )
+    let page = s.page("staff.sign_in_title");
+    html(StatusCode::OK, &SignInTemplate { page, staff: None, errors: FormErrors::default(), email: String::new(), next: next.safe() })
 }
 
 /// Email and password.
@@ -42,17 +47,21 @@ pub struct PasswordForm {
     email: String,
     #[serde(default)]
     password: String,
+    #[serde(flatten)]
+    next: Next,
 }
 
 /// `POST /staff/sign-in`
 pub async fn submit(s: StaffCtx, CsrfForm(form): CsrfForm<PasswordForm>) -> Response {
     match staff_sign_in::start(&s.ctx.app, &form.email, &form.password, &s.ctx.requester).await {
-        Ok((token, _)) => {
-            redirect_with_cookies("/staff/sign-in/code", vec![cookies::set(&cookies::flow(FLOW), &token, None, s.ctx.secure())])
-        }
-        Err(err) => match form_failure(&s.ctx, err) {
+        Ok((token, _)) => redirect_with_cookies(
+            &form.next.onto("/staff/sign-in/code"),
+            vec![cookies::set(&cookies::flow(FLOW), &token, None, s.ctx.secure())],
+        ),
+        Err(err) => match super::errors::form_failure(&s, err) {
             Ok((status, errors)) => {
-                html(status, &SignInTemplate { page: s.page("staff.sign_in_title"), staff: None, errors, email: form.email })
+                let (page, next) = (s.page("staff.sign_in_title"), form.next.safe());
+                html(status, &SignInTemplate { page, staff: None, errors, email: form.email, next })
             }
             Err(page) => page,
         },
@@ -67,22 +76,28 @@ struct CodeTemplate<'a> {
     errors: FormErrors,
     /// Base32 secret and QR code (SVG) when setting up.
     setup: Option<(String, String)>,
+    next: String,
 }
 
-fn code_page(s: &StaffCtx, step: SecondStep, errors: FormErrors, status: StatusCode) -> Response {
+fn code_page(s: &StaffCtx, next: &Next, step: SecondStep, errors: FormErrors, status: StatusCode) -> Response {
     let setup = match step {
         SecondStep::Code => None,
         SecondStep::Setup { secret, otpauth_url } => Some((secret, crate::web::pages::two_factor::qr_svg(&otpauth_url))),
     };
-    html(status, &CodeTemplate { page: s.page("staff.code_title"), staff: None, errors, setup })
+    html(status, &CodeTemplate { page: s.page("staff.code_title"), staff: None, errors, setup, next: next.safe() })
+}
+
+/// Back to the first step, still on the way to `next`.
+fn restart(next: &Next) -> Response {
+    Redirect::to(&next.onto("/staff/sign-in")).into_response()
 }
 
 /// `GET /staff/sign-in/code`
-pub async fn code_form(s: StaffCtx) -> Response {
-    let Some(token) = s.ctx.flow_token(FLOW) else { return Redirect::to("/staff/sign-in").into_response() };
+pub async fn code_form(s: StaffCtx, Query(next): Query<Next>) -> Response {
+    let Some(token) = s.ctx.flow_token(FLOW) else { return restart(&next) };
     match staff_sign_in::second_step_of(&s.ctx.app, &token).await {
-        Ok(step) => code_page(&s, step, FormErrors::default(), StatusCode::OK),
-        Err(_) => Redirect::to("/staff/sign-in").into_response(),
+        Ok(step) => code_page(&s, &next, step, FormErrors::default(), StatusCode::OK),
+        Err(_) => restart(&next),
     }
 }
 
@@ -91,23 +106,25 @@ pub async fn code_form(s: StaffCtx) -> Response {
 pub struct CodeForm {
     #[serde(default)]
     code: String,
+    #[serde(flatten)]
+    next: Next,
 }
 
 /// `POST /staff/sign-in/code`
 pub async fn check(s: StaffCtx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
-    let Some(token) = s.ctx.flow_token(FLOW) else { return Redirect::to("/staff/sign-in").into_response() };
+    let Some(token) = s.ctx.flow_token(FLOW) else { return restart(&form.next) };
     match staff_sign_in::finish(&s.ctx.app, &token, &form.code, &s.ctx.requester).await {
         Ok(session) => redirect_with_cookies(
-            "/staff",
+            form.next.landing(DEFAULT_LANDING),
             vec![
                 cookies::set_strict(cookies::STAFF_SESSION, &session, s.ctx.secure()),
                 cookies::clear(&cookies::flow(FLOW), s.ctx.secure()),
             ],
         ),
-        Err(err) => match form_failure(&s.ctx, err) {
+        Err(err) => match super::errors::form_failure(&s, err) {
             Ok((status, errors)) => match staff_sign_in::second_step_of(&s.ctx.app, &token).await {
-                Ok(step) => code_page(&s, step, errors, status),
-                Err(_) => Redirect::to("/staff/sign-in").into_response(),
+                Ok(step) => code_page(&s, &form.next, step, errors, status),
+                Err(_) => restart(&form.next),
             },
             Err(page) => page,
         },

@@ -15,7 +15,7 @@ use crate::services::ServiceError;
 use crate::services::applications::display_reference;
 use crate::services::helpdesk::{agent, saved};
 use crate::web::csrf::CsrfForm;
-use crate::web::render::{FormErrors, Page, form_failure, html};
+use crate::web::render::{FormErrors, Page, html};
 
 struct Line {
     number: String,
@@ -69,7 +69,7 @@ pub async fn queue(s: StaffCtx, Query(f): Query<Filter>) -> Response {
 }
 
 fn failure(s: &StaffCtx, err: ServiceError) -> Response {
-    match form_failure(&s.ctx, err) {
+    match super::errors::form_failure(s, err) {
         Ok((status, errors)) => (status, errors.items().first().map(|(_, m)| m.clone()).unwrap_or_default()).into_response(),
         Err(page) => page,
     }
@@ -134,13 +134,18 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
         .applications
         .iter()
         .map(|(a, invoice)| {
-            let service =
-                live.catalogue.service(&a.service_code).map_or(a.service_code.clone(), |svc| svc.name.get_ref().get(language).to_owned());
+            let definition = live.catalogue.service(&a.service_code);
+            let service = definition.map_or(a.service_code.clone(), |svc| svc.name.get_ref().get(language).to_owned());
+            // Agents read the state as the citizen does, never its code.
+            let state = definition.map_or_else(
+                || tr.t(&format!("application.status.{}", a.status)).to_owned(),
+                |svc| crate::services::applications::status::label(svc, &a.status, tr),
+            );
             let payment = invoice
                 .as_ref()
                 .map(|i| format!("{} · {}", i.number, tr.t(&format!("staff.invoice_state.{}", i.status))))
                 .unwrap_or_default();
-            (a.reference.as_deref().map(display_reference).unwrap_or_default(), service, a.status.clone(), payment)
+            (a.reference.as_deref().map(display_reference).unwrap_or_default(), service, state, payment)
         })
         .collect();
     let template = TicketTemplate {
@@ -187,7 +192,7 @@ pub async fn show(s: StaffCtx, Path(number): Path<String>) -> Response {
 async fn after(s: &StaffCtx, number: &str, result: Result<(), ServiceError>, notice: &str) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/staff/tickets/{number}?notice={notice}")).into_response(),
-        Err(err) => match form_failure(&s.ctx, err) {
+        Err(err) => match super::errors::form_failure(s, err) {
             Ok((status, errors)) => render(s, number, errors, status).await,
             Err(page) => page,
         },

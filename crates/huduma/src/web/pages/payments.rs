@@ -1,7 +1,7 @@
 //! Paying for an application: `GET /applications/{id}/pay` (the invoice and the ways to
 //! pay), `POST /applications/{id}/pay/mpesa` (send the M-Pesa prompt) and
-//! `GET /payments/{attempt}` (the waiting page: refreshes itself until the outcome is
-//! known, then says what happened in plain words).
+//! `GET /payments/{attempt}` (the waiting page: "Check again" until the outcome is known,
+//! then says what happened in plain words).
 
 use crate::clock::format_nairobi_in;
 use crate::services::payments::{invoices, mpesa};
@@ -163,6 +163,11 @@ struct AttemptTemplate<'a> {
     help: String,
     /// Opens a helpdesk ticket about this payment (failed or timed-out attempts).
     ticket_href: String,
+    /// This page's path, for "Check again".
+    here: String,
+    /// The citizen chose to have the page check again by itself (`?auto=1`, honoured by
+    /// huduma.js); the page never reloads without that choice.
+    auto: bool,
 }
 
 /// The waiting page.
@@ -177,10 +182,13 @@ pub async fn attempt(ctx: Ctx, Path(attempt): Path<String>) -> Response {
     }
 }
 
-/// Draws an attempt: refreshing while it waits, then the outcome in plain words with a
-/// link onward (`done_href`) or back to paying (`retry_href`).
+/// Draws an attempt: "Check again" while it waits (by itself only when the citizen
+/// chose so), then the outcome in plain words with a link onward (`done_href`) or back to
+/// paying (`retry_href`).
 pub fn attempt_page(ctx: &Ctx, attempt: &AttemptRow, invoice: &InvoiceRow, done_href: &str, retry_href: &str) -> Response {
     let tr = ctx.tr();
+    let (here, query) = ctx.path.split_once('?').unwrap_or((ctx.path.as_str(), ""));
+    let auto = serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default().iter().any(|(k, v)| k == "auto" && v == "1");
     let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
     let code = attempt.result_code.clone().unwrap_or_default();
     let card = attempt.method == "card";
@@ -222,6 +230,8 @@ pub fn attempt_page(ctx: &Ctx, attempt: &AttemptRow, invoice: &InvoiceRow, done_
         },
         code,
         help,
+        here: here.to_owned(),
+        auto,
     };
     html(StatusCode::OK, &template)
 }

@@ -42,7 +42,9 @@ pub struct ReceiptLines {
     pub balance: String,
 }
 
-fn lines(app: &crate::app::App, language: huduma_domain::Language, view: &ReceiptView) -> ReceiptLines {
+/// A receipt's lines; with the app, the service and the convenience fee are named in
+/// `language` (from the catalogue), else as stored.
+fn lines(app: Option<&crate::app::App>, language: huduma_domain::Language, view: &ReceiptView) -> ReceiptLines {
     ReceiptLines {
         number: view.receipt.number.clone(),
         issued: format_nairobi_in(view.receipt.issued_at, language),
@@ -51,8 +53,18 @@ fn lines(app: &crate::app::App, language: huduma_domain::Language, view: &Receip
         reference: view.receipt.provider_ref.clone(),
         payer: view.receipt.payer.clone().unwrap_or_default(),
         invoice: view.invoice.number.clone(),
-        description: invoices::invoice_description(app, &view.invoice, &view.lines, language),
-        lines: view.lines.iter().map(|l| (invoices::line_description(app, l, language), view.money(l.amount_minor).to_string())).collect(),
+        description: app.map_or_else(
+            || view.invoice.description.clone(),
+            |app| invoices::invoice_description(app, &view.invoice, &view.lines, language),
+        ),
+        lines: view
+            .lines
+            .iter()
+            .map(|l| {
+                let description = app.map_or_else(|| l.description.clone(), |app| invoices::line_description(app, l, language));
+                (description, view.money(l.amount_minor).to_string())
+            })
+            .collect(),
         total: view.money(view.invoice.total_minor).to_string(),
         balance: view.money((view.invoice.total_minor - view.invoice.paid_minor).max(0)).to_string(),
     }
@@ -75,7 +87,7 @@ pub async fn show(ctx: Ctx, Path(number): Path<String>) -> Response {
             let verify_url = receipts::verification_url(&ctx.app, &view.receipt.number);
             let template = ReceiptTemplate {
                 page: ctx.page("receipt.heading"),
-                r: lines(&ctx.app, ctx.language, &view),
+                r: lines(Some(&ctx.app), ctx.language, &view),
                 qr: qr_svg(&verify_url),
                 verify_url,
             };
@@ -100,6 +112,11 @@ pub async fn pdf(ctx: Ctx, Path(number): Path<String>) -> Response {
 
 /// A receipt as a one-page PDF with its verification QR code (the page's and the API's).
 pub fn receipt_pdf(app: &crate::app::App, tr: crate::i18n::Tr<'_>, view: &ReceiptView) -> anyhow::Result<Vec<u8>> {
+    receipt_document(Some(app), tr, view, &receipts::verification_url(app, &view.receipt.number))
+}
+
+/// [`receipt_pdf`] with its verification link given.
+fn receipt_document(app: Option<&crate::app::App>, tr: crate::i18n::Tr<'_>, view: &ReceiptView, url: &str) -> anyhow::Result<Vec<u8>> {
     let r = lines(app, tr.language, view);
     let mut text = vec![
         crate::pdf::Line::heading(tr.t("site.name"), 20.0),
@@ -119,8 +136,7 @@ pub fn receipt_pdf(app: &crate::app::App, tr: crate::i18n::Tr<'_>, view: &Receip
         crate::pdf::Line::text(""),
         crate::pdf::Line::text(tr.t("receipt.verify_hint")),
     ]);
-    let url = receipts::verification_url(app, &r.number);
-    crate::pdf::page(&r.number, &text, Some(&url))
+    crate::pdf::page(&r.number, &text, Some(url))
 }
 
 #[derive(Template)]
@@ -138,11 +154,65 @@ pub async fn verify(ctx: Ctx, Path((number, code)): Path<(String, String)>) -> R
     match receipts::verify(&ctx.app, &number, &code).await {
         Ok(view) => html(
             StatusCode::OK,
-            &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: Some(lines(&ctx.app, ctx.language, &view)) },
+            &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: Some(lines(Some(&ctx.app), ctx.language, &view)) },
         ),
         Err(crate::services::ServiceError::NotFound) => {
             html(StatusCode::NOT_FOUND, &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: None })
         }
         Err(err) => failure(&ctx, err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::i18n::I18n;
+    use crate::store::payments::{InvoiceRow, LineRow, ReceiptRow};
+    use huduma_domain::Language;
+
+    /// A receipt for a long service name and several fee lines, printed in both languages:
+    /// no line of text touches the QR code.
+    #[test]
+    fn no_receipt_prints_text_under_its_qr_code() {
+        let description = "Police clearance certificate (certificate of good conduct) for Wanjiku Nyambura Wairimu-Kamau Mwangi Njoroge";
+        let view = ReceiptView {
+            receipt: ReceiptRow {
+                number: "R7K3MX9PQ2".into(),
+                payment_id: "p".into(),
+                invoice_id: "i".into(),
+                account_id: None,
+                currency: "KES".into(),
+                amount_minor: 1_234_500,
+                method: "mpesa".into(),
+                provider_ref: "SGH4K2L9QX".into(),
+                payer: Some("+254 7** *** 678".into()),
+                issued_at: 1_796_370_600,
+            },
+            invoice: InvoiceRow {
+                id: "i".into(),
+                number: "B7K3MX9PQ2".into(),
+                account_id: None,
+                application_id: None,
+                currency: "KES".into(),
+                total_minor: 1_234_500,
+                paid_minor: 1_234_500,
+                status: "paid".into(),
+                description: description.into(),
+                created_at: 0,
+                expires_at: 0,
+                paid_at: None,
+            },
+            lines: ["Agency fee: Directorate of Criminal Investigations", "eCitizen convenience fee"]
+                .map(|d| LineRow { agency: "dci".into(), revenue_head: "fees".into(), description: d.into(), amount_minor: 617_250 })
+                .to_vec(),
+        };
+        let i18n = I18n::load().unwrap();
+        for language in [Language::En, Language::Sw] {
+            let pdf =
+                receipt_document(None, i18n.tr(language), &view, "https://huduma.go.ke/verify/receipts/R7K3MX9PQ2/AbCdEfGhJk").unwrap();
+            let pages = crate::pdf::measure::assert_clear(&pdf, &format!("receipt ({language:?})"));
+            assert!(pages[0].qr.is_some() && pages[0].text.iter().any(|l| l.text.contains("R7K3MX9PQ2")));
+        }
     }
 }

@@ -42,7 +42,10 @@ fn status_text(ctx: &Ctx, status: &str) -> String {
 
 /// `GET /help/tickets` — signed-in citizen: their tickets.
 pub async fn list(ctx: Ctx) -> Response {
-    let Some(me) = ctx.me.as_ref() else { return Redirect::to("/sign-in?notice=sign_in_first").into_response() };
+    let me = match ctx.require_me() {
+        Ok(me) => me,
+        Err(redirect) => return redirect,
+    };
     match citizen::list(&ctx.app, me).await {
         Ok(rows) => {
             let tickets = rows
@@ -217,6 +220,24 @@ pub async fn verify(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
     }
 }
 
+/// `POST /help/tickets/verify/resend` — holder of the anonymous ticket flow: a new code
+/// for the same pending ticket, so a mistyped or lost code never means typing the
+/// ticket again.
+pub async fn resend(ctx: Ctx, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
+    let Some(token) = ctx.flow_token(FLOW) else { return Redirect::to("/help/tickets/new").into_response() };
+    match anonymous::resend(&ctx.app, &token, &ctx.requester).await {
+        Ok(()) => Redirect::to("/help/tickets/verify?notice=code_resent").into_response(),
+        Err(ServiceError::FlowExpired) => Redirect::to("/help/tickets/new").into_response(),
+        Err(err) => match form_failure(&ctx, err) {
+            Ok((status, errors)) => {
+                let sent_to = anonymous::sent_to(&ctx.app, &token).await.unwrap_or_default();
+                html(status, &VerifyTemplate { page: ctx.page("ticket.verify_title"), errors, sent_to })
+            }
+            Err(page) => page,
+        },
+    }
+}
+
 /// `?key=` for anonymous tickets.
 #[derive(Debug, Default, Deserialize)]
 pub struct Key {
@@ -260,7 +281,7 @@ async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, sta
     let (ticket, messages) = match citizen::view(&ctx.app, holder(ctx, key), number).await {
         Ok(found) => found,
         Err(ServiceError::NotFound) if ctx.me.is_none() && key.is_empty() => {
-            return Redirect::to("/sign-in?notice=sign_in_first").into_response();
+            return ctx.require_me().err().unwrap_or_else(|| failure(ctx, ServiceError::NotFound));
         }
         Err(err) => return failure(ctx, err),
     };

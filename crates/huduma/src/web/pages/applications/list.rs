@@ -1,12 +1,13 @@
-//! `GET /applications` ("My applications": drafts and submissions with their status) and
-//! `POST /applications/{id}/delete` (deleting a draft).
+//! `GET /applications` ("My applications": drafts and submissions with their status),
+//! `GET /applications/{id}/delete` (asks whether to delete a draft, naming it) and
+//! `POST /applications/{id}/delete` (deletes it).
 
-use super::{failure, signed_in};
+use super::{draft_page, failure, service_name, signed_in};
 use crate::clock::format_nairobi_in;
-use crate::services::applications::{self, definitions, display_reference, status};
+use crate::services::applications::{self, Loaded, definitions, display_reference, status};
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
-use crate::web::render::{Page, html};
+use crate::web::render::{FormErrors, Page, html};
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -67,6 +68,32 @@ pub async fn show(ctx: Ctx) -> Response {
         if view.draft { drafts.push(view) } else { submitted.push(view) }
     }
     html(StatusCode::OK, &ListTemplate { page: ctx.page("application.list_heading"), drafts, submitted })
+}
+
+#[derive(Template)]
+#[template(path = "application_delete.html")]
+struct DeleteTemplate<'a> {
+    page: Page<'a>,
+    id: String,
+    service: String,
+    updated: String,
+}
+
+fn confirm_page(ctx: &Ctx, loaded: &Loaded, _: FormErrors, status: StatusCode) -> Response {
+    let template = DeleteTemplate {
+        page: ctx.page("application.delete_title"),
+        id: loaded.row.id.clone(),
+        service: service_name(ctx, loaded),
+        updated: format_nairobi_in(loaded.row.updated_at, ctx.language),
+    };
+    html(status, &template)
+}
+
+/// Asks before deleting: deleting cannot be undone, so the button that deletes is on a
+/// page of its own that names the draft (and works without JavaScript).
+pub async fn confirm(ctx: Ctx, Path(id): Path<String>) -> Response {
+    signed_in!(ctx);
+    draft_page(&ctx, &id, confirm_page).await
 }
 
 /// Deletes a draft.

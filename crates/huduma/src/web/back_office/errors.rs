@@ -1,0 +1,68 @@
+//! Error pages in the back office's own frame: a member who mistypes an address or
+//! opens another agency's application sees the staff header and a way back to their
+//! work, not the citizen site's header.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::context::{StaffBar, StaffCtx};
+use crate::app::App;
+use crate::services::ServiceError;
+use crate::web::render::{FormErrors, Page, html};
+use huduma_domain::Language;
+
+#[derive(Template)]
+#[template(path = "staff/error.html")]
+struct StaffErrorTemplate<'a> {
+    page: Page<'a>,
+    staff: Option<StaffBar>,
+    message: String,
+    code: String,
+}
+
+/// The error page for a request whose member is known (or known to be signed out).
+pub fn page(s: &StaffCtx, status: StatusCode, code: &str) -> Response {
+    let page = s.page("error.title");
+    let message = page.tr.error(code).to_owned();
+    html(status, &StaffErrorTemplate { page, staff: s.bar(), message, code: code.to_owned() })
+}
+
+/// The error page when even the staff session could not be read (the database is down):
+/// the staff frame without the member's bar.
+pub fn bare(app: &App, language: Language, status: StatusCode, code: &str) -> Response {
+    let page = Page::bare(app, language, "error.title");
+    let message = page.tr.error(code).to_owned();
+    html(status, &StaffErrorTemplate { page, staff: None, message, code: code.to_owned() })
+}
+
+/// How a failed use case shows on a staff form: the errors and status for the form, or a
+/// whole staff error page when the failure is not about the input.
+pub fn form_failure(s: &StaffCtx, err: ServiceError) -> Result<(StatusCode, FormErrors), Response> {
+    match err {
+        ServiceError::NotFound => Err(page(s, StatusCode::NOT_FOUND, "not_found")),
+        ServiceError::Internal(err) => {
+            tracing::error!(error = %format!("{err:#}"), "staff request failed");
+            Err(page(s, StatusCode::INTERNAL_SERVER_ERROR, "internal"))
+        }
+        other => crate::web::render::form_failure(&s.ctx, other),
+    }
+}
+
+/// A failure shown as a whole page (for requests with no form to show it on): the first
+/// error's sentence in the staff frame.
+pub fn failure(s: &StaffCtx, err: ServiceError) -> Response {
+    match form_failure(s, err) {
+        Ok((status, errors)) => {
+            let message = errors.items().first().map(|(_, m)| m.clone()).unwrap_or_default();
+            let page = s.page("error.title");
+            html(status, &StaffErrorTemplate { page, staff: s.bar(), message, code: status.as_u16().to_string() })
+        }
+        Err(page) => page,
+    }
+}
+
+/// `/staff/{*rest}` — any address under `/staff` that no route serves.
+pub async fn not_found(s: StaffCtx) -> Response {
+    page(&s, StatusCode::NOT_FOUND, "not_found")
+}
