@@ -176,11 +176,9 @@ async fn audit_here(browser: &Client, lang: &str) -> Vec<String> {
     }
     if lang == "sw" {
         let text = browser.execute(TEXT, vec![]).await.expect("page text");
-        // Citizens' pages only: the back office shows citizens' and officers' own words
-        // throughout (answers, notes, tickets), and formats its dates in English
-        // (web/back_office calls the English `clock::format_nairobi`).
-        let staff = browser.current_url().await.is_ok_and(|u| u.path().starts_with("/staff"));
-        let leftovers = if staff { Vec::new() } else { crate::locales::english_leftovers(text.as_str().unwrap_or("")) };
+        // Every page, the back office's too; what people typed themselves (answers, notes,
+        // tickets) is marked `lang=""` and left out by TEXT.
+        let leftovers = crate::locales::english_leftovers(text.as_str().unwrap_or(""));
         for leftover in leftovers {
             found.push(format!("[sw] English left on the Kiswahili page: {leftover}"));
         }
