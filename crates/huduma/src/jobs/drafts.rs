@@ -28,7 +28,7 @@ pub async fn run_once(app: &App) -> anyhow::Result<(u64, u64)> {
             .service(&draft.service_code)
             .map(|s| s.name.get_ref().get(language).to_owned())
             .unwrap_or(draft.service_code.clone());
-        let date = crate::clock::format_nairobi(draft.expires_at);
+        let date = crate::clock::format_nairobi_in(draft.expires_at, language);
         let link = messages::link(app, &format!("/applications/{}", draft.id));
         let args = [("service", service.as_str()), ("date", date.as_str()), ("link", link.as_str())];
         messages::queue_sms(&mut tx, &account.phone, &tr.f("message.draft_reminder_sms", &args), now).await?;

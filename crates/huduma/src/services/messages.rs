@@ -125,7 +125,13 @@ mod tests {
     }
 
     fn render(tr: Tr<'_>, key: &str, service: &str, status: &str) -> String {
-        let owned = values(key, service, status);
+        let mut owned = values(key, service, status);
+        // Dates are written in the reader's language; September is the longest month name.
+        for (name, value) in &mut owned {
+            if *name == "date" {
+                *value = crate::clock::format_nairobi_in(1_790_620_200, tr.language);
+            }
+        }
         let args: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let text = match key {
             "application_status_sms" => status::status_sms(tr, &args, Extras::default()),

@@ -7,7 +7,7 @@ use super::super::applications::{answer_in_words, display_reference};
 use super::super::{ServiceError, ServiceResult, audit};
 use super::StaffMember;
 use crate::app::App;
-use crate::clock::format_nairobi_date;
+use crate::clock::format_nairobi_date_in;
 use crate::pdf::{self, Line};
 use crate::services::messages;
 use crate::store::applications::ApplicationRow;
@@ -117,8 +117,8 @@ pub async fn issue(
                 "document_number" => account.document_number.clone(),
                 "reference" => row.reference.as_deref().map(display_reference).unwrap_or_default(),
                 "serial" => serial.clone(),
-                "issued_on" => format_nairobi_date(now),
-                "valid_until" => valid_until.map(format_nairobi_date).unwrap_or_default(),
+                "issued_on" => format_nairobi_date_in(now, language),
+                "valid_until" => valid_until.map(|t| format_nairobi_date_in(t, language)).unwrap_or_default(),
                 other => other
                     .strip_prefix("answer.")
                     .and_then(|code| Some((service.fields().find(|f| f.code.get_ref() == code)?, answers.get(code)?)))
@@ -216,9 +216,9 @@ fn render(p: &Printed<'_>, tr: crate::i18n::Tr<'_>) -> anyhow::Result<Vec<u8>> {
         lines.push(Line::text(""));
     }
     lines.push(Line::text(tr.f("certificate.serial", &[("serial", &c.serial)])));
-    lines.push(Line::text(tr.f("certificate.issued_on", &[("date", &format_nairobi_date(c.issued_at))])));
+    lines.push(Line::text(tr.f("certificate.issued_on", &[("date", &format_nairobi_date_in(c.issued_at, tr.language))])));
     if let Some(until) = c.valid_until {
-        lines.push(Line::text(tr.f("certificate.valid_until", &[("date", &format_nairobi_date(until))])));
+        lines.push(Line::text(tr.f("certificate.valid_until", &[("date", &format_nairobi_date_in(until, tr.language))])));
     }
     lines.push(Line::text(""));
     lines.push(Line::heading(text.signatory.clone(), 11.0));
@@ -347,8 +347,8 @@ mod tests {
                 "document_number" => "12345678".into(),
                 "reference" => "A7K3MX-9PQ2C".into(),
                 "serial" => "C7K3MX9PQ2".into(),
-                "issued_on" => format_nairobi_date(1_796_370_600),
-                "valid_until" => format_nairobi_date(1_811_922_600),
+                "issued_on" => crate::clock::format_nairobi_date(1_796_370_600),
+                "valid_until" => crate::clock::format_nairobi_date(1_811_922_600),
                 _ => "Wairimu-Kamau Mwangi Njoroge Holdings Limited".into(),
             }
         };
@@ -371,6 +371,9 @@ mod tests {
                 if template.body.iter().any(|p| p.get_ref().get(language).contains("{name}")) {
                     assert!(all.contains(LONG_NAME), "{what}: the holder's name is printed whole: {all}");
                 }
+                // The dates the page prints itself are in the certificate's language.
+                let issued = crate::clock::format_nairobi_date_in(1_796_370_600, language);
+                assert!(all.contains(&issued), "{what}: issued on {issued}: {all}");
                 printed += 1;
             }
         }

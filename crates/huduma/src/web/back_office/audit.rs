@@ -9,7 +9,7 @@ use huduma_domain::workflow::StaffRole;
 use serde::Deserialize;
 
 use super::context::{StaffBar, StaffCtx};
-use crate::clock::format_nairobi;
+use crate::clock::format_nairobi_in;
 use crate::store::audit::{self, Search};
 use crate::web::render::{Page, html};
 
@@ -83,7 +83,7 @@ pub async fn show(s: StaffCtx, Query(q): Query<Query_>) -> Response {
         .into_iter()
         .map(|r| EntryView {
             seq: r.seq,
-            at: format_nairobi(r.at),
+            at: format_nairobi_in(r.at, s.ctx.language),
             actor: if r.actor_label.is_empty() { r.actor } else { format!("{} ({})", r.actor_label, r.actor) },
             action: r.action,
             subject: r.subject,

@@ -12,7 +12,7 @@ use huduma_domain::workflow::ActionInput;
 use serde::Deserialize;
 
 use super::context::{StaffBar, StaffCtx};
-use crate::clock::{format_nairobi, format_nairobi_date};
+use crate::clock::{format_nairobi_date_in, format_nairobi_in};
 use crate::services::applications::{answer_in_words, display_reference, status};
 use crate::services::back_office::{actions, certificates, queue, sla};
 use crate::services::{ServiceError, ServiceResult};
@@ -131,7 +131,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
             file_name: d.file_name.clone(),
             content_type: d.content_type.clone(),
             size_kb: (d.size + 1023) / 1024,
-            uploaded: format_nairobi(d.uploaded_at),
+            uploaded: format_nairobi_in(d.uploaded_at, s.ctx.language),
             inline: opens_inline(&d.content_type),
             selected: shown.as_deref() == Some(d.id.as_str()),
         })
@@ -155,8 +155,10 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
         };
         payment.push((tr.t("staff.amount_paid").to_owned(), format!("{} / {}", money(invoice.paid_minor), money(invoice.total_minor))));
         for p in &case.payments {
-            payment
-                .push((format!("{} {}", p.method, format_nairobi(p.paid_at)), format!("{} ({})", money(p.amount_minor), p.provider_ref)));
+            payment.push((
+                format!("{} {}", p.method, format_nairobi_in(p.paid_at, s.ctx.language)),
+                format!("{} ({})", money(p.amount_minor), p.provider_ref),
+            ));
         }
     } else {
         payment.push((tr.t("staff.invoice").to_owned(), tr.t("staff.no_fee").to_owned()));
@@ -165,7 +167,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
         .events
         .iter()
         .map(|e| EventView {
-            at: format_nairobi(e.at),
+            at: format_nairobi_in(e.at, s.ctx.language),
             status: status::label(service, &e.status, tr),
             action: e
                 .action
@@ -178,7 +180,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
             appointment: e.details.as_deref().and_then(|d| status::appointment_text(d, tr)).unwrap_or_default(),
         })
         .collect();
-    let notes = case.notes.iter().map(|n| (n.author.clone(), format_nairobi(n.at), n.body.clone())).collect();
+    let notes = case.notes.iter().map(|n| (n.author.clone(), format_nairobi_in(n.at, s.ctx.language), n.body.clone())).collect();
     let actions = case
         .actions
         .iter()
@@ -206,7 +208,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
     let (standing, due) = match case.handling.queue.queue_due {
         Some(due) if case.handling.queue.queue_agency.is_some() => {
             let standing = sla::standing(&app.calendar, due, now);
-            (standing.code(), if standing == sla::Standing::Paused { String::new() } else { format_nairobi(due - 1) })
+            (standing.code(), if standing == sla::Standing::Paused { String::new() } else { format_nairobi_in(due - 1, s.ctx.language) })
         }
         _ => ("", String::new()),
     };
@@ -215,7 +217,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
         (
             c.serial.clone(),
             tr.t(&format!("certificate.status.{}", validity.code())).to_owned(),
-            c.valid_until.map(format_nairobi_date).unwrap_or_default(),
+            c.valid_until.map(|t| format_nairobi_date_in(t, s.ctx.language)).unwrap_or_default(),
         )
     });
     let template = CaseTemplate {

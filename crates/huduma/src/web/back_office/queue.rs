@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use super::context::{StaffBar, StaffCtx};
 use super::errors;
-use crate::clock::format_nairobi;
+use crate::clock::format_nairobi_in;
 use crate::services::FieldError;
 use crate::services::applications::{display_reference, status};
 use crate::services::back_office::{StaffMember, actions, queue, sla};
@@ -223,12 +223,12 @@ async fn render(
             service,
             status,
             county: item.county.unwrap_or_default(),
-            due: if standing == sla::Standing::Paused { String::new() } else { format_nairobi(item.queue_due - 1) },
+            due: if standing == sla::Standing::Paused { String::new() } else { format_nairobi_in(item.queue_due - 1, s.ctx.language) },
             standing: standing.code(),
             standing_label: tr.t(&format!("staff.standing.{}", standing.code())).to_owned(),
             assigned: item.assigned_name.unwrap_or_default(),
             escalated: item.escalated,
-            submitted: format_nairobi(item.submitted_at),
+            submitted: format_nairobi_in(item.submitted_at, s.ctx.language),
         });
     }
     let agency_services = || live.catalogue.services.iter().filter(|svc| svc.agency == agency);

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::context::{StaffBar, StaffCtx};
-use crate::clock::format_nairobi;
+use crate::clock::format_nairobi_in;
 use crate::services::ServiceError;
 use crate::services::applications::display_reference;
 use crate::services::helpdesk::{agent, saved};
@@ -61,7 +61,7 @@ pub async fn queue(s: StaffCtx, Query(f): Query<Filter>) -> Response {
             subject: t.subject.clone(),
             status: tr.t(&format!("ticket.status.{}", t.status)).to_owned(),
             agency: t.agency.clone().unwrap_or_default(),
-            due: t.due_at.map(|d| format_nairobi(d - 1)).unwrap_or_default(),
+            due: t.due_at.map(|d| format_nairobi_in(d - 1, s.ctx.language)).unwrap_or_default(),
             overdue: t.due_at.is_some_and(|d| d < now),
         })
         .collect();
@@ -164,7 +164,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
             .map(|m| MessageView {
                 from_staff: m.author == "staff",
                 who: m.staff_name.clone().unwrap_or_else(|| t.contact_name.clone()),
-                at: format_nairobi(m.created_at),
+                at: format_nairobi_in(m.created_at, s.ctx.language),
                 body: m.body.clone(),
             })
             .collect(),
