@@ -158,8 +158,17 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         ..Settings::default()
     };
     let config = Config::resolve(settings).expect("config");
-    let running = server::start(config, Clock::default(), Workers::InProcess).await.expect("server starts");
+    let running = server::start(config, window_aligned_clock(), Workers::InProcess).await.expect("server starts");
     TestApp { base: format!("http://{}", running.addr), app: running.app, client: new_client(), dir }
+}
+
+/// A clock moved forward to the start of the next hour: rate limits count in fixed
+/// windows (10 min, 15 min, 1 h), and a test that counts hits must not see its window
+/// end half-way through.
+pub fn window_aligned_clock() -> Clock {
+    let clock = Clock::default();
+    clock.advance(3600 - clock.now().rem_euclid(3600));
+    clock
 }
 
 /// A copy of the test fixture catalogue in a fresh folder (so a test can edit it).
