@@ -6,6 +6,8 @@
 
 use anyhow::{Context, bail};
 use huduma_domain::Language;
+// The catalogue's bilingual text; a theme refuses an empty language itself (`checked`).
+use huduma_domain::catalogue::definition::Text;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -14,26 +16,6 @@ const KENYA_EMBLEM: &str = include_str!("../assets/theme/kenya/emblem.svg");
 
 /// Largest emblem accepted: an emblem is a small drawing, not a photograph.
 const MAX_EMBLEM_BYTES: usize = 256 * 1024;
-
-/// A text in each language.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Localized {
-    /// English.
-    pub en: String,
-    /// Kiswahili.
-    pub sw: String,
-}
-
-impl Localized {
-    /// The text in `language`.
-    pub fn get(&self, language: Language) -> &str {
-        match language {
-            Language::En => &self.en,
-            Language::Sw => &self.sw,
-        }
-    }
-}
 
 /// One link at the foot of every page.
 #[derive(Debug, Clone, Deserialize)]
@@ -76,8 +58,8 @@ pub struct Colours {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ThemeFile {
-    name: Localized,
-    government: Localized,
+    name: Text,
+    government: Text,
     emblem: String,
     colours: Colours,
     #[serde(default)]
@@ -88,9 +70,9 @@ struct ThemeFile {
 #[derive(Debug, Clone)]
 pub struct Theme {
     /// The portal's name.
-    pub name: Localized,
+    pub name: Text,
     /// The government it speaks for.
-    pub government: Localized,
+    pub government: Text,
     /// The emblem, an SVG document.
     pub emblem_svg: String,
     /// Colours.

@@ -128,11 +128,8 @@ async fn refusals_are_told_in_plain_words_and_can_be_retried(backend: Backend) {
 
 async fn callbacks_settle_once_and_forgeries_settle_nothing(backend: Backend) {
     let t = spawn(backend).await;
-    let token = register_api(&t, &WANJIKU).await;
-    let id = awaiting_payment(&t, &token).await;
     // A prompt nobody answers, so we control the callbacks.
-    let attempt = pay(&t, &token, &id, "254700000999").await;
-    let checkout = checkout_of(&t, attempt["id"].as_str().expect("id")).await;
+    let (token, id, checkout) = unanswered_prompt(&t).await;
     let url = huduma::services::payments::mpesa::callback_url(&t.app);
     let callback = |checkout: &str, amount: f64, receipt: &str| {
         json!({"Body":{"stkCallback":{"MerchantRequestID":"29115-1-1","CheckoutRequestID":checkout,"ResultCode":0,
@@ -457,11 +454,8 @@ both_databases!(unpaid_invoices_expire_but_late_money_is_still_recorded);
 
 async fn with_confirmation_on_a_callback_settles_only_when_the_query_agrees(backend: Backend) {
     let t = spawn_with(backend, Options { confirm_by_query: true, ..Options::default() }).await;
-    let token = register_api(&t, &WANJIKU).await;
-    let id = awaiting_payment(&t, &token).await;
     // The prompt nobody answers: the query keeps saying "being processed".
-    let attempt = pay(&t, &token, &id, "254700000999").await;
-    let checkout = checkout_of(&t, attempt["id"].as_str().expect("id")).await;
+    let (token, id, checkout) = unanswered_prompt(&t).await;
     let forged = json!({"Body":{"stkCallback":{"MerchantRequestID":"1","CheckoutRequestID":checkout,"ResultCode":0,"ResultDesc":"ok",
         "CallbackMetadata":{"Item":[{"Name":"Amount","Value":1050},{"Name":"MpesaReceiptNumber","Value":"SFORGED001"}]}}}});
     let response =
@@ -564,10 +558,7 @@ async fn a_paybill_confirmation_for_another_short_code_or_without_an_amount_sett
 
 async fn an_stk_success_without_a_readable_amount_settles_nothing(backend: Backend) {
     let t = spawn(backend).await;
-    let token = register_api(&t, &WANJIKU).await;
-    let id = awaiting_payment(&t, &token).await;
-    let attempt = pay(&t, &token, &id, "254700000999").await;
-    let checkout = checkout_of(&t, attempt["id"].as_str().expect("id")).await;
+    let (_, _, checkout) = unanswered_prompt(&t).await;
     let url = huduma::services::payments::mpesa::callback_url(&t.app);
     let success = |amount: Option<Value>, receipt: &str| {
         let mut items =
@@ -704,3 +695,13 @@ async fn a_configured_daraja_wins_over_its_sandbox(backend: Backend) {
 }
 
 both_databases!(a_configured_daraja_wins_over_its_sandbox);
+
+/// Wanjiku, her application awaiting payment, and a prompt to a phone that never answers
+/// (so the test sends the callbacks): (token, application id, CheckoutRequestID).
+async fn unanswered_prompt(t: &TestApp) -> (String, String, String) {
+    let token = register_api(t, &WANJIKU).await;
+    let id = awaiting_payment(t, &token).await;
+    let attempt = pay(t, &token, &id, "254700000999").await;
+    let checkout = checkout_of(t, attempt["id"].as_str().expect("id")).await;
+    (token, id, checkout)
+}
