@@ -1,7 +1,7 @@
 //! Strict checking of a whole catalogue: every problem with its file and line, and no
 //! catalogue at all unless there are none.
 
-use super::definition::{Action, ActionKind, Agency, CategoriesFile, Category, Condition, Field, FieldType, Service, Text};
+use super::definition::{Action, ActionKind, Agency, CategoriesFile, Category, Condition, Field, FieldType, Service, ShortName, Text};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 use toml::Spanned;
@@ -171,6 +171,9 @@ pub fn check(files: &[SourceFile]) -> Result<Catalogue, Vec<Problem>> {
             }
             report.text(&agency.name, "the agency name");
             report.text(&agency.description, "the agency description");
+            if !agency.acronym_means.is_empty() && !matches!(&agency.short_name, Some(ShortName::Same(s)) if !s.contains(' ')) {
+                report.at_span(&agency.code, "`acronym_means` needs a one-word `short_name` for both languages (the acronym)");
+            }
             for office in &agency.offices {
                 report.text(&office.name, "the office name");
                 report.text(&office.hours, "the office hours");

@@ -69,6 +69,11 @@ pub struct Agency {
     /// Short name for lists.
     #[serde(default)]
     pub short_name: Option<ShortName>,
+    /// Words a search for the agency's acronym (its short name, when that is one word for
+    /// both languages) also looks for: people type `NTSA` for services that say "national
+    /// transport".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acronym_means: Vec<String>,
     /// What the agency does.
     pub description: Spanned<Text>,
     /// Public phone.

@@ -3,6 +3,7 @@
 //! prefixes ("cert" → certificate) and the abbreviations people type (DL, ID, KRA, TCC).
 
 use super::check::Catalogue;
+use super::definition::ShortName;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Weight of a match by where it is.
@@ -60,22 +61,17 @@ const STOP_WORDS: &[&str] = &[
     "huduma",
 ];
 
-/// Abbreviations and other names people use → words of the catalogue.
+/// Abbreviations and other names people use → words of the catalogue. Agencies' acronyms
+/// are not here: each agency's file says what its acronym means (`acronym_means`).
 const SYNONYMS: &[(&str, &[&str])] = &[
     ("dl", &["driving", "licence"]),
     ("id", &["identity", "card"]),
-    ("kra", &["kenya", "revenue", "authority"]),
     ("tcc", &["tax", "compliance", "certificate"]),
     ("pin", &["kra", "pin"]),
     ("clearance", &["good", "conduct"]),
     ("license", &["licence"]),
     ("licenses", &["licence"]),
     ("cert", &["certificate"]),
-    ("ntsa", &["national", "transport"]),
-    ("brs", &["business", "registration"]),
-    ("dci", &["criminal", "investigations"]),
-    ("kws", &["kenya", "wildlife"]),
-    ("helb", &["higher", "education", "loans"]),
     ("visa", &["electronic", "travel", "authorisation"]),
     ("eta", &["electronic", "travel", "authorisation"]),
     ("kitambulisho", &["identity", "card"]),
@@ -113,6 +109,8 @@ pub struct SearchIndex {
     terms: BTreeMap<String, u32>,
     /// Every term with one character deleted → the terms it came from (typo matching).
     deletes: HashMap<String, Vec<u32>>,
+    /// Agencies' acronyms (lower case) → the words they stand for, from the catalogue.
+    acronyms: HashMap<String, Vec<String>>,
 }
 
 fn one_deletion(word: &str) -> Vec<String> {
@@ -125,6 +123,12 @@ impl SearchIndex {
     pub fn build(catalogue: &Catalogue) -> Self {
         let mut index = Self::default();
         let mut weights: HashMap<(u32, u32), f32> = HashMap::new();
+        for agency in &catalogue.agencies {
+            if let (Some(ShortName::Same(acronym)), false) = (&agency.short_name, agency.acronym_means.is_empty()) {
+                let means = agency.acronym_means.iter().flat_map(|w| words(w).collect::<Vec<_>>()).collect();
+                index.acronyms.insert(acronym.to_lowercase(), means);
+            }
+        }
         for service in &catalogue.services {
             let doc = index.docs.len() as u32;
             index.docs.push(Doc {
@@ -259,7 +263,9 @@ impl SearchIndex {
         let query_words: Vec<String> = words(query).filter(|w| !STOP_WORDS.contains(&w.as_str())).collect();
         for word in query_words.iter().take(MAX_SLOTS) {
             let mut alternatives = vec![vec![word.clone()]];
-            if let Some((_, expansion)) = SYNONYMS.iter().find(|(k, _)| k == word) {
+            if let Some(expansion) = self.acronyms.get(word) {
+                alternatives.push(expansion.clone());
+            } else if let Some((_, expansion)) = SYNONYMS.iter().find(|(k, _)| k == word) {
                 alternatives.push(expansion.iter().map(|w| (*w).to_owned()).collect());
             }
             slots.push(alternatives);

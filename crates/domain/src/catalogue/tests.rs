@@ -150,3 +150,29 @@ fn problems_print_as_file_and_line() {
     let problem = problems_after("types = [\"pdf\", \"jpeg\"]", "types = [\"pdf\", \"docx\"]").remove(0);
     assert_eq!(problem.to_string(), "catalogue/immigration/passport.toml:34: unknown file type `docx`: use pdf, jpeg, png");
 }
+
+/// The fixture's agency with extra lines after its code.
+fn with_agency_lines(lines: &str) -> Vec<SourceFile> {
+    let mut all = files(SERVICE);
+    let agency = AGENCY.replacen("code = \"immigration\"\n", &format!("code = \"immigration\"\n{lines}"), 1);
+    assert_ne!(agency, AGENCY, "fixture has the agency code line");
+    all.retain(|f| f.path != "immigration/agency.toml");
+    all.push(SourceFile { path: "immigration/agency.toml".into(), text: agency });
+    all
+}
+
+#[test]
+fn an_acronym_s_meaning_comes_from_the_agency_file() {
+    // Without a one-word short name there is no acronym to explain.
+    let problems = check(&with_agency_lines("acronym_means = [\"travel\"]\n")).expect_err("invalid");
+    assert!(problems.iter().any(|p| p.message.contains("acronym_means")), "{problems:#?}");
+    // With one, a search for the acronym also looks for those words: the service, found
+    // by its agency's short name alone, ranks as a match of its own name.
+    let score = |lines: &str| {
+        let catalogue = check(&with_agency_lines(lines)).expect("valid");
+        let (hits, total) = super::search::SearchIndex::build(&catalogue).search("dis", None, None, 10);
+        assert_eq!(total, 1);
+        hits[0].score
+    };
+    assert!(score("short_name = \"DIS\"\nacronym_means = [\"passport\"]\n") > score("short_name = \"DIS\"\nacronym_means = [\"nothing\"]\n"));
+}
