@@ -1,10 +1,11 @@
-//! Reading and writing cookies (a few lines do not justify another crate).
+//! Reading and writing cookies, through the `cookie` crate (parsing and attribute syntax).
 //!
 //! When the portal is served over https every cookie is named with the `__Host-` prefix:
 //! a browser accepts such a cookie only from this very host, with `Secure` and `Path=/`
 //! and no `Domain`, so a sibling domain cannot plant a session, CSRF or flow cookie.
 
 use axum::http::{HeaderMap, HeaderValue, header};
+use cookie::{Cookie, SameSite};
 use std::borrow::Cow;
 
 /// Session cookie.
@@ -28,25 +29,17 @@ pub fn get<'a>(headers: &'a HeaderMap, name: &str, secure: bool) -> Option<&'a s
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name.as_ref())
-        .map(|(_, v)| v)
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name.as_ref())
+        .and_then(|c| c.value_raw())
         .filter(|v| !v.is_empty())
 }
 
 /// A `Set-Cookie` header: `HttpOnly`, `SameSite=Lax`, path `/`, `Secure` when served
 /// over HTTPS. `max_age` None makes a browser-session cookie; `Some(0)` deletes it.
 pub fn set(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> HeaderValue {
-    let name = wire_name(name, secure);
-    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
-    if let Some(age) = max_age {
-        cookie.push_str(&format!("; Max-Age={age}"));
-    }
-    if secure {
-        cookie.push_str("; Secure");
-    }
-    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("invalid=1; Max-Age=0"))
+    build(name, value, max_age, secure, SameSite::Lax)
 }
 
 /// A `Set-Cookie` header that deletes the cookie.
@@ -57,8 +50,16 @@ pub fn clear(name: &str, secure: bool) -> HeaderValue {
 /// The staff session cookie: like [`set`] but `SameSite=Strict`, so no other site can
 /// ever make a staff member's browser send it.
 pub fn set_strict(name: &str, value: &str, secure: bool) -> HeaderValue {
-    let lax = set(name, value, None, secure);
-    HeaderValue::from_str(&lax.to_str().unwrap_or_default().replace("SameSite=Lax", "SameSite=Strict")).unwrap_or(lax)
+    build(name, value, None, secure, SameSite::Strict)
+}
+
+fn build(name: &str, value: &str, max_age: Option<i64>, secure: bool, same_site: SameSite) -> HeaderValue {
+    let mut cookie = Cookie::build((wire_name(name, secure), value)).path("/").http_only(true).same_site(same_site).secure(secure);
+    if let Some(age) = max_age {
+        cookie = cookie.max_age(cookie::time::Duration::seconds(age));
+    }
+    // Our names and values are tokens; anything else is a bug that must not set a cookie.
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static("invalid=1; Max-Age=0"))
 }
 
 /// Name of the cookie holding the token of a flow of `purpose`.
@@ -78,9 +79,15 @@ mod tests {
         assert_eq!(get(&headers, "b", false), None);
         assert_eq!(get(&headers, SESSION, true), None, "over https only the __Host- cookie counts");
         let value = set(SESSION, "x", Some(60), true);
-        assert_eq!(value.to_str().ok(), Some("__Host-huduma_session=x; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"));
+        let cookie = Cookie::parse(value.to_str().unwrap_or_default()).expect("a cookie");
+        assert_eq!((cookie.name(), cookie.value(), cookie.path()), ("__Host-huduma_session", "x", Some("/")));
+        assert_eq!((cookie.http_only(), cookie.secure(), cookie.same_site()), (Some(true), Some(true), Some(SameSite::Lax)));
+        assert_eq!(cookie.max_age(), Some(cookie::time::Duration::seconds(60)));
         headers.insert(header::COOKIE, HeaderValue::from_static("huduma_session=planted; __Host-huduma_session=mine"));
         assert_eq!(get(&headers, SESSION, true), Some("mine"));
-        assert_eq!(set(SESSION, "x", None, false).to_str().ok(), Some("huduma_session=x; Path=/; HttpOnly; SameSite=Lax"));
+        let plain = Cookie::parse(set(SESSION, "x", None, false).to_str().unwrap_or_default().to_owned()).expect("a cookie");
+        assert_eq!((plain.name(), plain.secure(), plain.max_age()), ("huduma_session", None, None));
+        let strict = Cookie::parse(set_strict(STAFF_SESSION, "s", false).to_str().unwrap_or_default().to_owned()).expect("a cookie");
+        assert_eq!(strict.same_site(), Some(SameSite::Strict));
     }
 }
