@@ -31,7 +31,7 @@ impl Clock {
 
 /// Month names as people read them in dates: English abbreviations, Kiswahili in full
 /// (Kiswahili has no settled abbreviations, and `Jan`/`Nov` would read as English).
-fn month_name(month: usize, language: Language) -> &'static str {
+fn month_name(month: u8, language: Language) -> &'static str {
     const EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     const SW: [&str; 12] =
         ["Januari", "Februari", "Machi", "Aprili", "Mei", "Juni", "Julai", "Agosti", "Septemba", "Oktoba", "Novemba", "Desemba"];
@@ -39,15 +39,13 @@ fn month_name(month: usize, language: Language) -> &'static str {
         Language::En => EN,
         Language::Sw => SW,
     };
-    names[month.clamp(1, 12) - 1]
+    names[usize::from(month.clamp(1, 12)) - 1]
 }
 
 /// The Nairobi date of a Unix time in `language`: `26 Nov 2026` / `26 Novemba 2026`.
 pub fn format_nairobi_date_in(unix: i64, language: Language) -> String {
-    let local = unix + 3 * 3600;
-    let text = huduma_domain::Date::from_unix_days(local.div_euclid(86_400)).to_string();
-    let month: usize = text[5..7].parse().unwrap_or(1);
-    format!("{} {} {}", &text[8..10], month_name(month, language), &text[0..4])
+    let date = huduma_domain::Date::from_unix_days((unix + 3 * 3600).div_euclid(86_400));
+    format!("{:02} {} {}", date.day(), month_name(date.month(), language), date.year())
 }
 
 /// A Unix time for people in `language`: Nairobi local time, `26 Nov 2026, 14:05` /

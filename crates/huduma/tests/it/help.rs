@@ -85,7 +85,10 @@ async fn the_help_centre_answers_in_both_languages(backend: Backend) {
     assert!(index.contains("href=\"/help/forgot-password\"") && index.contains("Paying"), "{index}");
     let (status, article) = t.get("/help/paid-but-unpaid").await;
     assert_eq!(status, 200);
-    assert!(article.contains("<h2>") || article.contains("<ol>") || article.contains("<p>"), "rendered Markdown");
+    // The article's own Markdown, rendered: its headings, its numbered steps, its bold.
+    assert!(article.contains("<h2>What to do</h2>"), "{article}");
+    assert!(article.contains("<ol>") && article.contains("<strong>do not pay again</strong>"), "{article}");
+    assert!(!article.contains("## What to do") && !article.contains("**SLK7RT61SV**"), "no Markdown left raw: {article}");
     assert!(!article.contains("+++"), "front matter is not shown");
     let (status, results) = t.get("/help/search?q=mpesa+pin").await;
     assert_eq!(status, 200);
