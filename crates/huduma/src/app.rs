@@ -64,6 +64,8 @@ pub struct App {
     pub calendar: huduma_domain::calendar::Calendar,
     /// The deployment's name, emblem, colours and footer links.
     pub theme: crate::theme::Theme,
+    /// One-time codes: random, or counting in tests.
+    pub codes: crate::crypto::CodeSource,
     /// The live service catalogue (swapped whole on import).
     pub catalogue: std::sync::RwLock<std::sync::Arc<crate::services::catalogue::Live>>,
 }
@@ -115,6 +117,7 @@ impl App {
             calendar,
             theme,
             service_versions: Default::default(),
+            codes: Default::default(),
             config,
             db,
             clock,

@@ -22,6 +22,32 @@ pub fn random_u32() -> u32 {
     rand::rng().next_u32()
 }
 
+/// Where one-time codes come from: the CSPRNG, unless a test made them count up from a
+/// number of its choosing, so that it knows which codes were never sent.
+#[derive(Debug, Default)]
+pub struct CodeSource {
+    /// The next code to hand out; 0 while codes are random.
+    next: std::sync::atomic::AtomicU32,
+}
+
+impl CodeSource {
+    /// From now on, codes are `start`, `start + 1`, … (tests only; `start` above 0).
+    pub fn count_from(&self, start: u32) {
+        self.next.store(start.max(1), std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The number the next one-time code is made from.
+    pub fn next(&self) -> u32 {
+        // `fetch_update` never changes a 0, so random stays random.
+        match self.next.fetch_update(std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst, |n| {
+            (n > 0).then(|| n.wrapping_add(1).max(1))
+        }) {
+            Ok(counted) => counted,
+            Err(_) => random_u32(),
+        }
+    }
+}
+
 /// SHA-256 of a token, hex: what we store instead of the token itself.
 pub fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
@@ -179,5 +205,14 @@ mod tests {
         assert_eq!(keyed_hash(&key, &["a", "b"]), keyed_hash(&key, &["a", "b"]));
         assert_ne!(keyed_hash(&key, &["ab", ""]), keyed_hash(&key, &["a", "b"]));
         assert!(constant_time_eq("abc", "abc") && !constant_time_eq("abc", "abd"));
+    }
+
+    #[test]
+    fn codes_count_only_when_a_test_asks() {
+        let source = CodeSource::default();
+        let random: std::collections::HashSet<u32> = (0..8).map(|_| source.next()).collect();
+        assert!(random.len() > 1, "random codes differ");
+        source.count_from(100_001);
+        assert_eq!([source.next(), source.next()], [100_001, 100_002]);
     }
 }

@@ -174,5 +174,7 @@ fn an_acronym_s_meaning_comes_from_the_agency_file() {
         assert_eq!(total, 1);
         hits[0].score
     };
-    assert!(score("short_name = \"DIS\"\nacronym_means = [\"passport\"]\n") > score("short_name = \"DIS\"\nacronym_means = [\"nothing\"]\n"));
+    assert!(
+        score("short_name = \"DIS\"\nacronym_means = [\"passport\"]\n") > score("short_name = \"DIS\"\nacronym_means = [\"nothing\"]\n")
+    );
 }

@@ -3,7 +3,7 @@
 
 use super::{ServiceError, ServiceResult, messages, rate_limit};
 use crate::app::App;
-use crate::crypto::{constant_time_eq, keyed_hash, random_u32};
+use crate::crypto::{constant_time_eq, keyed_hash};
 use crate::store::{Conn, codes, new_id};
 use huduma_domain::{Language, OneTimeCode};
 
@@ -73,7 +73,7 @@ pub async fn issue(app: &App, conn: &mut Conn, request: CodeRequest<'_>) -> Serv
     {
         return Err(ServiceError::field("code", "code.resend_too_soon"));
     }
-    let code = OneTimeCode::from_random(random_u32());
+    let code = OneTimeCode::from_random(app.codes.next());
     let id = new_id();
     let code_hash = keyed_hash(&app.config.secret_key, &[&id, code.expose()]);
     let new = codes::NewCode {

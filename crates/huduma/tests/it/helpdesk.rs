@@ -273,7 +273,7 @@ async fn a_visitor_who_mistypes_the_code_gets_a_new_one_and_keeps_the_ticket(bac
     let (status, url, _) = t.submit("/help/tickets/new", "/help/tickets/new", &fields).await;
     assert_eq!((status, url.as_str()), (200, "/help/tickets/verify"));
     let first = t.code_for("+254722000111").await;
-    let wrong = if first == "000000" { "111111" } else { "000000" };
+    let wrong = "000000"; // codes sent in tests count up from 100001
     let mut page = String::new();
     for _ in 0..5 {
         page = t.submit("/help/tickets/verify", "/help/tickets/verify", &[("code", wrong)]).await.2;

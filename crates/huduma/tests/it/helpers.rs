@@ -159,6 +159,8 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
     };
     let config = Config::resolve(settings).expect("config");
     let running = server::start(config, window_aligned_clock(), Workers::InProcess).await.expect("server starts");
+    // Codes sent are 100001, 100002, …: a test's wrong guess of 000000 can never be right.
+    running.app.codes.count_from(100_001);
     TestApp { base: format!("http://{}", running.addr), app: running.app, client: new_client(), dir }
 }
 
@@ -437,4 +439,10 @@ pub async fn sign_in_api(t: &TestApp, identifier: &str, password: &str, phone: &
     let (status, session) = t.post_json("/api/v1/sign-in/verify", serde_json::json!({"sign_in_token": token, "code": code})).await;
     assert_eq!(status, 200, "{session}");
     session["access_token"].as_str().expect("access token").to_owned()
+}
+
+/// A six-digit authenticator code that is none of the three the app would accept now.
+pub fn wrong_totp(secret: &str, now: i64) -> String {
+    let valid: Vec<String> = [now - 30, now, now + 30].iter().map(|t| huduma::services::totp::code_at(secret, *t).expect("code")).collect();
+    (0..).map(|n: u32| format!("{:06}", 100_000 + n * 7919)).find(|c| !valid.contains(c)).expect("a wrong code")
 }
