@@ -245,6 +245,20 @@ impl TestApp {
         panic!("the expected message never arrived");
     }
 
+    /// Waits until the simulated M-Pesa customer at `phone` has answered every prompt (the
+    /// sandbox phone lists none): what Daraja will say is then decided, callback or not.
+    pub async fn wait_for_prompts_answered(&self, phone: &str) {
+        for _ in 0..100 {
+            let page = reqwest::get(self.url(&format!("/sandbox/phone?number={phone}"))).await.expect("phone page");
+            assert_eq!(page.status(), 200, "the sandbox phone answers");
+            if !page.text().await.expect("phone page").contains("action=\"/sandbox/phone/") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the simulated customer at {phone} never answered");
+    }
+
     /// Waits for the newest message to `recipient` holding a code not in `seen`.
     pub async fn code_for(&self, recipient: &str) -> String {
         self.code_for_after(recipient, &[]).await

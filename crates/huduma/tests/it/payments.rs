@@ -179,7 +179,7 @@ async fn the_reconciler_finds_lost_callbacks_and_late_successes(backend: Backend
     let id = awaiting_payment(&t, &token).await;
     // Paid, but the callback is lost: only the STK query tells.
     let attempt = pay(&t, &token, &id, "254700000404").await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    t.wait_for_prompts_answered("254700000404").await;
     let (_, waiting) = t.api(Method::GET, &format!("/api/v1/payments/{}", attempt["id"].as_str().expect("id")), Some(&token), None).await;
     assert_eq!(waiting["state"], "requested", "no callback came");
     t.app.clock.advance(60);
@@ -477,7 +477,7 @@ async fn i_paid_but_it_says_unpaid_is_checked_before_anyone_needs_a_ticket(backe
     // A payment whose callback was lost: the check asks M-Pesa at once and finds it.
     let id = awaiting_payment(&t, &token).await;
     pay(&t, &token, &id, "254700000404").await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    t.wait_for_prompts_answered("254700000404").await;
     let (status, _, page) = t.submit("/payments/check", "/payments/check", &[("receipt", "slk7 rt61sv")]).await;
     assert_eq!(status, 200);
     assert!(page.contains("We have this payment") && page.contains("/receipts/R"), "{page}");
@@ -595,7 +595,7 @@ async fn a_payment_the_reconciler_settles_never_shows_the_checkout_id_as_its_rec
     let attempt = pay(&t, &token, &id, "254700000404").await;
     let attempt_id = attempt["id"].as_str().expect("id").to_owned();
     let checkout = checkout_of(&t, &attempt_id).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    t.wait_for_prompts_answered("254700000404").await;
     t.app.clock.advance(60);
     let sweep = huduma::services::payments::reconcile::run_once(&t.app).await.expect("sweep");
     assert_eq!(sweep.settled, 1, "{sweep:?}");
