@@ -55,6 +55,8 @@
       timer = setTimeout(function () {
         if (!box.checked) return;
         if (typing()) {
+          // Counted on the form, so a test can tell a held-back check from one not yet due.
+          form.setAttribute("data-auto-check-held", String((parseInt(form.getAttribute("data-auto-check-held"), 10) || 0) + 1));
           schedule();
           return;
         }

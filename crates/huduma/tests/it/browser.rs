@@ -355,7 +355,17 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
     crate::axe::audit(&browser).await;
     let pin = browser.wait().for_element(Locator::Css("input[name=pin]")).await.expect("a prompt waits");
     pin.send_keys("1234").await.expect("PIN");
-    tokio::time::sleep(Duration::from_secs(7)).await;
+    // Wait for the check that came due while the PIN was typed: it was held back.
+    let mut held = None;
+    for _ in 0..100 {
+        let form = browser.find(Locator::Css("form[data-auto-check]")).await.expect("the check-again form");
+        held = form.attr("data-auto-check-held").await.expect("attribute");
+        if held.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(held.is_some(), "the check came due and was held back, not sent");
     let pin = browser.find(Locator::Css("input[name=pin]")).await.expect("the same prompt");
     assert_eq!(pin.prop("value").await.expect("value").as_deref(), Some("1234"), "the PIN being typed was kept");
     std::fs::write(shot("sandbox-phone"), browser.screenshot().await.expect("screenshot")).expect("save");
