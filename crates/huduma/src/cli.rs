@@ -170,7 +170,7 @@ pub async fn main() -> anyhow::Result<()> {
             running.server.await?;
         }
         Command::Worker => {
-            let db = Db::connect(config.database_url.expose()).await?;
+            let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
             db.migrate().await?;
             if config.sandbox {
                 anyhow::bail!("a separate worker needs real providers; sandbox mode runs its workers inside `huduma serve`");
@@ -186,7 +186,7 @@ pub async fn main() -> anyhow::Result<()> {
             crate::jobs::outbox_worker::run(app).await;
         }
         Command::Migrate => {
-            let db = Db::connect(config.database_url.expose()).await?;
+            let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
             db.migrate().await?;
             println!("migrations applied ({:?})", db.backend());
         }
@@ -194,7 +194,7 @@ pub async fn main() -> anyhow::Result<()> {
         Command::Catalogue { task } => return catalogue(config, task).await,
         Command::Admin { task } => admin(config, task).await?,
         Command::Audit { task: AuditTask::Verify } => {
-            let db = Db::connect(config.database_url.expose()).await?;
+            let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
             db.migrate().await?;
             let sealed = crate::services::audit::seal_pending(&db).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
             if sealed > 0 {
@@ -232,7 +232,7 @@ async fn catalogue(config: Config, task: CatalogueTask) -> anyhow::Result<()> {
             })
             .map_err(ImportError::Invalid),
         CatalogueTask::Import { .. } => {
-            let db = Db::connect(config.database_url.expose()).await?;
+            let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
             db.migrate().await?;
             let app = crate::app::App::new(config, db, Clock::default())?;
             import(&app, files)
@@ -254,7 +254,7 @@ async fn catalogue(config: Config, task: CatalogueTask) -> anyhow::Result<()> {
 }
 
 async fn admin(config: Config, task: AdminTask) -> anyhow::Result<()> {
-    let db = Db::connect(config.database_url.expose()).await?;
+    let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
     db.migrate().await?;
     let app = crate::app::App::new(config, db, Clock::default())?;
     let mut conn = app.db.pool().acquire().await?;

@@ -35,7 +35,7 @@ pub enum Workers {
 pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow::Result<Running> {
     crate::web::metrics::install();
     let descriptors = crate::listener::raise_descriptor_limit();
-    let db = Db::connect(config.database_url.expose()).await?;
+    let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
     db.migrate().await?;
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
