@@ -1,5 +1,11 @@
 //! The application's shared state: configuration, database, clients and tools that every
 //! use case and handler reaches through one `Arc<App>`.
+//!
+//! It sits below the use cases and the web layer and imports neither: what is loaded from
+//! files or derived from them (help articles, holiday calendar, theme, the
+//! Content-Security-Policy) comes in ready-made as [`Loaded`], from the start-up assembly
+//! (`crate::startup::assemble`), the one way the server, the workers, the CLI and the
+//! tests build it.
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -65,21 +71,31 @@ pub struct App {
     /// The deployment's name, emblem, colours and footer links.
     pub theme: crate::theme::Theme,
     /// The live service catalogue (swapped whole on import).
-    pub catalogue: std::sync::RwLock<std::sync::Arc<crate::services::catalogue::Live>>,
+    pub catalogue: std::sync::RwLock<std::sync::Arc<crate::live_catalogue::Live>>,
+}
+
+/// What start-up loads before the state can be built.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The help centre's articles.
+    pub help: huduma_domain::help::HelpCentre,
+    /// Weekends and public holidays.
+    pub calendar: huduma_domain::calendar::Calendar,
+    /// The deployment's identity.
+    pub theme: crate::theme::Theme,
+    /// The Content-Security-Policy for every response.
+    pub csp: String,
 }
 
 impl App {
-    /// Assembles the state from configuration and a migrated database.
-    pub fn new(config: Config, db: Db, clock: Clock) -> anyhow::Result<Self> {
+    /// Builds the state from configuration, a migrated database and what start-up loaded.
+    pub fn new(config: Config, db: Db, clock: Clock, loaded: Loaded) -> anyhow::Result<Self> {
+        let Loaded { help, calendar, theme, csp } = loaded;
         let hasher = PasswordHasherConfig::new(config.argon2_memory_kib, config.argon2_iterations)?;
         let sms = config.sms.clone().map(AfricasTalking::new).transpose()?;
         let mailer = config.smtp_url.as_ref().map(|url| Mailer::new(url, &config.email_from)).transpose()?;
         let register = config.register.clone().map(IprsClient::new).transpose()?;
         let daraja = config.daraja.clone().map(crate::integrations::daraja::Daraja::new).transpose()?;
-        let help = match &config.help_dir {
-            Some(dir) => crate::services::help::load(dir)?,
-            None => huduma_domain::help::HelpCentre::default(),
-        };
         let pesapal = config.pesapal.clone().map(crate::integrations::pesapal::Pesapal::new).transpose()?;
         let pesapal_sandbox = match (&config.pesapal, config.sandbox) {
             (Some(p), true) => Some(crate::integrations::pesapal_sandbox::PesapalSimulator::new(
@@ -90,8 +106,6 @@ impl App {
             _ => None,
         };
         let blobs = crate::integrations::object_storage::open(&config.storage_url)?;
-        let calendar = crate::services::back_office::sla::load_calendar(config.holidays.as_deref())?;
-        let theme = crate::theme::Theme::load(config.theme_dir.as_deref())?;
         let sandbox_api_key = config.sms.as_ref().map(|s| s.api_key.expose().to_owned()).unwrap_or_default();
         Ok(Self {
             hasher,
@@ -102,7 +116,7 @@ impl App {
             register,
             daraja,
             help,
-            csp: crate::web::security_headers::csp_for(config.pesapal.as_ref().map(|p| p.base_url.as_str())),
+            csp,
             pesapal,
             pesapal_ipn_id: tokio::sync::OnceCell::new(),
             pesapal_sandbox,

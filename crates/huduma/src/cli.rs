@@ -178,7 +178,7 @@ pub async fn main() -> anyhow::Result<()> {
             let mut config = config;
             config.callback_base_url =
                 anyhow::Context::context(config.public_url.clone(), "a worker that reconciles payments needs HUDUMA_PUBLIC_URL")?;
-            let app = Arc::new(crate::app::App::new(config, db, Clock::default())?);
+            let app = Arc::new(crate::startup::assemble(config, db, Clock::default())?);
             tokio::spawn(crate::jobs::cleanup::run(app.clone()));
             tokio::spawn(crate::jobs::cleanup::run_escalations(app.clone()));
             tokio::spawn(crate::jobs::cleanup::run_audit_sealer(app.clone()));
@@ -234,7 +234,7 @@ async fn catalogue(config: Config, task: CatalogueTask) -> anyhow::Result<()> {
         CatalogueTask::Import { .. } => {
             let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
             db.migrate().await?;
-            let app = crate::app::App::new(config, db, Clock::default())?;
+            let app = crate::startup::assemble(config, db, Clock::default())?;
             import(&app, files)
                 .await
                 .map(|r| println!("imported {} services from {} agencies; {} new versions", r.services, r.agencies, r.new_versions))
@@ -256,7 +256,7 @@ async fn catalogue(config: Config, task: CatalogueTask) -> anyhow::Result<()> {
 async fn admin(config: Config, task: AdminTask) -> anyhow::Result<()> {
     let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
     db.migrate().await?;
-    let app = crate::app::App::new(config, db, Clock::default())?;
+    let app = crate::startup::assemble(config, db, Clock::default())?;
     let mut conn = app.db.pool().acquire().await?;
     match task {
         AdminTask::Account { identifier } => match crate::services::sign_in::find_account(&mut conn, &identifier).await? {

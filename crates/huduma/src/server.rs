@@ -44,7 +44,7 @@ pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow
     if config.sandbox {
         wire_sandboxes(&mut config, addr, &db, &clock).await?;
     }
-    let app = Arc::new(App::new(config, db, clock)?);
+    let app = Arc::new(crate::startup::assemble(config, db, clock)?);
     crate::services::catalogue::start(&app).await?;
     if workers == Workers::InProcess {
         tokio::spawn(crate::jobs::outbox_worker::run(app.clone()));
