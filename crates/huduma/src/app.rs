@@ -52,14 +52,8 @@ pub struct App {
     pub pesapal: Option<crate::integrations::pesapal::Pesapal>,
     /// Pesapal's id for our IPN URL, once registered at start-up.
     pub pesapal_ipn_id: tokio::sync::OnceCell<String>,
-    /// The Pesapal simulator (sandbox mode only).
-    pub pesapal_sandbox: Option<std::sync::Arc<crate::integrations::pesapal_sandbox::PesapalSimulator>>,
-    /// The Daraja simulator's prompts (sandbox mode only).
-    pub daraja_sandbox: crate::integrations::daraja_sandbox::Prompts,
     /// Wakes the outbox worker right after a commit that queued work.
     pub outbox_wakeup: Notify,
-    /// The key the SMS and register simulators expect, in sandbox mode.
-    pub sandbox_api_key: String,
     /// At most one upload check (decode, re-encode) per core at a time.
     pub upload_checks: tokio::sync::Semaphore,
     /// Uploaded documents.
@@ -97,16 +91,7 @@ impl App {
         let register = config.register.clone().map(IprsClient::new).transpose()?;
         let daraja = config.daraja.clone().map(crate::integrations::daraja::Daraja::new).transpose()?;
         let pesapal = config.pesapal.clone().map(crate::integrations::pesapal::Pesapal::new).transpose()?;
-        let pesapal_sandbox = match (&config.pesapal, config.sandbox) {
-            (Some(p), true) => Some(crate::integrations::pesapal_sandbox::PesapalSimulator::new(
-                p.consumer_key.expose().to_owned(),
-                p.consumer_secret.expose().to_owned(),
-                p.base_url.clone(),
-            )),
-            _ => None,
-        };
         let blobs = crate::integrations::object_storage::open(&config.storage_url)?;
-        let sandbox_api_key = config.sms.as_ref().map(|s| s.api_key.expose().to_owned()).unwrap_or_default();
         Ok(Self {
             hasher,
             blocklist: Blocklist::from_lines(COMMON_PASSWORDS),
@@ -119,10 +104,7 @@ impl App {
             csp,
             pesapal,
             pesapal_ipn_id: tokio::sync::OnceCell::new(),
-            pesapal_sandbox,
-            daraja_sandbox: Default::default(),
             outbox_wakeup: Notify::new(),
-            sandbox_api_key,
             catalogue: Default::default(),
             upload_checks: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)),
             blobs,

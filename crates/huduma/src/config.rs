@@ -405,9 +405,9 @@ impl Config {
                     consumer_key: Secret::new("sandbox"),
                     consumer_secret: pick(s.daraja_consumer_secret, &file, "daraja_consumer_secret")?
                         .unwrap_or_else(|| Secret::new("sandbox")),
-                    short_code: daraja_short_code.unwrap_or_else(|| crate::integrations::daraja_sandbox::SHORT_CODE.into()),
+                    short_code: daraja_short_code.unwrap_or_else(|| crate::simulators::daraja::SHORT_CODE.into()),
                     passkey: pick(s.daraja_passkey, &file, "daraja_passkey")?
-                        .unwrap_or_else(|| Secret::new(crate::integrations::daraja_sandbox::PASSKEY)),
+                        .unwrap_or_else(|| Secret::new(crate::simulators::daraja::PASSKEY)),
                 }),
                 None => None,
             },

@@ -18,6 +18,7 @@ pub mod pdf;
 pub mod secret;
 pub mod server;
 pub mod services;
+pub mod simulators;
 pub mod startup;
 pub mod store;
 pub mod theme;
