@@ -225,7 +225,7 @@ async fn certificates(seconds: f64) -> anyhow::Result<()> {
     let config = huduma::config::Config::resolve(settings)?;
     let db = Db::connect(config.database_url.expose()).await?;
     db.migrate().await?;
-    let app = std::sync::Arc::new(huduma::app::App::new(config, db, huduma::clock::Clock::default())?);
+    let app = std::sync::Arc::new(huduma::startup::assemble(config, db, huduma::clock::Clock::default())?);
     let text = Text {
         title: "Police clearance certificate".into(),
         body: vec![

@@ -1,5 +1,11 @@
 //! The application's shared state: configuration, database, clients and tools that every
 //! use case and handler reaches through one `Arc<App>`.
+//!
+//! It sits below the use cases and the web layer and imports neither: what is loaded from
+//! files or derived from them (help articles, holiday calendar, theme, the
+//! Content-Security-Policy) comes in ready-made as [`Loaded`], from the start-up assembly
+//! (`crate::startup::assemble`), the one way the server, the workers, the CLI and the
+//! tests build it.
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -46,14 +52,8 @@ pub struct App {
     pub pesapal: Option<crate::integrations::pesapal::Pesapal>,
     /// Pesapal's id for our IPN URL, once registered at start-up.
     pub pesapal_ipn_id: tokio::sync::OnceCell<String>,
-    /// The Pesapal simulator (sandbox mode only).
-    pub pesapal_sandbox: Option<std::sync::Arc<crate::integrations::pesapal_sandbox::PesapalSimulator>>,
-    /// The Daraja simulator's prompts (sandbox mode only).
-    pub daraja_sandbox: crate::integrations::daraja_sandbox::Prompts,
     /// Wakes the outbox worker right after a commit that queued work.
     pub outbox_wakeup: Notify,
-    /// The key the SMS and register simulators expect, in sandbox mode.
-    pub sandbox_api_key: String,
     /// At most one upload check (decode, re-encode) per core at a time.
     pub upload_checks: tokio::sync::Semaphore,
     /// Uploaded documents.
@@ -67,34 +67,33 @@ pub struct App {
     /// One-time codes: random, or counting in tests.
     pub codes: crate::crypto::CodeSource,
     /// The live service catalogue (swapped whole on import).
-    pub catalogue: std::sync::RwLock<std::sync::Arc<crate::services::catalogue::Live>>,
+    pub catalogue: std::sync::RwLock<std::sync::Arc<crate::live_catalogue::Live>>,
+}
+
+/// What start-up loads before the state can be built.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The help centre's articles.
+    pub help: huduma_domain::help::HelpCentre,
+    /// Weekends and public holidays.
+    pub calendar: huduma_domain::calendar::Calendar,
+    /// The deployment's identity.
+    pub theme: crate::theme::Theme,
+    /// The Content-Security-Policy for every response.
+    pub csp: String,
 }
 
 impl App {
-    /// Assembles the state from configuration and a migrated database.
-    pub fn new(config: Config, db: Db, clock: Clock) -> anyhow::Result<Self> {
+    /// Builds the state from configuration, a migrated database and what start-up loaded.
+    pub fn new(config: Config, db: Db, clock: Clock, loaded: Loaded) -> anyhow::Result<Self> {
+        let Loaded { help, calendar, theme, csp } = loaded;
         let hasher = PasswordHasherConfig::new(config.argon2_memory_kib, config.argon2_iterations)?;
         let sms = config.sms.clone().map(AfricasTalking::new).transpose()?;
         let mailer = config.smtp_url.as_ref().map(|url| Mailer::new(url, &config.email_from)).transpose()?;
         let register = config.register.clone().map(IprsClient::new).transpose()?;
         let daraja = config.daraja.clone().map(crate::integrations::daraja::Daraja::new).transpose()?;
-        let help = match &config.help_dir {
-            Some(dir) => crate::services::help::load(dir)?,
-            None => huduma_domain::help::HelpCentre::default(),
-        };
         let pesapal = config.pesapal.clone().map(crate::integrations::pesapal::Pesapal::new).transpose()?;
-        let pesapal_sandbox = match (&config.pesapal, config.sandbox) {
-            (Some(p), true) => Some(crate::integrations::pesapal_sandbox::PesapalSimulator::new(
-                p.consumer_key.expose().to_owned(),
-                p.consumer_secret.expose().to_owned(),
-                p.base_url.clone(),
-            )),
-            _ => None,
-        };
         let blobs = crate::integrations::object_storage::open(&config.storage_url)?;
-        let calendar = crate::services::back_office::sla::load_calendar(config.holidays.as_deref())?;
-        let theme = crate::theme::Theme::load(config.theme_dir.as_deref())?;
-        let sandbox_api_key = config.sms.as_ref().map(|s| s.api_key.expose().to_owned()).unwrap_or_default();
         Ok(Self {
             hasher,
             blocklist: Blocklist::from_lines(COMMON_PASSWORDS),
@@ -104,13 +103,10 @@ impl App {
             register,
             daraja,
             help,
-            csp: crate::web::security_headers::csp_for(config.pesapal.as_ref().map(|p| p.base_url.as_str())),
+            csp,
             pesapal,
             pesapal_ipn_id: tokio::sync::OnceCell::new(),
-            pesapal_sandbox,
-            daraja_sandbox: Default::default(),
             outbox_wakeup: Notify::new(),
-            sandbox_api_key,
             catalogue: Default::default(),
             upload_checks: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)),
             blobs,

@@ -170,7 +170,7 @@ pub async fn main() -> anyhow::Result<()> {
             running.server.await?;
         }
         Command::Worker => {
-            let db = Db::connect(config.database_url.expose()).await?;
+            let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
             db.migrate().await?;
             if config.sandbox {
                 anyhow::bail!("a separate worker needs real providers; sandbox mode runs its workers inside `huduma serve`");
@@ -178,7 +178,7 @@ pub async fn main() -> anyhow::Result<()> {
             let mut config = config;
             config.callback_base_url =
                 anyhow::Context::context(config.public_url.clone(), "a worker that reconciles payments needs HUDUMA_PUBLIC_URL")?;
-            let app = Arc::new(crate::app::App::new(config, db, Clock::default())?);
+            let app = Arc::new(crate::startup::assemble(config, db, Clock::default())?);
             tokio::spawn(crate::jobs::cleanup::run(app.clone()));
             tokio::spawn(crate::jobs::cleanup::run_escalations(app.clone()));
             tokio::spawn(crate::jobs::cleanup::run_audit_sealer(app.clone()));
@@ -186,7 +186,7 @@ pub async fn main() -> anyhow::Result<()> {
             crate::jobs::outbox_worker::run(app).await;
         }
         Command::Migrate => {
-            let db = Db::connect(config.database_url.expose()).await?;
+            let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
             db.migrate().await?;
             println!("migrations applied ({:?})", db.backend());
         }
@@ -194,7 +194,7 @@ pub async fn main() -> anyhow::Result<()> {
         Command::Catalogue { task } => return catalogue(config, task).await,
         Command::Admin { task } => admin(config, task).await?,
         Command::Audit { task: AuditTask::Verify } => {
-            let db = Db::connect(config.database_url.expose()).await?;
+            let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
             db.migrate().await?;
             let sealed = crate::services::audit::seal_pending(&db).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
             if sealed > 0 {
@@ -232,9 +232,9 @@ async fn catalogue(config: Config, task: CatalogueTask) -> anyhow::Result<()> {
             })
             .map_err(ImportError::Invalid),
         CatalogueTask::Import { .. } => {
-            let db = Db::connect(config.database_url.expose()).await?;
+            let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
             db.migrate().await?;
-            let app = crate::app::App::new(config, db, Clock::default())?;
+            let app = crate::startup::assemble(config, db, Clock::default())?;
             import(&app, files)
                 .await
                 .map(|r| println!("imported {} services from {} agencies; {} new versions", r.services, r.agencies, r.new_versions))
@@ -254,9 +254,9 @@ async fn catalogue(config: Config, task: CatalogueTask) -> anyhow::Result<()> {
 }
 
 async fn admin(config: Config, task: AdminTask) -> anyhow::Result<()> {
-    let db = Db::connect(config.database_url.expose()).await?;
+    let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
     db.migrate().await?;
-    let app = crate::app::App::new(config, db, Clock::default())?;
+    let app = crate::startup::assemble(config, db, Clock::default())?;
     let mut conn = app.db.pool().acquire().await?;
     match task {
         AdminTask::Account { identifier } => match crate::services::sign_in::find_account(&mut conn, &identifier).await? {

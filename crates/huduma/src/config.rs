@@ -147,6 +147,10 @@ pub struct Settings {
     /// (`true`/`false`) [default: false; unconfirmed callbacks are settled by the reconciler].
     #[arg(long, env = "HUDUMA_DARAJA_CONFIRM_BY_QUERY", global = true)]
     pub daraja_confirm_by_query: Option<bool>,
+    /// SQLite only: share one WAL sync among commits finishing together (`true`), or sync
+    /// at every commit with `synchronous=FULL` (`false`) [default: true].
+    #[arg(long, env = "HUDUMA_SQLITE_GROUP_COMMIT", global = true)]
+    pub sqlite_group_commit: Option<bool>,
     /// Comma-separated addresses allowed to post M-Pesa callbacks [default: any; the path token still applies].
     #[arg(long, env = "HUDUMA_DARAJA_CALLBACK_IPS", global = true)]
     pub daraja_callback_ips: Option<String>,
@@ -266,6 +270,8 @@ pub struct Config {
     pub daraja_callback_token: Secret,
     /// Confirm successful callbacks with the STK query before settling.
     pub daraja_confirm_by_query: bool,
+    /// How SQLite commits reach the disk (PostgreSQL ignores it).
+    pub sqlite_durability: crate::store::Durability,
     /// Addresses allowed to post M-Pesa callbacks (empty: any).
     pub daraja_callback_ips: Vec<IpAddr>,
     /// Seconds between reconciler sweeps.
@@ -399,9 +405,9 @@ impl Config {
                     consumer_key: Secret::new("sandbox"),
                     consumer_secret: pick(s.daraja_consumer_secret, &file, "daraja_consumer_secret")?
                         .unwrap_or_else(|| Secret::new("sandbox")),
-                    short_code: daraja_short_code.unwrap_or_else(|| crate::integrations::daraja_sandbox::SHORT_CODE.into()),
+                    short_code: daraja_short_code.unwrap_or_else(|| crate::simulators::daraja::SHORT_CODE.into()),
                     passkey: pick(s.daraja_passkey, &file, "daraja_passkey")?
-                        .unwrap_or_else(|| Secret::new(crate::integrations::daraja_sandbox::PASSKEY)),
+                        .unwrap_or_else(|| Secret::new(crate::simulators::daraja::PASSKEY)),
                 }),
                 None => None,
             },
@@ -472,6 +478,11 @@ impl Config {
             daraja,
             daraja_callback_token,
             daraja_confirm_by_query: pick(s.daraja_confirm_by_query, &file, "daraja_confirm_by_query")?.unwrap_or(false),
+            sqlite_durability: if pick(s.sqlite_group_commit, &file, "sqlite_group_commit")?.unwrap_or(true) {
+                crate::store::Durability::GroupCommit
+            } else {
+                crate::store::Durability::EachCommit
+            },
             daraja_callback_ips: ip_list(pick(s.daraja_callback_ips, &file, "daraja_callback_ips")?, "callback address")?,
             reconcile_secs: pick(s.reconcile_seconds, &file, "reconcile_seconds")?.unwrap_or(30).max(1),
             notify_allowed_hosts: crate::services::checkout::notify_url::parse_allowed_hosts(

@@ -35,7 +35,7 @@ pub enum Workers {
 pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow::Result<Running> {
     crate::web::metrics::install();
     let descriptors = crate::listener::raise_descriptor_limit();
-    let db = Db::connect(config.database_url.expose()).await?;
+    let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
     db.migrate().await?;
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
@@ -44,7 +44,7 @@ pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow
     if config.sandbox {
         wire_sandboxes(&mut config, addr, &db, &clock).await?;
     }
-    let app = Arc::new(App::new(config, db, clock)?);
+    let app = Arc::new(crate::startup::assemble(config, db, clock)?);
     crate::services::catalogue::start(&app).await?;
     if workers == Workers::InProcess {
         tokio::spawn(crate::jobs::outbox_worker::run(app.clone()));
@@ -55,7 +55,9 @@ pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow
         tokio::spawn(crate::services::payments::mpesa::register_c2b(app.clone()));
         tokio::spawn(crate::services::payments::card::register_ipn(app.clone()));
     }
-    let router = crate::web::router(app.clone());
+    // The simulators keep their own state, held by the sandbox routes, not by `App`.
+    let simulators = app.config.sandbox.then(|| crate::simulators::Simulators::new(&app.config, app.db.clone(), app.clock.clone()));
+    let router = crate::web::router(app.clone(), simulators);
     let limits = crate::listener::Limits {
         max_connections: crate::listener::connection_cap(app.config.max_connections, descriptors),
         header_timeout: app.config.header_timeout,
@@ -125,8 +127,8 @@ async fn wire_sandboxes(config: &mut Config, addr: SocketAddr, db: &Db, clock: &
                 base_url: format!("http://{host}/sandbox/daraja"),
                 consumer_key: Secret::new(crate::crypto::new_token()),
                 consumer_secret: Secret::new(crate::crypto::new_token()),
-                short_code: crate::integrations::daraja_sandbox::SHORT_CODE.into(),
-                passkey: Secret::new(crate::integrations::daraja_sandbox::PASSKEY),
+                short_code: crate::simulators::daraja::SHORT_CODE.into(),
+                passkey: Secret::new(crate::simulators::daraja::PASSKEY),
             });
             tracing::info!(provider = "daraja", "M-Pesa Daraja: the in-tree sandbox");
         }
@@ -137,7 +139,7 @@ async fn wire_sandboxes(config: &mut Config, addr: SocketAddr, db: &Db, clock: &
         }
         None => {
             config.pesapal = Some(crate::integrations::pesapal::PesapalConfig {
-                base_url: format!("http://{host}{}", crate::integrations::pesapal_sandbox::MOUNT),
+                base_url: format!("http://{host}{}", crate::simulators::pesapal::MOUNT),
                 consumer_key: Secret::new(crate::crypto::new_token()),
                 consumer_secret: Secret::new(crate::crypto::new_token()),
             });

@@ -4,10 +4,8 @@
 
 pub mod africastalking;
 pub mod daraja;
-pub mod daraja_sandbox;
 pub mod iprs;
 pub mod object_storage;
 pub mod pesapal;
-pub mod pesapal_sandbox;
 pub mod smtp;
 pub mod smtp_sink;

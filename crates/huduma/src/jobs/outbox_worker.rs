@@ -1,4 +1,5 @@
-//! Executes outbox jobs (SMS, email, payment notifications to agency systems) with retries and backoff. Any number of workers may
+//! Executes outbox jobs (SMS, email, payment notifications to agency systems, M-Pesa
+//! callbacks waiting for Daraja's confirmation) with retries and backoff. Any number of workers may
 //! run side by side: PostgreSQL hands each a different row (`SKIP LOCKED`), SQLite
 //! serialises the claim.
 
@@ -105,6 +106,15 @@ async fn execute(app: &App, job: &Job) -> Outcome {
                 Ok(()) => Outcome::Done,
                 Err(crate::services::checkout::ipn::DeliveryError::Refused(e)) => Outcome::GiveUp(e),
                 Err(crate::services::checkout::ipn::DeliveryError::Failed(e)) => Outcome::Retry(e),
+            }
+        }
+        crate::services::payments::stk_confirm::JOB => {
+            use crate::services::payments::stk_confirm::{self, ConfirmJob, Confirmation};
+            let Ok(confirm) = serde_json::from_str::<ConfirmJob>(&job.payload) else { return Outcome::GiveUp("unreadable payload".into()) };
+            match stk_confirm::run(app, &confirm).await {
+                Confirmation::Done => Outcome::Done,
+                Confirmation::Retry(e) => Outcome::Retry(e),
+                Confirmation::GiveUp(e) => Outcome::GiveUp(e),
             }
         }
         other => Outcome::GiveUp(format!("unknown job kind {other}")),

@@ -189,3 +189,9 @@ pub async fn verify(conn: &mut Conn) -> ServiceResult<Verification> {
     }
     Ok(Verification { entries, broken: None })
 }
+
+/// One page of the audit log matching a search, newest first, for the back office.
+pub async fn search(app: &crate::app::App, search: &audit::Search, limit: i64) -> ServiceResult<Vec<AuditRow>> {
+    let mut conn = app.db.pool().acquire().await?;
+    Ok(audit::search(&mut conn, search, limit).await?)
+}

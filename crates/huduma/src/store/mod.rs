@@ -19,9 +19,11 @@ pub mod outbox;
 pub mod payments;
 pub mod queue;
 pub mod rate_limits;
+pub mod receipt_lookup;
 pub mod sandbox_messages;
 pub mod sessions;
 pub mod staff;
+pub mod stk_confirmations;
 pub mod tickets;
 pub mod wal_sync;
 
@@ -79,6 +81,19 @@ impl Tx {
 /// Longest wait for the write gate, like SQLite's own busy timeout.
 const WRITE_GATE_WAIT: Duration = Duration::from_secs(10);
 
+/// How a SQLite file database makes a commit durable before `commit` returns (PostgreSQL
+/// and in-memory databases ignore it: they always sync at each commit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous=NORMAL` and one WAL sync shared by the commits finishing together
+    /// ([`wal_sync`]): the write lock is not held through the disk flush.
+    #[default]
+    GroupCommit,
+    /// `synchronous=FULL`: SQLite syncs the WAL inside every `COMMIT`, under the write
+    /// lock. The plain way, for when the group commit is suspected.
+    EachCommit,
+}
+
 /// Which database engine is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -105,8 +120,14 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Db {
-    /// Connects to `url` (`sqlite://…` or `postgres://…`) without migrating.
+    /// Connects to `url` (`sqlite://…` or `postgres://…`) without migrating, with SQLite's
+    /// group commit.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        Self::connect_with(url, Durability::GroupCommit).await
+    }
+
+    /// Connects to `url` without migrating; `durability` chooses how SQLite commits.
+    pub async fn connect_with(url: &str, durability: Durability) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -118,12 +139,12 @@ impl Db {
         let options = AnyConnectOptions::from_str(url).context("parsing DATABASE_URL")?;
         let pool_options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         let wal_sync = match backend {
-            Backend::Sqlite => wal_sync::WalSync::for_url(url).map(std::sync::Arc::new),
-            Backend::Postgres => None,
+            Backend::Sqlite if durability == Durability::GroupCommit => wal_sync::WalSync::for_url(url).map(std::sync::Arc::new),
+            Backend::Sqlite | Backend::Postgres => None,
         };
         // Payments must survive power loss. A file database commits with `NORMAL` and a
         // shared sync of the WAL before `commit` returns (group commit, see `wal_sync`);
-        // anything else syncs at every commit.
+        // anything else (or with the group commit turned off) syncs at every commit.
         let synchronous = if wal_sync.is_some() { "NORMAL" } else { "FULL" };
         let pool = match backend {
             Backend::Sqlite => {

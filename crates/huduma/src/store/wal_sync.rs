@@ -16,7 +16,13 @@
 //! at the next sync or checkpoint.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Test hook: a pause in milliseconds before each WAL sync, so that a crash test's kills
+/// often land between a `COMMIT` and the sync that makes it durable.
+const PAUSE_ENV: &str = "HUDUMA_TEST_WAL_SYNC_PAUSE_MS";
 
 /// Makes committed transactions durable together.
 #[derive(Debug)]
@@ -48,11 +54,20 @@ impl WalSync {
             return Ok(());
         }
         let covers = self.committed.load(Ordering::SeqCst);
+        if let Some(pause) = pause_before_sync() {
+            tokio::time::sleep(pause).await;
+        }
         let wal = self.wal.clone();
         tokio::task::spawn_blocking(move || sync_file(&wal)).await.map_err(std::io::Error::other)??;
         *synced = covers;
         Ok(())
     }
+}
+
+/// The crash test's pause ([`PAUSE_ENV`]), read once; none in normal running.
+fn pause_before_sync() -> Option<Duration> {
+    static PAUSE: OnceLock<Option<Duration>> = OnceLock::new();
+    *PAUSE.get_or_init(|| std::env::var(PAUSE_ENV).ok().and_then(|ms| ms.parse().ok()).map(Duration::from_millis))
 }
 
 fn sync_file(path: &std::path::Path) -> std::io::Result<()> {

@@ -39,8 +39,8 @@ use pages::{
 /// Largest upload request: the biggest file any requirement may allow, plus the form.
 pub const UPLOAD_BODY_LIMIT: usize = 26 * 1024 * 1024;
 
-/// Builds the whole router.
-pub fn router(app: Arc<App>) -> Router {
+/// Builds the whole router; `simulators` (sandbox mode only) adds the sandbox's routes.
+pub fn router(app: Arc<App>, simulators: Option<Arc<crate::simulators::Simulators>>) -> Router {
     let pages = Router::new()
         // Anyone.
         .route("/", get(home::show))
@@ -150,9 +150,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/metrics", get(metrics::render));
 
     let mut router = pages.merge(api::router()).merge(back_office::router());
-    if app.config.sandbox {
+    if let Some(simulators) = simulators {
         // Sandbox routes do not exist at all outside sandbox mode.
-        router = router.merge(sandbox::router(&app));
+        router = router.merge(sandbox::router(simulators));
     }
     router
         .fallback(not_found)

@@ -7,6 +7,7 @@ pub mod documents;
 pub mod respond;
 pub mod status;
 pub mod submit;
+pub mod timeline;
 pub mod tracking;
 
 use super::sessions::Authenticated;

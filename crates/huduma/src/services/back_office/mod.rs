@@ -7,6 +7,7 @@ pub mod certificates;
 pub mod dashboard;
 pub mod demo;
 pub mod escalation;
+pub mod members;
 pub mod queue;
 pub mod sla;
 pub mod staff;

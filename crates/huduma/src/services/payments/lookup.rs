@@ -1,13 +1,15 @@
 //! "I paid but the portal says unpaid": a citizen gives the M-Pesa receipt number from
 //! their SMS, and we look for it before anyone opens a ticket — in recorded payments,
 //! then by asking M-Pesa about the citizen's open attempts right away (the reconciler's
-//! job, run now), then among provider messages we received but could not match.
+//! job, run now), then among provider messages we received but could not match (by the
+//! receipt number kept on each M-Pesa message, through an index).
 
 use crate::app::App;
+use crate::integrations::daraja::StkCallback;
 use crate::services::rate_limit;
 use crate::services::sessions::Authenticated;
 use crate::services::{ServiceError, ServiceResult};
-use sqlx::Row;
+use crate::store::receipt_lookup as store;
 
 /// What the look-up found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,46 +56,42 @@ pub async fn find(app: &App, me: &Authenticated, receipt: &str) -> ServiceResult
         return Ok(found);
     }
     let mut conn = app.db.pool().acquire().await?;
-    let unmatched: i64 = sqlx::query(
-        "SELECT COUNT(*) FROM provider_messages WHERE provider = 'mpesa' AND body LIKE $1 AND outcome NOT IN ('settled', 'duplicate')",
-    )
-    .bind(format!("%{receipt}%"))
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get(0)?;
-    Ok(if unmatched > 0 { Found::Unmatched } else { Found::NotYet })
+    Ok(if store::unmatched(&mut conn, &receipt).await? { Found::Unmatched } else { Found::NotYet })
+}
+
+/// The receipt number a stored M-Pesa message carries, normalised as people's input is:
+/// the STK callback's `MpesaReceiptNumber`, a Paybill message's `TransID`.
+pub fn receipt_in(kind: &str, raw: &str) -> Option<String> {
+    let body = serde_json::from_str::<serde_json::Value>(raw).ok()?;
+    let receipt = match kind {
+        "stk_callback" => StkCallback::parse(&body)?.receipt?,
+        "c2b_validation" | "c2b_confirmation" => body.get("TransID")?.as_str()?.to_owned(),
+        _ => return None,
+    };
+    normalise(&receipt)
+}
+
+/// Keeps the receipt number of a stored M-Pesa message in its indexed column, so that
+/// [`find`] reaches an unmatched message by equality; in the transaction that stored it.
+pub async fn index_message(conn: &mut crate::store::Conn, message_id: i64, kind: &str, raw: &str) -> ServiceResult<()> {
+    if let Some(receipt) = receipt_in(kind, raw) {
+        store::set_message_receipt(conn, message_id, &receipt).await?;
+    }
+    Ok(())
 }
 
 /// The person's most recent receipt.
 async fn latest(app: &App, me: &Authenticated) -> ServiceResult<Option<Found>> {
     let mut conn = app.db.pool().acquire().await?;
-    let row = sqlx::query(
-        "SELECT r.number, i.number, i.application_id FROM receipts r JOIN invoices i ON i.id = r.invoice_id \
-         WHERE r.account_id = $1 ORDER BY r.issued_at DESC, r.number LIMIT 1",
-    )
-    .bind(me.account.id.clone())
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(|r| Ok(Found::Recorded { receipt: r.try_get(0)?, invoice: r.try_get(1)?, application: r.try_get(2)? })).transpose()
+    let found = store::latest(&mut conn, &me.account.id).await?;
+    Ok(found.map(|p| Found::Recorded { receipt: p.receipt.unwrap_or_default(), invoice: p.invoice, application: p.application }))
 }
 
 async fn recorded(app: &App, me: &Authenticated, receipt: &str) -> ServiceResult<Option<Found>> {
     let mut conn = app.db.pool().acquire().await?;
-    let row = sqlx::query(
-        "SELECT r.number, i.number, i.application_id, i.account_id FROM payments p JOIN invoices i ON i.id = p.invoice_id \
-         LEFT JOIN receipts r ON r.payment_id = p.id WHERE p.method = 'mpesa' AND p.provider_ref = $1",
-    )
-    .bind(receipt.to_owned())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let owner: Option<String> = row.try_get(3)?;
-    if owner.as_deref() != Some(me.account.id.as_str()) {
+    let Some(payment) = store::recorded(&mut conn, receipt).await? else { return Ok(None) };
+    if payment.owner.as_deref() != Some(me.account.id.as_str()) {
         return Ok(Some(Found::ForSomeoneElse));
     }
-    Ok(Some(Found::Recorded {
-        receipt: row.try_get::<Option<String>, _>(0)?.unwrap_or_default(),
-        invoice: row.try_get(1)?,
-        application: row.try_get(2)?,
-    }))
+    Ok(Some(Found::Recorded { receipt: payment.receipt.unwrap_or_default(), invoice: payment.invoice, application: payment.application }))
 }

@@ -9,6 +9,7 @@ pub mod paybill;
 pub mod receipts;
 pub mod reconcile;
 pub mod settle;
+pub mod stk_confirm;
 
 use crate::app::App;
 use crate::services::ServiceResult;
@@ -54,6 +55,9 @@ pub async fn record_attempt(app: &App, attempt: AttemptRow) -> ServiceResult<Att
 pub async fn store_message(app: &App, provider: &str, kind: &str, raw: &str) -> ServiceResult<i64> {
     let mut tx = app.db.begin().await?;
     let id = store::store_message(&mut tx, provider, kind, raw, None, app.clock.now()).await?;
+    if provider == mpesa::PROVIDER {
+        lookup::index_message(&mut tx, id, kind, raw).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }

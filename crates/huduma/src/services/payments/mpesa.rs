@@ -123,8 +123,8 @@ pub enum CallbackOutcome {
     InvalidAmount,
     /// Not a callback we can read.
     Invalid,
-    /// Says paid, but Daraja's status query does not confirm it yet: kept, and settled by
-    /// the reconciler once the query does.
+    /// Says paid, and waits for Daraja's status query to confirm it (an outbox job; the
+    /// reconciler also settles the attempt once the query does).
     Unconfirmed,
 }
 
@@ -148,13 +148,16 @@ impl CallbackOutcome {
 pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
     let now = app.clock.now();
     let parsed = serde_json::from_str::<serde_json::Value>(raw).ok().as_ref().and_then(StkCallback::parse);
-    if let Some(cb) = parsed.as_ref().filter(|cb| cb.result_code == "0" && app.config.daraja_confirm_by_query)
-        && let Some(outcome) = unconfirmed(app, cb, now).await
-    {
-        let id = super::store_message(app, PROVIDER, "stk_callback", raw).await?;
-        let mut conn = app.db.pool().acquire().await?;
-        store::message_outcome(&mut conn, id, outcome.as_str()).await?;
-        tracing::warn!(message = id, outcome = outcome.as_str(), "M-Pesa callback says paid but the status query does not agree (yet)");
+    if parsed.as_ref().is_some_and(|cb| cb.result_code == "0" && app.config.daraja_confirm_by_query) {
+        // Stored and answered now; Daraja's status query runs from the outbox, and only
+        // its agreement applies the callback (see `stk_confirm`).
+        let outcome = CallbackOutcome::Unconfirmed;
+        let mut tx = app.db.begin().await?;
+        let id = store::store_message(&mut tx, PROVIDER, "stk_callback", raw, Some(outcome.as_str()), now).await?;
+        super::lookup::index_message(&mut tx, id, "stk_callback", raw).await?;
+        super::stk_confirm::queue(&mut tx, id, now).await?;
+        tx.commit().await?;
+        app.outbox_wakeup.notify_one();
         return Ok(outcome);
     }
     // One transaction applies the message and stores it with its outcome: a single
@@ -166,6 +169,7 @@ pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
             match apply_in(&mut tx, app, cb).await {
                 Ok(outcome) => {
                     let id = store::store_message(&mut tx, PROVIDER, "stk_callback", raw, Some(outcome.as_str()), now).await?;
+                    super::lookup::index_message(&mut tx, id, "stk_callback", raw).await?;
                     tx.commit().await?;
                     Some(Ok((id, outcome)))
                 }
@@ -181,6 +185,7 @@ pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
             let mut tx = app.db.begin().await?;
             let kept = if other.is_some() { "error" } else { outcome.as_str() };
             let id = store::store_message(&mut tx, PROVIDER, "stk_callback", raw, Some(kept), now).await?;
+            super::lookup::index_message(&mut tx, id, "stk_callback", raw).await?;
             tx.commit().await?;
             if let Some(Err(err)) = other {
                 return Err(err);
@@ -202,17 +207,6 @@ pub async fn callback(app: &App, raw: &str) -> ServiceResult<CallbackOutcome> {
         app.outbox_wakeup.notify_one();
     }
     Ok(outcome)
-}
-
-/// With confirmation on: `None` when Daraja's STK query agrees the attempt was paid,
-/// otherwise why not (it says otherwise, or cannot tell yet).
-async fn unconfirmed(app: &App, cb: &StkCallback, now: i64) -> Option<CallbackOutcome> {
-    let daraja = app.daraja.as_ref()?;
-    match daraja.stk_query(&cb.checkout_request_id, now).await {
-        Ok(crate::integrations::daraja::QueryOutcome::Done { code, .. }) if code == "0" => None,
-        Ok(crate::integrations::daraja::QueryOutcome::Done { .. }) => Some(CallbackOutcome::Mismatch),
-        Ok(crate::integrations::daraja::QueryOutcome::Pending) | Err(_) => Some(CallbackOutcome::Unconfirmed),
-    }
 }
 
 /// Applies a parsed callback (also used for query results that the reconciler learns).

@@ -14,7 +14,6 @@ use super::{ApiError, ApiJson, ApiMultipart, ApiPath, Caller, ErrorBody, Me, OrA
 use crate::app::App;
 use crate::services::ServiceError;
 use crate::services::applications::{self, Loaded, certificate, definitions, documents, respond, status, submit, tracking};
-use crate::store::applications as store;
 use huduma_domain::application::Answer;
 
 /// An application as the API shows it.
@@ -453,8 +452,7 @@ pub async fn timeline(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
     let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
-    let mut conn = app.db.pool().acquire().await.map_err(ServiceError::from).or_api(who.language)?;
-    let events = store::events(&mut conn, &loaded.row.id).await.map_err(ServiceError::from).or_api(who.language)?;
+    let events = crate::services::applications::timeline::events(&app, &loaded).await.or_api(who.language)?;
     let tr = app.i18n.tr(who.language);
     Ok(Json(
         events

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::context::{StaffBar, StaffCtx};
 use crate::clock::format_nairobi_in;
-use crate::store::audit::{self, Search};
+use crate::store::audit::Search;
 use crate::web::render::{Page, html};
 
 /// Search fields.
@@ -67,10 +67,7 @@ pub async fn show(s: StaffCtx, Query(q): Query<Query_>) -> Response {
         before: q.before.max(0),
     };
     let app = &s.ctx.app;
-    let rows = match app.db.pool().acquire().await {
-        Ok(mut conn) => audit::search(&mut conn, &search, PAGE).await,
-        Err(err) => Err(err),
-    };
+    let rows = crate::services::audit::search(app, &search, PAGE).await;
     let rows = match rows {
         Ok(rows) => rows,
         Err(err) => {

@@ -193,13 +193,9 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
         })
         .collect();
     let members = if me.role.supervises() {
-        let mut conn = match app.db.pool().acquire().await {
-            Ok(conn) => conn,
-            Err(err) => return failure(s, err.into()),
-        };
-        match crate::store::staff::list(&mut conn, me.agency()).await {
+        match crate::services::back_office::members::of_agency(app, me.agency()).await {
             Ok(list) => list.into_iter().filter(|m| m.active && m.agency.is_some()).map(|m| (m.id, m.name)).collect(),
-            Err(err) => return failure(s, err.into()),
+            Err(err) => return failure(s, err),
         }
     } else {
         Vec::new()

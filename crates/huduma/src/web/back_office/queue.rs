@@ -177,10 +177,7 @@ async fn render(
         Err(err) => return errors::failure(s, err),
     };
     let members = {
-        let listed = match app.db.pool().acquire().await {
-            Ok(mut conn) => crate::store::staff::list(&mut conn, Some(agency)).await.map_err(crate::services::ServiceError::from),
-            Err(err) => Err(err.into()),
-        };
+        let listed = crate::services::back_office::members::of_agency(app, Some(agency)).await;
         match listed {
             Ok(list) => list
                 .into_iter()

@@ -120,10 +120,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
     let live = s.ctx.app.catalogue();
     let t = &case.ticket;
     let assignee = match &t.assigned_to {
-        Some(id) => match s.ctx.app.db.pool().acquire().await {
-            Ok(mut conn) => crate::store::staff::by_id(&mut conn, id).await.ok().flatten().map(|m| m.name).unwrap_or_default(),
-            Err(_) => String::new(),
-        },
+        Some(id) => crate::services::back_office::members::name_of(&s.ctx.app, id).await.ok().flatten().unwrap_or_default(),
         None => String::new(),
     };
     let files = match crate::services::helpdesk::files::list(&s.ctx.app, &t.id).await {

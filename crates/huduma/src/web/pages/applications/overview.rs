@@ -5,7 +5,6 @@ use super::check_answers::{AnswerRow, DocumentView, answer_rows, document_views}
 use super::{fee_text, load, service_name, signed_in};
 use crate::clock::format_nairobi_in;
 use crate::services::applications::{Loaded, certificate, display_reference, respond, status};
-use crate::store::applications as store;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
 use crate::web::render::{FormErrors, form_failure};
@@ -132,8 +131,7 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
         return html(StatusCode::OK, &template);
     }
     let events = {
-        let Ok(mut conn) = ctx.app.db.pool().acquire().await else { return internal_error(&ctx.app, ctx.language) };
-        match store::events(&mut conn, &loaded.row.id).await {
+        match crate::services::applications::timeline::events(&ctx.app, &loaded).await {
             Ok(e) => e,
             Err(err) => {
                 tracing::error!(error = %err, "timeline failed");

@@ -14,7 +14,6 @@
 //! Card numbers are never stored: an order keeps only the masked account
 //! (`411111******1111`).
 
-use crate::app::App;
 use crate::clock::rfc3339;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -238,8 +237,8 @@ impl PesapalSimulator {
     }
 }
 
-/// The simulator's routes under `/sandbox/pesapal`, ready to merge into the app's router.
-pub fn router(sim: Arc<PesapalSimulator>) -> Router<Arc<App>> {
+/// The simulator's routes under `/sandbox/pesapal`, ready to merge into any router.
+pub fn router<S: Clone + Send + Sync + 'static>(sim: Arc<PesapalSimulator>) -> Router<S> {
     routes().with_state(sim)
 }
 

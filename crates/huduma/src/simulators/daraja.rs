@@ -17,7 +17,7 @@
 //! | `254708374149` (Safaricom's test number) | pays after a short pause (the PIN was entered) |
 //! | any other | waits on the sandbox phone page (`/sandbox/phone`) for a person to enter a PIN or cancel; times out after a minute (1037) |
 
-use crate::app::App;
+use super::Simulators;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -149,7 +149,7 @@ impl Prompts {
 }
 
 /// The simulator's routes, under `/sandbox/daraja`.
-pub fn router() -> Router<Arc<App>> {
+pub fn router() -> Router<Arc<Simulators>> {
     Router::new()
         .route("/sandbox/daraja/oauth/v1/generate", get(oauth))
         .route("/sandbox/daraja/mpesa/stkpush/v1/processrequest", post(stk_push))
@@ -163,28 +163,33 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
-async fn oauth(State(app): State<Arc<App>>, headers: HeaderMap, axum::extract::RawQuery(query): axum::extract::RawQuery) -> Response {
+async fn oauth(
+    State(sim): State<Arc<Simulators>>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
     if query.as_deref() != Some("grant_type=client_credentials") {
         return error(StatusCode::BAD_REQUEST, "400.008.02", "Invalid grant type passed");
     }
-    let Some(config) = &app.config.daraja else { return error(StatusCode::BAD_REQUEST, "400.008.01", "Invalid Authentication passed") };
+    let Some((key, secret)) = &sim.daraja_credentials else {
+        return error(StatusCode::BAD_REQUEST, "400.008.01", "Invalid Authentication passed");
+    };
     use base64::Engine;
-    let expected =
-        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", config.consumer_key.expose(), config.consumer_secret.expose()));
+    let expected = base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"));
     let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Basic ")).unwrap_or("");
     if !crate::crypto::constant_time_eq(given, &expected) {
         return error(StatusCode::BAD_REQUEST, "400.008.01", "Invalid Authentication passed");
     }
     let token = crate::crypto::new_token();
-    if let Ok(mut tokens) = app.daraja_sandbox.tokens.lock() {
+    if let Ok(mut tokens) = sim.daraja.tokens.lock() {
         tokens.push(token.clone());
     }
     Json(json!({"access_token": token, "expires_in": "3599"})).into_response()
 }
 
-fn authorised(app: &App, headers: &HeaderMap) -> bool {
+fn authorised(sim: &Simulators, headers: &HeaderMap) -> bool {
     let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
-    app.daraja_sandbox.tokens.lock().is_ok_and(|t| t.iter().any(|k| k == given))
+    sim.daraja.tokens.lock().is_ok_and(|t| t.iter().any(|k| k == given))
 }
 
 fn text<'a>(body: &'a Value, key: &str) -> &'a str {
@@ -195,8 +200,8 @@ fn password_ok(body: &Value) -> bool {
     text(body, "BusinessShortCode") == SHORT_CODE && text(body, "Password") == mpesa::password(SHORT_CODE, PASSKEY, text(body, "Timestamp"))
 }
 
-async fn stk_push(State(app): State<Arc<App>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
-    if !authorised(&app, &headers) {
+async fn stk_push(State(sim): State<Arc<Simulators>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if !authorised(&sim, &headers) {
         return error(StatusCode::NOT_FOUND, "404.001.03", "Invalid Access Token");
     }
     if !password_ok(&body) {
@@ -222,7 +227,7 @@ async fn stk_push(State(app): State<Arc<App>>, headers: HeaderMap, Json(body): J
     }
     let checkout = format!(
         "ws_CO_{}{}",
-        mpesa::timestamp(app.clock.now()),
+        mpesa::timestamp(sim.clock.now()),
         crate::crypto::new_token().chars().filter(char::is_ascii_digit).take(8).collect::<String>()
     );
     let merchant = format!("29115-{}-1", rand::random::<u32>());
@@ -234,10 +239,10 @@ async fn stk_push(State(app): State<Arc<App>>, headers: HeaderMap, Json(body): J
         callback_url,
         outcome: None,
     };
-    if let Ok(mut prompts) = app.daraja_sandbox.prompts.lock() {
+    if let Ok(mut prompts) = sim.daraja.prompts.lock() {
         prompts.insert(checkout.clone(), prompt);
     }
-    tokio::spawn(answer(app.clone(), checkout.clone(), Scenario::for_phone(phone)));
+    tokio::spawn(answer(sim.clone(), checkout.clone(), Scenario::for_phone(phone)));
     Json(json!({
         "MerchantRequestID": merchant,
         "CheckoutRequestID": checkout,
@@ -255,24 +260,24 @@ fn receipt() -> String {
 }
 
 /// Waits for the person on the phone page; times out like a real prompt.
-async fn wait_for_person(app: &App, checkout: &str) -> (u32, String, Option<String>) {
+async fn wait_for_person(sim: &Simulators, checkout: &str) -> (u32, String, Option<String>) {
     let started = tokio::time::Instant::now();
     while started.elapsed() < PROMPT_LIFETIME {
-        if let Some(outcome) = app.daraja_sandbox.prompt(checkout).and_then(|p| p.outcome) {
+        if let Some(outcome) = sim.daraja.prompt(checkout).and_then(|p| p.outcome) {
             return outcome;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let timeout = (1037, "DS timeout user cannot be reached".to_owned(), None);
-    app.daraja_sandbox.set_outcome(checkout, timeout.clone());
+    sim.daraja.set_outcome(checkout, timeout.clone());
     timeout
 }
 
 /// The simulated customer answers, then Daraja posts the callback (or does not).
-async fn answer(app: Arc<App>, checkout: String, scenario: Scenario) {
+async fn answer(sim: Arc<Simulators>, checkout: String, scenario: Scenario) {
     if scenario == Scenario::Manual {
-        let (code, desc, receipt) = wait_for_person(&app, &checkout).await;
-        deliver(&app, &checkout, code, &desc, receipt, 1).await;
+        let (code, desc, receipt) = wait_for_person(&sim, &checkout).await;
+        deliver(&sim, &checkout, code, &desc, receipt, 1).await;
         return;
     }
     tokio::time::sleep(ANSWER_AFTER).await;
@@ -286,18 +291,18 @@ async fn answer(app: Arc<App>, checkout: String, scenario: Scenario) {
         Scenario::Decline(other) => (other, "The transaction failed."),
     };
     let receipt = (code == 0).then(receipt);
-    app.daraja_sandbox.set_outcome(&checkout, (code, desc.to_owned(), receipt.clone()));
+    sim.daraja.set_outcome(&checkout, (code, desc.to_owned(), receipt.clone()));
     let times = match scenario {
         Scenario::PayCallbackLost => 0,
         Scenario::PayCallbackTwice => 2,
         _ => 1,
     };
-    deliver(&app, &checkout, code, desc, receipt, times).await;
+    deliver(&sim, &checkout, code, desc, receipt, times).await;
 }
 
 /// Posts the callback for an answered prompt `times` times.
-async fn deliver(app: &App, checkout: &str, code: u32, desc: &str, receipt: Option<String>, times: usize) {
-    let Some(prompt) = app.daraja_sandbox.prompt(checkout) else { return };
+async fn deliver(sim: &Simulators, checkout: &str, code: u32, desc: &str, receipt: Option<String>, times: usize) {
+    let Some(prompt) = sim.daraja.prompt(checkout) else { return };
     let mut callback = json!({"Body": {"stkCallback": {
         "MerchantRequestID": prompt.merchant_request_id,
         "CheckoutRequestID": checkout,
@@ -305,7 +310,7 @@ async fn deliver(app: &App, checkout: &str, code: u32, desc: &str, receipt: Opti
         "ResultDesc": desc,
     }}});
     if let Some(receipt) = &receipt {
-        let date: u64 = mpesa::timestamp(app.clock.now()).parse().unwrap_or(0);
+        let date: u64 = mpesa::timestamp(sim.clock.now()).parse().unwrap_or(0);
         let phone: u64 = prompt.phone.parse().unwrap_or(0);
         callback["Body"]["stkCallback"]["CallbackMetadata"] = json!({"Item": [
             {"Name": "Amount", "Value": prompt.amount as f64},
@@ -323,15 +328,15 @@ async fn deliver(app: &App, checkout: &str, code: u32, desc: &str, receipt: Opti
     }
 }
 
-async fn stk_query(State(app): State<Arc<App>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
-    if !authorised(&app, &headers) {
+async fn stk_query(State(sim): State<Arc<Simulators>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if !authorised(&sim, &headers) {
         return error(StatusCode::NOT_FOUND, "404.001.03", "Invalid Access Token");
     }
     if !password_ok(&body) {
         return error(StatusCode::INTERNAL_SERVER_ERROR, "500.001.1001", "Wrong credentials");
     }
     let checkout = text(&body, "CheckoutRequestID");
-    let Some(prompt) = app.daraja_sandbox.prompt(checkout) else {
+    let Some(prompt) = sim.daraja.prompt(checkout) else {
         return error(StatusCode::BAD_REQUEST, "400.002.02", "Bad Request - Invalid CheckoutRequestID");
     };
     match prompt.outcome {
@@ -348,8 +353,8 @@ async fn stk_query(State(app): State<Arc<App>>, headers: HeaderMap, Json(body): 
     }
 }
 
-async fn c2b_register(State(app): State<Arc<App>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
-    if !authorised(&app, &headers) {
+async fn c2b_register(State(sim): State<Arc<Simulators>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if !authorised(&sim, &headers) {
         return error(StatusCode::NOT_FOUND, "404.001.03", "Invalid Access Token");
     }
     if text(&body, "ShortCode") != SHORT_CODE {
@@ -362,7 +367,7 @@ async fn c2b_register(State(app): State<Arc<App>>, headers: HeaderMap, Json(body
     if !validation.starts_with("http") || !confirmation.starts_with("http") {
         return error(StatusCode::BAD_REQUEST, "400.002.02", "Bad Request - Invalid URL");
     }
-    if let Ok(mut c2b) = app.daraja_sandbox.c2b.lock() {
+    if let Ok(mut c2b) = sim.daraja.c2b.lock() {
         *c2b = Some((validation, confirmation));
     }
     Json(json!({"OriginatorCoversationID": format!("{}-sandbox", rand::random::<u32>()), "ResponseCode": "0", "ResponseDescription": "success"})).into_response()
@@ -370,11 +375,11 @@ async fn c2b_register(State(app): State<Arc<App>>, headers: HeaderMap, Json(body
 
 /// A customer pays the Paybill from their phone: Daraja validates with us, and confirms
 /// when we accept.
-async fn c2b_simulate(State(app): State<Arc<App>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
-    if !authorised(&app, &headers) {
+async fn c2b_simulate(State(sim): State<Arc<Simulators>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if !authorised(&sim, &headers) {
         return error(StatusCode::NOT_FOUND, "404.001.03", "Invalid Access Token");
     }
-    let Some((validation, confirmation)) = app.daraja_sandbox.c2b.lock().ok().and_then(|c| c.clone()) else {
+    let Some((validation, confirmation)) = sim.daraja.c2b.lock().ok().and_then(|c| c.clone()) else {
         return error(StatusCode::BAD_REQUEST, "400.002.02", "Bad Request - No URLs registered for this ShortCode");
     };
     if text(&body, "ShortCode") != SHORT_CODE || text(&body, "CommandID") != "CustomerPayBillOnline" {
@@ -396,7 +401,7 @@ async fn c2b_simulate(State(app): State<Arc<App>>, headers: HeaderMap, Json(body
     let mut payment = json!({
         "TransactionType": "Pay Bill",
         "TransID": trans_id,
-        "TransTime": mpesa::timestamp(app.clock.now()),
+        "TransTime": mpesa::timestamp(sim.clock.now()),
         "TransAmount": amount,
         "BusinessShortCode": SHORT_CODE,
         "BillRefNumber": text(&body, "BillRefNumber"),

@@ -1,0 +1,69 @@
+//! The reads behind "I paid but the portal says unpaid", and the receipt number kept on
+//! each M-Pesa provider message so that an unmatched one is found through an index.
+
+use super::Conn;
+use sqlx::Row;
+
+/// The payment recorded under an M-Pesa receipt number, with its invoice's owner.
+pub const RECORDED: &str = "SELECT r.number, i.number, i.application_id, i.account_id FROM payments p JOIN invoices i ON i.id = p.invoice_id \
+     LEFT JOIN receipts r ON r.payment_id = p.id WHERE p.method = 'mpesa' AND p.provider_ref = $1";
+
+/// A person's most recent receipt.
+pub const LATEST: &str = "SELECT r.number, i.number, i.application_id FROM receipts r JOIN invoices i ON i.id = r.invoice_id \
+     WHERE r.account_id = $1 ORDER BY r.issued_at DESC, r.number LIMIT 1";
+
+/// M-Pesa messages with a receipt number that were not applied to any invoice.
+pub const UNMATCHED: &str = "SELECT COUNT(*) FROM provider_messages \
+     WHERE mpesa_receipt = $1 AND provider = 'mpesa' AND outcome NOT IN ('settled', 'duplicate')";
+
+/// Keeps the receipt number a provider message carries.
+pub const SET_MESSAGE_RECEIPT: &str = "UPDATE provider_messages SET mpesa_receipt = $1 WHERE id = $2";
+
+/// The look-up's statements with sample values, for the query-plan test.
+pub const PLANNED: &[(&str, &str, &[&str])] = &[("unmatched", UNMATCHED, &["'SUNMATCH01'"])];
+
+/// A payment found by its receipt number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedPayment {
+    /// Our receipt number (none while the receipt is being issued).
+    pub receipt: Option<String>,
+    /// The invoice it paid.
+    pub invoice: String,
+    /// The application, if the invoice is for one.
+    pub application: Option<String>,
+    /// Whose invoice it is.
+    pub owner: Option<String>,
+}
+
+/// The payment recorded under an M-Pesa receipt number.
+pub async fn recorded(conn: &mut Conn, receipt: &str) -> Result<Option<RecordedPayment>, sqlx::Error> {
+    let row = sqlx::query(RECORDED).bind(receipt.to_owned()).fetch_optional(conn).await?;
+    row.map(|r| Ok(RecordedPayment { receipt: r.try_get(0)?, invoice: r.try_get(1)?, application: r.try_get(2)?, owner: r.try_get(3)? }))
+        .transpose()
+}
+
+/// A person's most recent receipt (their own invoices only).
+pub async fn latest(conn: &mut Conn, account_id: &str) -> Result<Option<RecordedPayment>, sqlx::Error> {
+    let row = sqlx::query(LATEST).bind(account_id.to_owned()).fetch_optional(conn).await?;
+    row.map(|r| {
+        Ok(RecordedPayment {
+            receipt: r.try_get(0)?,
+            invoice: r.try_get(1)?,
+            application: r.try_get(2)?,
+            owner: Some(account_id.to_owned()),
+        })
+    })
+    .transpose()
+}
+
+/// Whether an M-Pesa message with this receipt number arrived and was not applied.
+pub async fn unmatched(conn: &mut Conn, receipt: &str) -> Result<bool, sqlx::Error> {
+    let count: i64 = sqlx::query(UNMATCHED).bind(receipt.to_owned()).fetch_one(conn).await?.try_get(0)?;
+    Ok(count > 0)
+}
+
+/// Keeps the receipt number of a stored provider message, in the transaction that stored it.
+pub async fn set_message_receipt(conn: &mut Conn, message_id: i64, receipt: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(SET_MESSAGE_RECEIPT).bind(receipt.to_owned()).bind(message_id).execute(conn).await?;
+    Ok(())
+}
