@@ -190,7 +190,7 @@ fn too_many(ctx: &Ctx, retry_after: i64) -> Response {
 fn page_failure(ctx: &Ctx, err: ServiceError) -> Response {
     match err {
         ServiceError::RateLimited { retry_after } => too_many(ctx, retry_after),
-        other => failure(ctx, other),
+        other => failure(other),
     }
 }
 
@@ -255,7 +255,7 @@ pub async fn mpesa(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfFor
                     }
                     response
                 }
-                Err(page) => page,
+                Err(page) => page.into_response(),
             }
         }
     }
@@ -271,6 +271,6 @@ pub async fn attempt(ctx: Ctx, Path((number, attempt)): Path<(String, String)>) 
             &bill.callback_url,
             &format!("/checkout/{}", invoice.number),
         ),
-        Err(err) => failure(&ctx, err),
+        Err(err) => failure(err),
     }
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use super::client_ip::ClientIp;
 use super::cookies;
 use super::csrf::{CsrfSecret, form_token};
+use super::page_error::ErrorFrame;
 use super::render::Page;
 use crate::app::App;
 use crate::i18n::Tr;
@@ -24,6 +25,10 @@ pub fn language_from_headers(headers: &HeaderMap, secure: bool) -> Language {
         .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Language::from_accept_language))
         .unwrap_or_default()
 }
+
+/// The citizen session found for this request, kept in its extensions.
+#[derive(Clone)]
+struct SessionLookup(Option<Authenticated>);
 
 /// Request context for HTML pages.
 pub struct Ctx {
@@ -51,21 +56,33 @@ impl FromRequestParts<Arc<App>> for Ctx {
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
         let secure = app.config.secure_cookies();
-        let me = match cookies::get(&parts.headers, cookies::SESSION, secure) {
-            Some(token) => match sessions::authenticate(app, token).await {
-                Ok(me) => me,
-                Err(err) => {
-                    tracing::error!(error = %format!("{err:#}"), "session lookup failed");
-                    return Err(super::render::internal_error(app, language_from_headers(&parts.headers, secure)));
-                }
-            },
-            None => None,
+        // The access extractors and the handler both build a context; the session is
+        // looked up once per request.
+        let me = match parts.extensions.get::<SessionLookup>() {
+            Some(SessionLookup(me)) => me.clone(),
+            None => {
+                let me = match cookies::get(&parts.headers, cookies::SESSION, secure) {
+                    Some(token) => match sessions::authenticate(app, token).await {
+                        Ok(me) => me,
+                        Err(err) => {
+                            tracing::error!(error = %format!("{err:#}"), "session lookup failed");
+                            return Err(super::render::internal_error(app, language_from_headers(&parts.headers, secure)));
+                        }
+                    },
+                    None => None,
+                };
+                parts.extensions.insert(SessionLookup(me.clone()));
+                me
+            }
         };
         let language = if cookies::get(&parts.headers, cookies::LANGUAGE, secure).is_some() {
             language_from_headers(&parts.headers, secure)
         } else {
             me.as_ref().and_then(|m| Language::parse(&m.account.language)).unwrap_or_else(|| language_from_headers(&parts.headers, secure))
         };
+        if let Some(frame) = parts.extensions.get::<ErrorFrame>() {
+            frame.note_language(language);
+        }
         let csrf = parts.extensions.get::<CsrfSecret>().map(|s| form_token(app, s)).unwrap_or_default();
         let ip = parts.extensions.get::<ClientIp>().map_or_else(|| "127.0.0.1".to_owned(), |c| c.0.to_string());
         let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(200).collect();
@@ -108,17 +125,17 @@ impl Ctx {
         self.app.config.secure_cookies()
     }
 
-    /// The signed-in person, or a redirect to sign in that comes back to this page
-    /// afterwards (`next`, checked again by the sign-in pages) when it can be reopened.
-    pub fn require_me(&self) -> Result<&Authenticated, Response> {
-        self.me.as_ref().ok_or_else(|| match self.reopenable {
+    /// The redirect to sign in that comes back to this page afterwards (`next`, checked
+    /// again by the sign-in pages) when it can be reopened.
+    pub fn sign_in_redirect(&self) -> Response {
+        match self.reopenable {
             true => {
                 let next = serde_urlencoded::to_string([("next", self.path.as_str())]).unwrap_or_default();
                 Redirect::to(&format!("/sign-in?notice=sign_in_first&{next}")).into_response()
             }
             // A form posted after the session ended has no address to come back to.
             false => Redirect::to("/sign-in?notice=sign_in_first").into_response(),
-        })
+        }
     }
 }
 

@@ -5,15 +5,16 @@
 //! before https made it `__Host-`) is no use either: the attacker can get a token for a
 //! secret they know only with their own session, never with the victim's.
 
-use axum::body::to_bytes;
+use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
 use super::cookies;
+use super::page_error::PageError;
 use super::render::error_page;
 use crate::app::App;
 use crate::crypto::{constant_time_eq, keyed_hash, new_token};
@@ -28,6 +29,8 @@ pub struct CsrfSecret {
     secret: String,
     /// A hash of the session cookies sent with the request (empty when signed out).
     session: String,
+    /// The token a form must carry: none when the browser sent no secret cookie.
+    expected: Option<String>,
 }
 
 /// The token to put in forms for this secret and session.
@@ -62,13 +65,48 @@ pub async fn layer(State(app): State<Arc<App>>, mut request: Request, next: Next
     let fresh = existing.is_none();
     let secret = existing.unwrap_or_else(new_token);
     let session = session_binding(request.headers(), secure);
-    request.extensions_mut().insert(CsrfSecret { secret: secret.clone(), session });
+    let mut csrf = CsrfSecret { secret: secret.clone(), session, expected: None };
+    if !fresh {
+        csrf.expected = Some(form_token(&app, &csrf));
+    }
+    request.extensions_mut().insert(csrf);
     let mut response = next.run(request).await;
     let is_html = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     if fresh && is_html {
         response.headers_mut().append(header::SET_COOKIE, cookies::set(cookies::CSRF, &secret, None, secure));
     }
     response
+}
+
+/// Whether a form body carries the token this browser's secret and sessions call for.
+fn carries_token(parts: &axum::http::request::Parts, bytes: &[u8]) -> bool {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes).unwrap_or_default();
+    let sent = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+    parts.extensions.get::<CsrfSecret>().and_then(|s| s.expected.as_deref()).is_some_and(|expected| constant_time_eq(sent, expected))
+}
+
+/// On routes for signed-in callers: checks a posted form's token before the route's
+/// access rule answers, so a forged post is refused as forged (403) whoever sends it,
+/// rather than sent to sign in. Uploads (multipart) carry their token among their parts
+/// and are checked by their handler.
+pub async fn before_access(request: Request, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
+    if safe || multipart {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, FORM_LIMIT).await else {
+        return PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large").into_response();
+    };
+    if !carries_token(&parts, &bytes) {
+        return PageError::new(StatusCode::FORBIDDEN, "csrf.invalid").into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 /// A form body whose CSRF token was checked.
@@ -83,13 +121,7 @@ impl<T: DeserializeOwned> FromRequest<Arc<App>> for CsrfForm<T> {
         let language = super::context::language_from_headers(&parts.headers, app.config.secure_cookies());
         let bytes =
             to_bytes(body, FORM_LIMIT).await.map_err(|_| error_page(app, language, StatusCode::PAYLOAD_TOO_LARGE, "body.too_large"))?;
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-        let sent = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
-        let valid = parts.extensions.get::<CsrfSecret>().is_some_and(|secret| {
-            cookies::get(&parts.headers, cookies::CSRF, app.config.secure_cookies()).is_some()
-                && constant_time_eq(sent, &form_token(app, secret))
-        });
-        if !valid {
+        if !carries_token(&parts, &bytes) {
             return Err(error_page(app, language, StatusCode::FORBIDDEN, "csrf.invalid"));
         }
         let value = serde_urlencoded::from_bytes(&bytes).map_err(|_| error_page(app, language, StatusCode::BAD_REQUEST, "body.invalid"))?;

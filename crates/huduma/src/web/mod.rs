@@ -1,6 +1,7 @@
 //! The HTTP surface: HTML pages, the JSON API, sandboxes, health and metrics.
 //! Each route states who may call it where it is declared.
 
+pub mod access;
 pub mod api;
 pub mod back_office;
 pub mod callbacks;
@@ -9,8 +10,10 @@ pub mod client_ip;
 pub mod context;
 pub mod cookies;
 pub mod csrf;
+pub mod error_code;
 pub mod health;
 pub mod metrics;
+pub mod page_error;
 pub mod pages;
 pub mod render;
 pub mod retry_after;
@@ -19,6 +22,7 @@ pub mod sandbox;
 pub mod security_headers;
 pub mod static_files;
 
+use access::Route;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -39,123 +43,143 @@ use pages::{
 /// Largest upload request: the biggest file any requirement may allow, plus the form.
 pub const UPLOAD_BODY_LIMIT: usize = 26 * 1024 * 1024;
 
-/// Builds the whole router; `simulators` (sandbox mode only) adds the sandbox's routes.
-pub fn router(app: Arc<App>, simulators: Option<Arc<crate::simulators::Simulators>>) -> Router {
-    let pages = Router::new()
+/// Every route of the pages and the agency-system endpoints, with who may call it. The
+/// router is built from this table and [`back_office::routes`] (and the API's own table),
+/// so `tests/it/security.rs` can walk every route and check its rule.
+pub fn page_routes() -> Vec<Route> {
+    use access::Rule::{ApiClient, Citizen, CitizenOrKey, Operator, Provider, Public};
+    vec![
         // Anyone.
-        .route("/", get(home::show))
-        .route("/language/{tag}", get(language::switch))
-        .route("/services", get(catalogue::browse))
-        .route("/services/{code}", get(catalogue::service))
-        .route("/categories/{code}", get(catalogue::category))
-        .route("/agencies", get(catalogue::agencies))
-        .route("/agencies/{code}", get(catalogue::agency))
-        .route("/search", get(catalogue::search))
-        .route("/register", get(register::type_form).post(register::choose_type))
-        .route("/register/identity", get(register::identity_form).post(register::identity_submit))
+        Route::new("/", Public, get(home::show)),
+        Route::new("/language/{tag}", Public, get(language::switch)),
+        Route::new("/services", Public, get(catalogue::browse)),
+        Route::new("/services/{code}", Public, get(catalogue::service)),
+        Route::new("/categories/{code}", Public, get(catalogue::category)),
+        Route::new("/agencies", Public, get(catalogue::agencies)),
+        Route::new("/agencies/{code}", Public, get(catalogue::agency)),
+        Route::new("/search", Public, get(catalogue::search)),
+        Route::new("/register", Public, get(register::type_form).post(register::choose_type)),
+        Route::new("/register/identity", Public, get(register::identity_form).post(register::identity_submit)),
         // Holder of a registration flow cookie.
-        .route("/register/details", get(register::details_form).post(register::details_submit))
+        Route::new("/register/details", Public, get(register::details_form).post(register::details_submit)),
         // Holder of a verification flow cookie.
-        .route("/verify", get(verify::show))
-        .route("/verify/phone", post(verify::phone))
-        .route("/verify/email", post(verify::email))
-        .route("/verify/resend", post(verify::resend))
+        Route::new("/verify", Public, get(verify::show)),
+        Route::new("/verify/phone", Public, post(verify::phone)),
+        Route::new("/verify/email", Public, post(verify::email)),
+        Route::new("/verify/resend", Public, post(verify::resend)),
         // Anyone; the second step needs the sign-in flow cookie.
-        .route("/sign-in", get(sign_in::form).post(sign_in::submit))
-        .route("/sign-in/code", get(sign_in::code_form).post(sign_in::check))
-        .route("/sign-in/send", post(sign_in::send))
-        .route("/sign-out", post(sign_in::sign_out))
-        .route("/forgot-password", get(password_reset::form).post(password_reset::submit))
-        .route("/reset-password", get(password_reset::reset_form).post(password_reset::reset_submit))
-        // Signed-in citizen only (each handler checks; the queries are scoped to the account).
-        .route("/account", get(account::show))
-        .route("/account/password", get(account::password_form).post(account::password_submit))
-        .route("/account/sessions", get(account::sessions))
-        .route("/account/sessions/{id}/revoke", post(account::revoke))
-        .route("/account/sign-out-everywhere", post(sign_in::sign_out_everywhere))
-        .route("/account/contact", get(account::contact_form).post(account::contact_submit))
-        .route("/account/contact/verify", post(account::contact_verify))
-        .route("/account/two-factor", get(two_factor::show))
-        .route("/account/two-factor/setup", post(two_factor::begin))
-        .route("/account/two-factor/confirm", post(two_factor::confirm))
-        .route("/account/two-factor/disable", post(two_factor::disable))
+        Route::new("/sign-in", Public, get(sign_in::form).post(sign_in::submit)),
+        Route::new("/sign-in/code", Public, get(sign_in::code_form).post(sign_in::check)),
+        Route::new("/sign-in/send", Public, post(sign_in::send)),
+        Route::new("/sign-out", Public, post(sign_in::sign_out)),
+        Route::new("/forgot-password", Public, get(password_reset::form).post(password_reset::submit)),
+        Route::new("/reset-password", Public, get(password_reset::reset_form).post(password_reset::reset_submit)),
+        // Signed-in citizen only (the queries are scoped to the account).
+        Route::new("/account", Citizen, get(account::show)),
+        Route::new("/account/password", Citizen, get(account::password_form).post(account::password_submit)),
+        Route::new("/account/sessions", Citizen, get(account::sessions)),
+        Route::new("/account/sessions/{id}/revoke", Citizen, post(account::revoke)),
+        Route::new("/account/sign-out-everywhere", Citizen, post(sign_in::sign_out_everywhere)),
+        Route::new("/account/contact", Citizen, get(account::contact_form).post(account::contact_submit)),
+        Route::new("/account/contact/verify", Citizen, post(account::contact_verify)),
+        Route::new("/account/two-factor", Citizen, get(two_factor::show)),
+        Route::new("/account/two-factor/setup", Citizen, post(two_factor::begin)),
+        Route::new("/account/two-factor/confirm", Citizen, post(two_factor::confirm)),
+        Route::new("/account/two-factor/disable", Citizen, post(two_factor::disable)),
         // Signed-in citizen only; every query names the owner (see pages::applications).
-        .route("/services/{code}/apply", post(applications::start::start))
-        .route("/applications", get(applications::list::show))
-        .route("/applications/{id}", get(applications::overview::show))
-        .route("/applications/{id}/pages/{page}", get(applications::form_page::show).post(applications::form_page::save))
-        .route("/applications/{id}/option", get(applications::fee_option::show).post(applications::fee_option::save))
-        .route("/applications/{id}/documents", get(applications::uploads::show))
-        .route(
+        Route::new("/services/{code}/apply", Citizen, post(applications::start::start)),
+        Route::new("/applications", Citizen, get(applications::list::show)),
+        Route::new("/applications/{id}", Citizen, get(applications::overview::show)),
+        Route::new("/applications/{id}/pages/{page}", Citizen, get(applications::form_page::show).post(applications::form_page::save)),
+        Route::new("/applications/{id}/option", Citizen, get(applications::fee_option::show).post(applications::fee_option::save)),
+        Route::new("/applications/{id}/documents", Citizen, get(applications::uploads::show)),
+        Route::new(
             "/applications/{id}/documents/{requirement}",
+            Citizen,
             post(applications::uploads::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route("/applications/{id}/files/{document}", get(applications::uploads::download))
-        .route("/applications/{id}/check", get(applications::check_answers::show))
-        .route("/applications/{id}/submit", post(applications::check_answers::submit))
-        .route("/applications/{id}/submitted", get(applications::check_answers::submitted))
-        .route("/applications/{id}/delete", get(applications::list::confirm).post(applications::list::delete))
+        ),
+        Route::new("/applications/{id}/files/{document}", Citizen, get(applications::uploads::download)),
+        Route::new("/applications/{id}/check", Citizen, get(applications::check_answers::show)),
+        Route::new("/applications/{id}/submit", Citizen, post(applications::check_answers::submit)),
+        Route::new("/applications/{id}/submitted", Citizen, get(applications::check_answers::submitted)),
+        Route::new("/applications/{id}/delete", Citizen, get(applications::list::confirm).post(applications::list::delete)),
         // Signed-in citizen, while the agency has sent their application back to them.
-        .route("/applications/{id}/respond", post(applications::overview::respond))
+        Route::new("/applications/{id}/respond", Citizen, post(applications::overview::respond)),
         // Signed-in citizen: their issued certificate.
-        .route("/applications/{id}/certificate", get(applications::overview::certificate_pdf))
+        Route::new("/applications/{id}/certificate", Citizen, get(applications::overview::certificate_pdf)),
         // Signed-in citizen: paying for their own applications.
-        .route("/applications/{id}/pay", get(payments::show))
-        .route("/applications/{id}/pay/mpesa", post(payments::mpesa))
-        .route("/applications/{id}/pay/card", post(payments::card))
-        .route("/payments/{attempt}/card-return", get(payments::card_return))
-        .route("/payments/check", get(payments::check_form).post(payments::check))
-        .route("/payments/{attempt}", get(payments::attempt))
-        .route("/receipts/{number}", get(receipts::show))
-        .route("/receipts/{number}/pdf", get(receipts::pdf))
+        Route::new("/applications/{id}/pay", Citizen, get(payments::show)),
+        Route::new("/applications/{id}/pay/mpesa", Citizen, post(payments::mpesa)),
+        Route::new("/applications/{id}/pay/card", Citizen, post(payments::card)),
+        Route::new("/payments/{attempt}/card-return", Citizen, get(payments::card_return)),
+        Route::new("/payments/check", Citizen, get(payments::check_form).post(payments::check)),
+        Route::new("/payments/{attempt}", Citizen, get(payments::attempt)),
+        Route::new("/receipts/{number}", Citizen, get(receipts::show)),
+        Route::new("/receipts/{number}/pdf", Citizen, get(receipts::pdf)),
         // Anyone holding a receipt's QR link (rate-limited per address).
-        .route("/verify/receipts/{number}/{code}", get(receipts::verify))
-        .route("/verify/certificates/{serial}/{code}", get(certificates::verify))
+        Route::new("/verify/receipts/{number}/{code}", Public, get(receipts::verify)),
+        Route::new("/verify/certificates/{serial}/{code}", Public, get(certificates::verify)),
         // Registered agency systems (the secureHash proves who calls).
-        .route("/PaymentAPI/iframev2.1.php", post(checkout::create))
-        .route("/api/invoice/payment/status", get(checkout::status))
+        Route::new("/PaymentAPI/iframev2.1.php", ApiClient, post(checkout::create)),
+        Route::new("/api/invoice/payment/status", ApiClient, get(checkout::status)),
         // Anyone holding an agency bill's link.
-        .route("/checkout/{number}", get(checkout::page))
-        .route("/checkout/{number}/mpesa", post(checkout::mpesa))
-        .route("/checkout/{number}/attempts/{attempt}", get(checkout::attempt))
+        Route::new("/checkout/{number}", Public, get(checkout::page)),
+        Route::new("/checkout/{number}/mpesa", Public, post(checkout::mpesa)),
+        Route::new("/checkout/{number}/attempts/{attempt}", Public, get(checkout::attempt)),
         // Safaricom only: secret token in the path, optional address allow-list.
-        .route("/callbacks/mpesa/stk/{token}", post(callbacks::mpesa_stk))
-        .route("/callbacks/pesapal/ipn/{token}", post(callbacks::pesapal_ipn))
-        .route("/callbacks/mpesa/c2b/validation/{token}", post(callbacks::mpesa_c2b_validation))
-        .route("/callbacks/mpesa/c2b/confirmation/{token}", post(callbacks::mpesa_c2b_confirmation))
+        Route::new("/callbacks/mpesa/stk/{token}", Provider, post(callbacks::mpesa_stk)),
+        Route::new("/callbacks/pesapal/ipn/{token}", Provider, post(callbacks::pesapal_ipn)),
+        Route::new("/callbacks/mpesa/c2b/validation/{token}", Provider, post(callbacks::mpesa_c2b_validation)),
+        Route::new("/callbacks/mpesa/c2b/confirmation/{token}", Provider, post(callbacks::mpesa_c2b_confirmation)),
         // Anyone: the help centre.
-        .route("/help", get(help::index))
-        .route("/help/search", get(help::search))
-        .route("/help/contact", get(help::contact))
+        Route::new("/help", Public, get(help::index)),
+        Route::new("/help/search", Public, get(help::search)),
+        Route::new("/help/contact", Public, get(help::contact)),
         // Signed-in citizens (their own tickets), or anonymous visitors who prove their
         // phone and then hold the ticket's key.
-        .route("/help/tickets", get(tickets::list))
-        .route("/help/tickets/new", get(tickets::new_form).post(tickets::create))
-        .route("/help/tickets/verify", get(tickets::verify_form).post(tickets::verify))
-        .route("/help/tickets/verify/resend", post(tickets::resend))
-        .route("/help/tickets/{number}", get(tickets::show))
-        .route("/help/tickets/{number}/reply", post(tickets::reply))
-        .route("/help/tickets/{number}/reopen", post(tickets::reopen))
-        .route("/help/tickets/{number}/rate", post(tickets::rate))
-        .route("/help/tickets/{number}/files", post(tickets::attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
-        .route("/help/tickets/{number}/files/{id}", get(tickets::file))
-        .route("/help/{slug}", get(help::article))
+        Route::new("/help/tickets", Citizen, get(tickets::list)),
+        Route::new("/help/tickets/new", Public, get(tickets::new_form).post(tickets::create)),
+        Route::new("/help/tickets/verify", Public, get(tickets::verify_form).post(tickets::verify)),
+        Route::new("/help/tickets/verify/resend", Public, post(tickets::resend)),
+        Route::new("/help/tickets/{number}", CitizenOrKey, get(tickets::show)),
+        Route::new("/help/tickets/{number}/reply", CitizenOrKey, post(tickets::reply)),
+        Route::new("/help/tickets/{number}/reopen", CitizenOrKey, post(tickets::reopen)),
+        Route::new("/help/tickets/{number}/rate", CitizenOrKey, post(tickets::rate)),
+        Route::new("/help/tickets/{number}/files", CitizenOrKey, post(tickets::attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+        Route::new("/help/tickets/{number}/files/{id}", CitizenOrKey, get(tickets::file)),
+        Route::new("/help/{slug}", Public, get(help::article)),
         // Anyone (rate-limited per address).
-        .route("/track", get(applications::track::form).post(applications::track::lookup))
+        Route::new("/track", Public, get(applications::track::form).post(applications::track::lookup)),
         // Anyone: operations.
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/static/{file}", get(static_files::serve))
-        // Loopback or trusted proxies only (checked in the handler).
-        .route("/metrics", get(metrics::render));
+        Route::new("/healthz", Public, get(health::healthz)),
+        Route::new("/readyz", Public, get(health::readyz)),
+        Route::new("/static/{file}", Public, get(static_files::serve)),
+        // Loopback or trusted proxies only (the handler checks the address).
+        Route::new("/metrics", Operator, get(metrics::render)),
+    ]
+}
 
-    let mut router = pages.merge(api::router()).merge(back_office::router());
+/// Every route declared with an access rule: the pages' and the back office's.
+pub fn routes() -> Vec<Route> {
+    let mut routes = page_routes();
+    routes.extend(back_office::routes());
+    routes
+}
+
+/// Builds the whole router; `simulators` (sandbox mode only) adds the sandbox's routes.
+pub fn router(app: Arc<App>, simulators: Option<Arc<crate::simulators::Simulators>>) -> Router {
+    let mut router = Router::new();
+    for route in routes() {
+        router = router.route(route.path, route.into_methods());
+    }
+    let mut router = router.merge(api::router());
     if let Some(simulators) = simulators {
         // Sandbox routes do not exist at all outside sandbox mode.
         router = router.merge(sandbox::router(simulators));
     }
     router
         .fallback(not_found)
+        .layer(from_fn_with_state(app.clone(), page_error::layer))
         .layer(from_fn_with_state(app.clone(), csrf::layer))
         .layer(from_fn_with_state(app.clone(), security_headers::layer))
         .layer(from_fn_with_state(app.clone(), client_ip::layer))

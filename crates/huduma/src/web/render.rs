@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use huduma_domain::Language;
 
 use super::context::Ctx;
+use super::page_error::PageError;
 use crate::app::App;
 use crate::i18n::Tr;
 use crate::services::{FieldError, ServiceError};
@@ -275,8 +276,14 @@ pub struct ErrorTemplate<'a> {
 
 /// A full error page for a stable error code.
 pub fn error_page(app: &App, language: Language, status: StatusCode, code: &str) -> Response {
+    let message = app.i18n.tr(language).error(code).to_owned();
+    error_page_saying(app, language, status, code, message)
+}
+
+/// A full error page for a stable code whose sentence is already worded (a field error
+/// with its placeholders filled in, a rate limit's wait).
+pub fn error_page_saying(app: &App, language: Language, status: StatusCode, code: &str, message: String) -> Response {
     let page = Page::bare(app, language, "error.title");
-    let message = page.tr.error(code).to_owned();
     let help = crate::services::help::link_for_error(code).unwrap_or_default();
     html(status, &ErrorTemplate { page, message, code: code.to_owned(), help })
 }
@@ -303,7 +310,7 @@ pub fn internal_error(app: &App, language: Language) -> Response {
 
 /// How a failed use case shows on a form: which errors and which status, or a whole
 /// error page when the failure is not about the input.
-pub fn form_failure(ctx: &Ctx, err: ServiceError) -> Result<(StatusCode, FormErrors), Response> {
+pub fn form_failure(ctx: &Ctx, err: ServiceError) -> Result<(StatusCode, FormErrors), PageError> {
     let tr = ctx.tr();
     match err {
         ServiceError::Invalid(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, FormErrors::new(tr, &errors))),
@@ -324,11 +331,7 @@ pub fn form_failure(ctx: &Ctx, err: ServiceError) -> Result<(StatusCode, FormErr
         }
         ServiceError::Unavailable(code) => Ok((StatusCode::SERVICE_UNAVAILABLE, FormErrors::single(tr, "form", code))),
         ServiceError::FlowExpired => Ok((StatusCode::UNPROCESSABLE_ENTITY, FormErrors::single(tr, "form", "flow.expired"))),
-        ServiceError::NotFound => Err(error_page(&ctx.app, ctx.language, StatusCode::NOT_FOUND, "not_found")),
-        ServiceError::Internal(err) => {
-            tracing::error!(error = %format!("{err:#}"), "request failed");
-            Err(internal_error(&ctx.app, ctx.language))
-        }
+        err @ (ServiceError::NotFound | ServiceError::Internal(_)) => Err(PageError::from(err)),
     }
 }
 

@@ -42,3 +42,21 @@ fn checked_in_openapi_document_is_current() {
         assert!(paths.contains_key(route), "{route}");
     }
 }
+
+/// Clients can switch on `error.code`: the document lists every stable code as the values
+/// of `ErrorCode`, which both the error and each field problem use.
+#[test]
+fn the_document_lists_every_error_code() {
+    let doc: serde_json::Value = serde_json::from_str(&huduma::web::api::openapi_document()).expect("JSON");
+    let schemas = &doc["components"]["schemas"];
+    let values: Vec<&str> =
+        schemas["ErrorCode"]["enum"].as_array().expect("ErrorCode is an enum").iter().filter_map(|v| v.as_str()).collect();
+    let codes: Vec<&str> = huduma::web::error_code::ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(values, codes);
+    for code in ["phone.invalid", "rate_limited", "unauthorized", "route.not_found", "body.too_large", "upload.infected"] {
+        assert!(values.contains(&code), "{code}");
+    }
+    let reference = serde_json::json!("#/components/schemas/ErrorCode");
+    assert_eq!(schemas["ErrorDetail"]["properties"]["code"]["$ref"], reference);
+    assert_eq!(schemas["FieldProblem"]["properties"]["code"]["$ref"], reference);
+}

@@ -18,6 +18,7 @@ both_databases!(
     api_routes_need_a_bearer_token_and_stay_in_their_account,
     oversize_bodies_are_refused_clearly,
     secure_cookies_behind_https,
+    every_route_enforces_the_rule_it_declares,
 );
 
 fn set_cookies(response: &reqwest::Response) -> Vec<String> {
@@ -396,4 +397,71 @@ async fn secure_cookies_behind_https(backend: Backend) {
     let cookies = set_cookies(&response);
     assert!(cookies.iter().any(|c| c.starts_with("__Host-huduma_csrf=") && c.contains("; Secure")), "{cookies:?}");
     assert!(response.headers().get("strict-transport-security").is_some());
+}
+
+/// A made-up value for each `{parameter}` of a path template (`{*rest}` included).
+fn filled(template: &str) -> String {
+    template.split('/').map(|part| if part.starts_with('{') { "X7K3MX9PQ2C" } else { part }).collect::<Vec<_>>().join("/")
+}
+
+/// Walks the route table the router is built from (pages and back office) and asks each
+/// route, by each of GET and POST it answers, as a stranger with a valid CSRF token: a
+/// citizen route must send them to sign in, a staff route to the staff sign-in, and no
+/// other route may do either (a public page that asks for a sign-in has a wrong rule). A
+/// route whose handler forgot its extractor fails here. A helpdesk-only route must also
+/// turn away an agency officer with the staff "not found" page.
+async fn every_route_enforces_the_rule_it_declares(backend: Backend) {
+    use huduma::web::access::Rule;
+    let t = spawn(backend).await;
+    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let form = client.get(t.url("/sign-in")).send().await.expect("GET").text().await.expect("body");
+    let csrf = csrf_of(&form);
+    let routes = huduma::web::routes();
+    assert!(routes.len() > 100, "the table holds the pages and the back office: {}", routes.len());
+    let mut checked = 0;
+    for route in &routes {
+        let path = filled(route.path);
+        for method in [Method::GET, Method::POST] {
+            let request = client.request(method.clone(), t.url(&path));
+            let request = if method == Method::POST { request.form(&[("csrf", csrf.as_str())]) } else { request };
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            if status == 405 {
+                continue;
+            }
+            checked += 1;
+            let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            let to_sign_in = status == 303 && location.starts_with("/sign-in?notice=sign_in_first");
+            // What the staff extractor answers: back to this page after signing in when it
+            // can be reopened, else the bare entrance (which the staff sign-in's own second
+            // step also answers to a form posted without its flow cookie).
+            let staff_entrance = match method {
+                Method::GET => format!("/staff/sign-in?{}", serde_urlencoded::to_string([("next", path.as_str())]).expect("query")),
+                _ => "/staff/sign-in".to_owned(),
+            };
+            let restarts_staff_sign_in = method == Method::POST && route.path.starts_with("/staff/sign-in");
+            let to_staff_sign_in = status == 303 && location == staff_entrance && !restarts_staff_sign_in;
+            let what = format!("{method} {} (declared {:?}): {status} {location}", route.path, route.rule);
+            match route.rule {
+                Rule::Citizen => assert!(to_sign_in, "{what}"),
+                // Without a session or the ticket's key, a stranger is asked to sign in or
+                // refused (a file is "not found", an upload's parts are read first); they
+                // never get the item and are never sent to the staff entrance.
+                Rule::CitizenOrKey => assert!(to_sign_in || (400..500).contains(&status), "{what}"),
+                Rule::Staff | Rule::Agent => assert!(to_staff_sign_in, "{what}"),
+                Rule::Public | Rule::ApiClient | Rule::Provider | Rule::Operator => {
+                    assert!(!to_sign_in && !to_staff_sign_in, "{what}")
+                }
+            }
+        }
+    }
+    assert!(checked >= routes.len(), "every route answered at least one method: {checked} of {}", routes.len());
+
+    huduma::services::back_office::demo::create(&t.app).await.expect("demo staff");
+    let officer = crate::back_office::staff_client(&t, &huduma::services::back_office::demo::email("officer", Some("dci"))).await;
+    for route in routes.iter().filter(|r| r.rule == Rule::Agent) {
+        let (status, url, page) = crate::back_office::post(&t, &officer, "/staff", &filled(route.path), &[]).await;
+        assert_eq!((status, url.as_str()), (404, filled(route.path).as_str()), "an officer is turned away from {}", route.path);
+        assert!(page.contains("action=\"/staff/sign-out\""), "in the signed-in staff frame: {}", route.path);
+    }
 }

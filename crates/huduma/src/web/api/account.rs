@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use super::{ApiError, ApiJson, ApiPath, ErrorBody, Me, OrApiError};
+use super::{ApiError, ApiJson, ApiPath, ErrorBody, Me};
 use crate::app::App;
 use crate::clock::rfc3339;
 use crate::services::codes::Channel;
@@ -80,13 +80,13 @@ pub struct ProfileUpdate {
     responses((status = 200, body = Profile), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(app): State<Arc<App>>,
-    Me(mut me, who): Me,
+    Me(mut me, _): Me,
     ApiJson(input): ApiJson<ProfileUpdate>,
 ) -> Result<Json<Profile>, ApiError> {
     if let Some(tag) = input.language {
         let language = huduma_domain::Language::parse(&tag)
-            .ok_or_else(|| ApiError::from_service(crate::services::ServiceError::field("language", "language.invalid"), who.language))?;
-        profile::set_language(&app, &me, language).await.or_api(who.language)?;
+            .ok_or_else(|| ApiError::from(crate::services::ServiceError::field("language", "language.invalid")))?;
+        profile::set_language(&app, &me, language).await?;
         me.account.language = language.tag().to_owned();
     }
     Ok(Json(profile_of(&me)))
@@ -108,12 +108,10 @@ pub struct PasswordChange {
     responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn change_password(
     State(app): State<Arc<App>>,
-    Me(me, who): Me,
+    Me(me, _): Me,
     ApiJson(input): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    profile::change_password(&app, &me, &input.current_password, &input.password, &input.password_confirmation)
-        .await
-        .or_api(who.language)?;
+    profile::change_password(&app, &me, &input.current_password, &input.password, &input.password_confirmation).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -138,8 +136,8 @@ pub struct SessionInfo {
 
 /// `GET /api/v1/me/sessions`
 #[utoipa::path(get, path = "/api/v1/me/sessions", tag = "account", security(("bearer" = [])), responses((status = 200, body = Vec<SessionInfo>), (status = 401, body = ErrorBody)))]
-pub async fn sessions(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Json<Vec<SessionInfo>>, ApiError> {
-    let rows = profile::list_sessions(&app, &me).await.or_api(who.language)?;
+pub async fn sessions(State(app): State<Arc<App>>, Me(me, _): Me) -> Result<Json<Vec<SessionInfo>>, ApiError> {
+    let rows = profile::list_sessions(&app, &me).await?;
     Ok(Json(
         rows.into_iter()
             .map(|s| SessionInfo {
@@ -158,22 +156,22 @@ pub async fn sessions(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Js
 /// `DELETE /api/v1/me/sessions/{id}`: someone else's session is "not found".
 #[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "account", security(("bearer" = [])), params(("id" = String, Path, description = "Session id")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn revoke_session(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ApiError> {
-    profile::revoke_session(&app, &me, &id).await.or_api(who.language)?;
+pub async fn revoke_session(State(app): State<Arc<App>>, Me(me, _): Me, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ApiError> {
+    profile::revoke_session(&app, &me, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/v1/me/sign-out`: ends this session.
 #[utoipa::path(post, path = "/api/v1/me/sign-out", tag = "account", security(("bearer" = [])), responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn sign_out(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<StatusCode, ApiError> {
-    sessions::end(&app, &me.token_hash).await.or_api(who.language)?;
+pub async fn sign_out(State(app): State<Arc<App>>, Me(me, _): Me) -> Result<StatusCode, ApiError> {
+    sessions::end(&app, &me.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/v1/me/sign-out-everywhere`: ends every session, this one included.
 #[utoipa::path(post, path = "/api/v1/me/sign-out-everywhere", tag = "account", security(("bearer" = [])), responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn sign_out_everywhere(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<StatusCode, ApiError> {
-    profile::revoke_all_sessions(&app, &me).await.or_api(who.language)?;
+pub async fn sign_out_everywhere(State(app): State<Arc<App>>, Me(me, _): Me) -> Result<StatusCode, ApiError> {
+    profile::revoke_all_sessions(&app, &me).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -201,8 +199,8 @@ pub async fn contact_start(
     Me(me, who): Me,
     ApiJson(input): ApiJson<ContactChange>,
 ) -> Result<(StatusCode, Json<ContactStarted>), ApiError> {
-    let channel = Channel::parse(&input.channel).or_api(who.language)?;
-    let token = profile::start_contact_change(&app, &me, channel, &input.value, &who).await.or_api(who.language)?;
+    let channel = Channel::parse(&input.channel)?;
+    let token = profile::start_contact_change(&app, &me, channel, &input.value, &who).await?;
     Ok((StatusCode::ACCEPTED, Json(ContactStarted { contact_token: token })))
 }
 
@@ -220,17 +218,17 @@ pub struct ContactCode {
     responses((status = 204), (status = 401, body = ErrorBody), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn contact_verify(
     State(app): State<Arc<App>>,
-    Me(me, who): Me,
+    Me(me, _): Me,
     ApiJson(input): ApiJson<ContactCode>,
 ) -> Result<StatusCode, ApiError> {
-    profile::finish_contact_change(&app, &me, &input.contact_token, &input.code).await.or_api(who.language)?;
+    profile::finish_contact_change(&app, &me, &input.contact_token, &input.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/v1/me/totp`: starts authenticator set-up.
 #[utoipa::path(post, path = "/api/v1/me/totp", tag = "account", security(("bearer" = [])), responses((status = 200, body = Setup), (status = 401, body = ErrorBody)))]
-pub async fn totp_begin(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Json<Setup>, ApiError> {
-    totp::begin_setup(&app, &me.account).await.map(Json).or_api(who.language)
+pub async fn totp_begin(State(app): State<Arc<App>>, Me(me, _): Me) -> Result<Json<Setup>, ApiError> {
+    totp::begin_setup(&app, &me.account).await.map(Json).map_err(ApiError::from)
 }
 
 /// First code from the app.
@@ -247,10 +245,10 @@ pub struct TotpConfirm {
     responses((status = 204), (status = 401, body = ErrorBody), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn totp_confirm(
     State(app): State<Arc<App>>,
-    Me(me, who): Me,
+    Me(me, _): Me,
     ApiJson(input): ApiJson<TotpConfirm>,
 ) -> Result<StatusCode, ApiError> {
-    totp::confirm_setup(&app, &me.account, &input.setup_token, &input.code).await.or_api(who.language)?;
+    totp::confirm_setup(&app, &me.account, &input.setup_token, &input.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -264,7 +262,7 @@ pub struct TotpCode {
 /// `POST /api/v1/me/totp/disable`
 #[utoipa::path(post, path = "/api/v1/me/totp/disable", tag = "account", security(("bearer" = [])), request_body = TotpCode,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn totp_disable(State(app): State<Arc<App>>, Me(me, who): Me, ApiJson(input): ApiJson<TotpCode>) -> Result<StatusCode, ApiError> {
-    totp::disable(&app, &me.account, &input.code).await.or_api(who.language)?;
+pub async fn totp_disable(State(app): State<Arc<App>>, Me(me, _): Me, ApiJson(input): ApiJson<TotpCode>) -> Result<StatusCode, ApiError> {
+    totp::disable(&app, &me.account, &input.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{ApiError, ApiJson, ApiMultipart, ApiPath, Caller, ErrorBody, Me, OrApiError};
+use super::{ApiError, ApiJson, ApiMultipart, ApiPath, Caller, ErrorBody, ErrorCode, Me};
 use crate::app::App;
 use crate::services::ServiceError;
 use crate::services::applications::{self, Loaded, certificate, definitions, documents, respond, status, submit, tracking};
@@ -154,8 +154,8 @@ pub async fn start(
     Me(me, who): Me,
     ApiJson(input): ApiJson<StartApplication>,
 ) -> Result<(StatusCode, Json<ApplicationDetail>), ApiError> {
-    let id = applications::start(&app, &me, &input.service).await.or_api(who.language)?;
-    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
+    let id = applications::start(&app, &me, &input.service).await?;
+    let loaded = applications::load(&app, &me, &id).await?;
     Ok((StatusCode::CREATED, Json(detail(&app, &loaded, who.language, None))))
 }
 
@@ -182,10 +182,10 @@ pub struct ApplicationSummary {
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications", security(("bearer" = [])),
     responses((status = 200, body = Vec<ApplicationSummary>), (status = 401, body = ErrorBody)))]
 pub async fn list(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Json<Vec<ApplicationSummary>>, ApiError> {
-    let rows = applications::list(&app, &me).await.or_api(who.language)?;
+    let rows = applications::list(&app, &me).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let service = definitions::service(&app, &row.service_code, row.service_version, &row.agency).await.or_api(who.language)?;
+        let service = definitions::service(&app, &row.service_code, row.service_version, &row.agency).await?;
         out.push(ApplicationSummary {
             status_label: status::label(&service, &row.status, app.i18n.tr(who.language)),
             service_name: service.name.get_ref().get(who.language).to_owned(),
@@ -207,16 +207,16 @@ pub async fn get_one(
     Me(me, who): Me,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
-    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
-    let certificate = certificate_url(&app, &me, &loaded.row.id).await.or_api(who.language)?;
+    let loaded = applications::load(&app, &me, &id).await?;
+    let certificate = certificate_url(&app, &me, &loaded.row.id).await?;
     Ok(Json(detail(&app, &loaded, who.language, certificate)))
 }
 
 /// `DELETE /api/v1/applications/{id}`: deletes a draft.
 #[utoipa::path(delete, path = "/api/v1/applications/{id}", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn delete_draft(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ApiError> {
-    applications::delete_draft(&app, &me, &id).await.or_api(who.language)?;
+pub async fn delete_draft(State(app): State<Arc<App>>, Me(me, _): Me, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ApiError> {
+    applications::delete_draft(&app, &me, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -259,11 +259,11 @@ pub async fn save_page(
             serde_json::Value::Null | serde_json::Value::Object(_) => pairs.push((code, String::new())),
         }
     }
-    let problems = applications::save_page(&app, &me, &id, &page, &pairs).await.or_api(who.language)?;
+    let problems = applications::save_page(&app, &me, &id, &page, &pairs).await?;
     if !problems.is_empty() {
-        return Err(ApiError::from_service(ServiceError::Invalid(problems), who.language));
+        return Err(ApiError::from(ServiceError::Invalid(problems)));
     }
-    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
+    let loaded = applications::load(&app, &me, &id).await?;
     Ok(Json(detail(&app, &loaded, who.language, None)))
 }
 
@@ -283,8 +283,8 @@ pub async fn fee_option(
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<FeeOptionChoice>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
-    applications::choose_fee_option(&app, &me, &id, &input.fee_option).await.or_api(who.language)?;
-    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
+    applications::choose_fee_option(&app, &me, &id, &input.fee_option).await?;
+    let loaded = applications::load(&app, &me, &id).await?;
     Ok(Json(detail(&app, &loaded, who.language, None)))
 }
 
@@ -310,10 +310,10 @@ pub async fn upload(
     ApiPath((id, requirement)): ApiPath<(String, String)>,
     ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
-    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
-    let (_, rule) = documents::requirement(&loaded, &requirement).or_api(who.language)?;
+    let loaded = applications::load(&app, &me, &id).await?;
+    let (_, rule) = documents::requirement(&loaded, &requirement)?;
     let (name, bytes) = read_file_part(multipart, rule.max_bytes, &requirement, who.language).await?;
-    let row = documents::upload(&app, &me, &id, &requirement, &name, bytes, who.language).await.or_api(who.language)?;
+    let row = documents::upload(&app, &me, &id, &requirement, &name, bytes, who.language).await?;
     Ok((StatusCode::CREATED, Json(document_info(&row))))
 }
 
@@ -342,12 +342,12 @@ async fn file_part(
 ) -> Result<(String, Vec<u8>), ApiError> {
     let broken = |err: axum::extract::multipart::MultipartError| {
         if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large", language)
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge)
         } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "upload.interrupted", language)
+            ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UploadInterrupted)
         }
     };
-    let refused = |r: huduma_uploads::Rejection| ApiError::from_service(documents::refused(requirement, &r, language), language);
+    let refused = |r: huduma_uploads::Rejection| ApiError::from(documents::refused(requirement, &r, language));
     while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
         if field.name() != Some("file") {
             continue;
@@ -359,7 +359,7 @@ async fn file_part(
         }
         return collector.finish().map(|bytes| (name, bytes)).map_err(refused);
     }
-    Err(ApiError::new(StatusCode::BAD_REQUEST, "upload.missing_file", language))
+    Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UploadMissingFile))
 }
 
 /// `GET /api/v1/applications/{id}/documents/{document}/file`: the file, as an attachment
@@ -369,10 +369,10 @@ async fn file_part(
     responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download(
     State(app): State<Arc<App>>,
-    Me(me, who): Me,
+    Me(me, _): Me,
     ApiPath((id, document)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let (row, bytes) = documents::download(&app, &me, &id, &document).await.or_api(who.language)?;
+    let (row, bytes) = documents::download(&app, &me, &id, &document).await?;
     Ok(crate::web::pages::applications::uploads::attachment(&row.file_name, &row.content_type, bytes))
 }
 
@@ -393,7 +393,7 @@ pub async fn submit_one(
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<SubmitApplication>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
-    let loaded = submit::submit(&app, &me, &id, input.declaration).await.or_api(who.language)?;
+    let loaded = submit::submit(&app, &me, &id, input.declaration).await?;
     Ok(Json(detail(&app, &loaded, who.language, None)))
 }
 
@@ -415,8 +415,8 @@ pub async fn respond(
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<RespondToAgency>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
-    respond::resubmit(&app, &me, &id, &input.answer).await.or_api(who.language)?;
-    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
+    respond::resubmit(&app, &me, &id, &input.answer).await?;
+    let loaded = applications::load(&app, &me, &id).await?;
     Ok(Json(detail(&app, &loaded, who.language, None)))
 }
 
@@ -426,7 +426,7 @@ pub async fn respond(
     responses((status = 200, description = "The certificate", content_type = "application/pdf"), (status = 401, body = ErrorBody),
         (status = 404, description = "`not_found`: no certificate issued for this application in the caller's account", body = ErrorBody)))]
 pub async fn certificate(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
-    let (serial, pdf) = certificate::certificate_pdf(&app, &me, &id, who.language).await.or_api(who.language)?;
+    let (serial, pdf) = certificate::certificate_pdf(&app, &me, &id, who.language).await?;
     Ok(crate::web::pages::applications::uploads::attachment(&format!("certificate-{serial}.pdf"), "application/pdf", pdf.into()))
 }
 
@@ -451,8 +451,8 @@ pub async fn timeline(
     Me(me, who): Me,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
-    let loaded = applications::load(&app, &me, &id).await.or_api(who.language)?;
-    let events = crate::services::applications::timeline::events(&app, &loaded).await.or_api(who.language)?;
+    let loaded = applications::load(&app, &me, &id).await?;
+    let events = crate::services::applications::timeline::events(&app, &loaded).await?;
     let tr = app.i18n.tr(who.language);
     Ok(Json(
         events
@@ -503,8 +503,8 @@ pub async fn track(
     ApiJson(input): ApiJson<TrackQuery>,
 ) -> Result<Json<TrackResult>, ApiError> {
     let found = match tracking::track(&app, &who, &input.reference, &input.document_number).await {
-        Err(ServiceError::NotFound) => return Err(ApiError::new(StatusCode::NOT_FOUND, "track.not_found", who.language)),
-        other => other.or_api(who.language)?,
+        Err(ServiceError::NotFound) => return Err(ApiError::new(StatusCode::NOT_FOUND, ErrorCode::TrackNotFound)),
+        other => other?,
     };
     Ok(Json(TrackResult {
         reference: found.reference,

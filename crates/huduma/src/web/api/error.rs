@@ -1,4 +1,7 @@
 //! API errors: a stable code, a translated message and, for bad input, one entry per field.
+//! Handlers and extractors build an [`ApiError`] from codes alone (a use case's
+//! [`ServiceError`] converts with `?`); the words are chosen once per request, in the
+//! caller's language, by [`super::json_errors`], the layer every API response leaves through.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -7,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use huduma_domain::Language;
 use serde::Serialize;
 
-use crate::services::ServiceError;
+use crate::services::{FieldError, ServiceError};
+use crate::web::error_code::ErrorCode;
 
 /// One field's problem.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -15,7 +19,7 @@ pub struct FieldProblem {
     /// JSON key.
     pub field: String,
     /// Stable code.
-    pub code: String,
+    pub code: ErrorCode,
     /// Translated sentence.
     pub message: String,
 }
@@ -24,7 +28,7 @@ pub struct FieldProblem {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable code, e.g. `phone.invalid`, `rate_limited`, `unauthorized`.
-    pub code: String,
+    pub code: ErrorCode,
     /// Translated sentence (language from `Accept-Language`).
     pub message: String,
     /// Field problems, for invalid input.
@@ -38,99 +42,54 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-/// An API error ready to send.
-#[derive(Debug)]
+/// An API error ready to send: status and codes; worded in the caller's language on the
+/// way out.
+#[derive(Debug, Clone)]
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    code: ErrorCode,
+    /// Field problems, with the values for their messages' placeholders.
+    fields: Vec<FieldError>,
     retry_after: Option<i64>,
-}
-
-fn message(language: Language, code: &str) -> String {
-    crate::i18n::I18n::global().tr(language).error(code).to_owned()
 }
 
 impl ApiError {
     /// An error with one code.
-    pub fn new(status: StatusCode, code: &str, language: Language) -> Self {
-        Self {
-            status,
-            body: ErrorBody { error: ErrorDetail { code: code.to_owned(), message: message(language, code), fields: Vec::new() } },
-            retry_after: None,
-        }
+    pub fn new(status: StatusCode, code: ErrorCode) -> Self {
+        Self { status, code, fields: Vec::new(), retry_after: None }
     }
 
     /// Missing or dead bearer token.
-    pub fn unauthorized(language: Language) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", language)
-    }
-
-    /// Maps a use-case failure.
-    pub fn from_service(err: ServiceError, language: Language) -> Self {
-        match err {
-            ServiceError::Invalid(errors) => {
-                let fields: Vec<FieldProblem> = errors
-                    .iter()
-                    .map(|e| FieldProblem {
-                        field: e.field.to_string(),
-                        code: e.code.to_owned(),
-                        message: crate::i18n::I18n::global()
-                            .tr(language)
-                            .f(&format!("error.{}", e.code), &crate::web::render::args(&e.args)),
-                    })
-                    .collect();
-                let code = errors.first().map_or("invalid", |e| e.code);
-                let mut api = Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, language);
-                if let Some(first) = fields.first() {
-                    // The headline is the first problem's message, placeholders filled in.
-                    api.body.error.message = first.message.clone();
-                }
-                api.body.error.fields = fields;
-                api
-            }
-            ServiceError::FlowExpired => Self::new(StatusCode::GONE, "flow.expired", language),
-            ServiceError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", language),
-            ServiceError::RateLimited { retry_after } => {
-                let minutes = ((retry_after + 59) / 60).max(1).to_string();
-                let mut api = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", language);
-                api.body.error.message = api.body.error.message.replace("{minutes}", &minutes);
-                api.retry_after = Some(retry_after);
-                api
-            }
-            ServiceError::Unavailable(code) => Self::new(StatusCode::SERVICE_UNAVAILABLE, code, language),
-            ServiceError::Internal(err) => {
-                tracing::error!(error = %format!("{err:#}"), "API request failed");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", language)
-            }
-        }
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized)
     }
 
     /// Maps a JSON extractor rejection: too large (413), not sent as JSON (415), JSON of
     /// the wrong shape (422), or not JSON at all (400).
-    pub fn rejection(rejection: &JsonRejection, language: Language) -> Self {
+    pub fn rejection(rejection: &JsonRejection) -> Self {
         match rejection.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large", language),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "body.content_type", language),
-            StatusCode::UNPROCESSABLE_ENTITY => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "body.invalid_data", language),
-            _ => Self::new(StatusCode::BAD_REQUEST, "body.invalid", language),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::BodyContentType),
+            StatusCode::UNPROCESSABLE_ENTITY => Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::BodyInvalidData),
+            _ => Self::new(StatusCode::BAD_REQUEST, ErrorCode::BodyInvalid),
         }
     }
 
     /// The error for a response that left a handler or the router without the API's
     /// shape (axum's own 404, 405 and extractor rejections, a panic), by its status.
-    pub fn for_status(status: StatusCode, language: Language) -> Self {
+    pub fn for_status(status: StatusCode) -> Self {
         let code = match status {
-            StatusCode::UNAUTHORIZED => "unauthorized",
-            StatusCode::NOT_FOUND => "route.not_found",
-            StatusCode::METHOD_NOT_ALLOWED => "route.method_not_allowed",
-            StatusCode::PAYLOAD_TOO_LARGE => "body.too_large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "body.content_type",
-            StatusCode::UNPROCESSABLE_ENTITY => "body.invalid_data",
-            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-            s if s.is_server_error() => "internal",
-            _ => "request.invalid",
+            StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+            StatusCode::NOT_FOUND => ErrorCode::RouteNotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::RouteMethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::BodyTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::BodyContentType,
+            StatusCode::UNPROCESSABLE_ENTITY => ErrorCode::BodyInvalidData,
+            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Unavailable,
+            s if s.is_server_error() => ErrorCode::Internal,
+            _ => ErrorCode::RequestInvalid,
         };
-        Self::new(status, code, language)
+        Self::new(status, code)
     }
 
     /// The HTTP status.
@@ -139,14 +98,37 @@ impl ApiError {
     }
 
     /// The stable code.
-    pub fn code(&self) -> &str {
-        &self.body.error.code
+    pub fn code(&self) -> ErrorCode {
+        self.code
     }
-}
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body)).into_response();
+    /// The response body in `language`.
+    pub fn body(&self, language: Language) -> ErrorBody {
+        let tr = crate::i18n::I18n::global().tr(language);
+        let fields: Vec<FieldProblem> = self
+            .fields
+            .iter()
+            .map(|e| FieldProblem {
+                field: e.field.to_string(),
+                code: ErrorCode::of(e.code),
+                message: tr.f(&format!("error.{}", e.code), &crate::web::render::args(&e.args)),
+            })
+            .collect();
+        let message = match (self.retry_after, fields.first()) {
+            (Some(retry_after), _) => {
+                let minutes = ((retry_after + 59) / 60).max(1).to_string();
+                tr.f(&format!("error.{}", self.code), &[("minutes", &minutes)])
+            }
+            // The headline is the first problem's message, placeholders filled in.
+            (None, Some(first)) => first.message.clone(),
+            (None, None) => tr.error(self.code.as_str()).to_owned(),
+        };
+        ErrorBody { error: ErrorDetail { code: self.code, message, fields } }
+    }
+
+    /// The whole response in `language`.
+    pub fn into_response_in(self, language: Language) -> Response {
+        let mut response = (self.status, Json(self.body(language))).into_response();
         if let Some(secs) = self.retry_after
             && let Ok(value) = HeaderValue::from_str(&secs.to_string())
         {
@@ -156,14 +138,35 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Converts a use-case result into an API result in the caller's language.
-pub trait OrApiError<T> {
-    /// Maps the error with [`ApiError::from_service`].
-    fn or_api(self, language: Language) -> Result<T, ApiError>;
+/// Maps a use-case failure; internals are logged here, once.
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::Invalid(errors) => {
+                let code = errors.first().map_or(ErrorCode::Invalid, |e| ErrorCode::of(e.code));
+                Self { fields: errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code) }
+            }
+            ServiceError::FlowExpired => Self::new(StatusCode::GONE, ErrorCode::FlowExpired),
+            ServiceError::NotFound => Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            ServiceError::RateLimited { retry_after } => {
+                Self { retry_after: Some(retry_after), ..Self::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited) }
+            }
+            ServiceError::Unavailable(code) => Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::of(code)),
+            ServiceError::Internal(err) => {
+                tracing::error!(error = %format!("{err:#}"), "API request failed");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+            }
+        }
+    }
 }
 
-impl<T> OrApiError<T> for Result<T, ServiceError> {
-    fn or_api(self, language: Language) -> Result<T, ApiError> {
-        self.map_err(|err| ApiError::from_service(err, language))
+/// The error travels to [`super::json_errors`] in the response's extensions, which words
+/// it in the request's language; the body written here (English) is what a response
+/// that somehow skipped that layer would carry.
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.clone().into_response_in(Language::default());
+        response.extensions_mut().insert(self);
+        response
     }
 }

@@ -35,8 +35,9 @@ use crate::app::App;
 use crate::services::Requester;
 use crate::services::sessions::{self, Authenticated};
 use crate::web::client_ip::ClientIp;
+pub use crate::web::error_code::ErrorCode;
 pub use contract::{Access, ApiRoute, StandardErrors};
-pub use error::{ApiError, ErrorBody, OrApiError};
+pub use error::{ApiError, ErrorBody};
 
 /// Every documented API route: method, path, who may call it, handler. The router is
 /// built from this table and nothing else, so `tests/it/api_contract.rs` can hold it
@@ -126,17 +127,25 @@ fn with_json_errors<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Rout
     router.layer(CatchPanicLayer::new()).layer(axum::middleware::from_fn(json_errors))
 }
 
-async fn unknown_route(headers: HeaderMap) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "route.not_found", language_of(&headers))
+async fn unknown_route() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::RouteNotFound)
 }
 
-/// Gives every error response under the API router the API's JSON shape: axum answers
-/// 405 and extractor rejections (a handler's `Path`, `Query`, …) in plain text, and a
-/// panic becomes a plain 500; here each becomes an [`ApiError`] chosen by its status,
-/// keeping `Allow` (405) and `Retry-After`. Responses already in JSON pass untouched.
+/// Words every error response under the API router in the caller's language, the one
+/// place the API reads it for errors: an [`ApiError`] from a handler or extractor gets
+/// its messages here. axum answers 405 and extractor rejections (a handler's `Path`,
+/// `Query`, …) in plain text, and a panic becomes a plain 500; each of those becomes an
+/// [`ApiError`] chosen by its status, keeping `Allow` (405) and `Retry-After`. Other
+/// responses already in JSON pass untouched.
 pub async fn json_errors(request: Request, next: Next) -> Response {
     let language = language_of(request.headers());
     let response = next.run(request).await;
+    if let Some(error) = response.extensions().get::<ApiError>().cloned() {
+        let (mut parts, _) = response.into_parts();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        let body = serde_json::to_vec(&error.body(language)).unwrap_or_default();
+        return Response::from_parts(parts, axum::body::Body::from(body));
+    }
     let status = response.status();
     let is_json =
         response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
@@ -146,7 +155,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
     if status.is_server_error() {
         tracing::error!(status = status.as_u16(), "API error answered outside the handlers");
     }
-    let mut converted = ApiError::for_status(status, language).into_response();
+    let mut converted = ApiError::for_status(status).into_response_in(language);
     for name in [header::ALLOW, header::RETRY_AFTER] {
         if let Some(value) = response.headers().get(&name) {
             converted.headers_mut().insert(name, value.clone());
@@ -208,6 +217,7 @@ impl FromRequestParts<Arc<App>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        // Use cases word what they send the caller (messages, documents) in this language.
         let language = language_of(&parts.headers);
         let ip = parts.extensions.get::<ClientIp>().map_or_else(|| "127.0.0.1".to_owned(), |c| c.0.to_string());
         let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(200).collect();
@@ -231,12 +241,12 @@ impl FromRequestParts<Arc<App>> for Me {
             .map(str::trim)
             .unwrap_or("");
         if token.is_empty() {
-            return Err(ApiError::unauthorized(requester.language));
+            return Err(ApiError::unauthorized());
         }
         match sessions::authenticate(app, token).await {
             Ok(Some(me)) => Ok(Self(me, requester)),
-            Ok(None) => Err(ApiError::unauthorized(requester.language)),
-            Err(err) => Err(ApiError::from_service(err, requester.language)),
+            Ok(None) => Err(ApiError::unauthorized()),
+            Err(err) => Err(ApiError::from(err)),
         }
     }
 }
@@ -248,10 +258,9 @@ impl<T: DeserializeOwned> FromRequest<Arc<App>> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
-        let language = language_of(request.headers());
         match Json::<T>::from_request(request, app).await {
             Ok(Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(ApiError::rejection(&rejection, language)),
+            Err(rejection) => Err(ApiError::rejection(&rejection)),
         }
     }
 }
@@ -269,9 +278,9 @@ impl<T: DeserializeOwned + Send> FromRequestParts<Arc<App>> for ApiPath<T> {
             Err(rejection) if rejection.status().is_server_error() => {
                 // A route and its handler disagree on the parameters: our bug, not the caller's.
                 tracing::error!(error = %rejection.body_text(), "path parameters do not fit the handler");
-                Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", language_of(&parts.headers)))
+                Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal))
             }
-            Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "path.invalid", language_of(&parts.headers))),
+            Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::PathInvalid)),
         }
     }
 }
@@ -285,7 +294,7 @@ impl<T: DeserializeOwned> FromRequestParts<Arc<App>> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
         match Query::<T>::from_request_parts(parts, app).await {
             Ok(Query(value)) => Ok(Self(value)),
-            Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "query.invalid", language_of(&parts.headers))),
+            Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::QueryInvalid)),
         }
     }
 }
@@ -299,11 +308,10 @@ impl FromRequest<Arc<App>> for ApiMultipart {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
-        let language = language_of(request.headers());
         let declared =
             request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
         if declared > crate::web::UPLOAD_BODY_LIMIT as u64 {
-            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large", language));
+            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge));
         }
         let multipart = request
             .headers()
@@ -311,11 +319,11 @@ impl FromRequest<Arc<App>> for ApiMultipart {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
         if !multipart {
-            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "body.content_type", language));
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::BodyContentType));
         }
         match Multipart::from_request(request, app).await {
             Ok(body) => Ok(Self(body)),
-            Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "body.invalid", language)),
+            Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BodyInvalid)),
         }
     }
 }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use super::{ApiError, ApiJson, ErrorBody, Me, OrApiError};
+use super::{ApiError, ApiJson, ErrorBody, Me};
 use crate::app::App;
 use crate::services::payments::{invoices, mpesa};
 
@@ -48,8 +48,8 @@ pub struct Invoice {
 /// `GET /api/v1/applications/{id}/invoice`
 #[utoipa::path(get, path = "/api/v1/applications/{id}/invoice", tag = "payments", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, body = Invoice), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn invoice(State(app): State<Arc<App>>, Me(me, who): Me, Path(id): Path<String>) -> Result<Json<Invoice>, ApiError> {
-    let view = invoices::for_application(&app, &me, &id).await.or_api(who.language)?;
+pub async fn invoice(State(app): State<Arc<App>>, Me(me, _): Me, Path(id): Path<String>) -> Result<Json<Invoice>, ApiError> {
+    let view = invoices::for_application(&app, &me, &id).await?;
     Ok(Json(Invoice {
         number: view.invoice.number.clone(),
         status: view.invoice.status.clone(),
@@ -100,7 +100,7 @@ async fn attempt_answer(
     id: &str,
     language: huduma_domain::Language,
 ) -> Result<Attempt, ApiError> {
-    let (attempt, _) = invoices::attempt(app, me, id).await.or_api(language)?;
+    let (attempt, _) = invoices::attempt(app, me, id).await?;
     let tr = app.i18n.tr(language);
     let key = match attempt.state.as_str() {
         "succeeded" => "payment.mpesa.success",
@@ -131,7 +131,7 @@ pub async fn mpesa(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<MpesaRequest>,
 ) -> Result<(StatusCode, Json<Attempt>), ApiError> {
-    let attempt = mpesa::start(&app, &me, &id, &input.phone).await.or_api(who.language)?;
+    let attempt = mpesa::start(&app, &me, &id, &input.phone).await?;
     Ok((StatusCode::ACCEPTED, Json(attempt_answer(&app, &me, &attempt, who.language).await?)))
 }
 

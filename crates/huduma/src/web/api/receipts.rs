@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Serialize;
 use std::sync::Arc;
 
-use super::{ApiError, ApiPath, ErrorBody, Me, OrApiError};
+use super::{ApiError, ApiPath, ErrorBody, Me};
 use crate::app::App;
 use crate::services::ServiceError;
 use crate::services::payments::receipts::{self, ReceiptView};
@@ -79,8 +79,8 @@ fn receipt(app: &App, view: &ReceiptView) -> Receipt {
 #[utoipa::path(get, path = "/api/v1/receipts/{number}", tag = "payments", security(("bearer" = [])),
     params(("number" = String, Path, description = "Receipt number, from the invoice's `receipt_numbers`")),
     responses((status = 200, body = Receipt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_one(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(number): ApiPath<String>) -> Result<Json<Receipt>, ApiError> {
-    let view = receipts::owned(&app, &me, &number).await.or_api(who.language)?;
+pub async fn get_one(State(app): State<Arc<App>>, Me(me, _): Me, ApiPath(number): ApiPath<String>) -> Result<Json<Receipt>, ApiError> {
+    let view = receipts::owned(&app, &me, &number).await?;
     Ok(Json(receipt(&app, &view)))
 }
 
@@ -90,10 +90,8 @@ pub async fn get_one(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(numbe
     params(("number" = String, Path, description = "Receipt number")),
     responses((status = 200, description = "The receipt", content_type = "application/pdf"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn pdf(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(number): ApiPath<String>) -> Result<Response, ApiError> {
-    let view = receipts::owned(&app, &me, &number).await.or_api(who.language)?;
-    let bytes = crate::web::pages::receipts::receipt_pdf(&app, app.i18n.tr(who.language), &view)
-        .map_err(ServiceError::Internal)
-        .or_api(who.language)?;
+    let view = receipts::owned(&app, &me, &number).await?;
+    let bytes = crate::web::pages::receipts::receipt_pdf(&app, app.i18n.tr(who.language), &view).map_err(ServiceError::Internal)?;
     Ok(crate::web::pages::applications::uploads::attachment(
         &format!("receipt-{}.pdf", view.receipt.number),
         "application/pdf",

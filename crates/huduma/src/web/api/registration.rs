@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use super::{ApiError, ApiJson, Caller, ErrorBody, OrApiError};
+use super::{ApiError, ApiJson, Caller, ErrorBody};
 use crate::app::App;
 use crate::services::codes::Channel;
 use crate::services::registration::{self, DetailsInput, Identity, StartInput};
@@ -30,7 +30,7 @@ pub async fn start(
     Caller(who): Caller,
     ApiJson(input): ApiJson<StartInput>,
 ) -> Result<(StatusCode, Json<RegistrationStarted>), ApiError> {
-    let started = registration::start(&app, &input, &who).await.or_api(who.language)?;
+    let started = registration::start(&app, &input, &who).await?;
     Ok((StatusCode::CREATED, Json(RegistrationStarted { registration_token: started.token, identity: started.identity })))
 }
 
@@ -63,7 +63,7 @@ pub async fn details(
     Caller(who): Caller,
     ApiJson(input): ApiJson<DetailsRequest>,
 ) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
-    let created = registration::complete(&app, &input.registration_token, &input.details, &who).await.or_api(who.language)?;
+    let created = registration::complete(&app, &input.registration_token, &input.details, &who).await?;
     Ok((
         StatusCode::CREATED,
         Json(AccountCreated {
@@ -86,10 +86,9 @@ pub struct VerificationToken {
     responses((status = 200, body = Status), (status = 410, body = ErrorBody)))]
 pub async fn verification_status(
     State(app): State<Arc<App>>,
-    Caller(who): Caller,
     ApiJson(input): ApiJson<VerificationToken>,
 ) -> Result<Json<Status>, ApiError> {
-    verification::status(&app, &input.verification_token).await.map(Json).or_api(who.language)
+    verification::status(&app, &input.verification_token).await.map(Json).map_err(ApiError::from)
 }
 
 /// A code for one channel.
@@ -127,10 +126,8 @@ pub async fn verify(
     Caller(who): Caller,
     ApiJson(input): ApiJson<VerifyRequest>,
 ) -> Result<Json<VerifyResult>, ApiError> {
-    let channel = Channel::parse(&input.channel).or_api(who.language)?;
-    let outcome = verification::verify(&app, &input.verification_token, channel, &input.code, &who, SessionKind::Api, None)
-        .await
-        .or_api(who.language)?;
+    let channel = Channel::parse(&input.channel)?;
+    let outcome = verification::verify(&app, &input.verification_token, channel, &input.code, &who, SessionKind::Api, None).await?;
     Ok(Json(match outcome {
         Outcome::Pending(progress) => {
             VerifyResult { status: "pending".into(), progress: Some(progress), access_token: None, expires_at: None }
@@ -161,7 +158,7 @@ pub async fn resend(
     Caller(who): Caller,
     ApiJson(input): ApiJson<ResendRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let channel = Channel::parse(&input.channel).or_api(who.language)?;
-    verification::resend(&app, &input.verification_token, channel, &who).await.or_api(who.language)?;
+    let channel = Channel::parse(&input.channel)?;
+    verification::resend(&app, &input.verification_token, channel, &who).await?;
     Ok(StatusCode::ACCEPTED)
 }

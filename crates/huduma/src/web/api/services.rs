@@ -7,7 +7,7 @@ use huduma_domain::catalogue::Service;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use super::{ApiError, ApiPath, ApiQuery, Caller, ErrorBody};
+use super::{ApiError, ApiPath, ApiQuery, ErrorBody, ErrorCode};
 use crate::app::App;
 
 /// Both languages of a text.
@@ -109,15 +109,10 @@ pub async fn list(State(app): State<Arc<App>>, ApiQuery(query): ApiQuery<Service
 /// `GET /api/v1/services/{code}`: the whole definition (form, documents, fees, workflow).
 #[utoipa::path(get, path = "/api/v1/services/{code}", tag = "catalogue", params(("code" = String, Path, description = "Service code")),
     responses((status = 200, description = "The service definition as in its catalogue file, plus `version`", body = Object), (status = 404, body = ErrorBody)))]
-pub async fn get_one(
-    State(app): State<Arc<App>>,
-    Caller(who): Caller,
-    ApiPath(code): ApiPath<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn get_one(State(app): State<Arc<App>>, ApiPath(code): ApiPath<String>) -> Result<Json<serde_json::Value>, ApiError> {
     let live = app.catalogue();
-    let service = live.catalogue.service(&code).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", who.language))?;
-    let mut value = serde_json::to_value(service)
-        .map_err(|e| ApiError::from_service(crate::services::ServiceError::Internal(e.into()), who.language))?;
+    let service = live.catalogue.service(&code).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound))?;
+    let mut value = serde_json::to_value(service).map_err(|e| ApiError::from(crate::services::ServiceError::Internal(e.into())))?;
     value["version"] = live.versions.get(&code).copied().unwrap_or(1).into();
     Ok(Json(value))
 }

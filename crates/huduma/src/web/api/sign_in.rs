@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use super::{ApiError, ApiJson, Caller, ErrorBody, OrApiError};
+use super::{ApiError, ApiJson, Caller, ErrorBody};
 use crate::app::App;
 use crate::services::codes::Channel;
 use crate::services::password_reset;
@@ -46,7 +46,7 @@ pub async fn start(
     Caller(who): Caller,
     ApiJson(input): ApiJson<SignInRequest>,
 ) -> Result<Json<SignInStarted>, ApiError> {
-    let started = sign_in::start(&app, &input.identifier, &input.password, &who).await.or_api(who.language)?;
+    let started = sign_in::start(&app, &input.identifier, &input.password, &who).await?;
     Ok(Json(match started {
         Started::SecondStep { token, step } => {
             SignInStarted { next: "second_factor".into(), sign_in_token: Some(token), second_step: Some(step), verification_token: None }
@@ -74,8 +74,8 @@ pub async fn send_code(
     Caller(who): Caller,
     ApiJson(input): ApiJson<SendCodeRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let channel = Channel::parse(&input.channel).or_api(who.language)?;
-    sign_in::send_code(&app, &input.sign_in_token, channel, &who).await.or_api(who.language)?;
+    let channel = Channel::parse(&input.channel)?;
+    sign_in::send_code(&app, &input.sign_in_token, channel, &who).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -105,7 +105,7 @@ pub async fn finish(
     Caller(who): Caller,
     ApiJson(input): ApiJson<FinishRequest>,
 ) -> Result<Json<SessionCreated>, ApiError> {
-    let session = sign_in::finish(&app, &input.sign_in_token, &input.code, &who, SessionKind::Api, None).await.or_api(who.language)?;
+    let session = sign_in::finish(&app, &input.sign_in_token, &input.code, &who, SessionKind::Api, None).await?;
     Ok(Json(SessionCreated { access_token: session.token, expires_at: crate::clock::rfc3339(session.expires_at) }))
 }
 
@@ -133,8 +133,8 @@ pub async fn reset_start(
     Caller(who): Caller,
     ApiJson(input): ApiJson<ResetRequest>,
 ) -> Result<(StatusCode, Json<ResetStarted>), ApiError> {
-    let channel = Channel::parse(&input.channel).or_api(who.language)?;
-    let token = password_reset::start(&app, &input.identifier, channel, &who).await.or_api(who.language)?;
+    let channel = Channel::parse(&input.channel)?;
+    let token = password_reset::start(&app, &input.identifier, channel, &who).await?;
     Ok((StatusCode::ACCEPTED, Json(ResetStarted { reset_token: token })))
 }
 
@@ -159,8 +159,6 @@ pub async fn reset_finish(
     Caller(who): Caller,
     ApiJson(input): ApiJson<ResetComplete>,
 ) -> Result<StatusCode, ApiError> {
-    password_reset::finish(&app, &input.reset_token, &input.code, &input.password, &input.password_confirmation, &who)
-        .await
-        .or_api(who.language)?;
+    password_reset::finish(&app, &input.reset_token, &input.code, &input.password, &input.password_confirmation, &who).await?;
     Ok(StatusCode::NO_CONTENT)
 }

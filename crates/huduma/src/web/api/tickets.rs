@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use super::{ApiError, ApiJson, ApiPath, ErrorBody, Me, OrApiError};
+use super::{ApiError, ApiJson, ApiPath, ErrorBody, Me};
 use crate::app::App;
 use crate::clock::rfc3339;
 use crate::services::helpdesk::NewTicket;
@@ -78,28 +78,28 @@ fn ticket(t: &TicketRow, messages: &[MessageRow]) -> Ticket {
     responses((status = 201, body = Ticket), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn open(
     State(app): State<Arc<App>>,
-    Me(me, who): Me,
+    Me(me, _): Me,
     ApiJson(body): ApiJson<OpenTicket>,
 ) -> Result<(StatusCode, Json<Ticket>), ApiError> {
     let new = NewTicket { category: body.category, subject: body.subject, message: body.message, application: body.application_id };
-    let created = citizen::open(&app, &me, &new).await.or_api(who.language)?;
-    let (t, messages) = citizen::view(&app, Holder::Citizen(&me), &created.number).await.or_api(who.language)?;
+    let created = citizen::open(&app, &me, &new).await?;
+    let (t, messages) = citizen::view(&app, Holder::Citizen(&me), &created.number).await?;
     Ok((StatusCode::CREATED, Json(ticket(&t, &messages))))
 }
 
 /// `GET /api/v1/tickets`
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "helpdesk", security(("bearer" = [])),
     responses((status = 200, body = Vec<Ticket>), (status = 401, body = ErrorBody)))]
-pub async fn list(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Json<Vec<Ticket>>, ApiError> {
-    let rows = citizen::list(&app, &me).await.or_api(who.language)?;
+pub async fn list(State(app): State<Arc<App>>, Me(me, _): Me) -> Result<Json<Vec<Ticket>>, ApiError> {
+    let rows = citizen::list(&app, &me).await?;
     Ok(Json(rows.iter().map(|t| ticket(t, &[])).collect()))
 }
 
 /// `GET /api/v1/tickets/{number}`
 #[utoipa::path(get, path = "/api/v1/tickets/{number}", tag = "helpdesk", security(("bearer" = [])), params(("number" = String, Path)),
     responses((status = 200, body = Ticket), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_one(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(number): ApiPath<String>) -> Result<Json<Ticket>, ApiError> {
-    let (t, messages) = citizen::view(&app, Holder::Citizen(&me), &number).await.or_api(who.language)?;
+pub async fn get_one(State(app): State<Arc<App>>, Me(me, _): Me, ApiPath(number): ApiPath<String>) -> Result<Json<Ticket>, ApiError> {
+    let (t, messages) = citizen::view(&app, Holder::Citizen(&me), &number).await?;
     Ok(Json(ticket(&t, &messages)))
 }
 
@@ -119,7 +119,7 @@ pub async fn reply(
     ApiPath(number): ApiPath<String>,
     ApiJson(body): ApiJson<Reply>,
 ) -> Result<Json<Ticket>, ApiError> {
-    citizen::reply(&app, Holder::Citizen(&me), &number, &body.message).await.or_api(who.language)?;
+    citizen::reply(&app, Holder::Citizen(&me), &number, &body.message).await?;
     get_one(State(app), Me(me, who), ApiPath(number)).await
 }
 
@@ -132,7 +132,7 @@ pub async fn reopen(
     ApiPath(number): ApiPath<String>,
     ApiJson(body): ApiJson<Reply>,
 ) -> Result<Json<Ticket>, ApiError> {
-    citizen::reopen(&app, Holder::Citizen(&me), &number, &body.message).await.or_api(who.language)?;
+    citizen::reopen(&app, Holder::Citizen(&me), &number, &body.message).await?;
     get_one(State(app), Me(me, who), ApiPath(number)).await
 }
 
@@ -155,6 +155,6 @@ pub async fn rate(
     ApiPath(number): ApiPath<String>,
     ApiJson(body): ApiJson<Rating>,
 ) -> Result<Json<Ticket>, ApiError> {
-    citizen::rate(&app, Holder::Citizen(&me), &number, body.rating, &body.comment).await.or_api(who.language)?;
+    citizen::rate(&app, Holder::Citizen(&me), &number, body.rating, &body.comment).await?;
     get_one(State(app), Me(me, who), ApiPath(number)).await
 }

@@ -1,6 +1,7 @@
 //! `GET /staff/audit`: search the audit log. Platform admins see every entry; agency
 //! admins see their agency's.
 
+use crate::web::access::Staff;
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -49,11 +50,7 @@ struct AuditTemplate<'a> {
 const PAGE: i64 = 100;
 
 /// `GET /staff/audit` — platform admins and agency admins.
-pub async fn show(s: StaffCtx, Query(q): Query<Query_>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(q): Query<Query_>) -> Response {
     let agency = match me.role {
         StaffRole::PlatformAdmin => None,
         StaffRole::AgencyAdmin => me.agency().map(str::to_owned),

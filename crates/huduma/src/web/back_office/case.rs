@@ -3,6 +3,8 @@
 //! take; the `POST`s below it take an action, claim or assign it, add a note, revoke its
 //! certificate. Documents open inline (images and checked PDFs, sandboxed) or download.
 
+use crate::web::access::Staff;
+use crate::web::page_error::PageError;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -104,7 +106,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
     let app = &s.ctx.app;
     let case = match queue::case(app, me, reference).await {
         Ok(case) => case,
-        Err(err) => return failure(s, err),
+        Err(err) => return failure(err),
     };
     let language = s.ctx.language;
     let tr = s.ctx.tr();
@@ -195,7 +197,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
     let members = if me.role.supervises() {
         match crate::services::back_office::members::of_agency(app, me.agency()).await {
             Ok(list) => list.into_iter().filter(|m| m.active && m.agency.is_some()).map(|m| (m.id, m.name)).collect(),
-            Err(err) => return failure(s, err),
+            Err(err) => return failure(err),
         }
     } else {
         Vec::new()
@@ -258,8 +260,8 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
     response
 }
 
-fn failure(s: &StaffCtx, err: ServiceError) -> Response {
-    super::errors::failure(s, err)
+fn failure(err: ServiceError) -> Response {
+    PageError::from(err).into_response()
 }
 
 /// The reference as typed in the path, compact and upper case.
@@ -275,10 +277,7 @@ pub struct CaseQuery {
 }
 
 /// `GET /staff/applications/{reference}` — staff of the application's agency.
-pub async fn show(s: StaffCtx, Path(reference): Path<String>, Query(q): Query<CaseQuery>) -> Response {
-    if let Err(redirect) = s.require() {
-        return redirect;
-    }
+pub async fn show(_: Staff, s: StaffCtx, Path(reference): Path<String>, Query(q): Query<CaseQuery>) -> Response {
     render(&s, &compact(&reference), q.doc.as_deref(), FormErrors::default(), StatusCode::OK).await
 }
 
@@ -287,7 +286,7 @@ async fn after(s: &StaffCtx, reference: &str, result: ServiceResult<()>, notice:
         Ok(()) => Redirect::to(&format!("/staff/applications/{reference}?notice={notice}")).into_response(),
         Err(err) => match super::errors::form_failure(s, err) {
             Ok((status, errors)) => render(s, reference, None, errors, status).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -306,11 +305,12 @@ pub struct ActionForm {
 }
 
 /// `POST /staff/applications/{reference}/actions/{action}` — the role the workflow names.
-pub async fn act(s: StaffCtx, Path((reference, action)): Path<(String, String)>, CsrfForm(form): CsrfForm<ActionForm>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn act(
+    Staff(ref me, _): Staff,
+    s: StaffCtx,
+    Path((reference, action)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<ActionForm>,
+) -> Response {
     let reference = compact(&reference);
     let input = ActionInput { note: form.note, date: form.date, time: form.time, office: form.office };
     let result = actions::take(&s.ctx.app, me, &s.ctx.requester.ip, &reference, &action, &input).await.map(|_| ());
@@ -326,11 +326,7 @@ pub struct AssignForm {
 }
 
 /// `POST /staff/applications/{reference}/assign` — officers claim; supervisors assign.
-pub async fn assign(s: StaffCtx, Path(reference): Path<String>, CsrfForm(form): CsrfForm<AssignForm>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn assign(Staff(ref me, _): Staff, s: StaffCtx, Path(reference): Path<String>, CsrfForm(form): CsrfForm<AssignForm>) -> Response {
     let reference = compact(&reference);
     let to = match form.assignee.as_str() {
         "me" => Some(me.row.id.clone()),
@@ -349,11 +345,7 @@ pub struct NoteForm {
 }
 
 /// `POST /staff/applications/{reference}/notes` — staff of the agency.
-pub async fn note(s: StaffCtx, Path(reference): Path<String>, CsrfForm(form): CsrfForm<NoteForm>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn note(Staff(ref me, _): Staff, s: StaffCtx, Path(reference): Path<String>, CsrfForm(form): CsrfForm<NoteForm>) -> Response {
     let reference = compact(&reference);
     let result = actions::add_note(&s.ctx.app, me, &s.ctx.requester.ip, &reference, &form.body).await;
     after(&s, &reference, result, "note_added").await
@@ -367,11 +359,12 @@ pub struct RevokeForm {
 }
 
 /// `POST /staff/applications/{reference}/certificate/{serial}/revoke` — staff of the issuing agency.
-pub async fn revoke(s: StaffCtx, Path((reference, serial)): Path<(String, String)>, CsrfForm(form): CsrfForm<RevokeForm>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn revoke(
+    Staff(ref me, _): Staff,
+    s: StaffCtx,
+    Path((reference, serial)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<RevokeForm>,
+) -> Response {
     let reference = compact(&reference);
     let result = certificates::revoke(&s.ctx.app, me, &s.ctx.requester.ip, &serial, &form.reason).await;
     after(&s, &reference, result, "certificate_revoked").await
@@ -385,11 +378,12 @@ pub struct DocumentQuery {
 }
 
 /// `GET /staff/applications/{reference}/documents/{id}` — staff of the agency; audited.
-pub async fn document(s: StaffCtx, Path((reference, id)): Path<(String, String)>, Query(q): Query<DocumentQuery>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn document(
+    Staff(ref me, _): Staff,
+    s: StaffCtx,
+    Path((reference, id)): Path<(String, String)>,
+    Query(q): Query<DocumentQuery>,
+) -> Response {
     match queue::document(&s.ctx.app, me, &s.ctx.requester.ip, &compact(&reference), &id).await {
         Ok((row, bytes)) => {
             let mut response = attachment(&row.file_name, &row.content_type, bytes);
@@ -408,6 +402,6 @@ pub async fn document(s: StaffCtx, Path((reference, id)): Path<(String, String)>
             }
             response
         }
-        Err(err) => failure(&s, err),
+        Err(err) => failure(err),
     }
 }

@@ -10,7 +10,12 @@ use crate::app::App;
 use crate::services::back_office::{StaffMember, staff_sign_in};
 use crate::web::context::Ctx;
 use crate::web::cookies;
+use crate::web::page_error::{ErrorFrame, StaffFrame};
 use crate::web::render::Page;
+
+/// The staff session found for this request, kept in its extensions.
+#[derive(Clone)]
+struct StaffLookup(Option<StaffMember>);
 
 /// Request context for staff pages.
 pub struct StaffCtx {
@@ -25,17 +30,30 @@ impl FromRequestParts<Arc<App>> for StaffCtx {
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, app).await?;
-        let member = match cookies::get(&parts.headers, cookies::STAFF_SESSION, app.config.secure_cookies()) {
-            Some(token) => match staff_sign_in::authenticate(app, token).await {
-                Ok(member) => member,
-                Err(err) => {
-                    tracing::error!(error = ?err, "staff session lookup failed");
-                    return Err(super::errors::bare(app, ctx.language, axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal"));
-                }
-            },
-            None => None,
+        // The access extractor and the handler both build a context; the staff session is
+        // looked up once per request.
+        let member = match parts.extensions.get::<StaffLookup>() {
+            Some(StaffLookup(member)) => member.clone(),
+            None => {
+                let member = match cookies::get(&parts.headers, cookies::STAFF_SESSION, app.config.secure_cookies()) {
+                    Some(token) => match staff_sign_in::authenticate(app, token).await {
+                        Ok(member) => member,
+                        Err(err) => {
+                            tracing::error!(error = ?err, "staff session lookup failed");
+                            return Err(super::errors::bare(app, ctx.language, axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal"));
+                        }
+                    },
+                    None => None,
+                };
+                parts.extensions.insert(StaffLookup(member.clone()));
+                member
+            }
         };
-        Ok(Self { ctx, member })
+        let s = Self { ctx, member };
+        if let Some(frame) = parts.extensions.get::<ErrorFrame>() {
+            frame.note_staff(StaffFrame { bar: s.bar(), csrf: s.ctx.csrf.clone(), path: s.ctx.path.clone() });
+        }
+        Ok(s)
     }
 }
 
@@ -79,18 +97,17 @@ fn section(path: &str) -> &'static str {
 }
 
 impl StaffCtx {
-    /// The member, or a redirect to the staff sign-in that comes back to this page
-    /// afterwards when it can be reopened (so a link in an escalation email survives
-    /// signing in).
-    pub fn require(&self) -> Result<&StaffMember, Response> {
-        self.member.as_ref().ok_or_else(|| match self.ctx.reopenable {
+    /// The redirect to the staff sign-in that comes back to this page afterwards when it
+    /// can be reopened (so a link in an escalation email survives signing in).
+    pub fn sign_in_redirect(&self) -> Response {
+        match self.ctx.reopenable {
             true => {
                 let next = serde_urlencoded::to_string([("next", self.ctx.path.as_str())]).unwrap_or_default();
                 Redirect::to(&format!("/staff/sign-in?{next}")).into_response()
             }
             // A form posted after the session ended has no address to come back to.
             false => Redirect::to("/staff/sign-in").into_response(),
-        })
+        }
     }
 
     /// The page frame.

@@ -1,5 +1,6 @@
 //! `GET /staff/dashboard`: the agency's figures per service over a chosen period.
 
+use crate::web::access::Staff;
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -46,18 +47,14 @@ fn midnight(date: Date) -> i64 {
 }
 
 /// `GET /staff/dashboard` — agency admins and supervisors.
-pub async fn show(s: StaffCtx, Query(period): Query<Period>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(period): Query<Period>) -> Response {
     let app = &s.ctx.app;
     let today = app.clock.today_in_nairobi();
     let to = Date::parse(&period.to).unwrap_or(today);
     let from = Date::parse(&period.from).ok().filter(|f| *f <= to).unwrap_or_else(|| to.add_days(-29));
     let lines = match dashboard::figures(app, me, midnight(from), midnight(to.add_days(1))).await {
         Ok(lines) => lines,
-        Err(err) => return super::errors::failure(&s, err),
+        Err(err) => return super::errors::failure(err),
     };
     let live = app.catalogue();
     let lines = lines

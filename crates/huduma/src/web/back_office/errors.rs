@@ -9,7 +9,9 @@ use axum::response::Response;
 use super::context::{StaffBar, StaffCtx};
 use crate::app::App;
 use crate::services::ServiceError;
+use crate::web::page_error::{PageError, StaffFrame};
 use crate::web::render::{FormErrors, Page, html};
+use axum::response::IntoResponse;
 use huduma_domain::Language;
 
 #[derive(Template)]
@@ -36,30 +38,24 @@ pub fn bare(app: &App, language: Language, status: StatusCode, code: &str) -> Re
     html(status, &StaffErrorTemplate { page, staff: None, message, code: code.to_owned() })
 }
 
-/// How a failed use case shows on a staff form: the errors and status for the form, or a
-/// whole staff error page when the failure is not about the input.
-pub fn form_failure(s: &StaffCtx, err: ServiceError) -> Result<(StatusCode, FormErrors), Response> {
-    match err {
-        ServiceError::NotFound => Err(page(s, StatusCode::NOT_FOUND, "not_found")),
-        ServiceError::Internal(err) => {
-            tracing::error!(error = %format!("{err:#}"), "staff request failed");
-            Err(page(s, StatusCode::INTERNAL_SERVER_ERROR, "internal"))
-        }
-        other => crate::web::render::form_failure(&s.ctx, other),
-    }
+/// The error page drawn by [`crate::web::page_error::layer`] for a back-office request.
+pub fn staff_page(app: &App, language: Language, frame: &StaffFrame, status: StatusCode, message: String, code: &str) -> Response {
+    let mut page = Page::bare(app, language, "error.title");
+    page.csrf = frame.csrf.clone();
+    page.next = serde_urlencoded::to_string([("next", frame.path.as_str())]).unwrap_or_default();
+    html(status, &StaffErrorTemplate { page, staff: frame.bar.clone(), message, code: code.to_owned() })
 }
 
-/// A failure shown as a whole page (for requests with no form to show it on): the first
-/// error's sentence in the staff frame.
-pub fn failure(s: &StaffCtx, err: ServiceError) -> Response {
-    match form_failure(s, err) {
-        Ok((status, errors)) => {
-            let message = errors.items().first().map(|(_, m)| m.clone()).unwrap_or_default();
-            let page = s.page("error.title");
-            html(status, &StaffErrorTemplate { page, staff: s.bar(), message, code: status.as_u16().to_string() })
-        }
-        Err(page) => page,
-    }
+/// How a failed use case shows on a staff form: the errors and status for the form, or a
+/// whole staff error page when the failure is not about the input.
+pub fn form_failure(s: &StaffCtx, err: ServiceError) -> Result<(StatusCode, FormErrors), PageError> {
+    crate::web::render::form_failure(&s.ctx, err)
+}
+
+/// A failure shown as a whole page (for requests with no form to show it on), in the
+/// staff frame.
+pub fn failure(err: ServiceError) -> Response {
+    PageError::from(err).into_response()
 }
 
 /// `/staff/{*rest}` — any address under `/staff` that no route serves.

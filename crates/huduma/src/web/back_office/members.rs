@@ -1,6 +1,7 @@
 //! `GET/POST /staff/members`: platform admins create agency admins and other members;
 //! agency admins create and manage their agency's supervisors and officers.
 
+use crate::web::access::Staff;
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -85,10 +86,7 @@ async fn render(s: &StaffCtx, errors: FormErrors, status: StatusCode, created: O
 }
 
 /// `GET /staff/members` — platform and agency admins.
-pub async fn show(s: StaffCtx) -> Response {
-    if let Err(redirect) = s.require() {
-        return redirect;
-    }
+pub async fn show(_: Staff, s: StaffCtx) -> Response {
     render(&s, FormErrors::default(), StatusCode::OK, None).await
 }
 
@@ -106,11 +104,7 @@ pub struct CreateForm {
 }
 
 /// `POST /staff/members` — platform and agency admins.
-pub async fn create(s: StaffCtx, CsrfForm(form): CsrfForm<CreateForm>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn create(Staff(ref me, _): Staff, s: StaffCtx, CsrfForm(form): CsrfForm<CreateForm>) -> Response {
     let agency =
         if me.role == StaffRole::AgencyAdmin { me.agency().map(str::to_owned) } else { Some(form.agency).filter(|a| !a.is_empty()) };
     let new = NewMember { email: form.email, name: form.name, role: form.role, agency };
@@ -118,7 +112,7 @@ pub async fn create(s: StaffCtx, CsrfForm(form): CsrfForm<CreateForm>) -> Respon
         Ok((row, password)) => render(&s, FormErrors::default(), StatusCode::OK, Some((row.email, password))).await,
         Err(err) => match super::errors::form_failure(&s, err) {
             Ok((status, errors)) => render(&s, errors, status, None).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -133,16 +127,12 @@ pub struct UpdateForm {
 }
 
 /// `POST /staff/members/{id}` — platform admins, and agency admins for their agency.
-pub async fn update(s: StaffCtx, Path(id): Path<String>, CsrfForm(form): CsrfForm<UpdateForm>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn update(Staff(ref me, _): Staff, s: StaffCtx, Path(id): Path<String>, CsrfForm(form): CsrfForm<UpdateForm>) -> Response {
     match staff::update(&s.ctx.app, me, &s.ctx.requester.ip, &id, &form.role, form.active == "yes").await {
         Ok(()) => Redirect::to("/staff/members?notice=member_updated").into_response(),
         Err(err) => match super::errors::form_failure(&s, err) {
             Ok((status, errors)) => render(&s, errors, status, None).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }

@@ -12,14 +12,12 @@ pub mod queue;
 pub mod sign_in;
 pub mod tickets;
 
-use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get, post};
 use huduma_domain::workflow::StaffRole;
-use std::sync::Arc;
 
-use crate::app::App;
 use crate::services::back_office::StaffMember;
+use crate::web::access::Route;
 
 /// Where a member lands: the queue for agency staff, staff management for admins.
 pub fn home_for(me: &StaffMember) -> Response {
@@ -30,39 +28,42 @@ pub fn home_for(me: &StaffMember) -> Response {
     }
 }
 
-/// The `/staff` routes.
-pub fn router() -> Router<Arc<App>> {
-    Router::new()
+/// The `/staff` routes, with who may call each (see [`crate::web::access`]).
+pub fn routes() -> Vec<Route> {
+    use crate::web::access::Rule::{Agent, Public, Staff};
+    vec![
         // Anyone; the second step needs the staff sign-in flow cookie.
-        .route("/staff/sign-in", get(sign_in::form).post(sign_in::submit))
-        .route("/staff/sign-in/code", get(sign_in::code_form).post(sign_in::check))
-        // Signed-in staff.
-        .route("/staff/sign-out", post(sign_in::sign_out))
-        // Agency staff who process applications (officer, supervisor, agency admin), own agency only.
-        .route("/staff", get(queue::show))
-        .route("/staff/bulk", post(queue::bulk))
-        .route("/staff/applications/{reference}", get(case::show))
-        .route("/staff/applications/{reference}/actions/{action}", post(case::act))
-        .route("/staff/applications/{reference}/assign", post(case::assign))
-        .route("/staff/applications/{reference}/notes", post(case::note))
-        .route("/staff/applications/{reference}/documents/{id}", get(case::document))
-        .route("/staff/applications/{reference}/certificate/{serial}/revoke", post(case::revoke))
+        Route::new("/staff/sign-in", Public, get(sign_in::form).post(sign_in::submit)),
+        Route::new("/staff/sign-in/code", Public, get(sign_in::code_form).post(sign_in::check)),
+        // Anyone: ends the staff session the browser holds, if any.
+        Route::new("/staff/sign-out", Public, post(sign_in::sign_out)),
+        // Agency staff who process applications (officer, supervisor, agency admin), own
+        // agency only: the use cases scope every query to the member's agency.
+        Route::new("/staff", Staff, get(queue::show)),
+        Route::new("/staff/bulk", Staff, post(queue::bulk)),
+        Route::new("/staff/applications/{reference}", Staff, get(case::show)),
+        Route::new("/staff/applications/{reference}/actions/{action}", Staff, post(case::act)),
+        Route::new("/staff/applications/{reference}/assign", Staff, post(case::assign)),
+        Route::new("/staff/applications/{reference}/notes", Staff, post(case::note)),
+        Route::new("/staff/applications/{reference}/documents/{id}", Staff, get(case::document)),
+        Route::new("/staff/applications/{reference}/certificate/{serial}/revoke", Staff, post(case::revoke)),
         // Supervisors and agency admins, own agency only.
-        .route("/staff/dashboard", get(dashboard::show))
+        Route::new("/staff/dashboard", Staff, get(dashboard::show)),
         // Platform admins (everything) and agency admins (own agency).
-        .route("/staff/audit", get(audit::show))
-        .route("/staff/members", get(members::show).post(members::create))
-        .route("/staff/members/{id}", post(members::update))
+        Route::new("/staff/audit", Staff, get(audit::show)),
+        Route::new("/staff/members", Staff, get(members::show).post(members::create)),
+        Route::new("/staff/members/{id}", Staff, post(members::update)),
         // Helpdesk agents and platform admins (every ticket); agency staff (tickets routed to their agency).
-        .route("/staff/tickets", get(tickets::queue))
-        .route("/staff/tickets/{number}", get(tickets::show))
-        .route("/staff/tickets/{number}/reply", post(tickets::reply))
-        .route("/staff/tickets/{number}/assign", post(tickets::assign))
-        .route("/staff/tickets/{number}/files/{id}", get(tickets::file))
+        Route::new("/staff/tickets", Staff, get(tickets::queue)),
+        Route::new("/staff/tickets/{number}", Staff, get(tickets::show)),
+        Route::new("/staff/tickets/{number}/reply", Staff, post(tickets::reply)),
+        Route::new("/staff/tickets/{number}/assign", Staff, post(tickets::assign)),
+        Route::new("/staff/tickets/{number}/files/{id}", Staff, get(tickets::file)),
         // Helpdesk agents and platform admins.
-        .route("/staff/tickets/{number}/route", post(tickets::route))
+        Route::new("/staff/tickets/{number}/route", Agent, post(tickets::route)),
         // Anyone: an address under /staff that nothing serves gets the staff 404 page.
-        .route("/staff/{*rest}", any(errors::not_found))
+        Route::new("/staff/{*rest}", Public, any(errors::not_found)),
+    ]
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! step on the ticked applications in two requests: the first only says what would
 //! happen (how many applications, moving where); the second, from that page, does it.
 
+use crate::web::access::Staff;
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -126,11 +127,7 @@ fn queue_states<'a>(services: impl Iterator<Item = &'a Service>, language: hudum
 }
 
 /// `GET /staff` — agency staff who process applications.
-pub async fn show(s: StaffCtx, Query(f): Query<Filters>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(f): Query<Filters>) -> Response {
     render(&s, me, f, FormErrors::default(), StatusCode::OK, &[], "").await
 }
 
@@ -174,7 +171,7 @@ async fn render(
     let app = &s.ctx.app;
     let mut items = match queue::list(app, me, filter, f.page).await {
         Ok(items) => items,
-        Err(err) => return errors::failure(s, err),
+        Err(err) => return errors::failure(err),
     };
     let members = {
         let listed = crate::services::back_office::members::of_agency(app, Some(agency)).await;
@@ -184,7 +181,7 @@ async fn render(
                 .filter(|m| m.active && huduma_domain::workflow::StaffRole::parse(&m.role).is_some_and(|r| r.processes_applications()))
                 .map(|m| (m.id, m.name))
                 .collect(),
-            Err(err) => return errors::failure(s, err),
+            Err(err) => return errors::failure(err),
         }
     };
     let more = items.len() as i64 > queue::PAGE;
@@ -301,11 +298,7 @@ struct BulkTemplate<'a> {
 /// `POST /staff/bulk` — agency staff: one action on the ticked applications (only actions
 /// that need nothing typed; each application still checked by the workflow and the role).
 /// Without `confirm=yes` it changes nothing and shows what would happen.
-pub async fn bulk(s: StaffCtx, CsrfForm(form): CsrfForm<Vec<(String, String)>>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn bulk(Staff(ref me, _): Staff, s: StaffCtx, CsrfForm(form): CsrfForm<Vec<(String, String)>>) -> Response {
     let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
     let action = value("action");
     let back = value("back");
@@ -329,7 +322,7 @@ pub async fn bulk(s: StaffCtx, CsrfForm(form): CsrfForm<Vec<(String, String)>>) 
     if !confirmed {
         return match actions::preview_bulk(app, me, &references, &action).await {
             Ok(previews) => confirmation(&s, previews, action, back),
-            Err(err) => errors::failure(&s, err),
+            Err(err) => errors::failure(err),
         };
     }
     match actions::take_bulk(app, me, &s.ctx.requester.ip, &references, &action).await {
@@ -343,7 +336,7 @@ pub async fn bulk(s: StaffCtx, CsrfForm(form): CsrfForm<Vec<(String, String)>>) 
                 .collect();
             html(StatusCode::OK, &BulkTemplate { page: s.page("staff.bulk_title"), staff: s.bar(), outcomes, back })
         }
-        Err(err) => errors::failure(&s, err),
+        Err(err) => errors::failure(err),
     }
 }
 

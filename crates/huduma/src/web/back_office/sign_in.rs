@@ -63,7 +63,7 @@ pub async fn submit(s: StaffCtx, CsrfForm(form): CsrfForm<PasswordForm>) -> Resp
                 let (page, next) = (s.page("staff.sign_in_title"), form.next.safe());
                 html(status, &SignInTemplate { page, staff: None, errors, email: form.email, next })
             }
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -126,7 +126,7 @@ pub async fn check(s: StaffCtx, CsrfForm(form): CsrfForm<CodeForm>) -> Response 
                 Ok(step) => code_page(&s, &form.next, step, errors, status),
                 Err(_) => restart(&form.next),
             },
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }

@@ -3,6 +3,8 @@
 //! thread, the citizen's applications and payments looked up read-only, reply from a saved
 //! response, resolve, route to an agency).
 
+use crate::web::access::{Agent, Staff};
+use crate::web::page_error::PageError;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -43,14 +45,10 @@ pub struct Filter {
 }
 
 /// `GET /staff/tickets` — helpdesk agents and platform admins (all), agency staff (their agency's).
-pub async fn queue(s: StaffCtx, Query(f): Query<Filter>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn queue(Staff(ref me, _): Staff, s: StaffCtx, Query(f): Query<Filter>) -> Response {
     let rows = match agent::queue(&s.ctx.app, me, &f.status).await {
         Ok(rows) => rows,
-        Err(err) => return failure(&s, err),
+        Err(err) => return failure(err),
     };
     let now = s.ctx.app.clock.now();
     let tr = s.ctx.tr();
@@ -68,11 +66,10 @@ pub async fn queue(s: StaffCtx, Query(f): Query<Filter>) -> Response {
     html(StatusCode::OK, &QueueTemplate { page: s.page("ticket.staff_queue_title"), staff: s.bar(), tickets, status: f.status })
 }
 
-fn failure(s: &StaffCtx, err: ServiceError) -> Response {
-    match super::errors::form_failure(s, err) {
-        Ok((status, errors)) => (status, errors.items().first().map(|(_, m)| m.clone()).unwrap_or_default()).into_response(),
-        Err(page) => page,
-    }
+/// A failure shown as a whole page in the staff frame (it used to be the bare sentence
+/// in `text/plain`).
+fn failure(err: ServiceError) -> Response {
+    PageError::from(err).into_response()
 }
 
 struct MessageView {
@@ -113,7 +110,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
     let Some(me) = s.member.as_ref() else { return Redirect::to("/staff/sign-in").into_response() };
     let case = match agent::case(&s.ctx.app, me, &s.ctx.requester.ip, number).await {
         Ok(case) => case,
-        Err(err) => return failure(s, err),
+        Err(err) => return failure(err),
     };
     let tr = s.ctx.tr();
     let language = s.ctx.language;
@@ -125,7 +122,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
     };
     let files = match crate::services::helpdesk::files::list(&s.ctx.app, &t.id).await {
         Ok(files) => files.into_iter().map(|f| (f.id, f.file_name, (f.size + 1023) / 1024)).collect(),
-        Err(err) => return failure(s, err),
+        Err(err) => return failure(err),
     };
     let applications = case
         .applications
@@ -179,10 +176,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
 }
 
 /// `GET /staff/tickets/{number}` — staff who may see the ticket; the look-up is audited.
-pub async fn show(s: StaffCtx, Path(number): Path<String>) -> Response {
-    if let Err(redirect) = s.require() {
-        return redirect;
-    }
+pub async fn show(_: Staff, s: StaffCtx, Path(number): Path<String>) -> Response {
     render(&s, &number, FormErrors::default(), StatusCode::OK).await
 }
 
@@ -191,7 +185,7 @@ async fn after(s: &StaffCtx, number: &str, result: Result<(), ServiceError>, not
         Ok(()) => Redirect::to(&format!("/staff/tickets/{number}?notice={notice}")).into_response(),
         Err(err) => match super::errors::form_failure(s, err) {
             Ok((status, errors)) => render(s, number, errors, status).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -208,11 +202,7 @@ pub struct ReplyForm {
 }
 
 /// `POST /staff/tickets/{number}/reply` — staff who may see the ticket.
-pub async fn reply(s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ReplyForm>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn reply(Staff(ref me, _): Staff, s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ReplyForm>) -> Response {
     let result = agent::reply(&s.ctx.app, me, &s.ctx.requester.ip, &number, &form.body, &form.saved, form.resolve == "yes").await;
     after(&s, &number, result, "ticket_answered").await
 }
@@ -225,11 +215,7 @@ pub struct RouteForm {
 }
 
 /// `POST /staff/tickets/{number}/route` — helpdesk agents and platform admins.
-pub async fn route(s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<RouteForm>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn route(Staff(ref me, _): Agent, s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<RouteForm>) -> Response {
     let result = agent::route(&s.ctx.app, me, &s.ctx.requester.ip, &number, &form.agency).await;
     after(&s, &number, result, "ticket_routed").await
 }
@@ -243,23 +229,15 @@ pub struct AssignForm {
 }
 
 /// `POST /staff/tickets/{number}/assign` — staff who may see the ticket.
-pub async fn assign(s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<AssignForm>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn assign(Staff(ref me, _): Staff, s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<AssignForm>) -> Response {
     let result = agent::assign(&s.ctx.app, me, &s.ctx.requester.ip, &number, form.assignee == "me").await;
     after(&s, &number, result, "assigned").await
 }
 
 /// `GET /staff/tickets/{number}/files/{id}` — staff who may see the ticket; audited.
-pub async fn file(s: StaffCtx, Path((number, id)): Path<(String, String)>) -> Response {
-    let me = match s.require() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn file(Staff(ref me, _): Staff, s: StaffCtx, Path((number, id)): Path<(String, String)>) -> Response {
     match crate::services::helpdesk::files::for_staff(&s.ctx.app, me, &s.ctx.requester.ip, &number, &id).await {
         Ok((row, bytes)) => crate::web::pages::applications::uploads::attachment(&row.file_name, &row.content_type, bytes),
-        Err(err) => failure(&s, err),
+        Err(err) => failure(err),
     }
 }

@@ -1,5 +1,6 @@
 //! The signed-in person's account pages: profile, password, sessions, contacts.
 
+use crate::web::access::Citizen;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -15,16 +16,6 @@ use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
 use crate::web::render::{FormErrors, Page, form_failure, html, internal_error};
 
-/// Unwraps the signed-in person or returns the redirect to sign in.
-macro_rules! signed_in {
-    ($ctx:expr) => {
-        match $ctx.require_me() {
-            Ok(me) => me,
-            Err(redirect) => return redirect,
-        }
-    };
-}
-
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountTemplate<'a> {
@@ -39,8 +30,7 @@ struct AccountTemplate<'a> {
 }
 
 /// `GET /account`
-pub async fn show(ctx: Ctx) -> Response {
-    let me = signed_in!(ctx);
+pub async fn show(Citizen(ref me): Citizen, ctx: Ctx) -> Response {
     let a = &me.account;
     let template = AccountTemplate {
         page: ctx.page("account.title"),
@@ -63,8 +53,7 @@ struct PasswordTemplate<'a> {
 }
 
 /// `GET /account/password`
-pub async fn password_form(ctx: Ctx) -> Response {
-    signed_in!(ctx);
+pub async fn password_form(_: Citizen, ctx: Ctx) -> Response {
     html(StatusCode::OK, &PasswordTemplate { page: ctx.page("account.password_heading"), errors: FormErrors::default() })
 }
 
@@ -80,13 +69,12 @@ pub struct PasswordForm {
 }
 
 /// `POST /account/password`
-pub async fn password_submit(ctx: Ctx, CsrfForm(form): CsrfForm<PasswordForm>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn password_submit(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<PasswordForm>) -> Response {
     match profile::change_password(&ctx.app, me, &form.current_password, &form.password, &form.password_confirmation).await {
         Ok(()) => Redirect::to("/account?notice=password_changed").into_response(),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => html(status, &PasswordTemplate { page: ctx.page("account.password_heading"), errors }),
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -121,8 +109,7 @@ fn device(user_agent: &str) -> String {
 }
 
 /// `GET /account/sessions`
-pub async fn sessions(ctx: Ctx) -> Response {
-    let me = signed_in!(ctx);
+pub async fn sessions(Citizen(ref me): Citizen, ctx: Ctx) -> Response {
     match profile::list_sessions(&ctx.app, me).await {
         Ok(rows) => {
             let sessions = rows
@@ -146,13 +133,12 @@ pub async fn sessions(ctx: Ctx) -> Response {
 }
 
 /// `POST /account/sessions/{id}/revoke`
-pub async fn revoke(ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<super::sign_in::Empty>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn revoke(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<super::sign_in::Empty>) -> Response {
     match profile::revoke_session(&ctx.app, me, &id).await {
         Ok(()) => Redirect::to("/account/sessions?notice=session_ended").into_response(),
         Err(err) => match form_failure(&ctx, err) {
             Ok(_) => Redirect::to("/account/sessions").into_response(),
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -197,8 +183,7 @@ pub struct ContactQuery {
 }
 
 /// `GET /account/contact?channel=sms|email`
-pub async fn contact_form(ctx: Ctx, Query(query): Query<ContactQuery>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn contact_form(Citizen(ref me): Citizen, ctx: Ctx, Query(query): Query<ContactQuery>) -> Response {
     if query.channel.is_none()
         && let Some(token) = ctx.flow_token("contact")
         && let Ok((channel, value)) = profile::contact_change_target(&ctx.app, me, &token).await
@@ -223,14 +208,13 @@ pub struct ContactForm {
 }
 
 /// `POST /account/contact`
-pub async fn contact_submit(ctx: Ctx, CsrfForm(form): CsrfForm<ContactForm>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn contact_submit(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<ContactForm>) -> Response {
     let channel = Channel::parse(&form.channel).unwrap_or(Channel::Email);
     match profile::start_contact_change(&ctx.app, me, channel, &form.value, &ctx.requester).await {
         Ok(token) => redirect_with_cookies("/account/contact", vec![cookies::set(&cookies::flow("contact"), &token, None, ctx.secure())]),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => contact_page(&ctx, channel, form.value, None, errors, status),
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -243,8 +227,7 @@ pub struct ContactCodeForm {
 }
 
 /// `POST /account/contact/verify`
-pub async fn contact_verify(ctx: Ctx, CsrfForm(form): CsrfForm<ContactCodeForm>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn contact_verify(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<ContactCodeForm>) -> Response {
     let Some(token) = ctx.flow_token("contact") else {
         return Redirect::to("/account").into_response();
     };
@@ -259,7 +242,7 @@ pub async fn contact_verify(ctx: Ctx, CsrfForm(form): CsrfForm<ContactCodeForm>)
                 Ok((channel, value)) => contact_page(&ctx, channel, String::new(), Some(value), errors, status),
                 Err(_) => Redirect::to("/account").into_response(),
             },
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }

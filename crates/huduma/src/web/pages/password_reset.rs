@@ -44,7 +44,7 @@ pub async fn submit(ctx: Ctx, CsrfForm(form): CsrfForm<ForgotForm>) -> Response 
         Ok(token) => redirect_with_cookies("/reset-password", vec![cookies::set(&cookies::flow("reset"), &token, None, ctx.secure())]),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => html(status, &ForgotTemplate { page: ctx.page("reset.title"), errors, identifier: form.identifier }),
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -88,7 +88,7 @@ pub async fn reset_submit(ctx: Ctx, CsrfForm(form): CsrfForm<ResetForm>) -> Resp
         Err(ServiceError::FlowExpired) => Redirect::to("/forgot-password?notice=reset_expired").into_response(),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => html(status, &ResetTemplate { page: ctx.page("reset.title"), errors }),
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }

@@ -6,9 +6,10 @@
 use crate::clock::format_nairobi_in;
 use crate::services::payments::{invoices, mpesa};
 use crate::store::payments::{AttemptRow, InvoiceRow};
+use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
-use crate::web::pages::applications::{failure, signed_in};
+use crate::web::pages::applications::failure;
 use crate::web::render::{FormErrors, Page, form_failure, html};
 use askama::Template;
 use axum::extract::Path;
@@ -47,10 +48,10 @@ struct PayTemplate<'a> {
 }
 
 async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, phone: Option<String>) -> Response {
-    let Some(me) = ctx.me.as_ref() else { return failure(ctx, crate::services::ServiceError::NotFound) };
+    let Some(me) = ctx.me.as_ref() else { return failure(crate::services::ServiceError::NotFound) };
     let view = match invoices::for_application(&ctx.app, me, id).await {
         Ok(v) => v,
-        Err(err) => return failure(ctx, err),
+        Err(err) => return failure(err),
     };
     let template = PayTemplate {
         page: ctx.page("payment.heading"),
@@ -88,8 +89,7 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, pho
 }
 
 /// The invoice and the M-Pesa form.
-pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
-    signed_in!(ctx);
+pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
     render(&ctx, &id, FormErrors::default(), StatusCode::OK, None).await
 }
 
@@ -101,13 +101,12 @@ pub struct MpesaForm {
 }
 
 /// Starts a card payment and sends the browser to the card gateway's page.
-pub async fn card(ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn card(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
     match crate::services::payments::card::start(&ctx.app, me, &id).await {
         Ok(gateway) => Redirect::to(&gateway).into_response(),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => render(&ctx, &id, errors, status, None).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -121,11 +120,15 @@ pub struct CardReturn {
 
 /// `GET /payments/{attempt}/card-return`: the browser is back from the card page; ask the
 /// gateway how it went (the IPN may not have arrived yet), then show the waiting page.
-pub async fn card_return(ctx: Ctx, Path(attempt): Path<String>, axum::extract::Query(back): axum::extract::Query<CardReturn>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn card_return(
+    Citizen(ref me): Citizen,
+    ctx: Ctx,
+    Path(attempt): Path<String>,
+    axum::extract::Query(back): axum::extract::Query<CardReturn>,
+) -> Response {
     let (attempt, _) = match invoices::attempt(&ctx.app, me, &attempt).await {
         Ok(found) => found,
-        Err(err) => return failure(&ctx, err),
+        Err(err) => return failure(err),
     };
     if attempt.checkout_request_id.as_deref() == Some(back.order_tracking_id.as_str())
         && let Err(err) = crate::services::payments::card::confirm(&ctx.app, &back.order_tracking_id).await
@@ -136,13 +139,12 @@ pub async fn card_return(ctx: Ctx, Path(attempt): Path<String>, axum::extract::Q
 }
 
 /// Sends the prompt and goes to the waiting page.
-pub async fn mpesa(ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<MpesaForm>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn mpesa(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<MpesaForm>) -> Response {
     match mpesa::start(&ctx.app, me, &id, &form.phone).await {
         Ok(attempt) => Redirect::to(&format!("/payments/{attempt}")).into_response(),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => render(&ctx, &id, errors, status, Some(form.phone)).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -171,14 +173,13 @@ struct AttemptTemplate<'a> {
 }
 
 /// The waiting page.
-pub async fn attempt(ctx: Ctx, Path(attempt): Path<String>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn attempt(Citizen(ref me): Citizen, ctx: Ctx, Path(attempt): Path<String>) -> Response {
     match invoices::attempt(&ctx.app, me, &attempt).await {
         Ok((attempt, invoice)) => {
             let application = invoice.application_id.clone().unwrap_or_default();
             attempt_page(&ctx, &attempt, &invoice, &format!("/applications/{application}"), &format!("/applications/{application}/pay"))
         }
-        Err(err) => failure(&ctx, err),
+        Err(err) => failure(err),
     }
 }
 
@@ -257,8 +258,7 @@ pub struct CheckForm {
 }
 
 /// `GET /payments/check`: "I paid but the portal says unpaid".
-pub async fn check_form(ctx: Ctx) -> Response {
-    signed_in!(ctx);
+pub async fn check_form(_: Citizen, ctx: Ctx) -> Response {
     let template = CheckTemplate {
         page: ctx.page("lookup.heading"),
         errors: FormErrors::default(),
@@ -272,9 +272,8 @@ pub async fn check_form(ctx: Ctx) -> Response {
 }
 
 /// `POST /payments/check`
-pub async fn check(ctx: Ctx, CsrfForm(form): CsrfForm<CheckForm>) -> Response {
+pub async fn check(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<CheckForm>) -> Response {
     use crate::services::payments::lookup::{self, Found};
-    let me = signed_in!(ctx);
     let mut template = CheckTemplate {
         page: ctx.page("lookup.heading"),
         errors: FormErrors::default(),
@@ -299,7 +298,7 @@ pub async fn check(ctx: Ctx, CsrfForm(form): CsrfForm<CheckForm>) -> Response {
                 template.errors = errors;
                 return html(status, &template);
             }
-            Err(page) => return page,
+            Err(page) => return page.into_response(),
         },
     }
     html(StatusCode::OK, &template)

@@ -6,9 +6,10 @@ use crate::clock::format_nairobi_in;
 use crate::services::payments::invoices;
 use crate::services::payments::receipts::{self, ReceiptView};
 use crate::services::rate_limit;
+use crate::web::access::Citizen;
 use crate::web::context::Ctx;
+use crate::web::pages::applications::failure;
 use crate::web::pages::applications::uploads::attachment;
-use crate::web::pages::applications::{failure, signed_in};
 use crate::web::pages::two_factor::qr_svg;
 use crate::web::render::{Page, html};
 use askama::Template;
@@ -80,8 +81,7 @@ struct ReceiptTemplate<'a> {
 }
 
 /// The payer's receipt.
-pub async fn show(ctx: Ctx, Path(number): Path<String>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn show(Citizen(ref me): Citizen, ctx: Ctx, Path(number): Path<String>) -> Response {
     match receipts::owned(&ctx.app, me, &number).await {
         Ok(view) => {
             let verify_url = receipts::verification_url(&ctx.app, &view.receipt.number);
@@ -93,20 +93,19 @@ pub async fn show(ctx: Ctx, Path(number): Path<String>) -> Response {
             };
             html(StatusCode::OK, &template)
         }
-        Err(err) => failure(&ctx, err),
+        Err(err) => failure(err),
     }
 }
 
 /// The payer's receipt as a PDF.
-pub async fn pdf(ctx: Ctx, Path(number): Path<String>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn pdf(Citizen(ref me): Citizen, ctx: Ctx, Path(number): Path<String>) -> Response {
     let view = match receipts::owned(&ctx.app, me, &number).await {
         Ok(view) => view,
-        Err(err) => return failure(&ctx, err),
+        Err(err) => return failure(err),
     };
     match receipt_pdf(&ctx.app, ctx.tr(), &view) {
         Ok(bytes) => attachment(&format!("receipt-{}.pdf", view.receipt.number), "application/pdf", bytes.into()),
-        Err(err) => failure(&ctx, crate::services::ServiceError::Internal(err)),
+        Err(err) => failure(crate::services::ServiceError::Internal(err)),
     }
 }
 
@@ -149,7 +148,7 @@ struct VerifyTemplate<'a> {
 /// The public check behind the QR code.
 pub async fn verify(ctx: Ctx, Path((number, code)): Path<(String, String)>) -> Response {
     if let Err(err) = rate_limit::hit(&ctx.app, rate_limit::RECEIPT_CHECKS_PER_IP, &ctx.requester.ip).await {
-        return failure(&ctx, err);
+        return failure(err);
     }
     match receipts::verify(&ctx.app, &number, &code).await {
         Ok(view) => html(
@@ -159,7 +158,7 @@ pub async fn verify(ctx: Ctx, Path((number, code)): Path<(String, String)>) -> R
         Err(crate::services::ServiceError::NotFound) => {
             html(StatusCode::NOT_FOUND, &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: None })
         }
-        Err(err) => failure(&ctx, err),
+        Err(err) => failure(err),
     }
 }
 

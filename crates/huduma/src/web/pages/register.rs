@@ -115,7 +115,7 @@ pub async fn identity_submit(ctx: Ctx, CsrfForm(input): CsrfForm<StartInput>) ->
         }
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => identity_page(&ctx, kind, input, errors, status),
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -188,7 +188,7 @@ pub async fn details_submit(ctx: Ctx, CsrfForm(input): CsrfForm<DetailsInput>) -
                 details_page(&ctx, DetailsInput { password: String::new(), password_confirmation: String::new(), ..input }, errors, status)
                     .await
             }
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }

@@ -2,6 +2,7 @@
 //! and sign-out. A `next` address (a page that asked the person to sign in) is carried
 //! through every step and opened at the end, when it is a path on this site.
 
+use crate::web::access::Citizen;
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -100,7 +101,7 @@ pub async fn submit(ctx: Ctx, CsrfForm(form): CsrfForm<PasswordForm>) -> Respons
                 let next = form.next.safe();
                 html(status, &SignInTemplate { page: ctx.page("sign_in.title"), errors, identifier: form.identifier, next })
             }
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -174,7 +175,7 @@ pub async fn send(ctx: Ctx, CsrfForm(form): CsrfForm<ChannelForm>) -> Response {
         Err(ServiceError::FlowExpired) => expired(&form.next),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => code_page(&ctx, &form.next, errors.anchored("channel", "channel-sms"), status).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -204,7 +205,7 @@ pub async fn check(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
         Err(ServiceError::FlowExpired) => expired(&form.next),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => code_page(&ctx, &form.next, errors, status).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -224,11 +225,7 @@ pub async fn sign_out(ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Response {
 }
 
 /// `POST /account/sign-out-everywhere`
-pub async fn sign_out_everywhere(ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Response {
-    let me = match ctx.require_me() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn sign_out_everywhere(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Response {
     if let Err(err) = profile::revoke_all_sessions(&ctx.app, me).await {
         tracing::error!(error = %err, "ending sessions failed");
         return crate::web::render::internal_error(&ctx.app, ctx.language);

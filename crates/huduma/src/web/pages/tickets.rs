@@ -3,6 +3,8 @@
 //! `/help/tickets/anonymous` (for people who cannot sign in: phone proved by a code), and
 //! `/help/tickets/{number}` (the thread: reply, reopen within the window, rate).
 
+use crate::web::access::Citizen;
+use crate::web::page_error::PageError;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -41,11 +43,7 @@ fn status_text(ctx: &Ctx, status: &str) -> String {
 }
 
 /// `GET /help/tickets` — signed-in citizen: their tickets.
-pub async fn list(ctx: Ctx) -> Response {
-    let me = match ctx.require_me() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn list(Citizen(ref me): Citizen, ctx: Ctx) -> Response {
     match citizen::list(&ctx.app, me).await {
         Ok(rows) => {
             let tickets = rows
@@ -59,15 +57,13 @@ pub async fn list(ctx: Ctx) -> Response {
                 .collect();
             html(StatusCode::OK, &ListTemplate { page: ctx.page("ticket.list_title"), tickets })
         }
-        Err(err) => failure(&ctx, err),
+        Err(err) => failure(err),
     }
 }
 
-fn failure(ctx: &Ctx, err: ServiceError) -> Response {
-    match form_failure(ctx, err) {
-        Ok((status, errors)) => (status, errors.items().first().map(|(_, m)| m.clone()).unwrap_or_default()).into_response(),
-        Err(page) => page,
-    }
+/// A failure shown as a whole page (it used to be the bare sentence in `text/plain`).
+fn failure(err: ServiceError) -> Response {
+    PageError::from(err).into_response()
 }
 
 /// What the new-ticket form was opened with.
@@ -168,7 +164,7 @@ pub async fn create(ctx: Ctx, CsrfForm(form): CsrfForm<TicketForm>) -> Response 
         Ok(response) => response,
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => new_page(&ctx, ctx.me.is_none(), form, errors, status),
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -215,7 +211,7 @@ pub async fn verify(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
                 let sent_to = anonymous::sent_to(&ctx.app, &token).await.unwrap_or_default();
                 html(status, &VerifyTemplate { page: ctx.page("ticket.verify_title"), errors, sent_to })
             }
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -233,7 +229,7 @@ pub async fn resend(ctx: Ctx, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> R
                 let sent_to = anonymous::sent_to(&ctx.app, &token).await.unwrap_or_default();
                 html(status, &VerifyTemplate { page: ctx.page("ticket.verify_title"), errors, sent_to })
             }
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -281,13 +277,13 @@ async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, sta
     let (ticket, messages) = match citizen::view(&ctx.app, holder(ctx, key), number).await {
         Ok(found) => found,
         Err(ServiceError::NotFound) if ctx.me.is_none() && key.is_empty() => {
-            return ctx.require_me().err().unwrap_or_else(|| failure(ctx, ServiceError::NotFound));
+            return ctx.sign_in_redirect();
         }
-        Err(err) => return failure(ctx, err),
+        Err(err) => return failure(err),
     };
     let files = match crate::services::helpdesk::files::list(&ctx.app, &ticket.id).await {
         Ok(files) => files.into_iter().map(|f| (f.id, f.file_name, (f.size + 1023) / 1024)).collect(),
-        Err(err) => return failure(ctx, err),
+        Err(err) => return failure(err),
     };
     let status = Status::parse(&ticket.status).unwrap_or(Status::Open);
     let now = ctx.app.clock.now();
@@ -340,7 +336,7 @@ async fn after(ctx: &Ctx, number: &str, key: &str, result: Result<(), ServiceErr
         Ok(()) => Redirect::to(&format!("/help/tickets/{number}?{key_part}notice={notice}")).into_response(),
         Err(err) => match form_failure(ctx, err) {
             Ok((status, errors)) => ticket_page(ctx, number, key, errors, status).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -388,6 +384,6 @@ pub async fn attach(ctx: Ctx, Path(number): Path<String>, Query(k): Query<Key>, 
 pub async fn file(ctx: Ctx, Path((number, id)): Path<(String, String)>, Query(k): Query<Key>) -> Response {
     match crate::services::helpdesk::files::for_holder(&ctx.app, holder(&ctx, &k.key), &number, &id).await {
         Ok((row, bytes)) => crate::web::pages::applications::uploads::attachment(&row.file_name, &row.content_type, bytes),
-        Err(err) => failure(&ctx, err),
+        Err(err) => failure(err),
     }
 }

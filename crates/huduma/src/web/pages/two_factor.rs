@@ -1,5 +1,6 @@
 //! Authenticator app set-up and removal.
 
+use crate::web::access::Citizen;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -32,10 +33,7 @@ pub fn qr_svg(content: &str) -> String {
 }
 
 async fn page(ctx: &Ctx, errors: FormErrors, status: StatusCode) -> Response {
-    let me = match ctx.require_me() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+    let Some(me) = ctx.me.as_ref() else { return ctx.sign_in_redirect() };
     let enabled = me.account.totp_secret.is_some();
     let setup = match (enabled, ctx.flow_token("totp")) {
         (false, Some(token)) => totp::setup_of(&ctx.app, &me.account, &token).await.ok(),
@@ -46,23 +44,19 @@ async fn page(ctx: &Ctx, errors: FormErrors, status: StatusCode) -> Response {
 }
 
 /// `GET /account/two-factor`
-pub async fn show(ctx: Ctx) -> Response {
+pub async fn show(_: Citizen, ctx: Ctx) -> Response {
     page(&ctx, FormErrors::default(), StatusCode::OK).await
 }
 
 /// `POST /account/two-factor/setup`
-pub async fn begin(ctx: Ctx, CsrfForm(_): CsrfForm<super::sign_in::Empty>) -> Response {
-    let me = match ctx.require_me() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn begin(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(_): CsrfForm<super::sign_in::Empty>) -> Response {
     match totp::begin_setup(&ctx.app, &me.account).await {
         Ok(setup) => {
             redirect_with_cookies("/account/two-factor", vec![cookies::set(&cookies::flow("totp"), &setup.token, None, ctx.secure())])
         }
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => page(&ctx, errors, status).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -75,30 +69,26 @@ pub struct CodeForm {
 }
 
 /// `POST /account/two-factor/confirm`
-pub async fn confirm(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
-    let (Ok(me), Some(token)) = (ctx.require_me(), ctx.flow_token("totp")) else {
+pub async fn confirm(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
+    let Some(token) = ctx.flow_token("totp") else {
         return Redirect::to("/account/two-factor").into_response();
     };
     match totp::confirm_setup(&ctx.app, &me.account, &token, &form.code).await {
         Ok(()) => redirect_with_cookies("/account?notice=totp_on", vec![cookies::clear(&cookies::flow("totp"), ctx.secure())]),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => page(&ctx, errors, status).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
 
 /// `POST /account/two-factor/disable`
-pub async fn disable(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
-    let me = match ctx.require_me() {
-        Ok(me) => me,
-        Err(redirect) => return redirect,
-    };
+pub async fn disable(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
     match totp::disable(&ctx.app, &me.account, &form.code).await {
         Ok(()) => Redirect::to("/account?notice=totp_off").into_response(),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => page(&ctx, errors, status).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }

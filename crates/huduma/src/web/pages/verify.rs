@@ -67,7 +67,7 @@ async fn check(ctx: Ctx, channel: Channel, form: CodeForm) -> Response {
         }
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => verify_page(&ctx, errors, status).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
@@ -102,7 +102,7 @@ pub async fn resend(ctx: Ctx, CsrfForm(form): CsrfForm<ResendForm>) -> Response 
         Ok(()) => Redirect::to("/verify?notice=code_resent").into_response(),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => verify_page(&ctx, errors, status).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }

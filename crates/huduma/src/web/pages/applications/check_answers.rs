@@ -2,8 +2,9 @@
 //! `POST /applications/{id}/submit` submits after the declaration;
 //! `GET /applications/{id}/submitted` is the confirmation panel with the reference.
 
-use super::{draft_page, draw_problems, fee_text, load, service_name, signed_in};
+use super::{draft_page, draw_problems, fee_text, load, service_name};
 use crate::services::applications::{Loaded, display_reference, submit};
+use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
 use crate::web::render::{FormErrors, Page, html};
@@ -144,8 +145,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, errors: FormErrors, status: StatusCode) ->
 }
 
 /// Shows check-your-answers.
-pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
-    signed_in!(ctx);
+pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
     draft_page(&ctx, &id, render).await
 }
 
@@ -157,8 +157,7 @@ pub struct SubmitForm {
 }
 
 /// Submits.
-pub async fn submit(ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<SubmitForm>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn submit(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<SubmitForm>) -> Response {
     match submit::submit(&ctx.app, me, &id, form.declaration == "yes").await {
         Ok(_) => Redirect::to(&format!("/applications/{id}/submitted")).into_response(),
         Err(err) => draw_problems(&ctx, &id, err, render).await,
@@ -178,11 +177,10 @@ struct SubmittedTemplate<'a> {
 }
 
 /// The confirmation panel.
-pub async fn submitted(ctx: Ctx, Path(id): Path<String>) -> Response {
-    signed_in!(ctx);
+pub async fn submitted(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
     let loaded = match load(&ctx, &id).await {
         Ok(l) => l,
-        Err(page) => return page,
+        Err(page) => return page.into_response(),
     };
     let Some(reference) = loaded.row.reference.as_deref().map(display_reference) else {
         return Redirect::to(&format!("/applications/{id}")).into_response();

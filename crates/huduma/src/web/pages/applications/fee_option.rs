@@ -2,8 +2,9 @@
 //! licence period) when the service has several.
 
 use super::form_page::next_step;
-use super::{failure, load, service_name, signed_in};
+use super::{failure, load, service_name};
 use crate::services::applications;
+use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
 use crate::web::render::{FormErrors, Page, form_failure, html};
@@ -36,7 +37,7 @@ struct OptionTemplate<'a> {
 async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode) -> Response {
     let loaded = match load(ctx, id).await {
         Ok(l) => l,
-        Err(page) => return page,
+        Err(page) => return page.into_response(),
     };
     let currency = loaded.service.currency();
     let options = loaded
@@ -70,8 +71,7 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode) -> 
 }
 
 /// Shows the options.
-pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
-    signed_in!(ctx);
+pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
     render(&ctx, &id, FormErrors::default(), StatusCode::OK).await
 }
 
@@ -83,16 +83,15 @@ pub struct OptionForm {
 }
 
 /// Saves the option.
-pub async fn save(ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<OptionForm>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn save(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<OptionForm>) -> Response {
     match applications::choose_fee_option(&ctx.app, me, &id, &form.fee_option).await {
         Ok(()) => match load(&ctx, &id).await {
             Ok(loaded) => Redirect::to(&next_step(&loaded, None, false)).into_response(),
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => render(&ctx, &id, errors.anchored("fee_option", "fee_option-1"), status).await,
-            Err(_) => failure(&ctx, crate::services::ServiceError::NotFound),
+            Err(_) => failure(crate::services::ServiceError::NotFound),
         },
     }
 }

@@ -3,9 +3,10 @@
 //! their fields or moves on to the next step.
 
 use super::fields::{FieldView, views};
-use super::{failure, load, service_name, signed_in};
+use super::{failure, load, service_name};
 use crate::services::ServiceError;
 use crate::services::applications::{self, Loaded, facts};
+use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
 use crate::web::render::{FormErrors, Page, Question, form_failure, html};
@@ -63,9 +64,9 @@ pub fn next_step(loaded: &Loaded, after_page: Option<&str>, to_check: bool) -> S
 
 fn render(ctx: &Ctx, loaded: &Loaded, page_code: &str, errors: FormErrors, status: StatusCode, to_check: bool) -> Response {
     let Some((index, page)) = loaded.service.pages.iter().enumerate().find(|(_, p)| p.code.get_ref() == page_code) else {
-        return failure(ctx, ServiceError::NotFound);
+        return failure(ServiceError::NotFound);
     };
-    let Some(me) = ctx.me.as_ref() else { return failure(ctx, ServiceError::NotFound) };
+    let Some(me) = ctx.me.as_ref() else { return failure(ServiceError::NotFound) };
     let tr = ctx.tr();
     let id = &loaded.row.id;
     let back = if index == 0 {
@@ -93,11 +94,10 @@ fn render(ctx: &Ctx, loaded: &Loaded, page_code: &str, errors: FormErrors, statu
 }
 
 /// Shows a form page.
-pub async fn show(ctx: Ctx, Path((id, page_code)): Path<(String, String)>, Query(ret): Query<Return>) -> Response {
-    signed_in!(ctx);
+pub async fn show(_: Citizen, ctx: Ctx, Path((id, page_code)): Path<(String, String)>, Query(ret): Query<Return>) -> Response {
     let loaded = match load(&ctx, &id).await {
         Ok(l) => l,
-        Err(page) => return page,
+        Err(page) => return page.into_response(),
     };
     if !loaded.status().is_draft() {
         return Redirect::to(&format!("/applications/{id}")).into_response();
@@ -107,26 +107,26 @@ pub async fn show(ctx: Ctx, Path((id, page_code)): Path<(String, String)>, Query
 
 /// Saves a form page.
 pub async fn save(
+    Citizen(ref me): Citizen,
     ctx: Ctx,
     Path((id, page_code)): Path<(String, String)>,
     Query(ret): Query<Return>,
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
 ) -> Response {
-    let me = signed_in!(ctx);
     let to_check = ret.to == "check";
     let problems = match applications::save_page(&ctx.app, me, &id, &page_code, &form).await {
         Ok(p) => p,
-        Err(err) => return failure(&ctx, err),
+        Err(err) => return failure(err),
     };
     let loaded = match load(&ctx, &id).await {
         Ok(l) => l,
-        Err(page) => return page,
+        Err(page) => return page.into_response(),
     };
     if problems.is_empty() {
         return Redirect::to(&next_step(&loaded, Some(&page_code), to_check)).into_response();
     }
     match form_failure(&ctx, ServiceError::Invalid(problems)) {
         Ok((status, errors)) => render(&ctx, &loaded, &page_code, errors, status, to_check),
-        Err(page) => page,
+        Err(page) => page.into_response(),
     }
 }

@@ -2,9 +2,10 @@
 //! `GET /applications/{id}/delete` (asks whether to delete a draft, naming it) and
 //! `POST /applications/{id}/delete` (deletes it).
 
-use super::{draft_page, failure, service_name, signed_in};
+use super::{draft_page, failure, service_name};
 use crate::clock::format_nairobi_in;
 use crate::services::applications::{self, Loaded, definitions, display_reference, status};
+use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
 use crate::web::render::{FormErrors, Page, html};
@@ -42,18 +43,17 @@ struct ListTemplate<'a> {
 }
 
 /// "My applications".
-pub async fn show(ctx: Ctx) -> Response {
-    let me = signed_in!(ctx);
+pub async fn show(Citizen(ref me): Citizen, ctx: Ctx) -> Response {
     let rows = match applications::list(&ctx.app, me).await {
         Ok(rows) => rows,
-        Err(err) => return failure(&ctx, err),
+        Err(err) => return failure(err),
     };
     let tr = ctx.tr();
     let (mut drafts, mut submitted) = (Vec::new(), Vec::new());
     for row in rows {
         let service = match definitions::service(&ctx.app, &row.service_code, row.service_version, &row.agency).await {
             Ok(s) => s,
-            Err(err) => return failure(&ctx, err),
+            Err(err) => return failure(err),
         };
         let view = Row {
             href: format!("/applications/{}", row.id),
@@ -91,16 +91,14 @@ fn confirm_page(ctx: &Ctx, loaded: &Loaded, _: FormErrors, status: StatusCode) -
 
 /// Asks before deleting: deleting cannot be undone, so the button that deletes is on a
 /// page of its own that names the draft (and works without JavaScript).
-pub async fn confirm(ctx: Ctx, Path(id): Path<String>) -> Response {
-    signed_in!(ctx);
+pub async fn confirm(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
     draft_page(&ctx, &id, confirm_page).await
 }
 
 /// Deletes a draft.
-pub async fn delete(ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn delete(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
     match applications::delete_draft(&ctx.app, me, &id).await {
         Ok(()) => Redirect::to("/applications?notice=draft_deleted").into_response(),
-        Err(err) => failure(&ctx, err),
+        Err(err) => failure(err),
     }
 }

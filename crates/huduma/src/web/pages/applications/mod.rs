@@ -15,43 +15,21 @@ pub mod uploads;
 use crate::services::ServiceError;
 use crate::services::applications::{self, Loaded};
 use crate::web::context::Ctx;
-use crate::web::render::{FormErrors, error_page, form_failure, internal_error};
+use crate::web::page_error::PageError;
+use crate::web::render::{FormErrors, form_failure};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use huduma_domain::Money;
 
-/// Unwraps the signed-in person or returns the redirect to sign in.
-macro_rules! signed_in {
-    ($ctx:expr) => {
-        match $ctx.require_me() {
-            Ok(me) => me,
-            Err(redirect) => return redirect,
-        }
-    };
-}
-pub(crate) use signed_in;
-
 /// Loads one of the person's applications, or the page to show instead.
 pub async fn load(ctx: &Ctx, id: &str) -> Result<Loaded, Response> {
-    let me = ctx.require_me()?;
-    applications::load(&ctx.app, me, id).await.map_err(|err| failure(ctx, err))
+    let me = ctx.me.as_ref().ok_or_else(|| ctx.sign_in_redirect())?;
+    applications::load(&ctx.app, me, id).await.map_err(failure)
 }
 
 /// The page for a failure that is not about the input.
-pub fn failure(ctx: &Ctx, err: ServiceError) -> Response {
-    match err {
-        ServiceError::NotFound => error_page(&ctx.app, ctx.language, StatusCode::NOT_FOUND, "not_found"),
-        ServiceError::Invalid(errors) => {
-            let code = errors.first().map_or("invalid", |e| e.code);
-            error_page(&ctx.app, ctx.language, StatusCode::CONFLICT, code)
-        }
-        ServiceError::Internal(err) => {
-            tracing::error!(error = %format!("{err:#}"), "request failed");
-            internal_error(&ctx.app, ctx.language)
-        }
-        ServiceError::RateLimited { retry_after } => crate::web::render::rate_limited_page(&ctx.app, ctx.language, retry_after),
-        other => error_page(&ctx.app, ctx.language, StatusCode::SERVICE_UNAVAILABLE, other.code()),
-    }
+pub fn failure(err: ServiceError) -> Response {
+    PageError::from(err).into_response()
 }
 
 /// The service's name in the page's language.
@@ -65,7 +43,7 @@ pub async fn draft_page(ctx: &Ctx, id: &str, draw: impl Fn(&Ctx, &Loaded, FormEr
     match load(ctx, id).await {
         Ok(loaded) if loaded.status().is_draft() => draw(ctx, &loaded, FormErrors::default(), StatusCode::OK),
         Ok(_) => Redirect::to(&format!("/applications/{id}")).into_response(),
-        Err(page) => page,
+        Err(page) => page.into_response(),
     }
 }
 
@@ -81,11 +59,11 @@ pub async fn draw_problems(
         err @ ServiceError::Invalid(_) => match form_failure(ctx, err) {
             Ok((status, errors)) => match load(ctx, id).await {
                 Ok(loaded) => draw(ctx, &loaded, errors, status),
-                Err(page) => page,
+                Err(page) => page.into_response(),
             },
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
-        err => failure(ctx, err),
+        err => failure(err),
     }
 }
 

@@ -2,9 +2,10 @@
 //! submitted application's status, timeline, answers and documents.
 
 use super::check_answers::{AnswerRow, DocumentView, answer_rows, document_views};
-use super::{fee_text, load, service_name, signed_in};
+use super::{fee_text, load, service_name};
 use crate::clock::format_nairobi_in;
 use crate::services::applications::{Loaded, certificate, display_reference, respond, status};
+use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
 use crate::web::render::{FormErrors, form_failure};
@@ -103,8 +104,7 @@ pub fn tasks(ctx: &Ctx, loaded: &Loaded) -> Vec<Task> {
 }
 
 /// Shows an application.
-pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
-    signed_in!(ctx);
+pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
     detail(&ctx, &id, FormErrors::default(), StatusCode::OK).await
 }
 
@@ -112,7 +112,7 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
     let id = id.to_owned();
     let loaded = match load(ctx, &id).await {
         Ok(l) => l,
-        Err(page) => return page,
+        Err(page) => return page.into_response(),
     };
     let tr = ctx.tr();
     if loaded.status().is_draft() {
@@ -164,7 +164,7 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
     } else {
         None
     };
-    let me = signed_in!(ctx);
+    let Some(me) = ctx.me.as_ref() else { return ctx.sign_in_redirect() };
     let certificate = match certificate::certificate_serial(&ctx.app, me, &loaded.row.id).await {
         Ok(c) => c,
         Err(_) => return internal_error(&ctx.app, ctx.language),
@@ -198,22 +198,20 @@ pub struct AnswerForm {
 }
 
 /// `POST /applications/{id}/respond` — the owner, while the agency has sent it back.
-pub async fn respond(ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<AnswerForm>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn respond(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<AnswerForm>) -> Response {
     match respond::resubmit(&ctx.app, me, &id, &form.answer).await {
         Ok(()) => Redirect::to(&format!("/applications/{id}?notice=resubmitted")).into_response(),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => detail(&ctx, &id, errors, status).await,
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }
 
 /// `GET /applications/{id}/certificate` — the owner: the issued certificate as a PDF.
-pub async fn certificate_pdf(ctx: Ctx, Path(id): Path<String>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn certificate_pdf(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
     match certificate::certificate_pdf(&ctx.app, me, &id, ctx.language).await {
         Ok((serial, pdf)) => super::uploads::attachment(&format!("certificate-{serial}.pdf"), "application/pdf", pdf.into()),
-        Err(err) => super::failure(&ctx, err),
+        Err(err) => super::failure(err),
     }
 }

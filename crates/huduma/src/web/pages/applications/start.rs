@@ -1,17 +1,17 @@
 //! `POST /services/{code}/apply`: starts a draft and opens its task list.
 
-use super::{failure, signed_in};
+use super::failure;
 use crate::services::applications;
+use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 
 /// Starts an application for a service.
-pub async fn start(ctx: Ctx, Path(code): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn start(Citizen(ref me): Citizen, ctx: Ctx, Path(code): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
     match applications::start(&ctx.app, me, &code).await {
         Ok(id) => Redirect::to(&format!("/applications/{id}")).into_response(),
-        Err(err) => failure(&ctx, err),
+        Err(err) => failure(err),
     }
 }

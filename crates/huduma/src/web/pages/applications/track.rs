@@ -10,7 +10,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::render::{FormErrors, Page, form_failure, html};
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -62,7 +62,7 @@ pub async fn lookup(ctx: Ctx, CsrfForm(form): CsrfForm<TrackForm>) -> Response {
         }
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => render(&ctx, form, errors, None, status),
-            Err(page) => page,
+            Err(page) => page.into_response(),
         },
     }
 }

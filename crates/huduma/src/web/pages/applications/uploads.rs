@@ -5,10 +5,11 @@
 //! `GET /applications/{id}/files/{document}` gives the owner their file back as an
 //! attachment.
 
-use super::{draft_page, draw_problems, failure, load, service_name, signed_in};
+use super::{draft_page, draw_problems, failure, load, service_name};
 use crate::crypto::constant_time_eq;
 use crate::services::applications::Loaded;
 use crate::services::applications::documents::{self, refused};
+use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::render::{FormErrors, Page, html};
 use askama::Template;
@@ -91,14 +92,13 @@ fn render(ctx: &Ctx, loaded: &Loaded, errors: FormErrors, status: StatusCode) ->
 }
 
 /// Shows the documents page.
-pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
-    signed_in!(ctx);
+pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
     match load(&ctx, &id).await {
         Ok(loaded) if crate::services::applications::documents_changeable(&loaded) && !loaded.status().is_draft() => {
             render(&ctx, &loaded, FormErrors::default(), StatusCode::OK)
         }
         Ok(_) => draft_page(&ctx, &id, render).await,
-        Err(page) => page,
+        Err(page) => page.into_response(),
     }
 }
 
@@ -187,15 +187,14 @@ impl FailedUpload {
 }
 
 /// Takes one file for a requirement.
-pub async fn upload(ctx: Ctx, Path((id, requirement)): Path<(String, String)>, multipart: Multipart) -> Response {
-    let me = signed_in!(ctx);
+pub async fn upload(Citizen(ref me): Citizen, ctx: Ctx, Path((id, requirement)): Path<(String, String)>, multipart: Multipart) -> Response {
     let loaded = match load(&ctx, &id).await {
         Ok(l) => l,
-        Err(page) => return page,
+        Err(page) => return page.into_response(),
     };
     let rule = match documents::requirement(&loaded, &requirement) {
         Ok((_, rule)) => rule,
-        Err(err) => return failure(&ctx, err),
+        Err(err) => return failure(err),
     };
     let result = match read_upload(multipart, rule.max_bytes, Some(&ctx.csrf)).await {
         Ok((name, bytes)) => documents::upload(&ctx.app, me, &id, &requirement, &name, bytes, ctx.language).await,
@@ -215,11 +214,10 @@ pub async fn upload(ctx: Ctx, Path((id, requirement)): Path<(String, String)>, m
 
 /// Sends one of the person's files: always as an attachment, never sniffed, never cached
 /// by shared caches.
-pub async fn download(ctx: Ctx, Path((id, document)): Path<(String, String)>) -> Response {
-    let me = signed_in!(ctx);
+pub async fn download(Citizen(ref me): Citizen, ctx: Ctx, Path((id, document)): Path<(String, String)>) -> Response {
     match documents::download(&ctx.app, me, &id, &document).await {
         Ok((row, bytes)) => attachment(&row.file_name, &row.content_type, bytes),
-        Err(err) => failure(&ctx, err),
+        Err(err) => failure(err),
     }
 }
 
