@@ -1,7 +1,25 @@
 //! The append-only audit log, each entry chained to the one before by hash.
 
 use super::Conn;
+use super::statements::statements;
 use sqlx::Row;
+
+statements! {
+    /// Locks the chain's head until the transaction ends and reads it: (last position, its hash).
+    LOCK_HEAD = "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash";
+    /// Moves the head to the last sealed entry.
+    SET_HEAD = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1";
+    /// Moves the head's hash to the last sealed entry.
+    SET_HEAD_HASH = "UPDATE audit_head SET hash = $1 WHERE id = 1";
+    /// Takes the next position in the chain and the hash before it. Updating the head row
+    NEXT_POSITION = "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
+    /// The head: last position and hash.
+    HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1";
+    /// Queues an entry to be chained by the sealer (fields as in [`AuditRow`]; position and
+    INSERT_PENDING = "INSERT INTO audit_pending (at, actor, actor_label, agency, action, subject, details, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    /// The oldest queued entries: (queue id, entry without position or hashes).
+    PENDING = "SELECT id, at, actor, actor_label, agency, action, subject, details, ip FROM audit_pending ORDER BY id LIMIT $1";
+}
 
 /// An entry as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,13 +68,13 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<AuditRow, sqlx::Error> {
 
 /// Locks the chain's head until the transaction ends and reads it: (last position, its hash).
 pub async fn lock_head(conn: &mut Conn) -> Result<(i64, String), sqlx::Error> {
-    let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash").fetch_one(&mut *conn).await?;
+    let row = sqlx::query(LOCK_HEAD).fetch_one(&mut *conn).await?;
     Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
 /// Moves the head to the last sealed entry.
 pub async fn set_head(conn: &mut Conn, seq: i64, hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1").bind(seq).bind(hash.to_owned()).execute(conn).await?;
+    sqlx::query(SET_HEAD).bind(seq).bind(hash.to_owned()).execute(conn).await?;
     Ok(())
 }
 
@@ -94,14 +112,14 @@ pub async fn insert_rows(conn: &mut Conn, rows: &[AuditRow]) -> Result<(), sqlx:
 
 /// Moves the head's hash to the last sealed entry.
 pub async fn set_head_hash(conn: &mut Conn, hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(hash.to_owned()).execute(conn).await?;
+    sqlx::query(SET_HEAD_HASH).bind(hash.to_owned()).execute(conn).await?;
     Ok(())
 }
 
 /// Takes the next position in the chain and the hash before it. Updating the head row
 /// locks it until the transaction ends, so appends are serialised on PostgreSQL too.
 pub async fn next_position(conn: &mut Conn) -> Result<(i64, String), sqlx::Error> {
-    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").fetch_one(&mut *conn).await?;
+    let row = sqlx::query(NEXT_POSITION).fetch_one(&mut *conn).await?;
     Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
@@ -120,7 +138,7 @@ pub async fn after(conn: &mut Conn, after_seq: i64, limit: i64) -> Result<Vec<Au
 
 /// The head: last position and hash.
 pub async fn head(conn: &mut Conn) -> Result<(i64, String), sqlx::Error> {
-    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(conn).await?;
+    let row = sqlx::query(HEAD).fetch_one(conn).await?;
     Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
@@ -162,25 +180,23 @@ pub async fn search(conn: &mut Conn, search: &Search, limit: i64) -> Result<Vec<
 /// Queues an entry to be chained by the sealer (fields as in [`AuditRow`]; position and
 /// hashes are given when it is sealed).
 pub async fn insert_pending(conn: &mut Conn, e: &AuditRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit_pending (at, actor, actor_label, agency, action, subject, details, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(e.at)
-    .bind(e.actor.clone())
-    .bind(e.actor_label.clone())
-    .bind(e.agency.clone())
-    .bind(e.action.clone())
-    .bind(e.subject.clone())
-    .bind(e.details.clone())
-    .bind(e.ip.clone())
-    .execute(conn)
-    .await?;
+    sqlx::query(INSERT_PENDING)
+        .bind(e.at)
+        .bind(e.actor.clone())
+        .bind(e.actor_label.clone())
+        .bind(e.agency.clone())
+        .bind(e.action.clone())
+        .bind(e.subject.clone())
+        .bind(e.details.clone())
+        .bind(e.ip.clone())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// The oldest queued entries: (queue id, entry without position or hashes).
 pub async fn pending(conn: &mut Conn, limit: i64) -> Result<Vec<(i64, AuditRow)>, sqlx::Error> {
-    sqlx::query("SELECT id, at, actor, actor_label, agency, action, subject, details, ip FROM audit_pending ORDER BY id LIMIT $1")
+    sqlx::query(PENDING)
         .bind(limit)
         .fetch_all(conn)
         .await?

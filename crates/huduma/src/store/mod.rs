@@ -13,6 +13,7 @@ pub mod certificates;
 pub mod checkout;
 pub mod codes;
 pub mod dashboard;
+mod decode;
 pub mod documents;
 pub mod flows;
 pub mod outbox;
@@ -22,6 +23,7 @@ pub mod rate_limits;
 pub mod sandbox_messages;
 pub mod sessions;
 pub mod staff;
+pub mod statements;
 pub mod tickets;
 pub mod wal_sync;
 
@@ -187,7 +189,7 @@ impl Db {
 
     /// Checks the database answers, for `/readyz`.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+        sqlx::query(statements::PING).execute(&self.pool).await.map(|_| ())
     }
 }
 

@@ -1,7 +1,15 @@
 //! Messages the sandboxes received, for `/sandbox/messages`.
 
 use super::Conn;
+use super::statements::statements;
 use sqlx::Row;
+
+statements! {
+    /// Records a received message.
+    INSERT = "INSERT INTO sandbox_messages (id, channel, recipient, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    /// Newest first.
+    LATEST = "SELECT channel, recipient, subject, body, created_at FROM sandbox_messages ORDER BY created_at DESC, id DESC LIMIT $1";
+}
 
 /// A message as a sandbox provider received it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -20,7 +28,7 @@ pub struct SandboxMessage {
 
 /// Records a received message.
 pub async fn insert(conn: &mut Conn, message: &SandboxMessage) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sandbox_messages (id, channel, recipient, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query(INSERT)
         .bind(super::new_id())
         .bind(message.channel.clone())
         .bind(message.recipient.clone())
@@ -34,7 +42,7 @@ pub async fn insert(conn: &mut Conn, message: &SandboxMessage) -> Result<(), sql
 
 /// Newest first.
 pub async fn latest(conn: &mut Conn, limit: i64) -> Result<Vec<SandboxMessage>, sqlx::Error> {
-    sqlx::query("SELECT channel, recipient, subject, body, created_at FROM sandbox_messages ORDER BY created_at DESC, id DESC LIMIT $1")
+    sqlx::query(LATEST)
         .bind(limit)
         .fetch_all(conn)
         .await?

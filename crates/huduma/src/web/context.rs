@@ -64,7 +64,7 @@ impl FromRequestParts<Arc<App>> for Ctx {
         let language = if cookies::get(&parts.headers, cookies::LANGUAGE, secure).is_some() {
             language_from_headers(&parts.headers, secure)
         } else {
-            me.as_ref().and_then(|m| Language::parse(&m.account.language)).unwrap_or_else(|| language_from_headers(&parts.headers, secure))
+            me.as_ref().map(|m| m.account.language).unwrap_or_else(|| language_from_headers(&parts.headers, secure))
         };
         let csrf = parts.extensions.get::<CsrfSecret>().map(|s| form_token(app, s)).unwrap_or_default();
         let ip = parts.extensions.get::<ClientIp>().map_or_else(|| "127.0.0.1".to_owned(), |c| c.0.to_string());
