@@ -77,7 +77,7 @@ statements! {
     TRACK = "SELECT a.service_code, a.service_version, a.status, a.submitted_at, a.updated_at, a.agency FROM applications a \
      JOIN accounts c ON c.id = a.account_id WHERE a.reference = $1 AND c.document_number = $2";
     /// The timeline.
-    EVENTS = "SELECT e.at, e.status, e.note, e.action, s.name, e.details FROM application_events e \
+    EVENTS = "SELECT e.at, e.status, e.note, e.action, s.name AS staff_name, e.details FROM application_events e \
      LEFT JOIN staff s ON s.id = e.staff_id WHERE e.application_id = $1 ORDER BY e.id";
     /// Drafts due for a reminder.
     DRAFTS_TO_REMIND = "SELECT id, account_id, service_code, expires_at FROM applications \
@@ -124,21 +124,21 @@ pub const HOT_QUERIES: &[(&str, &str, &[&str])] = &[
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<ApplicationRow, sqlx::Error> {
     Ok(ApplicationRow {
-        id: row.try_get(0)?,
-        account_id: row.try_get(1)?,
-        service_code: row.try_get(2)?,
-        service_version: row.try_get(3)?,
-        agency: row.try_get(4)?,
-        status: row.try_get(5)?,
-        reference: row.try_get(6)?,
-        answers: row.try_get(7)?,
-        fee_option: row.try_get(8)?,
-        fee_minor: row.try_get(9)?,
-        fee_currency: row.try_get(10)?,
-        created_at: row.try_get(11)?,
-        updated_at: row.try_get(12)?,
-        submitted_at: row.try_get(13)?,
-        expires_at: row.try_get(14)?,
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        service_code: row.try_get("service_code")?,
+        service_version: row.try_get("service_version")?,
+        agency: row.try_get("agency")?,
+        status: row.try_get("status")?,
+        reference: row.try_get("reference")?,
+        answers: row.try_get("answers")?,
+        fee_option: row.try_get("fee_option")?,
+        fee_minor: row.try_get("fee_minor")?,
+        fee_currency: row.try_get("fee_currency")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        submitted_at: row.try_get("submitted_at")?,
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
@@ -288,12 +288,12 @@ pub async fn track(conn: &mut Conn, reference: &str, document_number: &str) -> R
     let row = sqlx::query(TRACK).bind(reference.to_owned()).bind(document_number.to_owned()).fetch_optional(conn).await?;
     row.map(|r| {
         Ok(Tracked {
-            service_code: r.try_get(0)?,
-            service_version: r.try_get(1)?,
-            status: r.try_get(2)?,
-            submitted_at: r.try_get(3)?,
-            updated_at: r.try_get(4)?,
-            agency: r.try_get(5)?,
+            service_code: r.try_get("service_code")?,
+            service_version: r.try_get("service_version")?,
+            status: r.try_get("status")?,
+            submitted_at: r.try_get("submitted_at")?,
+            updated_at: r.try_get("updated_at")?,
+            agency: r.try_get("agency")?,
         })
     })
     .transpose()
@@ -320,7 +320,14 @@ pub async fn drafts_to_remind(conn: &mut Conn, before: i64, limit: i64) -> Resul
         .fetch_all(conn)
         .await?
         .iter()
-        .map(|r| Ok(DueDraft { id: r.try_get(0)?, account_id: r.try_get(1)?, service_code: r.try_get(2)?, expires_at: r.try_get(3)? }))
+        .map(|r| {
+            Ok(DueDraft {
+                id: r.try_get("id")?,
+                account_id: r.try_get("account_id")?,
+                service_code: r.try_get("service_code")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
         .collect()
 }
 
@@ -332,7 +339,14 @@ pub async fn mark_reminded(conn: &mut Conn, id: &str, now: i64) -> Result<(), sq
 
 /// Expired drafts' ids.
 pub async fn expired_drafts(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query(EXPIRED_DRAFTS).bind(now).bind(limit).fetch_all(conn).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    sqlx::query(EXPIRED_DRAFTS)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("account_id")?)))
+        .collect()
 }
 
 /// One line of the timeline.
@@ -391,12 +405,12 @@ pub async fn events(conn: &mut Conn, application_id: &str) -> Result<Vec<EventRo
         .iter()
         .map(|r| {
             Ok(EventRow {
-                at: r.try_get(0)?,
-                status: r.try_get(1)?,
-                note: r.try_get(2)?,
-                action: r.try_get(3)?,
-                staff_name: r.try_get(4)?,
-                details: r.try_get(5)?,
+                at: r.try_get("at")?,
+                status: r.try_get("status")?,
+                note: r.try_get("note")?,
+                action: r.try_get("action")?,
+                staff_name: r.try_get("staff_name")?,
+                details: r.try_get("details")?,
             })
         })
         .collect()

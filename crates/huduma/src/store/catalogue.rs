@@ -32,7 +32,12 @@ pub struct StoredFile {
 
 /// The live catalogue's files.
 pub async fn files(conn: &mut Conn) -> Result<Vec<StoredFile>, sqlx::Error> {
-    sqlx::query(FILES).fetch_all(conn).await?.iter().map(|r| Ok(StoredFile { path: r.try_get(0)?, source: r.try_get(1)? })).collect()
+    sqlx::query(FILES)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok(StoredFile { path: r.try_get("path")?, source: r.try_get("source")? }))
+        .collect()
 }
 
 /// Replaces the live catalogue's files.
@@ -46,14 +51,13 @@ pub async fn replace_files(conn: &mut Conn, files: &[(String, String, String)], 
 
 /// The version number of this exact content of a service, if it was imported before.
 pub async fn version_of(conn: &mut Conn, code: &str, hash: &str) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query(VERSION_OF).bind(code.to_owned()).bind(hash.to_owned()).fetch_optional(conn).await?;
-    row.map(|r| r.try_get(0)).transpose()
+    sqlx::query_scalar(VERSION_OF).bind(code.to_owned()).bind(hash.to_owned()).fetch_optional(conn).await
 }
 
 /// Records new content of a service as its next version; returns the version number.
 pub async fn add_version(conn: &mut Conn, code: &str, agency: &str, hash: &str, source: &str, now: i64) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query(ADD_VERSION).bind(code.to_owned()).fetch_one(&mut *conn).await?;
-    let version: i64 = row.try_get::<i64, _>(0)? + 1;
+    let latest: i64 = sqlx::query_scalar(ADD_VERSION).bind(code.to_owned()).fetch_one(&mut *conn).await?;
+    let version = latest + 1;
     sqlx::query(ADD_VERSION_2)
         .bind(code.to_owned())
         .bind(version)
@@ -68,6 +72,5 @@ pub async fn add_version(conn: &mut Conn, code: &str, agency: &str, hash: &str, 
 
 /// The text of one version of a service (for applications started on it).
 pub async fn version_source(conn: &mut Conn, code: &str, version: i64) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query(VERSION_SOURCE).bind(code.to_owned()).bind(version).fetch_optional(conn).await?;
-    row.map(|r| r.try_get(0)).transpose()
+    sqlx::query_scalar(VERSION_SOURCE).bind(code.to_owned()).bind(version).fetch_optional(conn).await
 }

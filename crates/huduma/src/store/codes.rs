@@ -81,13 +81,13 @@ pub async fn current(conn: &mut Conn, flow_hash: &str, purpose: &str) -> Result<
     let row = sqlx::query(CURRENT).bind(flow_hash.to_owned()).bind(purpose.to_owned()).fetch_optional(conn).await?;
     row.map(|r| {
         Ok(CodeRow {
-            id: r.try_get(0)?,
-            destination: r.try_get(1)?,
-            channel: r.try_get(2)?,
-            code_hash: r.try_get(3)?,
-            created_at: r.try_get(4)?,
-            expires_at: r.try_get(5)?,
-            attempts: r.try_get(6)?,
+            id: r.try_get("id")?,
+            destination: r.try_get("destination")?,
+            channel: r.try_get("channel")?,
+            code_hash: r.try_get("code_hash")?,
+            created_at: r.try_get("created_at")?,
+            expires_at: r.try_get("expires_at")?,
+            attempts: r.try_get("attempts")?,
         })
     })
     .transpose()

@@ -61,15 +61,15 @@ statements! {
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<DocumentRow, sqlx::Error> {
     Ok(DocumentRow {
-        id: row.try_get(0)?,
-        application_id: row.try_get(1)?,
-        requirement: row.try_get(2)?,
-        blob_key: row.try_get(3)?,
-        file_name: row.try_get(4)?,
-        content_type: row.try_get(5)?,
-        size: row.try_get(6)?,
-        sha256: row.try_get(7)?,
-        uploaded_at: row.try_get(8)?,
+        id: row.try_get("id")?,
+        application_id: row.try_get("application_id")?,
+        requirement: row.try_get("requirement")?,
+        blob_key: row.try_get("blob_key")?,
+        file_name: row.try_get("file_name")?,
+        content_type: row.try_get("content_type")?,
+        size: row.try_get("size")?,
+        sha256: row.try_get("sha256")?,
+        uploaded_at: row.try_get("uploaded_at")?,
     })
 }
 
@@ -99,7 +99,7 @@ pub async fn put(conn: &mut Conn, d: &DocumentRow) -> Result<Option<String>, sql
         .bind(d.requirement.clone())
         .fetch_optional(&mut *conn)
         .await?
-        .map(|r| r.try_get::<String, _>(0))
+        .map(|r| r.try_get::<String, _>("blob_key"))
         .transpose()?;
     if old.is_some() {
         sqlx::query(PUT_2).bind(d.application_id.clone()).bind(d.requirement.clone()).execute(&mut *conn).await?;
@@ -129,12 +129,12 @@ pub async fn release_blobs(conn: &mut Conn, keys: &[String], now: i64) -> Result
 
 /// Blob keys of an application's documents (before the application is deleted).
 pub async fn blob_keys(conn: &mut Conn, application_id: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query(BLOB_KEYS).bind(application_id.to_owned()).fetch_all(conn).await?.iter().map(|r| r.try_get(0)).collect()
+    sqlx::query(BLOB_KEYS).bind(application_id.to_owned()).fetch_all(conn).await?.iter().map(|r| r.try_get("blob_key")).collect()
 }
 
 /// Files waiting to be deleted.
 pub async fn pending_deletions(conn: &mut Conn, limit: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query(PENDING_DELETIONS).bind(limit).fetch_all(conn).await?.iter().map(|r| r.try_get(0)).collect()
+    sqlx::query(PENDING_DELETIONS).bind(limit).fetch_all(conn).await?.iter().map(|r| r.try_get("blob_key")).collect()
 }
 
 /// Forgets a deleted file.

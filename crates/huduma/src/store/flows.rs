@@ -56,11 +56,11 @@ pub async fn find(conn: &mut Conn, token_hash: &str, purpose: &str, now: i64) ->
     let row = sqlx::query(FIND).bind(token_hash.to_owned()).bind(purpose.to_owned()).bind(now).fetch_optional(conn).await?;
     row.map(|r| {
         Ok(FlowRow {
-            token_hash: r.try_get(0)?,
-            purpose: r.try_get(1)?,
-            account_id: r.try_get(2)?,
-            data: r.try_get(3)?,
-            expires_at: r.try_get(4)?,
+            token_hash: r.try_get("token_hash")?,
+            purpose: r.try_get("purpose")?,
+            account_id: r.try_get("account_id")?,
+            data: r.try_get("data")?,
+            expires_at: r.try_get("expires_at")?,
         })
     })
     .transpose()

@@ -17,9 +17,9 @@ statements! {
     FAIL = "UPDATE outbox SET last_error = $2, locked_until = NULL, run_at = COALESCE($3, run_at), \
          failed_at = CASE WHEN $3 IS NULL THEN CAST($4 AS BIGINT) ELSE NULL END WHERE id = $1";
     /// Counts of jobs by state, for metrics and `admin`.
-    COUNTS = "SELECT COALESCE(SUM(CASE WHEN done_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN done_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) FROM outbox";
+    COUNTS = "SELECT COALESCE(SUM(CASE WHEN done_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS queued, \
+         COALESCE(SUM(CASE WHEN done_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS done, \
+         COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed FROM outbox";
     /// Jobs of one kind, newest first (the IPN delivery log).
     OF_KIND = "SELECT id, payload, attempts, created_at, last_error, done_at, failed_at FROM outbox WHERE kind = $1 ORDER BY created_at DESC, id DESC LIMIT $2";
     /// Runs a job again now, whatever happened before (an admin's replay).
@@ -92,7 +92,7 @@ pub async fn fail(conn: &mut Conn, id: &str, error: &str, retry_at: Option<i64>,
 /// Counts of jobs by state, for metrics and `admin`.
 pub async fn counts(conn: &mut Conn) -> Result<(i64, i64, i64), sqlx::Error> {
     let row = sqlx::query(COUNTS).fetch_one(conn).await?;
-    Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+    Ok((row.try_get("queued")?, row.try_get("done")?, row.try_get("failed")?))
 }
 
 /// A job as the delivery log shows it.
@@ -124,13 +124,13 @@ pub async fn of_kind(conn: &mut Conn, kind: &str, limit: i64) -> Result<Vec<Deli
         .iter()
         .map(|r| {
             Ok(Delivery {
-                id: r.try_get(0)?,
-                payload: r.try_get(1)?,
-                attempts: r.try_get(2)?,
-                created_at: r.try_get(3)?,
-                last_error: r.try_get(4)?,
-                done_at: r.try_get(5)?,
-                failed_at: r.try_get(6)?,
+                id: r.try_get("id")?,
+                payload: r.try_get("payload")?,
+                attempts: r.try_get("attempts")?,
+                created_at: r.try_get("created_at")?,
+                last_error: r.try_get("last_error")?,
+                done_at: r.try_get("done_at")?,
+                failed_at: r.try_get("failed_at")?,
             })
         })
         .collect()

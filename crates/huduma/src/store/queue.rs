@@ -64,7 +64,7 @@ macro_rules! queue_by_document {
 macro_rules! page_sqlite {
     ($($query:tt)*) => {
         concat!(
-            "SELECT json_group_array(json_array(id, reference, service_code, service_version, status, county, queue_due, submitted_at, name, escalated_at)) FROM (",
+            "SELECT json_group_array(json_array(id, reference, service_code, service_version, status, county, queue_due, submitted_at, name, escalated_at)) AS page FROM (",
             $($query)*,
             ")"
         )
@@ -75,7 +75,7 @@ macro_rules! page_sqlite {
 macro_rules! page_postgres {
     ($($query:tt)*) => {
         concat!(
-            "SELECT COALESCE(json_agg(json_build_array(id, reference, service_code, service_version, status, county, queue_due, submitted_at, name, escalated_at)), '[]')::text FROM (",
+            "SELECT COALESCE(json_agg(json_build_array(id, reference, service_code, service_version, status, county, queue_due, submitted_at, name, escalated_at)), '[]')::text AS page FROM (",
             $($query)*,
             ") q"
         )
@@ -112,7 +112,7 @@ statements! {
     /// Records the county the application concerns (for the queue's filter).
     SET_COUNTY = "UPDATE applications SET county = $2 WHERE id = $1";
     /// An application of `agency` by reference, with its back-office particulars; none when
-    FIND_FOR_AGENCY = "SELECT a.id, a.queue_agency, a.queue_due, a.state_since, a.paused_state, a.sla_days_left, a.finished_at, a.assigned_to, s.name, \
+    FIND_FOR_AGENCY = "SELECT a.id, a.queue_agency, a.queue_due, a.state_since, a.paused_state, a.sla_days_left, a.finished_at, a.assigned_to, s.name AS assigned_name, \
          a.escalated_at, a.county FROM applications a LEFT JOIN staff s ON s.id = a.assigned_to \
          WHERE a.reference = $1 AND a.agency = $2 AND a.status <> 'awaiting_payment'";
     /// Gives an application in `agency`'s queue to `staff_id`. With `only_if_free` it is a
@@ -150,12 +150,12 @@ pub struct QueueFields {
 pub async fn fields(conn: &mut Conn, id: &str) -> Result<QueueFields, sqlx::Error> {
     let r = sqlx::query(FIELDS).bind(id.to_owned()).fetch_one(conn).await?;
     Ok(QueueFields {
-        queue_agency: r.try_get(0)?,
-        queue_due: r.try_get(1)?,
-        state_since: r.try_get(2)?,
-        paused_state: r.try_get(3)?,
-        sla_days_left: r.try_get(4)?,
-        finished_at: r.try_get(5)?,
+        queue_agency: r.try_get("queue_agency")?,
+        queue_due: r.try_get("queue_due")?,
+        state_since: r.try_get("state_since")?,
+        paused_state: r.try_get("paused_state")?,
+        sla_days_left: r.try_get("sla_days_left")?,
+        finished_at: r.try_get("finished_at")?,
     })
 }
 
@@ -296,7 +296,7 @@ pub async fn list(
     .bind(offset)
     .fetch_one(conn)
     .await?
-    .try_get(0)?;
+    .try_get("page")?;
     type Line = (String, String, String, i64, String, Option<String>, i64, i64, Option<String>, Option<i64>);
     let lines: Vec<Line> = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     let mut items: Vec<QueueItem> = lines
@@ -343,20 +343,20 @@ pub async fn find_for_agency(conn: &mut Conn, agency: &str, reference: &str) -> 
     else {
         return Ok(None);
     };
-    let id: String = row.try_get(0)?;
+    let id: String = row.try_get("id")?;
     let handling = Handling {
         queue: QueueFields {
-            queue_agency: row.try_get(1)?,
-            queue_due: row.try_get(2)?,
-            state_since: row.try_get(3)?,
-            paused_state: row.try_get(4)?,
-            sla_days_left: row.try_get(5)?,
-            finished_at: row.try_get(6)?,
+            queue_agency: row.try_get("queue_agency")?,
+            queue_due: row.try_get("queue_due")?,
+            state_since: row.try_get("state_since")?,
+            paused_state: row.try_get("paused_state")?,
+            sla_days_left: row.try_get("sla_days_left")?,
+            finished_at: row.try_get("finished_at")?,
         },
-        assigned_to: row.try_get(7)?,
-        assigned_name: row.try_get(8)?,
-        escalated_at: row.try_get(9)?,
-        county: row.try_get(10)?,
+        assigned_to: row.try_get("assigned_to")?,
+        assigned_name: row.try_get("assigned_name")?,
+        escalated_at: row.try_get("escalated_at")?,
+        county: row.try_get("county")?,
     };
     let application = super::applications::find(conn, &id).await?;
     Ok(application.map(|a| (a, handling)))
@@ -383,7 +383,7 @@ pub async fn overdue_unescalated(conn: &mut Conn, now: i64, limit: i64) -> Resul
         .fetch_all(conn)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .map(|r| Ok((r.try_get("id")?, r.try_get("agency")?, r.try_get("reference")?, r.try_get("status")?)))
         .collect()
 }
 
@@ -424,6 +424,6 @@ pub async fn notes(conn: &mut Conn, application_id: &str) -> Result<Vec<Note>, s
         .fetch_all(conn)
         .await?
         .iter()
-        .map(|r| Ok(Note { author: r.try_get(0)?, body: r.try_get(1)?, at: r.try_get(2)? }))
+        .map(|r| Ok(Note { author: r.try_get("name")?, body: r.try_get("body")?, at: r.try_get("created_at")? }))
         .collect()
 }

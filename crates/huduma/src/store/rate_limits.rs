@@ -2,7 +2,6 @@
 
 use super::Conn;
 use super::statements::statements;
-use sqlx::Row;
 
 statements! {
     /// Counts one hit for `key` in the window containing `now`; returns the hits so far in
@@ -18,8 +17,7 @@ statements! {
 /// that window, this one included.
 pub async fn hit(conn: &mut Conn, key: &str, window_secs: i64, now: i64) -> Result<i64, sqlx::Error> {
     let window_start = now - now.rem_euclid(window_secs);
-    let row = sqlx::query(HIT).bind(key.to_owned()).bind(window_start).fetch_one(conn).await?;
-    row.try_get(0)
+    sqlx::query_scalar(HIT).bind(key.to_owned()).bind(window_start).fetch_one(conn).await
 }
 
 /// Takes back one hit counted for `key` in the window containing `now` (a guess that

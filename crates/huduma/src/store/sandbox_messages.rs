@@ -49,11 +49,11 @@ pub async fn latest(conn: &mut Conn, limit: i64) -> Result<Vec<SandboxMessage>, 
         .iter()
         .map(|r| {
             Ok(SandboxMessage {
-                channel: r.try_get(0)?,
-                recipient: r.try_get(1)?,
-                subject: r.try_get(2)?,
-                body: r.try_get(3)?,
-                created_at: r.try_get(4)?,
+                channel: r.try_get("channel")?,
+                recipient: r.try_get("recipient")?,
+                subject: r.try_get("subject")?,
+                body: r.try_get("body")?,
+                created_at: r.try_get("created_at")?,
             })
         })
         .collect()

@@ -86,7 +86,7 @@ statements! {
     /// Adds a message.
     ADD_MESSAGE = "INSERT INTO ticket_messages (id, ticket_id, author, staff_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
     /// The thread, oldest first.
-    MESSAGES = "SELECT m.author, s.name, m.body, m.created_at FROM ticket_messages m LEFT JOIN staff s ON s.id = m.staff_id \
+    MESSAGES = "SELECT m.author, s.name AS staff_name, m.body, m.created_at FROM ticket_messages m LEFT JOIN staff s ON s.id = m.staff_id \
          WHERE m.ticket_id = $1 ORDER BY m.created_at, m.id";
     /// Stores a file's row (its blob is already stored).
     ADD_FILE = "INSERT INTO ticket_files (id, ticket_id, blob_key, file_name, content_type, size, sha256, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
@@ -203,7 +203,14 @@ pub async fn messages(conn: &mut Conn, ticket_id: &str) -> Result<Vec<MessageRow
         .fetch_all(conn)
         .await?
         .iter()
-        .map(|r| Ok(MessageRow { author: r.try_get(0)?, staff_name: r.try_get(1)?, body: r.try_get(2)?, created_at: r.try_get(3)? }))
+        .map(|r| {
+            Ok(MessageRow {
+                author: r.try_get("author")?,
+                staff_name: r.try_get("staff_name")?,
+                body: r.try_get("body")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
         .collect()
 }
 
@@ -253,14 +260,14 @@ pub async fn files(conn: &mut Conn, ticket_id: &str) -> Result<Vec<FileRow>, sql
         .iter()
         .map(|r| {
             Ok(FileRow {
-                id: r.try_get(0)?,
-                ticket_id: r.try_get(1)?,
-                blob_key: r.try_get(2)?,
-                file_name: r.try_get(3)?,
-                content_type: r.try_get(4)?,
-                size: r.try_get(5)?,
-                sha256: r.try_get(6)?,
-                uploaded_at: r.try_get(7)?,
+                id: r.try_get("id")?,
+                ticket_id: r.try_get("ticket_id")?,
+                blob_key: r.try_get("blob_key")?,
+                file_name: r.try_get("file_name")?,
+                content_type: r.try_get("content_type")?,
+                size: r.try_get("size")?,
+                sha256: r.try_get("sha256")?,
+                uploaded_at: r.try_get("uploaded_at")?,
             })
         })
         .collect()
