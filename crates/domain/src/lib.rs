@@ -23,6 +23,7 @@ pub mod password;
 pub mod payments;
 pub mod phone;
 pub mod reference;
+pub mod stored;
 pub mod ticket;
 pub mod workflow;
 

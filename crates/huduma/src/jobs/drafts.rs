@@ -4,7 +4,6 @@
 use crate::app::App;
 use crate::services::messages;
 use crate::store::{accounts, applications, documents};
-use huduma_domain::Language;
 
 /// Drafts handled per run.
 const BATCH: i64 = 500;
@@ -21,7 +20,7 @@ pub async fn run_once(app: &App) -> anyhow::Result<(u64, u64)> {
     for draft in due {
         let mut tx = app.db.begin().await?;
         let Some(account) = accounts::by_id(&mut tx, &draft.account_id).await? else { continue };
-        let language = Language::parse(&account.language).unwrap_or_default();
+        let language = account.language;
         let tr = app.i18n.tr(language);
         let service = live
             .catalogue

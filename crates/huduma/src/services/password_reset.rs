@@ -45,7 +45,7 @@ pub async fn start(app: &App, identifier: &str, channel: Channel, who: &Requeste
             Channel::Email => account.email.clone(),
         };
         let hash = crate::crypto::hash_token(&token);
-        let language = huduma_domain::Language::parse(&account.language).unwrap_or(who.language);
+        let language = account.language;
         codes::issue(app, &mut tx, CodeRequest { flow_hash: &hash, purpose: "reset", channel, destination: &destination, language })
             .await?;
     }
@@ -93,7 +93,7 @@ pub async fn finish(app: &App, token: &str, typed: &str, new_password: &str, con
     accounts::set_password_hash(&mut tx, &account.id, &hash, now).await?;
     sessions::delete_all_for_account(&mut tx, &account.id, None).await?;
     crate::store::flows::delete(&mut tx, &flow.hash).await?;
-    let tr = app.i18n.tr(huduma_domain::Language::parse(&account.language).unwrap_or_default());
+    let tr = app.i18n.tr(account.language);
     super::messages::queue_email(
         &mut tx,
         &account.email,

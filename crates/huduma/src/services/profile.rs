@@ -26,7 +26,7 @@ pub async fn change_password(app: &App, me: &Authenticated, current: &str, new_p
     let mut tx = app.db.begin().await?;
     accounts::set_password_hash(&mut tx, &a.id, &hash, now).await?;
     sessions::delete_all_for_account(&mut tx, &a.id, Some(&me.token_hash)).await?;
-    let tr = app.i18n.tr(Language::parse(&a.language).unwrap_or_default());
+    let tr = app.i18n.tr(a.language);
     super::messages::queue_email(&mut tx, &a.email, tr.t("message.password_changed_subject"), tr.t("message.password_changed_body"), now)
         .await?;
     tx.commit().await?;
@@ -37,7 +37,7 @@ pub async fn change_password(app: &App, me: &Authenticated, current: &str, new_p
 /// Stores the preferred language (used for messages too).
 pub async fn set_language(app: &App, me: &Authenticated, language: Language) -> ServiceResult<()> {
     let mut conn = app.db.pool().acquire().await?;
-    accounts::set_language(&mut conn, &me.account.id, language.tag(), app.clock.now()).await?;
+    accounts::set_language(&mut conn, &me.account.id, language, app.clock.now()).await?;
     Ok(())
 }
 
@@ -118,7 +118,7 @@ pub async fn finish_contact_change(app: &App, me: &Authenticated, token: &str, t
         return Err(err);
     }
     let a = &me.account;
-    let tr = app.i18n.tr(Language::parse(&a.language).unwrap_or_default());
+    let tr = app.i18n.tr(a.language);
     match flow.data.channel {
         Channel::Sms => {
             accounts::set_phone_verified(&mut tx, &a.id, &flow.data.value, now).await?;

@@ -316,7 +316,7 @@ pub async fn complete(app: &App, token: &str, input: &DetailsInput, who: &Reques
         phone: &phone.e164(),
         email: email.as_str(),
         password_hash: &hash,
-        language: who.language.tag(),
+        language: who.language,
     };
     if let Err(err) = accounts::insert(&mut tx, &account_id, &new, now).await {
         // Two tabs submitting at once: the database decides, and the loser is told plainly.

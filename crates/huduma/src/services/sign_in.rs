@@ -145,7 +145,7 @@ pub async fn send_code(app: &App, token: &str, channel: Channel, who: &Requester
         Channel::Email => account.email.clone(),
     };
     codes::check_send_limits(app, &destination, &who.ip).await?;
-    let language = huduma_domain::Language::parse(&account.language).unwrap_or(who.language);
+    let language = account.language;
     let mut tx = app.db.begin().await?;
     let request = CodeRequest { flow_hash: &flow.hash, purpose: "sign_in", channel, destination: &destination, language };
     codes::issue(app, &mut tx, request).await?;

@@ -2,6 +2,7 @@
 //! `WHERE` clause, so one citizen can never reach another's application by its id.
 
 use super::Conn;
+use super::statements::statements;
 use sqlx::Row;
 
 /// An application as stored.
@@ -46,22 +47,44 @@ macro_rules! columns {
     };
 }
 
-/// One of the owner's applications.
-pub const FIND_OWNED: &str = concat!("SELECT ", columns!(), " FROM applications WHERE id = $1 AND account_id = $2");
-/// "My applications".
-pub const LIST_OWNED: &str = concat!("SELECT ", columns!(), " FROM applications WHERE account_id = $1 ORDER BY updated_at DESC LIMIT $2");
-/// Public tracking.
-pub const TRACK: &str = "SELECT a.service_code, a.service_version, a.status, a.submitted_at, a.updated_at, a.agency FROM applications a \
+statements! {
+    /// Creates a draft.
+    CREATE_DRAFT = "INSERT INTO applications (id, account_id, service_code, service_version, agency, status, answers, created_at, updated_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $7, $8)";
+    /// Saves a draft's answers and option, pushing its expiry back. Only drafts change.
+    SAVE_DRAFT = "UPDATE applications SET answers = $1, fee_option = $2, updated_at = $3, expires_at = $4, reminded_at = NULL \
+         WHERE id = $5 AND account_id = $6 AND status = 'draft'";
+    /// Marks a draft as touched (a document changed).
+    TOUCH_DRAFT = "UPDATE applications SET updated_at = $1, expires_at = $2, reminded_at = NULL WHERE id = $3 AND account_id = $4 AND status = 'draft'";
+    /// Submits a draft. Returns false when it is not (or no longer) a draft of this owner:
+    SUBMIT = "UPDATE applications SET status = $1, reference = $2, answers = $3, fee_minor = $4, fee_currency = $5, submitted_at = $6, \
+         updated_at = $6, expires_at = NULL, reminded_at = NULL WHERE id = $7 AND account_id = $8 AND status = 'draft'";
+    /// Moves a submitted application to `to`, only from `from` (compare-and-set, so two
+    SET_STATUS = "UPDATE applications SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4";
+    /// Deletes one of the owner's drafts; submitted applications are never deleted.
+    DELETE_DRAFT = "DELETE FROM applications WHERE id = $1 AND account_id = $2 AND status = 'draft'";
+    /// Records that a draft's reminder went out.
+    MARK_REMINDED = "UPDATE applications SET reminded_at = $1 WHERE id = $2";
+    /// Adds a line to the timeline.
+    ADD_EVENT = "INSERT INTO application_events (application_id, at, status, note, action, staff_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    /// An application by id, whoever owns it (jobs and staff tools only).
+    FIND = concat!("SELECT ", columns!(), " FROM applications WHERE id = $1");
+    /// One of the owner's applications.
+    FIND_OWNED = concat!("SELECT ", columns!(), " FROM applications WHERE id = $1 AND account_id = $2");
+    /// "My applications".
+    LIST_OWNED = concat!("SELECT ", columns!(), " FROM applications WHERE account_id = $1 ORDER BY updated_at DESC LIMIT $2");
+    /// Public tracking.
+    TRACK = "SELECT a.service_code, a.service_version, a.status, a.submitted_at, a.updated_at, a.agency FROM applications a \
      JOIN accounts c ON c.id = a.account_id WHERE a.reference = $1 AND c.document_number = $2";
-/// The timeline.
-pub const EVENTS: &str = "SELECT e.at, e.status, e.note, e.action, s.name, e.details FROM application_events e \
+    /// The timeline.
+    EVENTS = "SELECT e.at, e.status, e.note, e.action, s.name AS staff_name, e.details FROM application_events e \
      LEFT JOIN staff s ON s.id = e.staff_id WHERE e.application_id = $1 ORDER BY e.id";
-/// Drafts due for a reminder.
-pub const DRAFTS_TO_REMIND: &str = "SELECT id, account_id, service_code, expires_at FROM applications \
+    /// Drafts due for a reminder.
+    DRAFTS_TO_REMIND = "SELECT id, account_id, service_code, expires_at FROM applications \
      WHERE expires_at IS NOT NULL AND expires_at <= $1 AND reminded_at IS NULL AND status = 'draft' ORDER BY expires_at LIMIT $2";
-/// Expired drafts.
-pub const EXPIRED_DRAFTS: &str =
-    "SELECT id, account_id FROM applications WHERE expires_at IS NOT NULL AND expires_at <= $1 AND status = 'draft' LIMIT $2";
+    /// Expired drafts.
+    EXPIRED_DRAFTS = "SELECT id, account_id FROM applications WHERE expires_at IS NOT NULL AND expires_at <= $1 AND status = 'draft' LIMIT $2";
+}
 
 /// The queries that run on every page view or job tick, with their parameters' example
 /// values: a test asserts none of them scans a whole table on either database.
@@ -101,21 +124,21 @@ pub const HOT_QUERIES: &[(&str, &str, &[&str])] = &[
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<ApplicationRow, sqlx::Error> {
     Ok(ApplicationRow {
-        id: row.try_get(0)?,
-        account_id: row.try_get(1)?,
-        service_code: row.try_get(2)?,
-        service_version: row.try_get(3)?,
-        agency: row.try_get(4)?,
-        status: row.try_get(5)?,
-        reference: row.try_get(6)?,
-        answers: row.try_get(7)?,
-        fee_option: row.try_get(8)?,
-        fee_minor: row.try_get(9)?,
-        fee_currency: row.try_get(10)?,
-        created_at: row.try_get(11)?,
-        updated_at: row.try_get(12)?,
-        submitted_at: row.try_get(13)?,
-        expires_at: row.try_get(14)?,
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        service_code: row.try_get("service_code")?,
+        service_version: row.try_get("service_version")?,
+        agency: row.try_get("agency")?,
+        status: row.try_get("status")?,
+        reference: row.try_get("reference")?,
+        answers: row.try_get("answers")?,
+        fee_option: row.try_get("fee_option")?,
+        fee_minor: row.try_get("fee_minor")?,
+        fee_currency: row.try_get("fee_currency")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        submitted_at: row.try_get("submitted_at")?,
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
@@ -140,20 +163,17 @@ pub struct NewDraft<'a> {
 
 /// Creates a draft.
 pub async fn create_draft(conn: &mut Conn, d: &NewDraft<'_>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO applications (id, account_id, service_code, service_version, agency, status, answers, created_at, updated_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $7, $8)",
-    )
-    .bind(d.id.to_owned())
-    .bind(d.account_id.to_owned())
-    .bind(d.service_code.to_owned())
-    .bind(d.service_version)
-    .bind(d.agency.to_owned())
-    .bind(d.answers.to_owned())
-    .bind(now)
-    .bind(d.expires_at)
-    .execute(conn)
-    .await?;
+    sqlx::query(CREATE_DRAFT)
+        .bind(d.id.to_owned())
+        .bind(d.account_id.to_owned())
+        .bind(d.service_code.to_owned())
+        .bind(d.service_version)
+        .bind(d.agency.to_owned())
+        .bind(d.answers.to_owned())
+        .bind(now)
+        .bind(d.expires_at)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -164,13 +184,7 @@ pub async fn find_owned(conn: &mut Conn, account_id: &str, id: &str) -> Result<O
 
 /// An application by id, whoever owns it (jobs and staff tools only).
 pub async fn find(conn: &mut Conn, id: &str) -> Result<Option<ApplicationRow>, sqlx::Error> {
-    sqlx::query(concat!("SELECT ", columns!(), " FROM applications WHERE id = $1"))
-        .bind(id.to_owned())
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+    sqlx::query(FIND).bind(id.to_owned()).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
 }
 
 /// The owner's applications, most recently changed first.
@@ -188,32 +202,21 @@ pub async fn save_draft(
     now: i64,
     expires_at: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE applications SET answers = $1, fee_option = $2, updated_at = $3, expires_at = $4, reminded_at = NULL \
-         WHERE id = $5 AND account_id = $6 AND status = 'draft'",
-    )
-    .bind(answers.to_owned())
-    .bind(fee_option.map(str::to_owned))
-    .bind(now)
-    .bind(expires_at)
-    .bind(id.to_owned())
-    .bind(account_id.to_owned())
-    .execute(conn)
-    .await?;
+    let done = sqlx::query(SAVE_DRAFT)
+        .bind(answers.to_owned())
+        .bind(fee_option.map(str::to_owned))
+        .bind(now)
+        .bind(expires_at)
+        .bind(id.to_owned())
+        .bind(account_id.to_owned())
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Marks a draft as touched (a document changed).
 pub async fn touch_draft(conn: &mut Conn, account_id: &str, id: &str, now: i64, expires_at: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE applications SET updated_at = $1, expires_at = $2, reminded_at = NULL WHERE id = $3 AND account_id = $4 AND status = 'draft'",
-    )
-    .bind(now)
-    .bind(expires_at)
-    .bind(id.to_owned())
-    .bind(account_id.to_owned())
-    .execute(conn)
-    .await?;
+    let done = sqlx::query(TOUCH_DRAFT).bind(now).bind(expires_at).bind(id.to_owned()).bind(account_id.to_owned()).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -235,43 +238,30 @@ pub struct Submission<'a> {
 /// Submits a draft. Returns false when it is not (or no longer) a draft of this owner:
 /// the second of two simultaneous submissions changes nothing.
 pub async fn submit(conn: &mut Conn, account_id: &str, id: &str, s: &Submission<'_>, now: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE applications SET status = $1, reference = $2, answers = $3, fee_minor = $4, fee_currency = $5, submitted_at = $6, \
-         updated_at = $6, expires_at = NULL, reminded_at = NULL WHERE id = $7 AND account_id = $8 AND status = 'draft'",
-    )
-    .bind(s.status.to_owned())
-    .bind(s.reference.to_owned())
-    .bind(s.answers.to_owned())
-    .bind(s.fee_minor)
-    .bind(s.fee_currency.to_owned())
-    .bind(now)
-    .bind(id.to_owned())
-    .bind(account_id.to_owned())
-    .execute(conn)
-    .await?;
+    let done = sqlx::query(SUBMIT)
+        .bind(s.status.to_owned())
+        .bind(s.reference.to_owned())
+        .bind(s.answers.to_owned())
+        .bind(s.fee_minor)
+        .bind(s.fee_currency.to_owned())
+        .bind(now)
+        .bind(id.to_owned())
+        .bind(account_id.to_owned())
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Moves a submitted application to `to`, only from `from` (compare-and-set, so two
 /// changes racing cannot both apply).
 pub async fn set_status(conn: &mut Conn, id: &str, from: &str, to: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE applications SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
-        .bind(to.to_owned())
-        .bind(now)
-        .bind(id.to_owned())
-        .bind(from.to_owned())
-        .execute(conn)
-        .await?;
+    let done = sqlx::query(SET_STATUS).bind(to.to_owned()).bind(now).bind(id.to_owned()).bind(from.to_owned()).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Deletes one of the owner's drafts; submitted applications are never deleted.
 pub async fn delete_draft(conn: &mut Conn, account_id: &str, id: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM applications WHERE id = $1 AND account_id = $2 AND status = 'draft'")
-        .bind(id.to_owned())
-        .bind(account_id.to_owned())
-        .execute(conn)
-        .await?;
+    let done = sqlx::query(DELETE_DRAFT).bind(id.to_owned()).bind(account_id.to_owned()).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -298,12 +288,12 @@ pub async fn track(conn: &mut Conn, reference: &str, document_number: &str) -> R
     let row = sqlx::query(TRACK).bind(reference.to_owned()).bind(document_number.to_owned()).fetch_optional(conn).await?;
     row.map(|r| {
         Ok(Tracked {
-            service_code: r.try_get(0)?,
-            service_version: r.try_get(1)?,
-            status: r.try_get(2)?,
-            submitted_at: r.try_get(3)?,
-            updated_at: r.try_get(4)?,
-            agency: r.try_get(5)?,
+            service_code: r.try_get("service_code")?,
+            service_version: r.try_get("service_version")?,
+            status: r.try_get("status")?,
+            submitted_at: r.try_get("submitted_at")?,
+            updated_at: r.try_get("updated_at")?,
+            agency: r.try_get("agency")?,
         })
     })
     .transpose()
@@ -330,19 +320,33 @@ pub async fn drafts_to_remind(conn: &mut Conn, before: i64, limit: i64) -> Resul
         .fetch_all(conn)
         .await?
         .iter()
-        .map(|r| Ok(DueDraft { id: r.try_get(0)?, account_id: r.try_get(1)?, service_code: r.try_get(2)?, expires_at: r.try_get(3)? }))
+        .map(|r| {
+            Ok(DueDraft {
+                id: r.try_get("id")?,
+                account_id: r.try_get("account_id")?,
+                service_code: r.try_get("service_code")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
         .collect()
 }
 
 /// Records that a draft's reminder went out.
 pub async fn mark_reminded(conn: &mut Conn, id: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE applications SET reminded_at = $1 WHERE id = $2").bind(now).bind(id.to_owned()).execute(conn).await?;
+    sqlx::query(MARK_REMINDED).bind(now).bind(id.to_owned()).execute(conn).await?;
     Ok(())
 }
 
 /// Expired drafts' ids.
 pub async fn expired_drafts(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query(EXPIRED_DRAFTS).bind(now).bind(limit).fetch_all(conn).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    sqlx::query(EXPIRED_DRAFTS)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("account_id")?)))
+        .collect()
 }
 
 /// One line of the timeline.
@@ -379,18 +383,16 @@ pub struct NewEvent<'a> {
 
 /// Adds a line to the timeline.
 pub async fn add_event(conn: &mut Conn, application_id: &str, event: NewEvent<'_>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO application_events (application_id, at, status, note, action, staff_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(application_id.to_owned())
-    .bind(now)
-    .bind(event.status.to_owned())
-    .bind(event.note.map(str::to_owned))
-    .bind(event.action.map(str::to_owned))
-    .bind(event.staff_id.map(str::to_owned))
-    .bind(event.details.map(str::to_owned))
-    .execute(conn)
-    .await?;
+    sqlx::query(ADD_EVENT)
+        .bind(application_id.to_owned())
+        .bind(now)
+        .bind(event.status.to_owned())
+        .bind(event.note.map(str::to_owned))
+        .bind(event.action.map(str::to_owned))
+        .bind(event.staff_id.map(str::to_owned))
+        .bind(event.details.map(str::to_owned))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -403,12 +405,12 @@ pub async fn events(conn: &mut Conn, application_id: &str) -> Result<Vec<EventRo
         .iter()
         .map(|r| {
             Ok(EventRow {
-                at: r.try_get(0)?,
-                status: r.try_get(1)?,
-                note: r.try_get(2)?,
-                action: r.try_get(3)?,
-                staff_name: r.try_get(4)?,
-                details: r.try_get(5)?,
+                at: r.try_get("at")?,
+                status: r.try_get("status")?,
+                note: r.try_get("note")?,
+                action: r.try_get("action")?,
+                staff_name: r.try_get("staff_name")?,
+                details: r.try_get("details")?,
             })
         })
         .collect()

@@ -1,10 +1,43 @@
 //! The append-only audit log, each entry chained to the one before by hash.
 
 use super::Conn;
-use sqlx::Row;
+use super::decode::get;
+use super::statements::statements;
+
+macro_rules! columns {
+    () => {
+        "seq, at, actor, actor_label, agency, action, subject, details, ip, prev_hash, hash"
+    };
+}
+
+statements! {
+    /// Entries after a position in chain order, for verification.
+    AFTER = concat!("SELECT ", columns!(), " FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+    /// An admin's search, newest first.
+    SEARCH = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM audit_log WHERE ($1 = '' OR agency = $1) AND ($2 = '' OR actor = $2) AND ($3 = '' OR subject = $3) \
+         AND ($4 = '' OR action LIKE $4 || '%') AND ($5 = 0 OR seq < $5) ORDER BY seq DESC LIMIT $6"
+    );
+    /// Locks the chain's head until the transaction ends and reads it: (last position, its hash).
+    LOCK_HEAD = "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash";
+    /// Moves the head to the last sealed entry.
+    SET_HEAD = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1";
+    /// Moves the head's hash to the last sealed entry.
+    SET_HEAD_HASH = "UPDATE audit_head SET hash = $1 WHERE id = 1";
+    /// Takes the next position in the chain and the hash before it. Updating the head row
+    NEXT_POSITION = "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
+    /// The head: last position and hash.
+    HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1";
+    /// Queues an entry to be chained by the sealer (fields as in [`AuditRow`]; position and
+    INSERT_PENDING = "INSERT INTO audit_pending (at, actor, actor_label, agency, action, subject, details, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    /// The oldest queued entries: (queue id, entry without position or hashes).
+    PENDING = "SELECT id, at, actor, actor_label, agency, action, subject, details, ip FROM audit_pending ORDER BY id LIMIT $1";
+}
 
 /// An entry as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditRow {
     /// Position in the chain, from 1.
     pub seq: i64,
@@ -30,33 +63,15 @@ pub struct AuditRow {
     pub hash: String,
 }
 
-const COLUMNS: &str = "seq, at, actor, actor_label, agency, action, subject, details, ip, prev_hash, hash";
-
-fn from_row(row: &sqlx::any::AnyRow) -> Result<AuditRow, sqlx::Error> {
-    Ok(AuditRow {
-        seq: row.try_get(0)?,
-        at: row.try_get(1)?,
-        actor: row.try_get(2)?,
-        actor_label: row.try_get(3)?,
-        agency: row.try_get(4)?,
-        action: row.try_get(5)?,
-        subject: row.try_get(6)?,
-        details: row.try_get(7)?,
-        ip: row.try_get(8)?,
-        prev_hash: row.try_get(9)?,
-        hash: row.try_get(10)?,
-    })
-}
-
 /// Locks the chain's head until the transaction ends and reads it: (last position, its hash).
 pub async fn lock_head(conn: &mut Conn) -> Result<(i64, String), sqlx::Error> {
-    let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash").fetch_one(&mut *conn).await?;
-    Ok((row.try_get(0)?, row.try_get(1)?))
+    let row = sqlx::query(LOCK_HEAD).fetch_one(&mut *conn).await?;
+    Ok((get(&row, "", "seq")?, get(&row, "", "hash")?))
 }
 
 /// Moves the head to the last sealed entry.
 pub async fn set_head(conn: &mut Conn, seq: i64, hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1").bind(seq).bind(hash.to_owned()).execute(conn).await?;
+    sqlx::query(SET_HEAD).bind(seq).bind(hash.to_owned()).execute(conn).await?;
     Ok(())
 }
 
@@ -94,15 +109,15 @@ pub async fn insert_rows(conn: &mut Conn, rows: &[AuditRow]) -> Result<(), sqlx:
 
 /// Moves the head's hash to the last sealed entry.
 pub async fn set_head_hash(conn: &mut Conn, hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(hash.to_owned()).execute(conn).await?;
+    sqlx::query(SET_HEAD_HASH).bind(hash.to_owned()).execute(conn).await?;
     Ok(())
 }
 
 /// Takes the next position in the chain and the hash before it. Updating the head row
 /// locks it until the transaction ends, so appends are serialised on PostgreSQL too.
 pub async fn next_position(conn: &mut Conn) -> Result<(i64, String), sqlx::Error> {
-    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").fetch_one(&mut *conn).await?;
-    Ok((row.try_get(0)?, row.try_get(1)?))
+    let row = sqlx::query(NEXT_POSITION).fetch_one(&mut *conn).await?;
+    Ok((get(&row, "", "seq")?, get(&row, "", "hash")?))
 }
 
 /// Stores an entry whose `seq`, `prev_hash` and `hash` came from [`next_position`], and
@@ -114,14 +129,13 @@ pub async fn insert(conn: &mut Conn, entry: &AuditRow) -> Result<(), sqlx::Error
 
 /// Entries after `after_seq` in chain order, for verification.
 pub async fn after(conn: &mut Conn, after_seq: i64, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after_seq).bind(limit).fetch_all(conn).await?.iter().map(from_row).collect()
+    sqlx::query_as(AFTER).bind(after_seq).bind(limit).fetch_all(conn).await
 }
 
 /// The head: last position and hash.
 pub async fn head(conn: &mut Conn) -> Result<(i64, String), sqlx::Error> {
-    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(conn).await?;
-    Ok((row.try_get(0)?, row.try_get(1)?))
+    let row = sqlx::query(HEAD).fetch_one(conn).await?;
+    Ok((get(&row, "", "seq")?, get(&row, "", "hash")?))
 }
 
 /// What an admin searches by; empty strings match everything.
@@ -141,11 +155,7 @@ pub struct Search {
 
 /// Newest first, at most `limit`.
 pub async fn search(conn: &mut Conn, search: &Search, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM audit_log WHERE ($1 = '' OR agency = $1) AND ($2 = '' OR actor = $2) AND ($3 = '' OR subject = $3) \
-         AND ($4 = '' OR action LIKE $4 || '%') AND ($5 = 0 OR seq < $5) ORDER BY seq DESC LIMIT $6"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(SEARCH)
         .bind(search.agency.clone().unwrap_or_default())
         .bind(search.actor.clone())
         .bind(search.subject.clone())
@@ -153,51 +163,46 @@ pub async fn search(conn: &mut Conn, search: &Search, limit: i64) -> Result<Vec<
         .bind(search.before)
         .bind(limit)
         .fetch_all(conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+        .await
 }
 
 /// Queues an entry to be chained by the sealer (fields as in [`AuditRow`]; position and
 /// hashes are given when it is sealed).
 pub async fn insert_pending(conn: &mut Conn, e: &AuditRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit_pending (at, actor, actor_label, agency, action, subject, details, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(e.at)
-    .bind(e.actor.clone())
-    .bind(e.actor_label.clone())
-    .bind(e.agency.clone())
-    .bind(e.action.clone())
-    .bind(e.subject.clone())
-    .bind(e.details.clone())
-    .bind(e.ip.clone())
-    .execute(conn)
-    .await?;
+    sqlx::query(INSERT_PENDING)
+        .bind(e.at)
+        .bind(e.actor.clone())
+        .bind(e.actor_label.clone())
+        .bind(e.agency.clone())
+        .bind(e.action.clone())
+        .bind(e.subject.clone())
+        .bind(e.details.clone())
+        .bind(e.ip.clone())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// The oldest queued entries: (queue id, entry without position or hashes).
 pub async fn pending(conn: &mut Conn, limit: i64) -> Result<Vec<(i64, AuditRow)>, sqlx::Error> {
-    sqlx::query("SELECT id, at, actor, actor_label, agency, action, subject, details, ip FROM audit_pending ORDER BY id LIMIT $1")
+    sqlx::query(PENDING)
         .bind(limit)
         .fetch_all(conn)
         .await?
         .iter()
         .map(|r| {
             Ok((
-                r.try_get(0)?,
+                get(r, "", "id")?,
                 AuditRow {
                     seq: 0,
-                    at: r.try_get(1)?,
-                    actor: r.try_get(2)?,
-                    actor_label: r.try_get(3)?,
-                    agency: r.try_get(4)?,
-                    action: r.try_get(5)?,
-                    subject: r.try_get(6)?,
-                    details: r.try_get(7)?,
-                    ip: r.try_get(8)?,
+                    at: get(r, "", "at")?,
+                    actor: get(r, "", "actor")?,
+                    actor_label: get(r, "", "actor_label")?,
+                    agency: get(r, "", "agency")?,
+                    action: get(r, "", "action")?,
+                    subject: get(r, "", "subject")?,
+                    details: get(r, "", "details")?,
+                    ip: get(r, "", "ip")?,
                     prev_hash: String::new(),
                     hash: String::new(),
                 },

@@ -1,7 +1,25 @@
 //! The imported catalogue files and the versions of each service.
 
 use super::Conn;
+use super::statements::statements;
 use sqlx::Row;
+
+statements! {
+    /// The live catalogue's files.
+    FILES = "SELECT path, source FROM catalogue_files ORDER BY path";
+    /// Replaces the live catalogue's files.
+    REPLACE_FILES = "DELETE FROM catalogue_files";
+    /// Replaces the live catalogue's files.
+    REPLACE_FILES_2 = "INSERT INTO catalogue_files (path, source, hash, imported_at) VALUES ($1, $2, $3, $4)";
+    /// The version number of this exact content of a service, if it was imported before.
+    VERSION_OF = "SELECT version FROM service_versions WHERE service_code = $1 AND hash = $2";
+    /// Records new content of a service as its next version; returns the version number.
+    ADD_VERSION = "SELECT COALESCE(MAX(version), 0) FROM service_versions WHERE service_code = $1";
+    /// Records new content of a service as its next version; returns the version number.
+    ADD_VERSION_2 = "INSERT INTO service_versions (service_code, version, hash, source, agency, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    /// The text of one version of a service (for applications started on it).
+    VERSION_SOURCE = "SELECT source FROM service_versions WHERE service_code = $1 AND version = $2";
+}
 
 /// A stored catalogue file.
 #[derive(Debug, Clone)]
@@ -14,47 +32,33 @@ pub struct StoredFile {
 
 /// The live catalogue's files.
 pub async fn files(conn: &mut Conn) -> Result<Vec<StoredFile>, sqlx::Error> {
-    sqlx::query("SELECT path, source FROM catalogue_files ORDER BY path")
+    sqlx::query(FILES)
         .fetch_all(conn)
         .await?
         .iter()
-        .map(|r| Ok(StoredFile { path: r.try_get(0)?, source: r.try_get(1)? }))
+        .map(|r| Ok(StoredFile { path: r.try_get("path")?, source: r.try_get("source")? }))
         .collect()
 }
 
 /// Replaces the live catalogue's files.
 pub async fn replace_files(conn: &mut Conn, files: &[(String, String, String)], now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM catalogue_files").execute(&mut *conn).await?;
+    sqlx::query(REPLACE_FILES).execute(&mut *conn).await?;
     for (path, source, hash) in files {
-        sqlx::query("INSERT INTO catalogue_files (path, source, hash, imported_at) VALUES ($1, $2, $3, $4)")
-            .bind(path.clone())
-            .bind(source.clone())
-            .bind(hash.clone())
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(REPLACE_FILES_2).bind(path.clone()).bind(source.clone()).bind(hash.clone()).bind(now).execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 /// The version number of this exact content of a service, if it was imported before.
 pub async fn version_of(conn: &mut Conn, code: &str, hash: &str) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query("SELECT version FROM service_versions WHERE service_code = $1 AND hash = $2")
-        .bind(code.to_owned())
-        .bind(hash.to_owned())
-        .fetch_optional(conn)
-        .await?;
-    row.map(|r| r.try_get(0)).transpose()
+    sqlx::query_scalar(VERSION_OF).bind(code.to_owned()).bind(hash.to_owned()).fetch_optional(conn).await
 }
 
 /// Records new content of a service as its next version; returns the version number.
 pub async fn add_version(conn: &mut Conn, code: &str, agency: &str, hash: &str, source: &str, now: i64) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM service_versions WHERE service_code = $1")
-        .bind(code.to_owned())
-        .fetch_one(&mut *conn)
-        .await?;
-    let version: i64 = row.try_get::<i64, _>(0)? + 1;
-    sqlx::query("INSERT INTO service_versions (service_code, version, hash, source, agency, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+    let latest: i64 = sqlx::query_scalar(ADD_VERSION).bind(code.to_owned()).fetch_one(&mut *conn).await?;
+    let version = latest + 1;
+    sqlx::query(ADD_VERSION_2)
         .bind(code.to_owned())
         .bind(version)
         .bind(hash.to_owned())
@@ -68,10 +72,5 @@ pub async fn add_version(conn: &mut Conn, code: &str, agency: &str, hash: &str, 
 
 /// The text of one version of a service (for applications started on it).
 pub async fn version_source(conn: &mut Conn, code: &str, version: i64) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT source FROM service_versions WHERE service_code = $1 AND version = $2")
-        .bind(code.to_owned())
-        .bind(version)
-        .fetch_optional(conn)
-        .await?;
-    row.map(|r| r.try_get(0)).transpose()
+    sqlx::query_scalar(VERSION_SOURCE).bind(code.to_owned()).bind(version).fetch_optional(conn).await
 }

@@ -1,10 +1,35 @@
 //! Issued certificates, licences, permits and letters.
 
 use super::Conn;
-use sqlx::Row;
+use super::statements::statements;
+
+macro_rules! columns {
+    () => {
+        "serial, application_id, service_code, service_version, agency, holder_name, document_number, content, issued_at, \
+     issued_by, valid_until, revoked_at, revoke_reason"
+    };
+}
+
+statements! {
+    /// By serial (the second parameter is always empty).
+    BY_SERIAL = concat!("SELECT ", columns!(), " FROM certificates WHERE serial = $1 AND $2 = ''");
+    /// The certificate of an application, if its owner asks.
+    FOR_OWNER = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM certificates WHERE application_id = $1 AND application_id IN (SELECT id FROM applications WHERE account_id = $2)"
+    );
+    /// The certificate of an application, if staff of its agency ask.
+    FOR_AGENCY = concat!("SELECT ", columns!(), " FROM certificates WHERE application_id = $1 AND agency = $2");
+    /// Stores a certificate.
+    INSERT = "INSERT INTO certificates (serial, application_id, service_code, service_version, agency, holder_name, document_number, content, \
+         issued_at, issued_by, valid_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    /// Revokes a valid certificate of `agency`; false when none or already revoked.
+    REVOKE = "UPDATE certificates SET revoked_at = $3, revoked_by = $4, revoke_reason = $5 WHERE serial = $1 AND agency = $2 AND revoked_at IS NULL";
+}
 
 /// A certificate as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CertificateRow {
     /// Public serial (`C…`), printed and in the QR code.
     pub serial: String,
@@ -34,88 +59,49 @@ pub struct CertificateRow {
     pub revoke_reason: Option<String>,
 }
 
-const COLUMNS: &str = "serial, application_id, service_code, service_version, agency, holder_name, document_number, content, issued_at, \
-     issued_by, valid_until, revoked_at, revoke_reason";
-
-fn from_row(r: &sqlx::any::AnyRow) -> Result<CertificateRow, sqlx::Error> {
-    Ok(CertificateRow {
-        serial: r.try_get(0)?,
-        application_id: r.try_get(1)?,
-        service_code: r.try_get(2)?,
-        service_version: r.try_get(3)?,
-        agency: r.try_get(4)?,
-        holder_name: r.try_get(5)?,
-        document_number: r.try_get(6)?,
-        content: r.try_get(7)?,
-        issued_at: r.try_get(8)?,
-        issued_by: r.try_get(9)?,
-        valid_until: r.try_get(10)?,
-        revoked_at: r.try_get(11)?,
-        revoke_reason: r.try_get(12)?,
-    })
-}
-
 /// Stores a certificate.
 pub async fn insert(conn: &mut Conn, c: &CertificateRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO certificates (serial, application_id, service_code, service_version, agency, holder_name, document_number, content, \
-         issued_at, issued_by, valid_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(c.serial.clone())
-    .bind(c.application_id.clone())
-    .bind(c.service_code.clone())
-    .bind(c.service_version)
-    .bind(c.agency.clone())
-    .bind(c.holder_name.clone())
-    .bind(c.document_number.clone())
-    .bind(c.content.clone())
-    .bind(c.issued_at)
-    .bind(c.issued_by.clone())
-    .bind(c.valid_until)
-    .execute(conn)
-    .await?;
+    sqlx::query(INSERT)
+        .bind(c.serial.clone())
+        .bind(c.application_id.clone())
+        .bind(c.service_code.clone())
+        .bind(c.service_version)
+        .bind(c.agency.clone())
+        .bind(c.holder_name.clone())
+        .bind(c.document_number.clone())
+        .bind(c.content.clone())
+        .bind(c.issued_at)
+        .bind(c.issued_by.clone())
+        .bind(c.valid_until)
+        .execute(conn)
+        .await?;
     Ok(())
-}
-
-async fn one(conn: &mut Conn, filter: &str, a: &str, b: &str) -> Result<Option<CertificateRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM certificates WHERE {filter}");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(a.to_owned())
-        .bind(b.to_owned())
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
 }
 
 /// By serial (the public verification page).
 pub async fn by_serial(conn: &mut Conn, serial: &str) -> Result<Option<CertificateRow>, sqlx::Error> {
-    one(conn, "serial = $1 AND $2 = ''", serial, "").await
+    sqlx::query_as(BY_SERIAL).bind(serial.to_owned()).bind(String::new()).fetch_optional(conn).await
 }
 
 /// The certificate of an application, if its owner asks.
 pub async fn for_owner(conn: &mut Conn, application_id: &str, account_id: &str) -> Result<Option<CertificateRow>, sqlx::Error> {
-    let filter = "application_id = $1 AND application_id IN (SELECT id FROM applications WHERE account_id = $2)";
-    one(conn, filter, application_id, account_id).await
+    sqlx::query_as(FOR_OWNER).bind(application_id.to_owned()).bind(account_id.to_owned()).fetch_optional(conn).await
 }
 
 /// The certificate of an application, if staff of its agency ask.
 pub async fn for_agency(conn: &mut Conn, application_id: &str, agency: &str) -> Result<Option<CertificateRow>, sqlx::Error> {
-    one(conn, "application_id = $1 AND agency = $2", application_id, agency).await
+    sqlx::query_as(FOR_AGENCY).bind(application_id.to_owned()).bind(agency.to_owned()).fetch_optional(conn).await
 }
 
 /// Revokes a valid certificate of `agency`; false when none or already revoked.
 pub async fn revoke(conn: &mut Conn, serial: &str, agency: &str, staff_id: &str, reason: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE certificates SET revoked_at = $3, revoked_by = $4, revoke_reason = $5 WHERE serial = $1 AND agency = $2 AND revoked_at IS NULL",
-    )
-    .bind(serial.to_owned())
-    .bind(agency.to_owned())
-    .bind(now)
-    .bind(staff_id.to_owned())
-    .bind(reason.to_owned())
-    .execute(conn)
-    .await?;
+    let done = sqlx::query(REVOKE)
+        .bind(serial.to_owned())
+        .bind(agency.to_owned())
+        .bind(now)
+        .bind(staff_id.to_owned())
+        .bind(reason.to_owned())
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -1,8 +1,23 @@
 //! Figures for an agency's dashboard, per service, over a period `[from, to)`.
 
 use super::Conn;
+use super::statements::statements;
 use sqlx::Row;
 use std::collections::BTreeMap;
+
+statements! {
+    /// The agency's figures by service code.
+    RECEIVED = "SELECT service_code, COUNT(*) AS received FROM applications WHERE agency = $1 AND submitted_at >= $2 AND submitted_at < $3 GROUP BY service_code";
+    /// The agency's figures by service code.
+    IN_PROGRESS = "SELECT service_code, COUNT(*) AS in_progress, CAST(SUM(CASE WHEN queue_due < $2 THEN 1 ELSE 0 END) AS BIGINT) AS overdue FROM applications \
+         WHERE queue_agency = $1 GROUP BY service_code";
+    /// The agency's figures by service code.
+    DURATIONS = "SELECT service_code, finished_at - submitted_at AS duration FROM applications \
+         WHERE agency = $1 AND finished_at >= $2 AND finished_at < $3 AND submitted_at IS NOT NULL";
+    /// The agency's figures by service code.
+    REVENUE = "SELECT l.revenue_head, i.currency, CAST(SUM(l.amount_minor) AS BIGINT) AS amount FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
+         WHERE l.agency = $1 AND l.paid_at >= $2 AND l.paid_at < $3 GROUP BY l.revenue_head, i.currency";
+}
 
 /// One service's figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,56 +40,26 @@ pub struct ServiceFigures {
 /// The agency's figures by service code.
 pub async fn figures(conn: &mut Conn, agency: &str, from: i64, to: i64, now: i64) -> Result<BTreeMap<String, ServiceFigures>, sqlx::Error> {
     let mut by_service: BTreeMap<String, ServiceFigures> = BTreeMap::new();
-    let rows = sqlx::query(
-        "SELECT service_code, COUNT(*) FROM applications WHERE agency = $1 AND submitted_at >= $2 AND submitted_at < $3 GROUP BY service_code",
-    )
-    .bind(agency.to_owned())
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(RECEIVED).bind(agency.to_owned()).bind(from).bind(to).fetch_all(&mut *conn).await?;
     for r in rows {
-        by_service.entry(r.try_get(0)?).or_default().received = r.try_get(1)?;
+        by_service.entry(r.try_get("service_code")?).or_default().received = r.try_get("received")?;
     }
-    let rows = sqlx::query(
-        "SELECT service_code, COUNT(*), CAST(SUM(CASE WHEN queue_due < $2 THEN 1 ELSE 0 END) AS BIGINT) FROM applications \
-         WHERE queue_agency = $1 GROUP BY service_code",
-    )
-    .bind(agency.to_owned())
-    .bind(now)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(IN_PROGRESS).bind(agency.to_owned()).bind(now).fetch_all(&mut *conn).await?;
     for r in rows {
-        let entry = by_service.entry(r.try_get(0)?).or_default();
-        entry.in_progress = r.try_get(1)?;
-        entry.overdue = r.try_get::<Option<i64>, _>(2)?.unwrap_or(0);
+        let entry = by_service.entry(r.try_get("service_code")?).or_default();
+        entry.in_progress = r.try_get("in_progress")?;
+        entry.overdue = r.try_get::<Option<i64>, _>("overdue")?.unwrap_or(0);
     }
-    let rows = sqlx::query(
-        "SELECT service_code, finished_at - submitted_at FROM applications \
-         WHERE agency = $1 AND finished_at >= $2 AND finished_at < $3 AND submitted_at IS NOT NULL",
-    )
-    .bind(agency.to_owned())
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(DURATIONS).bind(agency.to_owned()).bind(from).bind(to).fetch_all(&mut *conn).await?;
     for r in rows {
-        let entry = by_service.entry(r.try_get(0)?).or_default();
+        let entry = by_service.entry(r.try_get("service_code")?).or_default();
         entry.completed += 1;
-        entry.durations.push(r.try_get(1)?);
+        entry.durations.push(r.try_get("duration")?);
     }
-    let rows = sqlx::query(
-        "SELECT l.revenue_head, i.currency, CAST(SUM(l.amount_minor) AS BIGINT) FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
-         WHERE l.agency = $1 AND l.paid_at >= $2 AND l.paid_at < $3 GROUP BY l.revenue_head, i.currency",
-    )
-    .bind(agency.to_owned())
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(REVENUE).bind(agency.to_owned()).bind(from).bind(to).fetch_all(&mut *conn).await?;
     for r in rows {
-        let entry = by_service.entry(r.try_get(0)?).or_default();
-        entry.revenue.insert(r.try_get(1)?, r.try_get(2)?);
+        let entry = by_service.entry(r.try_get("revenue_head")?).or_default();
+        entry.revenue.insert(r.try_get("currency")?, r.try_get("amount")?);
     }
     Ok(by_service)
 }

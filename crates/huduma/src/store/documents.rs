@@ -1,6 +1,7 @@
 //! Documents uploaded to applications, and stored files waiting to be deleted.
 
 use super::Conn;
+use super::statements::statements;
 use sqlx::Row;
 
 /// An uploaded document.
@@ -32,27 +33,43 @@ macro_rules! columns {
     };
 }
 
-/// An application's documents.
-pub const FOR_APPLICATION: &str =
-    concat!("SELECT ", columns!(), " FROM application_documents d WHERE d.application_id = $1 ORDER BY d.uploaded_at");
-/// One document of the owner's application.
-pub const FIND_OWNED: &str = concat!(
+statements! {
+    /// Records an upload for a requirement, replacing any earlier one; returns the blob key
+    PUT = "SELECT blob_key FROM application_documents WHERE application_id = $1 AND requirement = $2";
+    /// Records an upload for a requirement, replacing any earlier one; returns the blob key
+    PUT_2 = "DELETE FROM application_documents WHERE application_id = $1 AND requirement = $2";
+    /// Records an upload for a requirement, replacing any earlier one; returns the blob key
+    PUT_3 = "INSERT INTO application_documents (id, application_id, requirement, blob_key, file_name, content_type, size, sha256, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    /// Schedules stored files for deletion (after the current transaction commits).
+    RELEASE_BLOBS = "INSERT INTO blob_deletions (blob_key, requested_at) VALUES ($1, $2) ON CONFLICT (blob_key) DO NOTHING";
+    /// Blob keys of an application's documents (before the application is deleted).
+    BLOB_KEYS = "SELECT blob_key FROM application_documents WHERE application_id = $1";
+    /// Files waiting to be deleted.
+    PENDING_DELETIONS = "SELECT blob_key FROM blob_deletions ORDER BY requested_at LIMIT $1";
+    /// Forgets a deleted file.
+    DELETION_DONE = "DELETE FROM blob_deletions WHERE blob_key = $1";
+    /// An application's documents.
+    FOR_APPLICATION = concat!("SELECT ", columns!(), " FROM application_documents d WHERE d.application_id = $1 ORDER BY d.uploaded_at");
+    /// One document of the owner's application.
+    FIND_OWNED = concat!(
     "SELECT ",
     columns!(),
     " FROM application_documents d JOIN applications a ON a.id = d.application_id WHERE d.id = $1 AND d.application_id = $2 AND a.account_id = $3"
 );
+}
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<DocumentRow, sqlx::Error> {
     Ok(DocumentRow {
-        id: row.try_get(0)?,
-        application_id: row.try_get(1)?,
-        requirement: row.try_get(2)?,
-        blob_key: row.try_get(3)?,
-        file_name: row.try_get(4)?,
-        content_type: row.try_get(5)?,
-        size: row.try_get(6)?,
-        sha256: row.try_get(7)?,
-        uploaded_at: row.try_get(8)?,
+        id: row.try_get("id")?,
+        application_id: row.try_get("application_id")?,
+        requirement: row.try_get("requirement")?,
+        blob_key: row.try_get("blob_key")?,
+        file_name: row.try_get("file_name")?,
+        content_type: row.try_get("content_type")?,
+        size: row.try_get("size")?,
+        sha256: row.try_get("sha256")?,
+        uploaded_at: row.try_get("uploaded_at")?,
     })
 }
 
@@ -77,74 +94,51 @@ pub async fn find_owned(conn: &mut Conn, account_id: &str, application_id: &str,
 /// Records an upload for a requirement, replacing any earlier one; returns the blob key
 /// of the replaced file, which the caller schedules for deletion.
 pub async fn put(conn: &mut Conn, d: &DocumentRow) -> Result<Option<String>, sqlx::Error> {
-    let old = sqlx::query("SELECT blob_key FROM application_documents WHERE application_id = $1 AND requirement = $2")
+    let old = sqlx::query(PUT)
         .bind(d.application_id.clone())
         .bind(d.requirement.clone())
         .fetch_optional(&mut *conn)
         .await?
-        .map(|r| r.try_get::<String, _>(0))
+        .map(|r| r.try_get::<String, _>("blob_key"))
         .transpose()?;
     if old.is_some() {
-        sqlx::query("DELETE FROM application_documents WHERE application_id = $1 AND requirement = $2")
-            .bind(d.application_id.clone())
-            .bind(d.requirement.clone())
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(PUT_2).bind(d.application_id.clone()).bind(d.requirement.clone()).execute(&mut *conn).await?;
     }
-    sqlx::query(
-        "INSERT INTO application_documents (id, application_id, requirement, blob_key, file_name, content_type, size, sha256, uploaded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(d.id.clone())
-    .bind(d.application_id.clone())
-    .bind(d.requirement.clone())
-    .bind(d.blob_key.clone())
-    .bind(d.file_name.clone())
-    .bind(d.content_type.clone())
-    .bind(d.size)
-    .bind(d.sha256.clone())
-    .bind(d.uploaded_at)
-    .execute(conn)
-    .await?;
+    sqlx::query(PUT_3)
+        .bind(d.id.clone())
+        .bind(d.application_id.clone())
+        .bind(d.requirement.clone())
+        .bind(d.blob_key.clone())
+        .bind(d.file_name.clone())
+        .bind(d.content_type.clone())
+        .bind(d.size)
+        .bind(d.sha256.clone())
+        .bind(d.uploaded_at)
+        .execute(conn)
+        .await?;
     Ok(old)
 }
 
 /// Schedules stored files for deletion (after the current transaction commits).
 pub async fn release_blobs(conn: &mut Conn, keys: &[String], now: i64) -> Result<(), sqlx::Error> {
     for key in keys {
-        sqlx::query("INSERT INTO blob_deletions (blob_key, requested_at) VALUES ($1, $2) ON CONFLICT (blob_key) DO NOTHING")
-            .bind(key.clone())
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(RELEASE_BLOBS).bind(key.clone()).bind(now).execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 /// Blob keys of an application's documents (before the application is deleted).
 pub async fn blob_keys(conn: &mut Conn, application_id: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query("SELECT blob_key FROM application_documents WHERE application_id = $1")
-        .bind(application_id.to_owned())
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect()
+    sqlx::query(BLOB_KEYS).bind(application_id.to_owned()).fetch_all(conn).await?.iter().map(|r| r.try_get("blob_key")).collect()
 }
 
 /// Files waiting to be deleted.
 pub async fn pending_deletions(conn: &mut Conn, limit: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query("SELECT blob_key FROM blob_deletions ORDER BY requested_at LIMIT $1")
-        .bind(limit)
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect()
+    sqlx::query(PENDING_DELETIONS).bind(limit).fetch_all(conn).await?.iter().map(|r| r.try_get("blob_key")).collect()
 }
 
 /// Forgets a deleted file.
 pub async fn deletion_done(conn: &mut Conn, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM blob_deletions WHERE blob_key = $1").bind(key.to_owned()).execute(conn).await?;
+    sqlx::query(DELETION_DONE).bind(key.to_owned()).execute(conn).await?;
     Ok(())
 }

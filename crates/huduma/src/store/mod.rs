@@ -13,6 +13,7 @@ pub mod certificates;
 pub mod checkout;
 pub mod codes;
 pub mod dashboard;
+mod decode;
 pub mod documents;
 pub mod flows;
 pub mod outbox;
@@ -23,6 +24,7 @@ pub mod receipt_lookup;
 pub mod sandbox_messages;
 pub mod sessions;
 pub mod staff;
+pub mod statements;
 pub mod stk_confirmations;
 pub mod tickets;
 pub mod wal_sync;
@@ -208,7 +210,7 @@ impl Db {
 
     /// Checks the database answers, for `/readyz`.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+        sqlx::query(statements::PING).execute(&self.pool).await.map(|_| ())
     }
 }
 

@@ -2,22 +2,24 @@
 //! each M-Pesa provider message so that an unmatched one is found through an index.
 
 use super::Conn;
+use super::statements::statements;
 use sqlx::Row;
 
-/// The payment recorded under an M-Pesa receipt number, with its invoice's owner.
-pub const RECORDED: &str = "SELECT r.number, i.number, i.application_id, i.account_id FROM payments p JOIN invoices i ON i.id = p.invoice_id \
-     LEFT JOIN receipts r ON r.payment_id = p.id WHERE p.method = 'mpesa' AND p.provider_ref = $1";
-
-/// A person's most recent receipt.
-pub const LATEST: &str = "SELECT r.number, i.number, i.application_id FROM receipts r JOIN invoices i ON i.id = r.invoice_id \
-     WHERE r.account_id = $1 ORDER BY r.issued_at DESC, r.number LIMIT 1";
-
-/// M-Pesa messages with a receipt number that were not applied to any invoice.
-pub const UNMATCHED: &str = "SELECT COUNT(*) FROM provider_messages \
-     WHERE mpesa_receipt = $1 AND provider = 'mpesa' AND outcome NOT IN ('settled', 'duplicate')";
-
-/// Keeps the receipt number a provider message carries.
-pub const SET_MESSAGE_RECEIPT: &str = "UPDATE provider_messages SET mpesa_receipt = $1 WHERE id = $2";
+statements! {
+    /// The payment recorded under an M-Pesa receipt number, with its invoice's owner.
+    RECORDED = "SELECT r.number AS receipt, i.number AS invoice, i.application_id AS application, i.account_id AS owner \
+         FROM payments p JOIN invoices i ON i.id = p.invoice_id \
+         LEFT JOIN receipts r ON r.payment_id = p.id WHERE p.method = 'mpesa' AND p.provider_ref = $1";
+    /// A person's most recent receipt.
+    LATEST = "SELECT r.number AS receipt, i.number AS invoice, i.application_id AS application \
+         FROM receipts r JOIN invoices i ON i.id = r.invoice_id \
+         WHERE r.account_id = $1 ORDER BY r.issued_at DESC, r.number LIMIT 1";
+    /// M-Pesa messages with a receipt number that were not applied to any invoice.
+    UNMATCHED = "SELECT COUNT(*) AS unmatched FROM provider_messages \
+         WHERE mpesa_receipt = $1 AND provider = 'mpesa' AND outcome NOT IN ('settled', 'duplicate')";
+    /// Keeps the receipt number a provider message carries.
+    SET_MESSAGE_RECEIPT = "UPDATE provider_messages SET mpesa_receipt = $1 WHERE id = $2";
+}
 
 /// The look-up's statements with sample values, for the query-plan test.
 pub const PLANNED: &[(&str, &str, &[&str])] = &[("unmatched", UNMATCHED, &["'SUNMATCH01'"])];
@@ -38,7 +40,12 @@ pub struct RecordedPayment {
 /// The payment recorded under an M-Pesa receipt number.
 pub async fn recorded(conn: &mut Conn, receipt: &str) -> Result<Option<RecordedPayment>, sqlx::Error> {
     let row = sqlx::query(RECORDED).bind(receipt.to_owned()).fetch_optional(conn).await?;
-    row.map(|r| Ok(RecordedPayment { receipt: r.try_get(0)?, invoice: r.try_get(1)?, application: r.try_get(2)?, owner: r.try_get(3)? }))
+    row.map(|r| Ok(RecordedPayment {
+            receipt: r.try_get("receipt")?,
+            invoice: r.try_get("invoice")?,
+            application: r.try_get("application")?,
+            owner: r.try_get("owner")?,
+        }))
         .transpose()
 }
 
@@ -47,9 +54,9 @@ pub async fn latest(conn: &mut Conn, account_id: &str) -> Result<Option<Recorded
     let row = sqlx::query(LATEST).bind(account_id.to_owned()).fetch_optional(conn).await?;
     row.map(|r| {
         Ok(RecordedPayment {
-            receipt: r.try_get(0)?,
-            invoice: r.try_get(1)?,
-            application: r.try_get(2)?,
+            receipt: r.try_get("receipt")?,
+            invoice: r.try_get("invoice")?,
+            application: r.try_get("application")?,
             owner: Some(account_id.to_owned()),
         })
     })
@@ -58,7 +65,7 @@ pub async fn latest(conn: &mut Conn, account_id: &str) -> Result<Option<Recorded
 
 /// Whether an M-Pesa message with this receipt number arrived and was not applied.
 pub async fn unmatched(conn: &mut Conn, receipt: &str) -> Result<bool, sqlx::Error> {
-    let count: i64 = sqlx::query(UNMATCHED).bind(receipt.to_owned()).fetch_one(conn).await?.try_get(0)?;
+    let count: i64 = sqlx::query(UNMATCHED).bind(receipt.to_owned()).fetch_one(conn).await?.try_get("unmatched")?;
     Ok(count > 0)
 }
 

@@ -1,7 +1,15 @@
 //! Messages the sandboxes received, for `/sandbox/messages`.
 
 use super::Conn;
+use super::statements::statements;
 use sqlx::Row;
+
+statements! {
+    /// Records a received message.
+    INSERT = "INSERT INTO sandbox_messages (id, channel, recipient, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    /// Newest first.
+    LATEST = "SELECT channel, recipient, subject, body, created_at FROM sandbox_messages ORDER BY created_at DESC, id DESC LIMIT $1";
+}
 
 /// A message as a sandbox provider received it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -20,7 +28,7 @@ pub struct SandboxMessage {
 
 /// Records a received message.
 pub async fn insert(conn: &mut Conn, message: &SandboxMessage) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sandbox_messages (id, channel, recipient, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query(INSERT)
         .bind(super::new_id())
         .bind(message.channel.clone())
         .bind(message.recipient.clone())
@@ -34,18 +42,18 @@ pub async fn insert(conn: &mut Conn, message: &SandboxMessage) -> Result<(), sql
 
 /// Newest first.
 pub async fn latest(conn: &mut Conn, limit: i64) -> Result<Vec<SandboxMessage>, sqlx::Error> {
-    sqlx::query("SELECT channel, recipient, subject, body, created_at FROM sandbox_messages ORDER BY created_at DESC, id DESC LIMIT $1")
+    sqlx::query(LATEST)
         .bind(limit)
         .fetch_all(conn)
         .await?
         .iter()
         .map(|r| {
             Ok(SandboxMessage {
-                channel: r.try_get(0)?,
-                recipient: r.try_get(1)?,
-                subject: r.try_get(2)?,
-                body: r.try_get(3)?,
-                created_at: r.try_get(4)?,
+                channel: r.try_get("channel")?,
+                recipient: r.try_get("recipient")?,
+                subject: r.try_get("subject")?,
+                body: r.try_get("body")?,
+                created_at: r.try_get("created_at")?,
             })
         })
         .collect()

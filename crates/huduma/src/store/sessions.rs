@@ -1,10 +1,40 @@
 //! Server-side sessions. The client holds an opaque token; we store only its hash.
 
 use super::Conn;
-use sqlx::Row;
+use super::statements::statements;
+
+macro_rules! columns {
+    () => {
+        "id, account_id, kind, created_at, last_seen_at, expires_at, user_agent, ip"
+    };
+}
+
+statements! {
+    /// Stores a new session.
+    INSERT = "INSERT INTO sessions (token_hash, id, account_id, kind, created_at, last_seen_at, expires_at, user_agent, ip) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    /// Records activity.
+    TOUCH = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1";
+    /// Ends one session by its token.
+    DELETE_BY_TOKEN = "DELETE FROM sessions WHERE token_hash = $1";
+    /// Ends one of the account's sessions by its public id; the owner check is in the query.
+    DELETE_FOR_ACCOUNT = "DELETE FROM sessions WHERE account_id = $1 AND id = $2";
+    /// Ends every session of an account, optionally keeping one (the current).
+    DELETE_ALL_FOR_ACCOUNT = "DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2";
+    /// A session neither expired nor idle too long.
+    FIND_LIVE = concat!("SELECT ", columns!(), " FROM sessions WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at > $3");
+    /// The account's live sessions, newest first.
+    LIST_FOR_ACCOUNT = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM sessions WHERE account_id = $1 AND expires_at > $2 AND last_seen_at > $3 ORDER BY created_at DESC, id DESC"
+    );
+    /// Removes expired sessions.
+    PURGE_EXPIRED = "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2";
+}
 
 /// A live session.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     /// Public id (shown in the list of sessions; never the token).
     pub id: String,
@@ -24,80 +54,49 @@ pub struct SessionRow {
     pub ip: String,
 }
 
-const COLUMNS: &str = "id, account_id, kind, created_at, last_seen_at, expires_at, user_agent, ip";
-
-fn from_row(row: &sqlx::any::AnyRow) -> Result<SessionRow, sqlx::Error> {
-    Ok(SessionRow {
-        id: row.try_get(0)?,
-        account_id: row.try_get(1)?,
-        kind: row.try_get(2)?,
-        created_at: row.try_get(3)?,
-        last_seen_at: row.try_get(4)?,
-        expires_at: row.try_get(5)?,
-        user_agent: row.try_get(6)?,
-        ip: row.try_get(7)?,
-    })
-}
-
 /// Stores a new session.
 pub async fn insert(conn: &mut Conn, token_hash: &str, row: &SessionRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, id, account_id, kind, created_at, last_seen_at, expires_at, user_agent, ip) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(token_hash.to_owned())
-    .bind(row.id.clone())
-    .bind(row.account_id.clone())
-    .bind(row.kind.clone())
-    .bind(row.created_at)
-    .bind(row.last_seen_at)
-    .bind(row.expires_at)
-    .bind(row.user_agent.clone())
-    .bind(row.ip.clone())
-    .execute(conn)
-    .await?;
+    sqlx::query(INSERT)
+        .bind(token_hash.to_owned())
+        .bind(row.id.clone())
+        .bind(row.account_id.clone())
+        .bind(row.kind.clone())
+        .bind(row.created_at)
+        .bind(row.last_seen_at)
+        .bind(row.expires_at)
+        .bind(row.user_agent.clone())
+        .bind(row.ip.clone())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Finds a session that is neither expired nor idle for longer than `idle_secs`.
 pub async fn find_live(conn: &mut Conn, token_hash: &str, now: i64, idle_secs: i64) -> Result<Option<SessionRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM sessions WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at > $3");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(token_hash.to_owned())
-        .bind(now)
-        .bind(now - idle_secs)
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+    sqlx::query_as(FIND_LIVE).bind(token_hash.to_owned()).bind(now).bind(now - idle_secs).fetch_optional(conn).await
 }
 
 /// Records activity.
 pub async fn touch(conn: &mut Conn, token_hash: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1").bind(token_hash.to_owned()).bind(now).execute(conn).await?;
+    sqlx::query(TOUCH).bind(token_hash.to_owned()).bind(now).execute(conn).await?;
     Ok(())
 }
 
 /// Ends one session by its token.
 pub async fn delete_by_token(conn: &mut Conn, token_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.to_owned()).execute(conn).await?;
+    sqlx::query(DELETE_BY_TOKEN).bind(token_hash.to_owned()).execute(conn).await?;
     Ok(())
 }
 
 /// Ends one of the account's sessions by its public id; the owner check is in the query.
 pub async fn delete_for_account(conn: &mut Conn, account_id: &str, id: &str) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id = $2")
-        .bind(account_id.to_owned())
-        .bind(id.to_owned())
-        .execute(conn)
-        .await?;
+    let result = sqlx::query(DELETE_FOR_ACCOUNT).bind(account_id.to_owned()).bind(id.to_owned()).execute(conn).await?;
     Ok(result.rows_affected() > 0)
 }
 
 /// Ends every session of an account, optionally keeping one (the current).
 pub async fn delete_all_for_account(conn: &mut Conn, account_id: &str, keep_token_hash: Option<&str>) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+    let result = sqlx::query(DELETE_ALL_FOR_ACCOUNT)
         .bind(account_id.to_owned())
         .bind(keep_token_hash.unwrap_or("").to_owned())
         .execute(conn)
@@ -107,26 +106,11 @@ pub async fn delete_all_for_account(conn: &mut Conn, account_id: &str, keep_toke
 
 /// The account's live sessions, newest first.
 pub async fn list_for_account(conn: &mut Conn, account_id: &str, now: i64, idle_secs: i64) -> Result<Vec<SessionRow>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM sessions WHERE account_id = $1 AND expires_at > $2 AND last_seen_at > $3 ORDER BY created_at DESC, id DESC"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(account_id.to_owned())
-        .bind(now)
-        .bind(now - idle_secs)
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+    sqlx::query_as(LIST_FOR_ACCOUNT).bind(account_id.to_owned()).bind(now).bind(now - idle_secs).fetch_all(conn).await
 }
 
 /// Removes expired sessions.
 pub async fn purge_expired(conn: &mut Conn, now: i64, idle_secs: i64) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
-        .bind(now)
-        .bind(now - idle_secs)
-        .execute(conn)
-        .await?;
+    let result = sqlx::query(PURGE_EXPIRED).bind(now).bind(now - idle_secs).execute(conn).await?;
     Ok(result.rows_affected())
 }

@@ -1,13 +1,15 @@
 //! The stored STK callbacks that wait for Daraja's status query to confirm them.
 
 use super::Conn;
+use super::statements::statements;
 use sqlx::Row;
 
-/// A stored M-Pesa message's body and what we made of it so far.
-pub const MESSAGE: &str = "SELECT body, outcome FROM provider_messages WHERE id = $1 AND provider = 'mpesa'";
-
-/// Records what a confirmation led to, once: only while the message still waits.
-pub const RESOLVE: &str = "UPDATE provider_messages SET outcome = $1 WHERE id = $2 AND outcome = 'unconfirmed'";
+statements! {
+    /// A stored M-Pesa message's body and what we made of it so far.
+    MESSAGE = "SELECT body, outcome FROM provider_messages WHERE id = $1 AND provider = 'mpesa'";
+    /// Records what a confirmation led to, once: only while the message still waits.
+    RESOLVE = "UPDATE provider_messages SET outcome = $1 WHERE id = $2 AND outcome = 'unconfirmed'";
+}
 
 /// A stored message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +23,7 @@ pub struct StoredMessage {
 /// The M-Pesa message with this id.
 pub async fn message(conn: &mut Conn, id: i64) -> Result<Option<StoredMessage>, sqlx::Error> {
     let row = sqlx::query(MESSAGE).bind(id).fetch_optional(conn).await?;
-    row.map(|r| Ok(StoredMessage { body: r.try_get(0)?, outcome: r.try_get(1)? })).transpose()
+    row.map(|r| Ok(StoredMessage { body: r.try_get("body")?, outcome: r.try_get("outcome")? })).transpose()
 }
 
 /// Sets the outcome of a message still `unconfirmed`; false when it was resolved already.

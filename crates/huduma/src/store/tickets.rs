@@ -2,10 +2,13 @@
 //! queries name the agency (or none, for the platform helpdesk).
 
 use super::Conn;
+use super::statements::statements;
+use huduma_domain::Language;
+use huduma_domain::ticket::Status;
 use sqlx::Row;
 
 /// A ticket as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TicketRow {
     /// Id.
     pub id: String,
@@ -19,8 +22,9 @@ pub struct TicketRow {
     pub contact_email: String,
     /// Where the SMS goes.
     pub contact_phone: String,
-    /// `en` or `sw`.
-    pub language: String,
+    /// The language messages to the contact use.
+    #[sqlx(try_from = "String")]
+    pub language: Language,
     /// Category code.
     pub category: String,
     /// Subject.
@@ -31,8 +35,9 @@ pub struct TicketRow {
     pub agency: Option<String>,
     /// Staff member who has it.
     pub assigned_to: Option<String>,
-    /// Status code.
-    pub status: String,
+    /// Where it stands.
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     /// When staff owe the next answer.
     pub due_at: Option<i64>,
     /// Opened.
@@ -45,147 +50,115 @@ pub struct TicketRow {
     pub rating: Option<i64>,
 }
 
-const COLUMNS: &str = "id, number, account_id, contact_name, contact_email, contact_phone, language, category, subject, application_id, \
-     agency, assigned_to, status, due_at, created_at, updated_at, resolved_at, rating";
+macro_rules! columns {
+    () => {
+        "id, number, account_id, contact_name, contact_email, contact_phone, language, category, subject, application_id, \
+     agency, assigned_to, status, due_at, created_at, updated_at, resolved_at, rating"
+    };
+}
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<TicketRow, sqlx::Error> {
-    Ok(TicketRow {
-        id: r.try_get(0)?,
-        number: r.try_get(1)?,
-        account_id: r.try_get(2)?,
-        contact_name: r.try_get(3)?,
-        contact_email: r.try_get(4)?,
-        contact_phone: r.try_get(5)?,
-        language: r.try_get(6)?,
-        category: r.try_get(7)?,
-        subject: r.try_get(8)?,
-        application_id: r.try_get(9)?,
-        agency: r.try_get(10)?,
-        assigned_to: r.try_get(11)?,
-        status: r.try_get(12)?,
-        due_at: r.try_get(13)?,
-        created_at: r.try_get(14)?,
-        updated_at: r.try_get(15)?,
-        resolved_at: r.try_get(16)?,
-        rating: r.try_get(17)?,
-    })
+statements! {
+    /// Stores a new ticket.
+    INSERT = "INSERT INTO tickets (id, number, account_id, contact_name, contact_email, contact_phone, language, category, subject, application_id, \
+         agency, assigned_to, status, due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, $14, $14)";
+    /// A ticket by number.
+    BY_NUMBER = concat!("SELECT ", columns!(), " FROM tickets WHERE number = $1");
+    /// One of the account's tickets by number.
+    OWNED = concat!("SELECT ", columns!(), " FROM tickets WHERE number = $1 AND account_id = $2");
+    /// The account's tickets, newest first.
+    OF_ACCOUNT = concat!("SELECT ", columns!(), " FROM tickets WHERE account_id = $1 ORDER BY updated_at DESC LIMIT 100");
+    /// The staff queue, most urgent first.
+    QUEUE = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM tickets WHERE ($1 = '' OR agency = $1) AND (($2 = '' AND status IN ('open', 'waiting_agency', 'waiting_citizen')) OR status = $2) \
+         ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, created_at LIMIT $3"
+    );
+    /// Moves a ticket (compare-and-set on the status) and sets its SLA deadline.
+    SET_STATUS = "UPDATE tickets SET status = $3, due_at = $4, updated_at = $5, \
+         resolved_at = CASE WHEN $3 = 'resolved' THEN $5 WHEN $3 = 'closed' THEN resolved_at ELSE NULL END WHERE id = $1 AND status = $2";
+    /// Gives the ticket to an agency (or back to the helpdesk) and/or a staff member.
+    SET_HANDLER = "UPDATE tickets SET agency = $2, assigned_to = $3 WHERE id = $1";
+    /// Records the citizen's rating, once.
+    RATE = "UPDATE tickets SET rating = $2, rating_comment = $3 WHERE id = $1 AND rating IS NULL AND status IN ('resolved', 'closed')";
+    /// Closes resolved tickets whose reopen window ended; returns how many.
+    CLOSE_RESOLVED_BEFORE = "UPDATE tickets SET status = 'closed', updated_at = $2 WHERE status = 'resolved' AND resolved_at < $1";
+    /// Adds a message.
+    ADD_MESSAGE = "INSERT INTO ticket_messages (id, ticket_id, author, staff_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    /// The thread, oldest first.
+    MESSAGES = "SELECT m.author, s.name AS staff_name, m.body, m.created_at FROM ticket_messages m LEFT JOIN staff s ON s.id = m.staff_id \
+         WHERE m.ticket_id = $1 ORDER BY m.created_at, m.id";
+    /// Stores a file's row (its blob is already stored).
+    ADD_FILE = "INSERT INTO ticket_files (id, ticket_id, blob_key, file_name, content_type, size, sha256, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    /// A ticket's files, oldest first.
+    FILES = "SELECT id, ticket_id, blob_key, file_name, content_type, size, sha256, uploaded_at FROM ticket_files WHERE ticket_id = $1 ORDER BY uploaded_at, id";
 }
 
 /// Stores a new ticket.
 pub async fn insert(conn: &mut Conn, t: &TicketRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO tickets (id, number, account_id, contact_name, contact_email, contact_phone, language, category, subject, application_id, \
-         agency, assigned_to, status, due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, $14, $14)",
-    )
-    .bind(t.id.clone())
-    .bind(t.number.clone())
-    .bind(t.account_id.clone())
-    .bind(t.contact_name.clone())
-    .bind(t.contact_email.clone())
-    .bind(t.contact_phone.clone())
-    .bind(t.language.clone())
-    .bind(t.category.clone())
-    .bind(t.subject.clone())
-    .bind(t.application_id.clone())
-    .bind(t.agency.clone())
-    .bind(t.status.clone())
-    .bind(t.due_at)
-    .bind(t.created_at)
-    .execute(conn)
-    .await?;
+    sqlx::query(INSERT)
+        .bind(t.id.clone())
+        .bind(t.number.clone())
+        .bind(t.account_id.clone())
+        .bind(t.contact_name.clone())
+        .bind(t.contact_email.clone())
+        .bind(t.contact_phone.clone())
+        .bind(t.language.tag())
+        .bind(t.category.clone())
+        .bind(t.subject.clone())
+        .bind(t.application_id.clone())
+        .bind(t.agency.clone())
+        .bind(t.status.code())
+        .bind(t.due_at)
+        .bind(t.created_at)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// A ticket by number.
 pub async fn by_number(conn: &mut Conn, number: &str) -> Result<Option<TicketRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM tickets WHERE number = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number.to_owned()).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query_as(BY_NUMBER).bind(number.to_owned()).fetch_optional(conn).await
 }
 
 /// One of the account's tickets by number.
 pub async fn owned(conn: &mut Conn, account_id: &str, number: &str) -> Result<Option<TicketRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM tickets WHERE number = $1 AND account_id = $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(number.to_owned())
-        .bind(account_id.to_owned())
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+    sqlx::query_as(OWNED).bind(number.to_owned()).bind(account_id.to_owned()).fetch_optional(conn).await
 }
 
 /// The account's tickets, newest first.
 pub async fn of_account(conn: &mut Conn, account_id: &str) -> Result<Vec<TicketRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM tickets WHERE account_id = $1 ORDER BY updated_at DESC LIMIT 100");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id.to_owned()).fetch_all(conn).await?.iter().map(from_row).collect()
+    sqlx::query_as(OF_ACCOUNT).bind(account_id.to_owned()).fetch_all(conn).await
 }
 
 /// The staff queue: tickets with `agency` (all of them for the helpdesk, with `None`),
 /// in `status` (or any not finished, with ""), most urgent first.
 pub async fn queue(conn: &mut Conn, agency: Option<&str>, status: &str, limit: i64) -> Result<Vec<TicketRow>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM tickets WHERE ($1 = '' OR agency = $1) AND (($2 = '' AND status IN ('open', 'waiting_agency', 'waiting_citizen')) OR status = $2) \
-         ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, created_at LIMIT $3"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(agency.unwrap_or("").to_owned())
-        .bind(status.to_owned())
-        .bind(limit)
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+    sqlx::query_as(QUEUE).bind(agency.unwrap_or("").to_owned()).bind(status.to_owned()).bind(limit).fetch_all(conn).await
 }
 
 /// Moves a ticket (compare-and-set on the status) and sets its SLA deadline.
 pub async fn set_status(conn: &mut Conn, id: &str, from: &str, to: &str, due_at: Option<i64>, now: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE tickets SET status = $3, due_at = $4, updated_at = $5, \
-         resolved_at = CASE WHEN $3 = 'resolved' THEN $5 WHEN $3 = 'closed' THEN resolved_at ELSE NULL END WHERE id = $1 AND status = $2",
-    )
-    .bind(id.to_owned())
-    .bind(from.to_owned())
-    .bind(to.to_owned())
-    .bind(due_at)
-    .bind(now)
-    .execute(conn)
-    .await?;
+    let done =
+        sqlx::query(SET_STATUS).bind(id.to_owned()).bind(from.to_owned()).bind(to.to_owned()).bind(due_at).bind(now).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Gives the ticket to an agency (or back to the helpdesk) and/or a staff member.
 pub async fn set_handler(conn: &mut Conn, id: &str, agency: Option<&str>, assigned_to: Option<&str>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE tickets SET agency = $2, assigned_to = $3 WHERE id = $1")
-        .bind(id.to_owned())
-        .bind(agency.map(str::to_owned))
-        .bind(assigned_to.map(str::to_owned))
-        .execute(conn)
-        .await?;
+    sqlx::query(SET_HANDLER).bind(id.to_owned()).bind(agency.map(str::to_owned)).bind(assigned_to.map(str::to_owned)).execute(conn).await?;
     Ok(())
 }
 
 /// Records the citizen's rating, once.
 pub async fn rate(conn: &mut Conn, id: &str, rating: i64, comment: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE tickets SET rating = $2, rating_comment = $3 WHERE id = $1 AND rating IS NULL AND status IN ('resolved', 'closed')",
-    )
-    .bind(id.to_owned())
-    .bind(rating)
-    .bind(comment.to_owned())
-    .execute(conn)
-    .await?;
+    let done = sqlx::query(RATE).bind(id.to_owned()).bind(rating).bind(comment.to_owned()).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Closes resolved tickets whose reopen window ended; returns how many.
 pub async fn close_resolved_before(conn: &mut Conn, before: i64, now: i64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("UPDATE tickets SET status = 'closed', updated_at = $2 WHERE status = 'resolved' AND resolved_at < $1")
-        .bind(before)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    let done = sqlx::query(CLOSE_RESOLVED_BEFORE).bind(before).bind(now).execute(conn).await?;
     Ok(done.rows_affected())
 }
 
@@ -211,7 +184,7 @@ pub async fn add_message(
     body: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO ticket_messages (id, ticket_id, author, staff_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query(ADD_MESSAGE)
         .bind(super::new_id())
         .bind(ticket_id.to_owned())
         .bind(author.to_owned())
@@ -225,16 +198,20 @@ pub async fn add_message(
 
 /// The thread, oldest first.
 pub async fn messages(conn: &mut Conn, ticket_id: &str) -> Result<Vec<MessageRow>, sqlx::Error> {
-    sqlx::query(
-        "SELECT m.author, s.name, m.body, m.created_at FROM ticket_messages m LEFT JOIN staff s ON s.id = m.staff_id \
-         WHERE m.ticket_id = $1 ORDER BY m.created_at, m.id",
-    )
-    .bind(ticket_id.to_owned())
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(|r| Ok(MessageRow { author: r.try_get(0)?, staff_name: r.try_get(1)?, body: r.try_get(2)?, created_at: r.try_get(3)? }))
-    .collect()
+    sqlx::query(MESSAGES)
+        .bind(ticket_id.to_owned())
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(MessageRow {
+                author: r.try_get("author")?,
+                staff_name: r.try_get("staff_name")?,
+                body: r.try_get("body")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect()
 }
 
 /// A file added to a ticket.
@@ -260,42 +237,38 @@ pub struct FileRow {
 
 /// Stores a file's row (its blob is already stored).
 pub async fn add_file(conn: &mut Conn, f: &FileRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO ticket_files (id, ticket_id, blob_key, file_name, content_type, size, sha256, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(f.id.clone())
-    .bind(f.ticket_id.clone())
-    .bind(f.blob_key.clone())
-    .bind(f.file_name.clone())
-    .bind(f.content_type.clone())
-    .bind(f.size)
-    .bind(f.sha256.clone())
-    .bind(f.uploaded_at)
-    .execute(conn)
-    .await?;
+    sqlx::query(ADD_FILE)
+        .bind(f.id.clone())
+        .bind(f.ticket_id.clone())
+        .bind(f.blob_key.clone())
+        .bind(f.file_name.clone())
+        .bind(f.content_type.clone())
+        .bind(f.size)
+        .bind(f.sha256.clone())
+        .bind(f.uploaded_at)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// A ticket's files, oldest first.
 pub async fn files(conn: &mut Conn, ticket_id: &str) -> Result<Vec<FileRow>, sqlx::Error> {
-    sqlx::query(
-        "SELECT id, ticket_id, blob_key, file_name, content_type, size, sha256, uploaded_at FROM ticket_files WHERE ticket_id = $1 ORDER BY uploaded_at, id",
-    )
-    .bind(ticket_id.to_owned())
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(FileRow {
-            id: r.try_get(0)?,
-            ticket_id: r.try_get(1)?,
-            blob_key: r.try_get(2)?,
-            file_name: r.try_get(3)?,
-            content_type: r.try_get(4)?,
-            size: r.try_get(5)?,
-            sha256: r.try_get(6)?,
-            uploaded_at: r.try_get(7)?,
+    sqlx::query(FILES)
+        .bind(ticket_id.to_owned())
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(FileRow {
+                id: r.try_get("id")?,
+                ticket_id: r.try_get("ticket_id")?,
+                blob_key: r.try_get("blob_key")?,
+                file_name: r.try_get("file_name")?,
+                content_type: r.try_get("content_type")?,
+                size: r.try_get("size")?,
+                sha256: r.try_get("sha256")?,
+                uploaded_at: r.try_get("uploaded_at")?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }

@@ -78,7 +78,7 @@ impl FromRequestParts<Arc<App>> for Ctx {
         let language = if cookies::get(&parts.headers, cookies::LANGUAGE, secure).is_some() {
             language_from_headers(&parts.headers, secure)
         } else {
-            me.as_ref().and_then(|m| Language::parse(&m.account.language)).unwrap_or_else(|| language_from_headers(&parts.headers, secure))
+            me.as_ref().map(|m| m.account.language).unwrap_or_else(|| language_from_headers(&parts.headers, secure))
         };
         if let Some(frame) = parts.extensions.get::<ErrorFrame>() {
             frame.note_language(language);

@@ -20,6 +20,7 @@ mod hardening;
 mod help;
 mod helpdesk;
 mod locales;
+mod migrations;
 mod openapi;
 mod payments;
 mod profile;

@@ -2,13 +2,15 @@
 
 use crate::both_databases;
 use crate::helpers::{Backend, fresh_database, tempdir::TempDir};
-use huduma::store::{Db, outbox, rate_limits};
+use huduma::store::{Db, outbox, rate_limits, statements};
 
 both_databases!(
     outbox_claims_each_job_once_and_backs_off,
     rate_limit_windows_count_and_reset,
     migrations_are_idempotent,
     hot_queries_never_scan_a_whole_table,
+    every_registered_statement_prepares,
+    a_corrupt_stored_state_is_an_error_not_a_default,
 );
 
 async fn db(backend: Backend, dir: &TempDir) -> Db {
@@ -118,4 +120,94 @@ async fn hot_queries_never_scan_a_whole_table(backend: Backend) {
         assert!(scans.is_empty(), "{name} scans a table on {backend:?}: {plan:#?}");
         assert!(!plan.is_empty(), "{name}: the plan was read");
     }
+}
+
+/// Every statement the store registers compiles against the migrated schema of this
+/// engine: a typo, a dropped column or a dialect slip fails here, not when some scenario
+/// first reaches the statement.
+async fn every_registered_statement_prepares(backend: Backend) {
+    use sqlx::Executor;
+    let dir = TempDir::new();
+    let db = db(backend, &dir).await;
+    let mut conn = db.pool().acquire().await.expect("conn");
+    let mut prepared = 0;
+    let mut failed = Vec::new();
+    for (module, list) in statements::ALL.iter().chain(statements::only_on(db.backend())) {
+        for (name, sql) in *list {
+            if let Err(e) = (&mut *conn).prepare(sqlx::SqlSafeStr::into_sql_str(*sql)).await {
+                failed.push(format!("{module}::{name}: {e}\n    {sql}"));
+            }
+            prepared += 1;
+        }
+    }
+    assert!(failed.is_empty(), "statements that do not prepare on {backend:?}:\n{}", failed.join("\n"));
+    assert!(prepared >= 150, "the registry was read ({prepared} statements)");
+}
+
+/// A stored state the domain does not know (changed by hand, or by newer code) fails the
+/// read with a decode error naming the column; it is never read as `requested` or `pending`.
+async fn a_corrupt_stored_state_is_an_error_not_a_default(backend: Backend) {
+    use huduma::store::{checkout, payments};
+    use huduma_domain::payments::{AttemptState, InvoiceStatus};
+    let dir = TempDir::new();
+    let db = db(backend, &dir).await;
+    let mut conn = db.pool().acquire().await.expect("conn");
+    let invoice = payments::InvoiceRow {
+        id: huduma::store::new_id(),
+        number: "B7K3MX9PQ2".into(),
+        account_id: None,
+        application_id: None,
+        currency: huduma_domain::Currency::Kes,
+        total_minor: 1050,
+        paid_minor: 0,
+        status: InvoiceStatus::Pending,
+        description: "Test".into(),
+        created_at: 1000,
+        expires_at: 2000,
+        paid_at: None,
+    };
+    payments::insert_invoice(&mut conn, &invoice, &[], 1000).await.expect("invoice");
+    let attempt = payments::AttemptRow::new(&invoice.id, "mpesa_stk", 1050, None, 1000);
+    payments::insert_attempt(&mut conn, &attempt).await.expect("attempt");
+    payments::attempt_requested(&mut conn, &attempt.id, "m-1", "ws_CO_1", 1001).await.expect("requested");
+
+    let read = payments::attempt_by_checkout(&mut conn, "ws_CO_1").await.expect("a sound row reads").expect("found");
+    assert_eq!(read.state, AttemptState::Requested);
+    let (_, billed) = checkout::attempt_with_invoice(&mut conn, "ws_CO_1").await.expect("a sound row reads").expect("found");
+    assert_eq!(billed.expect("invoice").0.status, InvoiceStatus::Pending);
+
+    let column = |err: sqlx::Error| match err {
+        sqlx::Error::ColumnDecode { index, .. } => index,
+        other => panic!("expected a decode error, got {other:?}"),
+    };
+    sqlx::query("UPDATE payment_attempts SET state = 'requestd' WHERE id = $1")
+        .bind(attempt.id.clone())
+        .execute(&mut *conn)
+        .await
+        .expect("corrupt");
+    let err = payments::attempt_by_checkout(&mut conn, "ws_CO_1").await.expect_err("an unknown state is not read as a default");
+    assert_eq!(column(err), "state");
+    let err = checkout::attempt_with_invoice(&mut conn, "ws_CO_1").await.expect_err("the callback's read fails too");
+    assert_eq!(column(err), "state");
+
+    sqlx::query("UPDATE payment_attempts SET state = 'requested' WHERE id = $1")
+        .bind(attempt.id.clone())
+        .execute(&mut *conn)
+        .await
+        .expect("repair");
+    sqlx::query("UPDATE invoices SET status = 'bogus' WHERE id = $1").bind(invoice.id.clone()).execute(&mut *conn).await.expect("corrupt");
+    let err = payments::invoice_by_id(&mut conn, &invoice.id).await.expect_err("an unknown status is not read as pending");
+    assert_eq!(column(err), "status");
+    let err = checkout::attempt_with_invoice(&mut conn, "ws_CO_1").await.expect_err("the joined read fails too");
+    assert_eq!(column(err), "i_status");
+    let err = checkout::invoice_with_bill(&mut conn, &invoice.id).await.expect_err("settlement's read fails too");
+    assert_eq!(column(err), "i_status");
+
+    sqlx::query("UPDATE invoices SET status = 'pending', currency = 'XYZ' WHERE id = $1")
+        .bind(invoice.id.clone())
+        .execute(&mut *conn)
+        .await
+        .expect("corrupt");
+    let err = payments::invoice_by_id(&mut conn, &invoice.id).await.expect_err("an unknown currency is not read as shillings");
+    assert_eq!(column(err), "currency");
 }

@@ -8,7 +8,6 @@ use crate::services::messages;
 use crate::store::accounts::AccountRow;
 use crate::store::applications::{self as store, ApplicationRow};
 use crate::store::{Conn, accounts};
-use huduma_domain::Language;
 use huduma_domain::application::Status;
 use huduma_domain::catalogue::Service;
 
@@ -59,7 +58,7 @@ pub async fn notify_with(
     extras: Extras<'_>,
     now: i64,
 ) -> ServiceResult<()> {
-    let language = Language::parse(&account.language).unwrap_or_default();
+    let language = account.language;
     let tr = app.i18n.tr(language);
     let reference = row.reference.as_deref().map(super::display_reference).unwrap_or_default();
     let service_name = service.name.get_ref().get(language);
@@ -144,7 +143,7 @@ pub async fn change_in(conn: &mut Conn, app: &App, row: &ApplicationRow, service
     let event = store::NewEvent { status: t.to, note: t.note, action: t.action, staff_id: t.staff_id, details: t.details };
     store::add_event(conn, &row.id, event, now).await?;
     let account = accounts::by_id(conn, &row.account_id).await?.ok_or(ServiceError::NotFound)?;
-    let language = Language::parse(&account.language).unwrap_or_default();
+    let language = account.language;
     let appointment = t.details.and_then(|d| appointment_text(d, app.i18n.tr(language)));
     let extras = Extras { note: t.note, appointment: appointment.as_deref() };
     notify_with(conn, app, &account, &row, service, extras, now).await

@@ -281,7 +281,7 @@ async fn tell_holder_of_revocation(conn: &mut Conn, app: &App, serial: &str, rea
         &application.agency,
     )
     .await?;
-    let language = Language::parse(&account.language).unwrap_or_default();
+    let language = account.language;
     let tr = app.i18n.tr(language);
     let reference = application.reference.as_deref().map(display_reference).unwrap_or_default();
     let help = messages::link(app, "/help");

@@ -5,7 +5,6 @@ use super::super::applications::display_reference;
 use super::super::{ServiceResult, audit, messages};
 use crate::app::App;
 use crate::store::{queue, staff};
-use huduma_domain::Language;
 
 /// Applications handled per sweep, so one sweep's transactions stay short.
 const BATCH: i64 = 200;
@@ -27,7 +26,7 @@ pub async fn run_once(app: &App) -> ServiceResult<usize> {
         let shown = display_reference(&reference);
         let link = messages::link(app, &format!("/staff/applications/{reference}"));
         for member in &supervisors {
-            let tr = app.i18n.tr(Language::parse(&member.language).unwrap_or_default());
+            let tr = app.i18n.tr(member.language);
             let args = [("reference", shown.as_str()), ("status", status.as_str()), ("link", link.as_str())];
             messages::queue_email(
                 &mut tx,

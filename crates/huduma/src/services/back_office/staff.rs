@@ -83,7 +83,7 @@ pub async fn create(app: &App, creator: Creator<'_>, new: &NewMember, password: 
         totp_secret: None,
         totp_last_step: None,
         active: true,
-        language: "en".into(),
+        language: huduma_domain::Language::En,
         created_at: now,
     };
     let mut tx = app.db.begin().await?;

@@ -26,8 +26,8 @@ pub struct IpnJob {
 }
 
 /// Amount as the contract writes it: `"1050.00"`.
-fn amount(minor: i64, currency: &str) -> String {
-    let money = Money { minor, currency: Currency::parse(currency).unwrap_or(Currency::Kes) };
+fn amount(minor: i64, currency: Currency) -> String {
+    let money = Money { minor, currency };
     format!("{}.{:02}", money.minor / 100, money.minor.rem_euclid(100))
 }
 
@@ -43,7 +43,7 @@ pub fn payment_date(unix: i64) -> String {
 pub async fn queue(conn: &mut Conn, invoice: &InvoiceRow, bill: &BillRow, last_amount: i64, now: i64) -> ServiceResult<()> {
     let Some(client) = store::client(conn, &bill.client_id).await? else { return Ok(()) };
     let payments = payments_store::payments_for(conn, &invoice.id).await?;
-    let paid = amount(invoice.paid_minor, &invoice.currency);
+    let paid = amount(invoice.paid_minor, invoice.currency);
     let date = payment_date(payments.last().map_or(now, |p| p.paid_at));
     let references: Vec<serde_json::Value> = payments
         .iter()
@@ -54,7 +54,7 @@ pub async fn queue(conn: &mut Conn, invoice: &InvoiceRow, bill: &BillRow, last_a
                 "payment_date": payment_date(p.paid_at),
                 "inserted_at": payment_date(p.paid_at),
                 "currency": invoice.currency,
-                "amount": amount(p.amount_minor, &invoice.currency),
+                "amount": amount(p.amount_minor, invoice.currency),
             })
         })
         .collect();
@@ -63,9 +63,9 @@ pub async fn queue(conn: &mut Conn, invoice: &InvoiceRow, bill: &BillRow, last_a
         "status": if invoice.paid_minor >= invoice.total_minor { "settled" } else { "partial" },
         "client_invoice_ref": bill.bill_ref,
         "invoice_number": invoice.number,
-        "invoice_amount": amount(invoice.total_minor, &invoice.currency),
+        "invoice_amount": amount(invoice.total_minor, invoice.currency),
         "amount_paid": paid,
-        "last_payment_amount": amount(last_amount, &invoice.currency),
+        "last_payment_amount": amount(last_amount, invoice.currency),
         "currency": invoice.currency,
         "payment_channel": "MPESA",
         "payment_date": date,
@@ -137,8 +137,8 @@ mod tests {
 
     #[test]
     fn amounts_and_dates_as_the_contract_writes_them() {
-        assert_eq!(amount(105_000, "KES"), "1050.00");
-        assert_eq!(amount(5, "KES"), "0.05");
+        assert_eq!(amount(105_000, Currency::Kes), "1050.00");
+        assert_eq!(amount(5, Currency::Kes), "0.05");
         assert_eq!(payment_date(1_769_409_072), "2026-01-26 09:31:12+03:00");
     }
 

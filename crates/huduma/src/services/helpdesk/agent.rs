@@ -10,7 +10,6 @@ use crate::app::App;
 use crate::store::applications::{self as applications_store, ApplicationRow};
 use crate::store::payments::{self as payments_store, InvoiceRow};
 use crate::store::tickets::{self as store, MessageRow, TicketRow};
-use huduma_domain::Language;
 use huduma_domain::ticket::{Event, Status};
 use huduma_domain::workflow::StaffRole;
 
@@ -89,12 +88,12 @@ pub async fn case(app: &App, me: &StaffMember, ip: &str, number: &str) -> Servic
 /// Replies (from the saved response `saved` when no text is given), optionally resolving.
 pub async fn reply(app: &App, me: &StaffMember, ip: &str, number: &str, text: &str, saved: &str, resolve: bool) -> ServiceResult<()> {
     let ticket = find(app, me, number).await?;
-    let language = Language::parse(&ticket.language).unwrap_or_default();
+    let language = ticket.language;
     let text = match (text.trim().is_empty(), super::saved::text(saved, language)) {
         (true, Some(saved)) => saved,
         _ => message(text, "body")?,
     };
-    let status = Status::parse(&ticket.status).unwrap_or(Status::Open);
+    let status = ticket.status;
     let event = if resolve { Event::Resolved } else { Event::StaffReplies };
     let next = status.next(event, ticket.agency.is_some()).ok_or(ServiceError::field("body", "ticket.closed"))?;
     let now = app.clock.now();
@@ -149,7 +148,7 @@ pub async fn route(app: &App, me: &StaffMember, ip: &str, number: &str, agency: 
         return Err(ServiceError::field("agency", "staff.agency_unknown"));
     }
     let ticket = find(app, me, number).await?;
-    let status = Status::parse(&ticket.status).unwrap_or(Status::Open);
+    let status = ticket.status;
     let next = status.next(Event::Routed, true).ok_or(ServiceError::field("agency", "ticket.closed"))?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;

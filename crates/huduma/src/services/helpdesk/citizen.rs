@@ -44,7 +44,7 @@ pub async fn open(app: &App, me: &Authenticated, new: &NewTicket) -> ServiceResu
         name: account.first_name.clone(),
         email: account.email.clone(),
         phone: account.phone.clone(),
-        language: account.language.clone(),
+        language: account.language.tag().to_owned(),
         application_id: application.map(|a| a.id),
     };
     let ticket = super::new_ticket(opener, category.code(), subject);
@@ -122,7 +122,7 @@ pub async fn view(app: &App, holder: Holder<'_>, number: &str) -> ServiceResult<
 
 /// Moves the ticket by a citizen's event, adding their message if any.
 async fn citizen_event(app: &App, ticket: &TicketRow, event: Event, text: Option<&str>) -> ServiceResult<()> {
-    let status = Status::parse(&ticket.status).unwrap_or(Status::Open);
+    let status = ticket.status;
     let routed = ticket.agency.is_some();
     let Some(next) = status.next(event, routed) else {
         return Err(ServiceError::field("message", if status == Status::Resolved { "ticket.resolved_reopen" } else { "ticket.closed" }));

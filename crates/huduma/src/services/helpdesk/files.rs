@@ -29,7 +29,7 @@ pub async fn attach(
     language: Language,
 ) -> ServiceResult<FileRow> {
     let ticket = citizen::find(app, holder, number).await?;
-    if ticket.status == "closed" {
+    if ticket.status == huduma_domain::ticket::Status::Closed {
         return Err(ServiceError::field("file", "ticket.closed"));
     }
     let existing = {

@@ -88,13 +88,13 @@ pub fn new_ticket(opener: Opener, category: &str, subject: String) -> TicketRow 
         contact_name: opener.name,
         contact_email: opener.email,
         contact_phone: opener.phone,
-        language: opener.language,
+        language: Language::parse(&opener.language).unwrap_or_default(),
         category: category.to_owned(),
         subject,
         application_id: opener.application_id,
         agency: None,
         assigned_to: None,
-        status: huduma_domain::ticket::Status::Open.code().to_owned(),
+        status: huduma_domain::ticket::Status::Open,
         due_at: None,
         created_at: 0,
         updated_at: 0,
@@ -126,7 +126,7 @@ pub fn link(app: &App, ticket: &TicketRow) -> String {
 /// Tells the ticket's contact about a change (`message.ticket_<what>`), by SMS and email in
 /// their language.
 pub async fn tell(conn: &mut Conn, app: &App, ticket: &TicketRow, what: &str, now: i64) -> ServiceResult<()> {
-    let tr = app.i18n.tr(Language::parse(&ticket.language).unwrap_or_default());
+    let tr = app.i18n.tr(ticket.language);
     let link = link(app, ticket);
     let days = (app.config.ticket_reopen_secs / 86_400).to_string();
     let args = [("number", ticket.number.as_str()), ("subject", ticket.subject.as_str()), ("link", link.as_str()), ("days", days.as_str())];

@@ -57,7 +57,7 @@ pub async fn start_for_invoice(app: &App, view: &InvoiceView, email: &str, phone
     #[allow(clippy::cast_precision_loss)]
     let order = OrderRequest {
         id: attempt.id.clone(),
-        currency: view.invoice.currency.clone(),
+        currency: view.invoice.currency.code().to_owned(),
         amount: view.due() as f64 / 100.0,
         description: view.invoice.description.clone(),
         callback_url: format!("{}/payments/{}/card-return", app.config.callback_base_url.trim_end_matches('/'), attempt.id),
@@ -77,8 +77,16 @@ pub async fn start_for_invoice(app: &App, view: &InvoiceView, email: &str, phone
         }
         Err(err) => {
             tracing::warn!(attempt = %attempt.id, error = %err, "Pesapal did not take the order");
-            super::move_attempt(&mut tx, &attempt.id, "created", "failed", Some("unavailable"), Some(&err.to_string()), app.clock.now())
-                .await?;
+            super::move_attempt(
+                &mut tx,
+                &attempt.id,
+                AttemptState::Created,
+                AttemptState::Failed,
+                Some("unavailable"),
+                Some(&err.to_string()),
+                app.clock.now(),
+            )
+            .await?;
             Err(ServiceError::Unavailable("payment.unavailable"))
         }
     };
@@ -117,10 +125,10 @@ async fn confirm_with_alert(app: &App, order_tracking_id: &str) -> ServiceResult
         Ok(s) => s,
         Err(err) => {
             tracing::warn!(attempt = %attempt.id, error = %err, "Pesapal status unavailable; will ask again");
-            return Ok((AttemptState::parse(&attempt.state), None));
+            return Ok((Some(attempt.state), None));
         }
     };
-    let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
+    let state = attempt.state;
     let mut tx = app.db.begin().await?;
     let next = match status.outcome() {
         CardOutcome::Completed => {
@@ -149,8 +157,8 @@ async fn confirm_with_alert(app: &App, order_tracking_id: &str) -> ServiceResult
                 super::move_attempt(
                     &mut tx,
                     &attempt.id,
-                    state.as_str(),
-                    to.as_str(),
+                    state,
+                    to,
                     Some("card_declined"),
                     Some(&status.payment_status_description),
                     app.clock.now(),

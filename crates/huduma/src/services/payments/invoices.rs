@@ -51,10 +51,10 @@ pub async fn create_for_application(
         number: new_number(),
         account_id: Some(row.account_id.clone()),
         application_id: Some(row.id.clone()),
-        currency: fee.currency.code().to_owned(),
+        currency: fee.currency,
         total_minor: total.minor,
         paid_minor: 0,
-        status: InvoiceStatus::Pending.as_str().to_owned(),
+        status: InvoiceStatus::Pending,
         description: name,
         created_at: now,
         expires_at: now + INVOICE_DAYS * 86_400,
@@ -105,12 +105,12 @@ impl InvoiceView {
 
     /// The status.
     pub fn status(&self) -> InvoiceStatus {
-        InvoiceStatus::parse(&self.invoice.status).unwrap_or(InvoiceStatus::Pending)
+        self.invoice.status
     }
 
     /// Money in the invoice's currency.
     pub fn money(&self, minor: i64) -> Money {
-        Money { minor, currency: huduma_domain::Currency::parse(&self.invoice.currency).unwrap_or(huduma_domain::Currency::Kes) }
+        Money { minor, currency: self.invoice.currency }
     }
 }
 

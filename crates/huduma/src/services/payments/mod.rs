@@ -14,6 +14,7 @@ pub mod stk_confirm;
 use crate::app::App;
 use crate::services::ServiceResult;
 use crate::store::payments::{self as store, AttemptRow};
+use huduma_domain::payments::AttemptState;
 
 /// A payment attempt's change of state, with the provider's result: the compare-and-set
 /// and its audit entry, in the caller's transaction. False when the attempt had moved on.
@@ -21,8 +22,8 @@ use crate::store::payments::{self as store, AttemptRow};
 pub async fn move_attempt(
     conn: &mut crate::store::Conn,
     attempt_id: &str,
-    from: &str,
-    to: &str,
+    from: AttemptState,
+    to: AttemptState,
     code: Option<&str>,
     desc: Option<&str>,
     now: i64,
@@ -35,7 +36,7 @@ pub async fn move_attempt(
         agency: None,
         action: "payment.attempt",
         subject: format!("attempt:{attempt_id}"),
-        details: serde_json::json!({ "from": from, "to": to, "code": code }),
+        details: serde_json::json!({ "from": from.as_str(), "to": to.as_str(), "code": code }),
         ip: "-",
     };
     crate::services::audit::record_soon(conn, entry, now).await?;

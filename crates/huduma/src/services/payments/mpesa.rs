@@ -98,7 +98,16 @@ pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, p
                 DarajaError::Unavailable(reason) => ("unavailable".to_owned(), reason.clone()),
             };
             tracing::warn!(attempt = %attempt.id, error = %err, "STK push not accepted");
-            super::move_attempt(&mut tx, &attempt.id, "created", "failed", Some(&code), Some(&desc), app.clock.now()).await?;
+            super::move_attempt(
+                &mut tx,
+                &attempt.id,
+                AttemptState::Created,
+                AttemptState::Failed,
+                Some(&code),
+                Some(&desc),
+                app.clock.now(),
+            )
+            .await?;
         }
     }
     tx.commit().await?;
@@ -225,7 +234,7 @@ pub async fn apply_in(tx: &mut crate::store::Conn, app: &App, cb: &StkCallback) 
     let Some((attempt, invoice)) = crate::store::checkout::attempt_with_invoice(tx, &cb.checkout_request_id).await? else {
         return Ok(CallbackOutcome::UnknownAttempt);
     };
-    let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
+    let state = attempt.state;
     let outcome = if cb.result_code == "0" {
         match cb.amount_minor {
             // A success without a readable amount proves nothing about the money: never
@@ -254,16 +263,7 @@ pub async fn apply_in(tx: &mut crate::store::Conn, app: &App, cb: &StkCallback) 
     } else {
         match state.next(Event::Declined) {
             Some(to) => {
-                super::move_attempt(
-                    tx,
-                    &attempt.id,
-                    state.as_str(),
-                    to.as_str(),
-                    Some(&cb.result_code),
-                    Some(&cb.result_desc),
-                    app.clock.now(),
-                )
-                .await?;
+                super::move_attempt(tx, &attempt.id, state, to, Some(&cb.result_code), Some(&cb.result_desc), app.clock.now()).await?;
                 CallbackOutcome::Failed
             }
             None => CallbackOutcome::Duplicate,

@@ -7,7 +7,6 @@ use super::settle::{ProviderRef, Settled, settle};
 use crate::app::App;
 use crate::services::ServiceResult;
 use crate::store::payments as store;
-use huduma_domain::payments::InvoiceStatus;
 use huduma_domain::reference::{Kind, Reference};
 use serde_json::Value;
 
@@ -55,7 +54,7 @@ pub async fn validate(app: &App, raw: &str) -> ServiceResult<Verdict> {
             match (short_code_ok, invoice_named(app, &body).await?, amount_minor(&body)) {
                 (false, _, _) => INVALID_SHORT_CODE,
                 (true, None, _) => INVALID_ACCOUNT,
-                (true, Some(invoice), _) if !InvoiceStatus::parse(&invoice.status).is_some_and(InvoiceStatus::is_open) => INVALID_ACCOUNT,
+                (true, Some(invoice), _) if !invoice.status.is_open() => INVALID_ACCOUNT,
                 (true, Some(invoice), Some(amount)) if amount <= invoice.total_minor - invoice.paid_minor => ACCEPT,
                 (true, Some(_), _) => INVALID_AMOUNT,
             }

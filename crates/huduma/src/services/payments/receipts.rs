@@ -8,8 +8,8 @@ use crate::services::sessions::Authenticated;
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::payments::{self as store, InvoiceRow, LineRow, PaymentRow, ReceiptRow};
 use crate::store::{Conn, accounts};
+use huduma_domain::Money;
 use huduma_domain::reference::{Kind, Reference};
-use huduma_domain::{Currency, Language, Money};
 use rand::Rng;
 
 /// Characters of the verification code in a receipt's public link.
@@ -47,7 +47,7 @@ pub async fn issue(
         payment_id: payment_id.to_owned(),
         invoice_id: invoice.id.clone(),
         account_id: invoice.account_id.clone(),
-        currency: invoice.currency.clone(),
+        currency: invoice.currency,
         amount_minor: payment.amount_minor,
         method: payment.method.clone(),
         // A provisional key is not a receipt: the receipt shows none until M-Pesa names it.
@@ -61,10 +61,9 @@ pub async fn issue(
         None => None,
     };
     if let Some(account) = account {
-        let language = Language::parse(&account.language).unwrap_or_default();
+        let language = account.language;
         let tr = app.i18n.tr(language);
-        let amount =
-            Money { minor: payment.amount_minor, currency: Currency::parse(&invoice.currency).unwrap_or(Currency::Kes) }.to_string();
+        let amount = Money { minor: payment.amount_minor, currency: invoice.currency }.to_string();
         let link = messages::link(app, &format!("/receipts/{number}"));
         let args = [
             ("number", number.as_str()),
@@ -100,7 +99,7 @@ pub struct ReceiptView {
 impl ReceiptView {
     /// Money in the receipt's currency.
     pub fn money(&self, minor: i64) -> Money {
-        Money { minor, currency: Currency::parse(&self.receipt.currency).unwrap_or(Currency::Kes) }
+        Money { minor, currency: self.receipt.currency }
     }
 }
 

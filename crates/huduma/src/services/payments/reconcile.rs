@@ -57,7 +57,7 @@ async fn sweep(app: &App, waiting: Vec<crate::store::payments::AttemptRow>) -> a
     let mut sweep = Sweep::default();
     for attempt in waiting {
         let Some(checkout) = attempt.checkout_request_id.clone() else { continue };
-        let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
+        let state = attempt.state;
         if attempt.method == "card" {
             sweep.asked += 1;
             match super::card::confirm(app, &checkout).await? {
@@ -102,7 +102,7 @@ async fn sweep(app: &App, waiting: Vec<crate::store::payments::AttemptRow>) -> a
                 {
                     drop(conn);
                     let mut tx = app.db.begin().await?;
-                    super::move_attempt(&mut tx, &attempt.id, state.as_str(), to.as_str(), Some("timeout"), None, now).await?;
+                    super::move_attempt(&mut tx, &attempt.id, state, to, Some("timeout"), None, now).await?;
                     tx.commit().await?;
                     sweep.timed_out += 1;
                 } else {

@@ -9,7 +9,7 @@ use crate::store::applications as applications_store;
 use crate::store::checkout::BillRow;
 use crate::store::payments::{self as store, AttemptRow, InvoiceRow, PaymentRow};
 use huduma_domain::application::Status;
-use huduma_domain::payments::{AttemptState, InvoiceStatus, attempt::Event};
+use huduma_domain::payments::{InvoiceStatus, attempt::Event};
 
 /// What a settlement did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,11 +57,11 @@ pub async fn settle_attempt(
     let method = if attempt.method == "card" { "card" } else { "mpesa" };
     let settled = settle(conn, app, &attempt.invoice_id, invoice, Some(&attempt.id), method, reference, amount_minor, payer).await?;
     if settled == Settled::Recorded {
-        let from = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
+        let from = attempt.state;
         if let Some(to) = from.next(Event::Paid) {
             // Not audited on its own: the `payment.recorded` entry names the attempt, and
             // a paid attempt is exactly one with a recorded payment.
-            store::set_attempt_state(conn, &attempt.id, from.as_str(), to.as_str(), Some("0"), None, app.clock.now()).await?;
+            store::set_attempt_state(conn, &attempt.id, from, to, Some("0"), None, app.clock.now()).await?;
         }
     }
     Ok(settled)
@@ -103,8 +103,8 @@ pub async fn settle(
     };
     let Some((invoice, bill)) = read else { return Ok(Settled::Recorded) };
     let paid = invoice.paid_minor + amount_minor;
-    let status = InvoiceStatus::parse(&invoice.status).unwrap_or(InvoiceStatus::Pending).after_payment(invoice.total_minor, paid);
-    store::add_paid(conn, &invoice.id, amount_minor, status.as_str(), now).await?;
+    let status = invoice.status.after_payment(invoice.total_minor, paid);
+    store::add_paid(conn, &invoice.id, amount_minor, status, now).await?;
     if status == InvoiceStatus::Paid {
         store::mark_lines_paid(conn, &invoice.id, now).await?;
     }
@@ -115,7 +115,7 @@ pub async fn settle(
         subject: format!("invoice:{}", invoice.number),
         details: serde_json::json!({
             "method": method, "reference": reference.key(), "receipt_pending": matches!(reference, ProviderRef::Pending(_)), "amount_minor": amount_minor,
-            "from": invoice.status, "to": status.as_str(), "application": invoice.application_id, "attempt": attempt_id,
+            "from": invoice.status.as_str(), "to": status.as_str(), "application": invoice.application_id, "attempt": attempt_id,
         }),
         ip: "-",
     };
@@ -124,7 +124,7 @@ pub async fn settle(
     if let Some(bill) = bill {
         let mut updated = invoice.clone();
         updated.paid_minor = paid;
-        updated.status = status.as_str().to_owned();
+        updated.status = status;
         crate::services::checkout::ipn::queue(conn, &updated, &bill, amount_minor, now).await?;
     }
     if status == InvoiceStatus::Paid

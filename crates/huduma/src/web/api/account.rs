@@ -57,7 +57,7 @@ fn profile_of(me: &Authenticated) -> Profile {
         date_of_birth: a.date_of_birth.clone(),
         phone: a.phone.clone(),
         email: a.email.clone(),
-        language: a.language.clone(),
+        language: a.language.tag().to_owned(),
         totp_enabled: a.totp_secret.is_some(),
     }
 }
@@ -87,7 +87,7 @@ pub async fn update(
         let language = huduma_domain::Language::parse(&tag)
             .ok_or_else(|| ApiError::from(crate::services::ServiceError::field("language", "language.invalid")))?;
         profile::set_language(&app, &me, language).await?;
-        me.account.language = language.tag().to_owned();
+        me.account.language = language;
     }
     Ok(Json(profile_of(&me)))
 }

@@ -52,8 +52,8 @@ pub async fn invoice(State(app): State<Arc<App>>, Me(me, _): Me, Path(id): Path<
     let view = invoices::for_application(&app, &me, &id).await?;
     Ok(Json(Invoice {
         number: view.invoice.number.clone(),
-        status: view.invoice.status.clone(),
-        currency: view.invoice.currency.clone(),
+        status: view.invoice.status.as_str().to_owned(),
+        currency: view.invoice.currency.code().to_owned(),
         total_minor: view.invoice.total_minor,
         paid_minor: view.invoice.paid_minor,
         lines: view
@@ -115,7 +115,7 @@ async fn attempt_answer(
     };
     Ok(Attempt {
         id: attempt.id,
-        state: attempt.state,
+        state: attempt.state.as_str().to_owned(),
         amount_minor: attempt.amount_minor,
         result_code: attempt.result_code,
         message: tr.t(key).to_owned(),

@@ -59,7 +59,7 @@ fn receipt(app: &App, view: &ReceiptView) -> Receipt {
     let number = view.receipt.number.clone();
     Receipt {
         issued_at: view.receipt.issued_at,
-        currency: view.receipt.currency.clone(),
+        currency: view.receipt.currency.code().to_owned(),
         amount_minor: view.receipt.amount_minor,
         method: view.receipt.method.clone(),
         provider_reference: view.receipt.provider_ref.clone(),

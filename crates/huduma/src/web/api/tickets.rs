@@ -63,7 +63,7 @@ pub struct Ticket {
 fn ticket(t: &TicketRow, messages: &[MessageRow]) -> Ticket {
     Ticket {
         number: t.number.clone(),
-        status: t.status.clone(),
+        status: t.status.code().to_owned(),
         category: t.category.clone(),
         subject: t.subject.clone(),
         application_id: t.application_id.clone(),

@@ -147,14 +147,9 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
     let mut payment = Vec::new();
     if let Some(invoice) = &case.invoice {
         payment.push((tr.t("staff.invoice").to_owned(), invoice.number.clone()));
-        payment.push((tr.t("staff.invoice_status").to_owned(), tr.t(&format!("staff.invoice_state.{}", invoice.status)).to_owned()));
-        let money = |minor: i64| {
-            huduma_domain::Money {
-                minor,
-                currency: huduma_domain::Currency::parse(&invoice.currency).unwrap_or(huduma_domain::Currency::Kes),
-            }
-            .to_string()
-        };
+        payment
+            .push((tr.t("staff.invoice_status").to_owned(), tr.t(&format!("staff.invoice_state.{}", invoice.status.as_str())).to_owned()));
+        let money = |minor: i64| huduma_domain::Money { minor, currency: invoice.currency }.to_string();
         payment.push((tr.t("staff.amount_paid").to_owned(), format!("{} / {}", money(invoice.paid_minor), money(invoice.total_minor))));
         for p in &case.payments {
             payment.push((

@@ -57,7 +57,7 @@ pub async fn queue(Staff(ref me, _): Staff, s: StaffCtx, Query(f): Query<Filter>
         .map(|t| Line {
             number: t.number.clone(),
             subject: t.subject.clone(),
-            status: tr.t(&format!("ticket.status.{}", t.status)).to_owned(),
+            status: tr.t(&format!("ticket.status.{}", t.status.code())).to_owned(),
             agency: t.agency.clone().unwrap_or_default(),
             due: t.due_at.map(|d| format_nairobi_in(d - 1, s.ctx.language)).unwrap_or_default(),
             overdue: t.due_at.is_some_and(|d| d < now),
@@ -137,7 +137,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
             );
             let payment = invoice
                 .as_ref()
-                .map(|i| format!("{} · {}", i.number, tr.t(&format!("staff.invoice_state.{}", i.status))))
+                .map(|i| format!("{} · {}", i.number, tr.t(&format!("staff.invoice_state.{}", i.status.as_str()))))
                 .unwrap_or_default();
             (a.reference.as_deref().map(display_reference).unwrap_or_default(), service, state, payment)
         })
@@ -148,7 +148,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
         errors,
         number: t.number.clone(),
         subject: t.subject.clone(),
-        status: tr.t(&format!("ticket.status.{}", t.status)).to_owned(),
+        status: tr.t(&format!("ticket.status.{}", t.status.code())).to_owned(),
         category: tr.t(&format!("ticket.category.{}", t.category)).to_owned(),
         contact: format!("{} · {} · {}", t.contact_name, t.contact_phone, t.contact_email),
         agency: t.agency.clone().unwrap_or_default(),
@@ -166,7 +166,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
         saved: saved::all().into_iter().map(|r| (r.code, r.title.get(language).to_owned())).collect(),
         agencies: live.catalogue.agencies.iter().map(|a| (a.code.get_ref().clone(), a.name.get_ref().get(language).to_owned())).collect(),
         can_route: me.agency().is_none(),
-        open: !matches!(t.status.as_str(), "resolved" | "closed"),
+        open: !matches!(t.status.code(), "resolved" | "closed"),
         reopen_days: (s.ctx.app.config.ticket_reopen_secs / 86_400).to_string(),
         mine: t.assigned_to.as_deref() == Some(me.row.id.as_str()),
         files,

@@ -190,7 +190,7 @@ pub fn attempt_page(ctx: &Ctx, attempt: &AttemptRow, invoice: &InvoiceRow, done_
     let tr = ctx.tr();
     let (here, query) = ctx.path.split_once('?').unwrap_or((ctx.path.as_str(), ""));
     let auto = serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default().iter().any(|(k, v)| k == "auto" && v == "1");
-    let state = AttemptState::parse(&attempt.state).unwrap_or(AttemptState::Requested);
+    let state = attempt.state;
     let code = attempt.result_code.clone().unwrap_or_default();
     let card = attempt.method == "card";
     let key = match state {
@@ -205,7 +205,7 @@ pub fn attempt_page(ctx: &Ctx, attempt: &AttemptRow, invoice: &InvoiceRow, done_
     };
     let help = crate::services::help::link_for_error(key).unwrap_or_default();
     let message = tr.t(key).to_owned();
-    let currency = huduma_domain::Currency::parse(&invoice.currency).unwrap_or(huduma_domain::Currency::Kes);
+    let currency = invoice.currency;
     let template = AttemptTemplate {
         page: ctx.page("payment.attempt_heading"),
         done_href: done_href.to_owned(),

@@ -51,7 +51,7 @@ pub async fn list(Citizen(ref me): Citizen, ctx: Ctx) -> Response {
                 .map(|t| Line {
                     number: t.number.clone(),
                     subject: t.subject.clone(),
-                    status: status_text(&ctx, &t.status),
+                    status: status_text(&ctx, t.status.code()),
                     updated: format_nairobi_in(t.updated_at, ctx.language),
                 })
                 .collect();
@@ -285,14 +285,14 @@ async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, sta
         Ok(files) => files.into_iter().map(|f| (f.id, f.file_name, (f.size + 1023) / 1024)).collect(),
         Err(err) => return failure(err),
     };
-    let status = Status::parse(&ticket.status).unwrap_or(Status::Open);
+    let status = ticket.status;
     let now = ctx.app.clock.now();
     let template = TicketTemplate {
         page: ctx.page("ticket.title"),
         errors,
         number: ticket.number.clone(),
         subject: ticket.subject.clone(),
-        status: status_text(ctx, &ticket.status),
+        status: status_text(ctx, ticket.status.code()),
         key: key.to_owned(),
         messages: messages
             .iter()
