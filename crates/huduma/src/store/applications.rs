@@ -56,10 +56,10 @@ statements! {
          WHERE id = $5 AND account_id = $6 AND status = 'draft'";
     /// Marks a draft as touched (a document changed).
     TOUCH_DRAFT = "UPDATE applications SET updated_at = $1, expires_at = $2, reminded_at = NULL WHERE id = $3 AND account_id = $4 AND status = 'draft'";
-    /// Submits a draft. Returns false when it is not (or no longer) a draft of this owner:
+    /// Submits one of the owner's drafts (compare-and-set from `draft`).
     SUBMIT = "UPDATE applications SET status = $1, reference = $2, answers = $3, fee_minor = $4, fee_currency = $5, submitted_at = $6, \
          updated_at = $6, expires_at = NULL, reminded_at = NULL WHERE id = $7 AND account_id = $8 AND status = 'draft'";
-    /// Moves a submitted application to `to`, only from `from` (compare-and-set, so two
+    /// Moves a submitted application from one status to another (compare-and-set).
     SET_STATUS = "UPDATE applications SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4";
     /// Deletes one of the owner's drafts; submitted applications are never deleted.
     DELETE_DRAFT = "DELETE FROM applications WHERE id = $1 AND account_id = $2 AND status = 'draft'";
@@ -235,7 +235,7 @@ pub struct Submission<'a> {
     pub fee_currency: &'a str,
 }
 
-/// Submits a draft. Returns false when it is not (or no longer) a draft of this owner:
+/// Submits one of the owner's drafts (compare-and-set from `draft`).
 /// the second of two simultaneous submissions changes nothing.
 pub async fn submit(conn: &mut Conn, account_id: &str, id: &str, s: &Submission<'_>, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(SUBMIT)
@@ -252,7 +252,7 @@ pub async fn submit(conn: &mut Conn, account_id: &str, id: &str, s: &Submission<
     Ok(done.rows_affected() == 1)
 }
 
-/// Moves a submitted application to `to`, only from `from` (compare-and-set, so two
+/// Moves a submitted application from one status to another (compare-and-set).
 /// changes racing cannot both apply).
 pub async fn set_status(conn: &mut Conn, id: &str, from: &str, to: &str, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(SET_STATUS).bind(to.to_owned()).bind(now).bind(id.to_owned()).bind(from.to_owned()).execute(conn).await?;

@@ -26,11 +26,11 @@ statements! {
     SET_HEAD = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1";
     /// Moves the head's hash to the last sealed entry.
     SET_HEAD_HASH = "UPDATE audit_head SET hash = $1 WHERE id = 1";
-    /// Takes the next position in the chain and the hash before it. Updating the head row
+    /// Takes the next position in the chain and the hash before it (locks the head row).
     NEXT_POSITION = "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
     /// The head: last position and hash.
     HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1";
-    /// Queues an entry to be chained by the sealer (fields as in [`AuditRow`]; position and
+    /// Queues an entry to be chained by the sealer.
     INSERT_PENDING = "INSERT INTO audit_pending (at, actor, actor_label, agency, action, subject, details, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     /// The oldest queued entries: (queue id, entry without position or hashes).
     PENDING = "SELECT id, at, actor, actor_label, agency, action, subject, details, ip FROM audit_pending ORDER BY id LIMIT $1";
@@ -113,7 +113,7 @@ pub async fn set_head_hash(conn: &mut Conn, hash: &str) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-/// Takes the next position in the chain and the hash before it. Updating the head row
+/// Takes the next position in the chain and the hash before it (locks the head row).
 /// locks it until the transaction ends, so appends are serialised on PostgreSQL too.
 pub async fn next_position(conn: &mut Conn) -> Result<(i64, String), sqlx::Error> {
     let row = sqlx::query(NEXT_POSITION).fetch_one(&mut *conn).await?;
@@ -166,7 +166,7 @@ pub async fn search(conn: &mut Conn, search: &Search, limit: i64) -> Result<Vec<
         .await
 }
 
-/// Queues an entry to be chained by the sealer (fields as in [`AuditRow`]; position and
+/// Queues an entry to be chained by the sealer.
 /// hashes are given when it is sealed).
 pub async fn insert_pending(conn: &mut Conn, e: &AuditRow) -> Result<(), sqlx::Error> {
     sqlx::query(INSERT_PENDING)

@@ -7,16 +7,16 @@ use sqlx::Row;
 statements! {
     /// The live catalogue's files.
     FILES = "SELECT path, source FROM catalogue_files ORDER BY path";
-    /// Replaces the live catalogue's files.
-    REPLACE_FILES = "DELETE FROM catalogue_files";
-    /// Replaces the live catalogue's files.
-    REPLACE_FILES_2 = "INSERT INTO catalogue_files (path, source, hash, imported_at) VALUES ($1, $2, $3, $4)";
+    /// Empties the live catalogue's files (before the new ones go in).
+    DELETE_FILES = "DELETE FROM catalogue_files";
+    /// Adds one file to the live catalogue.
+    INSERT_FILE = "INSERT INTO catalogue_files (path, source, hash, imported_at) VALUES ($1, $2, $3, $4)";
     /// The version number of this exact content of a service, if it was imported before.
     VERSION_OF = "SELECT version FROM service_versions WHERE service_code = $1 AND hash = $2";
-    /// Records new content of a service as its next version; returns the version number.
-    ADD_VERSION = "SELECT COALESCE(MAX(version), 0) FROM service_versions WHERE service_code = $1";
-    /// Records new content of a service as its next version; returns the version number.
-    ADD_VERSION_2 = "INSERT INTO service_versions (service_code, version, hash, source, agency, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+    /// The latest version number of a service (0 before the first).
+    LATEST_VERSION = "SELECT COALESCE(MAX(version), 0) FROM service_versions WHERE service_code = $1";
+    /// Records new content of a service as a version.
+    INSERT_VERSION = "INSERT INTO service_versions (service_code, version, hash, source, agency, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
     /// The text of one version of a service (for applications started on it).
     VERSION_SOURCE = "SELECT source FROM service_versions WHERE service_code = $1 AND version = $2";
 }
@@ -42,9 +42,9 @@ pub async fn files(conn: &mut Conn) -> Result<Vec<StoredFile>, sqlx::Error> {
 
 /// Replaces the live catalogue's files.
 pub async fn replace_files(conn: &mut Conn, files: &[(String, String, String)], now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(REPLACE_FILES).execute(&mut *conn).await?;
+    sqlx::query(DELETE_FILES).execute(&mut *conn).await?;
     for (path, source, hash) in files {
-        sqlx::query(REPLACE_FILES_2).bind(path.clone()).bind(source.clone()).bind(hash.clone()).bind(now).execute(&mut *conn).await?;
+        sqlx::query(INSERT_FILE).bind(path.clone()).bind(source.clone()).bind(hash.clone()).bind(now).execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -56,9 +56,9 @@ pub async fn version_of(conn: &mut Conn, code: &str, hash: &str) -> Result<Optio
 
 /// Records new content of a service as its next version; returns the version number.
 pub async fn add_version(conn: &mut Conn, code: &str, agency: &str, hash: &str, source: &str, now: i64) -> Result<i64, sqlx::Error> {
-    let latest: i64 = sqlx::query_scalar(ADD_VERSION).bind(code.to_owned()).fetch_one(&mut *conn).await?;
+    let latest: i64 = sqlx::query_scalar(LATEST_VERSION).bind(code.to_owned()).fetch_one(&mut *conn).await?;
     let version = latest + 1;
-    sqlx::query(ADD_VERSION_2)
+    sqlx::query(INSERT_VERSION)
         .bind(code.to_owned())
         .bind(version)
         .bind(hash.to_owned())

@@ -5,15 +5,15 @@ use super::statements::statements;
 use sqlx::Row;
 
 statements! {
+    /// Retires a flow's earlier codes for the same purpose.
+    CONSUME_EARLIER = "UPDATE one_time_codes SET consumed_at = $3 WHERE flow_hash = $1 AND purpose = $2 AND consumed_at IS NULL";
     /// Stores a code, superseding earlier unconsumed ones for the same flow and purpose.
-    INSERT = "UPDATE one_time_codes SET consumed_at = $3 WHERE flow_hash = $1 AND purpose = $2 AND consumed_at IS NULL";
-    /// Stores a code, superseding earlier unconsumed ones for the same flow and purpose.
-    INSERT_2 = "INSERT INTO one_time_codes (id, flow_hash, purpose, channel, destination, code_hash, created_at, expires_at) \
+    INSERT = "INSERT INTO one_time_codes (id, flow_hash, purpose, channel, destination, code_hash, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     /// The current code of a flow for a purpose, expired or not (the caller says which).
     CURRENT = "SELECT id, destination, channel, code_hash, created_at, expires_at, attempts FROM one_time_codes \
          WHERE flow_hash = $1 AND purpose = $2 AND consumed_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1";
-    /// Counts a guess before it is compared, in one statement, so that concurrent guesses
+    /// Counts a guess before it is compared (one statement, so concurrent guesses all count).
     CLAIM_ATTEMPT = "UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = $1 AND attempts < $2 AND consumed_at IS NULL RETURNING attempts";
     /// Gives back a counted guess that was right (right codes do not use up attempts).
     REFUND_ATTEMPT = "UPDATE one_time_codes SET attempts = attempts - 1 WHERE id = $1 AND attempts > 0";
@@ -61,8 +61,8 @@ pub struct NewCode<'a> {
 
 /// Stores a code, superseding earlier unconsumed ones for the same flow and purpose.
 pub async fn insert(conn: &mut Conn, new: &NewCode<'_>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(INSERT).bind(new.flow_hash.to_owned()).bind(new.purpose.to_owned()).bind(now).execute(&mut *conn).await?;
-    sqlx::query(INSERT_2)
+    sqlx::query(CONSUME_EARLIER).bind(new.flow_hash.to_owned()).bind(new.purpose.to_owned()).bind(now).execute(&mut *conn).await?;
+    sqlx::query(INSERT)
         .bind(new.id.to_owned())
         .bind(new.flow_hash.to_owned())
         .bind(new.purpose.to_owned())
@@ -93,7 +93,7 @@ pub async fn current(conn: &mut Conn, flow_hash: &str, purpose: &str) -> Result<
     .transpose()
 }
 
-/// Counts a guess before it is compared, in one statement, so that concurrent guesses
+/// Counts a guess before it is compared (one statement, so concurrent guesses all count).
 /// cannot all pass the limit: the guesses left after this one, or None when the code is
 /// used up (or consumed meanwhile) and nothing was counted.
 pub async fn claim_attempt(conn: &mut Conn, id: &str, max: i64) -> Result<Option<i64>, sqlx::Error> {

@@ -34,12 +34,12 @@ macro_rules! columns {
 }
 
 statements! {
-    /// Records an upload for a requirement, replacing any earlier one; returns the blob key
-    PUT = "SELECT blob_key FROM application_documents WHERE application_id = $1 AND requirement = $2";
-    /// Records an upload for a requirement, replacing any earlier one; returns the blob key
-    PUT_2 = "DELETE FROM application_documents WHERE application_id = $1 AND requirement = $2";
-    /// Records an upload for a requirement, replacing any earlier one; returns the blob key
-    PUT_3 = "INSERT INTO application_documents (id, application_id, requirement, blob_key, file_name, content_type, size, sha256, uploaded_at) \
+    /// The blob of the upload a new one replaces.
+    REPLACED_BLOB = "SELECT blob_key FROM application_documents WHERE application_id = $1 AND requirement = $2";
+    /// Removes the upload a new one replaces.
+    DELETE_REPLACED = "DELETE FROM application_documents WHERE application_id = $1 AND requirement = $2";
+    /// Records an upload for a requirement.
+    INSERT = "INSERT INTO application_documents (id, application_id, requirement, blob_key, file_name, content_type, size, sha256, uploaded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     /// Schedules stored files for deletion (after the current transaction commits).
     RELEASE_BLOBS = "INSERT INTO blob_deletions (blob_key, requested_at) VALUES ($1, $2) ON CONFLICT (blob_key) DO NOTHING";
@@ -94,7 +94,7 @@ pub async fn find_owned(conn: &mut Conn, account_id: &str, application_id: &str,
 /// Records an upload for a requirement, replacing any earlier one; returns the blob key
 /// of the replaced file, which the caller schedules for deletion.
 pub async fn put(conn: &mut Conn, d: &DocumentRow) -> Result<Option<String>, sqlx::Error> {
-    let old = sqlx::query(PUT)
+    let old = sqlx::query(REPLACED_BLOB)
         .bind(d.application_id.clone())
         .bind(d.requirement.clone())
         .fetch_optional(&mut *conn)
@@ -102,9 +102,9 @@ pub async fn put(conn: &mut Conn, d: &DocumentRow) -> Result<Option<String>, sql
         .map(|r| r.try_get::<String, _>("blob_key"))
         .transpose()?;
     if old.is_some() {
-        sqlx::query(PUT_2).bind(d.application_id.clone()).bind(d.requirement.clone()).execute(&mut *conn).await?;
+        sqlx::query(DELETE_REPLACED).bind(d.application_id.clone()).bind(d.requirement.clone()).execute(&mut *conn).await?;
     }
-    sqlx::query(PUT_3)
+    sqlx::query(INSERT)
         .bind(d.id.clone())
         .bind(d.application_id.clone())
         .bind(d.requirement.clone())

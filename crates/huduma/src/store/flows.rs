@@ -12,7 +12,7 @@ statements! {
     FIND = "SELECT token_hash, purpose, account_id, data, expires_at FROM flows WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3";
     /// Replaces the flow's state.
     UPDATE_DATA = "UPDATE flows SET data = $2 WHERE token_hash = $1";
-    /// Counts one guess at the flow's second factor before it is compared, in one statement:
+    /// Counts one guess at the flow's second factor before it is compared.
     CLAIM_ATTEMPT = "UPDATE flows SET attempts = attempts + 1 WHERE token_hash = $1 AND attempts < $2 RETURNING attempts";
     /// Gives back a guess counted by [`claim_attempt`] that turned out right.
     REFUND_ATTEMPT = "UPDATE flows SET attempts = attempts - 1 WHERE token_hash = $1 AND attempts > 0";
@@ -72,7 +72,7 @@ pub async fn update_data(conn: &mut Conn, token_hash: &str, data: &str) -> Resul
     Ok(())
 }
 
-/// Counts one guess at the flow's second factor before it is compared, in one statement:
+/// Counts one guess at the flow's second factor before it is compared.
 /// the guesses left after this one, or None when the flow is used up (nothing is counted).
 pub async fn claim_attempt(conn: &mut Conn, token_hash: &str, max: i64) -> Result<Option<i64>, sqlx::Error> {
     let row = sqlx::query(CLAIM_ATTEMPT).bind(token_hash.to_owned()).bind(max).fetch_optional(conn).await?;

@@ -111,11 +111,11 @@ statements! {
          finished_at = $7, escalated_at = NULL WHERE id = $1";
     /// Records the county the application concerns (for the queue's filter).
     SET_COUNTY = "UPDATE applications SET county = $2 WHERE id = $1";
-    /// An application of `agency` by reference, with its back-office particulars; none when
+    /// An application of an agency by reference, with its back-office particulars.
     FIND_FOR_AGENCY = "SELECT a.id, a.queue_agency, a.queue_due, a.state_since, a.paused_state, a.sla_days_left, a.finished_at, a.assigned_to, s.name AS assigned_name, \
          a.escalated_at, a.county FROM applications a LEFT JOIN staff s ON s.id = a.assigned_to \
          WHERE a.reference = $1 AND a.agency = $2 AND a.status <> 'awaiting_payment'";
-    /// Gives an application in `agency`'s queue to `staff_id`. With `only_if_free` it is a
+    /// Gives an application in an agency's queue to a member (optionally only if unassigned).
     ASSIGN = "UPDATE applications SET assigned_to = $3 WHERE id = $1 AND queue_agency = $2 AND ($4 = 0 OR assigned_to IS NULL)";
     /// Marks an application escalated.
     MARK_ESCALATED = "UPDATE applications SET escalated_at = $2 WHERE id = $1 AND escalated_at IS NULL";
@@ -336,7 +336,7 @@ pub struct Handling {
     pub county: Option<String>,
 }
 
-/// An application of `agency` by reference, with its back-office particulars; none when
+/// An application of an agency by reference, with its back-office particulars.
 /// it belongs to another agency, is not submitted, or does not exist.
 pub async fn find_for_agency(conn: &mut Conn, agency: &str, reference: &str) -> Result<Option<(ApplicationRow, Handling)>, sqlx::Error> {
     let Some(row) = sqlx::query(FIND_FOR_AGENCY).bind(reference.to_owned()).bind(agency.to_owned()).fetch_optional(&mut *conn).await?
@@ -362,7 +362,7 @@ pub async fn find_for_agency(conn: &mut Conn, agency: &str, reference: &str) -> 
     Ok(application.map(|a| (a, handling)))
 }
 
-/// Gives an application in `agency`'s queue to `staff_id`. With `only_if_free` it is a
+/// Gives an application in an agency's queue to a member (optionally only if unassigned).
 /// claim, which fails when someone holds it already.
 pub async fn assign(conn: &mut Conn, id: &str, agency: &str, staff_id: Option<&str>, only_if_free: bool) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(ASSIGN)

@@ -55,7 +55,7 @@ statements! {
     SET_TOTP = "UPDATE staff SET totp_secret = $2, totp_last_step = $3, updated_at = $4 WHERE id = $1";
     /// Burns a TOTP step; false when it (or a later one) was already used.
     ADVANCE_TOTP_STEP = "UPDATE staff SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)";
-    /// Changes role, agency and whether the member may sign in, within `agency` when given
+    /// Changes role and whether the member may sign in, within an agency when given.
     UPDATE = "UPDATE staff SET role = $3, active = $4, updated_at = $5 WHERE id = $1 AND ($2 = '' OR agency = $2)";
     /// Replaces the password hash.
     SET_PASSWORD = "UPDATE staff SET password_hash = $2, updated_at = $3 WHERE id = $1";
@@ -173,7 +173,7 @@ pub async fn advance_totp_step(conn: &mut Conn, id: &str, step: i64) -> Result<b
     Ok(result.rows_affected() == 1)
 }
 
-/// Changes role, agency and whether the member may sign in, within `agency` when given
+/// Changes role and whether the member may sign in, within an agency when given.
 /// (an agency admin manages only their own agency). False when no such member.
 pub async fn update(conn: &mut Conn, id: &str, within: Option<&str>, role: &str, active: bool, now: i64) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(UPDATE)
