@@ -45,11 +45,8 @@ pub struct Filter {
 }
 
 /// `GET /staff/tickets` — helpdesk agents and platform admins (all), agency staff (their agency's).
-pub async fn queue(Staff(ref me, _): Staff, s: StaffCtx, Query(f): Query<Filter>) -> Response {
-    let rows = match agent::queue(&s.ctx.app, me, &f.status).await {
-        Ok(rows) => rows,
-        Err(err) => return failure(err),
-    };
+pub async fn queue(Staff(ref me, _): Staff, s: StaffCtx, Query(f): Query<Filter>) -> Result<Response, PageError> {
+    let rows = agent::queue(&s.ctx.app, me, &f.status).await?;
     let now = s.ctx.app.clock.now();
     let tr = s.ctx.tr();
     let tickets = rows
@@ -63,7 +60,7 @@ pub async fn queue(Staff(ref me, _): Staff, s: StaffCtx, Query(f): Query<Filter>
             overdue: t.due_at.is_some_and(|d| d < now),
         })
         .collect();
-    html(StatusCode::OK, &QueueTemplate { page: s.page("ticket.staff_queue_title"), staff: s.bar(), tickets, status: f.status })
+    Ok(html(StatusCode::OK, &QueueTemplate { page: s.page("ticket.staff_queue_title"), staff: s.bar(), tickets, status: f.status }))
 }
 
 /// A failure shown as a whole page in the staff frame (it used to be the bare sentence

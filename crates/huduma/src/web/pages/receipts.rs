@@ -8,6 +8,7 @@ use crate::services::payments::receipts::{self, ReceiptView};
 use crate::services::rate_limit;
 use crate::web::access::Citizen;
 use crate::web::context::Ctx;
+use crate::web::page_error::PageError;
 use crate::web::pages::applications::failure;
 use crate::web::pages::applications::uploads::attachment;
 use crate::web::pages::two_factor::qr_svg;
@@ -98,15 +99,10 @@ pub async fn show(Citizen(ref me): Citizen, ctx: Ctx, Path(number): Path<String>
 }
 
 /// The payer's receipt as a PDF.
-pub async fn pdf(Citizen(ref me): Citizen, ctx: Ctx, Path(number): Path<String>) -> Response {
-    let view = match receipts::owned(&ctx.app, me, &number).await {
-        Ok(view) => view,
-        Err(err) => return failure(err),
-    };
-    match receipt_pdf(&ctx.app, ctx.tr(), &view) {
-        Ok(bytes) => attachment(&format!("receipt-{}.pdf", view.receipt.number), "application/pdf", bytes.into()),
-        Err(err) => failure(crate::services::ServiceError::Internal(err)),
-    }
+pub async fn pdf(Citizen(ref me): Citizen, ctx: Ctx, Path(number): Path<String>) -> Result<Response, PageError> {
+    let view = receipts::owned(&ctx.app, me, &number).await?;
+    let bytes = receipt_pdf(&ctx.app, ctx.tr(), &view).map_err(|err| PageError::internal(format!("{err:#}")))?;
+    Ok(attachment(&format!("receipt-{}.pdf", view.receipt.number), "application/pdf", bytes.into()))
 }
 
 /// A receipt as a one-page PDF with its verification QR code (the page's and the API's).

@@ -8,6 +8,7 @@ use crate::services::applications::{self, Loaded, definitions, display_reference
 use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
+use crate::web::page_error::PageError;
 use crate::web::render::{FormErrors, Page, html};
 use askama::Template;
 use axum::extract::Path;
@@ -43,18 +44,12 @@ struct ListTemplate<'a> {
 }
 
 /// "My applications".
-pub async fn show(Citizen(ref me): Citizen, ctx: Ctx) -> Response {
-    let rows = match applications::list(&ctx.app, me).await {
-        Ok(rows) => rows,
-        Err(err) => return failure(err),
-    };
+pub async fn show(Citizen(ref me): Citizen, ctx: Ctx) -> Result<Response, PageError> {
+    let rows = applications::list(&ctx.app, me).await?;
     let tr = ctx.tr();
     let (mut drafts, mut submitted) = (Vec::new(), Vec::new());
     for row in rows {
-        let service = match definitions::service(&ctx.app, &row.service_code, row.service_version, &row.agency).await {
-            Ok(s) => s,
-            Err(err) => return failure(err),
-        };
+        let service = definitions::service(&ctx.app, &row.service_code, row.service_version, &row.agency).await?;
         let view = Row {
             href: format!("/applications/{}", row.id),
             service: service.name.get_ref().get(ctx.language).to_owned(),
@@ -67,7 +62,7 @@ pub async fn show(Citizen(ref me): Citizen, ctx: Ctx) -> Response {
         };
         if view.draft { drafts.push(view) } else { submitted.push(view) }
     }
-    html(StatusCode::OK, &ListTemplate { page: ctx.page("application.list_heading"), drafts, submitted })
+    Ok(html(StatusCode::OK, &ListTemplate { page: ctx.page("application.list_heading"), drafts, submitted }))
 }
 
 #[derive(Template)]
