@@ -47,7 +47,6 @@ impl Date {
         Self { year, month, day }
     }
 
-    /// The year.
     pub fn year(self) -> i32 {
         self.year
     }

@@ -28,9 +28,7 @@ struct FrontMatter {
 pub struct Article {
     /// Stable slug (the file name).
     pub slug: String,
-    /// Its language.
     pub language: Language,
-    /// Title.
     pub title: String,
     /// Topic code.
     pub topic: String,

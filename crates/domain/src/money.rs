@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// Currencies the portal takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Currency {
     /// Kenya shilling.
     #[serde(rename = "KES")]
@@ -37,7 +37,6 @@ impl Currency {
 pub struct Money {
     /// Cents.
     pub minor: i64,
-    /// Currency.
     pub currency: Currency,
 }
 

@@ -68,7 +68,6 @@ impl I18n {
 /// (which the completeness test prevents from ever shipping).
 #[derive(Clone, Copy, Debug)]
 pub struct Tr<'a> {
-    /// The language.
     pub language: Language,
     i18n: &'a I18n,
 }

@@ -35,9 +35,7 @@ const SEARCH_CACHE_ENTRIES: usize = 10_000;
 /// A service as a card in a list or a search result.
 #[derive(Debug, Clone)]
 pub struct ServiceCard {
-    /// Code.
     pub code: String,
-    /// Name.
     pub name: String,
     /// One line.
     pub summary: String,

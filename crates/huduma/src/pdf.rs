@@ -34,7 +34,6 @@ pub struct Line {
     pub text: String,
     /// Font size in points.
     pub size: f32,
-    /// Bold.
     pub bold: bool,
 }
 
@@ -44,7 +43,6 @@ impl Line {
         Self { text: text.into(), size: 11.0, bold: false }
     }
 
-    /// A heading.
     pub fn heading(text: impl Into<String>, size: f32) -> Self {
         Self { text: text.into(), size, bold: true }
     }
@@ -354,7 +352,6 @@ pub(crate) mod measure {
     /// One line of text as printed.
     #[derive(Debug, Clone)]
     pub struct TextBox {
-        /// The text.
         pub text: String,
         /// The space its glyphs may cover.
         pub rect: Rect,

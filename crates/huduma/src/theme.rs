@@ -75,9 +75,7 @@ pub struct Theme {
     pub government: Text,
     /// The emblem, an SVG document.
     pub emblem_svg: String,
-    /// Colours.
     pub colours: Colours,
-    /// Footer links.
     pub footer_links: Vec<FooterLink>,
     /// The colours as CSS custom properties, served as `/static/theme.css`.
     pub css: String,

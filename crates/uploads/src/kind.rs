@@ -81,9 +81,7 @@ pub enum Detected {
     Pdf,
     /// JPEG (JFIF or EXIF).
     Jpeg,
-    /// PNG.
     Png,
-    /// GIF.
     Gif,
     /// WebP.
     Webp,

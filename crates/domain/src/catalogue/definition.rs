@@ -82,7 +82,6 @@ pub struct Agency {
     /// Public email.
     #[serde(default)]
     pub email: Option<String>,
-    /// Website.
     #[serde(default)]
     pub website: Option<String>,
     /// Offices and hours.
@@ -96,9 +95,7 @@ pub struct Agency {
 pub struct Category {
     /// Stable code.
     pub code: Spanned<String>,
-    /// Name.
     pub name: Spanned<Text>,
-    /// Description.
     pub description: Spanned<Text>,
 }
 
@@ -118,7 +115,6 @@ pub enum Eligible {
     Citizen,
     /// Foreign residents.
     Resident,
-    /// Visitors.
     Visitor,
 }
 
@@ -128,17 +124,11 @@ pub enum Eligible {
 pub enum Issues {
     /// Nothing (a payment or a filing).
     None,
-    /// A certificate.
     Certificate,
-    /// A licence.
     Licence,
-    /// A permit.
     Permit,
-    /// A card.
     Card,
-    /// A passport.
     Passport,
-    /// A letter.
     Letter,
 }
 
@@ -213,9 +203,7 @@ pub enum FieldType {
     Text,
     /// Several lines.
     LongText,
-    /// A number.
     Number,
-    /// A date.
     Date,
     /// A drop-down.
     Select,
@@ -231,11 +219,8 @@ pub enum FieldType {
     Phone,
     /// National ID number.
     NationalId,
-    /// KRA PIN.
     KraPin,
-    /// Passport number.
     PassportNumber,
-    /// Vehicle registration.
     VehicleRegistration,
     /// One of the 47 counties.
     County,
@@ -277,9 +262,7 @@ pub struct Field {
     /// Type.
     #[serde(rename = "type")]
     pub kind: FieldType,
-    /// Label.
     pub label: Spanned<Text>,
-    /// Hint.
     #[serde(default)]
     pub hint: Option<Spanned<Text>>,
     /// Must be answered.
@@ -356,7 +339,6 @@ impl Prefill {
 pub struct Page {
     /// Stable code.
     pub code: Spanned<String>,
-    /// Title.
     pub title: Spanned<Text>,
     /// Fields in order.
     #[serde(default)]
@@ -492,15 +474,12 @@ pub struct Certificate {
     pub valid_days: Option<u32>,
 }
 
-/// The workflow.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Workflow {
     /// First state after submission.
     pub start: Spanned<String>,
-    /// States.
     pub states: Vec<State>,
-    /// Actions.
     #[serde(default)]
     pub actions: Vec<Action>,
 }
@@ -528,7 +507,6 @@ pub struct Service {
     /// Search words.
     #[serde(default)]
     pub keywords: Keywords,
-    /// Name.
     pub name: Spanned<Text>,
     /// One line.
     pub summary: Spanned<Text>,
@@ -539,7 +517,6 @@ pub struct Service {
     /// Steps shown on the service page.
     #[serde(default)]
     pub steps: Vec<Spanned<Text>>,
-    /// Fee.
     pub fee: Spanned<Fee>,
     /// Form pages.
     #[serde(default)]
@@ -547,7 +524,6 @@ pub struct Service {
     /// Documents to upload.
     #[serde(default)]
     pub documents: Vec<Document>,
-    /// Workflow.
     pub workflow: Workflow,
     /// What an `issue` action produces.
     #[serde(default)]

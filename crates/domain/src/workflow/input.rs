@@ -46,7 +46,6 @@ impl Appointment {
 pub struct Given {
     /// Note shown to the citizen.
     pub note: Option<String>,
-    /// For appointments.
     pub appointment: Option<Appointment>,
 }
 

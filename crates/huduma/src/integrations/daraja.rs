@@ -26,7 +26,6 @@ pub struct TokenResponse {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
-    /// Request id.
     #[serde(default)]
     pub request_id: String,
     /// `400.002.02`, `500.001.1001`…
@@ -76,14 +75,12 @@ pub struct StkPushResponse {
     pub checkout_request_id: String,
     /// `"0"` when accepted.
     pub response_code: String,
-    /// Description.
     pub response_description: String,
     /// What the customer is told.
     #[serde(default)]
     pub customer_message: String,
 }
 
-/// The STK query request.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct StkQueryRequest {
@@ -104,7 +101,6 @@ pub struct StkQueryRequest {
 pub struct StkQueryResponse {
     /// `"0"`: the query itself worked.
     pub response_code: String,
-    /// Description.
     #[serde(default)]
     pub response_description: String,
     /// Daraja's id.
@@ -277,7 +273,6 @@ pub struct RegisterUrlResponse {
     pub originator_coversation_id: String,
     /// `"0"` on success.
     pub response_code: String,
-    /// Description.
     #[serde(default)]
     pub response_description: String,
 }

@@ -37,19 +37,13 @@ impl RegisterDocument {
 /// A person as the register knows them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RegisterPerson {
-    /// `First_Name`.
     pub first_name: String,
-    /// `Other_Name`.
     pub other_name: String,
-    /// `Surname`.
     pub surname: String,
-    /// `Gender`.
     pub gender: String,
     /// `Date_of_Birth`, normalised to `YYYY-MM-DD`.
     pub date_of_birth: String,
-    /// `ID_Number`.
     pub id_number: String,
-    /// `Citizenship`.
     pub citizenship: String,
     /// `Pin` (KRA PIN), possibly empty.
     pub pin: String,

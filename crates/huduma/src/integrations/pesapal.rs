@@ -159,10 +159,8 @@ pub struct BillingAddress {
     /// Always `KE` from us.
     #[serde(default)]
     pub country_code: String,
-    /// First name.
     #[serde(default)]
     pub first_name: String,
-    /// Last name.
     #[serde(default)]
     pub last_name: String,
 }

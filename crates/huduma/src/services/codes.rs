@@ -20,7 +20,6 @@ pub const RESEND_AFTER_SECS: i64 = 30;
 pub enum Channel {
     /// Text message to the phone.
     Sms,
-    /// Email.
     Email,
 }
 
@@ -56,7 +55,6 @@ pub struct CodeRequest<'a> {
     pub flow_hash: &'a str,
     /// `verify_phone`, `verify_email`, `sign_in`, `reset`, `contact`.
     pub purpose: &'a str,
-    /// Channel.
     pub channel: Channel,
     /// Phone (E.164) or email address.
     pub destination: &'a str,

@@ -26,7 +26,6 @@ pub fn absolute(base: &str, path: &str) -> String {
     format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
 }
 
-/// An SMS job.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SmsJob {
     /// E.164 phone.
@@ -35,12 +34,10 @@ pub struct SmsJob {
     pub message: String,
 }
 
-/// An email job.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct EmailJob {
     /// Address.
     pub to: String,
-    /// Subject.
     pub subject: String,
     /// Plain-text body.
     pub body: String,
@@ -52,7 +49,6 @@ pub async fn queue_sms(conn: &mut Conn, to: &str, message: &str, now: i64) -> Re
     outbox::enqueue(conn, "sms", &serde_json::to_string(&job).unwrap_or_default(), now).await
 }
 
-/// Queues an email.
 pub async fn queue_email(conn: &mut Conn, to: &str, subject: &str, body: &str, now: i64) -> Result<(), sqlx::Error> {
     let job = EmailJob { to: to.to_owned(), subject: subject.to_owned(), body: body.to_owned() };
     outbox::enqueue(conn, "email", &serde_json::to_string(&job).unwrap_or_default(), now).await

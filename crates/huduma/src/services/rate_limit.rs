@@ -23,7 +23,6 @@ pub const SIGN_IN_PER_IP: Limit = Limit { name: "sign_in_ip", max: 30, window_se
 pub const SIGN_IN_PER_IDENTIFIER: Limit = Limit { name: "sign_in_id", max: 10, window_secs: 900 };
 /// Password attempts per account found, whatever spelling of its identifier reached it.
 pub const SIGN_IN_PER_ACCOUNT: Limit = Limit { name: "sign_in_account", max: 10, window_secs: 900 };
-/// Codes sent per destination.
 pub const CODES_SENT_PER_DESTINATION: Limit = Limit { name: "code_send", max: 5, window_secs: 3600 };
 /// Codes sent per client address.
 pub const CODES_SENT_PER_IP: Limit = Limit { name: "code_send_ip", max: 30, window_secs: 3600 };

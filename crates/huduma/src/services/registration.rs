@@ -46,22 +46,16 @@ pub struct StartInput {
 /// Who the register (or the visitor) says the person is; kept in the flow.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Identity {
-    /// Account type.
     #[schema(value_type = String, example = "citizen")]
     pub account_type: AccountType,
     /// `national_id`, `alien_card`, `passport`.
     pub document_kind: String,
-    /// Document number.
     pub document_number: String,
     /// Visitors' nationality.
     pub nationality: Option<String>,
-    /// First name.
     pub first_name: String,
-    /// Other names.
     pub other_names: String,
-    /// Surname.
     pub surname: String,
-    /// Date of birth.
     pub date_of_birth: String,
     /// KRA PIN from the register.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -264,7 +258,6 @@ pub struct Created {
     pub verify_token: String,
     /// Masked phone, to show where the code went.
     pub phone_masked: String,
-    /// Masked email.
     pub email_masked: String,
 }
 

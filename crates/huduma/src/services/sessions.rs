@@ -64,9 +64,7 @@ pub async fn create(
 /// A signed-in person.
 #[derive(Debug, Clone)]
 pub struct Authenticated {
-    /// The session.
     pub session: SessionRow,
-    /// The account.
     pub account: AccountRow,
     /// Hash of the token used (to end or keep this session).
     pub token_hash: String,

@@ -77,7 +77,6 @@ impl Scenario {
 pub struct Prompt {
     /// Daraja's id.
     pub merchant_request_id: String,
-    /// The phone.
     pub phone: String,
     /// Whole shillings.
     pub amount: i64,

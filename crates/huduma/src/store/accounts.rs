@@ -127,9 +127,7 @@ pub async fn by_any_document_number(conn: &mut Conn, number: &str) -> Result<Opt
 pub struct NewAccount<'a> {
     /// `citizen`, `resident` or `visitor`.
     pub account_type: &'a str,
-    /// Document kind.
     pub document_kind: &'a str,
-    /// Document number.
     pub document_number: &'a str,
     /// Visitors' nationality.
     pub nationality: Option<&'a str>,
@@ -139,13 +137,11 @@ pub struct NewAccount<'a> {
     pub other_names: &'a str,
     /// Family name.
     pub surname: &'a str,
-    /// Date of birth.
     pub date_of_birth: Option<&'a str>,
     /// KRA PIN from the register.
     pub kra_pin: Option<&'a str>,
     /// E.164 phone.
     pub phone: &'a str,
-    /// Email.
     pub email: &'a str,
     /// Argon2id hash.
     pub password_hash: &'a str,

@@ -12,7 +12,6 @@ pub struct ApplicationRow {
     pub id: String,
     /// Owner.
     pub account_id: String,
-    /// Service code.
     pub service_code: String,
     /// The service version the form was started on.
     pub service_version: i64,
@@ -28,7 +27,6 @@ pub struct ApplicationRow {
     pub fee_option: Option<String>,
     /// Fee fixed at submission, minor units.
     pub fee_minor: Option<i64>,
-    /// Its currency.
     pub fee_currency: Option<String>,
     /// Creation time.
     pub created_at: i64,
@@ -48,7 +46,6 @@ macro_rules! columns {
 }
 
 statements! {
-    /// Creates a draft.
     CREATE_DRAFT = "INSERT INTO applications (id, account_id, service_code, service_version, agency, status, answers, created_at, updated_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $7, $8)";
     /// Saves a draft's answers and option, pushing its expiry back. Only drafts change.
@@ -82,7 +79,6 @@ statements! {
     /// Drafts due for a reminder.
     DRAFTS_TO_REMIND = "SELECT id, account_id, service_code, expires_at FROM applications \
      WHERE expires_at IS NOT NULL AND expires_at <= $1 AND reminded_at IS NULL AND status = 'draft' ORDER BY expires_at LIMIT $2";
-    /// Expired drafts.
     EXPIRED_DRAFTS = "SELECT id, account_id FROM applications WHERE expires_at IS NOT NULL AND expires_at <= $1 AND status = 'draft' LIMIT $2";
 }
 
@@ -145,15 +141,12 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<ApplicationRow, sqlx::Error> {
 /// What a new draft holds.
 #[derive(Debug)]
 pub struct NewDraft<'a> {
-    /// Id.
     pub id: &'a str,
     /// Owner.
     pub account_id: &'a str,
-    /// Service.
     pub service_code: &'a str,
     /// Its current version.
     pub service_version: i64,
-    /// Agency.
     pub agency: &'a str,
     /// Prefilled answers, JSON.
     pub answers: &'a str,
@@ -161,7 +154,6 @@ pub struct NewDraft<'a> {
     pub expires_at: i64,
 }
 
-/// Creates a draft.
 pub async fn create_draft(conn: &mut Conn, d: &NewDraft<'_>, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(CREATE_DRAFT)
         .bind(d.id.to_owned())
@@ -231,7 +223,6 @@ pub struct Submission<'a> {
     pub answers: &'a str,
     /// Fee in minor units.
     pub fee_minor: i64,
-    /// Fee currency.
     pub fee_currency: &'a str,
 }
 
@@ -268,11 +259,8 @@ pub async fn delete_draft(conn: &mut Conn, account_id: &str, id: &str) -> Result
 /// What the public tracking page shows.
 #[derive(Debug, Clone)]
 pub struct Tracked {
-    /// Service code.
     pub service_code: String,
-    /// Service version.
     pub service_version: i64,
-    /// Status.
     pub status: String,
     /// Submission time.
     pub submitted_at: Option<i64>,
@@ -302,11 +290,9 @@ pub async fn track(conn: &mut Conn, reference: &str, document_number: &str) -> R
 /// A draft due for its reminder or its deletion.
 #[derive(Debug, Clone)]
 pub struct DueDraft {
-    /// Id.
     pub id: String,
     /// Owner.
     pub account_id: String,
-    /// Service.
     pub service_code: String,
     /// Expiry.
     pub expires_at: i64,

@@ -35,7 +35,6 @@ pub struct CertificateRow {
     pub serial: String,
     /// The application it was issued for.
     pub application_id: String,
-    /// Service.
     pub service_code: String,
     /// Service version (its template).
     pub service_version: i64,
@@ -47,7 +46,6 @@ pub struct CertificateRow {
     pub document_number: String,
     /// JSON `{"en": {"title", "body": [...], "signatory"}, "sw": {...}}`, placeholders filled.
     pub content: String,
-    /// Issued.
     pub issued_at: i64,
     /// Issuing officer.
     pub issued_by: String,

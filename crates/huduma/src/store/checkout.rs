@@ -10,7 +10,6 @@ use super::statements::statements;
 pub struct ApiClientRow {
     /// apiClientID.
     pub id: String,
-    /// Name.
     pub name: String,
     /// Agency code.
     pub agency: String,
@@ -117,9 +116,7 @@ pub async fn revenue_head(conn: &mut Conn, client_id: &str, service_id: &str) ->
 pub struct BillRow {
     /// Our invoice.
     pub invoice_id: String,
-    /// The client.
     pub client_id: String,
-    /// Its service id.
     pub service_id: String,
     /// Its own reference (billRefNumber).
     pub bill_ref: String,

@@ -43,7 +43,6 @@ pub struct CodeRow {
 /// What a new code is.
 #[derive(Debug)]
 pub struct NewCode<'a> {
-    /// Id.
     pub id: &'a str,
     /// Flow it belongs to.
     pub flow_hash: &'a str,

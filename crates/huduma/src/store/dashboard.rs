@@ -34,7 +34,7 @@ pub struct ServiceFigures {
     pub durations: Vec<i64>,
     /// Revenue received in the period for the agency, by currency, in minor units (by
     /// revenue head: the service code for applications, the agency's own head for its bills).
-    pub revenue: BTreeMap<String, i64>,
+    pub revenue: BTreeMap<huduma_domain::Currency, i64>,
 }
 
 /// The agency's figures by service code.
@@ -59,7 +59,7 @@ pub async fn figures(conn: &mut Conn, agency: &str, from: i64, to: i64, now: i64
     let rows = sqlx::query(REVENUE).bind(agency.to_owned()).bind(from).bind(to).fetch_all(&mut *conn).await?;
     for r in rows {
         let entry = by_service.entry(r.try_get("revenue_head")?).or_default();
-        entry.revenue.insert(r.try_get("currency")?, r.try_get("amount")?);
+        entry.revenue.insert(super::decode::stored(&r, "", "currency")?, r.try_get("amount")?);
     }
     Ok(by_service)
 }

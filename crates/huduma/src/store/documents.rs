@@ -7,9 +7,7 @@ use sqlx::Row;
 /// An uploaded document.
 #[derive(Debug, Clone)]
 pub struct DocumentRow {
-    /// Id.
     pub id: String,
-    /// Application.
     pub application_id: String,
     /// Which requirement of the service it meets.
     pub requirement: String,

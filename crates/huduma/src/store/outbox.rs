@@ -42,7 +42,6 @@ pub const SQLITE_ONLY: &[(&str, &str)] = &[("CLAIM_SQLITE", CLAIM_SQLITE)];
 /// A claimed job.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
-    /// Id.
     pub id: String,
     /// What to do (`sms`, `email`).
     pub kind: String,
@@ -98,9 +97,7 @@ pub async fn counts(conn: &mut Conn) -> Result<(i64, i64, i64), sqlx::Error> {
 /// A job as the delivery log shows it.
 #[derive(Debug, Clone)]
 pub struct Delivery {
-    /// Id.
     pub id: String,
-    /// Payload.
     pub payload: String,
     /// Tries so far.
     pub attempts: i64,

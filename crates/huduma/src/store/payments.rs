@@ -23,7 +23,6 @@ pub struct InvoiceRow {
     pub total_minor: i64,
     /// Paid so far (can exceed the total).
     pub paid_minor: i64,
-    /// Status.
     pub status: InvoiceStatus,
     /// What it is for.
     pub description: String,
@@ -97,7 +96,6 @@ statements! {
     INVOICE_FOR_APPLICATION = concat!("SELECT ", invoice_columns!(), " FROM invoices WHERE application_id = $1 AND account_id = $2");
     /// An invoice by its public number.
     INVOICE_BY_NUMBER = concat!("SELECT ", invoice_columns!(), " FROM invoices WHERE number = $1");
-    /// An invoice by id.
     INVOICE_BY_ID = concat!("SELECT ", invoice_columns!(), " FROM invoices WHERE id = $1");
     /// An invoice's lines in order.
     LINES = "SELECT agency, revenue_head, description, amount_minor FROM invoice_lines WHERE invoice_id = $1 ORDER BY position";
@@ -229,13 +227,10 @@ pub async fn add_paid(conn: &mut Conn, id: &str, amount: i64, status: InvoiceSta
 /// A payment attempt as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttemptRow {
-    /// Id.
     pub id: String,
-    /// Invoice.
     pub invoice_id: String,
     /// `mpesa_stk`.
     pub method: String,
-    /// State.
     #[sqlx(try_from = "String")]
     pub state: AttemptState,
     /// Amount asked, minor units.
@@ -353,7 +348,6 @@ pub async fn touch_attempt(conn: &mut Conn, id: &str, now: i64) -> Result<(), sq
 /// A settled payment.
 #[derive(Debug, Clone)]
 pub struct PaymentRow {
-    /// Invoice.
     pub invoice_id: String,
     /// Attempt, when it came from one.
     pub attempt_id: Option<String>,
@@ -464,11 +458,9 @@ pub struct ReceiptRow {
     pub number: String,
     /// The payment it records.
     pub payment_id: String,
-    /// Invoice.
     pub invoice_id: String,
     /// Payer's account, when the invoice has one.
     pub account_id: Option<String>,
-    /// Currency.
     #[sqlx(try_from = "String")]
     pub currency: Currency,
     /// Amount, minor units.

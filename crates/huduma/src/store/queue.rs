@@ -183,7 +183,6 @@ pub async fn set_county(conn: &mut Conn, id: &str, county: Option<&str>) -> Resu
 /// Which deadlines to show.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum SlaFilter {
-    /// All.
     #[default]
     All,
     /// Due within the "due soon" window.
@@ -228,13 +227,9 @@ pub struct QueueFilter {
 /// One line of the queue.
 #[derive(Debug, Clone)]
 pub struct QueueItem {
-    /// Id.
     pub id: String,
-    /// Reference.
     pub reference: String,
-    /// Service.
     pub service_code: String,
-    /// Its version.
     pub service_version: i64,
     /// State.
     pub status: String,
@@ -330,9 +325,7 @@ pub struct Handling {
     pub assigned_to: Option<String>,
     /// Assignee's name.
     pub assigned_name: Option<String>,
-    /// Escalated.
     pub escalated_at: Option<i64>,
-    /// County.
     pub county: Option<String>,
 }
 

@@ -40,13 +40,15 @@ pub struct RecordedPayment {
 /// The payment recorded under an M-Pesa receipt number.
 pub async fn recorded(conn: &mut Conn, receipt: &str) -> Result<Option<RecordedPayment>, sqlx::Error> {
     let row = sqlx::query(RECORDED).bind(receipt.to_owned()).fetch_optional(conn).await?;
-    row.map(|r| Ok(RecordedPayment {
+    row.map(|r| {
+        Ok(RecordedPayment {
             receipt: r.try_get("receipt")?,
             invoice: r.try_get("invoice")?,
             application: r.try_get("application")?,
             owner: r.try_get("owner")?,
-        }))
-        .transpose()
+        })
+    })
+    .transpose()
 }
 
 /// A person's most recent receipt (their own invoices only).

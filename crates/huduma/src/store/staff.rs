@@ -75,7 +75,6 @@ statements! {
 /// A staff member.
 #[derive(Clone)]
 pub struct StaffRow {
-    /// Id.
     pub id: String,
     /// Sign-in email.
     pub email: String,
@@ -95,7 +94,6 @@ pub struct StaffRow {
     pub active: bool,
     /// The language messages to the member use.
     pub language: Language,
-    /// Created.
     pub created_at: i64,
 }
 

@@ -11,7 +11,6 @@ statements! {
     RESOLVE = "UPDATE provider_messages SET outcome = $1 WHERE id = $2 AND outcome = 'unconfirmed'";
 }
 
-/// A stored message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredMessage {
     /// As received.

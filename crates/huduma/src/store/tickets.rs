@@ -10,7 +10,6 @@ use sqlx::Row;
 /// A ticket as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TicketRow {
-    /// Id.
     pub id: String,
     /// Public number (`T…`).
     pub number: String,
@@ -27,7 +26,6 @@ pub struct TicketRow {
     pub language: Language,
     /// Category code.
     pub category: String,
-    /// Subject.
     pub subject: String,
     /// Linked application.
     pub application_id: Option<String>,
@@ -44,7 +42,6 @@ pub struct TicketRow {
     pub created_at: i64,
     /// Last change.
     pub updated_at: i64,
-    /// Resolved.
     pub resolved_at: Option<i64>,
     /// 1–5.
     pub rating: Option<i64>,
@@ -83,7 +80,6 @@ statements! {
     RATE = "UPDATE tickets SET rating = $2, rating_comment = $3 WHERE id = $1 AND rating IS NULL AND status IN ('resolved', 'closed')";
     /// Closes resolved tickets whose reopen window ended; returns how many.
     CLOSE_RESOLVED_BEFORE = "UPDATE tickets SET status = 'closed', updated_at = $2 WHERE status = 'resolved' AND resolved_at < $1";
-    /// Adds a message.
     ADD_MESSAGE = "INSERT INTO ticket_messages (id, ticket_id, author, staff_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
     /// The thread, oldest first.
     MESSAGES = "SELECT m.author, s.name AS staff_name, m.body, m.created_at FROM ticket_messages m LEFT JOIN staff s ON s.id = m.staff_id \
@@ -175,7 +171,6 @@ pub struct MessageRow {
     pub created_at: i64,
 }
 
-/// Adds a message.
 pub async fn add_message(
     conn: &mut Conn,
     ticket_id: &str,
@@ -217,9 +212,7 @@ pub async fn messages(conn: &mut Conn, ticket_id: &str) -> Result<Vec<MessageRow
 /// A file added to a ticket.
 #[derive(Debug, Clone)]
 pub struct FileRow {
-    /// Id.
     pub id: String,
-    /// Ticket.
     pub ticket_id: String,
     /// Key in the object store.
     pub blob_key: String,

@@ -32,7 +32,6 @@ pub struct Loaded {
     pub row: ApplicationRow,
     /// The service definition at the version the application was started on.
     pub service: Arc<Service>,
-    /// Answers.
     pub answers: Answers,
     /// Uploaded documents.
     pub documents: Vec<DocumentRow>,

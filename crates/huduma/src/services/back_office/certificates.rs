@@ -151,7 +151,6 @@ pub async fn issue(
 /// Whether a certificate can be relied on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Validity {
-    /// Valid.
     Valid,
     /// Past its end of validity.
     Expired,

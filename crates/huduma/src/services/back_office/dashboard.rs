@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 pub struct Line {
     /// Service code.
     pub service: String,
-    /// Figures.
     pub figures: ServiceFigures,
     /// Median seconds from submission to finish.
     pub median_secs: Option<i64>,

@@ -39,11 +39,8 @@ pub struct Case {
     pub handling: Handling,
     /// Its service definition (the version it was made on).
     pub service: Arc<Service>,
-    /// Answers.
     pub answers: Answers,
-    /// The applicant.
     pub applicant: AccountRow,
-    /// Documents.
     pub documents: Vec<DocumentRow>,
     /// Invoice, for paid services.
     pub invoice: Option<InvoiceRow>,

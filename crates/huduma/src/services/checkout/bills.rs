@@ -18,7 +18,6 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutRequest {
-    /// Client id.
     #[serde(rename = "apiClientID")]
     pub api_client_id: String,
     /// The client's service.
@@ -119,7 +118,6 @@ impl From<sqlx::Error> for CheckoutError {
 pub struct Created {
     /// The invoice, with its lines.
     pub invoice: InvoiceView,
-    /// The bill.
     pub bill: BillRow,
     /// The convenience fee within the amount.
     pub commission: Money,

@@ -45,7 +45,6 @@ pub async fn find(app: &App, me: &StaffMember, number: &str) -> ServiceResult<Ti
 /// citizen's applications with their invoices.
 #[derive(Debug)]
 pub struct Case {
-    /// The ticket.
     pub ticket: TicketRow,
     /// Its thread.
     pub messages: Vec<MessageRow>,

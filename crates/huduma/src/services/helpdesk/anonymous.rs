@@ -15,11 +15,8 @@ const FLOW_TTL_SECS: i64 = 30 * 60;
 /// What an anonymous visitor types.
 #[derive(Debug, Clone, Default)]
 pub struct Contact {
-    /// Name.
     pub name: String,
-    /// Email.
     pub email: String,
-    /// Phone.
     pub phone: String,
 }
 

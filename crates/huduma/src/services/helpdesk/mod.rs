@@ -31,7 +31,6 @@ const MAX_MESSAGE: usize = 4000;
 pub struct NewTicket {
     /// Category code.
     pub category: String,
-    /// Subject.
     pub subject: String,
     /// First message.
     pub message: String,
@@ -67,9 +66,7 @@ pub fn message(text: &str, field: &'static str) -> ServiceResult<String> {
 pub struct Opener {
     /// Account, for signed-in citizens.
     pub account_id: Option<String>,
-    /// Name.
     pub name: String,
-    /// Email.
     pub email: String,
     /// Phone (E.164).
     pub phone: String,

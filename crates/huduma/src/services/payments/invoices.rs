@@ -89,7 +89,6 @@ fn service_name(app: &App, code: &str, language: huduma_domain::Language) -> Opt
 pub struct InvoiceView {
     /// As stored.
     pub invoice: InvoiceRow,
-    /// Lines.
     pub lines: Vec<LineRow>,
     /// Settled payments.
     pub payments: Vec<PaymentRow>,
@@ -103,7 +102,6 @@ impl InvoiceView {
         (self.invoice.total_minor - self.invoice.paid_minor).max(0)
     }
 
-    /// The status.
     pub fn status(&self) -> InvoiceStatus {
         self.invoice.status
     }

@@ -13,13 +13,10 @@ use serde_json::Value;
 /// Daraja's answer to a validation request: `("0", "Accepted")` or a C2B000xx refusal.
 pub type Verdict = (&'static str, &'static str);
 
-/// Accept.
 pub const ACCEPT: Verdict = ("0", "Accepted");
 /// Invalid account number.
 pub const INVALID_ACCOUNT: Verdict = ("C2B00012", "Rejected");
-/// Invalid amount.
 pub const INVALID_AMOUNT: Verdict = ("C2B00013", "Rejected");
-/// Invalid short code.
 pub const INVALID_SHORT_CODE: Verdict = ("C2B00015", "Rejected");
 /// Other error.
 pub const OTHER: Verdict = ("C2B00016", "Rejected");

@@ -88,9 +88,7 @@ pub async fn issue(
 /// A receipt with what it paid for.
 #[derive(Debug, Clone)]
 pub struct ReceiptView {
-    /// The receipt.
     pub receipt: ReceiptRow,
-    /// Its invoice.
     pub invoice: InvoiceRow,
     /// The invoice's lines.
     pub lines: Vec<LineRow>,

@@ -24,15 +24,10 @@ pub struct Profile {
     pub account_type: String,
     /// `national_id`, `alien_card`, `passport`.
     pub document_kind: String,
-    /// Document number.
     pub document_number: String,
-    /// First name.
     pub first_name: String,
-    /// Other names.
     pub other_names: String,
-    /// Surname.
     pub surname: String,
-    /// Date of birth.
     pub date_of_birth: Option<String>,
     /// Verified phone (E.164).
     pub phone: String,
@@ -92,10 +87,8 @@ pub async fn update(
     Ok(Json(profile_of(&me)))
 }
 
-/// Password change.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PasswordChange {
-    /// Current password.
     pub current_password: String,
     /// New password.
     pub password: String,

@@ -38,7 +38,6 @@ pub struct ErrorDetail {
 /// Every error response has this shape.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// The error.
     pub error: ErrorDetail,
 }
 

@@ -16,7 +16,6 @@ use crate::services::payments::{invoices, mpesa};
 pub struct InvoiceLine {
     /// Agency the money is for (`huduma` for the convenience fee).
     pub agency: String,
-    /// Revenue head.
     pub revenue_head: String,
     /// What it is.
     pub description: String,
@@ -24,20 +23,17 @@ pub struct InvoiceLine {
     pub amount_minor: i64,
 }
 
-/// An invoice.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Invoice {
     /// Invoice number (the M-Pesa account number).
     pub number: String,
     /// `pending`, `partially_paid`, `paid`, `expired`, `cancelled`.
     pub status: String,
-    /// Currency.
     pub currency: String,
     /// Total, minor units.
     pub total_minor: i64,
     /// Paid so far, minor units.
     pub paid_minor: i64,
-    /// Lines.
     pub lines: Vec<InvoiceLine>,
     /// M-Pesa receipts of settled payments.
     pub receipts: Vec<String>,

@@ -22,14 +22,12 @@ pub struct ReceiptLine {
     pub amount_minor: i64,
 }
 
-/// A receipt.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Receipt {
     /// Receipt number.
     pub number: String,
     /// Issued (Unix seconds).
     pub issued_at: i64,
-    /// Currency.
     pub currency: String,
     /// Amount received, minor units.
     pub amount_minor: i64,

@@ -74,7 +74,6 @@ pub async fn details(
     ))
 }
 
-/// A verification token.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct VerificationToken {
     /// From registration or sign-in.
@@ -107,7 +106,6 @@ pub struct VerifyRequest {
 pub struct VerifyResult {
     /// `pending` (the other channel remains) or `complete` (signed in).
     pub status: String,
-    /// Progress.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<Status>,
     /// Bearer token once complete.

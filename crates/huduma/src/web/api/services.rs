@@ -30,7 +30,6 @@ impl From<&toml::Spanned<huduma_domain::catalogue::Text>> for Bilingual {
 pub struct ServiceSummary {
     /// Stable code.
     pub code: String,
-    /// Name.
     pub name: Bilingual,
     /// One line.
     pub summary: Bilingual,

@@ -18,7 +18,6 @@ use crate::services::sign_in::{self, SecondStep, Started};
 pub struct SignInRequest {
     /// Email address or ID / alien / passport number.
     pub identifier: String,
-    /// Password.
     pub password: String,
 }
 

@@ -14,7 +14,6 @@ use crate::services::helpdesk::NewTicket;
 use crate::services::helpdesk::citizen::{self, Holder};
 use crate::store::tickets::{MessageRow, TicketRow};
 
-/// A ticket to open.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct OpenTicket {
     /// `account`, `applying`, `payment`, `tracking` or `other`.
@@ -39,16 +38,13 @@ pub struct Message {
     pub at: String,
 }
 
-/// A ticket.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Ticket {
     /// Ticket number.
     pub number: String,
     /// `open`, `waiting_citizen`, `waiting_agency`, `resolved`, `closed`.
     pub status: String,
-    /// Category.
     pub category: String,
-    /// Subject.
     pub subject: String,
     /// Linked application id.
     pub application_id: Option<String>,
@@ -136,7 +132,6 @@ pub async fn reopen(
     get_one(State(app), Me(me, who), ApiPath(number)).await
 }
 
-/// A rating.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Rating {
     /// 1 (poor) to 5 (excellent).

@@ -286,7 +286,6 @@ async fn after(s: &StaffCtx, reference: &str, result: ServiceResult<()>, notice:
     }
 }
 
-/// An action form.
 #[derive(Debug, Deserialize)]
 pub struct ActionForm {
     #[serde(default)]
@@ -332,7 +331,6 @@ pub async fn assign(Staff(ref me, _): Staff, s: StaffCtx, Path(reference): Path<
     after(&s, &reference, result, "assigned").await
 }
 
-/// A note.
 #[derive(Debug, Deserialize)]
 pub struct NoteForm {
     #[serde(default)]

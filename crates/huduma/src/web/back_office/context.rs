@@ -60,7 +60,6 @@ impl FromRequestParts<Arc<App>> for StaffCtx {
 /// The staff bar at the top of every back-office page.
 #[derive(Debug, Clone)]
 pub struct StaffBar {
-    /// Name.
     pub name: String,
     /// Role, translated.
     pub role: String,

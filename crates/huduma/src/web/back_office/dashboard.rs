@@ -70,13 +70,7 @@ pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(period): Query<Per
                 .figures
                 .revenue
                 .iter()
-                .map(|(currency, minor)| {
-                    huduma_domain::Money {
-                        minor: *minor,
-                        currency: huduma_domain::Currency::parse(currency).unwrap_or(huduma_domain::Currency::Kes),
-                    }
-                    .to_string()
-                })
+                .map(|(currency, minor)| huduma_domain::Money { minor: *minor, currency: *currency }.to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
         })

@@ -101,7 +101,6 @@ pub async fn code_form(s: StaffCtx, Query(next): Query<Next>) -> Response {
     }
 }
 
-/// The code.
 #[derive(Debug, Deserialize)]
 pub struct CodeForm {
     #[serde(default)]

@@ -37,7 +37,6 @@ struct QueueTemplate<'a> {
     status: String,
 }
 
-/// Filter.
 #[derive(Debug, Default, Deserialize)]
 pub struct Filter {
     #[serde(default)]
@@ -187,7 +186,6 @@ async fn after(s: &StaffCtx, number: &str, result: Result<(), ServiceError>, not
     }
 }
 
-/// A reply.
 #[derive(Debug, Deserialize)]
 pub struct ReplyForm {
     #[serde(default)]

@@ -322,7 +322,6 @@ pub async fn service(ctx: Ctx, Path(code): Path<String>) -> Response {
     html(StatusCode::OK, &template)
 }
 
-/// Search query.
 #[derive(Debug, Default, Deserialize)]
 pub struct SearchQuery {
     #[serde(default)]

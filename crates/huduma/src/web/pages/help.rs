@@ -16,7 +16,6 @@ use serde::Deserialize;
 pub struct ArticleLink {
     /// Path.
     pub href: String,
-    /// Title.
     pub title: String,
     /// One line.
     pub summary: String,
@@ -24,9 +23,7 @@ pub struct ArticleLink {
 
 /// A topic with its articles.
 pub struct TopicView {
-    /// Title.
     pub title: String,
-    /// Articles.
     pub articles: Vec<ArticleLink>,
 }
 
@@ -102,13 +99,9 @@ pub async fn article(ctx: Ctx, Path(slug): Path<String>) -> Response {
 
 /// An agency's contacts.
 pub struct AgencyContact {
-    /// Name.
     pub name: String,
-    /// Phone.
     pub phone: String,
-    /// Email.
     pub email: String,
-    /// Website.
     pub website: String,
     /// Offices with hours.
     pub offices: Vec<(String, String)>,

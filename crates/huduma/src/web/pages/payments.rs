@@ -23,7 +23,6 @@ use serde::Deserialize;
 pub struct LineView {
     /// What it is.
     pub description: String,
-    /// Amount.
     pub amount: String,
 }
 

@@ -20,7 +20,6 @@ use axum::response::Response;
 
 /// A receipt as every view shows it.
 pub struct ReceiptLines {
-    /// Number.
     pub number: String,
     /// Date.
     pub issued: String,

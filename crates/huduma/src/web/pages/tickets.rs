@@ -188,7 +188,6 @@ pub async fn verify_form(ctx: Ctx) -> Response {
     }
 }
 
-/// The code.
 #[derive(Debug, Deserialize)]
 pub struct CodeForm {
     #[serde(default)]

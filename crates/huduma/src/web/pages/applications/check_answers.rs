@@ -17,7 +17,6 @@ use serde::Deserialize;
 
 /// One answer on check-your-answers.
 pub struct AnswerRow {
-    /// Question.
     pub question: String,
     /// Answer as the citizen reads it.
     pub answer: String,
@@ -29,7 +28,6 @@ pub struct AnswerRow {
 pub struct DocumentView {
     /// What it is.
     pub label: String,
-    /// File name.
     pub file_name: String,
     /// Download link.
     pub href: String,
@@ -156,7 +154,6 @@ pub struct SubmitForm {
     declaration: String,
 }
 
-/// Submits.
 pub async fn submit(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<SubmitForm>) -> Response {
     match submit::submit(&ctx.app, me, &id, form.declaration == "yes").await {
         Ok(_) => Redirect::to(&format!("/applications/{id}/submitted")).into_response(),

@@ -16,7 +16,6 @@ use serde::Deserialize;
 
 /// One priced option.
 pub struct OptionView {
-    /// Code.
     pub code: String,
     /// Label with price.
     pub label: String,

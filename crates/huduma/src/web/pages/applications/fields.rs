@@ -10,7 +10,6 @@ use huduma_domain::county::COUNTIES;
 pub struct ChoiceView {
     /// Stored value.
     pub value: String,
-    /// Label.
     pub label: String,
     /// Currently chosen.
     pub selected: bool,
@@ -28,13 +27,10 @@ pub struct FieldView {
     pub inputmode: &'static str,
     /// `autocomplete` value.
     pub autocomplete: &'static str,
-    /// Label.
     pub label: String,
-    /// Hint.
     pub hint: String,
     /// Current value (for one-value controls).
     pub value: String,
-    /// Choices.
     pub choices: Vec<ChoiceView>,
     /// Error message.
     pub error: Option<String>,

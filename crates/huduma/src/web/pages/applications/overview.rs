@@ -24,7 +24,6 @@ pub struct Task {
     pub href: String,
     /// What to do.
     pub label: String,
-    /// Done.
     pub done: bool,
 }
 
