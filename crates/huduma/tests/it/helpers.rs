@@ -460,3 +460,24 @@ pub fn wrong_totp(secret: &str, now: i64) -> String {
     let valid: Vec<String> = [now - 30, now, now + 30].iter().map(|t| huduma::services::totp::code_at(secret, *t).expect("code")).collect();
     (0..).map(|n: u32| format!("{:06}", 100_000 + n * 7919)).find(|c| !valid.contains(c)).expect("a wrong code")
 }
+
+/// The query plan of `sql` with `values` written in for its `$n` parameters, one line per
+/// step: SQLite's `EXPLAIN QUERY PLAN` details, PostgreSQL's `EXPLAIN` lines.
+pub async fn query_plan(conn: &mut sqlx::AnyConnection, backend: Backend, sql: &str, values: &[&str]) -> Vec<String> {
+    use sqlx::Row;
+    let mut literal = sql.to_owned();
+    for (i, value) in values.iter().enumerate().rev() {
+        literal = literal.replace(&format!("${}", i + 1), value);
+    }
+    let (explain, column) = match backend {
+        Backend::Sqlite => ("EXPLAIN QUERY PLAN", 3),
+        Backend::Postgres => ("EXPLAIN", 0),
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!("{explain} {literal}")))
+        .fetch_all(conn)
+        .await
+        .expect("explain")
+        .iter()
+        .map(|r| r.try_get::<String, _>(column).expect("plan line"))
+        .collect()
+}

@@ -22,26 +22,7 @@ async fn unmatched_receipts_are_found_through_their_index(backend: Backend) {
         sqlx::query("SET enable_seqscan = off").execute(&mut *conn).await.expect("set");
     }
     for (name, sql, values) in receipt_lookup::PLANNED {
-        let mut literal = (*sql).to_owned();
-        for (i, value) in values.iter().enumerate().rev() {
-            literal = literal.replace(&format!("${}", i + 1), value);
-        }
-        let plan: Vec<String> = match backend {
-            Backend::Sqlite => sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {literal}")))
-                .fetch_all(&mut *conn)
-                .await
-                .expect("explain")
-                .iter()
-                .map(|r| r.try_get::<String, _>(3).expect("detail"))
-                .collect(),
-            Backend::Postgres => sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {literal}")))
-                .fetch_all(&mut *conn)
-                .await
-                .expect("explain")
-                .iter()
-                .map(|r| r.try_get::<String, _>(0).expect("line"))
-                .collect(),
-        };
+        let plan = crate::helpers::query_plan(&mut conn, backend, sql, values).await;
         assert!(
             plan.iter().any(|line| line.contains("provider_messages_mpesa_receipt")),
             "{name} does not use the index on {backend:?}: {plan:#?}"

@@ -88,7 +88,6 @@ async fn migrations_are_idempotent(backend: Backend) {
 /// SQLite no `SCAN` step at all, on PostgreSQL no `Seq Scan` even when the planner is told
 /// sequential scans are expensive (tiny test tables would otherwise make them look cheap).
 async fn hot_queries_never_scan_a_whole_table(backend: Backend) {
-    use sqlx::Row;
     let dir = TempDir::new();
     let db = db(backend, &dir).await;
     let mut conn = db.pool().acquire().await.expect("conn");
@@ -96,26 +95,7 @@ async fn hot_queries_never_scan_a_whole_table(backend: Backend) {
         sqlx::query("SET enable_seqscan = off").execute(&mut *conn).await.expect("set");
     }
     for (name, sql, values) in huduma::store::applications::HOT_QUERIES {
-        let mut literal = (*sql).to_owned();
-        for (i, value) in values.iter().enumerate().rev() {
-            literal = literal.replace(&format!("${}", i + 1), value);
-        }
-        let plan: Vec<String> = match backend {
-            Backend::Sqlite => sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {literal}")))
-                .fetch_all(&mut *conn)
-                .await
-                .expect("explain")
-                .iter()
-                .map(|r| r.try_get::<String, _>(3).expect("detail"))
-                .collect(),
-            Backend::Postgres => sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {literal}")))
-                .fetch_all(&mut *conn)
-                .await
-                .expect("explain")
-                .iter()
-                .map(|r| r.try_get::<String, _>(0).expect("line"))
-                .collect(),
-        };
+        let plan = crate::helpers::query_plan(&mut conn, backend, sql, values).await;
         let scans: Vec<&String> = plan.iter().filter(|line| line.starts_with("SCAN ") || line.contains("Seq Scan")).collect();
         assert!(scans.is_empty(), "{name} scans a table on {backend:?}: {plan:#?}");
         assert!(!plan.is_empty(), "{name}: the plan was read");
