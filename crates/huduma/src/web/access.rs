@@ -6,9 +6,8 @@
 //! route's declared rule is the one its handler enforces.
 
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use huduma_domain::workflow::StaffRole;
 use std::marker::PhantomData;
@@ -16,6 +15,7 @@ use std::sync::Arc;
 
 use super::back_office::context::StaffCtx;
 use super::context::Ctx;
+use super::page_error::PageError;
 use crate::app::App;
 use crate::services::back_office::StaffMember;
 use crate::services::sessions::Authenticated;
@@ -104,7 +104,7 @@ impl<R: Roles> FromRequestParts<Arc<App>> for Staff<R> {
         let s = StaffCtx::from_request_parts(parts, app).await?;
         match s.member {
             Some(ref member) if R::allows(member.role) => Ok(Self(member.clone(), PhantomData)),
-            Some(_) => Err(super::back_office::errors::page(&s, StatusCode::NOT_FOUND, "not_found")),
+            Some(_) => Err(PageError::not_found().into_response()),
             None => Err(s.sign_in_redirect()),
         }
     }

@@ -12,7 +12,7 @@ use crate::services::checkout::ipn;
 use crate::services::payments::{invoices, mpesa};
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
-use crate::web::pages::applications::failure;
+use crate::web::page_error::{PageError, PageResult};
 use crate::web::render::{FormErrors, Page, form_failure, html};
 use askama::Template;
 use axum::Json;
@@ -97,7 +97,7 @@ pub async fn create(ctx: Ctx, body: Body) -> Response {
         Err(err) => return refused(&ctx.headers, err),
     };
     if request.format.eq_ignore_ascii_case("iframe") {
-        return render(&ctx, &created.invoice.invoice.number, FormErrors::default(), StatusCode::OK).await;
+        return render(&ctx, &created.invoice.invoice.number, FormErrors::default(), StatusCode::OK).await.into_response();
     }
     let Created { invoice, commission, amount_net, .. } = created;
     Json(json!({
@@ -177,28 +177,17 @@ struct CheckoutTemplate<'a> {
     back: String,
 }
 
-/// A page anyone with the link may open, limited per address: too many is 429 with
-/// `Retry-After`, in the page's language.
-fn too_many(ctx: &Ctx, retry_after: i64) -> Response {
-    let mut response = crate::web::render::error_page(&ctx.app, ctx.language, StatusCode::TOO_MANY_REQUESTS, "checkout.too_many");
-    if let Ok(value) = HeaderValue::from_str(&retry_after.max(1).to_string()) {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    response
-}
-
-fn page_failure(ctx: &Ctx, err: ServiceError) -> Response {
+/// A page anyone with the link may open is limited per address: too many is 429 with
+/// `Retry-After` and the checkout's own sentence.
+fn page_failure(err: ServiceError) -> PageError {
     match err {
-        ServiceError::RateLimited { retry_after } => too_many(ctx, retry_after),
-        other => failure(other),
+        ServiceError::RateLimited { retry_after } => PageError::throttled("checkout.too_many", retry_after),
+        other => other.into(),
     }
 }
 
-async fn render(ctx: &Ctx, number: &str, errors: FormErrors, status: StatusCode) -> Response {
-    let (view, bill) = match invoices::public_bill(&ctx.app, number, &ctx.requester.ip).await {
-        Ok(found) => found,
-        Err(err) => return page_failure(ctx, err),
-    };
+async fn render(ctx: &Ctx, number: &str, errors: FormErrors, status: StatusCode) -> PageResult {
+    let (view, bill) = invoices::public_bill(&ctx.app, number, &ctx.requester.ip).await.map_err(page_failure)?;
     let template = CheckoutTemplate {
         page: ctx.page("payment.heading"),
         errors,
@@ -216,11 +205,11 @@ async fn render(ctx: &Ctx, number: &str, errors: FormErrors, status: StatusCode)
         paybill: ctx.app.daraja.as_ref().map(|d| d.short_code().to_owned()).unwrap_or_default(),
         back: bill.callback_url.clone(),
     };
-    html(status, &template)
+    Ok(html(status, &template))
 }
 
 /// `GET /checkout/{invoice}`: the bill and the ways to pay it.
-pub async fn page(ctx: Ctx, Path(number): Path<String>) -> Response {
+pub async fn page(ctx: Ctx, Path(number): Path<String>) -> PageResult {
     render(&ctx, &number, FormErrors::default(), StatusCode::OK).await
 }
 
@@ -232,45 +221,21 @@ pub struct PhoneForm {
 }
 
 /// `POST /checkout/{invoice}/mpesa`: an empty phone means the payer's number from the bill.
-pub async fn mpesa(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm<PhoneForm>) -> Response {
-    let (view, bill) = match invoices::public_bill(&ctx.app, &number, &ctx.requester.ip).await {
-        Ok(found) => found,
-        Err(err) => return page_failure(&ctx, err),
-    };
+pub async fn mpesa(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm<PhoneForm>) -> PageResult {
+    let (view, bill) = invoices::public_bill(&ctx.app, &number, &ctx.requester.ip).await.map_err(page_failure)?;
     let phone = if form.phone.trim().is_empty() { bill.client_msisdn.as_str() } else { form.phone.as_str() };
     match mpesa::start_for_invoice(&ctx.app, &view, phone, mpesa::Asker::Address(&ctx.requester.ip)).await {
-        Ok(attempt) => Redirect::to(&format!("/checkout/{}/attempts/{attempt}", view.invoice.number)).into_response(),
+        Ok(attempt) => Ok(Redirect::to(&format!("/checkout/{}/attempts/{attempt}", view.invoice.number)).into_response()),
         Err(err) => {
-            let retry_after = match &err {
-                ServiceError::RateLimited { retry_after } => Some(*retry_after),
-                _ => None,
-            };
-            match form_failure(&ctx, err) {
-                Ok((status, errors)) => {
-                    let mut response = render(&ctx, &number, errors, status).await;
-                    if let Some(seconds) = retry_after
-                        && let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string())
-                    {
-                        response.headers_mut().insert(header::RETRY_AFTER, value);
-                    }
-                    response
-                }
-                Err(page) => page.into_response(),
-            }
+            // A refusal by a rate limit notes its wait (`Retry-After`) as it is worded.
+            let (status, errors) = form_failure(&ctx, err)?;
+            render(&ctx, &number, errors, status).await
         }
     }
 }
 
 /// `GET /checkout/{invoice}/attempts/{attempt}`: the waiting page for an agency bill.
-pub async fn attempt(ctx: Ctx, Path((number, attempt)): Path<(String, String)>) -> Response {
-    match invoices::bill_attempt(&ctx.app, &number, &attempt).await {
-        Ok((attempt, invoice, bill)) => crate::web::pages::payments::attempt_page(
-            &ctx,
-            &attempt,
-            &invoice,
-            &bill.callback_url,
-            &format!("/checkout/{}", invoice.number),
-        ),
-        Err(err) => failure(err),
-    }
+pub async fn attempt(ctx: Ctx, Path((number, attempt)): Path<(String, String)>) -> PageResult {
+    let (attempt, invoice, bill) = invoices::bill_attempt(&ctx.app, &number, &attempt).await?;
+    Ok(crate::web::pages::payments::attempt_page(&ctx, &attempt, &invoice, &bill.callback_url, &format!("/checkout/{}", invoice.number)))
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::client_ip::ClientIp;
 use super::cookies;
 use super::csrf::{CsrfSecret, form_token};
-use super::page_error::ErrorFrame;
+use super::page_error::{ErrorFrame, PageError};
 use super::render::Page;
 use crate::app::App;
 use crate::i18n::Tr;
@@ -64,10 +64,7 @@ impl FromRequestParts<Arc<App>> for Ctx {
                 let me = match cookies::get(&parts.headers, cookies::SESSION, secure) {
                     Some(token) => match sessions::authenticate(app, token).await {
                         Ok(me) => me,
-                        Err(err) => {
-                            tracing::error!(error = %format!("{err:#}"), "session lookup failed");
-                            return Err(super::render::internal_error(app, language_from_headers(&parts.headers, secure)));
-                        }
+                        Err(err) => return Err(PageError::internal(format!("session lookup failed: {err:#}")).into_response()),
                     },
                     None => None,
                 };

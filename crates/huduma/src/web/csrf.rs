@@ -15,7 +15,6 @@ use std::sync::Arc;
 
 use super::cookies;
 use super::page_error::PageError;
-use super::render::error_page;
 use crate::app::App;
 use crate::crypto::{constant_time_eq, keyed_hash, new_token};
 
@@ -114,17 +113,15 @@ pub async fn before_access(request: Request, next: Next) -> Response {
 pub struct CsrfForm<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<Arc<App>> for CsrfForm<T> {
-    type Rejection = Response;
+    type Rejection = PageError;
 
-    async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, _: &Arc<App>) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
-        let language = super::context::language_from_headers(&parts.headers, app.config.secure_cookies());
-        let bytes =
-            to_bytes(body, FORM_LIMIT).await.map_err(|_| error_page(app, language, StatusCode::PAYLOAD_TOO_LARGE, "body.too_large"))?;
+        let bytes = to_bytes(body, FORM_LIMIT).await.map_err(|_| PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "body.too_large"))?;
         if !carries_token(&parts, &bytes) {
-            return Err(error_page(app, language, StatusCode::FORBIDDEN, "csrf.invalid"));
+            return Err(PageError::new(StatusCode::FORBIDDEN, "csrf.invalid"));
         }
-        let value = serde_urlencoded::from_bytes(&bytes).map_err(|_| error_page(app, language, StatusCode::BAD_REQUEST, "body.invalid"))?;
+        let value = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "body.invalid"))?;
         Ok(Self(value))
     }
 }

@@ -25,9 +25,7 @@ pub mod static_files;
 use access::Route;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
-use axum::response::Response;
 use axum::routing::{get, post};
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -191,6 +189,7 @@ pub fn router(app: Arc<App>, simulators: Option<Arc<crate::simulators::Simulator
         .with_state(app)
 }
 
-async fn not_found(ctx: context::Ctx) -> Response {
-    render::error_page(&ctx.app, ctx.language, StatusCode::NOT_FOUND, "not_found")
+/// Any address no route serves. The context notes the page's language for the error layer.
+async fn not_found(_: context::Ctx) -> page_error::PageError {
+    page_error::PageError::not_found()
 }

@@ -15,6 +15,9 @@ use super::back_office::context::StaffBar;
 use crate::app::App;
 use crate::services::{FieldError, ServiceError};
 
+/// What a page handler returns: its page, or why it cannot be shown.
+pub type PageResult = Result<Response, PageError>;
+
 /// Why a page cannot be shown.
 #[derive(Debug, Clone)]
 pub struct PageError {
@@ -31,6 +34,8 @@ enum Problem {
     Field(FieldError),
     /// Too many attempts: the wait in minutes, and `Retry-After`.
     RateLimited(i64),
+    /// Too many requests, said with a page's own sentence, and `Retry-After`.
+    Throttled(&'static str, i64),
 }
 
 impl PageError {
@@ -42,6 +47,12 @@ impl PageError {
     /// Nothing here, or not yours: the two look the same.
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found")
+    }
+
+    /// Too many requests to a page anyone may open: its own sentence (`code`) and
+    /// `Retry-After`, 429.
+    pub fn throttled(code: &'static str, retry_after: i64) -> Self {
+        Self { status: StatusCode::TOO_MANY_REQUESTS, problem: Problem::Throttled(code, retry_after) }
     }
 
     /// A bug or an outage: logged here, once, with its cause; the person sees `internal`.
@@ -61,6 +72,7 @@ impl PageError {
             Problem::Code(code) => code,
             Problem::Field(error) => error.code,
             Problem::RateLimited(_) => "rate_limited",
+            Problem::Throttled(code, _) => code,
         }
     }
 
@@ -71,6 +83,10 @@ impl PageError {
             Problem::Code(code) => tr.error(code).to_owned(),
             Problem::Field(error) => tr.f(&format!("error.{}", error.code), &super::render::args(&error.args)),
             Problem::RateLimited(retry_after) => super::render::rate_limited_message(tr, *retry_after),
+            Problem::Throttled(code, retry_after) => {
+                super::retry_after::note(*retry_after);
+                tr.error(code).to_owned()
+            }
         }
     }
 

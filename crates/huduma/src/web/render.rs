@@ -274,14 +274,8 @@ pub struct ErrorTemplate<'a> {
     pub help: String,
 }
 
-/// A full error page for a stable error code.
-pub fn error_page(app: &App, language: Language, status: StatusCode, code: &str) -> Response {
-    let message = app.i18n.tr(language).error(code).to_owned();
-    error_page_saying(app, language, status, code, message)
-}
-
-/// A full error page for a stable code whose sentence is already worded (a field error
-/// with its placeholders filled in, a rate limit's wait).
+/// The citizen error page, drawn only by [`super::page_error::layer`]: the sentence is
+/// already worded (a code's, a field error with its placeholders filled in, a rate limit's wait).
 pub fn error_page_saying(app: &App, language: Language, status: StatusCode, code: &str, message: String) -> Response {
     let page = Page::bare(app, language, "error.title");
     let help = crate::services::help::link_for_error(code).unwrap_or_default();
@@ -293,19 +287,6 @@ pub fn rate_limited_message(tr: Tr<'_>, retry_after: i64) -> String {
     super::retry_after::note(retry_after);
     let minutes = ((retry_after + 59) / 60).max(1).to_string();
     tr.f("error.rate_limited", &[("minutes", &minutes)])
-}
-
-/// The whole page for a refusal by a rate limit: 429, `Retry-After`, the wait in minutes.
-pub fn rate_limited_page(app: &App, language: Language, retry_after: i64) -> Response {
-    let page = Page::bare(app, language, "error.title");
-    let message = rate_limited_message(page.tr, retry_after);
-    let help = crate::services::help::link_for_error("rate_limited").unwrap_or_default();
-    html(StatusCode::TOO_MANY_REQUESTS, &ErrorTemplate { page, message, code: "rate_limited".into(), help })
-}
-
-/// The page shown for bugs and outages; details go to the log, not the person.
-pub fn internal_error(app: &App, language: Language) -> Response {
-    error_page(app, language, StatusCode::INTERNAL_SERVER_ERROR, "internal")
 }
 
 /// How a failed use case shows on a form: which errors and which status, or a whole

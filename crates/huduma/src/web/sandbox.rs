@@ -15,7 +15,8 @@ use crate::app::App;
 use crate::clock::format_nairobi_in;
 use crate::simulators::Simulators;
 use crate::web::context::Ctx;
-use crate::web::render::{Page, html, internal_error};
+use crate::web::page_error::{PageError, PageResult};
+use crate::web::render::{Page, html};
 
 /// How many messages the sandbox pages show.
 const MESSAGES_SHOWN: i64 = 200;
@@ -48,26 +49,21 @@ struct MessagesTemplate<'a> {
 }
 
 /// `GET /sandbox/messages`: every SMS and email the sandboxes received, newest first.
-async fn messages_page(ctx: Ctx, Extension(sims): Extension<Arc<Simulators>>) -> Response {
-    match sims.latest_messages(MESSAGES_SHOWN).await {
-        Ok(rows) => {
-            let messages = rows
-                .into_iter()
-                .map(|m| MessageView {
-                    time: format_nairobi_in(m.created_at, ctx.language),
-                    channel: m.channel,
-                    recipient: m.recipient,
-                    subject: m.subject,
-                    body: m.body,
-                })
-                .collect();
-            html(StatusCode::OK, &MessagesTemplate { page: ctx.page("sandbox.messages_heading"), messages })
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "reading sandbox messages failed");
-            internal_error(&ctx.app, ctx.language)
-        }
-    }
+async fn messages_page(ctx: Ctx, Extension(sims): Extension<Arc<Simulators>>) -> PageResult {
+    let messages = sims
+        .latest_messages(MESSAGES_SHOWN)
+        .await
+        .map_err(|err| PageError::internal(format!("reading sandbox messages failed: {err:#}")))?
+        .into_iter()
+        .map(|m| MessageView {
+            time: format_nairobi_in(m.created_at, ctx.language),
+            channel: m.channel,
+            recipient: m.recipient,
+            subject: m.subject,
+            body: m.body,
+        })
+        .collect();
+    Ok(html(StatusCode::OK, &MessagesTemplate { page: ctx.page("sandbox.messages_heading"), messages }))
 }
 
 /// `GET /sandbox/messages.json`

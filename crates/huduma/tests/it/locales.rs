@@ -97,10 +97,19 @@ fn every_error_code_has_a_message() {
                         && literal.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
                         && literal.matches('.').count() == 1
                 });
-                let is_error_site =
-                    ["field(", "InvalidInput::new(", "Unavailable(", "single(", "error_page(", "ApiError::new(", "code: \"", "=> \""]
-                        .iter()
-                        .any(|m| line.contains(m));
+                let is_error_site = [
+                    "field(",
+                    "InvalidInput::new(",
+                    "Unavailable(",
+                    "single(",
+                    "PageError::new(",
+                    "throttled(",
+                    "ApiError::new(",
+                    "code: \"",
+                    "=> \"",
+                ]
+                .iter()
+                .any(|m| line.contains(m));
                 if shaped && is_error_site && !en.contains(literal) {
                     codes.insert(literal.to_owned());
                 }

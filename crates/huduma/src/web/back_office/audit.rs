@@ -5,13 +5,13 @@ use crate::web::access::Staff;
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
-use axum::response::Response;
 use huduma_domain::workflow::StaffRole;
 use serde::Deserialize;
 
 use super::context::{StaffBar, StaffCtx};
 use crate::clock::format_nairobi_in;
 use crate::store::audit::Search;
+use crate::web::page_error::PageResult;
 use crate::web::render::{Page, html};
 
 /// Search fields.
@@ -50,11 +50,11 @@ struct AuditTemplate<'a> {
 const PAGE: i64 = 100;
 
 /// `GET /staff/audit` — platform admins and agency admins.
-pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(q): Query<Query_>) -> Response {
+pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(q): Query<Query_>) -> PageResult {
     let agency = match me.role {
         StaffRole::PlatformAdmin => None,
         StaffRole::AgencyAdmin => me.agency().map(str::to_owned),
-        _ => return super::home_for(me),
+        _ => return Ok(super::home_for(me)),
     };
     let search = Search {
         agency,
@@ -64,14 +64,7 @@ pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(q): Query<Query_>)
         before: q.before.max(0),
     };
     let app = &s.ctx.app;
-    let rows = crate::services::audit::search(app, &search, PAGE).await;
-    let rows = match rows {
-        Ok(rows) => rows,
-        Err(err) => {
-            tracing::error!(error = %err, "audit search failed");
-            return super::errors::page(&s, axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal");
-        }
-    };
+    let rows = crate::services::audit::search(app, &search, PAGE).await?;
     let older = (rows.len() as i64 == PAGE).then(|| rows.last().map_or(0, |r| r.seq));
     let entries = rows
         .into_iter()
@@ -85,5 +78,5 @@ pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(q): Query<Query_>)
             ip: r.ip,
         })
         .collect();
-    html(StatusCode::OK, &AuditTemplate { page: s.page("staff.audit_title"), staff: s.bar(), q, entries, older })
+    Ok(html(StatusCode::OK, &AuditTemplate { page: s.page("staff.audit_title"), staff: s.bar(), q, entries, older }))
 }

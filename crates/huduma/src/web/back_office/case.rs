@@ -4,20 +4,20 @@
 //! certificate. Documents open inline (images and checked PDFs, sandboxed) or download.
 
 use crate::web::access::Staff;
-use crate::web::page_error::PageError;
+use crate::web::page_error::PageResult;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use huduma_domain::catalogue::definition::ActionKind;
 use huduma_domain::workflow::ActionInput;
 use serde::Deserialize;
 
 use super::context::{StaffBar, StaffCtx};
 use crate::clock::{format_nairobi_date_in, format_nairobi_in};
+use crate::services::ServiceResult;
 use crate::services::applications::{answer_in_words, display_reference, status};
 use crate::services::back_office::{actions, certificates, queue, sla};
-use crate::services::{ServiceError, ServiceResult};
 use crate::web::csrf::CsrfForm;
 use crate::web::pages::applications::uploads::attachment;
 use crate::web::render::{FormErrors, Page, html};
@@ -101,13 +101,10 @@ fn opens_inline(content_type: &str) -> bool {
     matches!(content_type, "image/jpeg" | "image/png" | "application/pdf")
 }
 
-async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: FormErrors, status_code: StatusCode) -> Response {
-    let Some(me) = s.member.as_ref() else { return Redirect::to("/staff/sign-in").into_response() };
+async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: FormErrors, status_code: StatusCode) -> PageResult {
+    let Some(me) = s.member.as_ref() else { return Ok(Redirect::to("/staff/sign-in").into_response()) };
     let app = &s.ctx.app;
-    let case = match queue::case(app, me, reference).await {
-        Ok(case) => case,
-        Err(err) => return failure(err),
-    };
+    let case = queue::case(app, me, reference).await?;
     let language = s.ctx.language;
     let tr = s.ctx.tr();
     let service = &case.service;
@@ -190,10 +187,8 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
         })
         .collect();
     let members = if me.role.supervises() {
-        match crate::services::back_office::members::of_agency(app, me.agency()).await {
-            Ok(list) => list.into_iter().filter(|m| m.active && m.agency.is_some()).map(|m| (m.id, m.name)).collect(),
-            Err(err) => return failure(err),
-        }
+        let list = crate::services::back_office::members::of_agency(app, me.agency()).await?;
+        list.into_iter().filter(|m| m.active && m.agency.is_some()).map(|m| (m.id, m.name)).collect()
     } else {
         Vec::new()
     };
@@ -252,11 +247,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
     if let Ok(value) = HeaderValue::from_str(&policy) {
         response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
     }
-    response
-}
-
-fn failure(err: ServiceError) -> Response {
-    PageError::from(err).into_response()
+    Ok(response)
 }
 
 /// The reference as typed in the path, compact and upper case.
@@ -272,17 +263,17 @@ pub struct CaseQuery {
 }
 
 /// `GET /staff/applications/{reference}` — staff of the application's agency.
-pub async fn show(_: Staff, s: StaffCtx, Path(reference): Path<String>, Query(q): Query<CaseQuery>) -> Response {
+pub async fn show(_: Staff, s: StaffCtx, Path(reference): Path<String>, Query(q): Query<CaseQuery>) -> PageResult {
     render(&s, &compact(&reference), q.doc.as_deref(), FormErrors::default(), StatusCode::OK).await
 }
 
-async fn after(s: &StaffCtx, reference: &str, result: ServiceResult<()>, notice: &str) -> Response {
+async fn after(s: &StaffCtx, reference: &str, result: ServiceResult<()>, notice: &str) -> PageResult {
     match result {
-        Ok(()) => Redirect::to(&format!("/staff/applications/{reference}?notice={notice}")).into_response(),
-        Err(err) => match super::errors::form_failure(s, err) {
-            Ok((status, errors)) => render(s, reference, None, errors, status).await,
-            Err(page) => page.into_response(),
-        },
+        Ok(()) => Ok(Redirect::to(&format!("/staff/applications/{reference}?notice={notice}")).into_response()),
+        Err(err) => {
+            let (status, errors) = super::errors::form_failure(s, err)?;
+            render(s, reference, None, errors, status).await
+        }
     }
 }
 
@@ -304,7 +295,7 @@ pub async fn act(
     s: StaffCtx,
     Path((reference, action)): Path<(String, String)>,
     CsrfForm(form): CsrfForm<ActionForm>,
-) -> Response {
+) -> PageResult {
     let reference = compact(&reference);
     let input = ActionInput { note: form.note, date: form.date, time: form.time, office: form.office };
     let result = actions::take(&s.ctx.app, me, &s.ctx.requester.ip, &reference, &action, &input).await.map(|_| ());
@@ -320,7 +311,12 @@ pub struct AssignForm {
 }
 
 /// `POST /staff/applications/{reference}/assign` — officers claim; supervisors assign.
-pub async fn assign(Staff(ref me, _): Staff, s: StaffCtx, Path(reference): Path<String>, CsrfForm(form): CsrfForm<AssignForm>) -> Response {
+pub async fn assign(
+    Staff(ref me, _): Staff,
+    s: StaffCtx,
+    Path(reference): Path<String>,
+    CsrfForm(form): CsrfForm<AssignForm>,
+) -> PageResult {
     let reference = compact(&reference);
     let to = match form.assignee.as_str() {
         "me" => Some(me.row.id.clone()),
@@ -338,7 +334,7 @@ pub struct NoteForm {
 }
 
 /// `POST /staff/applications/{reference}/notes` — staff of the agency.
-pub async fn note(Staff(ref me, _): Staff, s: StaffCtx, Path(reference): Path<String>, CsrfForm(form): CsrfForm<NoteForm>) -> Response {
+pub async fn note(Staff(ref me, _): Staff, s: StaffCtx, Path(reference): Path<String>, CsrfForm(form): CsrfForm<NoteForm>) -> PageResult {
     let reference = compact(&reference);
     let result = actions::add_note(&s.ctx.app, me, &s.ctx.requester.ip, &reference, &form.body).await;
     after(&s, &reference, result, "note_added").await
@@ -357,7 +353,7 @@ pub async fn revoke(
     s: StaffCtx,
     Path((reference, serial)): Path<(String, String)>,
     CsrfForm(form): CsrfForm<RevokeForm>,
-) -> Response {
+) -> PageResult {
     let reference = compact(&reference);
     let result = certificates::revoke(&s.ctx.app, me, &s.ctx.requester.ip, &serial, &form.reason).await;
     after(&s, &reference, result, "certificate_revoked").await
@@ -376,25 +372,19 @@ pub async fn document(
     s: StaffCtx,
     Path((reference, id)): Path<(String, String)>,
     Query(q): Query<DocumentQuery>,
-) -> Response {
-    match queue::document(&s.ctx.app, me, &s.ctx.requester.ip, &compact(&reference), &id).await {
-        Ok((row, bytes)) => {
-            let mut response = attachment(&row.file_name, &row.content_type, bytes);
-            // Images were re-encoded and PDFs checked for scripts at upload; inline viewing
-            // still runs in a sandbox with no script, form or plugin rights.
-            // Only the case page on this origin may frame it (its viewer).
-            if q.inline.is_some() && opens_inline(&row.content_type) {
-                let headers = response.headers_mut();
-                headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
-                headers.insert(
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(
-                        "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'",
-                    ),
-                );
-            }
-            response
-        }
-        Err(err) => failure(err),
+) -> PageResult {
+    let (row, bytes) = queue::document(&s.ctx.app, me, &s.ctx.requester.ip, &compact(&reference), &id).await?;
+    let mut response = attachment(&row.file_name, &row.content_type, bytes);
+    // Images were re-encoded and PDFs checked for scripts at upload; inline viewing
+    // still runs in a sandbox with no script, form or plugin rights.
+    // Only the case page on this origin may frame it (its viewer).
+    if q.inline.is_some() && opens_inline(&row.content_type) {
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"),
+        );
     }
+    Ok(response)
 }

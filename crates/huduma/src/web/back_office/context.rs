@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::services::back_office::{StaffMember, staff_sign_in};
 use crate::web::context::Ctx;
 use crate::web::cookies;
-use crate::web::page_error::{ErrorFrame, StaffFrame};
+use crate::web::page_error::{ErrorFrame, PageError, StaffFrame};
 use crate::web::render::Page;
 
 /// The staff session found for this request, kept in its extensions.
@@ -39,8 +39,11 @@ impl FromRequestParts<Arc<App>> for StaffCtx {
                     Some(token) => match staff_sign_in::authenticate(app, token).await {
                         Ok(member) => member,
                         Err(err) => {
-                            tracing::error!(error = ?err, "staff session lookup failed");
-                            return Err(super::errors::bare(app, ctx.language, axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal"));
+                            // The staff frame without the member's bar: the session could not be read.
+                            if let Some(frame) = parts.extensions.get::<ErrorFrame>() {
+                                frame.note_staff(StaffFrame { bar: None, csrf: ctx.csrf.clone(), path: ctx.path.clone() });
+                            }
+                            return Err(PageError::internal(format!("staff session lookup failed: {err:?}")).into_response());
                         }
                     },
                     None => None,

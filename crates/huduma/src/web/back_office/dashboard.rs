@@ -4,12 +4,12 @@ use crate::web::access::Staff;
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
-use axum::response::Response;
 use huduma_domain::Date;
 use serde::Deserialize;
 
 use super::context::{StaffBar, StaffCtx};
 use crate::services::back_office::dashboard;
+use crate::web::page_error::PageResult;
 use crate::web::render::{Page, html};
 
 /// Period, Nairobi dates, `to` inclusive.
@@ -47,15 +47,12 @@ fn midnight(date: Date) -> i64 {
 }
 
 /// `GET /staff/dashboard` — agency admins and supervisors.
-pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(period): Query<Period>) -> Response {
+pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(period): Query<Period>) -> PageResult {
     let app = &s.ctx.app;
     let today = app.clock.today_in_nairobi();
     let to = Date::parse(&period.to).unwrap_or(today);
     let from = Date::parse(&period.from).ok().filter(|f| *f <= to).unwrap_or_else(|| to.add_days(-29));
-    let lines = match dashboard::figures(app, me, midnight(from), midnight(to.add_days(1))).await {
-        Ok(lines) => lines,
-        Err(err) => return super::errors::failure(err),
-    };
+    let lines = dashboard::figures(app, me, midnight(from), midnight(to.add_days(1))).await?;
     let live = app.catalogue();
     let lines = lines
         .into_iter()
@@ -75,8 +72,8 @@ pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(period): Query<Per
                 .join(", "),
         })
         .collect();
-    html(
+    Ok(html(
         StatusCode::OK,
         &DashboardTemplate { page: s.page("staff.dashboard_title"), staff: s.bar(), from: from.to_string(), to: to.to_string(), lines },
-    )
+    ))
 }

@@ -11,7 +11,6 @@ use crate::app::App;
 use crate::services::ServiceError;
 use crate::web::page_error::{PageError, StaffFrame};
 use crate::web::render::{FormErrors, Page, html};
-use axum::response::IntoResponse;
 use huduma_domain::Language;
 
 #[derive(Template)]
@@ -21,21 +20,6 @@ struct StaffErrorTemplate<'a> {
     staff: Option<StaffBar>,
     message: String,
     code: String,
-}
-
-/// The error page for a request whose member is known (or known to be signed out).
-pub fn page(s: &StaffCtx, status: StatusCode, code: &str) -> Response {
-    let page = s.page("error.title");
-    let message = page.tr.error(code).to_owned();
-    html(status, &StaffErrorTemplate { page, staff: s.bar(), message, code: code.to_owned() })
-}
-
-/// The error page when even the staff session could not be read (the database is down):
-/// the staff frame without the member's bar.
-pub fn bare(app: &App, language: Language, status: StatusCode, code: &str) -> Response {
-    let page = Page::bare(app, language, "error.title");
-    let message = page.tr.error(code).to_owned();
-    html(status, &StaffErrorTemplate { page, staff: None, message, code: code.to_owned() })
 }
 
 /// The error page drawn by [`crate::web::page_error::layer`] for a back-office request.
@@ -52,13 +36,7 @@ pub fn form_failure(s: &StaffCtx, err: ServiceError) -> Result<(StatusCode, Form
     crate::web::render::form_failure(&s.ctx, err)
 }
 
-/// A failure shown as a whole page (for requests with no form to show it on), in the
-/// staff frame.
-pub fn failure(err: ServiceError) -> Response {
-    PageError::from(err).into_response()
-}
-
 /// `/staff/{*rest}` — any address under `/staff` that no route serves.
-pub async fn not_found(s: StaffCtx) -> Response {
-    page(&s, StatusCode::NOT_FOUND, "not_found")
+pub async fn not_found(_: StaffCtx) -> PageError {
+    PageError::not_found()
 }

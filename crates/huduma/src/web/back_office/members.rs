@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::context::{StaffBar, StaffCtx};
 use crate::services::back_office::staff::{self, Creator, NewMember};
 use crate::web::csrf::CsrfForm;
+use crate::web::page_error::PageResult;
 use crate::web::render::{FormErrors, Page, html};
 
 struct MemberView {
@@ -104,16 +105,16 @@ pub struct CreateForm {
 }
 
 /// `POST /staff/members` — platform and agency admins.
-pub async fn create(Staff(ref me, _): Staff, s: StaffCtx, CsrfForm(form): CsrfForm<CreateForm>) -> Response {
+pub async fn create(Staff(ref me, _): Staff, s: StaffCtx, CsrfForm(form): CsrfForm<CreateForm>) -> PageResult {
     let agency =
         if me.role == StaffRole::AgencyAdmin { me.agency().map(str::to_owned) } else { Some(form.agency).filter(|a| !a.is_empty()) };
     let new = NewMember { email: form.email, name: form.name, role: form.role, agency };
     match staff::create(&s.ctx.app, Creator::Member(me, &s.ctx.requester.ip), &new, None).await {
-        Ok((row, password)) => render(&s, FormErrors::default(), StatusCode::OK, Some((row.email, password))).await,
-        Err(err) => match super::errors::form_failure(&s, err) {
-            Ok((status, errors)) => render(&s, errors, status, None).await,
-            Err(page) => page.into_response(),
-        },
+        Ok((row, password)) => Ok(render(&s, FormErrors::default(), StatusCode::OK, Some((row.email, password))).await),
+        Err(err) => {
+            let (status, errors) = super::errors::form_failure(&s, err)?;
+            Ok(render(&s, errors, status, None).await)
+        }
     }
 }
 
@@ -127,12 +128,12 @@ pub struct UpdateForm {
 }
 
 /// `POST /staff/members/{id}` — platform admins, and agency admins for their agency.
-pub async fn update(Staff(ref me, _): Staff, s: StaffCtx, Path(id): Path<String>, CsrfForm(form): CsrfForm<UpdateForm>) -> Response {
+pub async fn update(Staff(ref me, _): Staff, s: StaffCtx, Path(id): Path<String>, CsrfForm(form): CsrfForm<UpdateForm>) -> PageResult {
     match staff::update(&s.ctx.app, me, &s.ctx.requester.ip, &id, &form.role, form.active == "yes").await {
-        Ok(()) => Redirect::to("/staff/members?notice=member_updated").into_response(),
-        Err(err) => match super::errors::form_failure(&s, err) {
-            Ok((status, errors)) => render(&s, errors, status, None).await,
-            Err(page) => page.into_response(),
-        },
+        Ok(()) => Ok(Redirect::to("/staff/members?notice=member_updated").into_response()),
+        Err(err) => {
+            let (status, errors) = super::errors::form_failure(&s, err)?;
+            Ok(render(&s, errors, status, None).await)
+        }
     }
 }

@@ -17,13 +17,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::context::{StaffBar, StaffCtx};
-use super::errors;
 use crate::clock::format_nairobi_in;
 use crate::services::FieldError;
 use crate::services::applications::{display_reference, status};
 use crate::services::back_office::{StaffMember, actions, queue, sla};
 use crate::store::queue::{Assignment, QueueFilter, SlaFilter};
 use crate::web::csrf::CsrfForm;
+use crate::web::page_error::PageResult;
 use crate::web::render::{FormErrors, Page, html};
 
 /// Query string (also carried through the bulk forms, so the queue comes back as it was).
@@ -127,7 +127,7 @@ fn queue_states<'a>(services: impl Iterator<Item = &'a Service>, language: hudum
 }
 
 /// `GET /staff` — agency staff who process applications.
-pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(f): Query<Filters>) -> Response {
+pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(f): Query<Filters>) -> PageResult {
     render(&s, me, f, FormErrors::default(), StatusCode::OK, &[], "").await
 }
 
@@ -139,9 +139,9 @@ async fn render(
     status_code: StatusCode,
     ticked: &[String],
     chosen: &str,
-) -> Response {
+) -> PageResult {
     let Some(agency) = queue_agency(me) else {
-        return super::home_for(me);
+        return Ok(super::home_for(me));
     };
     let q = f.q.trim().to_ascii_uppercase().replace([' ', '-'], "");
     let (reference, document_number) = match Reference::parse(Kind::Application, &q) {
@@ -169,21 +169,13 @@ async fn render(
         document_number,
     };
     let app = &s.ctx.app;
-    let mut items = match queue::list(app, me, filter, f.page).await {
-        Ok(items) => items,
-        Err(err) => return errors::failure(err),
-    };
-    let members = {
-        let listed = crate::services::back_office::members::of_agency(app, Some(agency)).await;
-        match listed {
-            Ok(list) => list
-                .into_iter()
-                .filter(|m| m.active && huduma_domain::workflow::StaffRole::parse(&m.role).is_some_and(|r| r.processes_applications()))
-                .map(|m| (m.id, m.name))
-                .collect(),
-            Err(err) => return errors::failure(err),
-        }
-    };
+    let mut items = queue::list(app, me, filter, f.page).await?;
+    let members = crate::services::back_office::members::of_agency(app, Some(agency))
+        .await?
+        .into_iter()
+        .filter(|m| m.active && huduma_domain::workflow::StaffRole::parse(&m.role).is_some_and(|r| r.processes_applications()))
+        .map(|m| (m.id, m.name))
+        .collect();
     let more = items.len() as i64 > queue::PAGE;
     items.truncate(queue::PAGE as usize);
     let live = app.catalogue();
@@ -256,7 +248,7 @@ async fn render(
         bulk,
         chosen: chosen.to_owned(),
     };
-    html(status_code, &template)
+    Ok(html(status_code, &template))
 }
 
 /// An application a confirmed bulk action would move.
@@ -298,7 +290,7 @@ struct BulkTemplate<'a> {
 /// `POST /staff/bulk` — agency staff: one action on the ticked applications (only actions
 /// that need nothing typed; each application still checked by the workflow and the role).
 /// Without `confirm=yes` it changes nothing and shows what would happen.
-pub async fn bulk(Staff(ref me, _): Staff, s: StaffCtx, CsrfForm(form): CsrfForm<Vec<(String, String)>>) -> Response {
+pub async fn bulk(Staff(ref me, _): Staff, s: StaffCtx, CsrfForm(form): CsrfForm<Vec<(String, String)>>) -> PageResult {
     let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
     let action = value("action");
     let back = value("back");
@@ -320,24 +312,18 @@ pub async fn bulk(Staff(ref me, _): Staff, s: StaffCtx, CsrfForm(form): CsrfForm
     }
     let app = &s.ctx.app;
     if !confirmed {
-        return match actions::preview_bulk(app, me, &references, &action).await {
-            Ok(previews) => confirmation(&s, previews, action, back),
-            Err(err) => errors::failure(err),
-        };
+        let previews = actions::preview_bulk(app, me, &references, &action).await?;
+        return Ok(confirmation(&s, previews, action, back));
     }
-    match actions::take_bulk(app, me, &s.ctx.requester.ip, &references, &action).await {
-        Ok(outcomes) => {
-            let outcomes = outcomes
-                .into_iter()
-                .map(|(reference, code)| match code {
-                    None => (display_reference(&reference), reference, tr.t("staff.bulk_done").to_owned(), true),
-                    Some(code) => (display_reference(&reference), reference, tr.error(&code).to_owned(), false),
-                })
-                .collect();
-            html(StatusCode::OK, &BulkTemplate { page: s.page("staff.bulk_title"), staff: s.bar(), outcomes, back })
-        }
-        Err(err) => errors::failure(err),
-    }
+    let outcomes = actions::take_bulk(app, me, &s.ctx.requester.ip, &references, &action)
+        .await?
+        .into_iter()
+        .map(|(reference, code)| match code {
+            None => (display_reference(&reference), reference, tr.t("staff.bulk_done").to_owned(), true),
+            Some(code) => (display_reference(&reference), reference, tr.error(&code).to_owned(), false),
+        })
+        .collect();
+    Ok(html(StatusCode::OK, &BulkTemplate { page: s.page("staff.bulk_title"), staff: s.bar(), outcomes, back }))
 }
 
 /// The page that says what a bulk action will do, with the button that does it.

@@ -14,6 +14,7 @@ use crate::services::back_office::staff_sign_in::{self, SecondStep};
 use crate::web::context::redirect_with_cookies;
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
+use crate::web::page_error::PageResult;
 use crate::web::pages::sign_in::Next;
 use crate::web::render::{FormErrors, Page, html};
 
@@ -52,19 +53,17 @@ pub struct PasswordForm {
 }
 
 /// `POST /staff/sign-in`
-pub async fn submit(s: StaffCtx, CsrfForm(form): CsrfForm<PasswordForm>) -> Response {
+pub async fn submit(s: StaffCtx, CsrfForm(form): CsrfForm<PasswordForm>) -> PageResult {
     match staff_sign_in::start(&s.ctx.app, &form.email, &form.password, &s.ctx.requester).await {
-        Ok((token, _)) => redirect_with_cookies(
+        Ok((token, _)) => Ok(redirect_with_cookies(
             &form.next.onto("/staff/sign-in/code"),
             vec![cookies::set(&cookies::flow(FLOW), &token, None, s.ctx.secure())],
-        ),
-        Err(err) => match super::errors::form_failure(&s, err) {
-            Ok((status, errors)) => {
-                let (page, next) = (s.page("staff.sign_in_title"), form.next.safe());
-                html(status, &SignInTemplate { page, staff: None, errors, email: form.email, next })
-            }
-            Err(page) => page.into_response(),
-        },
+        )),
+        Err(err) => {
+            let (status, errors) = super::errors::form_failure(&s, err)?;
+            let (page, next) = (s.page("staff.sign_in_title"), form.next.safe());
+            Ok(html(status, &SignInTemplate { page, staff: None, errors, email: form.email, next }))
+        }
     }
 }
 
@@ -110,23 +109,23 @@ pub struct CodeForm {
 }
 
 /// `POST /staff/sign-in/code`
-pub async fn check(s: StaffCtx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
-    let Some(token) = s.ctx.flow_token(FLOW) else { return restart(&form.next) };
+pub async fn check(s: StaffCtx, CsrfForm(form): CsrfForm<CodeForm>) -> PageResult {
+    let Some(token) = s.ctx.flow_token(FLOW) else { return Ok(restart(&form.next)) };
     match staff_sign_in::finish(&s.ctx.app, &token, &form.code, &s.ctx.requester).await {
-        Ok(session) => redirect_with_cookies(
+        Ok(session) => Ok(redirect_with_cookies(
             form.next.landing(DEFAULT_LANDING),
             vec![
                 cookies::set_strict(cookies::STAFF_SESSION, &session, s.ctx.secure()),
                 cookies::clear(&cookies::flow(FLOW), s.ctx.secure()),
             ],
-        ),
-        Err(err) => match super::errors::form_failure(&s, err) {
-            Ok((status, errors)) => match staff_sign_in::second_step_of(&s.ctx.app, &token).await {
+        )),
+        Err(err) => {
+            let (status, errors) = super::errors::form_failure(&s, err)?;
+            Ok(match staff_sign_in::second_step_of(&s.ctx.app, &token).await {
                 Ok(step) => code_page(&s, &form.next, step, errors, status),
                 Err(_) => restart(&form.next),
-            },
-            Err(page) => page.into_response(),
-        },
+            })
+        }
     }
 }
 

@@ -4,11 +4,11 @@
 //! response, resolve, route to an agency).
 
 use crate::web::access::{Agent, Staff};
-use crate::web::page_error::PageError;
+use crate::web::page_error::PageResult;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::context::{StaffBar, StaffCtx};
@@ -44,7 +44,7 @@ pub struct Filter {
 }
 
 /// `GET /staff/tickets` — helpdesk agents and platform admins (all), agency staff (their agency's).
-pub async fn queue(Staff(ref me, _): Staff, s: StaffCtx, Query(f): Query<Filter>) -> Result<Response, PageError> {
+pub async fn queue(Staff(ref me, _): Staff, s: StaffCtx, Query(f): Query<Filter>) -> PageResult {
     let rows = agent::queue(&s.ctx.app, me, &f.status).await?;
     let now = s.ctx.app.clock.now();
     let tr = s.ctx.tr();
@@ -60,12 +60,6 @@ pub async fn queue(Staff(ref me, _): Staff, s: StaffCtx, Query(f): Query<Filter>
         })
         .collect();
     Ok(html(StatusCode::OK, &QueueTemplate { page: s.page("ticket.staff_queue_title"), staff: s.bar(), tickets, status: f.status }))
-}
-
-/// A failure shown as a whole page in the staff frame (it used to be the bare sentence
-/// in `text/plain`).
-fn failure(err: ServiceError) -> Response {
-    PageError::from(err).into_response()
 }
 
 struct MessageView {
@@ -102,12 +96,9 @@ struct TicketTemplate<'a> {
     files: Vec<(String, String, i64)>,
 }
 
-async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: StatusCode) -> Response {
-    let Some(me) = s.member.as_ref() else { return Redirect::to("/staff/sign-in").into_response() };
-    let case = match agent::case(&s.ctx.app, me, &s.ctx.requester.ip, number).await {
-        Ok(case) => case,
-        Err(err) => return failure(err),
-    };
+async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: StatusCode) -> PageResult {
+    let Some(me) = s.member.as_ref() else { return Ok(Redirect::to("/staff/sign-in").into_response()) };
+    let case = agent::case(&s.ctx.app, me, &s.ctx.requester.ip, number).await?;
     let tr = s.ctx.tr();
     let language = s.ctx.language;
     let live = s.ctx.app.catalogue();
@@ -116,10 +107,11 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
         Some(id) => crate::services::back_office::members::name_of(&s.ctx.app, id).await.ok().flatten().unwrap_or_default(),
         None => String::new(),
     };
-    let files = match crate::services::helpdesk::files::list(&s.ctx.app, &t.id).await {
-        Ok(files) => files.into_iter().map(|f| (f.id, f.file_name, (f.size + 1023) / 1024)).collect(),
-        Err(err) => return failure(err),
-    };
+    let files = crate::services::helpdesk::files::list(&s.ctx.app, &t.id)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f.file_name, (f.size + 1023) / 1024))
+        .collect();
     let applications = case
         .applications
         .iter()
@@ -168,21 +160,21 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
         files,
         assignee,
     };
-    html(status_code, &template)
+    Ok(html(status_code, &template))
 }
 
 /// `GET /staff/tickets/{number}` — staff who may see the ticket; the look-up is audited.
-pub async fn show(_: Staff, s: StaffCtx, Path(number): Path<String>) -> Response {
+pub async fn show(_: Staff, s: StaffCtx, Path(number): Path<String>) -> PageResult {
     render(&s, &number, FormErrors::default(), StatusCode::OK).await
 }
 
-async fn after(s: &StaffCtx, number: &str, result: Result<(), ServiceError>, notice: &str) -> Response {
+async fn after(s: &StaffCtx, number: &str, result: Result<(), ServiceError>, notice: &str) -> PageResult {
     match result {
-        Ok(()) => Redirect::to(&format!("/staff/tickets/{number}?notice={notice}")).into_response(),
-        Err(err) => match super::errors::form_failure(s, err) {
-            Ok((status, errors)) => render(s, number, errors, status).await,
-            Err(page) => page.into_response(),
-        },
+        Ok(()) => Ok(Redirect::to(&format!("/staff/tickets/{number}?notice={notice}")).into_response()),
+        Err(err) => {
+            let (status, errors) = super::errors::form_failure(s, err)?;
+            render(s, number, errors, status).await
+        }
     }
 }
 
@@ -197,7 +189,7 @@ pub struct ReplyForm {
 }
 
 /// `POST /staff/tickets/{number}/reply` — staff who may see the ticket.
-pub async fn reply(Staff(ref me, _): Staff, s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ReplyForm>) -> Response {
+pub async fn reply(Staff(ref me, _): Staff, s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ReplyForm>) -> PageResult {
     let result = agent::reply(&s.ctx.app, me, &s.ctx.requester.ip, &number, &form.body, &form.saved, form.resolve == "yes").await;
     after(&s, &number, result, "ticket_answered").await
 }
@@ -210,7 +202,7 @@ pub struct RouteForm {
 }
 
 /// `POST /staff/tickets/{number}/route` — helpdesk agents and platform admins.
-pub async fn route(Staff(ref me, _): Agent, s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<RouteForm>) -> Response {
+pub async fn route(Staff(ref me, _): Agent, s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<RouteForm>) -> PageResult {
     let result = agent::route(&s.ctx.app, me, &s.ctx.requester.ip, &number, &form.agency).await;
     after(&s, &number, result, "ticket_routed").await
 }
@@ -224,15 +216,13 @@ pub struct AssignForm {
 }
 
 /// `POST /staff/tickets/{number}/assign` — staff who may see the ticket.
-pub async fn assign(Staff(ref me, _): Staff, s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<AssignForm>) -> Response {
+pub async fn assign(Staff(ref me, _): Staff, s: StaffCtx, Path(number): Path<String>, CsrfForm(form): CsrfForm<AssignForm>) -> PageResult {
     let result = agent::assign(&s.ctx.app, me, &s.ctx.requester.ip, &number, form.assignee == "me").await;
     after(&s, &number, result, "assigned").await
 }
 
 /// `GET /staff/tickets/{number}/files/{id}` — staff who may see the ticket; audited.
-pub async fn file(Staff(ref me, _): Staff, s: StaffCtx, Path((number, id)): Path<(String, String)>) -> Response {
-    match crate::services::helpdesk::files::for_staff(&s.ctx.app, me, &s.ctx.requester.ip, &number, &id).await {
-        Ok((row, bytes)) => crate::web::pages::applications::uploads::attachment(&row.file_name, &row.content_type, bytes),
-        Err(err) => failure(err),
-    }
+pub async fn file(Staff(ref me, _): Staff, s: StaffCtx, Path((number, id)): Path<(String, String)>) -> PageResult {
+    let (row, bytes) = crate::services::helpdesk::files::for_staff(&s.ctx.app, me, &s.ctx.requester.ip, &number, &id).await?;
+    Ok(crate::web::pages::applications::uploads::attachment(&row.file_name, &row.content_type, bytes))
 }

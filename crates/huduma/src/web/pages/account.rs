@@ -14,7 +14,8 @@ use crate::services::{ServiceError, profile};
 use crate::web::context::{Ctx, redirect_with_cookies};
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
-use crate::web::render::{FormErrors, Page, form_failure, html, internal_error};
+use crate::web::page_error::PageResult;
+use crate::web::render::{FormErrors, Page, form_failure, html};
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -69,13 +70,13 @@ pub struct PasswordForm {
 }
 
 /// `POST /account/password`
-pub async fn password_submit(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<PasswordForm>) -> Response {
+pub async fn password_submit(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<PasswordForm>) -> PageResult {
     match profile::change_password(&ctx.app, me, &form.current_password, &form.password, &form.password_confirmation).await {
-        Ok(()) => Redirect::to("/account?notice=password_changed").into_response(),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => html(status, &PasswordTemplate { page: ctx.page("account.password_heading"), errors }),
-            Err(page) => page.into_response(),
-        },
+        Ok(()) => Ok(Redirect::to("/account?notice=password_changed").into_response()),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(html(status, &PasswordTemplate { page: ctx.page("account.password_heading"), errors }))
+        }
     }
 }
 
@@ -109,37 +110,35 @@ fn device(user_agent: &str) -> String {
 }
 
 /// `GET /account/sessions`
-pub async fn sessions(Citizen(ref me): Citizen, ctx: Ctx) -> Response {
-    match profile::list_sessions(&ctx.app, me).await {
-        Ok(rows) => {
-            let sessions = rows
-                .into_iter()
-                .map(|s| SessionView {
-                    current: s.id == me.session.id,
-                    device: device(&s.user_agent),
-                    ip: s.ip,
-                    created: format_nairobi_in(s.created_at, ctx.language),
-                    last_seen: format_nairobi_in(s.last_seen_at, ctx.language),
-                    id: s.id,
-                })
-                .collect();
-            html(StatusCode::OK, &SessionsTemplate { page: ctx.page("account.sessions_heading"), sessions })
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "listing sessions failed");
-            internal_error(&ctx.app, ctx.language)
-        }
-    }
+pub async fn sessions(Citizen(ref me): Citizen, ctx: Ctx) -> PageResult {
+    let sessions = profile::list_sessions(&ctx.app, me)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            current: s.id == me.session.id,
+            device: device(&s.user_agent),
+            ip: s.ip,
+            created: format_nairobi_in(s.created_at, ctx.language),
+            last_seen: format_nairobi_in(s.last_seen_at, ctx.language),
+            id: s.id,
+        })
+        .collect();
+    Ok(html(StatusCode::OK, &SessionsTemplate { page: ctx.page("account.sessions_heading"), sessions }))
 }
 
 /// `POST /account/sessions/{id}/revoke`
-pub async fn revoke(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<super::sign_in::Empty>) -> Response {
+pub async fn revoke(
+    Citizen(ref me): Citizen,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<super::sign_in::Empty>,
+) -> PageResult {
     match profile::revoke_session(&ctx.app, me, &id).await {
-        Ok(()) => Redirect::to("/account/sessions?notice=session_ended").into_response(),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok(_) => Redirect::to("/account/sessions").into_response(),
-            Err(page) => page.into_response(),
-        },
+        Ok(()) => Ok(Redirect::to("/account/sessions?notice=session_ended").into_response()),
+        Err(err) => {
+            form_failure(&ctx, err)?;
+            Ok(Redirect::to("/account/sessions").into_response())
+        }
     }
 }
 
@@ -208,14 +207,16 @@ pub struct ContactForm {
 }
 
 /// `POST /account/contact`
-pub async fn contact_submit(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<ContactForm>) -> Response {
+pub async fn contact_submit(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<ContactForm>) -> PageResult {
     let channel = Channel::parse(&form.channel).unwrap_or(Channel::Email);
     match profile::start_contact_change(&ctx.app, me, channel, &form.value, &ctx.requester).await {
-        Ok(token) => redirect_with_cookies("/account/contact", vec![cookies::set(&cookies::flow("contact"), &token, None, ctx.secure())]),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => contact_page(&ctx, channel, form.value, None, errors, status),
-            Err(page) => page.into_response(),
-        },
+        Ok(token) => {
+            Ok(redirect_with_cookies("/account/contact", vec![cookies::set(&cookies::flow("contact"), &token, None, ctx.secure())]))
+        }
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(contact_page(&ctx, channel, form.value, None, errors, status))
+        }
     }
 }
 
@@ -227,23 +228,23 @@ pub struct ContactCodeForm {
 }
 
 /// `POST /account/contact/verify`
-pub async fn contact_verify(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<ContactCodeForm>) -> Response {
+pub async fn contact_verify(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<ContactCodeForm>) -> PageResult {
     let Some(token) = ctx.flow_token("contact") else {
-        return Redirect::to("/account").into_response();
+        return Ok(Redirect::to("/account").into_response());
     };
     match profile::finish_contact_change(&ctx.app, me, &token, &form.code).await {
         Ok(channel) => {
             let notice = if channel == Channel::Sms { "phone_changed" } else { "email_changed" };
-            redirect_with_cookies(&format!("/account?notice={notice}"), vec![cookies::clear(&cookies::flow("contact"), ctx.secure())])
+            Ok(redirect_with_cookies(&format!("/account?notice={notice}"), vec![cookies::clear(&cookies::flow("contact"), ctx.secure())]))
         }
-        Err(ServiceError::FlowExpired) => Redirect::to("/account").into_response(),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => match profile::contact_change_target(&ctx.app, me, &token).await {
+        Err(ServiceError::FlowExpired) => Ok(Redirect::to("/account").into_response()),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(match profile::contact_change_target(&ctx.app, me, &token).await {
                 Ok((channel, value)) => contact_page(&ctx, channel, String::new(), Some(value), errors, status),
                 Err(_) => Redirect::to("/account").into_response(),
-            },
-            Err(page) => page.into_response(),
-        },
+            })
+        }
     }
 }
 

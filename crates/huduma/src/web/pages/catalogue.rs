@@ -13,7 +13,8 @@ use serde::Deserialize;
 use crate::app::App;
 use crate::services::catalogue::{Live, ServiceCard};
 use crate::web::context::Ctx;
-use crate::web::render::{Page, error_page, html};
+use crate::web::page_error::{PageError, PageResult};
+use crate::web::render::{Page, html};
 
 /// A service as a card in a list.
 pub type Card = ServiceCard;
@@ -59,10 +60,6 @@ struct ListTemplate<'a> {
     groups: Vec<Group>,
 }
 
-fn not_found(ctx: &Ctx) -> Response {
-    error_page(&ctx.app, ctx.language, StatusCode::NOT_FOUND, "not_found")
-}
-
 /// `GET /services`: every service, by category.
 pub async fn browse(ctx: Ctx) -> Response {
     let live = ctx.app.catalogue();
@@ -90,9 +87,9 @@ pub async fn browse(ctx: Ctx) -> Response {
 }
 
 /// `GET /categories/{code}`
-pub async fn category(ctx: Ctx, Path(code): Path<String>) -> Response {
+pub async fn category(ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let live = ctx.app.catalogue();
-    let Some(category) = live.catalogue.category(&code) else { return not_found(&ctx) };
+    let Some(category) = live.catalogue.category(&code) else { return Err(PageError::not_found()) };
     let services = live.catalogue.services.iter().filter(|s| s.category.get_ref() == &code).map(|s| card(&ctx, &live, s)).collect();
     let template = ListTemplate {
         page: ctx.page("catalogue.all_heading"),
@@ -102,7 +99,7 @@ pub async fn category(ctx: Ctx, Path(code): Path<String>) -> Response {
         agency: None,
         groups: vec![Group { title: None, anchor: code, link: None, services }],
     };
-    html(StatusCode::OK, &template)
+    Ok(html(StatusCode::OK, &template))
 }
 
 /// One agency in the list of agencies.
@@ -138,9 +135,9 @@ pub async fn agencies(ctx: Ctx) -> Response {
 }
 
 /// `GET /agencies/{code}`: contacts and services.
-pub async fn agency(ctx: Ctx, Path(code): Path<String>) -> Response {
+pub async fn agency(ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let live = ctx.app.catalogue();
-    let Some(agency) = live.catalogue.agency(&code) else { return not_found(&ctx) };
+    let Some(agency) = live.catalogue.agency(&code) else { return Err(PageError::not_found()) };
     let services = live.catalogue.services.iter().filter(|s| s.agency == code).map(|s| card(&ctx, &live, s)).collect();
     let view = AgencyView {
         phone: agency.phone.clone(),
@@ -156,7 +153,7 @@ pub async fn agency(ctx: Ctx, Path(code): Path<String>) -> Response {
         agency: Some(view),
         groups: vec![Group { title: None, anchor: code, link: None, services }],
     };
-    html(StatusCode::OK, &template)
+    Ok(html(StatusCode::OK, &template))
 }
 
 /// A row of the fee table.
@@ -219,9 +216,9 @@ fn issues_key(i: Issues) -> &'static str {
 }
 
 /// `GET /services/{code}`: what you need, what it costs, how long it takes.
-pub async fn service(ctx: Ctx, Path(code): Path<String>) -> Response {
+pub async fn service(ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let live = ctx.app.catalogue();
-    let Some(service) = live.catalogue.service(&code) else { return not_found(&ctx) };
+    let Some(service) = live.catalogue.service(&code) else { return Err(PageError::not_found()) };
     let tr = ctx.tr();
     let lang = ctx.language;
     let currency = service.currency();
@@ -319,7 +316,7 @@ pub async fn service(ctx: Ctx, Path(code): Path<String>) -> Response {
         apply_text,
         version: live.versions.get(&code).copied().unwrap_or(1).to_string(),
     };
-    html(StatusCode::OK, &template)
+    Ok(html(StatusCode::OK, &template))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -5,13 +5,14 @@
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::Response;
 
 use crate::clock::format_nairobi_date_in;
+use crate::services::ServiceError;
 use crate::services::back_office::certificates;
 use crate::services::rate_limit;
 use crate::web::context::Ctx;
-use crate::web::render::{Page, error_page, html};
+use crate::web::page_error::{PageError, PageResult};
+use crate::web::render::{Page, html};
 
 #[derive(Template)]
 #[template(path = "certificate_verify.html")]
@@ -36,15 +37,12 @@ fn masked(number: &str) -> String {
 }
 
 /// `GET /verify/certificates/{serial}/{code}` — anyone holding the QR link (rate-limited per address).
-pub async fn verify(ctx: Ctx, Path((serial, code)): Path<(String, String)>) -> Response {
-    if let Err(crate::services::ServiceError::RateLimited { retry_after }) =
-        rate_limit::hit(&ctx.app, rate_limit::CERTIFICATE_CHECKS_PER_IP, &ctx.requester.ip).await
-    {
-        return crate::web::render::rate_limited_page(&ctx.app, ctx.language, retry_after);
-    }
+pub async fn verify(ctx: Ctx, Path((serial, code)): Path<(String, String)>) -> PageResult {
+    rate_limit::hit(&ctx.app, rate_limit::CERTIFICATE_CHECKS_PER_IP, &ctx.requester.ip).await?;
     let certificate = match certificates::verify(&ctx.app, &serial, &code).await {
         Ok(c) => c,
-        Err(_) => return error_page(&ctx.app, ctx.language, StatusCode::NOT_FOUND, "certificate.not_found"),
+        Err(ServiceError::NotFound) => return Err(PageError::new(StatusCode::NOT_FOUND, "certificate.not_found")),
+        Err(err) => return Err(err.into()),
     };
     let tr = ctx.tr();
     let validity = certificates::validity(&certificate, ctx.app.clock.now());
@@ -69,5 +67,5 @@ pub async fn verify(ctx: Ctx, Path((serial, code)): Path<(String, String)>) -> R
         valid_until: certificate.valid_until.map(|t| format_nairobi_date_in(t, ctx.language)).unwrap_or_default(),
         revoke_reason: certificate.revoke_reason.clone().unwrap_or_default(),
     };
-    html(StatusCode::OK, &template)
+    Ok(html(StatusCode::OK, &template))
 }

@@ -4,7 +4,8 @@
 
 use crate::services::help::render;
 use crate::web::context::Ctx;
-use crate::web::render::{Page, error_page, html};
+use crate::web::page_error::{PageError, PageResult};
+use crate::web::render::{Page, html};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -82,10 +83,8 @@ struct ArticleTemplate<'a> {
 }
 
 /// `GET /help/{slug}`
-pub async fn article(ctx: Ctx, Path(slug): Path<String>) -> Response {
-    let Some(a) = ctx.app.help.article(&slug, ctx.language) else {
-        return error_page(&ctx.app, ctx.language, StatusCode::NOT_FOUND, "not_found");
-    };
+pub async fn article(ctx: Ctx, Path(slug): Path<String>) -> PageResult {
+    let a = ctx.app.help.article(&slug, ctx.language).ok_or_else(PageError::not_found)?;
     let related = ctx.app.help.topic(&a.topic, ctx.language).into_iter().filter(|r| r.slug != a.slug).take(5).map(link).collect();
     let template = ArticleTemplate {
         page: Page { title: a.title.clone(), ..ctx.page("help.heading") },
@@ -94,7 +93,7 @@ pub async fn article(ctx: Ctx, Path(slug): Path<String>) -> Response {
         body: render(&a.body),
         related,
     };
-    html(StatusCode::OK, &template)
+    Ok(html(StatusCode::OK, &template))
 }
 
 /// An agency's contacts.

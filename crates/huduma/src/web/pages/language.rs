@@ -1,13 +1,13 @@
 //! The language switch: a plain link, so it works without JavaScript and on every page.
 
 use axum::extract::{Path, Query};
-use axum::response::{IntoResponse, Response};
 use huduma_domain::Language;
 use serde::Deserialize;
 
 use crate::services::profile;
 use crate::web::context::{Ctx, redirect_with_cookies};
 use crate::web::cookies;
+use crate::web::page_error::{PageError, PageResult};
 
 /// Query of the switch link.
 #[derive(Debug, Deserialize)]
@@ -21,17 +21,15 @@ fn safe_next(next: Option<&str>) -> &str {
 }
 
 /// `GET /language/{tag}?next=/path`
-pub async fn switch(ctx: Ctx, Path(tag): Path<String>, Query(query): Query<Next>) -> Response {
-    let Some(language) = Language::parse(&tag) else {
-        return crate::web::render::error_page(&ctx.app, ctx.language, axum::http::StatusCode::NOT_FOUND, "not_found");
-    };
+pub async fn switch(ctx: Ctx, Path(tag): Path<String>, Query(query): Query<Next>) -> PageResult {
+    let language = Language::parse(&tag).ok_or_else(PageError::not_found)?;
     if let Some(me) = &ctx.me
         && let Err(err) = profile::set_language(&ctx.app, me, language).await
     {
         tracing::error!(error = %err, "saving language failed");
     }
     let cookie = cookies::set(cookies::LANGUAGE, language.tag(), Some(365 * 86_400), ctx.secure());
-    redirect_with_cookies(safe_next(query.next.as_deref()), vec![cookie]).into_response()
+    Ok(redirect_with_cookies(safe_next(query.next.as_deref()), vec![cookie]))
 }
 
 #[cfg(test)]

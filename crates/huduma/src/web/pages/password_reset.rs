@@ -10,6 +10,7 @@ use crate::services::{ServiceError, password_reset};
 use crate::web::context::{Ctx, redirect_with_cookies};
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
+use crate::web::page_error::PageResult;
 use crate::web::render::{FormErrors, Page, form_failure, html};
 
 #[derive(Template)]
@@ -35,17 +36,17 @@ pub struct ForgotForm {
 }
 
 /// `POST /forgot-password`
-pub async fn submit(ctx: Ctx, CsrfForm(form): CsrfForm<ForgotForm>) -> Response {
+pub async fn submit(ctx: Ctx, CsrfForm(form): CsrfForm<ForgotForm>) -> PageResult {
     let result = match Channel::parse(&form.channel) {
         Ok(channel) => password_reset::start(&ctx.app, &form.identifier, channel, &ctx.requester).await,
         Err(err) => Err(err),
     };
     match result {
-        Ok(token) => redirect_with_cookies("/reset-password", vec![cookies::set(&cookies::flow("reset"), &token, None, ctx.secure())]),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => html(status, &ForgotTemplate { page: ctx.page("reset.title"), errors, identifier: form.identifier }),
-            Err(page) => page.into_response(),
-        },
+        Ok(token) => Ok(redirect_with_cookies("/reset-password", vec![cookies::set(&cookies::flow("reset"), &token, None, ctx.secure())])),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(html(status, &ForgotTemplate { page: ctx.page("reset.title"), errors, identifier: form.identifier }))
+        }
     }
 }
 
@@ -76,19 +77,19 @@ pub struct ResetForm {
 }
 
 /// `POST /reset-password`
-pub async fn reset_submit(ctx: Ctx, CsrfForm(form): CsrfForm<ResetForm>) -> Response {
+pub async fn reset_submit(ctx: Ctx, CsrfForm(form): CsrfForm<ResetForm>) -> PageResult {
     let Some(token) = ctx.flow_token("reset") else {
-        return Redirect::to("/forgot-password").into_response();
+        return Ok(Redirect::to("/forgot-password").into_response());
     };
     match password_reset::finish(&ctx.app, &token, &form.code, &form.password, &form.password_confirmation, &ctx.requester).await {
-        Ok(()) => redirect_with_cookies(
+        Ok(()) => Ok(redirect_with_cookies(
             "/sign-in?notice=password_reset",
             vec![cookies::clear(&cookies::flow("reset"), ctx.secure()), cookies::clear(cookies::SESSION, ctx.secure())],
-        ),
-        Err(ServiceError::FlowExpired) => Redirect::to("/forgot-password?notice=reset_expired").into_response(),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => html(status, &ResetTemplate { page: ctx.page("reset.title"), errors }),
-            Err(page) => page.into_response(),
-        },
+        )),
+        Err(ServiceError::FlowExpired) => Ok(Redirect::to("/forgot-password?notice=reset_expired").into_response()),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(html(status, &ResetTemplate { page: ctx.page("reset.title"), errors }))
+        }
     }
 }

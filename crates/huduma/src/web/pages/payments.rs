@@ -9,7 +9,7 @@ use crate::store::payments::{AttemptRow, InvoiceRow};
 use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
-use crate::web::pages::applications::failure;
+use crate::web::page_error::{PageError, PageResult};
 use crate::web::render::{FormErrors, Page, form_failure, html};
 use askama::Template;
 use axum::extract::Path;
@@ -46,12 +46,9 @@ struct PayTemplate<'a> {
     cards: bool,
 }
 
-async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, phone: Option<String>) -> Response {
-    let Some(me) = ctx.me.as_ref() else { return failure(crate::services::ServiceError::NotFound) };
-    let view = match invoices::for_application(&ctx.app, me, id).await {
-        Ok(v) => v,
-        Err(err) => return failure(err),
-    };
+async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, phone: Option<String>) -> PageResult {
+    let me = ctx.me.as_ref().ok_or_else(PageError::not_found)?;
+    let view = invoices::for_application(&ctx.app, me, id).await?;
     let template = PayTemplate {
         page: ctx.page("payment.heading"),
         errors,
@@ -84,11 +81,11 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, pho
         cards: ctx.app.pesapal.is_some(),
         paybill: ctx.app.daraja.as_ref().map(|d| d.short_code().to_owned()).unwrap_or_default(),
     };
-    html(status, &template)
+    Ok(html(status, &template))
 }
 
 /// The invoice and the M-Pesa form.
-pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
+pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     render(&ctx, &id, FormErrors::default(), StatusCode::OK, None).await
 }
 
@@ -100,13 +97,13 @@ pub struct MpesaForm {
 }
 
 /// Starts a card payment and sends the browser to the card gateway's page.
-pub async fn card(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
+pub async fn card(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> PageResult {
     match crate::services::payments::card::start(&ctx.app, me, &id).await {
-        Ok(gateway) => Redirect::to(&gateway).into_response(),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => render(&ctx, &id, errors, status, None).await,
-            Err(page) => page.into_response(),
-        },
+        Ok(gateway) => Ok(Redirect::to(&gateway).into_response()),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            render(&ctx, &id, errors, status, None).await
+        }
     }
 }
 
@@ -124,27 +121,24 @@ pub async fn card_return(
     ctx: Ctx,
     Path(attempt): Path<String>,
     axum::extract::Query(back): axum::extract::Query<CardReturn>,
-) -> Response {
-    let (attempt, _) = match invoices::attempt(&ctx.app, me, &attempt).await {
-        Ok(found) => found,
-        Err(err) => return failure(err),
-    };
+) -> PageResult {
+    let (attempt, _) = invoices::attempt(&ctx.app, me, &attempt).await?;
     if attempt.checkout_request_id.as_deref() == Some(back.order_tracking_id.as_str())
         && let Err(err) = crate::services::payments::card::confirm(&ctx.app, &back.order_tracking_id).await
     {
         tracing::warn!(error = %format!("{err}"), "card status check on return failed; the reconciler will retry");
     }
-    Redirect::to(&format!("/payments/{}", attempt.id)).into_response()
+    Ok(Redirect::to(&format!("/payments/{}", attempt.id)).into_response())
 }
 
 /// Sends the prompt and goes to the waiting page.
-pub async fn mpesa(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<MpesaForm>) -> Response {
+pub async fn mpesa(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<MpesaForm>) -> PageResult {
     match mpesa::start(&ctx.app, me, &id, &form.phone).await {
-        Ok(attempt) => Redirect::to(&format!("/payments/{attempt}")).into_response(),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => render(&ctx, &id, errors, status, Some(form.phone)).await,
-            Err(page) => page.into_response(),
-        },
+        Ok(attempt) => Ok(Redirect::to(&format!("/payments/{attempt}")).into_response()),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            render(&ctx, &id, errors, status, Some(form.phone)).await
+        }
     }
 }
 
@@ -172,14 +166,10 @@ struct AttemptTemplate<'a> {
 }
 
 /// The waiting page.
-pub async fn attempt(Citizen(ref me): Citizen, ctx: Ctx, Path(attempt): Path<String>) -> Response {
-    match invoices::attempt(&ctx.app, me, &attempt).await {
-        Ok((attempt, invoice)) => {
-            let application = invoice.application_id.clone().unwrap_or_default();
-            attempt_page(&ctx, &attempt, &invoice, &format!("/applications/{application}"), &format!("/applications/{application}/pay"))
-        }
-        Err(err) => failure(err),
-    }
+pub async fn attempt(Citizen(ref me): Citizen, ctx: Ctx, Path(attempt): Path<String>) -> PageResult {
+    let (attempt, invoice) = invoices::attempt(&ctx.app, me, &attempt).await?;
+    let application = invoice.application_id.clone().unwrap_or_default();
+    Ok(attempt_page(&ctx, &attempt, &invoice, &format!("/applications/{application}"), &format!("/applications/{application}/pay")))
 }
 
 /// Draws an attempt: "Check again" while it waits (by itself only when the citizen
@@ -271,7 +261,7 @@ pub async fn check_form(_: Citizen, ctx: Ctx) -> Response {
 }
 
 /// `POST /payments/check`
-pub async fn check(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<CheckForm>) -> Response {
+pub async fn check(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<CheckForm>) -> PageResult {
     use crate::services::payments::lookup::{self, Found};
     let mut template = CheckTemplate {
         page: ctx.page("lookup.heading"),
@@ -292,13 +282,11 @@ pub async fn check(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<
         Ok(Found::ForSomeoneElse) => template.outcome = "someone_else",
         Ok(Found::Unmatched) => template.outcome = "unmatched",
         Ok(Found::NotYet) => template.outcome = "not_yet",
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => {
-                template.errors = errors;
-                return html(status, &template);
-            }
-            Err(page) => return page.into_response(),
-        },
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            template.errors = errors;
+            return Ok(html(status, &template));
+        }
     }
-    html(StatusCode::OK, &template)
+    Ok(html(StatusCode::OK, &template))
 }

@@ -8,15 +8,13 @@ use crate::services::payments::receipts::{self, ReceiptView};
 use crate::services::rate_limit;
 use crate::web::access::Citizen;
 use crate::web::context::Ctx;
-use crate::web::page_error::PageError;
-use crate::web::pages::applications::failure;
+use crate::web::page_error::{PageError, PageResult};
 use crate::web::pages::applications::uploads::attachment;
 use crate::web::pages::two_factor::qr_svg;
 use crate::web::render::{Page, html};
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::Response;
 
 /// A receipt as every view shows it.
 pub struct ReceiptLines {
@@ -81,24 +79,20 @@ struct ReceiptTemplate<'a> {
 }
 
 /// The payer's receipt.
-pub async fn show(Citizen(ref me): Citizen, ctx: Ctx, Path(number): Path<String>) -> Response {
-    match receipts::owned(&ctx.app, me, &number).await {
-        Ok(view) => {
-            let verify_url = receipts::verification_url(&ctx.app, &view.receipt.number);
-            let template = ReceiptTemplate {
-                page: ctx.page("receipt.heading"),
-                r: lines(Some(&ctx.app), ctx.language, &view),
-                qr: qr_svg(&verify_url),
-                verify_url,
-            };
-            html(StatusCode::OK, &template)
-        }
-        Err(err) => failure(err),
-    }
+pub async fn show(Citizen(ref me): Citizen, ctx: Ctx, Path(number): Path<String>) -> PageResult {
+    let view = receipts::owned(&ctx.app, me, &number).await?;
+    let verify_url = receipts::verification_url(&ctx.app, &view.receipt.number);
+    let template = ReceiptTemplate {
+        page: ctx.page("receipt.heading"),
+        r: lines(Some(&ctx.app), ctx.language, &view),
+        qr: qr_svg(&verify_url),
+        verify_url,
+    };
+    Ok(html(StatusCode::OK, &template))
 }
 
 /// The payer's receipt as a PDF.
-pub async fn pdf(Citizen(ref me): Citizen, ctx: Ctx, Path(number): Path<String>) -> Result<Response, PageError> {
+pub async fn pdf(Citizen(ref me): Citizen, ctx: Ctx, Path(number): Path<String>) -> PageResult {
     let view = receipts::owned(&ctx.app, me, &number).await?;
     let bytes = receipt_pdf(&ctx.app, ctx.tr(), &view).map_err(|err| PageError::internal(format!("{err:#}")))?;
     Ok(attachment(&format!("receipt-{}.pdf", view.receipt.number), "application/pdf", bytes.into()))
@@ -141,20 +135,14 @@ struct VerifyTemplate<'a> {
 }
 
 /// The public check behind the QR code.
-pub async fn verify(ctx: Ctx, Path((number, code)): Path<(String, String)>) -> Response {
-    if let Err(err) = rate_limit::hit(&ctx.app, rate_limit::RECEIPT_CHECKS_PER_IP, &ctx.requester.ip).await {
-        return failure(err);
-    }
-    match receipts::verify(&ctx.app, &number, &code).await {
-        Ok(view) => html(
-            StatusCode::OK,
-            &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: Some(lines(Some(&ctx.app), ctx.language, &view)) },
-        ),
-        Err(crate::services::ServiceError::NotFound) => {
-            html(StatusCode::NOT_FOUND, &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found: None })
-        }
-        Err(err) => failure(err),
-    }
+pub async fn verify(ctx: Ctx, Path((number, code)): Path<(String, String)>) -> PageResult {
+    rate_limit::hit(&ctx.app, rate_limit::RECEIPT_CHECKS_PER_IP, &ctx.requester.ip).await?;
+    let (status, found) = match receipts::verify(&ctx.app, &number, &code).await {
+        Ok(view) => (StatusCode::OK, Some(lines(Some(&ctx.app), ctx.language, &view))),
+        Err(crate::services::ServiceError::NotFound) => (StatusCode::NOT_FOUND, None),
+        Err(err) => return Err(err.into()),
+    };
+    Ok(html(status, &VerifyTemplate { page: ctx.page("receipt.verify_heading"), found }))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::services::registration::{self, DetailsInput, StartInput};
 use crate::web::context::{Ctx, redirect_with_cookies};
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
+use crate::web::page_error::PageResult;
 use crate::web::render::{FormErrors, Page, form_failure, html};
 
 const TYPE_OPTIONS: [(&str, &str, &str); 3] = [
@@ -104,19 +105,19 @@ pub async fn identity_form(ctx: Ctx, Query(query): Query<TypeQuery>) -> Response
 }
 
 /// `POST /register/identity`
-pub async fn identity_submit(ctx: Ctx, CsrfForm(input): CsrfForm<StartInput>) -> Response {
+pub async fn identity_submit(ctx: Ctx, CsrfForm(input): CsrfForm<StartInput>) -> PageResult {
     let Some(kind) = AccountType::parse(&input.account_type) else {
-        return Redirect::to("/register").into_response();
+        return Ok(Redirect::to("/register").into_response());
     };
     match registration::start(&ctx.app, &input, &ctx.requester).await {
         Ok(started) => {
             let cookie = cookies::set(&cookies::flow("register"), &started.token, None, ctx.secure());
-            redirect_with_cookies("/register/details", vec![cookie])
+            Ok(redirect_with_cookies("/register/details", vec![cookie]))
         }
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => identity_page(&ctx, kind, input, errors, status),
-            Err(page) => page.into_response(),
-        },
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(identity_page(&ctx, kind, input, errors, status))
+        }
     }
 }
 
@@ -169,9 +170,9 @@ pub async fn details_form(ctx: Ctx) -> Response {
 }
 
 /// `POST /register/details`
-pub async fn details_submit(ctx: Ctx, CsrfForm(input): CsrfForm<DetailsInput>) -> Response {
+pub async fn details_submit(ctx: Ctx, CsrfForm(input): CsrfForm<DetailsInput>) -> PageResult {
     let Some(token) = ctx.flow_token("register") else {
-        return Redirect::to("/register?notice=registration_expired").into_response();
+        return Ok(Redirect::to("/register?notice=registration_expired").into_response());
     };
     match registration::complete(&ctx.app, &token, &input, &ctx.requester).await {
         Ok(created) => {
@@ -179,16 +180,14 @@ pub async fn details_submit(ctx: Ctx, CsrfForm(input): CsrfForm<DetailsInput>) -
                 cookies::clear(&cookies::flow("register"), ctx.secure()),
                 cookies::set(&cookies::flow("verify"), &created.verify_token, None, ctx.secure()),
             ];
-            redirect_with_cookies("/verify", cookies)
+            Ok(redirect_with_cookies("/verify", cookies))
         }
-        Err(crate::services::ServiceError::FlowExpired) => Redirect::to("/register?notice=registration_expired").into_response(),
-        Err(err) => match form_failure(&ctx, err) {
+        Err(crate::services::ServiceError::FlowExpired) => Ok(Redirect::to("/register?notice=registration_expired").into_response()),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
             // Passwords are never sent back into the page.
-            Ok((status, errors)) => {
-                details_page(&ctx, DetailsInput { password: String::new(), password_confirmation: String::new(), ..input }, errors, status)
-                    .await
-            }
-            Err(page) => page.into_response(),
-        },
+            let input = DetailsInput { password: String::new(), password_confirmation: String::new(), ..input };
+            Ok(details_page(&ctx, input, errors, status).await)
+        }
     }
 }

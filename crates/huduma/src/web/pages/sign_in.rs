@@ -16,6 +16,7 @@ use crate::services::{ServiceError, profile};
 use crate::web::context::{Ctx, redirect_with_cookies};
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
+use crate::web::page_error::PageResult;
 use crate::web::render::{FormErrors, Page, form_failure, html};
 use crate::web::safe_redirect::local_path;
 
@@ -86,23 +87,21 @@ pub struct PasswordForm {
 }
 
 /// `POST /sign-in`
-pub async fn submit(ctx: Ctx, CsrfForm(form): CsrfForm<PasswordForm>) -> Response {
+pub async fn submit(ctx: Ctx, CsrfForm(form): CsrfForm<PasswordForm>) -> PageResult {
     match sign_in::start(&ctx.app, &form.identifier, &form.password, &ctx.requester).await {
-        Ok(Started::SecondStep { token, .. }) => redirect_with_cookies(
+        Ok(Started::SecondStep { token, .. }) => Ok(redirect_with_cookies(
             &form.next.onto("/sign-in/code"),
             vec![cookies::set(&cookies::flow("sign_in"), &token, None, ctx.secure())],
-        ),
-        Ok(Started::NeedsVerification { token }) => redirect_with_cookies(
+        )),
+        Ok(Started::NeedsVerification { token }) => Ok(redirect_with_cookies(
             "/verify?notice=verify_to_continue",
             vec![cookies::set(&cookies::flow("verify"), &token, None, ctx.secure())],
-        ),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => {
-                let next = form.next.safe();
-                html(status, &SignInTemplate { page: ctx.page("sign_in.title"), errors, identifier: form.identifier, next })
-            }
-            Err(page) => page.into_response(),
-        },
+        )),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            let next = form.next.safe();
+            Ok(html(status, &SignInTemplate { page: ctx.page("sign_in.title"), errors, identifier: form.identifier, next }))
+        }
     }
 }
 
@@ -162,21 +161,21 @@ pub struct ChannelForm {
 }
 
 /// `POST /sign-in/send`
-pub async fn send(ctx: Ctx, CsrfForm(form): CsrfForm<ChannelForm>) -> Response {
+pub async fn send(ctx: Ctx, CsrfForm(form): CsrfForm<ChannelForm>) -> PageResult {
     let Some(token) = ctx.flow_token("sign_in") else {
-        return expired(&form.next);
+        return Ok(expired(&form.next));
     };
     let result = match Channel::parse(&form.channel) {
         Ok(channel) => sign_in::send_code(&ctx.app, &token, channel, &ctx.requester).await,
         Err(err) => Err(err),
     };
     match result {
-        Ok(()) => Redirect::to(&form.next.onto("/sign-in/code")).into_response(),
-        Err(ServiceError::FlowExpired) => expired(&form.next),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => code_page(&ctx, &form.next, errors.anchored("channel", "channel-sms"), status).await,
-            Err(page) => page.into_response(),
-        },
+        Ok(()) => Ok(Redirect::to(&form.next.onto("/sign-in/code")).into_response()),
+        Err(ServiceError::FlowExpired) => Ok(expired(&form.next)),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(code_page(&ctx, &form.next, errors.anchored("channel", "channel-sms"), status).await)
+        }
     }
 }
 
@@ -190,23 +189,23 @@ pub struct CodeForm {
 }
 
 /// `POST /sign-in/code`
-pub async fn check(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
+pub async fn check(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> PageResult {
     let Some(token) = ctx.flow_token("sign_in") else {
-        return expired(&form.next);
+        return Ok(expired(&form.next));
     };
     match sign_in::finish(&ctx.app, &token, &form.code, &ctx.requester, SessionKind::Web, ctx.session_token()).await {
-        Ok(session) => redirect_with_cookies(
+        Ok(session) => Ok(redirect_with_cookies(
             form.next.landing(DEFAULT_LANDING),
             vec![
                 cookies::clear(&cookies::flow("sign_in"), ctx.secure()),
                 cookies::set(cookies::SESSION, &session.token, None, ctx.secure()),
             ],
-        ),
-        Err(ServiceError::FlowExpired) => expired(&form.next),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => code_page(&ctx, &form.next, errors, status).await,
-            Err(page) => page.into_response(),
-        },
+        )),
+        Err(ServiceError::FlowExpired) => Ok(expired(&form.next)),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(code_page(&ctx, &form.next, errors, status).await)
+        }
     }
 }
 
@@ -225,10 +224,7 @@ pub async fn sign_out(ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Response {
 }
 
 /// `POST /account/sign-out-everywhere`
-pub async fn sign_out_everywhere(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Response {
-    if let Err(err) = profile::revoke_all_sessions(&ctx.app, me).await {
-        tracing::error!(error = %err, "ending sessions failed");
-        return crate::web::render::internal_error(&ctx.app, ctx.language);
-    }
-    redirect_with_cookies("/?notice=signed_out_everywhere", vec![cookies::clear(cookies::SESSION, ctx.secure())])
+pub async fn sign_out_everywhere(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> PageResult {
+    profile::revoke_all_sessions(&ctx.app, me).await?;
+    Ok(redirect_with_cookies("/?notice=signed_out_everywhere", vec![cookies::clear(cookies::SESSION, ctx.secure())]))
 }

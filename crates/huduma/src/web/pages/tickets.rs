@@ -4,7 +4,7 @@
 //! `/help/tickets/{number}` (the thread: reply, reopen within the window, rate).
 
 use crate::web::access::Citizen;
-use crate::web::page_error::PageError;
+use crate::web::page_error::{PageError, PageResult};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -43,27 +43,18 @@ fn status_text(ctx: &Ctx, status: &str) -> String {
 }
 
 /// `GET /help/tickets` — signed-in citizen: their tickets.
-pub async fn list(Citizen(ref me): Citizen, ctx: Ctx) -> Response {
-    match citizen::list(&ctx.app, me).await {
-        Ok(rows) => {
-            let tickets = rows
-                .iter()
-                .map(|t| Line {
-                    number: t.number.clone(),
-                    subject: t.subject.clone(),
-                    status: status_text(&ctx, t.status.code()),
-                    updated: format_nairobi_in(t.updated_at, ctx.language),
-                })
-                .collect();
-            html(StatusCode::OK, &ListTemplate { page: ctx.page("ticket.list_title"), tickets })
-        }
-        Err(err) => failure(err),
-    }
-}
-
-/// A failure shown as a whole page (it used to be the bare sentence in `text/plain`).
-fn failure(err: ServiceError) -> Response {
-    PageError::from(err).into_response()
+pub async fn list(Citizen(ref me): Citizen, ctx: Ctx) -> PageResult {
+    let rows = citizen::list(&ctx.app, me).await?;
+    let tickets = rows
+        .iter()
+        .map(|t| Line {
+            number: t.number.clone(),
+            subject: t.subject.clone(),
+            status: status_text(&ctx, t.status.code()),
+            updated: format_nairobi_in(t.updated_at, ctx.language),
+        })
+        .collect();
+    Ok(html(StatusCode::OK, &ListTemplate { page: ctx.page("ticket.list_title"), tickets }))
 }
 
 /// What the new-ticket form was opened with.
@@ -142,7 +133,7 @@ pub struct TicketForm {
 
 /// `POST /help/tickets/new` — a signed-in citizen opens a ticket; an anonymous visitor is
 /// sent a code to prove their phone first.
-pub async fn create(ctx: Ctx, CsrfForm(form): CsrfForm<TicketForm>) -> Response {
+pub async fn create(ctx: Ctx, CsrfForm(form): CsrfForm<TicketForm>) -> PageResult {
     let new = NewTicket {
         category: form.category.clone(),
         subject: form.subject.clone(),
@@ -161,11 +152,11 @@ pub async fn create(ctx: Ctx, CsrfForm(form): CsrfForm<TicketForm>) -> Response 
         }
     };
     match result {
-        Ok(response) => response,
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => new_page(&ctx, ctx.me.is_none(), form, errors, status),
-            Err(page) => page.into_response(),
-        },
+        Ok(response) => Ok(response),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(new_page(&ctx, ctx.me.is_none(), form, errors, status))
+        }
     }
 }
 
@@ -195,41 +186,36 @@ pub struct CodeForm {
 }
 
 /// `POST /help/tickets/verify` — holder of the anonymous ticket flow.
-pub async fn verify(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
-    let Some(token) = ctx.flow_token(FLOW) else { return Redirect::to("/help/tickets/new").into_response() };
+pub async fn verify(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> PageResult {
+    let Some(token) = ctx.flow_token(FLOW) else { return Ok(Redirect::to("/help/tickets/new").into_response()) };
     match anonymous::finish(&ctx.app, &token, &form.code, &ctx.requester).await {
         Ok(ticket) => {
             let key = crate::services::helpdesk::access_code(&ctx.app, &ticket.number);
-            redirect_with_cookies(
+            Ok(redirect_with_cookies(
                 &format!("/help/tickets/{}?key={key}&notice=ticket_opened", ticket.number),
                 vec![cookies::clear(&cookies::flow(FLOW), ctx.secure())],
-            )
+            ))
         }
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => {
-                let sent_to = anonymous::sent_to(&ctx.app, &token).await.unwrap_or_default();
-                html(status, &VerifyTemplate { page: ctx.page("ticket.verify_title"), errors, sent_to })
-            }
-            Err(page) => page.into_response(),
-        },
+        Err(err) => verify_again(&ctx, &token, err).await,
     }
+}
+
+/// The code form again, with why the last code was refused.
+async fn verify_again(ctx: &Ctx, token: &str, err: ServiceError) -> PageResult {
+    let (status, errors) = form_failure(ctx, err)?;
+    let sent_to = anonymous::sent_to(&ctx.app, token).await.unwrap_or_default();
+    Ok(html(status, &VerifyTemplate { page: ctx.page("ticket.verify_title"), errors, sent_to }))
 }
 
 /// `POST /help/tickets/verify/resend` — holder of the anonymous ticket flow: a new code
 /// for the same pending ticket, so a mistyped or lost code never means typing the
 /// ticket again.
-pub async fn resend(ctx: Ctx, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
-    let Some(token) = ctx.flow_token(FLOW) else { return Redirect::to("/help/tickets/new").into_response() };
+pub async fn resend(ctx: Ctx, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> PageResult {
+    let Some(token) = ctx.flow_token(FLOW) else { return Ok(Redirect::to("/help/tickets/new").into_response()) };
     match anonymous::resend(&ctx.app, &token, &ctx.requester).await {
-        Ok(()) => Redirect::to("/help/tickets/verify?notice=code_resent").into_response(),
-        Err(ServiceError::FlowExpired) => Redirect::to("/help/tickets/new").into_response(),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => {
-                let sent_to = anonymous::sent_to(&ctx.app, &token).await.unwrap_or_default();
-                html(status, &VerifyTemplate { page: ctx.page("ticket.verify_title"), errors, sent_to })
-            }
-            Err(page) => page.into_response(),
-        },
+        Ok(()) => Ok(Redirect::to("/help/tickets/verify?notice=code_resent").into_response()),
+        Err(ServiceError::FlowExpired) => Ok(Redirect::to("/help/tickets/new").into_response()),
+        Err(err) => verify_again(&ctx, &token, err).await,
     }
 }
 
@@ -272,18 +258,19 @@ fn holder<'a>(ctx: &'a Ctx, key: &'a str) -> Holder<'a> {
     }
 }
 
-async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, status_code: StatusCode) -> Response {
+async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, status_code: StatusCode) -> PageResult {
     let (ticket, messages) = match citizen::view(&ctx.app, holder(ctx, key), number).await {
         Ok(found) => found,
         Err(ServiceError::NotFound) if ctx.me.is_none() && key.is_empty() => {
-            return ctx.sign_in_redirect();
+            return Ok(ctx.sign_in_redirect());
         }
-        Err(err) => return failure(err),
+        Err(err) => return Err(err.into()),
     };
-    let files = match crate::services::helpdesk::files::list(&ctx.app, &ticket.id).await {
-        Ok(files) => files.into_iter().map(|f| (f.id, f.file_name, (f.size + 1023) / 1024)).collect(),
-        Err(err) => return failure(err),
-    };
+    let files = crate::services::helpdesk::files::list(&ctx.app, &ticket.id)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f.file_name, (f.size + 1023) / 1024))
+        .collect();
     let status = ticket.status;
     let now = ctx.app.clock.now();
     let template = TicketTemplate {
@@ -308,11 +295,11 @@ async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, sta
         application: ticket.application_id.clone().filter(|_| ticket.account_id.is_some()).unwrap_or_default(),
         files,
     };
-    html(status_code, &template)
+    Ok(html(status_code, &template))
 }
 
 /// `GET /help/tickets/{number}` — the signed-in owner, or whoever holds the ticket's key.
-pub async fn show(ctx: Ctx, Path(number): Path<String>, Query(k): Query<Key>) -> Response {
+pub async fn show(ctx: Ctx, Path(number): Path<String>, Query(k): Query<Key>) -> PageResult {
     ticket_page(&ctx, &number, &k.key, FormErrors::default(), StatusCode::OK).await
 }
 
@@ -329,31 +316,31 @@ pub struct ThreadForm {
     comment: String,
 }
 
-async fn after(ctx: &Ctx, number: &str, key: &str, result: Result<(), ServiceError>, notice: &str) -> Response {
+async fn after(ctx: &Ctx, number: &str, key: &str, result: Result<(), ServiceError>, notice: &str) -> PageResult {
     let key_part = if key.is_empty() { String::new() } else { format!("key={key}&") };
     match result {
-        Ok(()) => Redirect::to(&format!("/help/tickets/{number}?{key_part}notice={notice}")).into_response(),
-        Err(err) => match form_failure(ctx, err) {
-            Ok((status, errors)) => ticket_page(ctx, number, key, errors, status).await,
-            Err(page) => page.into_response(),
-        },
+        Ok(()) => Ok(Redirect::to(&format!("/help/tickets/{number}?{key_part}notice={notice}")).into_response()),
+        Err(err) => {
+            let (status, errors) = form_failure(ctx, err)?;
+            ticket_page(ctx, number, key, errors, status).await
+        }
     }
 }
 
 /// `POST /help/tickets/{number}/reply` — the owner or key holder.
-pub async fn reply(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ThreadForm>) -> Response {
+pub async fn reply(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ThreadForm>) -> PageResult {
     let result = citizen::reply(&ctx.app, holder(&ctx, &form.key), &number, &form.message).await;
     after(&ctx, &number, &form.key, result, "ticket_replied").await
 }
 
 /// `POST /help/tickets/{number}/reopen` — the owner or key holder, within the window.
-pub async fn reopen(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ThreadForm>) -> Response {
+pub async fn reopen(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ThreadForm>) -> PageResult {
     let result = citizen::reopen(&ctx.app, holder(&ctx, &form.key), &number, &form.message).await;
     after(&ctx, &number, &form.key, result, "ticket_reopened").await
 }
 
 /// `POST /help/tickets/{number}/rate` — the owner or key holder, once resolved.
-pub async fn rate(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ThreadForm>) -> Response {
+pub async fn rate(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm<ThreadForm>) -> PageResult {
     let rating = form.rating.parse().unwrap_or(0);
     let result = citizen::rate(&ctx.app, holder(&ctx, &form.key), &number, rating, &form.comment).await;
     after(&ctx, &number, &form.key, result, "ticket_rated").await
@@ -361,7 +348,7 @@ pub async fn rate(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfForm
 
 /// `POST /help/tickets/{number}/files?key=` — the owner or key holder (multipart: the CSRF
 /// token first, then the file).
-pub async fn attach(ctx: Ctx, Path(number): Path<String>, Query(k): Query<Key>, multipart: axum::extract::Multipart) -> Response {
+pub async fn attach(ctx: Ctx, Path(number): Path<String>, Query(k): Query<Key>, multipart: axum::extract::Multipart) -> PageResult {
     use crate::web::pages::applications::uploads::read_upload;
     let rule = crate::services::helpdesk::files::rule();
     let result = match read_upload(multipart, rule.max_bytes, Some(&ctx.csrf)).await {
@@ -369,20 +356,18 @@ pub async fn attach(ctx: Ctx, Path(number): Path<String>, Query(k): Query<Key>, 
             crate::services::helpdesk::files::attach(&ctx.app, holder(&ctx, &k.key), &number, &name, bytes, ctx.language).await.map(|_| ())
         }
         Err(failed) if failed.is_csrf() => {
-            return crate::web::render::error_page(&ctx.app, ctx.language, StatusCode::FORBIDDEN, "csrf.invalid");
+            return Err(PageError::new(StatusCode::FORBIDDEN, "csrf.invalid"));
         }
         Err(failed) => match failed.rejection() {
             Some(r) => Err(crate::services::applications::documents::refused("file", r, ctx.language)),
-            None => return crate::web::render::error_page(&ctx.app, ctx.language, StatusCode::BAD_REQUEST, "upload.interrupted"),
+            None => return Err(PageError::new(StatusCode::BAD_REQUEST, "upload.interrupted")),
         },
     };
     after(&ctx, &number, &k.key, result, "document_uploaded").await
 }
 
 /// `GET /help/tickets/{number}/files/{id}?key=` — the owner or key holder.
-pub async fn file(ctx: Ctx, Path((number, id)): Path<(String, String)>, Query(k): Query<Key>) -> Response {
-    match crate::services::helpdesk::files::for_holder(&ctx.app, holder(&ctx, &k.key), &number, &id).await {
-        Ok((row, bytes)) => crate::web::pages::applications::uploads::attachment(&row.file_name, &row.content_type, bytes),
-        Err(err) => failure(err),
-    }
+pub async fn file(ctx: Ctx, Path((number, id)): Path<(String, String)>, Query(k): Query<Key>) -> PageResult {
+    let (row, bytes) = crate::services::helpdesk::files::for_holder(&ctx.app, holder(&ctx, &k.key), &number, &id).await?;
+    Ok(crate::web::pages::applications::uploads::attachment(&row.file_name, &row.content_type, bytes))
 }

@@ -12,6 +12,7 @@ use crate::services::totp::{self, Setup};
 use crate::web::context::{Ctx, redirect_with_cookies};
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
+use crate::web::page_error::PageResult;
 use crate::web::render::{FormErrors, Page, form_failure, html};
 
 #[derive(Template)]
@@ -49,15 +50,15 @@ pub async fn show(_: Citizen, ctx: Ctx) -> Response {
 }
 
 /// `POST /account/two-factor/setup`
-pub async fn begin(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(_): CsrfForm<super::sign_in::Empty>) -> Response {
+pub async fn begin(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(_): CsrfForm<super::sign_in::Empty>) -> PageResult {
     match totp::begin_setup(&ctx.app, &me.account).await {
         Ok(setup) => {
-            redirect_with_cookies("/account/two-factor", vec![cookies::set(&cookies::flow("totp"), &setup.token, None, ctx.secure())])
+            Ok(redirect_with_cookies("/account/two-factor", vec![cookies::set(&cookies::flow("totp"), &setup.token, None, ctx.secure())]))
         }
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => page(&ctx, errors, status).await,
-            Err(page) => page.into_response(),
-        },
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(page(&ctx, errors, status).await)
+        }
     }
 }
 
@@ -69,26 +70,26 @@ pub struct CodeForm {
 }
 
 /// `POST /account/two-factor/confirm`
-pub async fn confirm(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
+pub async fn confirm(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> PageResult {
     let Some(token) = ctx.flow_token("totp") else {
-        return Redirect::to("/account/two-factor").into_response();
+        return Ok(Redirect::to("/account/two-factor").into_response());
     };
     match totp::confirm_setup(&ctx.app, &me.account, &token, &form.code).await {
-        Ok(()) => redirect_with_cookies("/account?notice=totp_on", vec![cookies::clear(&cookies::flow("totp"), ctx.secure())]),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => page(&ctx, errors, status).await,
-            Err(page) => page.into_response(),
-        },
+        Ok(()) => Ok(redirect_with_cookies("/account?notice=totp_on", vec![cookies::clear(&cookies::flow("totp"), ctx.secure())])),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(page(&ctx, errors, status).await)
+        }
     }
 }
 
 /// `POST /account/two-factor/disable`
-pub async fn disable(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
+pub async fn disable(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> PageResult {
     match totp::disable(&ctx.app, &me.account, &form.code).await {
-        Ok(()) => Redirect::to("/account?notice=totp_off").into_response(),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => page(&ctx, errors, status).await,
-            Err(page) => page.into_response(),
-        },
+        Ok(()) => Ok(Redirect::to("/account?notice=totp_off").into_response()),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(page(&ctx, errors, status).await)
+        }
     }
 }

@@ -12,6 +12,7 @@ use crate::services::verification::{self, Outcome, Status};
 use crate::web::context::{Ctx, redirect_with_cookies};
 use crate::web::cookies;
 use crate::web::csrf::CsrfForm;
+use crate::web::page_error::PageResult;
 use crate::web::render::{FormErrors, Page, form_failure, html};
 
 #[derive(Template)]
@@ -44,41 +45,41 @@ pub struct CodeForm {
     code: String,
 }
 
-async fn check(ctx: Ctx, channel: Channel, form: CodeForm) -> Response {
+async fn check(ctx: Ctx, channel: Channel, form: CodeForm) -> PageResult {
     let Some(token) = ctx.flow_token("verify") else {
-        return Redirect::to("/sign-in?notice=verification_expired").into_response();
+        return Ok(Redirect::to("/sign-in?notice=verification_expired").into_response());
     };
     let field = if channel == Channel::Sms { "phone_code" } else { "email_code" };
     match verification::verify(&ctx.app, &token, channel, &form.code, &ctx.requester, SessionKind::Web, ctx.session_token()).await {
-        Ok(Outcome::Pending(_)) => Redirect::to("/verify").into_response(),
-        Ok(Outcome::Done(session)) => redirect_with_cookies(
+        Ok(Outcome::Pending(_)) => Ok(Redirect::to("/verify").into_response()),
+        Ok(Outcome::Done(session)) => Ok(redirect_with_cookies(
             "/account?notice=registered",
             vec![
                 cookies::clear(&cookies::flow("verify"), ctx.secure()),
                 cookies::set(cookies::SESSION, &session.token, None, ctx.secure()),
             ],
-        ),
-        Err(ServiceError::FlowExpired) => Redirect::to("/sign-in?notice=verification_expired").into_response(),
+        )),
+        Err(ServiceError::FlowExpired) => Ok(Redirect::to("/sign-in?notice=verification_expired").into_response()),
         Err(ServiceError::Invalid(mut errors)) => {
             for e in &mut errors {
                 e.field = field.into();
             }
-            verify_page(&ctx, FormErrors::new(ctx.tr(), &errors), StatusCode::UNPROCESSABLE_ENTITY).await
+            Ok(verify_page(&ctx, FormErrors::new(ctx.tr(), &errors), StatusCode::UNPROCESSABLE_ENTITY).await)
         }
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => verify_page(&ctx, errors, status).await,
-            Err(page) => page.into_response(),
-        },
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(verify_page(&ctx, errors, status).await)
+        }
     }
 }
 
 /// `POST /verify/phone`
-pub async fn phone(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
+pub async fn phone(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> PageResult {
     check(ctx, Channel::Sms, form).await
 }
 
 /// `POST /verify/email`
-pub async fn email(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> Response {
+pub async fn email(ctx: Ctx, CsrfForm(form): CsrfForm<CodeForm>) -> PageResult {
     check(ctx, Channel::Email, form).await
 }
 
@@ -90,19 +91,19 @@ pub struct ResendForm {
 }
 
 /// `POST /verify/resend`
-pub async fn resend(ctx: Ctx, CsrfForm(form): CsrfForm<ResendForm>) -> Response {
+pub async fn resend(ctx: Ctx, CsrfForm(form): CsrfForm<ResendForm>) -> PageResult {
     let Some(token) = ctx.flow_token("verify") else {
-        return Redirect::to("/sign-in?notice=verification_expired").into_response();
+        return Ok(Redirect::to("/sign-in?notice=verification_expired").into_response());
     };
     let result = match Channel::parse(&form.channel) {
         Ok(channel) => verification::resend(&ctx.app, &token, channel, &ctx.requester).await,
         Err(err) => Err(err),
     };
     match result {
-        Ok(()) => Redirect::to("/verify?notice=code_resent").into_response(),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => verify_page(&ctx, errors, status).await,
-            Err(page) => page.into_response(),
-        },
+        Ok(()) => Ok(Redirect::to("/verify?notice=code_resent").into_response()),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(verify_page(&ctx, errors, status).await)
+        }
     }
 }

@@ -7,6 +7,7 @@ use crate::services::applications::{Loaded, display_reference, submit};
 use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
+use crate::web::page_error::PageResult;
 use crate::web::render::{FormErrors, Page, html};
 use askama::Template;
 use axum::extract::Path;
@@ -143,7 +144,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, errors: FormErrors, status: StatusCode) ->
 }
 
 /// Shows check-your-answers.
-pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
+pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     draft_page(&ctx, &id, render).await
 }
 
@@ -154,9 +155,9 @@ pub struct SubmitForm {
     declaration: String,
 }
 
-pub async fn submit(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<SubmitForm>) -> Response {
+pub async fn submit(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<SubmitForm>) -> PageResult {
     match submit::submit(&ctx.app, me, &id, form.declaration == "yes").await {
-        Ok(_) => Redirect::to(&format!("/applications/{id}/submitted")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/applications/{id}/submitted")).into_response()),
         Err(err) => draw_problems(&ctx, &id, err, render).await,
     }
 }
@@ -174,13 +175,10 @@ struct SubmittedTemplate<'a> {
 }
 
 /// The confirmation panel.
-pub async fn submitted(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
-    let loaded = match load(&ctx, &id).await {
-        Ok(l) => l,
-        Err(page) => return page.into_response(),
-    };
+pub async fn submitted(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let loaded = load(&ctx, &id).await?;
     let Some(reference) = loaded.row.reference.as_deref().map(display_reference) else {
-        return Redirect::to(&format!("/applications/{id}")).into_response();
+        return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     };
     let template = SubmittedTemplate {
         page: ctx.page("application.submitted_heading"),
@@ -191,5 +189,5 @@ pub async fn submitted(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response
         fee: loaded.fee().map(|m| m.to_string()).unwrap_or_default(),
         next_steps: loaded.service.next_steps.get_ref().get(ctx.language).to_owned(),
     };
-    html(StatusCode::OK, &template)
+    Ok(html(StatusCode::OK, &template))
 }

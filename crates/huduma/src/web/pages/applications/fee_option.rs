@@ -2,16 +2,17 @@
 //! licence period) when the service has several.
 
 use super::form_page::next_step;
-use super::{failure, load, service_name};
+use super::{load, service_name};
 use crate::services::applications;
 use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
+use crate::web::page_error::PageResult;
 use crate::web::render::{FormErrors, Page, form_failure, html};
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 /// One priced option.
@@ -33,11 +34,8 @@ struct OptionTemplate<'a> {
     options: Vec<OptionView>,
 }
 
-async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode) -> Response {
-    let loaded = match load(ctx, id).await {
-        Ok(l) => l,
-        Err(page) => return page.into_response(),
-    };
+async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode) -> PageResult {
+    let loaded = load(ctx, id).await?;
     let currency = loaded.service.currency();
     let options = loaded
         .service
@@ -66,11 +64,11 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode) -> 
         service: service_name(ctx, &loaded),
         options,
     };
-    html(status, &template)
+    Ok(html(status, &template))
 }
 
 /// Shows the options.
-pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
+pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     render(&ctx, &id, FormErrors::default(), StatusCode::OK).await
 }
 
@@ -82,15 +80,12 @@ pub struct OptionForm {
 }
 
 /// Saves the option.
-pub async fn save(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<OptionForm>) -> Response {
+pub async fn save(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<OptionForm>) -> PageResult {
     match applications::choose_fee_option(&ctx.app, me, &id, &form.fee_option).await {
-        Ok(()) => match load(&ctx, &id).await {
-            Ok(loaded) => Redirect::to(&next_step(&loaded, None, false)).into_response(),
-            Err(page) => page.into_response(),
-        },
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => render(&ctx, &id, errors.anchored("fee_option", "fee_option-1"), status).await,
-            Err(_) => failure(crate::services::ServiceError::NotFound),
-        },
+        Ok(()) => Ok(Redirect::to(&next_step(&load(&ctx, &id).await?, None, false)).into_response()),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            render(&ctx, &id, errors.anchored("fee_option", "fee_option-1"), status).await
+        }
     }
 }

@@ -3,17 +3,18 @@
 //! their fields or moves on to the next step.
 
 use super::fields::{FieldView, views};
-use super::{failure, load, service_name};
+use super::{load, service_name};
 use crate::services::ServiceError;
 use crate::services::applications::{self, Loaded, facts};
 use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
+use crate::web::page_error::{PageError, PageResult};
 use crate::web::render::{FormErrors, Page, Question, form_failure, html};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use huduma_domain::application::{fee, progress};
 use serde::Deserialize;
 
@@ -62,11 +63,10 @@ pub fn next_step(loaded: &Loaded, after_page: Option<&str>, to_check: bool) -> S
     format!("/applications/{id}/check")
 }
 
-fn render(ctx: &Ctx, loaded: &Loaded, page_code: &str, errors: FormErrors, status: StatusCode, to_check: bool) -> Response {
-    let Some((index, page)) = loaded.service.pages.iter().enumerate().find(|(_, p)| p.code.get_ref() == page_code) else {
-        return failure(ServiceError::NotFound);
-    };
-    let Some(me) = ctx.me.as_ref() else { return failure(ServiceError::NotFound) };
+fn render(ctx: &Ctx, loaded: &Loaded, page_code: &str, errors: FormErrors, status: StatusCode, to_check: bool) -> PageResult {
+    let (index, page) =
+        loaded.service.pages.iter().enumerate().find(|(_, p)| p.code.get_ref() == page_code).ok_or_else(PageError::not_found)?;
+    let me = ctx.me.as_ref().ok_or_else(PageError::not_found)?;
     let tr = ctx.tr();
     let id = &loaded.row.id;
     let back = if index == 0 {
@@ -90,17 +90,14 @@ fn render(ctx: &Ctx, loaded: &Loaded, page_code: &str, errors: FormErrors, statu
         step: tr.f("application.step", &[("n", &(index + 1).to_string()), ("total", &loaded.service.pages.len().to_string())]),
         back,
     };
-    html(status, &template)
+    Ok(html(status, &template))
 }
 
 /// Shows a form page.
-pub async fn show(_: Citizen, ctx: Ctx, Path((id, page_code)): Path<(String, String)>, Query(ret): Query<Return>) -> Response {
-    let loaded = match load(&ctx, &id).await {
-        Ok(l) => l,
-        Err(page) => return page.into_response(),
-    };
+pub async fn show(_: Citizen, ctx: Ctx, Path((id, page_code)): Path<(String, String)>, Query(ret): Query<Return>) -> PageResult {
+    let loaded = load(&ctx, &id).await?;
     if !loaded.status().is_draft() {
-        return Redirect::to(&format!("/applications/{id}")).into_response();
+        return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     }
     render(&ctx, &loaded, &page_code, FormErrors::default(), StatusCode::OK, ret.to == "check")
 }
@@ -112,21 +109,13 @@ pub async fn save(
     Path((id, page_code)): Path<(String, String)>,
     Query(ret): Query<Return>,
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let to_check = ret.to == "check";
-    let problems = match applications::save_page(&ctx.app, me, &id, &page_code, &form).await {
-        Ok(p) => p,
-        Err(err) => return failure(err),
-    };
-    let loaded = match load(&ctx, &id).await {
-        Ok(l) => l,
-        Err(page) => return page.into_response(),
-    };
+    let problems = applications::save_page(&ctx.app, me, &id, &page_code, &form).await?;
+    let loaded = load(&ctx, &id).await?;
     if problems.is_empty() {
-        return Redirect::to(&next_step(&loaded, Some(&page_code), to_check)).into_response();
+        return Ok(Redirect::to(&next_step(&loaded, Some(&page_code), to_check)).into_response());
     }
-    match form_failure(&ctx, ServiceError::Invalid(problems)) {
-        Ok((status, errors)) => render(&ctx, &loaded, &page_code, errors, status, to_check),
-        Err(page) => page.into_response(),
-    }
+    let (status, errors) = form_failure(&ctx, ServiceError::Invalid(problems))?;
+    render(&ctx, &loaded, &page_code, errors, status, to_check)
 }

@@ -2,13 +2,13 @@
 //! `GET /applications/{id}/delete` (asks whether to delete a draft, naming it) and
 //! `POST /applications/{id}/delete` (deletes it).
 
-use super::{draft_page, failure, service_name};
+use super::{draft_page, service_name};
 use crate::clock::format_nairobi_in;
 use crate::services::applications::{self, Loaded, definitions, display_reference, status};
 use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
-use crate::web::page_error::PageError;
+use crate::web::page_error::{PageError, PageResult};
 use crate::web::render::{FormErrors, Page, html};
 use askama::Template;
 use axum::extract::Path;
@@ -86,14 +86,17 @@ fn confirm_page(ctx: &Ctx, loaded: &Loaded, _: FormErrors, status: StatusCode) -
 
 /// Asks before deleting: deleting cannot be undone, so the button that deletes is on a
 /// page of its own that names the draft (and works without JavaScript).
-pub async fn confirm(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
+pub async fn confirm(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     draft_page(&ctx, &id, confirm_page).await
 }
 
 /// Deletes a draft.
-pub async fn delete(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
-    match applications::delete_draft(&ctx.app, me, &id).await {
-        Ok(()) => Redirect::to("/applications?notice=draft_deleted").into_response(),
-        Err(err) => failure(err),
-    }
+pub async fn delete(
+    Citizen(ref me): Citizen,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    applications::delete_draft(&ctx.app, me, &id).await?;
+    Ok(Redirect::to("/applications?notice=draft_deleted").into_response())
 }

@@ -15,21 +15,17 @@ pub mod uploads;
 use crate::services::ServiceError;
 use crate::services::applications::{self, Loaded};
 use crate::web::context::Ctx;
-use crate::web::page_error::PageError;
+use crate::web::page_error::{PageError, PageResult};
 use crate::web::render::{FormErrors, form_failure};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use huduma_domain::Money;
 
-/// Loads one of the person's applications, or the page to show instead.
-pub async fn load(ctx: &Ctx, id: &str) -> Result<Loaded, Response> {
-    let me = ctx.me.as_ref().ok_or_else(|| ctx.sign_in_redirect())?;
-    applications::load(&ctx.app, me, id).await.map_err(failure)
-}
-
-/// The page for a failure that is not about the input.
-pub fn failure(err: ServiceError) -> Response {
-    PageError::from(err).into_response()
+/// Loads one of the person's applications. Every route that calls it declares the
+/// citizen rule, so a missing sign-in cannot reach here; it would read as "not found".
+pub async fn load(ctx: &Ctx, id: &str) -> Result<Loaded, PageError> {
+    let me = ctx.me.as_ref().ok_or_else(PageError::not_found)?;
+    Ok(applications::load(&ctx.app, me, id).await?)
 }
 
 /// The service's name in the page's language.
@@ -39,12 +35,12 @@ pub fn service_name(ctx: &Ctx, loaded: &Loaded) -> String {
 
 /// Draws a page of a draft: the draft's page when it is still a draft, its overview once
 /// submitted (nothing can change any more), or "not found".
-pub async fn draft_page(ctx: &Ctx, id: &str, draw: impl Fn(&Ctx, &Loaded, FormErrors, StatusCode) -> Response) -> Response {
-    match load(ctx, id).await {
-        Ok(loaded) if loaded.status().is_draft() => draw(ctx, &loaded, FormErrors::default(), StatusCode::OK),
-        Ok(_) => Redirect::to(&format!("/applications/{id}")).into_response(),
-        Err(page) => page.into_response(),
+pub async fn draft_page(ctx: &Ctx, id: &str, draw: impl Fn(&Ctx, &Loaded, FormErrors, StatusCode) -> Response) -> PageResult {
+    let loaded = load(ctx, id).await?;
+    if !loaded.status().is_draft() {
+        return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     }
+    Ok(draw(ctx, &loaded, FormErrors::default(), StatusCode::OK))
 }
 
 /// After a refused input: the same page again with the problems, or the error page when
@@ -54,17 +50,13 @@ pub async fn draw_problems(
     id: &str,
     err: ServiceError,
     draw: impl Fn(&Ctx, &Loaded, FormErrors, StatusCode) -> Response,
-) -> Response {
-    match err {
-        err @ ServiceError::Invalid(_) => match form_failure(ctx, err) {
-            Ok((status, errors)) => match load(ctx, id).await {
-                Ok(loaded) => draw(ctx, &loaded, errors, status),
-                Err(page) => page.into_response(),
-            },
-            Err(page) => page.into_response(),
-        },
-        err => failure(err),
+) -> PageResult {
+    if !matches!(err, ServiceError::Invalid(_)) {
+        return Err(err.into());
     }
+    let (status, errors) = form_failure(ctx, err)?;
+    let loaded = load(ctx, id).await?;
+    Ok(draw(ctx, &loaded, errors, status))
 }
 
 /// A fee as the citizen reads it: "Free" or "KES 1,000".

@@ -8,12 +8,11 @@ use crate::services::applications::{Loaded, certificate, display_reference, resp
 use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
-use crate::web::render::{FormErrors, form_failure};
-use crate::web::render::{Page, html, internal_error};
+use crate::web::page_error::PageResult;
+use crate::web::render::{FormErrors, Page, form_failure, html};
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::response::{IntoResponse, Redirect};
 use huduma_domain::application::{fee, progress};
 use serde::Deserialize;
@@ -103,16 +102,12 @@ pub fn tasks(ctx: &Ctx, loaded: &Loaded) -> Vec<Task> {
 }
 
 /// Shows an application.
-pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
+pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     detail(&ctx, &id, FormErrors::default(), StatusCode::OK).await
 }
 
-async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode) -> Response {
-    let id = id.to_owned();
-    let loaded = match load(ctx, &id).await {
-        Ok(l) => l,
-        Err(page) => return page.into_response(),
-    };
+async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode) -> PageResult {
+    let loaded = load(ctx, id).await?;
     let tr = ctx.tr();
     if loaded.status().is_draft() {
         let tasks = tasks(ctx, &loaded);
@@ -127,17 +122,9 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
             tasks,
             expires: loaded.row.expires_at.map(|t| format_nairobi_in(t, ctx.language)).unwrap_or_default(),
         };
-        return html(StatusCode::OK, &template);
+        return Ok(html(StatusCode::OK, &template));
     }
-    let events = {
-        match crate::services::applications::timeline::events(&ctx.app, &loaded).await {
-            Ok(e) => e,
-            Err(err) => {
-                tracing::error!(error = %err, "timeline failed");
-                return internal_error(&ctx.app, ctx.language);
-            }
-        }
-    };
+    let events = crate::services::applications::timeline::events(&ctx.app, &loaded).await?;
     let mut timeline = vec![TimelineItem {
         at: loaded.row.submitted_at.map(|t| format_nairobi_in(t, ctx.language)).unwrap_or_default(),
         status: tr.t("application.timeline_submitted").to_owned(),
@@ -156,18 +143,12 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
     }));
     let with_applicant = huduma_domain::workflow::state(&loaded.service.workflow, &loaded.row.status).is_some_and(|s| s.with_applicant);
     let question = if with_applicant {
-        match respond::question(&ctx.app, &loaded.row.id, &loaded.row.status).await {
-            Ok(q) => Some(q.unwrap_or_default()),
-            Err(_) => return internal_error(&ctx.app, ctx.language),
-        }
+        Some(respond::question(&ctx.app, &loaded.row.id, &loaded.row.status).await?.unwrap_or_default())
     } else {
         None
     };
-    let Some(me) = ctx.me.as_ref() else { return ctx.sign_in_redirect() };
-    let certificate = match certificate::certificate_serial(&ctx.app, me, &loaded.row.id).await {
-        Ok(c) => c,
-        Err(_) => return internal_error(&ctx.app, ctx.language),
-    };
+    let Some(me) = ctx.me.as_ref() else { return Ok(ctx.sign_in_redirect()) };
+    let certificate = certificate::certificate_serial(&ctx.app, me, &loaded.row.id).await?;
     let reference = loaded.row.reference.as_deref().map(display_reference).unwrap_or_default();
     let template = DetailTemplate {
         page: Page { title: reference.clone(), ..ctx.page("application.detail_heading") },
@@ -186,7 +167,7 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
         errors,
         certificate,
     };
-    html(status_code, &template)
+    Ok(html(status_code, &template))
 }
 
 /// The applicant's answer.
@@ -197,20 +178,18 @@ pub struct AnswerForm {
 }
 
 /// `POST /applications/{id}/respond` — the owner, while the agency has sent it back.
-pub async fn respond(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<AnswerForm>) -> Response {
+pub async fn respond(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<AnswerForm>) -> PageResult {
     match respond::resubmit(&ctx.app, me, &id, &form.answer).await {
-        Ok(()) => Redirect::to(&format!("/applications/{id}?notice=resubmitted")).into_response(),
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => detail(&ctx, &id, errors, status).await,
-            Err(page) => page.into_response(),
-        },
+        Ok(()) => Ok(Redirect::to(&format!("/applications/{id}?notice=resubmitted")).into_response()),
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            detail(&ctx, &id, errors, status).await
+        }
     }
 }
 
 /// `GET /applications/{id}/certificate` — the owner: the issued certificate as a PDF.
-pub async fn certificate_pdf(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
-    match certificate::certificate_pdf(&ctx.app, me, &id, ctx.language).await {
-        Ok((serial, pdf)) => super::uploads::attachment(&format!("certificate-{serial}.pdf"), "application/pdf", pdf.into()),
-        Err(err) => super::failure(err),
-    }
+pub async fn certificate_pdf(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let (serial, pdf) = certificate::certificate_pdf(&ctx.app, me, &id, ctx.language).await?;
+    Ok(super::uploads::attachment(&format!("certificate-{serial}.pdf"), "application/pdf", pdf.into()))
 }

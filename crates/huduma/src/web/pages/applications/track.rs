@@ -7,10 +7,11 @@ use crate::services::ServiceError;
 use crate::services::applications::tracking::{self, Tracked};
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
+use crate::web::page_error::PageResult;
 use crate::web::render::{FormErrors, Page, form_failure, html};
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -53,16 +54,16 @@ pub struct TrackForm {
 }
 
 /// Looks up.
-pub async fn lookup(ctx: Ctx, CsrfForm(form): CsrfForm<TrackForm>) -> Response {
+pub async fn lookup(ctx: Ctx, CsrfForm(form): CsrfForm<TrackForm>) -> PageResult {
     match tracking::track(&ctx.app, &ctx.requester, &form.reference, &form.document_number).await {
-        Ok(found) => render(&ctx, form, FormErrors::default(), Some(found), StatusCode::OK),
+        Ok(found) => Ok(render(&ctx, form, FormErrors::default(), Some(found), StatusCode::OK)),
         Err(ServiceError::NotFound) => {
             let errors = FormErrors::single(ctx.tr(), "reference", "track.not_found");
-            render(&ctx, form, errors, None, StatusCode::NOT_FOUND)
+            Ok(render(&ctx, form, errors, None, StatusCode::NOT_FOUND))
         }
-        Err(err) => match form_failure(&ctx, err) {
-            Ok((status, errors)) => render(&ctx, form, errors, None, status),
-            Err(page) => page.into_response(),
-        },
+        Err(err) => {
+            let (status, errors) = form_failure(&ctx, err)?;
+            Ok(render(&ctx, form, errors, None, status))
+        }
     }
 }

@@ -5,12 +5,13 @@
 //! `GET /applications/{id}/files/{document}` gives the owner their file back as an
 //! attachment.
 
-use super::{draft_page, draw_problems, failure, load, service_name};
+use super::{draft_page, draw_problems, load, service_name};
 use crate::crypto::constant_time_eq;
 use crate::services::applications::Loaded;
 use crate::services::applications::documents::{self, refused};
 use crate::web::access::Citizen;
 use crate::web::context::Ctx;
+use crate::web::page_error::{PageError, PageResult};
 use crate::web::render::{FormErrors, Page, html};
 use askama::Template;
 use axum::extract::{Multipart, Path};
@@ -92,14 +93,12 @@ fn render(ctx: &Ctx, loaded: &Loaded, errors: FormErrors, status: StatusCode) ->
 }
 
 /// Shows the documents page.
-pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
-    match load(&ctx, &id).await {
-        Ok(loaded) if crate::services::applications::documents_changeable(&loaded) && !loaded.status().is_draft() => {
-            render(&ctx, &loaded, FormErrors::default(), StatusCode::OK)
-        }
-        Ok(_) => draft_page(&ctx, &id, render).await,
-        Err(page) => page.into_response(),
+pub async fn show(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let loaded = load(&ctx, &id).await?;
+    if crate::services::applications::documents_changeable(&loaded) && !loaded.status().is_draft() {
+        return Ok(render(&ctx, &loaded, FormErrors::default(), StatusCode::OK));
     }
+    draft_page(&ctx, &id, render).await
 }
 
 /// Why reading the upload stopped.
@@ -187,38 +186,35 @@ impl FailedUpload {
 }
 
 /// Takes one file for a requirement.
-pub async fn upload(Citizen(ref me): Citizen, ctx: Ctx, Path((id, requirement)): Path<(String, String)>, multipart: Multipart) -> Response {
-    let loaded = match load(&ctx, &id).await {
-        Ok(l) => l,
-        Err(page) => return page.into_response(),
-    };
-    let rule = match documents::requirement(&loaded, &requirement) {
-        Ok((_, rule)) => rule,
-        Err(err) => return failure(err),
-    };
+pub async fn upload(
+    Citizen(ref me): Citizen,
+    ctx: Ctx,
+    Path((id, requirement)): Path<(String, String)>,
+    multipart: Multipart,
+) -> PageResult {
+    let loaded = load(&ctx, &id).await?;
+    let (_, rule) = documents::requirement(&loaded, &requirement)?;
     let result = match read_upload(multipart, rule.max_bytes, Some(&ctx.csrf)).await {
         Ok((name, bytes)) => documents::upload(&ctx.app, me, &id, &requirement, &name, bytes, ctx.language).await,
         Err(failed) if failed.is_csrf() => {
-            return crate::web::render::error_page(&ctx.app, ctx.language, StatusCode::FORBIDDEN, "csrf.invalid");
+            return Err(PageError::new(StatusCode::FORBIDDEN, "csrf.invalid"));
         }
         Err(failed) => match failed.rejection() {
             Some(r) => Err(refused(&requirement, r, ctx.language)),
-            None => return crate::web::render::error_page(&ctx.app, ctx.language, StatusCode::BAD_REQUEST, "upload.interrupted"),
+            None => return Err(PageError::new(StatusCode::BAD_REQUEST, "upload.interrupted")),
         },
     };
     match result {
-        Ok(_) => Redirect::to(&format!("/applications/{id}/documents?notice=document_uploaded#{requirement}")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/applications/{id}/documents?notice=document_uploaded#{requirement}")).into_response()),
         Err(err) => draw_problems(&ctx, &id, err, render).await,
     }
 }
 
 /// Sends one of the person's files: always as an attachment, never sniffed, never cached
 /// by shared caches.
-pub async fn download(Citizen(ref me): Citizen, ctx: Ctx, Path((id, document)): Path<(String, String)>) -> Response {
-    match documents::download(&ctx.app, me, &id, &document).await {
-        Ok((row, bytes)) => attachment(&row.file_name, &row.content_type, bytes),
-        Err(err) => failure(err),
-    }
+pub async fn download(Citizen(ref me): Citizen, ctx: Ctx, Path((id, document)): Path<(String, String)>) -> PageResult {
+    let (row, bytes) = documents::download(&ctx.app, me, &id, &document).await?;
+    Ok(attachment(&row.file_name, &row.content_type, bytes))
 }
 
 /// A file response that browsers save rather than open.
