@@ -214,7 +214,8 @@ async fn dashboard(url: &str, agency: &str, runs: usize) -> anyhow::Result<()> {
 }
 
 async fn certificates(seconds: f64) -> anyhow::Result<()> {
-    use huduma::services::back_office::certificates::{Content, Text, pdf};
+    use huduma::services::back_office::certificates::{Content, Text};
+    use huduma::web::pages::certificates::print as pdf;
     let dir = std::env::temp_dir().join(format!("huduma-cert-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let settings = huduma::config::Settings {

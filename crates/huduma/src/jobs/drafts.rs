@@ -2,7 +2,7 @@
 //! deletion of its files).
 
 use crate::app::App;
-use crate::services::messages;
+use crate::notices::{self, Notice, Recipient};
 use crate::store::{accounts, applications, documents};
 
 /// Drafts handled per run.
@@ -20,25 +20,14 @@ pub async fn run_once(app: &App) -> anyhow::Result<(u64, u64)> {
     for draft in due {
         let mut tx = app.db.begin().await?;
         let Some(account) = accounts::by_id(&mut tx, &draft.account_id).await? else { continue };
-        let language = account.language;
-        let tr = app.i18n.tr(language);
-        let service = live
-            .catalogue
-            .service(&draft.service_code)
-            .map(|s| s.name.get_ref().get(language).to_owned())
-            .unwrap_or(draft.service_code.clone());
-        let date = crate::clock::format_nairobi_in(draft.expires_at, language);
-        let link = messages::link(app, &format!("/applications/{}", draft.id));
-        let args = [("service", service.as_str()), ("date", date.as_str()), ("link", link.as_str())];
-        messages::queue_sms(&mut tx, &account.phone, &tr.f("message.draft_reminder_sms", &args), now).await?;
-        messages::queue_email(
-            &mut tx,
-            &account.email,
-            &tr.f("message.draft_reminder_subject", &args),
-            &tr.f("message.draft_reminder_body", &args),
-            now,
-        )
-        .await?;
+        let link = notices::link(app, &format!("/applications/{}", draft.id));
+        let notice = Notice::DraftReminder {
+            service: live.catalogue.service(&draft.service_code),
+            service_code: &draft.service_code,
+            expires_at: draft.expires_at,
+            link: &link,
+        };
+        notices::send(&mut tx, &Recipient::account(&account), &notice, now).await?;
         applications::mark_reminded(&mut tx, &draft.id, now).await?;
         tx.commit().await?;
         reminded += 1;

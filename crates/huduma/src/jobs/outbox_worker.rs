@@ -5,7 +5,7 @@
 
 use crate::app::App;
 use crate::integrations::africastalking::SmsError;
-use crate::services::messages::{EmailJob, SmsJob};
+use crate::notices::{EmailJob, SmsJob};
 use crate::store::outbox::{self, Job};
 use std::sync::Arc;
 use std::time::Duration;

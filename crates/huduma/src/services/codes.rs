@@ -1,9 +1,10 @@
 //! One-time codes: generated from a CSPRNG, stored as keyed hashes, valid for ten
 //! minutes, five wrong guesses at most, resent no sooner than every 30 seconds.
 
-use super::{ServiceError, ServiceResult, messages, rate_limit};
+use super::{ServiceError, ServiceResult, rate_limit};
 use crate::app::App;
 use crate::crypto::{constant_time_eq, keyed_hash};
+use crate::notices::{self, Notice, Recipient};
 use crate::store::{Conn, codes, new_id};
 use huduma_domain::{Language, OneTimeCode};
 
@@ -84,16 +85,13 @@ pub async fn issue(app: &App, conn: &mut Conn, request: CodeRequest<'_>) -> Serv
         expires_at: now + CODE_TTL_SECS,
     };
     codes::insert(conn, &new, now).await?;
-    let tr = app.i18n.tr(request.language);
-    let args = [("code", code.expose()), ("minutes", "10")];
-    match request.channel {
-        Channel::Sms => messages::queue_sms(conn, request.destination, &tr.f("message.code_sms", &args), now).await?,
-        Channel::Email => {
-            let subject = tr.f("message.code_email_subject", &args);
-            let body = tr.f(&format!("message.code_email_body_{}", request.purpose), &args);
-            messages::queue_email(conn, request.destination, &subject, &body, now).await?;
-        }
-    }
+    let (phone, email) = match request.channel {
+        Channel::Sms => (Some(request.destination), None),
+        Channel::Email => (None, Some(request.destination)),
+    };
+    let to = Recipient { phone, email, language: request.language };
+    let notice = Notice::Code { code: code.expose(), minutes: CODE_TTL_SECS / 60, purpose: request.purpose };
+    notices::send(conn, &to, &notice, now).await?;
     Ok(())
 }
 

@@ -1,5 +1,9 @@
 //! The service layer's one error type.
 
+/// Stands for the word "or" inside a field error's value (a list of file types): the web
+/// layer, which words every error, puts the reader's word in its place.
+pub const OR: &str = "\u{1f}";
+
 /// A problem with one field of the input.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {

@@ -13,7 +13,6 @@ pub mod files;
 pub mod flows;
 pub mod help;
 pub mod helpdesk;
-pub mod messages;
 pub mod password_reset;
 pub mod payments;
 pub mod profile;

@@ -4,6 +4,7 @@
 use super::codes::{self, Channel, CodeRequest};
 use super::{Requester, ServiceError, ServiceResult, flows, rate_limit};
 use crate::app::App;
+use crate::notices::{self, Notice, Recipient};
 use crate::store::{accounts, sessions};
 use huduma_domain::Password;
 use serde::{Deserialize, Serialize};
@@ -93,15 +94,7 @@ pub async fn finish(app: &App, token: &str, typed: &str, new_password: &str, con
     accounts::set_password_hash(&mut tx, &account.id, &hash, now).await?;
     sessions::delete_all_for_account(&mut tx, &account.id, None).await?;
     crate::store::flows::delete(&mut tx, &flow.hash).await?;
-    let tr = app.i18n.tr(account.language);
-    super::messages::queue_email(
-        &mut tx,
-        &account.email,
-        tr.t("message.password_changed_subject"),
-        tr.t("message.password_changed_body"),
-        now,
-    )
-    .await?;
+    notices::send(&mut tx, &Recipient::account(&account), &Notice::PasswordChanged, now).await?;
     tx.commit().await?;
     app.outbox_wakeup.notify_one();
     Ok(())

@@ -4,6 +4,7 @@ use super::codes::{self, Channel, CodeRequest};
 use super::sessions::Authenticated;
 use super::{Requester, ServiceError, ServiceResult, flows};
 use crate::app::App;
+use crate::notices::{self, Notice, Recipient};
 use crate::store::accounts;
 use crate::store::sessions::{self, SessionRow};
 use huduma_domain::{Email, Language, Password, Phone};
@@ -26,9 +27,7 @@ pub async fn change_password(app: &App, me: &Authenticated, current: &str, new_p
     let mut tx = app.db.begin().await?;
     accounts::set_password_hash(&mut tx, &a.id, &hash, now).await?;
     sessions::delete_all_for_account(&mut tx, &a.id, Some(&me.token_hash)).await?;
-    let tr = app.i18n.tr(a.language);
-    super::messages::queue_email(&mut tx, &a.email, tr.t("message.password_changed_subject"), tr.t("message.password_changed_body"), now)
-        .await?;
+    notices::send(&mut tx, &Recipient::account(a), &Notice::PasswordChanged, now).await?;
     tx.commit().await?;
     app.outbox_wakeup.notify_one();
     Ok(())
@@ -118,20 +117,18 @@ pub async fn finish_contact_change(app: &App, me: &Authenticated, token: &str, t
         return Err(err);
     }
     let a = &me.account;
-    let tr = app.i18n.tr(a.language);
     match flow.data.channel {
         Channel::Sms => {
             accounts::set_phone_verified(&mut tx, &a.id, &flow.data.value, now).await?;
-            let help = super::messages::link(app, "/help");
-            super::messages::queue_sms(&mut tx, &a.phone, &tr.f("message.phone_changed", &[("link", &help)]), now).await?;
+            let help = notices::link(app, "/help");
+            notices::send(&mut tx, &Recipient::account(a), &Notice::PhoneChanged { help: &help }, now).await?;
         }
         Channel::Email => {
             if accounts::email_taken(&mut tx, &flow.data.value, &a.id).await? {
                 return Err(ServiceError::field("value", "email.taken"));
             }
             accounts::set_email_verified(&mut tx, &a.id, &flow.data.value, now).await?;
-            super::messages::queue_email(&mut tx, &a.email, tr.t("message.email_changed_subject"), tr.t("message.email_changed_body"), now)
-                .await?;
+            notices::send(&mut tx, &Recipient::account(a), &Notice::EmailChanged, now).await?;
         }
     }
     crate::store::flows::delete(&mut tx, &flow.hash).await?;

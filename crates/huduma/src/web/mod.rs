@@ -12,6 +12,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod error_code;
 pub mod health;
+pub mod invoice_text;
 pub mod metrics;
 pub mod page_error;
 pub mod pages;

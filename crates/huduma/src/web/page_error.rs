@@ -81,7 +81,7 @@ impl PageError {
         let tr = crate::i18n::I18n::global().tr(language);
         match &self.problem {
             Problem::Code(code) => tr.error(code).to_owned(),
-            Problem::Field(error) => tr.f(&format!("error.{}", error.code), &super::render::args(&error.args)),
+            Problem::Field(error) => super::render::field_message(tr, error),
             Problem::RateLimited(retry_after) => super::render::rate_limited_message(tr, *retry_after),
             Problem::Throttled(code, retry_after) => {
                 super::retry_after::note(*retry_after);

@@ -134,7 +134,7 @@ impl FormErrors {
     /// Translates field errors.
     pub fn new(tr: Tr<'_>, errors: &[FieldError]) -> Self {
         Self {
-            items: errors.iter().map(|e| (e.field.to_string(), tr.f(&format!("error.{}", e.code), &args(&e.args)))).collect(),
+            items: errors.iter().map(|e| (e.field.to_string(), field_message(tr, e))).collect(),
             codes: errors.iter().map(|e| (e.field.to_string(), e.code.to_owned())).collect(),
             help: errors
                 .iter()
@@ -225,8 +225,17 @@ impl FormErrors {
 }
 
 /// Placeholder pairs in the shape `Tr::f` takes.
-pub fn args<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+fn args<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// A field error's sentence in `tr`'s language: its placeholders filled, and the "or" of
+/// a list of choices ([`crate::services::error::OR`]) worded.
+pub fn field_message(tr: Tr<'_>, error: &FieldError) -> String {
+    let or = format!(" {} ", tr.t("application.or"));
+    let values: Vec<(&'static str, String)> =
+        error.args.iter().map(|(k, v)| (*k, v.replace(&format!(" {} ", crate::services::error::OR), &or))).collect();
+    tr.f(&format!("error.{}", error.code), &args(&values))
 }
 
 /// Puts "Error:" (in the page's language) at the start of the `<title>` of a page that

@@ -3,19 +3,12 @@
 use super::{ServiceError, ServiceResult};
 use crate::app::App;
 use crate::services::sessions::Authenticated;
+use crate::store::certificates::CertificateRow;
 
-/// The application's certificate as a PDF, for its owner.
-pub async fn certificate_pdf(
-    app: &App,
-    me: &Authenticated,
-    id: &str,
-    language: huduma_domain::Language,
-) -> ServiceResult<(String, Vec<u8>)> {
+/// The application's issued certificate, for its owner (printed by the web layer).
+pub async fn certificate(app: &App, me: &Authenticated, id: &str) -> ServiceResult<CertificateRow> {
     let mut conn = app.db.pool().acquire().await?;
-    let certificate = crate::store::certificates::for_owner(&mut conn, id, &me.account.id).await?.ok_or(ServiceError::NotFound)?;
-    drop(conn);
-    let pdf = crate::services::back_office::certificates::pdf(app, &certificate, language)?;
-    Ok((certificate.serial, pdf))
+    crate::store::certificates::for_owner(&mut conn, id, &me.account.id).await?.ok_or(ServiceError::NotFound)
 }
 
 /// The serial of the application's certificate, if one was issued (owner only).

@@ -13,7 +13,6 @@ use crate::services::FieldError;
 use crate::services::sessions::Authenticated;
 use crate::store::applications as applications_store;
 use crate::store::documents::{self as store, DocumentRow};
-use huduma_domain::Language;
 use huduma_domain::application::progress;
 use huduma_domain::catalogue::definition::Document;
 use huduma_uploads::{FileKind, Rejection, Rule};
@@ -39,29 +38,25 @@ pub fn rule(document: &Document) -> Rule {
     Rule { allowed, max_bytes }
 }
 
-/// The field error shown for a refused file ("PDF, JPEG or PNG" in the reader's language).
-pub fn refused(requirement: &str, rejection: &Rejection, language: Language) -> ServiceError {
-    let or = crate::i18n::I18n::global().tr(language).t("application.or");
-    ServiceError::Invalid(vec![FieldError::new(requirement.to_owned(), rejection.code(), rejection.args_joined_with(or))])
+/// The field error for a refused file. A list of file types is joined with
+/// [`crate::services::error::OR`], which the web layer words ("PDF, JPEG or PNG").
+pub fn refused(requirement: &str, rejection: &Rejection) -> ServiceError {
+    ServiceError::Invalid(vec![FieldError::new(
+        requirement.to_owned(),
+        rejection.code(),
+        rejection.args_joined_with(crate::services::error::OR),
+    )])
 }
 
 /// Checks, scans and stores an upload for one requirement of a draft, replacing any
 /// earlier file for it. `bytes` was read under [`rule`]'s limit by the caller.
-pub async fn upload(
-    app: &App,
-    me: &Authenticated,
-    id: &str,
-    code: &str,
-    claimed_name: &str,
-    bytes: Vec<u8>,
-    language: Language,
-) -> ServiceResult<DocumentRow> {
+pub async fn upload(app: &App, me: &Authenticated, id: &str, code: &str, claimed_name: &str, bytes: Vec<u8>) -> ServiceResult<DocumentRow> {
     let loaded = load(app, me, id).await?;
     if !super::documents_changeable(&loaded) {
         return Err(ServiceError::field("form", "application.not_draft"));
     }
     let (_, rule) = requirement(&loaded, code)?;
-    let accepted = crate::services::files::accept(app, code, bytes, rule, language).await.inspect_err(|_| {
+    let accepted = crate::services::files::accept(app, code, bytes, rule).await.inspect_err(|_| {
         tracing::info!(application = %id, requirement = %code, "upload refused");
     })?;
     let document_id = crate::store::new_id();

@@ -63,30 +63,6 @@ impl Loaded {
     }
 }
 
-/// An answer in words: the label of a chosen option rather than its code.
-pub fn answer_in_words(
-    field: &huduma_domain::catalogue::definition::Field,
-    answer: &huduma_domain::application::Answer,
-    tr: crate::i18n::Tr<'_>,
-) -> String {
-    use huduma_domain::application::Answer;
-    let label = |value: &str| -> String {
-        if field.kind == huduma_domain::catalogue::FieldType::YesNo {
-            return tr.t(&format!("application.{value}")).to_owned();
-        }
-        field
-            .options
-            .iter()
-            .find(|o| o.value.get_ref() == value)
-            .map(|o| o.label.get_ref().get(tr.language).to_owned())
-            .unwrap_or_else(|| value.to_owned())
-    };
-    match answer {
-        Answer::One(v) => label(v),
-        Answer::Many(items) => items.iter().map(|v| label(v)).collect::<Vec<_>>().join(", "),
-    }
-}
-
 /// A stored reference grouped for reading (`A7K3MX-9PQ2C`), as in messages and pages.
 pub fn display_reference(stored: &str) -> String {
     huduma_domain::Reference::parse(huduma_domain::reference::Kind::Application, stored)

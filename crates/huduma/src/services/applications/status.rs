@@ -3,98 +3,30 @@
 
 use super::{ServiceError, ServiceResult};
 use crate::app::App;
-use crate::i18n::Tr;
-use crate::services::messages;
+use crate::notices::{self, Notice, Recipient};
 use crate::store::accounts::AccountRow;
 use crate::store::applications::{self as store, ApplicationRow};
 use crate::store::{Conn, accounts};
-use huduma_domain::application::Status;
 use huduma_domain::catalogue::Service;
 
-/// The status as the citizen reads it.
-pub fn label(service: &Service, status: &str, tr: Tr<'_>) -> String {
-    match Status::parse(status) {
-        Status::Draft => tr.t("application.status.draft").to_owned(),
-        Status::AwaitingPayment => tr.t("application.status.awaiting_payment").to_owned(),
-        Status::Workflow(code) => service
-            .workflow
-            .states
-            .iter()
-            .find(|s| s.code.get_ref() == &code)
-            .map(|s| s.label.get_ref().get(tr.language).to_owned())
-            .unwrap_or(code),
-    }
-}
-
-/// Queues the "your application is now …" messages.
+/// Queues the "your application is now …" messages, with the transition's note and
+/// details (an appointment) when it has them.
 pub async fn notify(
     conn: &mut Conn,
     app: &App,
     account: &AccountRow,
     row: &ApplicationRow,
     service: &Service,
-    note: Option<&str>,
+    t: &Transition<'_>,
     now: i64,
 ) -> ServiceResult<()> {
-    notify_with(conn, app, account, row, service, Extras { note, appointment: None }, now).await
-}
-
-/// What a status message carries besides the status.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Extras<'a> {
-    /// What the officer wrote to the citizen: a reason, a question, a remark.
-    pub note: Option<&'a str>,
-    /// The appointment, in words ([`appointment_text`]).
-    pub appointment: Option<&'a str>,
-}
-
-/// [`notify`] with an appointment as well as a note.
-pub async fn notify_with(
-    conn: &mut Conn,
-    app: &App,
-    account: &AccountRow,
-    row: &ApplicationRow,
-    service: &Service,
-    extras: Extras<'_>,
-    now: i64,
-) -> ServiceResult<()> {
-    let language = account.language;
-    let tr = app.i18n.tr(language);
+    let (note, details) = (t.note, t.details);
     let reference = row.reference.as_deref().map(super::display_reference).unwrap_or_default();
-    let service_name = service.name.get_ref().get(language);
-    let status = label(service, &row.status, tr);
-    let (track, page) = (messages::link(app, "/track"), messages::link(app, &format!("/applications/{}", row.id)));
-    let args = [
-        ("reference", reference.as_str()),
-        ("service", service_name),
-        ("status", status.as_str()),
-        ("link", track.as_str()),
-        ("page", page.as_str()),
-    ];
-    let sms = status_sms(tr, &args, extras);
-    let mut body = tr.f("message.application_status_body", &args);
-    let details = [extras.note, extras.appointment].into_iter().flatten().collect::<Vec<_>>().join("\n");
-    if !details.is_empty() {
-        body = format!("{body}\n\n{details}");
-    }
-    messages::queue_sms(conn, &account.phone, &sms, now).await?;
-    messages::queue_email(conn, &account.email, &tr.f("message.application_status_subject", &args), &body, now).await?;
+    let (track, page) = (notices::link(app, "/track"), notices::link(app, &format!("/applications/{}", row.id)));
+    let notice =
+        Notice::ApplicationStatus { reference: &reference, service, status: &row.status, track: &track, page: &page, note, details };
+    notices::send(conn, &Recipient::account(account), &notice, now).await?;
     Ok(())
-}
-
-/// The status SMS: the status in one segment; with an appointment or an officer's note, at
-/// most [`messages::LONG_SMS_SEGMENTS`], the note shortened if need be (the email and the
-/// application's page carry it whole). The appointment comes before the note so that it is
-/// never the part cut.
-pub fn status_sms(tr: Tr<'_>, args: &[(&str, &str)], extras: Extras<'_>) -> String {
-    let mut sms = tr.f("message.application_status_sms", args);
-    if let Some(appointment) = extras.appointment {
-        sms = format!("{sms}\n{appointment}");
-    }
-    match extras.note {
-        Some(note) => messages::sms_segments::fit(&format!("{sms}\n{{free}}"), note, messages::LONG_SMS_SEGMENTS),
-        None => messages::sms_segments::plain(&sms),
-    }
 }
 
 /// A change of state as the timeline records it.
@@ -143,16 +75,5 @@ pub async fn change_in(conn: &mut Conn, app: &App, row: &ApplicationRow, service
     let event = store::NewEvent { status: t.to, note: t.note, action: t.action, staff_id: t.staff_id, details: t.details };
     store::add_event(conn, &row.id, event, now).await?;
     let account = accounts::by_id(conn, &row.account_id).await?.ok_or(ServiceError::NotFound)?;
-    let language = account.language;
-    let appointment = t.details.and_then(|d| appointment_text(d, app.i18n.tr(language)));
-    let extras = Extras { note: t.note, appointment: appointment.as_deref() };
-    notify_with(conn, app, &account, &row, service, extras, now).await
-}
-
-/// "Appointment: 2026-12-03 at 09:30, Huduma Centre GPO" from a timeline's details.
-pub fn appointment_text(details: &str, tr: Tr<'_>) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(details).ok()?;
-    let a = value.get("appointment")?;
-    let field = |k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-    Some(tr.f("message.appointment", &[("date", &field("date")), ("time", &field("time")), ("office", &field("office"))]))
+    notify(conn, app, &account, &row, service, &t, now).await
 }

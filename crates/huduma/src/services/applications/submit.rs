@@ -78,7 +78,7 @@ pub async fn submit(app: &App, me: &Authenticated, id: &str, declared: bool) -> 
         if status == Status::AwaitingPayment {
             crate::services::payments::invoices::create_for_application(&mut tx, app, &row, service, amount, now).await?;
         }
-        super::status::notify(&mut tx, app, &me.account, &row, service, None, now).await?;
+        super::status::notify(&mut tx, app, &me.account, &row, service, &super::status::Transition::default(), now).await?;
         tx.commit().await?;
         app.outbox_wakeup.notify_one();
         return load(app, me, id).await;

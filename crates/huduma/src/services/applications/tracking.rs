@@ -7,19 +7,20 @@ use crate::app::App;
 use crate::services::Requester;
 use crate::services::rate_limit;
 use crate::store::applications as store;
+use huduma_domain::catalogue::Service;
 use huduma_domain::reference::{Kind, Reference};
+use std::sync::Arc;
 
 /// What the public sees.
 #[derive(Debug, Clone)]
 pub struct Tracked {
     /// Reference, grouped for reading.
     pub reference: String,
-    /// Service name in the asker's language.
-    pub service: String,
-    /// Status label in the asker's language.
+    /// The service's definition the application was made under (its name and its states'
+    /// labels, for the caller to word).
+    pub service: Arc<Service>,
+    /// The stored status.
     pub status: String,
-    /// Stable status code.
-    pub status_code: String,
     /// Submission time.
     pub submitted_at: Option<i64>,
     /// Last change.
@@ -38,12 +39,10 @@ pub async fn track(app: &App, who: &Requester, reference: &str, document_number:
     let found = store::track(&mut conn, reference.as_str(), &number).await?.ok_or(ServiceError::NotFound)?;
     drop(conn);
     let service = super::definitions::service(app, &found.service_code, found.service_version, &found.agency).await?;
-    let tr = app.i18n.tr(who.language);
     Ok(Tracked {
         reference: reference.display(),
-        service: service.name.get_ref().get(who.language).to_owned(),
-        status: super::status::label(&service, &found.status, tr),
-        status_code: found.status,
+        service,
+        status: found.status,
         submitted_at: found.submitted_at,
         updated_at: found.updated_at,
     })

@@ -51,8 +51,7 @@ pub async fn take(app: &App, me: &StaffMember, ip: &str, reference: &str, action
         details: details.as_deref(),
     };
     status::change_in(&mut tx, app, &row, &service, transition).await?;
-    let certificate =
-        if kind == ActionKind::Issue { Some(certificates::issue(&mut tx, app, me, &row, &service, now).await?) } else { None };
+    let certificate = if kind == ActionKind::Issue { Some(certificates::issue(&mut tx, me, &row, &service, now).await?) } else { None };
     let entry = audit::Entry {
         actor: me.actor(),
         agency: Some(agency),

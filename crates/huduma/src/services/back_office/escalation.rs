@@ -2,8 +2,9 @@
 //! agency's supervisors are told by email, once per state (a state change clears the mark).
 
 use super::super::applications::display_reference;
-use super::super::{ServiceResult, audit, messages};
+use super::super::{ServiceResult, audit};
 use crate::app::App;
+use crate::notices::{self, Notice, Recipient};
 use crate::store::{queue, staff};
 
 /// Applications handled per sweep, so one sweep's transactions stay short.
@@ -24,18 +25,10 @@ pub async fn run_once(app: &App) -> ServiceResult<usize> {
         }
         let supervisors = staff::with_roles(&mut tx, &agency, &["supervisor", "agency_admin"]).await?;
         let shown = display_reference(&reference);
-        let link = messages::link(app, &format!("/staff/applications/{reference}"));
+        let link = notices::link(app, &format!("/staff/applications/{reference}"));
+        let notice = Notice::Escalated { reference: &shown, status: &status, link: &link };
         for member in &supervisors {
-            let tr = app.i18n.tr(member.language);
-            let args = [("reference", shown.as_str()), ("status", status.as_str()), ("link", link.as_str())];
-            messages::queue_email(
-                &mut tx,
-                &member.email,
-                &tr.f("message.escalated_subject", &args),
-                &tr.f("message.escalated_body", &args),
-                now,
-            )
-            .await?;
+            notices::send(&mut tx, &Recipient { phone: None, email: Some(&member.email), language: member.language }, &notice, now).await?;
         }
         let entry = audit::Entry {
             actor: audit::Actor::System,

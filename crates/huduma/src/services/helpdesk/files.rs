@@ -7,7 +7,6 @@ use super::super::{ServiceError, ServiceResult, audit};
 use super::citizen::{self, Holder};
 use crate::app::App;
 use crate::store::tickets::{self as store, FileRow};
-use huduma_domain::Language;
 use huduma_uploads::{FileKind, Rule};
 use object_store::ObjectStoreExt;
 
@@ -20,14 +19,7 @@ pub fn rule() -> Rule {
 }
 
 /// Checks, scans and stores a file for the holder's ticket.
-pub async fn attach(
-    app: &App,
-    holder: Holder<'_>,
-    number: &str,
-    claimed_name: &str,
-    bytes: Vec<u8>,
-    language: Language,
-) -> ServiceResult<FileRow> {
+pub async fn attach(app: &App, holder: Holder<'_>, number: &str, claimed_name: &str, bytes: Vec<u8>) -> ServiceResult<FileRow> {
     let ticket = citizen::find(app, holder, number).await?;
     if ticket.status == huduma_domain::ticket::Status::Closed {
         return Err(ServiceError::field("file", "ticket.closed"));
@@ -39,7 +31,7 @@ pub async fn attach(
     if existing >= MAX_FILES {
         return Err(ServiceError::field("file", "ticket.too_many_files"));
     }
-    let accepted = crate::services::files::accept(app, "file", bytes, rule(), language).await?;
+    let accepted = crate::services::files::accept(app, "file", bytes, rule()).await?;
     let id = crate::store::new_id();
     let key = format!("tickets/{}/{id}", ticket.id);
     let path = object_store::path::Path::from(key.as_str());

@@ -8,8 +8,9 @@ pub mod citizen;
 pub mod files;
 pub mod saved;
 
-use super::{ServiceError, ServiceResult, messages};
+use super::{ServiceError, ServiceResult};
 use crate::app::App;
+use crate::notices::{self, Notice, Recipient};
 use crate::store::Conn;
 use crate::store::tickets::TicketRow;
 use huduma_domain::Language;
@@ -115,21 +116,19 @@ pub fn access_code(app: &App, number: &str) -> String {
 /// link with the access code.
 pub fn link(app: &App, ticket: &TicketRow) -> String {
     match ticket.account_id {
-        Some(_) => messages::link(app, &format!("/help/tickets/{}", ticket.number)),
-        None => messages::link(app, &format!("/help/tickets/{}?key={}", ticket.number, access_code(app, &ticket.number))),
+        Some(_) => notices::link(app, &format!("/help/tickets/{}", ticket.number)),
+        None => notices::link(app, &format!("/help/tickets/{}?key={}", ticket.number, access_code(app, &ticket.number))),
     }
 }
 
 /// Tells the ticket's contact about a change (`message.ticket_<what>`), by SMS and email in
 /// their language.
 pub async fn tell(conn: &mut Conn, app: &App, ticket: &TicketRow, what: &str, now: i64) -> ServiceResult<()> {
-    let tr = app.i18n.tr(ticket.language);
     let link = link(app, ticket);
-    let days = (app.config.ticket_reopen_secs / 86_400).to_string();
-    let args = [("number", ticket.number.as_str()), ("subject", ticket.subject.as_str()), ("link", link.as_str()), ("days", days.as_str())];
-    messages::queue_sms(conn, &ticket.contact_phone, &tr.f(&format!("message.ticket_{what}_sms"), &args), now).await?;
-    let subject = tr.f(&format!("message.ticket_{what}_subject"), &args);
-    messages::queue_email(conn, &ticket.contact_email, &subject, &tr.f(&format!("message.ticket_{what}_body"), &args), now).await?;
+    let days = app.config.ticket_reopen_secs / 86_400;
+    let notice = Notice::Ticket { what, number: &ticket.number, subject: &ticket.subject, link: &link, days };
+    let to = Recipient { phone: Some(&ticket.contact_phone), email: Some(&ticket.contact_email), language: ticket.language };
+    notices::send(conn, &to, &notice, now).await?;
     Ok(())
 }
 

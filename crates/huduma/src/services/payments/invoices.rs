@@ -64,26 +64,6 @@ pub async fn create_for_application(
     Ok(invoice)
 }
 
-/// How an invoice line reads in `language`. Lines are stored in English, as the agencies'
-/// books keep them; the convenience fee and an application's service are named in the
-/// reader's language when shown. Other lines (an agency's own bill) read as the agency sent them.
-pub fn line_description(app: &App, line: &LineRow, language: huduma_domain::Language) -> String {
-    if line.agency == PLATFORM && line.revenue_head == "convenience_fee" {
-        return app.i18n.tr(language).t("service.convenience_fee").to_owned();
-    }
-    service_name(app, &line.revenue_head, language).unwrap_or_else(|| line.description.clone())
-}
-
-/// What an invoice is for, in `language`: its service's name when it is an application's.
-pub fn invoice_description(app: &App, invoice: &InvoiceRow, lines: &[LineRow], language: huduma_domain::Language) -> String {
-    let service = lines.iter().find(|l| l.agency != PLATFORM && invoice.application_id.is_some());
-    service.and_then(|l| service_name(app, &l.revenue_head, language)).unwrap_or_else(|| invoice.description.clone())
-}
-
-fn service_name(app: &App, code: &str, language: huduma_domain::Language) -> Option<String> {
-    app.catalogue().catalogue.service(code).map(|s| s.name.get_ref().get(language).to_owned())
-}
-
 /// An invoice with its lines, payments and the amount still due.
 #[derive(Debug, Clone)]
 pub struct InvoiceView {

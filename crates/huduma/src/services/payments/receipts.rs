@@ -3,7 +3,7 @@
 //! verifiable by anyone holding it through the QR code's link.
 
 use crate::app::App;
-use crate::services::messages;
+use crate::notices::{self, Notice, Recipient};
 use crate::services::sessions::Authenticated;
 use crate::services::{ServiceError, ServiceResult};
 use crate::store::payments::{self as store, InvoiceRow, LineRow, PaymentRow, ReceiptRow};
@@ -61,26 +61,13 @@ pub async fn issue(
         None => None,
     };
     if let Some(account) = account {
-        let language = account.language;
-        let tr = app.i18n.tr(language);
         let amount = Money { minor: payment.amount_minor, currency: invoice.currency }.to_string();
-        let link = messages::link(app, &format!("/receipts/{number}"));
-        let args = [
-            ("number", number.as_str()),
-            ("amount", amount.as_str()),
-            ("reference", payment.provider_ref.as_str()),
-            ("invoice", invoice.number.as_str()),
-            ("link", link.as_str()),
-        ];
+        let link = notices::link(app, &format!("/receipts/{number}"));
         // Settled from Daraja's status query, the M-Pesa receipt number is not known yet: the
         // message leaves it out rather than show our CheckoutRequestID as if it were one.
-        let (sms, body) = if payment.receipt_pending {
-            ("message.receipt_sms_no_reference", "message.receipt_body_no_reference")
-        } else {
-            ("message.receipt_sms", "message.receipt_body")
-        };
-        messages::queue_sms(conn, &account.phone, &tr.f(sms, &args), now).await?;
-        messages::queue_email(conn, &account.email, &tr.f("message.receipt_subject", &args), &tr.f(body, &args), now).await?;
+        let reference = (!payment.receipt_pending).then_some(payment.provider_ref.as_str());
+        let notice = Notice::Receipt { number: &number, amount: &amount, reference, invoice: &invoice.number, link: &link };
+        notices::send(conn, &Recipient::account(&account), &notice, now).await?;
     }
     Ok(number)
 }

@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use super::{ApiError, ApiJson, ApiMultipart, ApiPath, Caller, ErrorBody, ErrorCode, Me};
 use crate::app::App;
+use crate::i18n::words;
 use crate::services::ServiceError;
-use crate::services::applications::{self, Loaded, certificate, definitions, documents, respond, status, submit, tracking};
+use crate::services::applications::{self, Loaded, certificate, definitions, documents, respond, submit, tracking};
 use huduma_domain::application::Answer;
 
 /// An application as the API shows it.
@@ -109,7 +110,7 @@ fn detail(app: &App, loaded: &Loaded, language: huduma_domain::Language, certifi
         service: loaded.row.service_code.clone(),
         service_version: loaded.row.service_version,
         status: loaded.row.status.clone(),
-        status_label: status::label(&loaded.service, &loaded.row.status, app.i18n.tr(language)),
+        status_label: words::status(&loaded.service, &loaded.row.status, app.i18n.tr(language)),
         reference: loaded.row.reference.as_deref().map(applications::display_reference),
         answers: answers_json(loaded),
         fee_option: loaded.row.fee_option.clone(),
@@ -187,7 +188,7 @@ pub async fn list(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Json<V
     for row in rows {
         let service = definitions::service(&app, &row.service_code, row.service_version, &row.agency).await?;
         out.push(ApplicationSummary {
-            status_label: status::label(&service, &row.status, app.i18n.tr(who.language)),
+            status_label: words::status(&service, &row.status, app.i18n.tr(who.language)),
             service_name: service.name.get_ref().get(who.language).to_owned(),
             id: row.id,
             service: row.service_code,
@@ -306,14 +307,14 @@ pub struct UploadForm {
         (status = 422, description = "The file breaks the requirement's rules (`upload.too_large`, `upload.not_allowed`, …, or `upload.scan_unavailable` while the virus scanner is down)", body = ErrorBody)))]
 pub async fn upload(
     State(app): State<Arc<App>>,
-    Me(me, who): Me,
+    Me(me, _): Me,
     ApiPath((id, requirement)): ApiPath<(String, String)>,
     ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
     let loaded = applications::load(&app, &me, &id).await?;
     let (_, rule) = documents::requirement(&loaded, &requirement)?;
-    let (name, bytes) = read_file_part(multipart, rule.max_bytes, &requirement, who.language).await?;
-    let row = documents::upload(&app, &me, &id, &requirement, &name, bytes, who.language).await?;
+    let (name, bytes) = read_file_part(multipart, rule.max_bytes, &requirement).await?;
+    let row = documents::upload(&app, &me, &id, &requirement, &name, bytes).await?;
     Ok((StatusCode::CREATED, Json(document_info(&row))))
 }
 
@@ -321,25 +322,15 @@ pub async fn upload(
 /// form there is no CSRF part; a body cut short or over the limit, and a form without a
 /// `file` part, get their own codes. A refused file is answered at once and the rest of
 /// the body thrown away in the background, as the page does, so the client reads why.
-async fn read_file_part(
-    mut multipart: axum::extract::Multipart,
-    limit: u64,
-    requirement: &str,
-    language: huduma_domain::Language,
-) -> Result<(String, Vec<u8>), ApiError> {
-    let result = file_part(&mut multipart, limit, requirement, language).await;
+async fn read_file_part(mut multipart: axum::extract::Multipart, limit: u64, requirement: &str) -> Result<(String, Vec<u8>), ApiError> {
+    let result = file_part(&mut multipart, limit, requirement).await;
     if result.is_err() {
         crate::web::pages::applications::uploads::discard_rest(multipart);
     }
     result
 }
 
-async fn file_part(
-    multipart: &mut axum::extract::Multipart,
-    limit: u64,
-    requirement: &str,
-    language: huduma_domain::Language,
-) -> Result<(String, Vec<u8>), ApiError> {
+async fn file_part(multipart: &mut axum::extract::Multipart, limit: u64, requirement: &str) -> Result<(String, Vec<u8>), ApiError> {
     let broken = |err: axum::extract::multipart::MultipartError| {
         if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge)
@@ -347,7 +338,7 @@ async fn file_part(
             ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UploadInterrupted)
         }
     };
-    let refused = |r: huduma_uploads::Rejection| ApiError::from(documents::refused(requirement, &r, language));
+    let refused = |r: huduma_uploads::Rejection| ApiError::from(documents::refused(requirement, &r));
     while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
         if field.name() != Some("file") {
             continue;
@@ -426,8 +417,8 @@ pub async fn respond(
     responses((status = 200, description = "The certificate", content_type = "application/pdf"), (status = 401, body = ErrorBody),
         (status = 404, description = "`not_found`: no certificate issued for this application in the caller's account", body = ErrorBody)))]
 pub async fn certificate(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
-    let (serial, pdf) = certificate::certificate_pdf(&app, &me, &id, who.language).await?;
-    Ok(crate::web::pages::applications::uploads::attachment(&format!("certificate-{serial}.pdf"), "application/pdf", pdf.into()))
+    let row = certificate::certificate(&app, &me, &id).await?;
+    Ok(crate::web::pages::certificates::download(&app, &row, who.language)?)
 }
 
 /// One line of the timeline.
@@ -459,7 +450,7 @@ pub async fn timeline(
             .into_iter()
             .map(|e| TimelineEntry {
                 at: e.at,
-                status_label: status::label(&loaded.service, &e.status, tr),
+                status_label: words::status(&loaded.service, &e.status, tr),
                 status: e.status,
                 note: e.note,
             })
@@ -506,11 +497,12 @@ pub async fn track(
         Err(ServiceError::NotFound) => return Err(ApiError::new(StatusCode::NOT_FOUND, ErrorCode::TrackNotFound)),
         other => other?,
     };
+    let tr = app.i18n.tr(who.language);
     Ok(Json(TrackResult {
+        service: found.service.name.get_ref().get(who.language).to_owned(),
+        status_label: words::status(&found.service, &found.status, tr),
         reference: found.reference,
-        service: found.service,
-        status: found.status_code,
-        status_label: found.status,
+        status: found.status,
         submitted_at: found.submitted_at,
         updated_at: found.updated_at,
     }))

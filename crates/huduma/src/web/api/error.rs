@@ -110,7 +110,7 @@ impl ApiError {
             .map(|e| FieldProblem {
                 field: e.field.to_string(),
                 code: ErrorCode::of(e.code),
-                message: tr.f(&format!("error.{}", e.code), &crate::web::render::args(&e.args)),
+                message: crate::web::render::field_message(tr, e),
             })
             .collect();
         let message = match (self.retry_after, fields.first()) {

@@ -15,8 +15,9 @@ use serde::Deserialize;
 
 use super::context::{StaffBar, StaffCtx};
 use crate::clock::{format_nairobi_date_in, format_nairobi_in};
+use crate::i18n::words;
 use crate::services::ServiceResult;
-use crate::services::applications::{answer_in_words, display_reference, status};
+use crate::services::applications::display_reference;
 use crate::services::back_office::{actions, certificates, queue, sla};
 use crate::web::csrf::CsrfForm;
 use crate::web::pages::applications::uploads::attachment;
@@ -110,7 +111,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
     let service = &case.service;
     let answers = service
         .fields()
-        .filter_map(|f| case.answers.get(f.code.get_ref()).map(|a| (f.label.get_ref().get(language).to_owned(), answer_in_words(f, a, tr))))
+        .filter_map(|f| case.answers.get(f.code.get_ref()).map(|a| (f.label.get_ref().get(language).to_owned(), words::answer(f, a, tr))))
         .collect();
     // The viewer shows the document the member picked, or else the first one that opens.
     let shown = selected
@@ -162,7 +163,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
         .iter()
         .map(|e| EventView {
             at: format_nairobi_in(e.at, s.ctx.language),
-            status: status::label(service, &e.status, tr),
+            status: words::status(service, &e.status, tr),
             action: e
                 .action
                 .as_deref()
@@ -171,7 +172,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
                 .unwrap_or_default(),
             by: e.staff_name.clone().unwrap_or_default(),
             note: e.note.clone().unwrap_or_default(),
-            appointment: e.details.as_deref().and_then(|d| status::appointment_text(d, tr)).unwrap_or_default(),
+            appointment: e.details.as_deref().and_then(|d| words::appointment(d, tr)).unwrap_or_default(),
         })
         .collect();
     let notes = case.notes.iter().map(|n| (n.author.clone(), format_nairobi_in(n.at, s.ctx.language), n.body.clone())).collect();
@@ -215,7 +216,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
         reference: display_reference(reference),
         stored_reference: reference.to_owned(),
         service: service.name.get_ref().get(language).to_owned(),
-        status: status::label(service, &case.row.status, tr),
+        status: words::status(service, &case.row.status, tr),
         standing,
         standing_label: if standing.is_empty() { String::new() } else { tr.t(&format!("staff.standing.{standing}")).to_owned() },
         due,

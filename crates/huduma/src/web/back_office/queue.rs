@@ -18,8 +18,9 @@ use std::sync::Arc;
 
 use super::context::{StaffBar, StaffCtx};
 use crate::clock::format_nairobi_in;
+use crate::i18n::words;
 use crate::services::FieldError;
-use crate::services::applications::{display_reference, status};
+use crate::services::applications::display_reference;
 use crate::services::back_office::{StaffMember, actions, queue, sla};
 use crate::store::queue::{Assignment, QueueFilter, SlaFilter};
 use crate::web::csrf::CsrfForm;
@@ -194,10 +195,10 @@ async fn render(
             definitions.insert(key.clone(), found);
         }
         let (service, status) = match definitions.get(&key).cloned().flatten() {
-            Some(d) => (d.name.get_ref().get(language).to_owned(), status::label(&d, &item.status, tr)),
+            Some(d) => (d.name.get_ref().get(language).to_owned(), words::status(&d, &item.status, tr)),
             // A withdrawn service version: the live definition still names its states.
             None => match live.catalogue.service(&item.service_code) {
-                Some(d) => (d.name.get_ref().get(language).to_owned(), status::label(d, &item.status, tr)),
+                Some(d) => (d.name.get_ref().get(language).to_owned(), words::status(d, &item.status, tr)),
                 None => (item.service_code.clone(), item.status.clone()),
             },
         };
@@ -348,7 +349,7 @@ fn confirmation(s: &StaffCtx, previews: Vec<actions::Preview>, action: String, b
                         .map(|a| a.label.get_ref().get(language).to_owned())
                         .unwrap_or_default();
                 }
-                let to = status::label(service, &to, tr);
+                let to = words::status(service, &to, tr);
                 if !targets.contains(&to) {
                     targets.push(to.clone());
                 }
@@ -357,7 +358,7 @@ fn confirmation(s: &StaffCtx, previews: Vec<actions::Preview>, action: String, b
                     reference,
                     stored_reference: p.reference,
                     service: service.name.get_ref().get(language).to_owned(),
-                    from: status::label(service, from, tr),
+                    from: words::status(service, from, tr),
                     to,
                 });
             }

@@ -121,7 +121,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
             // Agents read the state as the citizen does, never its code.
             let state = definition.map_or_else(
                 || tr.t(&format!("application.status.{}", a.status)).to_owned(),
-                |svc| crate::services::applications::status::label(svc, &a.status, tr),
+                |svc| crate::i18n::words::status(svc, &a.status, tr),
             );
             let payment = invoice
                 .as_ref()

@@ -6,13 +6,19 @@ use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
 
+use crate::app::App;
 use crate::clock::format_nairobi_date_in;
+use crate::printed::certificate::{self, Printed};
 use crate::services::ServiceError;
 use crate::services::back_office::certificates;
 use crate::services::rate_limit;
+use crate::store::certificates::CertificateRow;
 use crate::web::context::Ctx;
 use crate::web::page_error::{PageError, PageResult};
+use crate::web::pages::applications::uploads::attachment;
 use crate::web::render::{Page, html};
+use axum::response::Response;
+use huduma_domain::Language;
 
 #[derive(Template)]
 #[template(path = "certificate_verify.html")]
@@ -34,6 +40,23 @@ struct VerifyTemplate<'a> {
 fn masked(number: &str) -> String {
     let keep = number.chars().count().saturating_sub(3);
     number.chars().enumerate().map(|(i, c)| if i < keep { '•' } else { c }).collect()
+}
+
+/// An issued certificate printed in `language`, as a PDF attachment.
+pub fn download(app: &App, row: &CertificateRow, language: Language) -> Result<Response, ServiceError> {
+    let pdf = print(app, row, language)?;
+    Ok(attachment(&format!("certificate-{}.pdf", row.serial), "application/pdf", pdf.into()))
+}
+
+/// An issued certificate printed in `language`: the agency's name, the stored text, the
+/// serial and dates, and the verification link as text and QR code. A certificate whose
+/// stored content does not read is an error, never a blank page.
+pub fn print(app: &App, row: &CertificateRow, language: Language) -> Result<Vec<u8>, ServiceError> {
+    let content = certificates::content(row)?;
+    let agency = app.catalogue().catalogue.agency(&row.agency).map(|a| a.name.get_ref().get(language).to_owned()).unwrap_or_default();
+    let url = certificates::verification_url(app, &row.serial);
+    let printed = Printed { agency: &agency, text: content.get(language), row, url: &url };
+    certificate::pdf(&printed, app.i18n.tr(language)).map_err(ServiceError::Internal)
 }
 
 /// `GET /verify/certificates/{serial}/{code}` — anyone holding the QR link (rate-limited per address).

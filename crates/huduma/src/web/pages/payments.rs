@@ -58,7 +58,7 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, pho
             .lines
             .iter()
             .map(|l| LineView {
-                description: invoices::line_description(&ctx.app, l, ctx.language),
+                description: crate::web::invoice_text::line_description(&ctx.app, l, ctx.language),
                 amount: view.money(l.amount_minor).to_string(),
             })
             .collect(),

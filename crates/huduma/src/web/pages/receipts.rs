@@ -3,7 +3,6 @@
 //! with the QR link: is this receipt genuine? minimal data, rate-limited).
 
 use crate::clock::format_nairobi_in;
-use crate::services::payments::invoices;
 use crate::services::payments::receipts::{self, ReceiptView};
 use crate::services::rate_limit;
 use crate::web::access::Citizen;
@@ -54,13 +53,14 @@ fn lines(app: Option<&crate::app::App>, language: huduma_domain::Language, view:
         invoice: view.invoice.number.clone(),
         description: app.map_or_else(
             || view.invoice.description.clone(),
-            |app| invoices::invoice_description(app, &view.invoice, &view.lines, language),
+            |app| crate::web::invoice_text::invoice_description(app, &view.invoice, &view.lines, language),
         ),
         lines: view
             .lines
             .iter()
             .map(|l| {
-                let description = app.map_or_else(|| l.description.clone(), |app| invoices::line_description(app, l, language));
+                let description =
+                    app.map_or_else(|| l.description.clone(), |app| crate::web::invoice_text::line_description(app, l, language));
                 (description, view.money(l.amount_minor).to_string())
             })
             .collect(),

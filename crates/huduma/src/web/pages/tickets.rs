@@ -353,13 +353,13 @@ pub async fn attach(ctx: Ctx, Path(number): Path<String>, Query(k): Query<Key>, 
     let rule = crate::services::helpdesk::files::rule();
     let result = match read_upload(multipart, rule.max_bytes, Some(&ctx.csrf)).await {
         Ok((name, bytes)) => {
-            crate::services::helpdesk::files::attach(&ctx.app, holder(&ctx, &k.key), &number, &name, bytes, ctx.language).await.map(|_| ())
+            crate::services::helpdesk::files::attach(&ctx.app, holder(&ctx, &k.key), &number, &name, bytes).await.map(|_| ())
         }
         Err(failed) if failed.is_csrf() => {
             return Err(PageError::new(StatusCode::FORBIDDEN, "csrf.invalid"));
         }
         Err(failed) => match failed.rejection() {
-            Some(r) => Err(crate::services::applications::documents::refused("file", r, ctx.language)),
+            Some(r) => Err(crate::services::applications::documents::refused("file", r)),
             None => return Err(PageError::new(StatusCode::BAD_REQUEST, "upload.interrupted")),
         },
     };

@@ -70,7 +70,7 @@ pub fn answer_rows(ctx: &Ctx, loaded: &Loaded, changeable: bool) -> Vec<AnswerRo
 
 /// An answer in words: the label of a chosen option rather than its code.
 fn readable(field: &huduma_domain::catalogue::definition::Field, answer: &Answer, ctx: &Ctx) -> String {
-    crate::services::applications::answer_in_words(field, answer, ctx.tr())
+    crate::i18n::words::answer(field, answer, ctx.tr())
 }
 
 /// The uploaded documents.

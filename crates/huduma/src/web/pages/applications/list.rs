@@ -4,7 +4,8 @@
 
 use super::{draft_page, service_name};
 use crate::clock::format_nairobi_in;
-use crate::services::applications::{self, Loaded, definitions, display_reference, status};
+use crate::i18n::words;
+use crate::services::applications::{self, Loaded, definitions, display_reference};
 use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
@@ -54,7 +55,7 @@ pub async fn show(Citizen(ref me): Citizen, ctx: Ctx) -> Result<Response, PageEr
             href: format!("/applications/{}", row.id),
             service: service.name.get_ref().get(ctx.language).to_owned(),
             reference: row.reference.as_deref().map(display_reference).unwrap_or_default(),
-            status: status::label(&service, &row.status, tr),
+            status: words::status(&service, &row.status, tr),
             draft: row.status == "draft",
             updated: format_nairobi_in(row.updated_at, ctx.language),
             expires: row.expires_at.map(|t| format_nairobi_in(t, ctx.language)).unwrap_or_default(),

@@ -4,11 +4,12 @@
 use super::check_answers::{AnswerRow, DocumentView, answer_rows, document_views};
 use super::{fee_text, load, service_name};
 use crate::clock::format_nairobi_in;
-use crate::services::applications::{Loaded, certificate, display_reference, respond, status};
+use crate::i18n::words;
+use crate::services::applications::{Loaded, certificate, display_reference, respond};
 use crate::web::access::Citizen;
 use crate::web::context::Ctx;
 use crate::web::csrf::CsrfForm;
-use crate::web::page_error::PageResult;
+use crate::web::page_error::{PageError, PageResult};
 use crate::web::render::{FormErrors, Page, form_failure, html};
 use askama::Template;
 use axum::extract::Path;
@@ -130,16 +131,10 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
         status: tr.t("application.timeline_submitted").to_owned(),
         note: String::new(),
     }];
-    timeline.extend(events.into_iter().map(|e| {
-        TimelineItem {
-            at: format_nairobi_in(e.at, ctx.language),
-            status: status::label(&loaded.service, &e.status, tr),
-            note: [e.note, e.details.as_deref().and_then(|d| status::appointment_text(d, tr))]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · "),
-        }
+    timeline.extend(events.into_iter().map(|e| TimelineItem {
+        at: format_nairobi_in(e.at, ctx.language),
+        status: words::status(&loaded.service, &e.status, tr),
+        note: [e.note, e.details.as_deref().and_then(|d| words::appointment(d, tr))].into_iter().flatten().collect::<Vec<_>>().join(" · "),
     }));
     let with_applicant = huduma_domain::workflow::state(&loaded.service.workflow, &loaded.row.status).is_some_and(|s| s.with_applicant);
     let question = if with_applicant {
@@ -155,7 +150,7 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
         id: loaded.row.id.clone(),
         has_invoice: loaded.row.fee_minor.is_some_and(|fee| fee > 0),
         service: service_name(ctx, &loaded),
-        status: status::label(&loaded.service, &loaded.row.status, tr),
+        status: words::status(&loaded.service, &loaded.row.status, tr),
         awaiting_payment: loaded.row.status == "awaiting_payment",
         fee: fee_text(ctx, loaded.fee()),
         submitted: loaded.row.submitted_at.map(|t| format_nairobi_in(t, ctx.language)).unwrap_or_default(),
@@ -190,6 +185,6 @@ pub async fn respond(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>,
 
 /// `GET /applications/{id}/certificate` — the owner: the issued certificate as a PDF.
 pub async fn certificate_pdf(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>) -> PageResult {
-    let (serial, pdf) = certificate::certificate_pdf(&ctx.app, me, &id, ctx.language).await?;
-    Ok(super::uploads::attachment(&format!("certificate-{serial}.pdf"), "application/pdf", pdf.into()))
+    let row = certificate::certificate(&ctx.app, me, &id).await?;
+    crate::web::pages::certificates::download(&ctx.app, &row, ctx.language).map_err(PageError::from)
 }

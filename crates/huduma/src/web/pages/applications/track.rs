@@ -21,9 +21,16 @@ struct TrackTemplate<'a> {
     errors: FormErrors,
     reference: String,
     document_number: String,
-    found: Option<Tracked>,
+    found: Option<Found>,
     submitted: String,
     updated: String,
+}
+
+/// What the page shows of the application found, in the page's language.
+struct Found {
+    reference: String,
+    service: String,
+    status: String,
 }
 
 fn render(ctx: &Ctx, form: TrackForm, errors: FormErrors, found: Option<Tracked>, status: StatusCode) -> Response {
@@ -34,7 +41,11 @@ fn render(ctx: &Ctx, form: TrackForm, errors: FormErrors, found: Option<Tracked>
         document_number: form.document_number,
         submitted: found.as_ref().and_then(|f| f.submitted_at).map(|t| format_nairobi_in(t, ctx.language)).unwrap_or_default(),
         updated: found.as_ref().map(|f| format_nairobi_in(f.updated_at, ctx.language)).unwrap_or_default(),
-        found,
+        found: found.map(|f| Found {
+            service: f.service.name.get_ref().get(ctx.language).to_owned(),
+            status: crate::i18n::words::status(&f.service, &f.status, ctx.tr()),
+            reference: f.reference,
+        }),
     };
     html(status, &template)
 }

@@ -195,12 +195,12 @@ pub async fn upload(
     let loaded = load(&ctx, &id).await?;
     let (_, rule) = documents::requirement(&loaded, &requirement)?;
     let result = match read_upload(multipart, rule.max_bytes, Some(&ctx.csrf)).await {
-        Ok((name, bytes)) => documents::upload(&ctx.app, me, &id, &requirement, &name, bytes, ctx.language).await,
+        Ok((name, bytes)) => documents::upload(&ctx.app, me, &id, &requirement, &name, bytes).await,
         Err(failed) if failed.is_csrf() => {
             return Err(PageError::new(StatusCode::FORBIDDEN, "csrf.invalid"));
         }
         Err(failed) => match failed.rejection() {
-            Some(r) => Err(refused(&requirement, r, ctx.language)),
+            Some(r) => Err(refused(&requirement, r)),
             None => return Err(PageError::new(StatusCode::BAD_REQUEST, "upload.interrupted")),
         },
     };

@@ -2,13 +2,15 @@
 //! pages, messages and errors look strings up here. A test fails when a key is missing
 //! from either language.
 
+pub mod words;
+
 use huduma_domain::Language;
 use std::collections::HashMap;
 
 /// The English strings, the reference set of keys.
-pub const EN_SOURCE: &str = include_str!("../locales/en.toml");
+pub const EN_SOURCE: &str = include_str!("../../locales/en.toml");
 /// The Kiswahili strings.
-pub const SW_SOURCE: &str = include_str!("../locales/sw.toml");
+pub const SW_SOURCE: &str = include_str!("../../locales/sw.toml");
 
 /// All strings of all languages, loaded once at start-up.
 #[derive(Debug)]

@@ -1,14 +1,53 @@
-//! Messages to people, queued in the outbox inside the caller's transaction.
+//! What Huduma tells people by SMS and email, queued in the outbox inside the caller's
+//! transaction. A use case says which message and with what values ([`Notice`]) and to
+//! whom ([`Recipient`]); [`wording`] words it in the reader's language. No use case
+//! words a message itself.
 //!
 //! Every link in a message is absolute (a phone cannot open `/track`), and every SMS
 //! template fits one GSM-7 segment with long realistic values (an appointment, or text an
 //! officer typed, two): `tests` renders them all and counts.
 
 pub mod sms_segments;
+pub mod wording;
+
+pub use wording::{Extras, Notice};
 
 use crate::app::App;
+use crate::i18n::I18n;
+use crate::store::accounts::AccountRow;
 use crate::store::{Conn, outbox};
+use huduma_domain::Language;
 use serde::{Deserialize, Serialize};
+
+/// Where a message goes, and the language it is worded in. A message is sent on each
+/// channel both the notice and the recipient have.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    /// E.164 phone, for SMS.
+    pub phone: Option<&'a str>,
+    /// Address, for email.
+    pub email: Option<&'a str>,
+    pub language: Language,
+}
+
+impl<'a> Recipient<'a> {
+    /// A citizen's account: its phone, email and language.
+    pub fn account(account: &'a AccountRow) -> Self {
+        Self { phone: Some(&account.phone), email: Some(&account.email), language: account.language }
+    }
+}
+
+/// Words `notice` for `to` and queues it on each of its channels.
+pub async fn send(conn: &mut Conn, to: &Recipient<'_>, notice: &Notice<'_>, now: i64) -> Result<(), sqlx::Error> {
+    let tr = I18n::global().tr(to.language);
+    if let (Some(phone), Some(text)) = (to.phone, notice.sms(tr)) {
+        queue_sms(conn, phone, &text, now).await?;
+    }
+    if let (Some(email), Some((subject, body))) = (to.email, notice.email(tr)) {
+        queue_email(conn, email, &subject, &body, now).await?;
+    }
+    Ok(())
+}
 
 /// Segments an SMS may cost when it carries text a person typed (an officer's question or
 /// reason) or an appointment; every other SMS fits one.
@@ -44,12 +83,12 @@ pub struct EmailJob {
 }
 
 /// Queues an SMS, its typographic punctuation made plain (see [`sms_segments::plain`]).
-pub async fn queue_sms(conn: &mut Conn, to: &str, message: &str, now: i64) -> Result<(), sqlx::Error> {
+async fn queue_sms(conn: &mut Conn, to: &str, message: &str, now: i64) -> Result<(), sqlx::Error> {
     let job = SmsJob { to: to.to_owned(), message: sms_segments::plain(message) };
     outbox::enqueue(conn, "sms", &serde_json::to_string(&job).unwrap_or_default(), now).await
 }
 
-pub async fn queue_email(conn: &mut Conn, to: &str, subject: &str, body: &str, now: i64) -> Result<(), sqlx::Error> {
+async fn queue_email(conn: &mut Conn, to: &str, subject: &str, body: &str, now: i64) -> Result<(), sqlx::Error> {
     let job = EmailJob { to: to.to_owned(), subject: subject.to_owned(), body: body.to_owned() };
     outbox::enqueue(conn, "email", &serde_json::to_string(&job).unwrap_or_default(), now).await
 }
@@ -59,12 +98,13 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::sms_segments::{Encoding, count, is_gsm7};
     use super::*;
+    use crate::i18n::words;
     use crate::i18n::{EN_SOURCE, I18n, Tr, flatten};
-    use crate::services::applications::status::{self, Extras};
     use huduma_domain::Language;
     use huduma_domain::catalogue::{Catalogue, check};
     use huduma_domain::money::{Currency, Money};
     use std::collections::BTreeSet;
+    use wording::{revocation_sms, status_sms};
 
     /// The longest public address we plan for.
     const BASE: &str = "https://huduma.go.ke";
@@ -130,9 +170,9 @@ mod tests {
         }
         let args: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let text = match key {
-            "application_status_sms" => status::status_sms(tr, &args, Extras::default()),
-            "certificate_revoked_sms" => crate::services::back_office::certificates::revocation_sms(tr, &args),
-            "appointment" => status::appointment_text(
+            "application_status_sms" => status_sms(tr, &owned, Extras::default()),
+            "certificate_revoked_sms" => revocation_sms(tr, &owned),
+            "appointment" => words::appointment(
                 &serde_json::json!({"appointment": {"date": "2026-12-03", "time": "09:30", "office": OFFICE}}).to_string(),
                 tr,
             )
@@ -188,23 +228,22 @@ mod tests {
         for language in [Language::En, Language::Sw] {
             let tr = i18n.tr(language);
             let details = serde_json::json!({"appointment": {"date": "2026-12-03", "time": "09:30", "office": OFFICE}}).to_string();
-            let appointment = status::appointment_text(&details, tr).unwrap();
+            let appointment = words::appointment(&details, tr).unwrap();
             for (service, state) in names_and_states(&catalogue, tr) {
-                let owned = values("application_status_sms", &service, &state);
-                let args: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let args = values("application_status_sms", &service, &state);
                 for extras in [
                     Extras { note: None, appointment: Some(&appointment) },
                     Extras { note: Some(&long_note), appointment: Some(&appointment) },
                     Extras { note: Some(&long_note), appointment: None },
                 ] {
-                    let sms = status::status_sms(tr, &args, extras);
+                    let sms = status_sms(tr, &args, extras);
                     let segments = count(&sms);
                     assert!(segments.count <= LONG_SMS_SEGMENTS && is_gsm7(&sms), "{language:?} {segments:?}: {sms}");
                     assert!(sms.contains(OFFICE) || extras.appointment.is_none(), "the appointment is never cut: {sms}");
                     assert!(sms.contains(&absolute(BASE, "/track")), "the link is never cut: {sms}");
                 }
                 let question = "Please upload a clearer copy of both sides of your ID card.";
-                let sms = status::status_sms(tr, &args, Extras { note: Some(question), appointment: None });
+                let sms = status_sms(tr, &args, Extras { note: Some(question), appointment: None });
                 assert!(sms.contains(question), "a question of a sentence goes whole: {sms}");
             }
         }
@@ -219,8 +258,7 @@ mod tests {
             let mut owned = values("certificate_revoked_sms", "Police clearance certificate (certificate of good conduct)", "");
             owned.retain(|(k, _)| *k != "reason");
             owned.push(("reason", reason.clone()));
-            let args: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let sms = crate::services::back_office::certificates::revocation_sms(tr, &args);
+            let sms = revocation_sms(tr, &owned);
             assert_eq!(count(&sms).count, LONG_SMS_SEGMENTS, "{sms}");
             assert!(
                 sms.contains("C7K3MX9PQ2") && sms.contains("The fingerprints taken") && sms.contains(&absolute(BASE, "/help")),
