@@ -35,6 +35,10 @@ pub enum Rule {
     Staff,
     /// A helpdesk agent or platform admin ([`Agent`]); other members get "not found".
     Agent,
+    /// A platform or agency admin ([`Admin`]); other members get "not found".
+    Admin,
+    /// A supervisor or agency admin ([`Supervisor`]); other members get "not found".
+    Supervisor,
     /// A registered agency system, proved by the `secureHash` of its request (the
     /// Pesaflow-compatible checkout API).
     ApiClient,
@@ -88,6 +92,27 @@ impl Roles for HelpDesk {
     }
 }
 
+/// Platform and agency admins: who manage staff and read the audit log (the use case
+/// scopes an agency admin to their agency).
+pub struct Admins;
+
+impl Roles for Admins {
+    const RULE: Rule = Rule::Admin;
+    fn allows(role: StaffRole) -> bool {
+        matches!(role, StaffRole::PlatformAdmin | StaffRole::AgencyAdmin)
+    }
+}
+
+/// Supervisors and agency admins: who watch their agency's figures.
+pub struct Supervisors;
+
+impl Roles for Supervisors {
+    const RULE: Rule = Rule::Supervisor;
+    fn allows(role: StaffRole) -> bool {
+        role.supervises()
+    }
+}
+
 /// A signed-in staff member whose role `R` allows the route. Without a staff session the
 /// request goes to the staff sign-in (coming back afterwards when it can be reopened); a
 /// member whose role is not allowed sees the staff "not found" page, as for anything else
@@ -96,6 +121,10 @@ pub struct Staff<R: Roles = AnyRole>(pub StaffMember, pub PhantomData<R>);
 
 /// A helpdesk agent (or platform admin).
 pub type Agent = Staff<HelpDesk>;
+/// A platform or agency admin.
+pub type Admin = Staff<Admins>;
+/// A supervisor or agency admin.
+pub type Supervisor = Staff<Supervisors>;
 
 impl<R: Roles> FromRequestParts<Arc<App>> for Staff<R> {
     type Rejection = Response;
@@ -127,7 +156,7 @@ impl Route {
     /// before their access rule (see [`super::csrf::before_access`]).
     pub fn new(path: &'static str, rule: Rule, methods: MethodRouter<Arc<App>>) -> Self {
         let methods = match rule {
-            Rule::Citizen | Rule::Staff | Rule::Agent => methods.route_layer(axum::middleware::from_fn(super::csrf::before_access)),
+            Rule::Citizen | Rule::Staff | Rule::Agent | Rule::Admin | Rule::Supervisor => methods.route_layer(axum::middleware::from_fn(super::csrf::before_access)),
             Rule::Public | Rule::CitizenOrKey | Rule::ApiClient | Rule::Provider | Rule::Operator => methods,
         };
         Self { path, rule, methods }

@@ -265,8 +265,9 @@ async fn the_back_office_is_closed_to_other_agencies_citizens_and_strangers(back
     assert!(status == 200 && page.contains("Police clearance"), "{page}");
     // Staff management and the audit log: admins only, own agency.
     for path in ["/staff/members", "/staff/audit"] {
-        let (_, url, _) = get(&t, &dci, path).await;
-        assert_ne!(url, path, "an officer is turned away from {path}");
+        let (status, url, page) = get(&t, &dci, path).await;
+        assert_eq!((status, url.as_str()), (404, path), "an officer is turned away from {path}");
+        assert!(page.contains("action=\"/staff/sign-out\""), "in the signed-in staff frame: {path}");
         let (_, url, _) = get(&t, &anonymous, path).await;
         assert_eq!(url, "/staff/sign-in");
     }

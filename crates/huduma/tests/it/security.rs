@@ -448,7 +448,7 @@ async fn every_route_enforces_the_rule_it_declares(backend: Backend) {
                 // refused (a file is "not found", an upload's parts are read first); they
                 // never get the item and are never sent to the staff entrance.
                 Rule::CitizenOrKey => assert!(to_sign_in || (400..500).contains(&status), "{what}"),
-                Rule::Staff | Rule::Agent => assert!(to_staff_sign_in, "{what}"),
+                Rule::Staff | Rule::Agent | Rule::Admin | Rule::Supervisor => assert!(to_staff_sign_in, "{what}"),
                 Rule::Public | Rule::ApiClient | Rule::Provider | Rule::Operator => {
                     assert!(!to_sign_in && !to_staff_sign_in, "{what}")
                 }
@@ -459,8 +459,12 @@ async fn every_route_enforces_the_rule_it_declares(backend: Backend) {
 
     huduma::services::back_office::demo::create(&t.app).await.expect("demo staff");
     let officer = crate::back_office::staff_client(&t, &huduma::services::back_office::demo::email("officer", Some("dci"))).await;
-    for route in routes.iter().filter(|r| r.rule == Rule::Agent) {
-        let (status, url, page) = crate::back_office::post(&t, &officer, "/staff", &filled(route.path), &[]).await;
+    for route in routes.iter().filter(|r| matches!(r.rule, Rule::Agent | Rule::Admin | Rule::Supervisor)) {
+        // Each route is tried with the method it serves (GET first).
+        let (status, url, page) = match crate::back_office::get(&t, &officer, &filled(route.path)).await {
+            (405, _, _) => crate::back_office::post(&t, &officer, "/staff", &filled(route.path), &[]).await,
+            answered => answered,
+        };
         assert_eq!((status, url.as_str()), (404, filled(route.path).as_str()), "an officer is turned away from {}", route.path);
         assert!(page.contains("action=\"/staff/sign-out\""), "in the signed-in staff frame: {}", route.path);
     }

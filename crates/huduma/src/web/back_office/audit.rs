@@ -1,7 +1,7 @@
 //! `GET /staff/audit`: search the audit log. Platform admins see every entry; agency
 //! admins see their agency's.
 
-use crate::web::access::Staff;
+use crate::web::access::{Admin, Staff};
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -50,12 +50,9 @@ struct AuditTemplate<'a> {
 const PAGE: i64 = 100;
 
 /// `GET /staff/audit` — platform admins and agency admins.
-pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(q): Query<Query_>) -> PageResult {
-    let agency = match me.role {
-        StaffRole::PlatformAdmin => None,
-        StaffRole::AgencyAdmin => me.agency().map(str::to_owned),
-        _ => return Ok(super::home_for(me)),
-    };
+pub async fn show(Staff(ref me, _): Admin, s: StaffCtx, Query(q): Query<Query_>) -> PageResult {
+    // An agency admin searches their agency's entries; the platform admin every agency's.
+    let agency = if me.role == StaffRole::PlatformAdmin { None } else { me.agency().map(str::to_owned) };
     let search = Search {
         agency,
         actor: q.actor.trim().to_owned(),

@@ -1,6 +1,6 @@
 //! `GET /staff/dashboard`: the agency's figures per service over a chosen period.
 
-use crate::web::access::Staff;
+use crate::web::access::{Staff, Supervisor};
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -47,7 +47,7 @@ fn midnight(date: Date) -> i64 {
 }
 
 /// `GET /staff/dashboard` — agency admins and supervisors.
-pub async fn show(Staff(ref me, _): Staff, s: StaffCtx, Query(period): Query<Period>) -> PageResult {
+pub async fn show(Staff(ref me, _): Supervisor, s: StaffCtx, Query(period): Query<Period>) -> PageResult {
     let app = &s.ctx.app;
     let today = app.clock.today_in_nairobi();
     let to = Date::parse(&period.to).unwrap_or(today);

@@ -1,7 +1,7 @@
 //! `GET/POST /staff/members`: platform admins create agency admins and other members;
 //! agency admins create and manage their agency's supervisors and officers.
 
-use crate::web::access::Staff;
+use crate::web::access::{Admin, Staff};
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -87,7 +87,7 @@ async fn render(s: &StaffCtx, errors: FormErrors, status: StatusCode, created: O
 }
 
 /// `GET /staff/members` — platform and agency admins.
-pub async fn show(_: Staff, s: StaffCtx) -> Response {
+pub async fn show(_: Admin, s: StaffCtx) -> Response {
     render(&s, FormErrors::default(), StatusCode::OK, None).await
 }
 
@@ -105,7 +105,7 @@ pub struct CreateForm {
 }
 
 /// `POST /staff/members` — platform and agency admins.
-pub async fn create(Staff(ref me, _): Staff, s: StaffCtx, CsrfForm(form): CsrfForm<CreateForm>) -> PageResult {
+pub async fn create(Staff(ref me, _): Admin, s: StaffCtx, CsrfForm(form): CsrfForm<CreateForm>) -> PageResult {
     let agency =
         if me.role == StaffRole::AgencyAdmin { me.agency().map(str::to_owned) } else { Some(form.agency).filter(|a| !a.is_empty()) };
     let new = NewMember { email: form.email, name: form.name, role: form.role, agency };
@@ -128,7 +128,7 @@ pub struct UpdateForm {
 }
 
 /// `POST /staff/members/{id}` — platform admins, and agency admins for their agency.
-pub async fn update(Staff(ref me, _): Staff, s: StaffCtx, Path(id): Path<String>, CsrfForm(form): CsrfForm<UpdateForm>) -> PageResult {
+pub async fn update(Staff(ref me, _): Admin, s: StaffCtx, Path(id): Path<String>, CsrfForm(form): CsrfForm<UpdateForm>) -> PageResult {
     match staff::update(&s.ctx.app, me, &s.ctx.requester.ip, &id, &form.role, form.active == "yes").await {
         Ok(()) => Ok(Redirect::to("/staff/members?notice=member_updated").into_response()),
         Err(err) => {

@@ -30,7 +30,7 @@ pub fn home_for(me: &StaffMember) -> Response {
 
 /// The `/staff` routes, with who may call each (see [`crate::web::access`]).
 pub fn routes() -> Vec<Route> {
-    use crate::web::access::Rule::{Agent, Public, Staff};
+    use crate::web::access::Rule::{Admin, Agent, Public, Staff, Supervisor};
     vec![
         // Anyone; the second step needs the staff sign-in flow cookie.
         Route::new("/staff/sign-in", Public, get(sign_in::form).post(sign_in::submit)),
@@ -48,11 +48,11 @@ pub fn routes() -> Vec<Route> {
         Route::new("/staff/applications/{reference}/documents/{id}", Staff, get(case::document)),
         Route::new("/staff/applications/{reference}/certificate/{serial}/revoke", Staff, post(case::revoke)),
         // Supervisors and agency admins, own agency only.
-        Route::new("/staff/dashboard", Staff, get(dashboard::show)),
+        Route::new("/staff/dashboard", Supervisor, get(dashboard::show)),
         // Platform admins (everything) and agency admins (own agency).
-        Route::new("/staff/audit", Staff, get(audit::show)),
-        Route::new("/staff/members", Staff, get(members::show).post(members::create)),
-        Route::new("/staff/members/{id}", Staff, post(members::update)),
+        Route::new("/staff/audit", Admin, get(audit::show)),
+        Route::new("/staff/members", Admin, get(members::show).post(members::create)),
+        Route::new("/staff/members/{id}", Admin, post(members::update)),
         // Helpdesk agents and platform admins (every ticket); agency staff (tickets routed to their agency).
         Route::new("/staff/tickets", Staff, get(tickets::queue)),
         Route::new("/staff/tickets/{number}", Staff, get(tickets::show)),
