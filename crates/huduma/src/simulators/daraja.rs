@@ -18,11 +18,11 @@
 //! | any other | waits on the sandbox phone page (`/sandbox/phone`) for a person to enter a PIN or cancel; times out after a minute (1037) |
 
 use super::Simulators;
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::routing::{MethodRouter, get, post};
 use huduma_domain::payments::mpesa;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -148,13 +148,14 @@ impl Prompts {
 }
 
 /// The simulator's routes, under `/sandbox/daraja`.
-pub fn router() -> Router<Arc<Simulators>> {
-    Router::new()
-        .route("/sandbox/daraja/oauth/v1/generate", get(oauth))
-        .route("/sandbox/daraja/mpesa/stkpush/v1/processrequest", post(stk_push))
-        .route("/sandbox/daraja/mpesa/stkpushquery/v1/query", post(stk_query))
-        .route("/sandbox/daraja/mpesa/c2b/v1/registerurl", post(c2b_register))
-        .route("/sandbox/daraja/mpesa/c2b/v1/simulate", post(c2b_simulate))
+pub fn routes() -> Vec<(&'static str, MethodRouter<Arc<Simulators>>)> {
+    vec![
+        ("/sandbox/daraja/oauth/v1/generate", get(oauth)),
+        ("/sandbox/daraja/mpesa/stkpush/v1/processrequest", post(stk_push)),
+        ("/sandbox/daraja/mpesa/stkpushquery/v1/query", post(stk_query)),
+        ("/sandbox/daraja/mpesa/c2b/v1/registerurl", post(c2b_register)),
+        ("/sandbox/daraja/mpesa/c2b/v1/simulate", post(c2b_simulate)),
+    ]
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {

@@ -16,7 +16,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::store::Db;
 use crate::store::sandbox_messages::{self, SandboxMessage};
-use axum::Router;
+use axum::routing::MethodRouter;
 use std::sync::Arc;
 
 /// The simulators' shared state.
@@ -59,16 +59,18 @@ impl Simulators {
     }
 }
 
-/// The providers' endpoints under `/sandbox/…`, with the simulators' state applied, ready
-/// to merge into any router.
-pub fn router<S: Clone + Send + Sync + 'static>(simulators: Arc<Simulators>) -> Router<S> {
-    let mut router = Router::new()
-        .route("/sandbox/africastalking/version1/messaging", axum::routing::post(africastalking::send))
-        .route("/sandbox/iprs", axum::routing::post(iprs::answer))
-        .merge(daraja::router())
-        .with_state(simulators.clone());
+/// The providers' endpoints under `/sandbox/…` with their paths, the simulators' state
+/// applied, for the route table (see `web::sandbox::routes`).
+pub fn routes<S: Clone + Send + Sync + 'static>(simulators: &Arc<Simulators>) -> Vec<(&'static str, MethodRouter<S>)> {
+    let mut routes: Vec<(&'static str, MethodRouter<Arc<Simulators>>)> = vec![
+        ("/sandbox/africastalking/version1/messaging", axum::routing::post(africastalking::send)),
+        ("/sandbox/iprs", axum::routing::post(iprs::answer)),
+    ];
+    routes.extend(daraja::routes());
+    let mut routes: Vec<(&'static str, MethodRouter<S>)> =
+        routes.into_iter().map(|(path, methods)| (path, methods.with_state(simulators.clone()))).collect();
     if let Some(sim) = &simulators.pesapal {
-        router = router.merge(pesapal::router(sim.clone()));
+        routes.extend(pesapal::routes().into_iter().map(|(path, methods)| (path, methods.with_state(sim.clone()))));
     }
-    router
+    routes
 }

@@ -19,8 +19,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::routing::{MethodRouter, get, post};
+use axum::{Form, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -238,17 +238,14 @@ impl PesapalSimulator {
 }
 
 /// The simulator's routes under `/sandbox/pesapal`, ready to merge into any router.
-pub fn router<S: Clone + Send + Sync + 'static>(sim: Arc<PesapalSimulator>) -> Router<S> {
-    routes().with_state(sim)
-}
-
-fn routes() -> Router<Arc<PesapalSimulator>> {
-    Router::new()
-        .route("/sandbox/pesapal/api/Auth/RequestToken", post(request_token))
-        .route("/sandbox/pesapal/api/URLSetup/RegisterIPN", post(register_ipn))
-        .route("/sandbox/pesapal/api/Transactions/SubmitOrderRequest", post(submit_order))
-        .route("/sandbox/pesapal/api/Transactions/GetTransactionStatus", get(transaction_status))
-        .route("/sandbox/pesapal/pay/{order_tracking_id}", get(card_page).post(card_submit))
+pub fn routes() -> Vec<(&'static str, MethodRouter<Arc<PesapalSimulator>>)> {
+    vec![
+        ("/sandbox/pesapal/api/Auth/RequestToken", post(request_token)),
+        ("/sandbox/pesapal/api/URLSetup/RegisterIPN", post(register_ipn)),
+        ("/sandbox/pesapal/api/Transactions/SubmitOrderRequest", post(submit_order)),
+        ("/sandbox/pesapal/api/Transactions/GetTransactionStatus", get(transaction_status)),
+        ("/sandbox/pesapal/pay/{order_tracking_id}", get(card_page).post(card_submit)),
+    ]
 }
 
 fn now() -> i64 {
@@ -704,7 +701,7 @@ mod tests {
         let origin = format!("http://{}", listener.local_addr().unwrap());
         let sim = PesapalSimulator::new("key".into(), "secret".into(), format!("{origin}{MOUNT}"));
         let received: Received = Arc::default();
-        let ipn = Router::new()
+        let ipn = axum::Router::new()
             .route(
                 "/ipn",
                 post(|State(r): State<Received>, Json(body): Json<Value>| async move {
@@ -713,7 +710,7 @@ mod tests {
                 }),
             )
             .with_state(received.clone());
-        let app = routes().with_state(sim.clone()).merge(ipn);
+        let app = routes().into_iter().fold(ipn, |app, (path, methods)| app.route(path, methods.with_state(sim.clone())));
         tokio::spawn(async move { axum::serve(listener, app).await });
         (sim, origin, received)
     }

@@ -46,6 +46,9 @@ pub enum Rule {
     Provider,
     /// Loopback or trusted proxies only (metrics).
     Operator,
+    /// Anyone, in sandbox mode only: the simulated providers and the pages that watch them.
+    /// Outside sandbox mode these routes do not exist.
+    Sandbox,
 }
 
 /// A signed-in citizen. Without one, the request is answered with the sign-in page's
@@ -156,8 +159,10 @@ impl Route {
     /// before their access rule (see [`super::csrf::before_access`]).
     pub fn new(path: &'static str, rule: Rule, methods: MethodRouter<Arc<App>>) -> Self {
         let methods = match rule {
-            Rule::Citizen | Rule::Staff | Rule::Agent | Rule::Admin | Rule::Supervisor => methods.route_layer(axum::middleware::from_fn(super::csrf::before_access)),
-            Rule::Public | Rule::CitizenOrKey | Rule::ApiClient | Rule::Provider | Rule::Operator => methods,
+            Rule::Citizen | Rule::Staff | Rule::Agent | Rule::Admin | Rule::Supervisor => {
+                methods.route_layer(axum::middleware::from_fn(super::csrf::before_access))
+            }
+            Rule::Public | Rule::CitizenOrKey | Rule::ApiClient | Rule::Provider | Rule::Operator | Rule::Sandbox => methods,
         };
         Self { path, rule, methods }
     }

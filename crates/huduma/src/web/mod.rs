@@ -171,11 +171,13 @@ pub fn router(app: Arc<App>, simulators: Option<Arc<crate::simulators::Simulator
     for route in routes() {
         router = router.route(route.path, route.into_methods());
     }
-    let mut router = router.merge(api::router());
-    if let Some(simulators) = simulators {
+    if let Some(simulators) = &simulators {
         // Sandbox routes do not exist at all outside sandbox mode.
-        router = router.merge(sandbox::router(simulators));
+        for route in sandbox::routes(simulators) {
+            router = router.route(route.path, route.into_methods());
+        }
     }
+    let router = router.merge(api::router());
     router
         .fallback(not_found)
         .layer(from_fn_with_state(app.clone(), page_error::layer))

@@ -7,13 +7,14 @@ use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use std::sync::Arc;
 
-use crate::app::App;
 use crate::clock::format_nairobi_in;
 use crate::simulators::Simulators;
+use crate::web::access::Route;
+use crate::web::access::Rule::Sandbox;
 use crate::web::context::Ctx;
 use crate::web::page_error::{PageError, PageResult};
 use crate::web::render::{Page, html};
@@ -21,16 +22,19 @@ use crate::web::render::{Page, html};
 /// How many messages the sandbox pages show.
 const MESSAGES_SHOWN: i64 = 200;
 
-/// Sandbox pages and the simulators' endpoints (anyone may call them, and only in sandbox mode).
-pub fn router(simulators: Arc<Simulators>) -> Router<Arc<App>> {
-    Router::new()
-        .route("/sandbox/messages", get(messages_page))
-        .route("/sandbox/messages.json", get(messages_json))
-        .route("/sandbox/people.json", get(people_json))
-        .route("/sandbox/phone", get(phone_page))
-        .route("/sandbox/phone/{checkout}", post(phone_answer))
-        .layer(Extension(simulators.clone()))
-        .merge(crate::simulators::router(simulators))
+/// Sandbox pages and the simulators' endpoints, declared in the route table like every
+/// other route (anyone may call them, and they exist only in sandbox mode).
+pub fn routes(simulators: &Arc<Simulators>) -> Vec<Route> {
+    let with = Extension(simulators.clone());
+    let mut routes = vec![
+        Route::new("/sandbox/messages", Sandbox, get(messages_page).layer(with.clone())),
+        Route::new("/sandbox/messages.json", Sandbox, get(messages_json).layer(with.clone())),
+        Route::new("/sandbox/people.json", Sandbox, get(people_json).layer(with.clone())),
+        Route::new("/sandbox/phone", Sandbox, get(phone_page).layer(with.clone())),
+        Route::new("/sandbox/phone/{checkout}", Sandbox, post(phone_answer).layer(with)),
+    ];
+    routes.extend(crate::simulators::routes(simulators).into_iter().map(|(path, methods)| Route::new(path, Sandbox, methods)));
+    routes
 }
 
 struct MessageView {

@@ -416,8 +416,13 @@ async fn every_route_enforces_the_rule_it_declares(backend: Backend) {
     let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let form = client.get(t.url("/sign-in")).send().await.expect("GET").text().await.expect("body");
     let csrf = csrf_of(&form);
-    let routes = huduma::web::routes();
+    let mut routes = huduma::web::routes();
     assert!(routes.len() > 100, "the table holds the pages and the back office: {}", routes.len());
+    // The test server runs in sandbox mode: its sandbox routes are in the table too.
+    let simulators = huduma::simulators::Simulators::new(&t.app.config, t.app.db.clone(), t.app.clock.clone());
+    let sandbox = huduma::web::sandbox::routes(&simulators);
+    assert!(sandbox.len() >= 17, "the sandbox pages and every simulated provider: {}", sandbox.len());
+    routes.extend(sandbox);
     let mut checked = 0;
     for route in &routes {
         let path = filled(route.path);
@@ -449,7 +454,7 @@ async fn every_route_enforces_the_rule_it_declares(backend: Backend) {
                 // never get the item and are never sent to the staff entrance.
                 Rule::CitizenOrKey => assert!(to_sign_in || (400..500).contains(&status), "{what}"),
                 Rule::Staff | Rule::Agent | Rule::Admin | Rule::Supervisor => assert!(to_staff_sign_in, "{what}"),
-                Rule::Public | Rule::ApiClient | Rule::Provider | Rule::Operator => {
+                Rule::Public | Rule::ApiClient | Rule::Provider | Rule::Operator | Rule::Sandbox => {
                     assert!(!to_sign_in && !to_staff_sign_in, "{what}")
                 }
             }
