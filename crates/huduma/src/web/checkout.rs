@@ -263,7 +263,12 @@ pub async fn mpesa(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfFor
 
 /// `GET /checkout/{invoice}/attempts/{attempt}`: the waiting page for an agency bill.
 pub async fn attempt(ctx: Ctx, Path((number, attempt)): Path<(String, String)>) -> Response {
-    match invoices::bill_attempt(&ctx.app, &number, &attempt).await {
+    let found = match huduma_domain::AttemptId::parse(&attempt) {
+        Some(attempt) => invoices::bill_attempt(&ctx.app, &number, &attempt).await,
+        // An id that cannot be one names no attempt: the same "not found".
+        None => Err(crate::services::ServiceError::NotFound),
+    };
+    match found {
         Ok((attempt, invoice, bill)) => crate::web::pages::payments::attempt_page(
             &ctx,
             &attempt,

@@ -8,7 +8,7 @@ use crate::services::sessions::Authenticated;
 pub async fn certificate_pdf(
     app: &App,
     me: &Authenticated,
-    id: &str,
+    id: &huduma_domain::ApplicationId,
     language: huduma_domain::Language,
 ) -> ServiceResult<(String, Vec<u8>)> {
     let mut conn = app.db.pool().acquire().await?;
@@ -19,7 +19,7 @@ pub async fn certificate_pdf(
 }
 
 /// The serial of the application's certificate, if one was issued (owner only).
-pub async fn certificate_serial(app: &App, me: &Authenticated, id: &str) -> ServiceResult<Option<String>> {
+pub async fn certificate_serial(app: &App, me: &Authenticated, id: &huduma_domain::ApplicationId) -> ServiceResult<Option<String>> {
     let mut conn = app.db.pool().acquire().await?;
     Ok(crate::store::certificates::for_owner(&mut conn, id, &me.account.id).await?.map(|c| c.serial))
 }

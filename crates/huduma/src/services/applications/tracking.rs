@@ -43,7 +43,7 @@ pub async fn track(app: &App, who: &Requester, reference: &str, document_number:
         reference: reference.display(),
         service: service.name.get_ref().get(who.language).to_owned(),
         status: super::status::label(&service, &found.status, tr),
-        status_code: found.status,
+        status_code: found.status.as_str().to_owned(),
         submitted_at: found.submitted_at,
         updated_at: found.updated_at,
     })

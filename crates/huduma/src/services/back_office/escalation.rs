@@ -5,6 +5,7 @@ use super::super::applications::display_reference;
 use super::super::{ServiceResult, audit, messages};
 use crate::app::App;
 use crate::store::{queue, staff};
+use huduma_domain::workflow::StaffRole;
 
 /// Applications handled per sweep, so one sweep's transactions stay short.
 const BATCH: i64 = 200;
@@ -22,7 +23,7 @@ pub async fn run_once(app: &App) -> ServiceResult<usize> {
         if !queue::mark_escalated(&mut tx, &id, now).await? {
             continue;
         }
-        let supervisors = staff::with_roles(&mut tx, &agency, &["supervisor", "agency_admin"]).await?;
+        let supervisors = staff::with_roles(&mut tx, &agency, &[StaffRole::Supervisor, StaffRole::AgencyAdmin]).await?;
         let shown = display_reference(&reference);
         let link = messages::link(app, &format!("/staff/applications/{reference}"));
         for member in &supervisors {
@@ -42,7 +43,7 @@ pub async fn run_once(app: &App) -> ServiceResult<usize> {
             agency: Some(&agency),
             action: "application.escalate",
             subject: format!("application:{reference}"),
-            details: serde_json::json!({ "status": status, "told": supervisors.len() }),
+            details: serde_json::json!({ "status": status.as_str(), "told": supervisors.len() }),
             ip: "-",
         };
         audit::record(&mut tx, entry, now).await?;

@@ -65,7 +65,7 @@ pub fn message(text: &str, field: &'static str) -> ServiceResult<String> {
 #[derive(Debug, Clone)]
 pub struct Opener {
     /// Account, for signed-in citizens.
-    pub account_id: Option<String>,
+    pub account_id: Option<huduma_domain::AccountId>,
     pub name: String,
     pub email: String,
     /// Phone (E.164).
@@ -73,7 +73,7 @@ pub struct Opener {
     /// `en` or `sw`.
     pub language: String,
     /// Linked application.
-    pub application_id: Option<String>,
+    pub application_id: Option<huduma_domain::ApplicationId>,
 }
 
 /// A new, open ticket (number and times are set when it is stored).

@@ -15,6 +15,7 @@ use crate::app::App;
 use crate::services::ServiceError;
 use crate::services::applications::{self, Loaded, certificate, definitions, documents, respond, status, submit, tracking};
 use huduma_domain::application::Answer;
+use huduma_domain::{ApplicationId, DocumentId};
 
 /// An application as the API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -97,7 +98,11 @@ fn answers_json(loaded: &Loaded) -> BTreeMap<String, serde_json::Value> {
 }
 
 /// The certificate's download path, if one was issued for this (owned) application.
-async fn certificate_url(app: &App, me: &crate::services::sessions::Authenticated, id: &str) -> Result<Option<String>, ServiceError> {
+async fn certificate_url(
+    app: &App,
+    me: &crate::services::sessions::Authenticated,
+    id: &ApplicationId,
+) -> Result<Option<String>, ServiceError> {
     Ok(certificate::certificate_serial(app, me, id).await?.map(|_| format!("/api/v1/applications/{id}/certificate")))
 }
 
@@ -105,10 +110,10 @@ fn detail(app: &App, loaded: &Loaded, language: huduma_domain::Language, certifi
     let missing = loaded.missing();
     let fee = loaded.fee();
     ApplicationDetail {
-        id: loaded.row.id.clone(),
+        id: loaded.row.id.to_string(),
         service: loaded.row.service_code.clone(),
         service_version: loaded.row.service_version,
-        status: loaded.row.status.clone(),
+        status: loaded.row.status.as_str().to_owned(),
         status_label: status::label(&loaded.service, &loaded.row.status, app.i18n.tr(language)),
         reference: loaded.row.reference.as_deref().map(applications::display_reference),
         answers: answers_json(loaded),
@@ -129,7 +134,7 @@ fn detail(app: &App, loaded: &Loaded, language: huduma_domain::Language, certifi
 
 fn document_info(d: &crate::store::documents::DocumentRow) -> DocumentInfo {
     DocumentInfo {
-        id: d.id.clone(),
+        id: d.id.to_string(),
         requirement: d.requirement.clone(),
         file_name: d.file_name.clone(),
         content_type: d.content_type.clone(),
@@ -189,9 +194,9 @@ pub async fn list(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Json<V
         out.push(ApplicationSummary {
             status_label: status::label(&service, &row.status, app.i18n.tr(who.language)),
             service_name: service.name.get_ref().get(who.language).to_owned(),
-            id: row.id,
+            id: row.id.to_string(),
             service: row.service_code,
-            status: row.status,
+            status: row.status.as_str().to_owned(),
             reference: row.reference.as_deref().map(applications::display_reference),
             updated_at: row.updated_at,
         });
@@ -207,6 +212,7 @@ pub async fn get_one(
     Me(me, who): Me,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let loaded = applications::load(&app, &me, &id).await?;
     let certificate = certificate_url(&app, &me, &loaded.row.id).await?;
     Ok(Json(detail(&app, &loaded, who.language, certificate)))
@@ -216,6 +222,7 @@ pub async fn get_one(
 #[utoipa::path(delete, path = "/api/v1/applications/{id}", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_draft(State(app): State<Arc<App>>, Me(me, _): Me, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     applications::delete_draft(&app, &me, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -247,6 +254,7 @@ pub async fn save_page(
     ApiPath((id, page)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<PageAnswers>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let mut pairs = Vec::new();
     for (code, value) in input.answers {
         match value {
@@ -283,6 +291,7 @@ pub async fn fee_option(
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<FeeOptionChoice>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     applications::choose_fee_option(&app, &me, &id, &input.fee_option).await?;
     let loaded = applications::load(&app, &me, &id).await?;
     Ok(Json(detail(&app, &loaded, who.language, None)))
@@ -310,6 +319,7 @@ pub async fn upload(
     ApiPath((id, requirement)): ApiPath<(String, String)>,
     ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let loaded = applications::load(&app, &me, &id).await?;
     let (_, rule) = documents::requirement(&loaded, &requirement)?;
     let (name, bytes) = read_file_part(multipart, rule.max_bytes, &requirement, who.language).await?;
@@ -372,6 +382,8 @@ pub async fn download(
     Me(me, _): Me,
     ApiPath((id, document)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
+    let document = DocumentId::parse(&document).ok_or(ServiceError::NotFound)?;
     let (row, bytes) = documents::download(&app, &me, &id, &document).await?;
     Ok(crate::web::pages::applications::uploads::attachment(&row.file_name, &row.content_type, bytes))
 }
@@ -393,6 +405,7 @@ pub async fn submit_one(
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<SubmitApplication>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let loaded = submit::submit(&app, &me, &id, input.declaration).await?;
     Ok(Json(detail(&app, &loaded, who.language, None)))
 }
@@ -415,6 +428,7 @@ pub async fn respond(
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<RespondToAgency>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     respond::resubmit(&app, &me, &id, &input.answer).await?;
     let loaded = applications::load(&app, &me, &id).await?;
     Ok(Json(detail(&app, &loaded, who.language, None)))
@@ -426,6 +440,7 @@ pub async fn respond(
     responses((status = 200, description = "The certificate", content_type = "application/pdf"), (status = 401, body = ErrorBody),
         (status = 404, description = "`not_found`: no certificate issued for this application in the caller's account", body = ErrorBody)))]
 pub async fn certificate(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let (serial, pdf) = certificate::certificate_pdf(&app, &me, &id, who.language).await?;
     Ok(crate::web::pages::applications::uploads::attachment(&format!("certificate-{serial}.pdf"), "application/pdf", pdf.into()))
 }
@@ -451,6 +466,7 @@ pub async fn timeline(
     Me(me, who): Me,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let loaded = applications::load(&app, &me, &id).await?;
     let events = crate::services::applications::timeline::events(&app, &loaded).await?;
     let tr = app.i18n.tr(who.language);
@@ -460,7 +476,7 @@ pub async fn timeline(
             .map(|e| TimelineEntry {
                 at: e.at,
                 status_label: status::label(&loaded.service, &e.status, tr),
-                status: e.status,
+                status: e.status.as_str().to_owned(),
                 note: e.note,
             })
             .collect(),

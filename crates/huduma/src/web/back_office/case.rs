@@ -117,14 +117,14 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
         .collect();
     // The viewer shows the document the member picked, or else the first one that opens.
     let shown = selected
-        .and_then(|id| case.documents.iter().find(|d| d.id == id && opens_inline(&d.content_type)))
+        .and_then(|id| case.documents.iter().find(|d| d.id.as_str() == id && opens_inline(&d.content_type)))
         .or_else(|| case.documents.iter().find(|d| opens_inline(&d.content_type)))
         .map(|d| d.id.clone());
     let documents: Vec<DocumentView> = case
         .documents
         .iter()
         .map(|d| DocumentView {
-            id: d.id.clone(),
+            id: d.id.to_string(),
             label: service
                 .documents
                 .iter()
@@ -135,7 +135,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
             size_kb: (d.size + 1023) / 1024,
             uploaded: format_nairobi_in(d.uploaded_at, s.ctx.language),
             inline: opens_inline(&d.content_type),
-            selected: shown.as_deref() == Some(d.id.as_str()),
+            selected: shown.as_ref() == Some(&d.id),
         })
         .collect();
     let viewer = documents.iter().find(|d| d.selected).map(|d| Viewer {
@@ -191,7 +191,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
         .collect();
     let members = if me.role.supervises() {
         match crate::services::back_office::members::of_agency(app, me.agency()).await {
-            Ok(list) => list.into_iter().filter(|m| m.active && m.agency.is_some()).map(|m| (m.id, m.name)).collect(),
+            Ok(list) => list.into_iter().filter(|m| m.active && m.agency.is_some()).map(|m| (m.id.to_string(), m.name)).collect(),
             Err(err) => return failure(err),
         }
     } else {
@@ -241,7 +241,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
         assigned: case.handling.assigned_name.clone().unwrap_or_default(),
         claimable: case.handling.assigned_to.is_none() && case.handling.queue.queue_agency.is_some(),
         members,
-        assigned_id: case.handling.assigned_to.clone().unwrap_or_default(),
+        assigned_id: case.handling.assigned_to.as_ref().map(ToString::to_string).unwrap_or_default(),
         certificate,
         escalated: case.handling.escalated_at.is_some(),
     };
@@ -323,7 +323,7 @@ pub struct AssignForm {
 pub async fn assign(Staff(ref me, _): Staff, s: StaffCtx, Path(reference): Path<String>, CsrfForm(form): CsrfForm<AssignForm>) -> Response {
     let reference = compact(&reference);
     let to = match form.assignee.as_str() {
-        "me" => Some(me.row.id.clone()),
+        "me" => Some(me.row.id.to_string()),
         "" => None,
         other => Some(other.to_owned()),
     };
@@ -377,7 +377,12 @@ pub async fn document(
     Path((reference, id)): Path<(String, String)>,
     Query(q): Query<DocumentQuery>,
 ) -> Response {
-    match queue::document(&s.ctx.app, me, &s.ctx.requester.ip, &compact(&reference), &id).await {
+    let found = match huduma_domain::DocumentId::parse(&id) {
+        Some(id) => queue::document(&s.ctx.app, me, &s.ctx.requester.ip, &compact(&reference), &id).await,
+        // An id that cannot be one names no document: the same "not found".
+        None => Err(crate::services::ServiceError::NotFound),
+    };
+    match found {
         Ok((row, bytes)) => {
             let mut response = attachment(&row.file_name, &row.content_type, bytes);
             // Images were re-encoded and PDFs checked for scripts at upload; inline viewing

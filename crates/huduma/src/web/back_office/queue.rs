@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
+use huduma_domain::application::Status;
 use huduma_domain::catalogue::Service;
 use huduma_domain::catalogue::definition::ActionKind;
 use huduma_domain::reference::{Kind, Reference};
@@ -160,7 +161,7 @@ async fn render(
         },
         assigned: match f.assigned.as_str() {
             "" => Assignment::Any,
-            "mine" => Assignment::To(me.row.id.clone()),
+            "mine" => Assignment::To(me.row.id.to_string()),
             "unassigned" => Assignment::Unassigned,
             // The query names the agency, so another agency's member id finds nothing.
             id => Assignment::To(id.to_owned()),
@@ -176,11 +177,9 @@ async fn render(
     let members = {
         let listed = crate::services::back_office::members::of_agency(app, Some(agency)).await;
         match listed {
-            Ok(list) => list
-                .into_iter()
-                .filter(|m| m.active && huduma_domain::workflow::StaffRole::parse(&m.role).is_some_and(|r| r.processes_applications()))
-                .map(|m| (m.id, m.name))
-                .collect(),
+            Ok(list) => {
+                list.into_iter().filter(|m| m.active && m.role.processes_applications()).map(|m| (m.id.to_string(), m.name)).collect()
+            }
             Err(err) => return errors::failure(err),
         }
     };
@@ -206,7 +205,7 @@ async fn render(
             // A withdrawn service version: the live definition still names its states.
             None => match live.catalogue.service(&item.service_code) {
                 Some(d) => (d.name.get_ref().get(language).to_owned(), status::label(d, &item.status, tr)),
-                None => (item.service_code.clone(), item.status.clone()),
+                None => (item.service_code.clone(), item.status.as_str().to_owned()),
             },
         };
         let standing = sla::standing_before(item.queue_due, now, due_soon_until);
@@ -362,7 +361,7 @@ fn confirmation(s: &StaffCtx, previews: Vec<actions::Preview>, action: String, b
                         .map(|a| a.label.get_ref().get(language).to_owned())
                         .unwrap_or_default();
                 }
-                let to = status::label(service, &to, tr);
+                let to = status::label(service, &Status::parse(&to), tr);
                 if !targets.contains(&to) {
                     targets.push(to.clone());
                 }
@@ -371,7 +370,7 @@ fn confirmation(s: &StaffCtx, previews: Vec<actions::Preview>, action: String, b
                     reference,
                     stored_reference: p.reference,
                     service: service.name.get_ref().get(language).to_owned(),
-                    from: status::label(service, from, tr),
+                    from: status::label(service, &Status::parse(from), tr),
                     to,
                 });
             }

@@ -46,9 +46,14 @@ struct PayTemplate<'a> {
     cards: bool,
 }
 
+/// The attempt id in a URL; text that cannot be one names no attempt ("not found").
+fn attempt_id(text: &str) -> Result<huduma_domain::AttemptId, crate::services::ServiceError> {
+    huduma_domain::AttemptId::parse(text).ok_or(crate::services::ServiceError::NotFound)
+}
+
 async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, phone: Option<String>) -> Response {
     let Some(me) = ctx.me.as_ref() else { return failure(crate::services::ServiceError::NotFound) };
-    let view = match invoices::for_application(&ctx.app, me, id).await {
+    let view = match async { invoices::for_application(&ctx.app, me, &crate::web::pages::applications::parsed(id)?).await }.await {
         Ok(v) => v,
         Err(err) => return failure(err),
     };
@@ -101,7 +106,7 @@ pub struct MpesaForm {
 
 /// Starts a card payment and sends the browser to the card gateway's page.
 pub async fn card(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
-    match crate::services::payments::card::start(&ctx.app, me, &id).await {
+    match async { crate::services::payments::card::start(&ctx.app, me, &crate::web::pages::applications::parsed(&id)?).await }.await {
         Ok(gateway) => Redirect::to(&gateway).into_response(),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => render(&ctx, &id, errors, status, None).await,
@@ -125,7 +130,7 @@ pub async fn card_return(
     Path(attempt): Path<String>,
     axum::extract::Query(back): axum::extract::Query<CardReturn>,
 ) -> Response {
-    let (attempt, _) = match invoices::attempt(&ctx.app, me, &attempt).await {
+    let (attempt, _) = match async { invoices::attempt(&ctx.app, me, &attempt_id(&attempt)?).await }.await {
         Ok(found) => found,
         Err(err) => return failure(err),
     };
@@ -139,7 +144,7 @@ pub async fn card_return(
 
 /// Sends the prompt and goes to the waiting page.
 pub async fn mpesa(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<MpesaForm>) -> Response {
-    match mpesa::start(&ctx.app, me, &id, &form.phone).await {
+    match async { mpesa::start(&ctx.app, me, &crate::web::pages::applications::parsed(&id)?, &form.phone).await }.await {
         Ok(attempt) => Redirect::to(&format!("/payments/{attempt}")).into_response(),
         Err(err) => match form_failure(&ctx, err) {
             Ok((status, errors)) => render(&ctx, &id, errors, status, Some(form.phone)).await,
@@ -173,9 +178,9 @@ struct AttemptTemplate<'a> {
 
 /// The waiting page.
 pub async fn attempt(Citizen(ref me): Citizen, ctx: Ctx, Path(attempt): Path<String>) -> Response {
-    match invoices::attempt(&ctx.app, me, &attempt).await {
+    match async { invoices::attempt(&ctx.app, me, &attempt_id(&attempt)?).await }.await {
         Ok((attempt, invoice)) => {
-            let application = invoice.application_id.clone().unwrap_or_default();
+            let application = invoice.application_id.as_ref().map(ToString::to_string).unwrap_or_default();
             attempt_page(&ctx, &attempt, &invoice, &format!("/applications/{application}"), &format!("/applications/{application}/pay"))
         }
         Err(err) => failure(err),
@@ -286,8 +291,8 @@ pub async fn check(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<
         Ok(Found::Recorded { receipt, invoice, application }) => {
             template.outcome = "recorded";
             template.our_receipt = receipt;
-            template.invoice = invoice;
-            template.application = application.unwrap_or_default();
+            template.invoice = invoice.to_string();
+            template.application = application.as_ref().map(ToString::to_string).unwrap_or_default();
         }
         Ok(Found::ForSomeoneElse) => template.outcome = "someone_else",
         Ok(Found::Unmatched) => template.outcome = "unmatched",

@@ -83,7 +83,7 @@ pub struct OptionForm {
 
 /// Saves the option.
 pub async fn save(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<OptionForm>) -> Response {
-    match applications::choose_fee_option(&ctx.app, me, &id, &form.fee_option).await {
+    match async { applications::choose_fee_option(&ctx.app, me, &super::parsed(&id)?, &form.fee_option).await }.await {
         Ok(()) => match load(&ctx, &id).await {
             Ok(loaded) => Redirect::to(&next_step(&loaded, None, false)).into_response(),
             Err(page) => page.into_response(),

@@ -114,7 +114,7 @@ pub async fn save(
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
 ) -> Response {
     let to_check = ret.to == "check";
-    let problems = match applications::save_page(&ctx.app, me, &id, &page_code, &form).await {
+    let problems = match async { applications::save_page(&ctx.app, me, &super::parsed(&id)?, &page_code, &form).await }.await {
         Ok(p) => p,
         Err(err) => return failure(err),
     };

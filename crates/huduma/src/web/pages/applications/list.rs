@@ -55,10 +55,10 @@ pub async fn show(Citizen(ref me): Citizen, ctx: Ctx) -> Result<Response, PageEr
             service: service.name.get_ref().get(ctx.language).to_owned(),
             reference: row.reference.as_deref().map(display_reference).unwrap_or_default(),
             status: status::label(&service, &row.status, tr),
-            draft: row.status == "draft",
+            draft: row.status.is_draft(),
             updated: format_nairobi_in(row.updated_at, ctx.language),
             expires: row.expires_at.map(|t| format_nairobi_in(t, ctx.language)).unwrap_or_default(),
-            id: row.id,
+            id: row.id.to_string(),
         };
         if view.draft { drafts.push(view) } else { submitted.push(view) }
     }
@@ -77,7 +77,7 @@ struct DeleteTemplate<'a> {
 fn confirm_page(ctx: &Ctx, loaded: &Loaded, _: FormErrors, status: StatusCode) -> Response {
     let template = DeleteTemplate {
         page: ctx.page("application.delete_title"),
-        id: loaded.row.id.clone(),
+        id: loaded.row.id.to_string(),
         service: service_name(ctx, loaded),
         updated: format_nairobi_in(loaded.row.updated_at, ctx.language),
     };
@@ -92,7 +92,7 @@ pub async fn confirm(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> Response {
 
 /// Deletes a draft.
 pub async fn delete(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Response {
-    match applications::delete_draft(&ctx.app, me, &id).await {
+    match async { applications::delete_draft(&ctx.app, me, &super::parsed(&id)?).await }.await {
         Ok(()) => Redirect::to("/applications?notice=draft_deleted").into_response(),
         Err(err) => failure(err),
     }

@@ -19,12 +19,18 @@ use crate::web::page_error::PageError;
 use crate::web::render::{FormErrors, form_failure};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use huduma_domain::Money;
+use huduma_domain::{ApplicationId, Money};
 
 /// Loads one of the person's applications, or the page to show instead.
 pub async fn load(ctx: &Ctx, id: &str) -> Result<Loaded, Response> {
     let me = ctx.me.as_ref().ok_or_else(|| ctx.sign_in_redirect())?;
-    applications::load(&ctx.app, me, id).await.map_err(failure)
+    applications::load(&ctx.app, me, &parsed(id).map_err(failure)?).await.map_err(failure)
+}
+
+/// The application id in a URL. Text that cannot be an id names no application: it takes
+/// the same "not found" path as an unknown id.
+pub fn parsed(id: &str) -> Result<ApplicationId, ServiceError> {
+    ApplicationId::parse(id).ok_or(ServiceError::NotFound)
 }
 
 /// The page for a failure that is not about the input.

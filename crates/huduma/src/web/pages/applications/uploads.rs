@@ -77,7 +77,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, errors: FormErrors, status: StatusCode) ->
         .collect();
     let template = DocumentsTemplate {
         page: ctx.page("application.documents_heading"),
-        id: loaded.row.id.clone(),
+        id: loaded.row.id.to_string(),
         service: service_name(ctx, loaded),
         requirements,
         // A correction the agency asked for goes back from the application's own page.
@@ -197,7 +197,7 @@ pub async fn upload(Citizen(ref me): Citizen, ctx: Ctx, Path((id, requirement)):
         Err(err) => return failure(err),
     };
     let result = match read_upload(multipart, rule.max_bytes, Some(&ctx.csrf)).await {
-        Ok((name, bytes)) => documents::upload(&ctx.app, me, &id, &requirement, &name, bytes, ctx.language).await,
+        Ok((name, bytes)) => documents::upload(&ctx.app, me, &loaded.row.id, &requirement, &name, bytes, ctx.language).await,
         Err(failed) if failed.is_csrf() => {
             return crate::web::render::error_page(&ctx.app, ctx.language, StatusCode::FORBIDDEN, "csrf.invalid");
         }
@@ -215,7 +215,8 @@ pub async fn upload(Citizen(ref me): Citizen, ctx: Ctx, Path((id, requirement)):
 /// Sends one of the person's files: always as an attachment, never sniffed, never cached
 /// by shared caches.
 pub async fn download(Citizen(ref me): Citizen, ctx: Ctx, Path((id, document)): Path<(String, String)>) -> Response {
-    match documents::download(&ctx.app, me, &id, &document).await {
+    let document = huduma_domain::DocumentId::parse(&document).ok_or(crate::services::ServiceError::NotFound);
+    match async { documents::download(&ctx.app, me, &super::parsed(&id)?, &document?).await }.await {
         Ok((row, bytes)) => attachment(&row.file_name, &row.content_type, bytes),
         Err(err) => failure(err),
     }
