@@ -4,7 +4,7 @@
 use super::Conn;
 use super::decode::{get, stored, stored_opt};
 use super::statements::statements;
-use huduma_domain::ticket::Status;
+use huduma_domain::ticket::{Category, Status};
 use huduma_domain::{AccountId, ApplicationId, Language, StaffId, TicketId};
 use sqlx::Row;
 
@@ -24,8 +24,8 @@ pub struct TicketRow {
     pub contact_phone: String,
     /// The language messages to the contact use.
     pub language: Language,
-    /// Category code.
-    pub category: String,
+    /// What it is about.
+    pub category: Category,
     pub subject: String,
     /// Linked application.
     pub application_id: Option<ApplicationId>,
@@ -63,7 +63,7 @@ fn ticket(r: &sqlx::any::AnyRow) -> Result<TicketRow, sqlx::Error> {
         contact_email: get(r, "", "contact_email")?,
         contact_phone: get(r, "", "contact_phone")?,
         language: stored(r, "", "language")?,
-        category: get(r, "", "category")?,
+        category: stored(r, "", "category")?,
         subject: get(r, "", "subject")?,
         application_id: stored_opt(r, "", "application_id")?,
         agency: get(r, "", "agency")?,
@@ -123,7 +123,7 @@ pub async fn insert(conn: &mut Conn, t: &TicketRow) -> Result<(), sqlx::Error> {
         .bind(t.contact_email.clone())
         .bind(t.contact_phone.clone())
         .bind(t.language.tag())
-        .bind(t.category.clone())
+        .bind(t.category.code())
         .bind(t.subject.clone())
         .bind(t.application_id.as_ref().map(ApplicationId::as_str))
         .bind(t.agency.clone())

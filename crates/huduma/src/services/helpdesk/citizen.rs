@@ -50,7 +50,7 @@ pub async fn open(app: &App, me: &Authenticated, new: &NewTicket) -> ServiceResu
         language: account.language.tag().to_owned(),
         application_id: application.map(|a| a.id),
     };
-    let ticket = super::new_ticket(opener, category.code(), subject);
+    let ticket = super::new_ticket(opener, category, subject);
     create(app, ticket, &text).await
 }
 

@@ -77,7 +77,7 @@ pub struct Opener {
 }
 
 /// A new, open ticket (number and times are set when it is stored).
-pub fn new_ticket(opener: Opener, category: &str, subject: String) -> TicketRow {
+pub fn new_ticket(opener: Opener, category: Category, subject: String) -> TicketRow {
     TicketRow {
         id: crate::store::new_id(),
         number: String::new(),
@@ -86,7 +86,7 @@ pub fn new_ticket(opener: Opener, category: &str, subject: String) -> TicketRow 
         contact_email: opener.email,
         contact_phone: opener.phone,
         language: Language::parse(&opener.language).unwrap_or_default(),
-        category: category.to_owned(),
+        category,
         subject,
         application_id: opener.application_id,
         agency: None,

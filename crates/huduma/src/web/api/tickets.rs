@@ -60,7 +60,7 @@ fn ticket(t: &TicketRow, messages: &[MessageRow]) -> Ticket {
     Ticket {
         number: t.number.clone(),
         status: t.status.code().to_owned(),
-        category: t.category.clone(),
+        category: t.category.code().to_owned(),
         subject: t.subject.clone(),
         application_id: t.application_id.as_ref().map(ToString::to_string),
         created_at: rfc3339(t.created_at),

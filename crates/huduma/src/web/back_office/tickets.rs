@@ -145,7 +145,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
         number: t.number.clone(),
         subject: t.subject.clone(),
         status: tr.t(&format!("ticket.status.{}", t.status.code())).to_owned(),
-        category: tr.t(&format!("ticket.category.{}", t.category)).to_owned(),
+        category: tr.t(&format!("ticket.category.{}", t.category.code())).to_owned(),
         contact: format!("{} · {} · {}", t.contact_name, t.contact_phone, t.contact_email),
         agency: t.agency.clone().unwrap_or_default(),
         messages: case
