@@ -32,6 +32,9 @@ stored_text! {
     crate::Language => "language", crate::Language::parse;
     crate::ticket::Status => "ticket status", crate::ticket::Status::parse;
     crate::ticket::Category => "ticket category", crate::ticket::Category::parse;
+    crate::application::status::Status => "application status", |s| (!s.is_empty()).then(|| crate::application::status::Status::parse(s));
+    crate::workflow::StaffRole => "staff role", crate::workflow::StaffRole::parse;
+    crate::AccountType => "account type", crate::AccountType::parse;
 }
 
 #[cfg(test)]
@@ -49,5 +52,17 @@ mod tests {
         assert!(InvoiceStatus::try_from(String::new()).is_err(), "an empty status is not pending");
         assert!(crate::Currency::try_from("kes".to_owned()).is_err(), "codes are exact");
         assert!(crate::ticket::Status::try_from("opened".to_owned()).is_err());
+    }
+
+    #[test]
+    fn application_statuses_are_open_but_never_empty() {
+        use crate::application::status::Status;
+        assert_eq!(Status::try_from("draft".to_owned()), Ok(Status::Draft));
+        assert_eq!(Status::try_from("vetting".to_owned()), Ok(Status::Workflow("vetting".into())));
+        assert_eq!(Status::try_from(String::new()), Err(UnknownStored { kind: "application status", value: String::new() }));
+        assert_eq!(crate::workflow::StaffRole::try_from("officer".to_owned()), Ok(crate::workflow::StaffRole::Officer));
+        assert!(crate::workflow::StaffRole::try_from("admin".to_owned()).is_err());
+        assert_eq!(crate::AccountType::try_from("visitor".to_owned()), Ok(crate::AccountType::Visitor));
+        assert!(crate::AccountType::try_from("business".to_owned()).is_err());
     }
 }

@@ -248,7 +248,7 @@ async fn certificates(seconds: f64) -> anyhow::Result<()> {
             while Instant::now() < deadline {
                 let row = huduma::store::certificates::CertificateRow {
                     serial: Reference::generate(Kind::Certificate, |k| rng.random_range(0..k)).as_str().to_owned(),
-                    application_id: format!("app-{w}-{n}"),
+                    application_id: huduma_domain::ApplicationId::parse(&format!("app-{w}-{n}")).unwrap(),
                     service_code: "certificate-of-good-conduct".into(),
                     service_version: 1,
                     agency: "dci".into(),
@@ -256,7 +256,7 @@ async fn certificates(seconds: f64) -> anyhow::Result<()> {
                     document_number: "12345678".into(),
                     content: content.clone(),
                     issued_at: 1_795_000_000,
-                    issued_by: "bench".into(),
+                    issued_by: huduma_domain::StaffId::parse("bench").unwrap(),
                     valid_until: Some(1_795_000_000 + 180 * DAY),
                     revoked_at: None,
                     revoke_reason: None,

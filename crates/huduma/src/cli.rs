@@ -262,7 +262,7 @@ async fn admin(config: Config, task: AdminTask) -> anyhow::Result<()> {
         AdminTask::Account { identifier } => match crate::services::sign_in::find_account(&mut conn, &identifier).await? {
             Some(a) => {
                 println!("id:            {}", a.id);
-                println!("type:          {} ({} {})", a.account_type, a.document_kind, a.document_number);
+                println!("type:          {} ({} {})", a.account_type.as_str(), a.document_kind, a.document_number);
                 println!("name:          {}", a.full_name());
                 println!("phone:         {} (verified: {})", a.phone, a.phone_verified_at.is_some());
                 println!("email:         {} (verified: {})", a.email, a.email_verified_at.is_some());
@@ -289,6 +289,8 @@ async fn admin(config: Config, task: AdminTask) -> anyhow::Result<()> {
                         .ok_or_else(|| anyhow::anyhow!("--service wants serviceID=revenue-head, got `{s}`"))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            let id = huduma_domain::ApiClientId::parse(&id)
+                .ok_or_else(|| anyhow::anyhow!("--id wants 1 to 64 letters, digits, `-` or `_`, got `{id}`"))?;
             let client = crate::store::checkout::ApiClientRow {
                 id,
                 name,
@@ -335,7 +337,8 @@ async fn admin(config: Config, task: AdminTask) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             println!(
                 "created {} ({}); one-time password: {password}\n(they set up an authenticator app at first sign-in at /staff/sign-in)",
-                row.email, row.role
+                row.email,
+                row.role.code()
             );
         }
         AdminTask::DemoStaff => {

@@ -623,7 +623,7 @@ mod tests {
 
     #[test]
     fn defaults_give_a_sandbox_portal() {
-        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id()));
+        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id::<String>()));
         let config = Config::resolve(settings(&dir)).expect("resolves");
         assert!(config.sandbox && !config.production);
         assert!(config.database_url.expose().starts_with("sqlite://"));
@@ -647,7 +647,7 @@ mod tests {
 
     #[test]
     fn production_refuses_the_sandbox() {
-        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id()));
+        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id::<String>()));
         let mut s = settings(&dir);
         s.environment = Some("production".into());
         s.sandbox = Some(true);
@@ -657,7 +657,7 @@ mod tests {
 
     #[test]
     fn in_sandbox_mode_a_provider_url_alone_replaces_that_sandbox_only() {
-        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id()));
+        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id::<String>()));
         let mut s = settings(&dir);
         s.daraja_base_url = Some("http://127.0.0.1:9/daraja".into());
         s.pesapal_base_url = Some("http://127.0.0.1:9/pesapal".into());
@@ -677,7 +677,7 @@ mod tests {
 
     #[test]
     fn notify_allowed_hosts_are_hosts_and_ports() {
-        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id()));
+        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id::<String>()));
         let mut s = settings(&dir);
         s.notify_allowed_hosts = Some("127.0.0.1:9000, tims.test".into());
         assert_eq!(Config::resolve(s.clone()).expect("resolves").notify_allowed_hosts, vec!["127.0.0.1:9000", "tims.test"]);
@@ -687,7 +687,7 @@ mod tests {
 
     #[test]
     fn the_file_fills_what_flags_leave_out() {
-        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id()));
+        let dir = std::env::temp_dir().join(format!("huduma-config-{}", crate::store::new_id::<String>()));
         std::fs::create_dir_all(&dir).expect("dir");
         let file = dir.join("huduma.toml");
         std::fs::write(&file, "listen = \"127.0.0.1:9999\"\nrate_limits = false\n").expect("write");

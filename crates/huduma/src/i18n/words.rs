@@ -10,17 +10,17 @@ use huduma_domain::catalogue::{FieldType, Service};
 /// The status as the citizen reads it: the portal's own states from the locale files,
 /// a workflow state by its label in the service's definition (its code if the definition
 /// no longer has it).
-pub fn status(service: &Service, status: &str, tr: Tr<'_>) -> String {
-    match Status::parse(status) {
+pub fn status(service: &Service, status: &Status, tr: Tr<'_>) -> String {
+    match status {
         Status::Draft => tr.t("application.status.draft").to_owned(),
         Status::AwaitingPayment => tr.t("application.status.awaiting_payment").to_owned(),
         Status::Workflow(code) => service
             .workflow
             .states
             .iter()
-            .find(|s| s.code.get_ref() == &code)
+            .find(|s| s.code.get_ref() == code)
             .map(|s| s.label.get_ref().get(tr.language).to_owned())
-            .unwrap_or(code),
+            .unwrap_or_else(|| code.clone()),
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::{LONG_SMS_SEGMENTS, sms_segments};
 use crate::i18n::{Tr, words};
+use huduma_domain::application::Status;
 use huduma_domain::catalogue::Service;
 
 /// A message to a person, before it is worded.
@@ -28,7 +29,7 @@ pub enum Notice<'a> {
     ApplicationStatus {
         reference: &'a str,
         service: &'a Service,
-        status: &'a str,
+        status: &'a Status,
         track: &'a str,
         page: &'a str,
         note: Option<&'a str>,

@@ -146,7 +146,7 @@ mod tests {
     fn row(agency: &str, content: &Content) -> CertificateRow {
         CertificateRow {
             serial: "C7K3MX9PQ2".into(),
-            application_id: "0190a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b".into(),
+            application_id: huduma_domain::ApplicationId::parse("0190a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b").expect("an id"),
             service_code: "certificate-of-good-conduct".into(),
             service_version: 1,
             agency: agency.into(),
@@ -154,7 +154,7 @@ mod tests {
             document_number: "12345678".into(),
             content: serde_json::to_string(content).unwrap(),
             issued_at: 1_796_370_600,
-            issued_by: "staff".into(),
+            issued_by: huduma_domain::StaffId::parse("staff").expect("an id"),
             valid_until: Some(1_811_922_600),
             revoked_at: None,
             revoke_reason: None,

@@ -12,9 +12,9 @@ use crate::store::audit::{self, AuditRow};
 #[derive(Debug, Clone)]
 pub enum Actor<'a> {
     /// A staff member: id and name.
-    Staff { id: &'a str, name: &'a str },
+    Staff { id: &'a huduma_domain::StaffId, name: &'a str },
     /// A citizen: account id.
-    Citizen { id: &'a str },
+    Citizen { id: &'a huduma_domain::AccountId },
     /// The portal itself (a job, a payment callback).
     System,
     /// Someone at the server's command line.

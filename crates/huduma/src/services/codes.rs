@@ -73,7 +73,7 @@ pub async fn issue(app: &App, conn: &mut Conn, request: CodeRequest<'_>) -> Serv
         return Err(ServiceError::field("code", "code.resend_too_soon"));
     }
     let code = OneTimeCode::from_random(app.codes.next());
-    let id = new_id();
+    let id: String = new_id();
     let code_hash = keyed_hash(&app.config.secret_key, &[&id, code.expose()]);
     let new = codes::NewCode {
         id: &id,

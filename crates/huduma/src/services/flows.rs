@@ -11,7 +11,7 @@ pub struct Flow<T> {
     /// Hash of the client's token.
     pub hash: String,
     /// Account concerned.
-    pub account_id: Option<String>,
+    pub account_id: Option<huduma_domain::AccountId>,
     /// Typed state.
     pub data: T,
 }
@@ -20,7 +20,7 @@ pub struct Flow<T> {
 pub async fn create<T: Serialize>(
     conn: &mut Conn,
     purpose: &str,
-    account_id: Option<&str>,
+    account_id: Option<&huduma_domain::AccountId>,
     data: &T,
     ttl_secs: i64,
     now: i64,
@@ -29,7 +29,7 @@ pub async fn create<T: Serialize>(
     let row = flows::FlowRow {
         token_hash: hash_token(&token),
         purpose: purpose.to_owned(),
-        account_id: account_id.map(str::to_owned),
+        account_id: account_id.cloned(),
         data: serde_json::to_string(data).map_err(anyhow::Error::from)?,
         expires_at: now + ttl_secs,
     };

@@ -31,15 +31,9 @@ pub async fn start(app: &App, identifier: &str, channel: Channel, who: &Requeste
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let account = super::sign_in::find_account(&mut tx, identifier).await?.filter(|a| a.is_active());
-    let token = flows::create(
-        &mut tx,
-        "reset",
-        account.as_ref().map(|a| a.id.as_str()),
-        &ResetState { channel, sent_at: now },
-        RESET_TTL_SECS,
-        now,
-    )
-    .await?;
+    let token =
+        flows::create(&mut tx, "reset", account.as_ref().map(|a| &a.id), &ResetState { channel, sent_at: now }, RESET_TTL_SECS, now)
+            .await?;
     if let Some(account) = account {
         let destination = match channel {
             Channel::Sms => account.phone.clone(),

@@ -97,7 +97,7 @@ pub async fn start_contact_change(app: &App, me: &Authenticated, channel: Channe
 pub async fn contact_change_target(app: &App, me: &Authenticated, token: &str) -> ServiceResult<(Channel, String)> {
     let mut conn = app.db.pool().acquire().await?;
     let flow = flows::load::<ContactState>(&mut conn, token, "contact", app.clock.now()).await?;
-    if flow.account_id.as_deref() != Some(me.account.id.as_str()) {
+    if flow.account_id.as_ref() != Some(&me.account.id) {
         return Err(ServiceError::FlowExpired);
     }
     Ok((flow.data.channel, flow.data.value))
@@ -109,7 +109,7 @@ pub async fn finish_contact_change(app: &App, me: &Authenticated, token: &str, t
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let flow = flows::load::<ContactState>(&mut tx, token, "contact", now).await?;
-    if flow.account_id.as_deref() != Some(me.account.id.as_str()) {
+    if flow.account_id.as_ref() != Some(&me.account.id) {
         return Err(ServiceError::FlowExpired);
     }
     if let Err(err) = codes::check(app, &mut tx, &flow.hash, "contact", typed).await {

@@ -295,9 +295,9 @@ pub async fn complete(app: &App, token: &str, input: &DetailsInput, who: &Reques
     if accounts::by_email(&mut tx, email.as_str()).await?.is_some() {
         return Err(ServiceError::field("email", "email.taken"));
     }
-    let account_id = new_id();
+    let account_id: huduma_domain::AccountId = new_id();
     let new = accounts::NewAccount {
-        account_type: identity.account_type.as_str(),
+        account_type: identity.account_type,
         document_kind: &identity.document_kind,
         document_number: &identity.document_number,
         nationality: identity.nationality.as_deref(),

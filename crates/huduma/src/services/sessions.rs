@@ -33,7 +33,7 @@ pub enum SessionKind {
 pub async fn create(
     app: &App,
     conn: &mut Conn,
-    account_id: &str,
+    account_id: &huduma_domain::AccountId,
     kind: SessionKind,
     who: &Requester,
     previous: Option<&str>,
@@ -45,7 +45,7 @@ pub async fn create(
     let token = new_token();
     let row = SessionRow {
         id: new_id(),
-        account_id: account_id.to_owned(),
+        account_id: account_id.clone(),
         kind: match kind {
             SessionKind::Web => "web",
             SessionKind::Api => "api",

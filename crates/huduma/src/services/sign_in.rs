@@ -91,7 +91,7 @@ pub async fn start(app: &App, identifier: &str, password: &str, who: &Requester)
     };
     if let Some(account) = &account {
         // However the identifier was written, the attempts on one account are counted together.
-        rate_limit::hit(app, rate_limit::SIGN_IN_PER_ACCOUNT, &account.id).await?;
+        rate_limit::hit(app, rate_limit::SIGN_IN_PER_ACCOUNT, account.id.as_str()).await?;
     }
     let ok = app.hasher.verify(password.to_owned(), account.as_ref().map(|a| a.password_hash.clone())).await?;
     let Some(account) = account.filter(|_| ok) else {
@@ -123,7 +123,8 @@ pub async fn start(app: &App, identifier: &str, password: &str, who: &Requester)
 
 async fn load(app: &App, conn: &mut Conn, token: &str) -> ServiceResult<(flows::Flow<SignInState>, AccountRow)> {
     let flow = flows::load::<SignInState>(conn, token, "sign_in", app.clock.now()).await?;
-    let account = accounts::by_id(conn, flow.account_id.as_deref().unwrap_or("")).await?.ok_or(ServiceError::FlowExpired)?;
+    let Some(account_id) = &flow.account_id else { return Err(ServiceError::FlowExpired) };
+    let account = accounts::by_id(conn, account_id).await?.ok_or(ServiceError::FlowExpired)?;
     Ok((flow, account))
 }
 

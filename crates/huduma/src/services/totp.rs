@@ -70,7 +70,7 @@ pub async fn begin_setup(app: &App, account: &AccountRow) -> ServiceResult<Setup
 pub async fn setup_of(app: &App, account: &AccountRow, token: &str) -> ServiceResult<Setup> {
     let mut conn = app.db.pool().acquire().await?;
     let flow = flows::load::<SetupState>(&mut conn, token, "totp", app.clock.now()).await?;
-    if flow.account_id.as_deref() != Some(account.id.as_str()) {
+    if flow.account_id.as_ref() != Some(&account.id) {
         return Err(ServiceError::FlowExpired);
     }
     let totp = totp_for(&flow.data.secret, &account.email)?;
@@ -82,7 +82,7 @@ pub async fn confirm_setup(app: &App, account: &AccountRow, token: &str, typed: 
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let flow = flows::load::<SetupState>(&mut tx, token, "totp", now).await?;
-    if flow.account_id.as_deref() != Some(account.id.as_str()) {
+    if flow.account_id.as_ref() != Some(&account.id) {
         return Err(ServiceError::FlowExpired);
     }
     let totp = totp_for(&flow.data.secret, &account.email)?;

@@ -24,7 +24,7 @@ pub struct VerifyState {
 pub async fn begin(
     app: &App,
     conn: &mut Conn,
-    account_id: &str,
+    account_id: &huduma_domain::AccountId,
     phone: &str,
     email: &str,
     need_phone: bool,
@@ -61,7 +61,8 @@ pub struct Status {
 pub async fn status(app: &App, token: &str) -> ServiceResult<Status> {
     let mut conn = app.db.pool().acquire().await?;
     let flow = flows::load::<VerifyState>(&mut conn, token, "verify", app.clock.now()).await?;
-    let account = accounts::by_id(&mut conn, flow.account_id.as_deref().unwrap_or("")).await?.ok_or(ServiceError::FlowExpired)?;
+    let Some(account_id) = &flow.account_id else { return Err(ServiceError::FlowExpired) };
+    let account = accounts::by_id(&mut conn, account_id).await?.ok_or(ServiceError::FlowExpired)?;
     Ok(Status {
         phone_masked: Phone::parse(&flow.data.phone).map(|p| p.masked()).unwrap_or_default(),
         email_masked: Email::parse(&flow.data.email).map(|e| e.masked()).unwrap_or_default(),

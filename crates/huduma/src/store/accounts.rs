@@ -2,15 +2,17 @@
 
 use super::Conn;
 use super::statements::statements;
-use huduma_domain::Language;
+use huduma_domain::{AccountId, AccountType, Language};
 
 /// An account as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccountRow {
     /// Internal id.
-    pub id: String,
-    /// `citizen`, `resident` or `visitor`.
-    pub account_type: String,
+    #[sqlx(try_from = "String")]
+    pub id: AccountId,
+    /// Citizen, resident or visitor.
+    #[sqlx(try_from = "String")]
+    pub account_type: AccountType,
     /// `national_id`, `alien_card` or `passport`.
     pub document_kind: String,
     /// The document's number.
@@ -103,8 +105,8 @@ statements! {
 }
 
 /// Finds an account by id.
-pub async fn by_id(conn: &mut Conn, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as(BY_ID).bind(id.to_owned()).fetch_optional(conn).await
+pub async fn by_id(conn: &mut Conn, id: &AccountId) -> Result<Option<AccountRow>, sqlx::Error> {
+    sqlx::query_as(BY_ID).bind(id.as_str()).fetch_optional(conn).await
 }
 
 /// Finds an account by email, ignoring case.
@@ -125,8 +127,8 @@ pub async fn by_any_document_number(conn: &mut Conn, number: &str) -> Result<Opt
 /// What a new account is made of.
 #[derive(Debug)]
 pub struct NewAccount<'a> {
-    /// `citizen`, `resident` or `visitor`.
-    pub account_type: &'a str,
+    /// Citizen, resident or visitor.
+    pub account_type: AccountType,
     pub document_kind: &'a str,
     pub document_number: &'a str,
     /// Visitors' nationality.
@@ -150,10 +152,10 @@ pub struct NewAccount<'a> {
 }
 
 /// Inserts an account; a duplicate document or email surfaces as a unique violation.
-pub async fn insert(conn: &mut Conn, id: &str, new: &NewAccount<'_>, now: i64) -> Result<(), sqlx::Error> {
+pub async fn insert(conn: &mut Conn, id: &AccountId, new: &NewAccount<'_>, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(INSERT)
-        .bind(id.to_owned())
-        .bind(new.account_type.to_owned())
+        .bind(id.as_str())
+        .bind(new.account_type.as_str())
         .bind(new.document_kind.to_owned())
         .bind(new.document_number.to_owned())
         .bind(new.nationality.map(str::to_owned))
@@ -173,44 +175,44 @@ pub async fn insert(conn: &mut Conn, id: &str, new: &NewAccount<'_>, now: i64) -
 }
 
 /// Records a verified phone, replacing the stored one.
-pub async fn set_phone_verified(conn: &mut Conn, id: &str, phone: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(SET_PHONE_VERIFIED).bind(id.to_owned()).bind(phone.to_owned()).bind(now).execute(conn).await?;
+pub async fn set_phone_verified(conn: &mut Conn, id: &AccountId, phone: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(SET_PHONE_VERIFIED).bind(id.as_str()).bind(phone.to_owned()).bind(now).execute(conn).await?;
     Ok(())
 }
 
 /// Records a verified email, replacing the stored one.
-pub async fn set_email_verified(conn: &mut Conn, id: &str, email: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(SET_EMAIL_VERIFIED).bind(id.to_owned()).bind(email.to_owned()).bind(now).execute(conn).await?;
+pub async fn set_email_verified(conn: &mut Conn, id: &AccountId, email: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(SET_EMAIL_VERIFIED).bind(id.as_str()).bind(email.to_owned()).bind(now).execute(conn).await?;
     Ok(())
 }
 
 /// Replaces the password hash.
-pub async fn set_password_hash(conn: &mut Conn, id: &str, hash: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(SET_PASSWORD_HASH).bind(id.to_owned()).bind(hash.to_owned()).bind(now).execute(conn).await?;
+pub async fn set_password_hash(conn: &mut Conn, id: &AccountId, hash: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(SET_PASSWORD_HASH).bind(id.as_str()).bind(hash.to_owned()).bind(now).execute(conn).await?;
     Ok(())
 }
 
 /// Stores the preferred language.
-pub async fn set_language(conn: &mut Conn, id: &str, language: Language, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(SET_LANGUAGE).bind(id.to_owned()).bind(language.tag()).bind(now).execute(conn).await?;
+pub async fn set_language(conn: &mut Conn, id: &AccountId, language: Language, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(SET_LANGUAGE).bind(id.as_str()).bind(language.tag()).bind(now).execute(conn).await?;
     Ok(())
 }
 
 /// Enables (Some) or disables (None) the authenticator app.
-pub async fn set_totp(conn: &mut Conn, id: &str, secret: Option<&str>, last_step: Option<i64>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(SET_TOTP).bind(id.to_owned()).bind(secret.map(str::to_owned)).bind(last_step).bind(now).execute(conn).await?;
+pub async fn set_totp(conn: &mut Conn, id: &AccountId, secret: Option<&str>, last_step: Option<i64>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(SET_TOTP).bind(id.as_str()).bind(secret.map(str::to_owned)).bind(last_step).bind(now).execute(conn).await?;
     Ok(())
 }
 
 /// Moves the TOTP replay guard forward; returns false when `step` was already used, so a
 /// code can be accepted once even by two nodes at the same moment.
-pub async fn advance_totp_step(conn: &mut Conn, id: &str, step: i64) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(ADVANCE_TOTP_STEP).bind(id.to_owned()).bind(step).execute(conn).await?;
+pub async fn advance_totp_step(conn: &mut Conn, id: &AccountId, step: i64) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(ADVANCE_TOTP_STEP).bind(id.as_str()).bind(step).execute(conn).await?;
     Ok(result.rows_affected() == 1)
 }
 
 /// Whether another account already uses this email.
-pub async fn email_taken(conn: &mut Conn, email: &str, except_id: &str) -> Result<bool, sqlx::Error> {
-    let taken: i64 = sqlx::query_scalar(EMAIL_TAKEN).bind(email.to_owned()).bind(except_id.to_owned()).fetch_one(conn).await?;
+pub async fn email_taken(conn: &mut Conn, email: &str, except_id: &AccountId) -> Result<bool, sqlx::Error> {
+    let taken: i64 = sqlx::query_scalar(EMAIL_TAKEN).bind(email.to_owned()).bind(except_id.as_str()).fetch_one(conn).await?;
     Ok(taken > 0)
 }

@@ -2,23 +2,25 @@
 //! `WHERE` clause, so one citizen can never reach another's application by its id.
 
 use super::Conn;
+use super::decode::{get, stored};
 use super::statements::statements;
-use sqlx::Row;
+use huduma_domain::application::Status;
+use huduma_domain::{AccountId, ApplicationId, StaffId};
 
 /// An application as stored.
 #[derive(Debug, Clone)]
 pub struct ApplicationRow {
     /// Internal id (never shown as a reference).
-    pub id: String,
+    pub id: ApplicationId,
     /// Owner.
-    pub account_id: String,
+    pub account_id: AccountId,
     pub service_code: String,
     /// The service version the form was started on.
     pub service_version: i64,
     /// Agency code.
     pub agency: String,
-    /// `draft`, `awaiting_payment` or a workflow state.
-    pub status: String,
+    /// Draft, awaiting payment or a workflow state.
+    pub status: Status,
     /// Public reference, from submission on.
     pub reference: Option<String>,
     /// Answers as JSON.
@@ -120,30 +122,30 @@ pub const HOT_QUERIES: &[(&str, &str, &[&str])] = &[
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<ApplicationRow, sqlx::Error> {
     Ok(ApplicationRow {
-        id: row.try_get("id")?,
-        account_id: row.try_get("account_id")?,
-        service_code: row.try_get("service_code")?,
-        service_version: row.try_get("service_version")?,
-        agency: row.try_get("agency")?,
-        status: row.try_get("status")?,
-        reference: row.try_get("reference")?,
-        answers: row.try_get("answers")?,
-        fee_option: row.try_get("fee_option")?,
-        fee_minor: row.try_get("fee_minor")?,
-        fee_currency: row.try_get("fee_currency")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        submitted_at: row.try_get("submitted_at")?,
-        expires_at: row.try_get("expires_at")?,
+        id: stored(row, "", "id")?,
+        account_id: stored(row, "", "account_id")?,
+        service_code: get(row, "", "service_code")?,
+        service_version: get(row, "", "service_version")?,
+        agency: get(row, "", "agency")?,
+        status: stored(row, "", "status")?,
+        reference: get(row, "", "reference")?,
+        answers: get(row, "", "answers")?,
+        fee_option: get(row, "", "fee_option")?,
+        fee_minor: get(row, "", "fee_minor")?,
+        fee_currency: get(row, "", "fee_currency")?,
+        created_at: get(row, "", "created_at")?,
+        updated_at: get(row, "", "updated_at")?,
+        submitted_at: get(row, "", "submitted_at")?,
+        expires_at: get(row, "", "expires_at")?,
     })
 }
 
 /// What a new draft holds.
 #[derive(Debug)]
 pub struct NewDraft<'a> {
-    pub id: &'a str,
+    pub id: &'a ApplicationId,
     /// Owner.
-    pub account_id: &'a str,
+    pub account_id: &'a AccountId,
     pub service_code: &'a str,
     /// Its current version.
     pub service_version: i64,
@@ -156,8 +158,8 @@ pub struct NewDraft<'a> {
 
 pub async fn create_draft(conn: &mut Conn, d: &NewDraft<'_>, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(CREATE_DRAFT)
-        .bind(d.id.to_owned())
-        .bind(d.account_id.to_owned())
+        .bind(d.id.as_str())
+        .bind(d.account_id.as_str())
         .bind(d.service_code.to_owned())
         .bind(d.service_version)
         .bind(d.agency.to_owned())
@@ -170,25 +172,25 @@ pub async fn create_draft(conn: &mut Conn, d: &NewDraft<'_>, now: i64) -> Result
 }
 
 /// One of the owner's applications.
-pub async fn find_owned(conn: &mut Conn, account_id: &str, id: &str) -> Result<Option<ApplicationRow>, sqlx::Error> {
-    sqlx::query(FIND_OWNED).bind(id.to_owned()).bind(account_id.to_owned()).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
+pub async fn find_owned(conn: &mut Conn, account_id: &AccountId, id: &ApplicationId) -> Result<Option<ApplicationRow>, sqlx::Error> {
+    sqlx::query(FIND_OWNED).bind(id.as_str()).bind(account_id.as_str()).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
 }
 
 /// An application by id, whoever owns it (jobs and staff tools only).
-pub async fn find(conn: &mut Conn, id: &str) -> Result<Option<ApplicationRow>, sqlx::Error> {
-    sqlx::query(FIND).bind(id.to_owned()).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
+pub async fn find(conn: &mut Conn, id: &ApplicationId) -> Result<Option<ApplicationRow>, sqlx::Error> {
+    sqlx::query(FIND).bind(id.as_str()).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
 }
 
 /// The owner's applications, most recently changed first.
-pub async fn list_owned(conn: &mut Conn, account_id: &str, limit: i64) -> Result<Vec<ApplicationRow>, sqlx::Error> {
-    sqlx::query(LIST_OWNED).bind(account_id.to_owned()).bind(limit).fetch_all(conn).await?.iter().map(from_row).collect()
+pub async fn list_owned(conn: &mut Conn, account_id: &AccountId, limit: i64) -> Result<Vec<ApplicationRow>, sqlx::Error> {
+    sqlx::query(LIST_OWNED).bind(account_id.as_str()).bind(limit).fetch_all(conn).await?.iter().map(from_row).collect()
 }
 
 /// Saves a draft's answers and option, pushing its expiry back. Only drafts change.
 pub async fn save_draft(
     conn: &mut Conn,
-    account_id: &str,
-    id: &str,
+    account_id: &AccountId,
+    id: &ApplicationId,
     answers: &str,
     fee_option: Option<&str>,
     now: i64,
@@ -199,16 +201,22 @@ pub async fn save_draft(
         .bind(fee_option.map(str::to_owned))
         .bind(now)
         .bind(expires_at)
-        .bind(id.to_owned())
-        .bind(account_id.to_owned())
+        .bind(id.as_str())
+        .bind(account_id.as_str())
         .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Marks a draft as touched (a document changed).
-pub async fn touch_draft(conn: &mut Conn, account_id: &str, id: &str, now: i64, expires_at: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(TOUCH_DRAFT).bind(now).bind(expires_at).bind(id.to_owned()).bind(account_id.to_owned()).execute(conn).await?;
+pub async fn touch_draft(
+    conn: &mut Conn,
+    account_id: &AccountId,
+    id: &ApplicationId,
+    now: i64,
+    expires_at: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(TOUCH_DRAFT).bind(now).bind(expires_at).bind(id.as_str()).bind(account_id.as_str()).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -216,7 +224,7 @@ pub async fn touch_draft(conn: &mut Conn, account_id: &str, id: &str, now: i64, 
 #[derive(Debug)]
 pub struct Submission<'a> {
     /// New status.
-    pub status: &'a str,
+    pub status: &'a Status,
     /// Reference number.
     pub reference: &'a str,
     /// Normalised answers, JSON.
@@ -228,16 +236,22 @@ pub struct Submission<'a> {
 
 /// Submits one of the owner's drafts (compare-and-set from `draft`).
 /// the second of two simultaneous submissions changes nothing.
-pub async fn submit(conn: &mut Conn, account_id: &str, id: &str, s: &Submission<'_>, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn submit(
+    conn: &mut Conn,
+    account_id: &AccountId,
+    id: &ApplicationId,
+    s: &Submission<'_>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(SUBMIT)
-        .bind(s.status.to_owned())
+        .bind(s.status.as_str())
         .bind(s.reference.to_owned())
         .bind(s.answers.to_owned())
         .bind(s.fee_minor)
         .bind(s.fee_currency.to_owned())
         .bind(now)
-        .bind(id.to_owned())
-        .bind(account_id.to_owned())
+        .bind(id.as_str())
+        .bind(account_id.as_str())
         .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
@@ -245,14 +259,14 @@ pub async fn submit(conn: &mut Conn, account_id: &str, id: &str, s: &Submission<
 
 /// Moves a submitted application from one status to another (compare-and-set).
 /// changes racing cannot both apply).
-pub async fn set_status(conn: &mut Conn, id: &str, from: &str, to: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(SET_STATUS).bind(to.to_owned()).bind(now).bind(id.to_owned()).bind(from.to_owned()).execute(conn).await?;
+pub async fn set_status(conn: &mut Conn, id: &ApplicationId, from: &Status, to: &Status, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(SET_STATUS).bind(to.as_str()).bind(now).bind(id.as_str()).bind(from.as_str()).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Deletes one of the owner's drafts; submitted applications are never deleted.
-pub async fn delete_draft(conn: &mut Conn, account_id: &str, id: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(DELETE_DRAFT).bind(id.to_owned()).bind(account_id.to_owned()).execute(conn).await?;
+pub async fn delete_draft(conn: &mut Conn, account_id: &AccountId, id: &ApplicationId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(DELETE_DRAFT).bind(id.as_str()).bind(account_id.as_str()).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -261,7 +275,7 @@ pub async fn delete_draft(conn: &mut Conn, account_id: &str, id: &str) -> Result
 pub struct Tracked {
     pub service_code: String,
     pub service_version: i64,
-    pub status: String,
+    pub status: Status,
     /// Submission time.
     pub submitted_at: Option<i64>,
     /// Last change.
@@ -276,12 +290,12 @@ pub async fn track(conn: &mut Conn, reference: &str, document_number: &str) -> R
     let row = sqlx::query(TRACK).bind(reference.to_owned()).bind(document_number.to_owned()).fetch_optional(conn).await?;
     row.map(|r| {
         Ok(Tracked {
-            service_code: r.try_get("service_code")?,
-            service_version: r.try_get("service_version")?,
-            status: r.try_get("status")?,
-            submitted_at: r.try_get("submitted_at")?,
-            updated_at: r.try_get("updated_at")?,
-            agency: r.try_get("agency")?,
+            service_code: get(&r, "", "service_code")?,
+            service_version: get(&r, "", "service_version")?,
+            status: stored(&r, "", "status")?,
+            submitted_at: get(&r, "", "submitted_at")?,
+            updated_at: get(&r, "", "updated_at")?,
+            agency: get(&r, "", "agency")?,
         })
     })
     .transpose()
@@ -290,9 +304,9 @@ pub async fn track(conn: &mut Conn, reference: &str, document_number: &str) -> R
 /// A draft due for its reminder or its deletion.
 #[derive(Debug, Clone)]
 pub struct DueDraft {
-    pub id: String,
+    pub id: ApplicationId,
     /// Owner.
-    pub account_id: String,
+    pub account_id: AccountId,
     pub service_code: String,
     /// Expiry.
     pub expires_at: i64,
@@ -308,30 +322,30 @@ pub async fn drafts_to_remind(conn: &mut Conn, before: i64, limit: i64) -> Resul
         .iter()
         .map(|r| {
             Ok(DueDraft {
-                id: r.try_get("id")?,
-                account_id: r.try_get("account_id")?,
-                service_code: r.try_get("service_code")?,
-                expires_at: r.try_get("expires_at")?,
+                id: stored(r, "", "id")?,
+                account_id: stored(r, "", "account_id")?,
+                service_code: get(r, "", "service_code")?,
+                expires_at: get(r, "", "expires_at")?,
             })
         })
         .collect()
 }
 
 /// Records that a draft's reminder went out.
-pub async fn mark_reminded(conn: &mut Conn, id: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(MARK_REMINDED).bind(now).bind(id.to_owned()).execute(conn).await?;
+pub async fn mark_reminded(conn: &mut Conn, id: &ApplicationId, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(MARK_REMINDED).bind(now).bind(id.as_str()).execute(conn).await?;
     Ok(())
 }
 
 /// Expired drafts' ids.
-pub async fn expired_drafts(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
+pub async fn expired_drafts(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<(ApplicationId, AccountId)>, sqlx::Error> {
     sqlx::query(EXPIRED_DRAFTS)
         .bind(now)
         .bind(limit)
         .fetch_all(conn)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("account_id")?)))
+        .map(|r| Ok((stored(r, "", "id")?, stored(r, "", "account_id")?)))
         .collect()
 }
 
@@ -341,7 +355,7 @@ pub struct EventRow {
     /// When.
     pub at: i64,
     /// The status entered.
-    pub status: String,
+    pub status: Status,
     /// What the citizen is told, if anything.
     pub note: Option<String>,
     /// The workflow action that made the change, if any.
@@ -353,29 +367,29 @@ pub struct EventRow {
 }
 
 /// A new line of the timeline.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct NewEvent<'a> {
     /// The status entered.
-    pub status: &'a str,
+    pub status: &'a Status,
     /// What the citizen is told.
     pub note: Option<&'a str>,
     /// The workflow action.
     pub action: Option<&'a str>,
     /// The staff member.
-    pub staff_id: Option<&'a str>,
+    pub staff_id: Option<&'a StaffId>,
     /// JSON particulars.
     pub details: Option<&'a str>,
 }
 
 /// Adds a line to the timeline.
-pub async fn add_event(conn: &mut Conn, application_id: &str, event: NewEvent<'_>, now: i64) -> Result<(), sqlx::Error> {
+pub async fn add_event(conn: &mut Conn, application_id: &ApplicationId, event: NewEvent<'_>, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(ADD_EVENT)
-        .bind(application_id.to_owned())
+        .bind(application_id.as_str())
         .bind(now)
-        .bind(event.status.to_owned())
+        .bind(event.status.as_str())
         .bind(event.note.map(str::to_owned))
         .bind(event.action.map(str::to_owned))
-        .bind(event.staff_id.map(str::to_owned))
+        .bind(event.staff_id.map(StaffId::as_str))
         .bind(event.details.map(str::to_owned))
         .execute(conn)
         .await?;
@@ -383,20 +397,20 @@ pub async fn add_event(conn: &mut Conn, application_id: &str, event: NewEvent<'_
 }
 
 /// The timeline, oldest first.
-pub async fn events(conn: &mut Conn, application_id: &str) -> Result<Vec<EventRow>, sqlx::Error> {
+pub async fn events(conn: &mut Conn, application_id: &ApplicationId) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query(EVENTS)
-        .bind(application_id.to_owned())
+        .bind(application_id.as_str())
         .fetch_all(conn)
         .await?
         .iter()
         .map(|r| {
             Ok(EventRow {
-                at: r.try_get("at")?,
-                status: r.try_get("status")?,
-                note: r.try_get("note")?,
-                action: r.try_get("action")?,
-                staff_name: r.try_get("staff_name")?,
-                details: r.try_get("details")?,
+                at: get(r, "", "at")?,
+                status: stored(r, "", "status")?,
+                note: get(r, "", "note")?,
+                action: get(r, "", "action")?,
+                staff_name: get(r, "", "staff_name")?,
+                details: get(r, "", "details")?,
             })
         })
         .collect()

@@ -2,6 +2,7 @@
 
 use super::Conn;
 use super::statements::statements;
+use huduma_domain::{AccountId, ApplicationId, StaffId};
 
 macro_rules! columns {
     () => {
@@ -34,7 +35,8 @@ pub struct CertificateRow {
     /// Public serial (`C…`), printed and in the QR code.
     pub serial: String,
     /// The application it was issued for.
-    pub application_id: String,
+    #[sqlx(try_from = "String")]
+    pub application_id: ApplicationId,
     pub service_code: String,
     /// Service version (its template).
     pub service_version: i64,
@@ -48,7 +50,8 @@ pub struct CertificateRow {
     pub content: String,
     pub issued_at: i64,
     /// Issuing officer.
-    pub issued_by: String,
+    #[sqlx(try_from = "String")]
+    pub issued_by: StaffId,
     /// End of validity.
     pub valid_until: Option<i64>,
     /// Revocation.
@@ -61,7 +64,7 @@ pub struct CertificateRow {
 pub async fn insert(conn: &mut Conn, c: &CertificateRow) -> Result<(), sqlx::Error> {
     sqlx::query(INSERT)
         .bind(c.serial.clone())
-        .bind(c.application_id.clone())
+        .bind(c.application_id.as_str())
         .bind(c.service_code.clone())
         .bind(c.service_version)
         .bind(c.agency.clone())
@@ -69,7 +72,7 @@ pub async fn insert(conn: &mut Conn, c: &CertificateRow) -> Result<(), sqlx::Err
         .bind(c.document_number.clone())
         .bind(c.content.clone())
         .bind(c.issued_at)
-        .bind(c.issued_by.clone())
+        .bind(c.issued_by.as_str())
         .bind(c.valid_until)
         .execute(conn)
         .await?;
@@ -82,22 +85,26 @@ pub async fn by_serial(conn: &mut Conn, serial: &str) -> Result<Option<Certifica
 }
 
 /// The certificate of an application, if its owner asks.
-pub async fn for_owner(conn: &mut Conn, application_id: &str, account_id: &str) -> Result<Option<CertificateRow>, sqlx::Error> {
-    sqlx::query_as(FOR_OWNER).bind(application_id.to_owned()).bind(account_id.to_owned()).fetch_optional(conn).await
+pub async fn for_owner(
+    conn: &mut Conn,
+    application_id: &ApplicationId,
+    account_id: &AccountId,
+) -> Result<Option<CertificateRow>, sqlx::Error> {
+    sqlx::query_as(FOR_OWNER).bind(application_id.as_str()).bind(account_id.as_str()).fetch_optional(conn).await
 }
 
 /// The certificate of an application, if staff of its agency ask.
-pub async fn for_agency(conn: &mut Conn, application_id: &str, agency: &str) -> Result<Option<CertificateRow>, sqlx::Error> {
-    sqlx::query_as(FOR_AGENCY).bind(application_id.to_owned()).bind(agency.to_owned()).fetch_optional(conn).await
+pub async fn for_agency(conn: &mut Conn, application_id: &ApplicationId, agency: &str) -> Result<Option<CertificateRow>, sqlx::Error> {
+    sqlx::query_as(FOR_AGENCY).bind(application_id.as_str()).bind(agency.to_owned()).fetch_optional(conn).await
 }
 
 /// Revokes a valid certificate of `agency`; false when none or already revoked.
-pub async fn revoke(conn: &mut Conn, serial: &str, agency: &str, staff_id: &str, reason: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn revoke(conn: &mut Conn, serial: &str, agency: &str, staff_id: &StaffId, reason: &str, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(REVOKE)
         .bind(serial.to_owned())
         .bind(agency.to_owned())
         .bind(now)
-        .bind(staff_id.to_owned())
+        .bind(staff_id.as_str())
         .bind(reason.to_owned())
         .execute(conn)
         .await?;

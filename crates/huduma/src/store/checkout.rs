@@ -1,15 +1,17 @@
 //! Agency API clients and the bills their systems create.
 
 use super::Conn;
-use super::decode::get;
+use super::decode::{get, stored};
 use super::payments::{AttemptRow, InvoiceRow};
 use super::statements::statements;
+use huduma_domain::{ApiClientId, InvoiceId};
 
 /// A registered agency system.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiClientRow {
     /// apiClientID.
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: ApiClientId,
     pub name: String,
     /// Agency code.
     pub agency: String,
@@ -75,7 +77,7 @@ statements! {
 /// Registers a client with its services (service id → revenue head).
 pub async fn insert_client(conn: &mut Conn, c: &ApiClientRow, services: &[(String, String)], now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(INSERT_CLIENT)
-        .bind(c.id.clone())
+        .bind(c.id.as_str())
         .bind(c.name.clone())
         .bind(c.agency.clone())
         .bind(c.api_key.clone())
@@ -84,39 +86,39 @@ pub async fn insert_client(conn: &mut Conn, c: &ApiClientRow, services: &[(Strin
         .execute(&mut *conn)
         .await?;
     for (service, head) in services {
-        sqlx::query(INSERT_CLIENT_SERVICE).bind(c.id.clone()).bind(service.clone()).bind(head.clone()).execute(&mut *conn).await?;
+        sqlx::query(INSERT_CLIENT_SERVICE).bind(c.id.as_str()).bind(service.clone()).bind(head.clone()).execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 /// An active client.
-pub async fn client(conn: &mut Conn, id: &str) -> Result<Option<ApiClientRow>, sqlx::Error> {
-    sqlx::query_as(CLIENT).bind(id.to_owned()).fetch_optional(conn).await
+pub async fn client(conn: &mut Conn, id: &ApiClientId) -> Result<Option<ApiClientRow>, sqlx::Error> {
+    sqlx::query_as(CLIENT).bind(id.as_str()).fetch_optional(conn).await
 }
 
 /// Every client (for `huduma admin api-clients`).
-pub async fn clients(conn: &mut Conn) -> Result<Vec<(String, String, String, Vec<String>)>, sqlx::Error> {
+pub async fn clients(conn: &mut Conn) -> Result<Vec<(ApiClientId, String, String, Vec<String>)>, sqlx::Error> {
     let rows = sqlx::query(CLIENTS).fetch_all(&mut *conn).await?;
     let mut out = Vec::new();
     for r in rows {
-        let id: String = get(&r, "", "id")?;
-        let services: Vec<String> = sqlx::query_scalar(CLIENT_SERVICES).bind(id.clone()).fetch_all(&mut *conn).await?;
+        let id: ApiClientId = stored(&r, "", "id")?;
+        let services: Vec<String> = sqlx::query_scalar(CLIENT_SERVICES).bind(id.as_str()).fetch_all(&mut *conn).await?;
         out.push((id, get(&r, "", "name")?, get(&r, "", "agency")?, services));
     }
     Ok(out)
 }
 
 /// The revenue head of one of a client's services.
-pub async fn revenue_head(conn: &mut Conn, client_id: &str, service_id: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(REVENUE_HEAD).bind(client_id.to_owned()).bind(service_id.to_owned()).fetch_optional(conn).await
+pub async fn revenue_head(conn: &mut Conn, client_id: &ApiClientId, service_id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(REVENUE_HEAD).bind(client_id.as_str()).bind(service_id.to_owned()).fetch_optional(conn).await
 }
 
 /// A bill an agency system created.
 #[derive(Debug, Clone)]
 pub struct BillRow {
     /// Our invoice.
-    pub invoice_id: String,
-    pub client_id: String,
+    pub invoice_id: InvoiceId,
+    pub client_id: ApiClientId,
     pub service_id: String,
     /// Its own reference (billRefNumber).
     pub bill_ref: String,
@@ -141,8 +143,8 @@ fn bill(r: &sqlx::any::AnyRow) -> Result<BillRow, sqlx::Error> {
 /// A bill from a row whose bill columns are named `<p><column>`.
 fn bill_prefixed(r: &sqlx::any::AnyRow, p: &str) -> Result<BillRow, sqlx::Error> {
     Ok(BillRow {
-        invoice_id: get(r, p, "invoice_id")?,
-        client_id: get(r, p, "client_id")?,
+        invoice_id: stored(r, p, "invoice_id")?,
+        client_id: stored(r, p, "client_id")?,
         service_id: get(r, p, "service_id")?,
         bill_ref: get(r, p, "bill_ref")?,
         client_name: get(r, p, "client_name")?,
@@ -158,8 +160,8 @@ fn bill_prefixed(r: &sqlx::any::AnyRow, p: &str) -> Result<BillRow, sqlx::Error>
 /// one with this reference or this signed string.
 pub async fn insert_bill(conn: &mut Conn, b: &BillRow, signed_hash: &str, now: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(INSERT_BILL)
-        .bind(b.invoice_id.clone())
-        .bind(b.client_id.clone())
+        .bind(b.invoice_id.as_str())
+        .bind(b.client_id.as_str())
         .bind(b.service_id.clone())
         .bind(b.bill_ref.clone())
         .bind(b.client_name.clone())
@@ -176,14 +178,14 @@ pub async fn insert_bill(conn: &mut Conn, b: &BillRow, signed_hash: &str, now: i
 }
 
 /// A client's bill by its reference.
-pub async fn bill_by_ref(conn: &mut Conn, client_id: &str, bill_ref: &str) -> Result<Option<BillRow>, sqlx::Error> {
-    sqlx::query(BILL_BY_REF).bind(client_id.to_owned()).bind(bill_ref.to_owned()).fetch_optional(conn).await?.as_ref().map(bill).transpose()
+pub async fn bill_by_ref(conn: &mut Conn, client_id: &ApiClientId, bill_ref: &str) -> Result<Option<BillRow>, sqlx::Error> {
+    sqlx::query(BILL_BY_REF).bind(client_id.as_str()).bind(bill_ref.to_owned()).fetch_optional(conn).await?.as_ref().map(bill).transpose()
 }
 
 /// A client's bill by the HMAC of the string it was signed with.
-pub async fn bill_by_signature(conn: &mut Conn, client_id: &str, signed_hash: &str) -> Result<Option<BillRow>, sqlx::Error> {
+pub async fn bill_by_signature(conn: &mut Conn, client_id: &ApiClientId, signed_hash: &str) -> Result<Option<BillRow>, sqlx::Error> {
     sqlx::query(BILL_BY_SIGNATURE)
-        .bind(client_id.to_owned())
+        .bind(client_id.as_str())
         .bind(signed_hash.to_owned())
         .fetch_optional(conn)
         .await?
@@ -207,8 +209,8 @@ fn billed(row: &sqlx::any::AnyRow) -> Result<Option<(InvoiceRow, Option<BillRow>
 
 /// An invoice with the bill behind it, if an agency system created it: one read where
 /// settlement needs both (each statement is a round trip held under the write lock).
-pub async fn invoice_with_bill(conn: &mut Conn, invoice_id: &str) -> Result<Option<(InvoiceRow, Option<BillRow>)>, sqlx::Error> {
-    match sqlx::query(INVOICE_WITH_BILL).bind(invoice_id.to_owned()).fetch_optional(conn).await? {
+pub async fn invoice_with_bill(conn: &mut Conn, invoice_id: &InvoiceId) -> Result<Option<(InvoiceRow, Option<BillRow>)>, sqlx::Error> {
+    match sqlx::query(INVOICE_WITH_BILL).bind(invoice_id.as_str()).fetch_optional(conn).await? {
         Some(row) => billed(&row),
         None => Ok(None),
     }
@@ -228,8 +230,8 @@ pub async fn attempt_with_invoice(
 }
 
 /// The bill behind an invoice, if an agency system created it.
-pub async fn bill_for_invoice(conn: &mut Conn, invoice_id: &str) -> Result<Option<BillRow>, sqlx::Error> {
-    sqlx::query(BILL_FOR_INVOICE).bind(invoice_id.to_owned()).fetch_optional(conn).await?.as_ref().map(bill).transpose()
+pub async fn bill_for_invoice(conn: &mut Conn, invoice_id: &InvoiceId) -> Result<Option<BillRow>, sqlx::Error> {
+    sqlx::query(BILL_FOR_INVOICE).bind(invoice_id.as_str()).fetch_optional(conn).await?.as_ref().map(bill).transpose()
 }
 
 #[cfg(test)]

@@ -28,7 +28,28 @@ where
 {
     let name = column(prefix, name);
     let text: String = row.try_get(&*name)?;
-    T::try_from(text).map_err(|e| sqlx::Error::ColumnDecode { index: name.into_owned(), source: Box::new(e) })
+    text_as(&name, text)
+}
+
+/// [`stored`] for a nullable column: NULL is `None`, an unknown value still an error.
+pub(crate) fn stored_opt<T>(row: &AnyRow, prefix: &str, name: &str) -> Result<Option<T>, sqlx::Error>
+where
+    T: TryFrom<String>,
+    T::Error: std::error::Error + Send + Sync + 'static,
+{
+    let name = column(prefix, name);
+    let text: Option<String> = row.try_get(&*name)?;
+    text.map(|t| text_as(&name, t)).transpose()
+}
+
+/// A stored text already read (from a column, or a field of an aggregated JSON column)
+/// into a domain type; an unknown value is a [`sqlx::Error::ColumnDecode`] naming `column`.
+pub(crate) fn text_as<T>(column: &str, text: String) -> Result<T, sqlx::Error>
+where
+    T: TryFrom<String>,
+    T::Error: std::error::Error + Send + Sync + 'static,
+{
+    T::try_from(text).map_err(|e| sqlx::Error::ColumnDecode { index: column.to_owned(), source: Box::new(e) })
 }
 
 /// Reads a 0/1 flag stored as an integer (both engines store flags that way).

@@ -1,14 +1,16 @@
 //! Documents uploaded to applications, and stored files waiting to be deleted.
 
 use super::Conn;
+use super::decode::stored;
 use super::statements::statements;
+use huduma_domain::{AccountId, ApplicationId, DocumentId};
 use sqlx::Row;
 
 /// An uploaded document.
 #[derive(Debug, Clone)]
 pub struct DocumentRow {
-    pub id: String,
-    pub application_id: String,
+    pub id: DocumentId,
+    pub application_id: ApplicationId,
     /// Which requirement of the service it meets.
     pub requirement: String,
     /// Key in the object store.
@@ -59,8 +61,8 @@ statements! {
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<DocumentRow, sqlx::Error> {
     Ok(DocumentRow {
-        id: row.try_get("id")?,
-        application_id: row.try_get("application_id")?,
+        id: stored(row, "", "id")?,
+        application_id: stored(row, "", "application_id")?,
         requirement: row.try_get("requirement")?,
         blob_key: row.try_get("blob_key")?,
         file_name: row.try_get("file_name")?,
@@ -72,16 +74,21 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<DocumentRow, sqlx::Error> {
 }
 
 /// Documents of an application (the caller has already checked ownership).
-pub async fn for_application(conn: &mut Conn, application_id: &str) -> Result<Vec<DocumentRow>, sqlx::Error> {
-    sqlx::query(FOR_APPLICATION).bind(application_id.to_owned()).fetch_all(conn).await?.iter().map(from_row).collect()
+pub async fn for_application(conn: &mut Conn, application_id: &ApplicationId) -> Result<Vec<DocumentRow>, sqlx::Error> {
+    sqlx::query(FOR_APPLICATION).bind(application_id.as_str()).fetch_all(conn).await?.iter().map(from_row).collect()
 }
 
 /// One document, only if its application belongs to `account_id`.
-pub async fn find_owned(conn: &mut Conn, account_id: &str, application_id: &str, id: &str) -> Result<Option<DocumentRow>, sqlx::Error> {
+pub async fn find_owned(
+    conn: &mut Conn,
+    account_id: &AccountId,
+    application_id: &ApplicationId,
+    id: &DocumentId,
+) -> Result<Option<DocumentRow>, sqlx::Error> {
     sqlx::query(FIND_OWNED)
-        .bind(id.to_owned())
-        .bind(application_id.to_owned())
-        .bind(account_id.to_owned())
+        .bind(id.as_str())
+        .bind(application_id.as_str())
+        .bind(account_id.as_str())
         .fetch_optional(conn)
         .await?
         .as_ref()
@@ -93,18 +100,18 @@ pub async fn find_owned(conn: &mut Conn, account_id: &str, application_id: &str,
 /// of the replaced file, which the caller schedules for deletion.
 pub async fn put(conn: &mut Conn, d: &DocumentRow) -> Result<Option<String>, sqlx::Error> {
     let old = sqlx::query(REPLACED_BLOB)
-        .bind(d.application_id.clone())
+        .bind(d.application_id.as_str())
         .bind(d.requirement.clone())
         .fetch_optional(&mut *conn)
         .await?
         .map(|r| r.try_get::<String, _>("blob_key"))
         .transpose()?;
     if old.is_some() {
-        sqlx::query(DELETE_REPLACED).bind(d.application_id.clone()).bind(d.requirement.clone()).execute(&mut *conn).await?;
+        sqlx::query(DELETE_REPLACED).bind(d.application_id.as_str()).bind(d.requirement.clone()).execute(&mut *conn).await?;
     }
     sqlx::query(INSERT)
-        .bind(d.id.clone())
-        .bind(d.application_id.clone())
+        .bind(d.id.as_str())
+        .bind(d.application_id.as_str())
         .bind(d.requirement.clone())
         .bind(d.blob_key.clone())
         .bind(d.file_name.clone())
@@ -126,8 +133,8 @@ pub async fn release_blobs(conn: &mut Conn, keys: &[String], now: i64) -> Result
 }
 
 /// Blob keys of an application's documents (before the application is deleted).
-pub async fn blob_keys(conn: &mut Conn, application_id: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query(BLOB_KEYS).bind(application_id.to_owned()).fetch_all(conn).await?.iter().map(|r| r.try_get("blob_key")).collect()
+pub async fn blob_keys(conn: &mut Conn, application_id: &ApplicationId) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query(BLOB_KEYS).bind(application_id.as_str()).fetch_all(conn).await?.iter().map(|r| r.try_get("blob_key")).collect()
 }
 
 /// Files waiting to be deleted.

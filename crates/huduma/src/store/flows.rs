@@ -3,6 +3,7 @@
 
 use super::Conn;
 use super::statements::statements;
+use huduma_domain::AccountId;
 use sqlx::Row;
 
 statements! {
@@ -30,7 +31,7 @@ pub struct FlowRow {
     /// What the flow is for (`register`, `verify`, `sign_in`, `reset`, `contact`).
     pub purpose: String,
     /// The account concerned, once known.
-    pub account_id: Option<String>,
+    pub account_id: Option<AccountId>,
     /// Use-case state as JSON.
     pub data: String,
     /// Expiry.
@@ -42,7 +43,7 @@ pub async fn insert(conn: &mut Conn, row: &FlowRow, now: i64) -> Result<(), sqlx
     sqlx::query(INSERT)
         .bind(row.token_hash.clone())
         .bind(row.purpose.clone())
-        .bind(row.account_id.clone())
+        .bind(row.account_id.as_ref().map(AccountId::as_str))
         .bind(row.data.clone())
         .bind(now)
         .bind(row.expires_at)
@@ -58,7 +59,7 @@ pub async fn find(conn: &mut Conn, token_hash: &str, purpose: &str, now: i64) ->
         Ok(FlowRow {
             token_hash: r.try_get("token_hash")?,
             purpose: r.try_get("purpose")?,
-            account_id: r.try_get("account_id")?,
+            account_id: super::decode::stored_opt(&r, "", "account_id")?,
             data: r.try_get("data")?,
             expires_at: r.try_get("expires_at")?,
         })

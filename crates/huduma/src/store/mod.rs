@@ -214,12 +214,26 @@ impl Db {
     }
 }
 
-/// A new UUIDv7 as text: time-ordered, so indexes stay compact.
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+/// A new id of any kind (`new_id::<AccountId>()`), written as a UUIDv7: time-ordered, so
+/// indexes stay compact.
+pub fn new_id<T: huduma_domain::Generated>() -> T {
+    T::from_generated(uuid::Uuid::now_v7().as_u128())
 }
 
 /// Whether an error is a unique-constraint violation (a duplicate).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn new_ids_are_written_as_uuid_writes_them() {
+        let id: huduma_domain::AccountId = super::new_id();
+        let parsed = uuid::Uuid::parse_str(id.as_str()).expect("a uuid");
+        assert_eq!(parsed.to_string(), id.as_str());
+        assert_eq!(parsed.get_version_num(), 7);
+        let bits = uuid::Uuid::now_v7().as_u128();
+        assert_eq!(<String as huduma_domain::Generated>::from_generated(bits), uuid::Uuid::from_u128(bits).to_string());
+    }
 }

@@ -53,7 +53,7 @@ pub struct Job {
 
 /// Adds a job to run at `run_at`.
 pub async fn enqueue(conn: &mut Conn, kind: &str, payload: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(ENQUEUE).bind(super::new_id()).bind(kind.to_owned()).bind(payload.to_owned()).bind(now).execute(conn).await?;
+    sqlx::query(ENQUEUE).bind(super::new_id::<String>()).bind(kind.to_owned()).bind(payload.to_owned()).bind(now).execute(conn).await?;
     Ok(())
 }
 

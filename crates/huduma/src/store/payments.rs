@@ -1,22 +1,22 @@
 //! Invoices, payment attempts, settled payments and raw provider messages.
 
 use super::Conn;
-use super::decode::{flag, get, stored};
+use super::decode::{flag, get, stored, stored_opt};
 use super::statements::statements;
-use huduma_domain::Currency;
 use huduma_domain::payments::{AttemptState, InvoiceStatus};
+use huduma_domain::{AccountId, ApplicationId, AttemptId, Currency, InvoiceId, PaymentId};
 
 /// An invoice as stored.
 #[derive(Debug, Clone)]
 pub struct InvoiceRow {
     /// Internal id.
-    pub id: String,
+    pub id: InvoiceId,
     /// Public invoice number.
     pub number: String,
     /// Who owes it (none for an agency system's bill to someone without an account).
-    pub account_id: Option<String>,
+    pub account_id: Option<AccountId>,
     /// The application it pays for.
-    pub application_id: Option<String>,
+    pub application_id: Option<ApplicationId>,
     /// The currency it is due in.
     pub currency: Currency,
     /// Amount due, minor units.
@@ -50,10 +50,10 @@ pub(crate) fn invoice(row: &sqlx::any::AnyRow) -> Result<InvoiceRow, sqlx::Error
 /// An invoice from a joined row whose invoice columns are aliased `<prefix><column>`.
 pub(crate) fn invoice_prefixed(row: &sqlx::any::AnyRow, p: &str) -> Result<InvoiceRow, sqlx::Error> {
     Ok(InvoiceRow {
-        id: get(row, p, "id")?,
+        id: stored(row, p, "id")?,
         number: get(row, p, "number")?,
-        account_id: get(row, p, "account_id")?,
-        application_id: get(row, p, "application_id")?,
+        account_id: stored_opt(row, p, "account_id")?,
+        application_id: stored_opt(row, p, "application_id")?,
         currency: stored(row, p, "currency")?,
         total_minor: get(row, p, "total_minor")?,
         paid_minor: get(row, p, "paid_minor")?,
@@ -157,18 +157,18 @@ statements! {
 }
 
 /// Marks an invoice's lines as paid at `now` (revenue is reported from them).
-pub async fn mark_lines_paid(conn: &mut Conn, invoice_id: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(MARK_LINES_PAID).bind(invoice_id.to_owned()).bind(now).execute(conn).await?;
+pub async fn mark_lines_paid(conn: &mut Conn, invoice_id: &InvoiceId, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(MARK_LINES_PAID).bind(invoice_id.as_str()).bind(now).execute(conn).await?;
     Ok(())
 }
 
 /// Creates an invoice with its lines.
 pub async fn insert_invoice(conn: &mut Conn, i: &InvoiceRow, lines: &[LineRow], now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(INSERT_INVOICE)
-        .bind(i.id.clone())
+        .bind(i.id.as_str())
         .bind(i.number.clone())
-        .bind(i.account_id.clone())
-        .bind(i.application_id.clone())
+        .bind(i.account_id.as_ref().map(AccountId::as_str))
+        .bind(i.application_id.as_ref().map(ApplicationId::as_str))
         .bind(i.currency.code())
         .bind(i.total_minor)
         .bind(i.status.as_str())
@@ -179,7 +179,7 @@ pub async fn insert_invoice(conn: &mut Conn, i: &InvoiceRow, lines: &[LineRow], 
         .await?;
     for (position, line) in lines.iter().enumerate() {
         sqlx::query(INSERT_LINE)
-            .bind(i.id.clone())
+            .bind(i.id.as_str())
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
             .bind(line.agency.clone())
             .bind(line.revenue_head.clone())
@@ -192,10 +192,14 @@ pub async fn insert_invoice(conn: &mut Conn, i: &InvoiceRow, lines: &[LineRow], 
 }
 
 /// The invoice of one of the owner's applications.
-pub async fn invoice_for_application(conn: &mut Conn, account_id: &str, application_id: &str) -> Result<Option<InvoiceRow>, sqlx::Error> {
+pub async fn invoice_for_application(
+    conn: &mut Conn,
+    account_id: &AccountId,
+    application_id: &ApplicationId,
+) -> Result<Option<InvoiceRow>, sqlx::Error> {
     sqlx::query(INVOICE_FOR_APPLICATION)
-        .bind(application_id.to_owned())
-        .bind(account_id.to_owned())
+        .bind(application_id.as_str())
+        .bind(account_id.as_str())
         .fetch_optional(conn)
         .await?
         .as_ref()
@@ -209,26 +213,28 @@ pub async fn invoice_by_number(conn: &mut Conn, number: &str) -> Result<Option<I
 }
 
 /// An invoice by id (jobs and settlement only).
-pub async fn invoice_by_id(conn: &mut Conn, id: &str) -> Result<Option<InvoiceRow>, sqlx::Error> {
-    sqlx::query(INVOICE_BY_ID).bind(id.to_owned()).fetch_optional(conn).await?.as_ref().map(invoice).transpose()
+pub async fn invoice_by_id(conn: &mut Conn, id: &InvoiceId) -> Result<Option<InvoiceRow>, sqlx::Error> {
+    sqlx::query(INVOICE_BY_ID).bind(id.as_str()).fetch_optional(conn).await?.as_ref().map(invoice).transpose()
 }
 
 /// An invoice's lines in order.
-pub async fn lines(conn: &mut Conn, invoice_id: &str) -> Result<Vec<LineRow>, sqlx::Error> {
-    sqlx::query_as(LINES).bind(invoice_id.to_owned()).fetch_all(conn).await
+pub async fn lines(conn: &mut Conn, invoice_id: &InvoiceId) -> Result<Vec<LineRow>, sqlx::Error> {
+    sqlx::query_as(LINES).bind(invoice_id.as_str()).fetch_all(conn).await
 }
 
 /// Adds a settled amount to an invoice and sets its status.
-pub async fn add_paid(conn: &mut Conn, id: &str, amount: i64, status: InvoiceStatus, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(ADD_PAID).bind(amount).bind(status.as_str()).bind(now).bind(id.to_owned()).execute(conn).await?;
+pub async fn add_paid(conn: &mut Conn, id: &InvoiceId, amount: i64, status: InvoiceStatus, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(ADD_PAID).bind(amount).bind(status.as_str()).bind(now).bind(id.as_str()).execute(conn).await?;
     Ok(())
 }
 
 /// A payment attempt as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttemptRow {
-    pub id: String,
-    pub invoice_id: String,
+    #[sqlx(try_from = "String")]
+    pub id: AttemptId,
+    #[sqlx(try_from = "String")]
+    pub invoice_id: InvoiceId,
     /// `mpesa_stk`.
     pub method: String,
     #[sqlx(try_from = "String")]
@@ -253,10 +259,10 @@ pub struct AttemptRow {
 
 impl AttemptRow {
     /// A new attempt, not yet sent to the provider.
-    pub fn new(invoice_id: &str, method: &str, amount_minor: i64, phone: Option<String>, now: i64) -> Self {
+    pub fn new(invoice_id: &InvoiceId, method: &str, amount_minor: i64, phone: Option<String>, now: i64) -> Self {
         Self {
             id: super::new_id(),
-            invoice_id: invoice_id.to_owned(),
+            invoice_id: invoice_id.clone(),
             method: method.to_owned(),
             state: AttemptState::Created,
             amount_minor,
@@ -274,8 +280,8 @@ impl AttemptRow {
 /// Records a new attempt.
 pub async fn insert_attempt(conn: &mut Conn, a: &AttemptRow) -> Result<(), sqlx::Error> {
     sqlx::query(INSERT_ATTEMPT)
-        .bind(a.id.clone())
-        .bind(a.invoice_id.clone())
+        .bind(a.id.as_str())
+        .bind(a.invoice_id.as_str())
         .bind(a.method.clone())
         .bind(a.state.as_str())
         .bind(a.amount_minor)
@@ -287,15 +293,15 @@ pub async fn insert_attempt(conn: &mut Conn, a: &AttemptRow) -> Result<(), sqlx:
 }
 
 /// Records the provider's acceptance (its ids) and the new state.
-pub async fn attempt_requested(conn: &mut Conn, id: &str, merchant: &str, checkout: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(ATTEMPT_REQUESTED).bind(merchant.to_owned()).bind(checkout.to_owned()).bind(now).bind(id.to_owned()).execute(conn).await?;
+pub async fn attempt_requested(conn: &mut Conn, id: &AttemptId, merchant: &str, checkout: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(ATTEMPT_REQUESTED).bind(merchant.to_owned()).bind(checkout.to_owned()).bind(now).bind(id.as_str()).execute(conn).await?;
     Ok(())
 }
 
 /// Moves an attempt from `from` to `to` with the provider's result (compare-and-set).
 pub async fn set_attempt_state(
     conn: &mut Conn,
-    id: &str,
+    id: &AttemptId,
     from: AttemptState,
     to: AttemptState,
     code: Option<&str>,
@@ -307,7 +313,7 @@ pub async fn set_attempt_state(
         .bind(code.map(str::to_owned))
         .bind(desc.map(str::to_owned))
         .bind(now)
-        .bind(id.to_owned())
+        .bind(id.as_str())
         .bind(from.as_str())
         .execute(conn)
         .await?;
@@ -320,13 +326,13 @@ pub async fn attempt_by_checkout(conn: &mut Conn, checkout: &str) -> Result<Opti
 }
 
 /// One of the owner's attempts.
-pub async fn attempt_owned(conn: &mut Conn, account_id: &str, id: &str) -> Result<Option<AttemptRow>, sqlx::Error> {
-    sqlx::query_as(ATTEMPT_OWNED).bind(id.to_owned()).bind(account_id.to_owned()).fetch_optional(conn).await
+pub async fn attempt_owned(conn: &mut Conn, account_id: &AccountId, id: &AttemptId) -> Result<Option<AttemptRow>, sqlx::Error> {
+    sqlx::query_as(ATTEMPT_OWNED).bind(id.as_str()).bind(account_id.as_str()).fetch_optional(conn).await
 }
 
 /// An attempt of a given invoice.
-pub async fn attempt_for_invoice(conn: &mut Conn, invoice_id: &str, id: &str) -> Result<Option<AttemptRow>, sqlx::Error> {
-    sqlx::query_as(ATTEMPT_FOR_INVOICE).bind(id.to_owned()).bind(invoice_id.to_owned()).fetch_optional(conn).await
+pub async fn attempt_for_invoice(conn: &mut Conn, invoice_id: &InvoiceId, id: &AttemptId) -> Result<Option<AttemptRow>, sqlx::Error> {
+    sqlx::query_as(ATTEMPT_FOR_INVOICE).bind(id.as_str()).bind(invoice_id.as_str()).fetch_optional(conn).await
 }
 
 /// Attempts still open and not touched since `before` (for the reconciler).
@@ -335,22 +341,22 @@ pub async fn stale_open_attempts(conn: &mut Conn, before: i64, limit: i64) -> Re
 }
 
 /// One account's attempts still waiting for an outcome.
-pub async fn open_attempts_of_account(conn: &mut Conn, account_id: &str) -> Result<Vec<AttemptRow>, sqlx::Error> {
-    sqlx::query_as(OPEN_ATTEMPTS_OF_ACCOUNT).bind(account_id.to_owned()).fetch_all(conn).await
+pub async fn open_attempts_of_account(conn: &mut Conn, account_id: &AccountId) -> Result<Vec<AttemptRow>, sqlx::Error> {
+    sqlx::query_as(OPEN_ATTEMPTS_OF_ACCOUNT).bind(account_id.as_str()).fetch_all(conn).await
 }
 
 /// Marks an attempt as looked at, so the reconciler moves on to others.
-pub async fn touch_attempt(conn: &mut Conn, id: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(TOUCH_ATTEMPT).bind(now).bind(id.to_owned()).execute(conn).await?;
+pub async fn touch_attempt(conn: &mut Conn, id: &AttemptId, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(TOUCH_ATTEMPT).bind(now).bind(id.as_str()).execute(conn).await?;
     Ok(())
 }
 
 /// A settled payment.
 #[derive(Debug, Clone)]
 pub struct PaymentRow {
-    pub invoice_id: String,
+    pub invoice_id: InvoiceId,
     /// Attempt, when it came from one.
-    pub attempt_id: Option<String>,
+    pub attempt_id: Option<AttemptId>,
     /// `mpesa`, `card`.
     pub method: String,
     /// The provider's receipt (M-Pesa receipt number); our CheckoutRequestID while
@@ -368,12 +374,12 @@ pub struct PaymentRow {
 
 /// Records a payment; its id, or `None` when this provider reference (or this attempt)
 /// was already recorded — the caller settles nothing then.
-pub async fn insert_payment(conn: &mut Conn, p: &PaymentRow) -> Result<Option<String>, sqlx::Error> {
-    let id = super::new_id();
+pub async fn insert_payment(conn: &mut Conn, p: &PaymentRow) -> Result<Option<PaymentId>, sqlx::Error> {
+    let id: PaymentId = super::new_id();
     let done = sqlx::query(INSERT_PAYMENT)
-        .bind(id.clone())
-        .bind(p.invoice_id.clone())
-        .bind(p.attempt_id.clone())
+        .bind(id.as_str())
+        .bind(p.invoice_id.as_str())
+        .bind(p.attempt_id.as_ref().map(AttemptId::as_str))
         .bind(p.method.clone())
         .bind(p.provider_ref.clone())
         .bind(p.amount_minor)
@@ -386,16 +392,16 @@ pub async fn insert_payment(conn: &mut Conn, p: &PaymentRow) -> Result<Option<St
 }
 
 /// Payments of an invoice.
-pub async fn payments_for(conn: &mut Conn, invoice_id: &str) -> Result<Vec<PaymentRow>, sqlx::Error> {
+pub async fn payments_for(conn: &mut Conn, invoice_id: &InvoiceId) -> Result<Vec<PaymentRow>, sqlx::Error> {
     sqlx::query(PAYMENTS_FOR)
-        .bind(invoice_id.to_owned())
+        .bind(invoice_id.as_str())
         .fetch_all(conn)
         .await?
         .iter()
         .map(|r| {
             Ok(PaymentRow {
-                invoice_id: get(r, "", "invoice_id")?,
-                attempt_id: get(r, "", "attempt_id")?,
+                invoice_id: stored(r, "", "invoice_id")?,
+                attempt_id: stored_opt(r, "", "attempt_id")?,
                 method: get(r, "", "method")?,
                 provider_ref: get(r, "", "provider_ref")?,
                 amount_minor: get(r, "", "amount_minor")?,
@@ -435,16 +441,16 @@ pub async fn message_outcome(conn: &mut Conn, id: i64, outcome: &str) -> Result<
 
 /// Replaces a provisional payment reference (the CheckoutRequestID, when a status query
 /// settled first) with the M-Pesa receipt that arrived later, on the payment and its receipt.
-pub async fn set_payment_reference(conn: &mut Conn, attempt_id: &str, provisional: &str, receipt: &str) -> Result<(), sqlx::Error> {
+pub async fn set_payment_reference(conn: &mut Conn, attempt_id: &AttemptId, provisional: &str, receipt: &str) -> Result<(), sqlx::Error> {
     sqlx::query(SET_RECEIPT_REFERENCE)
         .bind(receipt.to_owned())
-        .bind(attempt_id.to_owned())
+        .bind(attempt_id.as_str())
         .bind(provisional.to_owned())
         .execute(&mut *conn)
         .await?;
     sqlx::query(SET_PAYMENT_REFERENCE)
         .bind(receipt.to_owned())
-        .bind(attempt_id.to_owned())
+        .bind(attempt_id.as_str())
         .bind(provisional.to_owned())
         .execute(conn)
         .await?;
@@ -452,16 +458,15 @@ pub async fn set_payment_reference(conn: &mut Conn, attempt_id: &str, provisiona
 }
 
 /// A receipt as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ReceiptRow {
     /// Public number.
     pub number: String,
     /// The payment it records.
-    pub payment_id: String,
-    pub invoice_id: String,
+    pub payment_id: PaymentId,
+    pub invoice_id: InvoiceId,
     /// Payer's account, when the invoice has one.
-    pub account_id: Option<String>,
-    #[sqlx(try_from = "String")]
+    pub account_id: Option<AccountId>,
     pub currency: Currency,
     /// Amount, minor units.
     pub amount_minor: i64,
@@ -479,9 +484,9 @@ pub struct ReceiptRow {
 pub async fn insert_receipt(conn: &mut Conn, r: &ReceiptRow) -> Result<(), sqlx::Error> {
     sqlx::query(INSERT_RECEIPT)
         .bind(r.number.clone())
-        .bind(r.payment_id.clone())
-        .bind(r.invoice_id.clone())
-        .bind(r.account_id.clone())
+        .bind(r.payment_id.as_str())
+        .bind(r.invoice_id.as_str())
+        .bind(r.account_id.as_ref().map(AccountId::as_str))
         .bind(r.currency.code())
         .bind(r.amount_minor)
         .bind(r.method.clone())
@@ -495,12 +500,27 @@ pub async fn insert_receipt(conn: &mut Conn, r: &ReceiptRow) -> Result<(), sqlx:
 
 /// A receipt by number (the caller checks who may see it).
 pub async fn receipt(conn: &mut Conn, number: &str) -> Result<Option<ReceiptRow>, sqlx::Error> {
-    sqlx::query_as(RECEIPT).bind(number.to_owned()).fetch_optional(conn).await
+    let row = sqlx::query(RECEIPT).bind(number.to_owned()).fetch_optional(conn).await?;
+    row.map(|r| {
+        Ok(ReceiptRow {
+            number: get(&r, "", "number")?,
+            payment_id: stored(&r, "", "payment_id")?,
+            invoice_id: stored(&r, "", "invoice_id")?,
+            account_id: stored_opt(&r, "", "account_id")?,
+            currency: stored(&r, "", "currency")?,
+            amount_minor: get(&r, "", "amount_minor")?,
+            method: get(&r, "", "method")?,
+            provider_ref: get(&r, "", "provider_ref")?,
+            payer: get(&r, "", "payer")?,
+            issued_at: get(&r, "", "issued_at")?,
+        })
+    })
+    .transpose()
 }
 
 /// Receipt numbers of an invoice, oldest first.
-pub async fn receipts_for(conn: &mut Conn, invoice_id: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(RECEIPTS_FOR).bind(invoice_id.to_owned()).fetch_all(conn).await
+pub async fn receipts_for(conn: &mut Conn, invoice_id: &InvoiceId) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(RECEIPTS_FOR).bind(invoice_id.as_str()).fetch_all(conn).await
 }
 
 /// Marks unpaid invoices past their expiry as expired; returns how many.

@@ -4,7 +4,10 @@
 
 use super::Conn;
 use super::applications::ApplicationRow;
+use super::decode::{get, stored, stored_opt, text_as};
 use super::statements::statements;
+use huduma_domain::application::Status;
+use huduma_domain::{ApplicationId, StaffId};
 use sqlx::Row;
 
 /// What every queue query selects.
@@ -147,8 +150,8 @@ pub struct QueueFields {
 }
 
 /// Reads an application's queue fields.
-pub async fn fields(conn: &mut Conn, id: &str) -> Result<QueueFields, sqlx::Error> {
-    let r = sqlx::query(FIELDS).bind(id.to_owned()).fetch_one(conn).await?;
+pub async fn fields(conn: &mut Conn, id: &ApplicationId) -> Result<QueueFields, sqlx::Error> {
+    let r = sqlx::query(FIELDS).bind(id.as_str()).fetch_one(conn).await?;
     Ok(QueueFields {
         queue_agency: r.try_get("queue_agency")?,
         queue_due: r.try_get("queue_due")?,
@@ -160,9 +163,9 @@ pub async fn fields(conn: &mut Conn, id: &str) -> Result<QueueFields, sqlx::Erro
 }
 
 /// Writes them; a state change also clears the escalation mark.
-pub async fn set_fields(conn: &mut Conn, id: &str, f: &QueueFields) -> Result<(), sqlx::Error> {
+pub async fn set_fields(conn: &mut Conn, id: &ApplicationId, f: &QueueFields) -> Result<(), sqlx::Error> {
     sqlx::query(SET_FIELDS)
-        .bind(id.to_owned())
+        .bind(id.as_str())
         .bind(f.queue_agency.clone())
         .bind(f.queue_due)
         .bind(f.state_since)
@@ -175,8 +178,8 @@ pub async fn set_fields(conn: &mut Conn, id: &str, f: &QueueFields) -> Result<()
 }
 
 /// Records the county the application concerns (for the queue's filter).
-pub async fn set_county(conn: &mut Conn, id: &str, county: Option<&str>) -> Result<(), sqlx::Error> {
-    sqlx::query(SET_COUNTY).bind(id.to_owned()).bind(county.map(str::to_owned)).execute(conn).await?;
+pub async fn set_county(conn: &mut Conn, id: &ApplicationId, county: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query(SET_COUNTY).bind(id.as_str()).bind(county.map(str::to_owned)).execute(conn).await?;
     Ok(())
 }
 
@@ -199,7 +202,7 @@ pub enum Assignment {
     Any,
     /// Nobody's yet.
     Unassigned,
-    /// One member's.
+    /// One member's (the filter's text as given: text that is no staff id matches nothing).
     To(String),
 }
 
@@ -227,12 +230,12 @@ pub struct QueueFilter {
 /// One line of the queue.
 #[derive(Debug, Clone)]
 pub struct QueueItem {
-    pub id: String,
+    pub id: ApplicationId,
     pub reference: String,
     pub service_code: String,
     pub service_version: i64,
     /// State.
-    pub status: String,
+    pub status: Status,
     /// County, if known.
     pub county: Option<String>,
     /// Deadline or [`PAUSED`].
@@ -297,20 +300,20 @@ pub async fn list(
     let mut items: Vec<QueueItem> = lines
         .into_iter()
         .map(|(id, reference, service_code, service_version, status, county, queue_due, submitted_at, assigned_name, escalated_at)| {
-            QueueItem {
-                id,
+            Ok(QueueItem {
+                id: text_as("id", id)?,
                 reference,
                 service_code,
                 service_version,
-                status,
+                status: text_as("status", status)?,
                 county,
                 queue_due,
                 submitted_at,
                 assigned_name,
                 escalated: escalated_at.is_some(),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, sqlx::Error>>()?;
     // Aggregates do not promise their input's order.
     items.sort_by(|a, b| (a.queue_due, &a.id).cmp(&(b.queue_due, &b.id)));
     Ok(items)
@@ -322,7 +325,7 @@ pub struct Handling {
     /// Queue fields.
     pub queue: QueueFields,
     /// Assignee.
-    pub assigned_to: Option<String>,
+    pub assigned_to: Option<StaffId>,
     /// Assignee's name.
     pub assigned_name: Option<String>,
     pub escalated_at: Option<i64>,
@@ -336,7 +339,7 @@ pub async fn find_for_agency(conn: &mut Conn, agency: &str, reference: &str) -> 
     else {
         return Ok(None);
     };
-    let id: String = row.try_get("id")?;
+    let id: ApplicationId = stored(&row, "", "id")?;
     let handling = Handling {
         queue: QueueFields {
             queue_agency: row.try_get("queue_agency")?,
@@ -346,7 +349,7 @@ pub async fn find_for_agency(conn: &mut Conn, agency: &str, reference: &str) -> 
             sla_days_left: row.try_get("sla_days_left")?,
             finished_at: row.try_get("finished_at")?,
         },
-        assigned_to: row.try_get("assigned_to")?,
+        assigned_to: stored_opt(&row, "", "assigned_to")?,
         assigned_name: row.try_get("assigned_name")?,
         escalated_at: row.try_get("escalated_at")?,
         county: row.try_get("county")?,
@@ -357,11 +360,17 @@ pub async fn find_for_agency(conn: &mut Conn, agency: &str, reference: &str) -> 
 
 /// Gives an application in an agency's queue to a member (optionally only if unassigned).
 /// claim, which fails when someone holds it already.
-pub async fn assign(conn: &mut Conn, id: &str, agency: &str, staff_id: Option<&str>, only_if_free: bool) -> Result<bool, sqlx::Error> {
+pub async fn assign(
+    conn: &mut Conn,
+    id: &ApplicationId,
+    agency: &str,
+    staff_id: Option<&StaffId>,
+    only_if_free: bool,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(ASSIGN)
-        .bind(id.to_owned())
+        .bind(id.as_str())
         .bind(agency.to_owned())
-        .bind(staff_id.map(str::to_owned))
+        .bind(staff_id.map(StaffId::as_str))
         .bind(i64::from(only_if_free))
         .execute(conn)
         .await?;
@@ -369,20 +378,24 @@ pub async fn assign(conn: &mut Conn, id: &str, agency: &str, staff_id: Option<&s
 }
 
 /// Overdue applications not yet escalated, oldest deadline first.
-pub async fn overdue_unescalated(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<(String, String, String, String)>, sqlx::Error> {
+pub async fn overdue_unescalated(
+    conn: &mut Conn,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<(ApplicationId, String, String, Status)>, sqlx::Error> {
     sqlx::query(OVERDUE)
         .bind(now)
         .bind(limit)
         .fetch_all(conn)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("agency")?, r.try_get("reference")?, r.try_get("status")?)))
+        .map(|r| Ok((stored(r, "", "id")?, get(r, "", "agency")?, get(r, "", "reference")?, stored(r, "", "status")?)))
         .collect()
 }
 
 /// Marks an application escalated.
-pub async fn mark_escalated(conn: &mut Conn, id: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(MARK_ESCALATED).bind(id.to_owned()).bind(now).execute(conn).await?;
+pub async fn mark_escalated(conn: &mut Conn, id: &ApplicationId, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(MARK_ESCALATED).bind(id.as_str()).bind(now).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -398,11 +411,17 @@ pub struct Note {
 }
 
 /// Adds an internal note.
-pub async fn add_note(conn: &mut Conn, application_id: &str, staff_id: &str, body: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn add_note(
+    conn: &mut Conn,
+    application_id: &ApplicationId,
+    staff_id: &StaffId,
+    body: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(ADD_NOTE)
-        .bind(super::new_id())
-        .bind(application_id.to_owned())
-        .bind(staff_id.to_owned())
+        .bind(super::new_id::<String>())
+        .bind(application_id.as_str())
+        .bind(staff_id.as_str())
         .bind(body.to_owned())
         .bind(now)
         .execute(conn)
@@ -411,9 +430,9 @@ pub async fn add_note(conn: &mut Conn, application_id: &str, staff_id: &str, bod
 }
 
 /// The notes on an application, oldest first.
-pub async fn notes(conn: &mut Conn, application_id: &str) -> Result<Vec<Note>, sqlx::Error> {
+pub async fn notes(conn: &mut Conn, application_id: &ApplicationId) -> Result<Vec<Note>, sqlx::Error> {
     sqlx::query(NOTES)
-        .bind(application_id.to_owned())
+        .bind(application_id.as_str())
         .fetch_all(conn)
         .await?
         .iter()

@@ -2,7 +2,9 @@
 //! each M-Pesa provider message so that an unmatched one is found through an index.
 
 use super::Conn;
+use super::decode::{stored, stored_opt};
 use super::statements::statements;
+use huduma_domain::{AccountId, ApplicationId, InvoiceId};
 use sqlx::Row;
 
 statements! {
@@ -30,11 +32,11 @@ pub struct RecordedPayment {
     /// Our receipt number (none while the receipt is being issued).
     pub receipt: Option<String>,
     /// The invoice it paid.
-    pub invoice: String,
+    pub invoice: InvoiceId,
     /// The application, if the invoice is for one.
-    pub application: Option<String>,
+    pub application: Option<ApplicationId>,
     /// Whose invoice it is.
-    pub owner: Option<String>,
+    pub owner: Option<AccountId>,
 }
 
 /// The payment recorded under an M-Pesa receipt number.
@@ -43,23 +45,23 @@ pub async fn recorded(conn: &mut Conn, receipt: &str) -> Result<Option<RecordedP
     row.map(|r| {
         Ok(RecordedPayment {
             receipt: r.try_get("receipt")?,
-            invoice: r.try_get("invoice")?,
-            application: r.try_get("application")?,
-            owner: r.try_get("owner")?,
+            invoice: stored(&r, "", "invoice")?,
+            application: stored_opt(&r, "", "application")?,
+            owner: stored_opt(&r, "", "owner")?,
         })
     })
     .transpose()
 }
 
 /// A person's most recent receipt (their own invoices only).
-pub async fn latest(conn: &mut Conn, account_id: &str) -> Result<Option<RecordedPayment>, sqlx::Error> {
-    let row = sqlx::query(LATEST).bind(account_id.to_owned()).fetch_optional(conn).await?;
+pub async fn latest(conn: &mut Conn, account_id: &AccountId) -> Result<Option<RecordedPayment>, sqlx::Error> {
+    let row = sqlx::query(LATEST).bind(account_id.as_str()).fetch_optional(conn).await?;
     row.map(|r| {
         Ok(RecordedPayment {
             receipt: r.try_get("receipt")?,
-            invoice: r.try_get("invoice")?,
-            application: r.try_get("application")?,
-            owner: Some(account_id.to_owned()),
+            invoice: stored(&r, "", "invoice")?,
+            application: stored_opt(&r, "", "application")?,
+            owner: Some(account_id.clone()),
         })
     })
     .transpose()

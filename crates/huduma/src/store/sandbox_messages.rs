@@ -29,7 +29,7 @@ pub struct SandboxMessage {
 /// Records a received message.
 pub async fn insert(conn: &mut Conn, message: &SandboxMessage) -> Result<(), sqlx::Error> {
     sqlx::query(INSERT)
-        .bind(super::new_id())
+        .bind(super::new_id::<String>())
         .bind(message.channel.clone())
         .bind(message.recipient.clone())
         .bind(message.subject.clone())

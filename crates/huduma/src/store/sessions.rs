@@ -2,6 +2,7 @@
 
 use super::Conn;
 use super::statements::statements;
+use huduma_domain::AccountId;
 
 macro_rules! columns {
     () => {
@@ -39,7 +40,8 @@ pub struct SessionRow {
     /// Public id (shown in the list of sessions; never the token).
     pub id: String,
     /// Owner.
-    pub account_id: String,
+    #[sqlx(try_from = "String")]
+    pub account_id: AccountId,
     /// `web` (cookie) or `api` (bearer token).
     pub kind: String,
     /// Sign-in time.
@@ -59,7 +61,7 @@ pub async fn insert(conn: &mut Conn, token_hash: &str, row: &SessionRow) -> Resu
     sqlx::query(INSERT)
         .bind(token_hash.to_owned())
         .bind(row.id.clone())
-        .bind(row.account_id.clone())
+        .bind(row.account_id.as_str())
         .bind(row.kind.clone())
         .bind(row.created_at)
         .bind(row.last_seen_at)
@@ -89,24 +91,21 @@ pub async fn delete_by_token(conn: &mut Conn, token_hash: &str) -> Result<(), sq
 }
 
 /// Ends one of the account's sessions by its public id; the owner check is in the query.
-pub async fn delete_for_account(conn: &mut Conn, account_id: &str, id: &str) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(DELETE_FOR_ACCOUNT).bind(account_id.to_owned()).bind(id.to_owned()).execute(conn).await?;
+pub async fn delete_for_account(conn: &mut Conn, account_id: &AccountId, id: &str) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(DELETE_FOR_ACCOUNT).bind(account_id.as_str()).bind(id.to_owned()).execute(conn).await?;
     Ok(result.rows_affected() > 0)
 }
 
 /// Ends every session of an account, optionally keeping one (the current).
-pub async fn delete_all_for_account(conn: &mut Conn, account_id: &str, keep_token_hash: Option<&str>) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query(DELETE_ALL_FOR_ACCOUNT)
-        .bind(account_id.to_owned())
-        .bind(keep_token_hash.unwrap_or("").to_owned())
-        .execute(conn)
-        .await?;
+pub async fn delete_all_for_account(conn: &mut Conn, account_id: &AccountId, keep_token_hash: Option<&str>) -> Result<u64, sqlx::Error> {
+    let result =
+        sqlx::query(DELETE_ALL_FOR_ACCOUNT).bind(account_id.as_str()).bind(keep_token_hash.unwrap_or("").to_owned()).execute(conn).await?;
     Ok(result.rows_affected())
 }
 
 /// The account's live sessions, newest first.
-pub async fn list_for_account(conn: &mut Conn, account_id: &str, now: i64, idle_secs: i64) -> Result<Vec<SessionRow>, sqlx::Error> {
-    sqlx::query_as(LIST_FOR_ACCOUNT).bind(account_id.to_owned()).bind(now).bind(now - idle_secs).fetch_all(conn).await
+pub async fn list_for_account(conn: &mut Conn, account_id: &AccountId, now: i64, idle_secs: i64) -> Result<Vec<SessionRow>, sqlx::Error> {
+    sqlx::query_as(LIST_FOR_ACCOUNT).bind(account_id.as_str()).bind(now).bind(now - idle_secs).fetch_all(conn).await
 }
 
 /// Removes expired sessions.

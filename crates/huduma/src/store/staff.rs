@@ -3,7 +3,8 @@
 use super::Conn;
 use super::decode::{flag, get, stored};
 use super::statements::statements;
-use huduma_domain::Language;
+use huduma_domain::workflow::StaffRole;
+use huduma_domain::{Language, StaffId};
 
 macro_rules! columns {
     ($p:literal) => {
@@ -75,13 +76,13 @@ statements! {
 /// A staff member.
 #[derive(Clone)]
 pub struct StaffRow {
-    pub id: String,
+    pub id: StaffId,
     /// Sign-in email.
     pub email: String,
     /// Full name, shown on timelines to colleagues.
     pub name: String,
-    /// `platform_admin`, `agency_admin`, `supervisor`, `officer` or `helpdesk`.
-    pub role: String,
+    /// What the member may do.
+    pub role: StaffRole,
     /// The agency, for agency roles.
     pub agency: Option<String>,
     /// Argon2id.
@@ -106,10 +107,10 @@ impl std::fmt::Debug for StaffRow {
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<StaffRow, sqlx::Error> {
     Ok(StaffRow {
-        id: get(row, "", "id")?,
+        id: stored(row, "", "id")?,
         email: get(row, "", "email")?,
         name: get(row, "", "name")?,
-        role: get(row, "", "role")?,
+        role: stored(row, "", "role")?,
         agency: get(row, "", "agency")?,
         password_hash: get(row, "", "password_hash")?,
         totp_secret: get(row, "", "totp_secret")?,
@@ -123,10 +124,10 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<StaffRow, sqlx::Error> {
 /// Stores a new member.
 pub async fn insert(conn: &mut Conn, row: &StaffRow) -> Result<(), sqlx::Error> {
     sqlx::query(INSERT)
-        .bind(row.id.clone())
+        .bind(row.id.as_str())
         .bind(row.email.clone())
         .bind(row.name.clone())
-        .bind(row.role.clone())
+        .bind(row.role.code())
         .bind(row.agency.clone())
         .bind(row.password_hash.clone())
         .bind(row.totp_secret.clone())
@@ -139,8 +140,8 @@ pub async fn insert(conn: &mut Conn, row: &StaffRow) -> Result<(), sqlx::Error> 
 }
 
 /// A member by id.
-pub async fn by_id(conn: &mut Conn, id: &str) -> Result<Option<StaffRow>, sqlx::Error> {
-    sqlx::query(BY_ID).bind(id.to_owned()).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
+pub async fn by_id(conn: &mut Conn, id: &StaffId) -> Result<Option<StaffRow>, sqlx::Error> {
+    sqlx::query(BY_ID).bind(id.as_str()).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
 }
 
 /// A member by sign-in email (case-insensitive).
@@ -154,30 +155,37 @@ pub async fn list(conn: &mut Conn, agency: Option<&str>) -> Result<Vec<StaffRow>
 }
 
 /// Members of an agency with one of these roles (who to tell about an escalation).
-pub async fn with_roles(conn: &mut Conn, agency: &str, roles: &[&str]) -> Result<Vec<StaffRow>, sqlx::Error> {
+pub async fn with_roles(conn: &mut Conn, agency: &str, roles: &[StaffRole]) -> Result<Vec<StaffRow>, sqlx::Error> {
     let all = list(conn, Some(agency)).await?;
-    Ok(all.into_iter().filter(|s| s.active && roles.contains(&s.role.as_str())).collect())
+    Ok(all.into_iter().filter(|s| s.active && roles.contains(&s.role)).collect())
 }
 
 /// Sets (or clears) the TOTP secret and its last step.
-pub async fn set_totp(conn: &mut Conn, id: &str, secret: Option<&str>, step: Option<i64>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(SET_TOTP).bind(id.to_owned()).bind(secret.map(str::to_owned)).bind(step).bind(now).execute(conn).await?;
+pub async fn set_totp(conn: &mut Conn, id: &StaffId, secret: Option<&str>, step: Option<i64>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(SET_TOTP).bind(id.as_str()).bind(secret.map(str::to_owned)).bind(step).bind(now).execute(conn).await?;
     Ok(())
 }
 
 /// Burns a TOTP step; false when it (or a later one) was already used.
-pub async fn advance_totp_step(conn: &mut Conn, id: &str, step: i64) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(ADVANCE_TOTP_STEP).bind(id.to_owned()).bind(step).execute(conn).await?;
+pub async fn advance_totp_step(conn: &mut Conn, id: &StaffId, step: i64) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(ADVANCE_TOTP_STEP).bind(id.as_str()).bind(step).execute(conn).await?;
     Ok(result.rows_affected() == 1)
 }
 
 /// Changes role and whether the member may sign in, within an agency when given.
 /// (an agency admin manages only their own agency). False when no such member.
-pub async fn update(conn: &mut Conn, id: &str, within: Option<&str>, role: &str, active: bool, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn update(
+    conn: &mut Conn,
+    id: &StaffId,
+    within: Option<&str>,
+    role: StaffRole,
+    active: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(UPDATE)
-        .bind(id.to_owned())
+        .bind(id.as_str())
         .bind(within.unwrap_or("").to_owned())
-        .bind(role.to_owned())
+        .bind(role.code())
         .bind(i64::from(active))
         .bind(now)
         .execute(conn)
@@ -186,8 +194,8 @@ pub async fn update(conn: &mut Conn, id: &str, within: Option<&str>, role: &str,
 }
 
 /// Replaces the password hash.
-pub async fn set_password(conn: &mut Conn, id: &str, hash: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(SET_PASSWORD).bind(id.to_owned()).bind(hash.to_owned()).bind(now).execute(conn).await?;
+pub async fn set_password(conn: &mut Conn, id: &StaffId, hash: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(SET_PASSWORD).bind(id.as_str()).bind(hash.to_owned()).bind(now).execute(conn).await?;
     Ok(())
 }
 
@@ -195,7 +203,7 @@ pub async fn set_password(conn: &mut Conn, id: &str, hash: &str, now: i64) -> Re
 pub async fn insert_session(
     conn: &mut Conn,
     token_hash: &str,
-    staff_id: &str,
+    staff_id: &StaffId,
     now: i64,
     expires_at: i64,
     user_agent: &str,
@@ -203,8 +211,8 @@ pub async fn insert_session(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(INSERT_SESSION)
         .bind(token_hash.to_owned())
-        .bind(super::new_id())
-        .bind(staff_id.to_owned())
+        .bind(super::new_id::<String>())
+        .bind(staff_id.as_str())
         .bind(now)
         .bind(expires_at)
         .bind(user_agent.to_owned())
@@ -234,8 +242,8 @@ pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> Result<(), sql
 }
 
 /// Ends every session of a member (deactivated, role changed).
-pub async fn delete_sessions_of(conn: &mut Conn, staff_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(DELETE_SESSIONS_OF).bind(staff_id.to_owned()).execute(conn).await?;
+pub async fn delete_sessions_of(conn: &mut Conn, staff_id: &StaffId) -> Result<(), sqlx::Error> {
+    sqlx::query(DELETE_SESSIONS_OF).bind(staff_id.as_str()).execute(conn).await?;
     Ok(())
 }
 

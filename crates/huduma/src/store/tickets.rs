@@ -2,19 +2,20 @@
 //! queries name the agency (or none, for the platform helpdesk).
 
 use super::Conn;
+use super::decode::{get, stored, stored_opt};
 use super::statements::statements;
-use huduma_domain::Language;
-use huduma_domain::ticket::Status;
+use huduma_domain::ticket::{Category, Status};
+use huduma_domain::{AccountId, ApplicationId, Language, StaffId, TicketId};
 use sqlx::Row;
 
 /// A ticket as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct TicketRow {
-    pub id: String,
+    pub id: TicketId,
     /// Public number (`T…`).
     pub number: String,
     /// Owner, for signed-in citizens.
-    pub account_id: Option<String>,
+    pub account_id: Option<AccountId>,
     /// Name to greet.
     pub contact_name: String,
     /// Where replies go.
@@ -22,19 +23,17 @@ pub struct TicketRow {
     /// Where the SMS goes.
     pub contact_phone: String,
     /// The language messages to the contact use.
-    #[sqlx(try_from = "String")]
     pub language: Language,
-    /// Category code.
-    pub category: String,
+    /// What it is about.
+    pub category: Category,
     pub subject: String,
     /// Linked application.
-    pub application_id: Option<String>,
+    pub application_id: Option<ApplicationId>,
     /// Agency that has it.
     pub agency: Option<String>,
     /// Staff member who has it.
-    pub assigned_to: Option<String>,
+    pub assigned_to: Option<StaffId>,
     /// Where it stands.
-    #[sqlx(try_from = "String")]
     pub status: Status,
     /// When staff owe the next answer.
     pub due_at: Option<i64>,
@@ -52,6 +51,30 @@ macro_rules! columns {
         "id, number, account_id, contact_name, contact_email, contact_phone, language, category, subject, application_id, \
      agency, assigned_to, status, due_at, created_at, updated_at, resolved_at, rating"
     };
+}
+
+/// A ticket from a row with the ticket's columns, by name.
+fn ticket(r: &sqlx::any::AnyRow) -> Result<TicketRow, sqlx::Error> {
+    Ok(TicketRow {
+        id: stored(r, "", "id")?,
+        number: get(r, "", "number")?,
+        account_id: stored_opt(r, "", "account_id")?,
+        contact_name: get(r, "", "contact_name")?,
+        contact_email: get(r, "", "contact_email")?,
+        contact_phone: get(r, "", "contact_phone")?,
+        language: stored(r, "", "language")?,
+        category: stored(r, "", "category")?,
+        subject: get(r, "", "subject")?,
+        application_id: stored_opt(r, "", "application_id")?,
+        agency: get(r, "", "agency")?,
+        assigned_to: stored_opt(r, "", "assigned_to")?,
+        status: stored(r, "", "status")?,
+        due_at: get(r, "", "due_at")?,
+        created_at: get(r, "", "created_at")?,
+        updated_at: get(r, "", "updated_at")?,
+        resolved_at: get(r, "", "resolved_at")?,
+        rating: get(r, "", "rating")?,
+    })
 }
 
 statements! {
@@ -93,16 +116,16 @@ statements! {
 /// Stores a new ticket.
 pub async fn insert(conn: &mut Conn, t: &TicketRow) -> Result<(), sqlx::Error> {
     sqlx::query(INSERT)
-        .bind(t.id.clone())
+        .bind(t.id.as_str())
         .bind(t.number.clone())
-        .bind(t.account_id.clone())
+        .bind(t.account_id.as_ref().map(AccountId::as_str))
         .bind(t.contact_name.clone())
         .bind(t.contact_email.clone())
         .bind(t.contact_phone.clone())
         .bind(t.language.tag())
-        .bind(t.category.clone())
+        .bind(t.category.code())
         .bind(t.subject.clone())
-        .bind(t.application_id.clone())
+        .bind(t.application_id.as_ref().map(ApplicationId::as_str))
         .bind(t.agency.clone())
         .bind(t.status.code())
         .bind(t.due_at)
@@ -114,41 +137,55 @@ pub async fn insert(conn: &mut Conn, t: &TicketRow) -> Result<(), sqlx::Error> {
 
 /// A ticket by number.
 pub async fn by_number(conn: &mut Conn, number: &str) -> Result<Option<TicketRow>, sqlx::Error> {
-    sqlx::query_as(BY_NUMBER).bind(number.to_owned()).fetch_optional(conn).await
+    sqlx::query(BY_NUMBER).bind(number.to_owned()).fetch_optional(conn).await?.as_ref().map(ticket).transpose()
 }
 
 /// One of the account's tickets by number.
-pub async fn owned(conn: &mut Conn, account_id: &str, number: &str) -> Result<Option<TicketRow>, sqlx::Error> {
-    sqlx::query_as(OWNED).bind(number.to_owned()).bind(account_id.to_owned()).fetch_optional(conn).await
+pub async fn owned(conn: &mut Conn, account_id: &AccountId, number: &str) -> Result<Option<TicketRow>, sqlx::Error> {
+    sqlx::query(OWNED).bind(number.to_owned()).bind(account_id.as_str()).fetch_optional(conn).await?.as_ref().map(ticket).transpose()
 }
 
 /// The account's tickets, newest first.
-pub async fn of_account(conn: &mut Conn, account_id: &str) -> Result<Vec<TicketRow>, sqlx::Error> {
-    sqlx::query_as(OF_ACCOUNT).bind(account_id.to_owned()).fetch_all(conn).await
+pub async fn of_account(conn: &mut Conn, account_id: &AccountId) -> Result<Vec<TicketRow>, sqlx::Error> {
+    sqlx::query(OF_ACCOUNT).bind(account_id.as_str()).fetch_all(conn).await?.iter().map(ticket).collect()
 }
 
 /// The staff queue: tickets with `agency` (all of them for the helpdesk, with `None`),
 /// in `status` (or any not finished, with ""), most urgent first.
-pub async fn queue(conn: &mut Conn, agency: Option<&str>, status: &str, limit: i64) -> Result<Vec<TicketRow>, sqlx::Error> {
-    sqlx::query_as(QUEUE).bind(agency.unwrap_or("").to_owned()).bind(status.to_owned()).bind(limit).fetch_all(conn).await
+pub async fn queue(conn: &mut Conn, agency: Option<&str>, status: Option<Status>, limit: i64) -> Result<Vec<TicketRow>, sqlx::Error> {
+    sqlx::query(QUEUE)
+        .bind(agency.unwrap_or("").to_owned())
+        .bind(status.map_or("", Status::code))
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(ticket)
+        .collect()
 }
 
 /// Moves a ticket (compare-and-set on the status) and sets its SLA deadline.
-pub async fn set_status(conn: &mut Conn, id: &str, from: &str, to: &str, due_at: Option<i64>, now: i64) -> Result<bool, sqlx::Error> {
-    let done =
-        sqlx::query(SET_STATUS).bind(id.to_owned()).bind(from.to_owned()).bind(to.to_owned()).bind(due_at).bind(now).execute(conn).await?;
+pub async fn set_status(
+    conn: &mut Conn,
+    id: &TicketId,
+    from: Status,
+    to: Status,
+    due_at: Option<i64>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(SET_STATUS).bind(id.as_str()).bind(from.code()).bind(to.code()).bind(due_at).bind(now).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Gives the ticket to an agency (or back to the helpdesk) and/or a staff member.
-pub async fn set_handler(conn: &mut Conn, id: &str, agency: Option<&str>, assigned_to: Option<&str>) -> Result<(), sqlx::Error> {
-    sqlx::query(SET_HANDLER).bind(id.to_owned()).bind(agency.map(str::to_owned)).bind(assigned_to.map(str::to_owned)).execute(conn).await?;
+pub async fn set_handler(conn: &mut Conn, id: &TicketId, agency: Option<&str>, assigned_to: Option<&StaffId>) -> Result<(), sqlx::Error> {
+    sqlx::query(SET_HANDLER).bind(id.as_str()).bind(agency.map(str::to_owned)).bind(assigned_to.map(StaffId::as_str)).execute(conn).await?;
     Ok(())
 }
 
 /// Records the citizen's rating, once.
-pub async fn rate(conn: &mut Conn, id: &str, rating: i64, comment: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(RATE).bind(id.to_owned()).bind(rating).bind(comment.to_owned()).execute(conn).await?;
+pub async fn rate(conn: &mut Conn, id: &TicketId, rating: i64, comment: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(RATE).bind(id.as_str()).bind(rating).bind(comment.to_owned()).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -173,17 +210,17 @@ pub struct MessageRow {
 
 pub async fn add_message(
     conn: &mut Conn,
-    ticket_id: &str,
+    ticket_id: &TicketId,
     author: &str,
-    staff_id: Option<&str>,
+    staff_id: Option<&StaffId>,
     body: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(ADD_MESSAGE)
-        .bind(super::new_id())
-        .bind(ticket_id.to_owned())
+        .bind(super::new_id::<String>())
+        .bind(ticket_id.as_str())
         .bind(author.to_owned())
-        .bind(staff_id.map(str::to_owned))
+        .bind(staff_id.map(StaffId::as_str))
         .bind(body.to_owned())
         .bind(now)
         .execute(conn)
@@ -192,9 +229,9 @@ pub async fn add_message(
 }
 
 /// The thread, oldest first.
-pub async fn messages(conn: &mut Conn, ticket_id: &str) -> Result<Vec<MessageRow>, sqlx::Error> {
+pub async fn messages(conn: &mut Conn, ticket_id: &TicketId) -> Result<Vec<MessageRow>, sqlx::Error> {
     sqlx::query(MESSAGES)
-        .bind(ticket_id.to_owned())
+        .bind(ticket_id.as_str())
         .fetch_all(conn)
         .await?
         .iter()
@@ -213,7 +250,7 @@ pub async fn messages(conn: &mut Conn, ticket_id: &str) -> Result<Vec<MessageRow
 #[derive(Debug, Clone)]
 pub struct FileRow {
     pub id: String,
-    pub ticket_id: String,
+    pub ticket_id: TicketId,
     /// Key in the object store.
     pub blob_key: String,
     /// Cleaned name.
@@ -232,7 +269,7 @@ pub struct FileRow {
 pub async fn add_file(conn: &mut Conn, f: &FileRow) -> Result<(), sqlx::Error> {
     sqlx::query(ADD_FILE)
         .bind(f.id.clone())
-        .bind(f.ticket_id.clone())
+        .bind(f.ticket_id.as_str())
         .bind(f.blob_key.clone())
         .bind(f.file_name.clone())
         .bind(f.content_type.clone())
@@ -245,16 +282,16 @@ pub async fn add_file(conn: &mut Conn, f: &FileRow) -> Result<(), sqlx::Error> {
 }
 
 /// A ticket's files, oldest first.
-pub async fn files(conn: &mut Conn, ticket_id: &str) -> Result<Vec<FileRow>, sqlx::Error> {
+pub async fn files(conn: &mut Conn, ticket_id: &TicketId) -> Result<Vec<FileRow>, sqlx::Error> {
     sqlx::query(FILES)
-        .bind(ticket_id.to_owned())
+        .bind(ticket_id.as_str())
         .fetch_all(conn)
         .await?
         .iter()
         .map(|r| {
             Ok(FileRow {
                 id: r.try_get("id")?,
-                ticket_id: r.try_get("ticket_id")?,
+                ticket_id: stored(r, "", "ticket_id")?,
                 blob_key: r.try_get("blob_key")?,
                 file_name: r.try_get("file_name")?,
                 content_type: r.try_get("content_type")?,

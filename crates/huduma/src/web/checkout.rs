@@ -236,6 +236,8 @@ pub async fn mpesa(ctx: Ctx, Path(number): Path<String>, CsrfForm(form): CsrfFor
 
 /// `GET /checkout/{invoice}/attempts/{attempt}`: the waiting page for an agency bill.
 pub async fn attempt(ctx: Ctx, Path((number, attempt)): Path<(String, String)>) -> PageResult {
+    // An id that cannot be one names no attempt: the same "not found".
+    let attempt = huduma_domain::AttemptId::parse(&attempt).ok_or_else(PageError::not_found)?;
     let (attempt, invoice, bill) = invoices::bill_attempt(&ctx.app, &number, &attempt).await?;
     Ok(crate::web::pages::payments::attempt_page(&ctx, &attempt, &invoice, &bill.callback_url, &format!("/checkout/{}", invoice.number)))
 }

@@ -63,7 +63,8 @@ async fn status_changes_reach_the_citizen_in_their_language(backend: Backend) {
     let (_, submitted) =
         t.api(Method::POST, &format!("/api/v1/applications/{id}/submit"), Some(&token), Some(json!({"declaration": true}))).await;
     let reference = submitted["reference"].as_str().expect("reference").to_owned();
-    huduma::services::applications::status::change(&t.app, &id, "submitted", "under_review", None).await.expect("change");
+    let application = huduma_domain::ApplicationId::parse(&id).expect("an application id");
+    huduma::services::applications::status::change(&t.app, &application, "submitted", "under_review", None).await.expect("change");
     let sms = t
         .wait_for_message(|m| {
             m["recipient"] == WANJIKU.phone && m["body"].as_str().is_some_and(|b| b.contains(&reference) && b.contains("Inakaguliwa"))
@@ -72,7 +73,7 @@ async fn status_changes_reach_the_citizen_in_their_language(backend: Backend) {
     assert!(sms["body"].as_str().unwrap_or("").contains("sasa liko"), "Kiswahili: {sms}");
     t.wait_for_message(|m| m["recipient"] == WANJIKU.email && m["subject"].as_str().is_some_and(|s| s.contains(&reference))).await;
     // A change from a state the application is no longer in is refused.
-    let stale = huduma::services::applications::status::change(&t.app, &id, "submitted", "issued", None).await;
+    let stale = huduma::services::applications::status::change(&t.app, &application, "submitted", "issued", None).await;
     assert!(stale.is_err());
     let (_, timeline) = t.api(Method::GET, &format!("/api/v1/applications/{id}/timeline"), Some(&token), None).await;
     let statuses: Vec<&str> = timeline.as_array().expect("list").iter().filter_map(|e| e["status"].as_str()).collect();

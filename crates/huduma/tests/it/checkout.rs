@@ -16,7 +16,13 @@ const SECRET: &str = "agency-secret";
 
 async fn register_client(t: &TestApp) {
     let mut conn = t.app.db.pool().acquire().await.expect("conn");
-    let client = ApiClientRow { id: "NTS".into(), name: "TIMS".into(), agency: "ntsa".into(), api_key: KEY.into(), secret: SECRET.into() };
+    let client = ApiClientRow {
+        id: huduma_domain::ApiClientId::parse("NTS").expect("an id"),
+        name: "TIMS".into(),
+        agency: "ntsa".into(),
+        api_key: KEY.into(),
+        secret: SECRET.into(),
+    };
     insert_client(&mut conn, &client, &[("10001".into(), "motor-vehicle-transfer".into())], t.app.clock.now()).await.expect("client");
 }
 

@@ -11,6 +11,7 @@ both_databases!(
     hot_queries_never_scan_a_whole_table,
     every_registered_statement_prepares,
     a_corrupt_stored_state_is_an_error_not_a_default,
+    a_corrupt_stored_id_or_status_is_an_error_not_a_default,
 );
 
 async fn db(backend: Backend, dir: &TempDir) -> Db {
@@ -161,7 +162,7 @@ async fn a_corrupt_stored_state_is_an_error_not_a_default(backend: Backend) {
         other => panic!("expected a decode error, got {other:?}"),
     };
     sqlx::query("UPDATE payment_attempts SET state = 'requestd' WHERE id = $1")
-        .bind(attempt.id.clone())
+        .bind(attempt.id.to_string())
         .execute(&mut *conn)
         .await
         .expect("corrupt");
@@ -171,11 +172,15 @@ async fn a_corrupt_stored_state_is_an_error_not_a_default(backend: Backend) {
     assert_eq!(column(err), "state");
 
     sqlx::query("UPDATE payment_attempts SET state = 'requested' WHERE id = $1")
-        .bind(attempt.id.clone())
+        .bind(attempt.id.to_string())
         .execute(&mut *conn)
         .await
         .expect("repair");
-    sqlx::query("UPDATE invoices SET status = 'bogus' WHERE id = $1").bind(invoice.id.clone()).execute(&mut *conn).await.expect("corrupt");
+    sqlx::query("UPDATE invoices SET status = 'bogus' WHERE id = $1")
+        .bind(invoice.id.to_string())
+        .execute(&mut *conn)
+        .await
+        .expect("corrupt");
     let err = payments::invoice_by_id(&mut conn, &invoice.id).await.expect_err("an unknown status is not read as pending");
     assert_eq!(column(err), "status");
     let err = checkout::attempt_with_invoice(&mut conn, "ws_CO_1").await.expect_err("the joined read fails too");
@@ -184,10 +189,101 @@ async fn a_corrupt_stored_state_is_an_error_not_a_default(backend: Backend) {
     assert_eq!(column(err), "i_status");
 
     sqlx::query("UPDATE invoices SET status = 'pending', currency = 'XYZ' WHERE id = $1")
-        .bind(invoice.id.clone())
+        .bind(invoice.id.to_string())
         .execute(&mut *conn)
         .await
         .expect("corrupt");
     let err = payments::invoice_by_id(&mut conn, &invoice.id).await.expect_err("an unknown currency is not read as shillings");
     assert_eq!(column(err), "currency");
+}
+
+async fn a_corrupt_stored_id_or_status_is_an_error_not_a_default(backend: Backend) {
+    use huduma::store::{accounts, applications, staff};
+    use huduma_domain::application::Status;
+    use huduma_domain::workflow::StaffRole;
+    use huduma_domain::{AccountId, AccountType, ApplicationId, Language, StaffId};
+    let dir = TempDir::new();
+    let db = db(backend, &dir).await;
+    let mut conn = db.pool().acquire().await.expect("conn");
+    let column = |err: sqlx::Error| match err {
+        sqlx::Error::ColumnDecode { index, .. } => index,
+        other => panic!("expected a decode error, got {other:?}"),
+    };
+    let corrupt = async |conn: &mut huduma::store::Conn, sql: &'static str, id: &str| {
+        sqlx::query(sql).bind(id.to_owned()).execute(&mut *conn).await.expect("corrupt");
+    };
+
+    let account: AccountId = huduma::store::new_id();
+    let new = accounts::NewAccount {
+        account_type: AccountType::Citizen,
+        document_kind: "national_id",
+        document_number: "12345678",
+        nationality: None,
+        first_name: "Wanjiku",
+        other_names: "",
+        surname: "Kamau",
+        date_of_birth: None,
+        kra_pin: None,
+        phone: "+254712345678",
+        email: "wanjiku@example.com",
+        password_hash: "x",
+        language: Language::En,
+    };
+    accounts::insert(&mut conn, &account, &new, 1000).await.expect("account");
+    let read = accounts::by_email(&mut conn, "wanjiku@example.com").await.expect("a sound row reads").expect("found");
+    assert_eq!((&read.id, read.account_type), (&account, AccountType::Citizen));
+
+    let version =
+        huduma::store::catalogue::add_version(&mut conn, "certificate-of-good-conduct", "dci", "h", "", 1000).await.expect("version");
+    let draft: ApplicationId = huduma::store::new_id();
+    let d = applications::NewDraft {
+        id: &draft,
+        account_id: &account,
+        service_code: "certificate-of-good-conduct",
+        service_version: version,
+        agency: "dci",
+        answers: "{}",
+        expires_at: 2000,
+    };
+    applications::create_draft(&mut conn, &d, 1000).await.expect("draft");
+    assert_eq!(applications::find(&mut conn, &draft).await.expect("reads").expect("found").status, Status::Draft);
+    // Workflow states are an open set, but an empty one is no state.
+    corrupt(&mut conn, "UPDATE applications SET status = '' WHERE id = $1", draft.as_str()).await;
+    let err = applications::find(&mut conn, &draft).await.expect_err("an empty status is not read as a draft");
+    assert_eq!(column(err), "status");
+    let err = applications::list_owned(&mut conn, &account, 10).await.expect_err("the list's read fails too");
+    assert_eq!(column(err), "status");
+    corrupt(&mut conn, "DELETE FROM applications WHERE id = $1", draft.as_str()).await;
+
+    // A key that cannot be an id (edited by hand) fails the read, naming the column.
+    corrupt(&mut conn, "UPDATE accounts SET id = 'not an id!' WHERE id = $1", account.as_str()).await;
+    let err = accounts::by_email(&mut conn, "wanjiku@example.com").await.expect_err("a corrupt key is not read");
+    assert_eq!(column(err), "id");
+
+    let member = staff::StaffRow {
+        id: huduma::store::new_id(),
+        email: "officer@dci.example".into(),
+        name: "Officer".into(),
+        role: StaffRole::Officer,
+        agency: Some("dci".into()),
+        password_hash: "x".into(),
+        totp_secret: None,
+        totp_last_step: None,
+        active: true,
+        language: Language::En,
+        created_at: 1000,
+    };
+    staff::insert(&mut conn, &member).await.expect("staff");
+    let read = staff::by_id(&mut conn, &member.id).await.expect("a sound row reads").expect("found");
+    assert_eq!(read.role, StaffRole::Officer);
+    // The schema already refuses an unknown role or account type; the store's decoding is
+    // the second guard (`huduma_domain::stored` tests it on its own).
+    let refused = sqlx::query("UPDATE staff SET role = 'admin' WHERE id = $1").bind(member.id.to_string()).execute(&mut *conn).await;
+    assert!(refused.is_err(), "the schema refuses an unknown role");
+    let refused = sqlx::query("UPDATE accounts SET account_type = 'business'").execute(&mut *conn).await;
+    assert!(refused.is_err(), "the schema refuses an unknown account type");
+    corrupt(&mut conn, "UPDATE staff SET id = '' WHERE id = $1", member.id.as_str()).await;
+    let err = staff::by_email(&mut conn, "officer@dci.example").await.expect_err("an empty key is not read");
+    assert_eq!(column(err), "id");
+    assert!(StaffId::parse("").is_none());
 }

@@ -13,8 +13,10 @@ use crate::services::FieldError;
 use crate::services::sessions::Authenticated;
 use crate::store::applications as applications_store;
 use crate::store::documents::{self as store, DocumentRow};
+use huduma_domain::application::Status;
 use huduma_domain::application::progress;
 use huduma_domain::catalogue::definition::Document;
+use huduma_domain::{ApplicationId, DocumentId};
 use huduma_uploads::{FileKind, Rejection, Rule};
 use object_store::ObjectStoreExt;
 
@@ -50,7 +52,14 @@ pub fn refused(requirement: &str, rejection: &Rejection) -> ServiceError {
 
 /// Checks, scans and stores an upload for one requirement of a draft, replacing any
 /// earlier file for it. `bytes` was read under [`rule`]'s limit by the caller.
-pub async fn upload(app: &App, me: &Authenticated, id: &str, code: &str, claimed_name: &str, bytes: Vec<u8>) -> ServiceResult<DocumentRow> {
+pub async fn upload(
+    app: &App,
+    me: &Authenticated,
+    id: &ApplicationId,
+    code: &str,
+    claimed_name: &str,
+    bytes: Vec<u8>,
+) -> ServiceResult<DocumentRow> {
     let loaded = load(app, me, id).await?;
     if !super::documents_changeable(&loaded) {
         return Err(ServiceError::field("form", "application.not_draft"));
@@ -59,14 +68,14 @@ pub async fn upload(app: &App, me: &Authenticated, id: &str, code: &str, claimed
     let accepted = crate::services::files::accept(app, code, bytes, rule).await.inspect_err(|_| {
         tracing::info!(application = %id, requirement = %code, "upload refused");
     })?;
-    let document_id = crate::store::new_id();
+    let document_id: DocumentId = crate::store::new_id();
     let key = format!("applications/{id}/{document_id}");
     let path = object_store::path::Path::from(key.as_str());
     let size = i64::try_from(accepted.bytes.len()).map_err(anyhow::Error::from)?;
     app.blobs.put(&path, accepted.bytes.into()).await.map_err(anyhow::Error::from)?;
     let row = DocumentRow {
         id: document_id,
-        application_id: id.to_owned(),
+        application_id: id.clone(),
         requirement: code.to_owned(),
         blob_key: key,
         file_name: huduma_uploads::safe_file_name(claimed_name, accepted.kind),
@@ -85,15 +94,15 @@ pub async fn upload(app: &App, me: &Authenticated, id: &str, code: &str, claimed
     }
 }
 
-async fn record(app: &App, me: &Authenticated, row: &DocumentRow, status: &str) -> ServiceResult<()> {
+async fn record(app: &App, me: &Authenticated, row: &DocumentRow, status: &Status) -> ServiceResult<()> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     // A draft's expiry moves on; a correction asked for by the agency needs the
     // application to still be with the applicant.
-    let still = if status == "draft" {
+    let still = if status.is_draft() {
         applications_store::touch_draft(&mut tx, &me.account.id, &row.application_id, now, now + app.config.draft_lifetime_secs).await?
     } else {
-        applications_store::find_owned(&mut tx, &me.account.id, &row.application_id).await?.is_some_and(|a| a.status == status)
+        applications_store::find_owned(&mut tx, &me.account.id, &row.application_id).await?.is_some_and(|a| &a.status == status)
     };
     if !still {
         return Err(ServiceError::field("form", "application.not_draft"));
@@ -109,8 +118,8 @@ async fn record(app: &App, me: &Authenticated, row: &DocumentRow, status: &str) 
 pub async fn download(
     app: &App,
     me: &Authenticated,
-    application_id: &str,
-    document_id: &str,
+    application_id: &ApplicationId,
+    document_id: &DocumentId,
 ) -> ServiceResult<(DocumentRow, bytes::Bytes)> {
     let mut conn = app.db.pool().acquire().await?;
     let row = store::find_owned(&mut conn, &me.account.id, application_id, document_id).await?.ok_or(ServiceError::NotFound)?;

@@ -19,7 +19,7 @@ use crate::store::documents::{self as documents_store, DocumentRow};
 use huduma_domain::application::{AccountFacts, Answers, Status, fee, progress};
 use huduma_domain::catalogue::Service;
 use huduma_domain::catalogue::definition::Eligible;
-use huduma_domain::{AccountType, Money};
+use huduma_domain::{AccountType, ApplicationId, Money};
 use std::sync::Arc;
 
 /// Applications shown on "My applications".
@@ -40,7 +40,7 @@ pub struct Loaded {
 impl Loaded {
     /// Current status.
     pub fn status(&self) -> Status {
-        Status::parse(&self.row.status)
+        self.row.status.clone()
     }
 
     /// What still stops submission.
@@ -85,27 +85,26 @@ pub fn facts(account: &AccountRow) -> AccountFacts {
 }
 
 /// Whether an account of this type may apply for the service.
-pub fn eligible(service: &Service, account_type: &str) -> bool {
-    let wanted = match AccountType::parse(account_type) {
-        Some(AccountType::Citizen) => Eligible::Citizen,
-        Some(AccountType::Resident) => Eligible::Resident,
-        Some(AccountType::Visitor) => Eligible::Visitor,
-        None => return false,
+pub fn eligible(service: &Service, account_type: AccountType) -> bool {
+    let wanted = match account_type {
+        AccountType::Citizen => Eligible::Citizen,
+        AccountType::Resident => Eligible::Resident,
+        AccountType::Visitor => Eligible::Visitor,
     };
     service.account_types.get_ref().contains(&wanted)
 }
 
 /// Starts a draft of `service_code` with what the account already knows filled in.
-pub async fn start(app: &App, me: &Authenticated, service_code: &str) -> ServiceResult<String> {
+pub async fn start(app: &App, me: &Authenticated, service_code: &str) -> ServiceResult<ApplicationId> {
     let live = app.catalogue();
     let service = live.catalogue.service(service_code).ok_or(ServiceError::NotFound)?;
-    if !eligible(service, &me.account.account_type) {
+    if !eligible(service, me.account.account_type) {
         return Err(ServiceError::field("service", "application.not_eligible"));
     }
     let version = *live.versions.get(service_code).ok_or(ServiceError::NotFound)?;
     let mut answers = Answers::default();
     progress::apply_prefill(service, &facts(&me.account), &mut answers);
-    let id = crate::store::new_id();
+    let id: ApplicationId = crate::store::new_id();
     let now = app.clock.now();
     let json = serde_json::to_string(&answers).map_err(anyhow::Error::from)?;
     let mut tx = app.db.begin().await?;
@@ -128,7 +127,7 @@ pub async fn start(app: &App, me: &Authenticated, service_code: &str) -> Service
 }
 
 /// One of the signed-in person's applications; anyone else's is "not found".
-pub async fn load(app: &App, me: &Authenticated, id: &str) -> ServiceResult<Loaded> {
+pub async fn load(app: &App, me: &Authenticated, id: &ApplicationId) -> ServiceResult<Loaded> {
     let mut conn = app.db.pool().acquire().await?;
     let row = store::find_owned(&mut conn, &me.account.id, id).await?.ok_or(ServiceError::NotFound)?;
     let documents = documents_store::for_application(&mut conn, &row.id).await?;
@@ -148,7 +147,7 @@ pub async fn list(app: &App, me: &Authenticated) -> ServiceResult<Vec<Applicatio
 /// sent the application back to them.
 pub fn documents_changeable(loaded: &Loaded) -> bool {
     loaded.status().is_draft()
-        || huduma_domain::workflow::state(&loaded.service.workflow, &loaded.row.status).is_some_and(|s| s.with_applicant)
+        || huduma_domain::workflow::state(&loaded.service.workflow, loaded.row.status.as_str()).is_some_and(|s| s.with_applicant)
 }
 
 fn not_a_draft() -> ServiceError {
@@ -160,7 +159,7 @@ fn not_a_draft() -> ServiceError {
 pub async fn save_page(
     app: &App,
     me: &Authenticated,
-    id: &str,
+    id: &ApplicationId,
     page_code: &str,
     given: &[(String, String)],
 ) -> ServiceResult<Vec<FieldError>> {
@@ -175,7 +174,7 @@ pub async fn save_page(
 }
 
 /// Records the priced option chosen (passport pages, licence period).
-pub async fn choose_fee_option(app: &App, me: &Authenticated, id: &str, option: &str) -> ServiceResult<()> {
+pub async fn choose_fee_option(app: &App, me: &Authenticated, id: &ApplicationId, option: &str) -> ServiceResult<()> {
     let loaded = load(app, me, id).await?;
     if !loaded.status().is_draft() {
         return Err(not_a_draft());
@@ -198,7 +197,7 @@ async fn save(app: &App, me: &Authenticated, loaded: &Loaded, answers: &Answers,
 }
 
 /// Deletes a draft and, once committed, its stored files.
-pub async fn delete_draft(app: &App, me: &Authenticated, id: &str) -> ServiceResult<()> {
+pub async fn delete_draft(app: &App, me: &Authenticated, id: &ApplicationId) -> ServiceResult<()> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let keys = documents_store::blob_keys(&mut tx, id).await?;

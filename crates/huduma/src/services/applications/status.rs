@@ -7,6 +7,7 @@ use crate::notices::{self, Notice, Recipient};
 use crate::store::accounts::AccountRow;
 use crate::store::applications::{self as store, ApplicationRow};
 use crate::store::{Conn, accounts};
+use huduma_domain::application::Status;
 use huduma_domain::catalogue::Service;
 
 /// Queues the "your application is now …" messages, with the transition's note and
@@ -41,14 +42,20 @@ pub struct Transition<'a> {
     /// The workflow action taken.
     pub action: Option<&'a str>,
     /// The staff member who took it.
-    pub staff_id: Option<&'a str>,
+    pub staff_id: Option<&'a huduma_domain::StaffId>,
     /// JSON particulars for the timeline (an appointment).
     pub details: Option<&'a str>,
 }
 
 /// Moves a submitted application from `from` to `to` with an optional note the citizen
 /// sees, records it on the timeline and tells the citizen.
-pub async fn change(app: &App, application_id: &str, from: &str, to: &str, note: Option<&str>) -> ServiceResult<()> {
+pub async fn change(
+    app: &App,
+    application_id: &huduma_domain::ApplicationId,
+    from: &str,
+    to: &str,
+    note: Option<&str>,
+) -> ServiceResult<()> {
     let row = {
         let mut conn = app.db.pool().acquire().await?;
         store::find(&mut conn, application_id).await?.ok_or(ServiceError::NotFound)?
@@ -66,13 +73,14 @@ pub async fn change(app: &App, application_id: &str, from: &str, to: &str, note:
 /// back office, the applicant's resubmission and the payment flow all come through here.
 pub async fn change_in(conn: &mut Conn, app: &App, row: &ApplicationRow, service: &Service, t: Transition<'_>) -> ServiceResult<()> {
     let now = app.clock.now();
-    if row.reference.is_none() || !store::set_status(conn, &row.id, t.from, t.to, now).await? {
+    let (from, to) = (Status::parse(t.from), Status::parse(t.to));
+    if row.reference.is_none() || !store::set_status(conn, &row.id, &from, &to, now).await? {
         return Err(ServiceError::field("status", "application.status_changed"));
     }
     crate::services::back_office::sla::enter(conn, app, &row.id, &row.agency, &service.workflow, t.from, t.to).await?;
     let mut row = row.clone();
-    row.status = t.to.to_owned();
-    let event = store::NewEvent { status: t.to, note: t.note, action: t.action, staff_id: t.staff_id, details: t.details };
+    row.status = to;
+    let event = store::NewEvent { status: &row.status, note: t.note, action: t.action, staff_id: t.staff_id, details: t.details };
     store::add_event(conn, &row.id, event, now).await?;
     let account = accounts::by_id(conn, &row.account_id).await?.ok_or(ServiceError::NotFound)?;
     notify(conn, app, &account, &row, service, &t, now).await

@@ -17,7 +17,7 @@ const REFERENCE_ATTEMPTS: usize = 5;
 
 /// Submits a draft after the declaration is ticked. An application already submitted is
 /// returned as it is, so a double click or a retry after a timeout is harmless.
-pub async fn submit(app: &App, me: &Authenticated, id: &str, declared: bool) -> ServiceResult<Loaded> {
+pub async fn submit(app: &App, me: &Authenticated, id: &huduma_domain::ApplicationId, declared: bool) -> ServiceResult<Loaded> {
     let loaded = load(app, me, id).await?;
     if !loaded.status().is_draft() {
         return Ok(loaded);
@@ -51,7 +51,7 @@ pub async fn submit(app: &App, me: &Authenticated, id: &str, declared: bool) -> 
         let now = app.clock.now();
         let mut tx = app.db.begin().await?;
         let submission = Submission {
-            status: status.as_str(),
+            status: &status,
             reference: reference.as_str(),
             answers: &json,
             fee_minor: amount.minor,
@@ -64,7 +64,8 @@ pub async fn submit(app: &App, me: &Authenticated, id: &str, declared: bool) -> 
             Err(err) if is_unique_violation(&err) => continue,
             Err(err) => return Err(err.into()),
         }
-        store::add_event(&mut tx, id, store::NewEvent { status: status.as_str(), ..Default::default() }, now).await?;
+        store::add_event(&mut tx, id, store::NewEvent { status: &status, note: None, action: None, staff_id: None, details: None }, now)
+            .await?;
         let county =
             service.fields().find(|f| f.kind == FieldType::County).and_then(|f| answers.text(f.code.get_ref())).filter(|c| !c.is_empty());
         crate::store::queue::set_county(&mut tx, id, county).await?;
@@ -73,7 +74,7 @@ pub async fn submit(app: &App, me: &Authenticated, id: &str, declared: bool) -> 
             crate::services::back_office::sla::enter(&mut tx, app, id, &loaded.row.agency, workflow, "awaiting_payment", start).await?;
         }
         let mut row = loaded.row.clone();
-        row.status = status.as_str().to_owned();
+        row.status = status.clone();
         row.reference = Some(reference.as_str().to_owned());
         if status == Status::AwaitingPayment {
             crate::services::payments::invoices::create_for_application(&mut tx, app, &row, service, amount, now).await?;

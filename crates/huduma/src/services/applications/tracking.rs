@@ -20,7 +20,7 @@ pub struct Tracked {
     /// labels, for the caller to word).
     pub service: Arc<Service>,
     /// The stored status.
-    pub status: String,
+    pub status: huduma_domain::application::Status,
     /// Submission time.
     pub submitted_at: Option<i64>,
     /// Last change.

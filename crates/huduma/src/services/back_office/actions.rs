@@ -33,7 +33,7 @@ pub async fn take(app: &App, me: &StaffMember, ip: &str, reference: &str, action
         queue::find_for_agency(&mut conn, agency, reference).await?.ok_or(ServiceError::NotFound)?
     };
     let service = super::super::applications::definitions::service(app, &row.service_code, row.service_version, &row.agency).await?;
-    let (found, to) = workflow::take(&service.workflow, &row.status, action, Actor::Staff(me.role))
+    let (found, to) = workflow::take(&service.workflow, row.status.as_str(), action, Actor::Staff(me.role))
         .map_err(|refusal| ServiceError::field("action", refusal.code()))?;
     let kind = found.kind();
     let given = input.parse(kind, today(app)).map_err(|(field, err)| ServiceError::field(field, err.code))?;
@@ -43,7 +43,7 @@ pub async fn take(app: &App, me: &StaffMember, ip: &str, reference: &str, action
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let transition = Transition {
-        from: &row.status,
+        from: row.status.as_str(),
         to: to.code.get_ref(),
         note: given.note.as_deref(),
         action: Some(action),
@@ -58,7 +58,7 @@ pub async fn take(app: &App, me: &StaffMember, ip: &str, reference: &str, action
         action: "application.action",
         subject: format!("application:{reference}"),
         details: serde_json::json!({
-            "action": action, "kind": kind.code(), "from": row.status, "to": to.code.get_ref(),
+            "action": action, "kind": kind.code(), "from": row.status.as_str(), "to": to.code.get_ref(),
             "note": given.note, "appointment": details, "certificate": certificate,
         }),
         ip,
@@ -142,12 +142,12 @@ pub async fn preview_bulk(app: &App, me: &StaffMember, references: &[String], ac
         // The same checks, in the same order, as `take_bulk`: the kind first, then the workflow.
         let outcome = match workflow::kind_of(&service.workflow, action) {
             Some(kind) if !bulk_allowed(kind) => Err("queue.bulk_not_allowed".to_owned()),
-            _ => match workflow::take(&service.workflow, &row.status, action, Actor::Staff(me.role)) {
+            _ => match workflow::take(&service.workflow, row.status.as_str(), action, Actor::Staff(me.role)) {
                 Ok((found, to)) => Ok((found.kind(), to.code.get_ref().clone())),
                 Err(refusal) => Err(refusal.code().to_owned()),
             },
         };
-        previews.push(Preview { reference: reference.clone(), application: Some((service, row.status)), outcome });
+        previews.push(Preview { reference: reference.clone(), application: Some((service, row.status.as_str().to_owned())), outcome });
     }
     Ok(previews)
 }
@@ -176,14 +176,22 @@ pub async fn assign(app: &App, me: &StaffMember, ip: &str, reference: &str, to: 
     }
     let mut tx = app.db.begin().await?;
     let (row, _) = queue::find_for_agency(&mut tx, agency, reference).await?.ok_or(ServiceError::NotFound)?;
-    if let Some(target) = to {
-        let member = crate::store::staff::by_id(&mut tx, target).await?;
-        if !member.is_some_and(|m| m.active && m.agency.as_deref() == Some(agency)) {
-            return Err(ServiceError::field("assignee", "queue.assignee_unknown"));
+    let target = match to {
+        Some(target) => {
+            // An id that cannot be one names nobody, like an unknown one.
+            let member = match huduma_domain::StaffId::parse(target) {
+                Some(id) => crate::store::staff::by_id(&mut tx, &id).await?,
+                None => None,
+            };
+            match member {
+                Some(m) if m.active && m.agency.as_deref() == Some(agency) => Some(m.id),
+                _ => return Err(ServiceError::field("assignee", "queue.assignee_unknown")),
+            }
         }
-    }
+        None => None,
+    };
     // A claim only takes free work; a supervisor's reassignment may take it from anyone.
-    if !queue::assign(&mut tx, &row.id, agency, to, claim && !me.role.supervises()).await? {
+    if !queue::assign(&mut tx, &row.id, agency, target.as_ref(), claim && !me.role.supervises()).await? {
         return Err(ServiceError::field("assignee", "queue.already_claimed"));
     }
     let entry = audit::Entry {

@@ -6,6 +6,7 @@ use super::super::{ServiceResult, audit};
 use crate::app::App;
 use crate::notices::{self, Notice, Recipient};
 use crate::store::{queue, staff};
+use huduma_domain::workflow::StaffRole;
 
 /// Applications handled per sweep, so one sweep's transactions stay short.
 const BATCH: i64 = 200;
@@ -23,10 +24,10 @@ pub async fn run_once(app: &App) -> ServiceResult<usize> {
         if !queue::mark_escalated(&mut tx, &id, now).await? {
             continue;
         }
-        let supervisors = staff::with_roles(&mut tx, &agency, &["supervisor", "agency_admin"]).await?;
+        let supervisors = staff::with_roles(&mut tx, &agency, &[StaffRole::Supervisor, StaffRole::AgencyAdmin]).await?;
         let shown = display_reference(&reference);
         let link = notices::link(app, &format!("/staff/applications/{reference}"));
-        let notice = Notice::Escalated { reference: &shown, status: &status, link: &link };
+        let notice = Notice::Escalated { reference: &shown, status: status.as_str(), link: &link };
         for member in &supervisors {
             notices::send(&mut tx, &Recipient { phone: None, email: Some(&member.email), language: member.language }, &notice, now).await?;
         }
@@ -35,7 +36,7 @@ pub async fn run_once(app: &App) -> ServiceResult<usize> {
             agency: Some(&agency),
             action: "application.escalate",
             subject: format!("application:{reference}"),
-            details: serde_json::json!({ "status": status, "told": supervisors.len() }),
+            details: serde_json::json!({ "status": status.as_str(), "told": supervisors.len() }),
             ip: "-",
         };
         audit::record(&mut tx, entry, now).await?;

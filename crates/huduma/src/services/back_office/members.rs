@@ -11,7 +11,7 @@ pub async fn of_agency(app: &App, agency: Option<&str>) -> ServiceResult<Vec<Sta
 }
 
 /// A staff member's name, when the id names one.
-pub async fn name_of(app: &App, id: &str) -> ServiceResult<Option<String>> {
+pub async fn name_of(app: &App, id: &huduma_domain::StaffId) -> ServiceResult<Option<String>> {
     let mut conn = app.db.pool().acquire().await?;
     Ok(store::by_id(&mut conn, id).await?.map(|m| m.name))
 }

@@ -74,8 +74,10 @@ pub async fn case(app: &App, me: &StaffMember, reference: &str) -> ServiceResult
     drop(conn);
     let service = definitions::service(app, &row.service_code, row.service_version, &row.agency).await?;
     let answers: Answers = serde_json::from_str(&row.answers).map_err(anyhow::Error::from)?;
-    let actions =
-        workflow::available(&service.workflow, &row.status, Actor::Staff(me.role)).iter().map(|a| a.code.get_ref().clone()).collect();
+    let actions = workflow::available(&service.workflow, row.status.as_str(), Actor::Staff(me.role))
+        .iter()
+        .map(|a| a.code.get_ref().clone())
+        .collect();
     Ok(Case { row, handling, service, answers, applicant, documents, invoice, payments, events, notes, certificate, actions })
 }
 
@@ -86,7 +88,7 @@ pub async fn document(
     me: &StaffMember,
     ip: &str,
     reference: &str,
-    document_id: &str,
+    document_id: &huduma_domain::DocumentId,
 ) -> ServiceResult<(DocumentRow, bytes::Bytes)> {
     let agency = me.agency().filter(|_| me.role.processes_applications()).ok_or(ServiceError::NotFound)?;
     let mut tx = app.db.begin().await?;
@@ -94,7 +96,7 @@ pub async fn document(
     let document = documents_store::for_application(&mut tx, &row.id)
         .await?
         .into_iter()
-        .find(|d| d.id == document_id)
+        .find(|d| &d.id == document_id)
         .ok_or(ServiceError::NotFound)?;
     let entry = audit::Entry {
         actor: me.actor(),

@@ -69,7 +69,15 @@ pub fn next_fields(
 }
 
 /// Applies [`next_fields`] to a stored application inside the caller's transaction.
-pub async fn enter(conn: &mut Conn, app: &App, id: &str, agency: &str, workflow: &Workflow, from: &str, to: &str) -> ServiceResult<()> {
+pub async fn enter(
+    conn: &mut Conn,
+    app: &App,
+    id: &huduma_domain::ApplicationId,
+    agency: &str,
+    workflow: &Workflow,
+    from: &str,
+    to: &str,
+) -> ServiceResult<()> {
     // Before the workflow starts (a payment settling) there is no clock to carry over:
     // skip the read on the payment path.
     let current = if huduma_domain::catalogue::check::RESERVED_STATES.contains(&from) {

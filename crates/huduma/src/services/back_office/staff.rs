@@ -77,7 +77,7 @@ pub async fn create(app: &App, creator: Creator<'_>, new: &NewMember, password: 
         id: new_id(),
         email: email.as_str().to_owned(),
         name,
-        role: role.code().to_owned(),
+        role,
         agency,
         password_hash: app.hasher.hash(password.clone()).await?,
         totp_secret: None,
@@ -101,7 +101,7 @@ pub async fn create(app: &App, creator: Creator<'_>, new: &NewMember, password: 
         agency: row.agency.as_deref(),
         action: "staff.create",
         subject: format!("staff:{}", row.id),
-        details: serde_json::json!({ "email": row.email, "role": row.role }),
+        details: serde_json::json!({ "email": row.email, "role": row.role.code() }),
         ip,
     };
     audit::record(&mut tx, entry, now).await?;
@@ -120,14 +120,14 @@ pub async fn list(app: &App, me: &StaffMember) -> ServiceResult<Vec<StaffRow>> {
 }
 
 /// Changes a member's role or deactivates them; their sessions end at once.
-pub async fn update(app: &App, me: &StaffMember, ip: &str, id: &str, role: &str, active: bool) -> ServiceResult<()> {
+pub async fn update(app: &App, me: &StaffMember, ip: &str, id: &huduma_domain::StaffId, role: &str, active: bool) -> ServiceResult<()> {
     let role = StaffRole::parse(role).ok_or(ServiceError::field("role", "staff.role_invalid"))?;
     let within = match me.role {
         StaffRole::PlatformAdmin => None,
         StaffRole::AgencyAdmin => Some(me.agency().ok_or(ServiceError::NotFound)?),
         _ => return Err(ServiceError::NotFound),
     };
-    if id == me.row.id {
+    if *id == me.row.id {
         return Err(ServiceError::field("role", "staff.not_yourself"));
     }
     let mut tx = app.db.begin().await?;
@@ -137,7 +137,7 @@ pub async fn update(app: &App, me: &StaffMember, ip: &str, id: &str, role: &str,
         return Err(ServiceError::field("role", "staff.not_allowed"));
     }
     let now = app.clock.now();
-    if !staff::update(&mut tx, id, within, role.code(), active, now).await? {
+    if !staff::update(&mut tx, id, within, role, active, now).await? {
         return Err(ServiceError::NotFound);
     }
     staff::delete_sessions_of(&mut tx, id).await?;
@@ -146,7 +146,7 @@ pub async fn update(app: &App, me: &StaffMember, ip: &str, id: &str, role: &str,
         agency: target.agency.as_deref(),
         action: "staff.update",
         subject: format!("staff:{id}"),
-        details: serde_json::json!({ "role": role.code(), "active": active, "was": target.role, "was_active": target.active }),
+        details: serde_json::json!({ "role": role.code(), "active": active, "was": target.role.code(), "was_active": target.active }),
         ip,
     };
     audit::record(&mut tx, entry, now).await?;

@@ -9,6 +9,7 @@ use crate::services::payments::invoices::{self, InvoiceView, PLATFORM};
 use crate::services::payments::mpesa::Asker;
 use crate::store::checkout::{self as store, BillRow};
 use crate::store::payments::{self as payments_store, InvoiceRow, LineRow};
+use huduma_domain::ApiClientId;
 use huduma_domain::payments::InvoiceStatus;
 use huduma_domain::{Currency, Money, Phone};
 use serde::Deserialize;
@@ -126,7 +127,7 @@ pub struct Created {
     /// Whether this call created it (false: the same billRefNumber came before).
     pub created: bool,
     /// The STK push attempt started with `sendSTK=true`.
-    pub attempt: Option<String>,
+    pub attempt: Option<huduma_domain::AttemptId>,
 }
 
 /// The fee inside a total: the `f` with `net + fee(net) = total`.
@@ -175,7 +176,11 @@ fn contract_currency(text: &str) -> Option<Currency> {
 pub async fn create(app: &App, r: &CheckoutRequest) -> Result<Created, CheckoutError> {
     let client = {
         let mut conn = app.db.pool().acquire().await?;
-        store::client(&mut conn, &r.api_client_id).await?
+        // An apiClientID that cannot be one names no client, like an unknown one.
+        match ApiClientId::parse(&r.api_client_id) {
+            Some(id) => store::client(&mut conn, &id).await?,
+            None => None,
+        }
     }
     .ok_or_else(|| CheckoutError::Unauthorized(Problem::with("checkout.unknown_client", "client", &r.api_client_id)))?;
     let data = signature::checkout_data(
@@ -282,7 +287,7 @@ pub async fn create(app: &App, r: &CheckoutRequest) -> Result<Created, CheckoutE
 }
 
 /// Refuses a signed string that already made another of the client's bills.
-async fn reused_signature(app: &App, client_id: &str, signed_hash: &str) -> Result<(), CheckoutError> {
+async fn reused_signature(app: &App, client_id: &ApiClientId, signed_hash: &str) -> Result<(), CheckoutError> {
     let mut conn = app.db.pool().acquire().await?;
     match store::bill_by_signature(&mut conn, client_id, signed_hash).await? {
         Some(earlier) => Err(CheckoutError::Conflict(Problem::with("checkout.signature_reused", "bill", earlier.bill_ref))),
@@ -290,7 +295,7 @@ async fn reused_signature(app: &App, client_id: &str, signed_hash: &str) -> Resu
     }
 }
 
-async fn existing(app: &App, client_id: &str, bill_ref: &str) -> ServiceResult<Option<Created>> {
+async fn existing(app: &App, client_id: &ApiClientId, bill_ref: &str) -> ServiceResult<Option<Created>> {
     let mut conn = app.db.pool().acquire().await?;
     let Some(bill) = store::bill_by_ref(&mut conn, client_id, bill_ref).await? else { return Ok(None) };
     drop(conn);
@@ -304,7 +309,10 @@ async fn existing(app: &App, client_id: &str, bill_ref: &str) -> ServiceResult<O
 pub async fn status(app: &App, client_id: &str, ref_no: &str, secure_hash: &str) -> Result<(InvoiceView, BillRow), CheckoutError> {
     let client = {
         let mut conn = app.db.pool().acquire().await?;
-        store::client(&mut conn, client_id).await?
+        match ApiClientId::parse(client_id) {
+            Some(id) => store::client(&mut conn, &id).await?,
+            None => None,
+        }
     }
     .ok_or_else(|| CheckoutError::Unauthorized(Problem::with("checkout.unknown_client", "client", client_id)))?;
     if !signature::verify(&client.api_key, &signature::status_data(client_id, ref_no), secure_hash) {

@@ -25,7 +25,7 @@ fn scope(me: &StaffMember) -> ServiceResult<Option<&str>> {
 /// The member's queue: unfinished tickets (or those in `status`), most urgent first.
 pub async fn queue(app: &App, me: &StaffMember, status: &str) -> ServiceResult<Vec<TicketRow>> {
     let agency = scope(me)?;
-    let status = Status::parse(status).map(Status::code).unwrap_or("");
+    let status = Status::parse(status);
     let mut conn = app.db.pool().acquire().await?;
     Ok(store::queue(&mut conn, agency, status, 200).await?)
 }
@@ -97,7 +97,7 @@ pub async fn reply(app: &App, me: &StaffMember, ip: &str, number: &str, text: &s
     let next = status.next(event, ticket.agency.is_some()).ok_or(ServiceError::field("body", "ticket.closed"))?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    if !store::set_status(&mut tx, &ticket.id, status.code(), next.code(), None, now).await? {
+    if !store::set_status(&mut tx, &ticket.id, status, next, None, now).await? {
         return Err(ServiceError::field("body", "ticket.changed"));
     }
     store::add_message(&mut tx, &ticket.id, "staff", Some(&me.row.id), &text, now).await?;
@@ -123,7 +123,7 @@ pub async fn reply(app: &App, me: &StaffMember, ip: &str, number: &str, text: &s
 pub async fn assign(app: &App, me: &StaffMember, ip: &str, number: &str, take: bool) -> ServiceResult<()> {
     let ticket = find(app, me, number).await?;
     let mut tx = app.db.begin().await?;
-    let to = take.then_some(me.row.id.as_str());
+    let to = take.then_some(&me.row.id);
     store::set_handler(&mut tx, &ticket.id, ticket.agency.as_deref(), to).await?;
     let entry = audit::Entry {
         actor: me.actor(),
@@ -151,7 +151,7 @@ pub async fn route(app: &App, me: &StaffMember, ip: &str, number: &str, agency: 
     let next = status.next(Event::Routed, true).ok_or(ServiceError::field("agency", "ticket.closed"))?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    if !store::set_status(&mut tx, &ticket.id, status.code(), next.code(), Some(due(app, true, now)), now).await? {
+    if !store::set_status(&mut tx, &ticket.id, status, next, Some(due(app, true, now)), now).await? {
         return Err(ServiceError::field("agency", "ticket.changed"));
     }
     store::set_handler(&mut tx, &ticket.id, Some(agency), None).await?;

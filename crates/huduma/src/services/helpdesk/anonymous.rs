@@ -105,6 +105,8 @@ pub async fn finish(app: &App, token: &str, typed: &str, who: &Requester) -> Ser
     let p = flow.data;
     let opener =
         super::Opener { account_id: None, name: p.name, email: p.email, phone: p.phone, language: p.language, application_id: None };
-    let ticket = super::new_ticket(opener, &p.category, p.subject);
+    // Checked when the flow began; a flow whose state was changed since is not honoured.
+    let category = huduma_domain::ticket::Category::parse(&p.category).ok_or(ServiceError::FlowExpired)?;
+    let ticket = super::new_ticket(opener, category, p.subject);
     super::citizen::create(app, ticket, &p.message).await
 }

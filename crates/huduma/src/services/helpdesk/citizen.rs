@@ -30,11 +30,14 @@ pub async fn open(app: &App, me: &Authenticated, new: &NewTicket) -> ServiceResu
     let mut conn = app.db.pool().acquire().await?;
     let application = match new.application.as_deref().filter(|a| !a.is_empty()) {
         // Only the citizen's own application can be linked.
-        Some(id) => Some(
-            applications::find_owned(&mut conn, &me.account.id, id)
-                .await?
-                .ok_or(ServiceError::field("application", "ticket.application_unknown"))?,
-        ),
+        Some(id) => {
+            // An id that cannot be one names no application, like an unknown one.
+            let found = match huduma_domain::ApplicationId::parse(id) {
+                Some(id) => applications::find_owned(&mut conn, &me.account.id, &id).await?,
+                None => None,
+            };
+            Some(found.ok_or(ServiceError::field("application", "ticket.application_unknown"))?)
+        }
         None => None,
     };
     drop(conn);
@@ -47,7 +50,7 @@ pub async fn open(app: &App, me: &Authenticated, new: &NewTicket) -> ServiceResu
         language: account.language.tag().to_owned(),
         application_id: application.map(|a| a.id),
     };
-    let ticket = super::new_ticket(opener, category.code(), subject);
+    let ticket = super::new_ticket(opener, category, subject);
     create(app, ticket, &text).await
 }
 
@@ -133,7 +136,7 @@ async fn citizen_event(app: &App, ticket: &TicketRow, event: Event, text: Option
     }
     let mut tx = app.db.begin().await?;
     let due = next.waits_for_staff().then(|| due(app, routed, now));
-    if !store::set_status(&mut tx, &ticket.id, status.code(), next.code(), due, now).await? {
+    if !store::set_status(&mut tx, &ticket.id, status, next, due, now).await? {
         return Err(ServiceError::field("message", "ticket.changed"));
     }
     if let Some(text) = text {
@@ -141,7 +144,7 @@ async fn citizen_event(app: &App, ticket: &TicketRow, event: Event, text: Option
     }
     if event == Event::Reopened {
         let entry = audit::Entry {
-            actor: ticket.account_id.as_deref().map_or(audit::Actor::System, |id| audit::Actor::Citizen { id }),
+            actor: ticket.account_id.as_ref().map_or(audit::Actor::System, |id| audit::Actor::Citizen { id }),
             agency: ticket.agency.as_deref(),
             action: "ticket.reopen",
             subject: format!("ticket:{}", ticket.number),

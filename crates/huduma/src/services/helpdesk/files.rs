@@ -32,7 +32,7 @@ pub async fn attach(app: &App, holder: Holder<'_>, number: &str, claimed_name: &
         return Err(ServiceError::field("file", "ticket.too_many_files"));
     }
     let accepted = crate::services::files::accept(app, "file", bytes, rule()).await?;
-    let id = crate::store::new_id();
+    let id: String = crate::store::new_id();
     let key = format!("tickets/{}/{id}", ticket.id);
     let path = object_store::path::Path::from(key.as_str());
     app.blobs.put(&path, accepted.bytes.clone().into()).await.map_err(anyhow::Error::from)?;
@@ -95,7 +95,7 @@ pub async fn for_staff(app: &App, me: &StaffMember, ip: &str, number: &str, file
 }
 
 /// The files of a ticket (for pages that already checked access).
-pub async fn list(app: &App, ticket_id: &str) -> ServiceResult<Vec<FileRow>> {
+pub async fn list(app: &App, ticket_id: &huduma_domain::TicketId) -> ServiceResult<Vec<FileRow>> {
     let mut conn = app.db.pool().acquire().await?;
     Ok(store::files(&mut conn, ticket_id).await?)
 }

@@ -66,7 +66,7 @@ pub fn message(text: &str, field: &'static str) -> ServiceResult<String> {
 #[derive(Debug, Clone)]
 pub struct Opener {
     /// Account, for signed-in citizens.
-    pub account_id: Option<String>,
+    pub account_id: Option<huduma_domain::AccountId>,
     pub name: String,
     pub email: String,
     /// Phone (E.164).
@@ -74,11 +74,11 @@ pub struct Opener {
     /// `en` or `sw`.
     pub language: String,
     /// Linked application.
-    pub application_id: Option<String>,
+    pub application_id: Option<huduma_domain::ApplicationId>,
 }
 
 /// A new, open ticket (number and times are set when it is stored).
-pub fn new_ticket(opener: Opener, category: &str, subject: String) -> TicketRow {
+pub fn new_ticket(opener: Opener, category: Category, subject: String) -> TicketRow {
     TicketRow {
         id: crate::store::new_id(),
         number: String::new(),
@@ -87,7 +87,7 @@ pub fn new_ticket(opener: Opener, category: &str, subject: String) -> TicketRow 
         contact_email: opener.email,
         contact_phone: opener.phone,
         language: Language::parse(&opener.language).unwrap_or_default(),
-        category: category.to_owned(),
+        category,
         subject,
         application_id: opener.application_id,
         agency: None,

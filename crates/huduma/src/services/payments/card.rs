@@ -39,7 +39,7 @@ pub async fn register_ipn(app: std::sync::Arc<App>) {
 
 /// Starts a card payment for what is due on one of the person's applications; returns
 /// Pesapal's page to send the browser to.
-pub async fn start(app: &App, me: &Authenticated, application_id: &str) -> ServiceResult<String> {
+pub async fn start(app: &App, me: &Authenticated, application_id: &huduma_domain::ApplicationId) -> ServiceResult<String> {
     let view = super::invoices::for_application(app, me, application_id).await?;
     let a = &me.account;
     start_for_invoice(app, &view, &a.email, &a.phone, &a.first_name, &a.surname).await
@@ -56,7 +56,7 @@ pub async fn start_for_invoice(app: &App, view: &InvoiceView, email: &str, phone
     let attempt = super::record_attempt(app, AttemptRow::new(&view.invoice.id, "card", view.due(), None, now)).await?;
     #[allow(clippy::cast_precision_loss)]
     let order = OrderRequest {
-        id: attempt.id.clone(),
+        id: attempt.id.to_string(),
         currency: view.invoice.currency.code().to_owned(),
         amount: view.due() as f64 / 100.0,
         description: view.invoice.description.clone(),
@@ -100,7 +100,7 @@ pub fn completed_verdict(merchant_reference: &str, amount_minor: Option<i64>, at
     match amount_minor {
         // No amount, no settlement.
         None => Err("invalid_amount"),
-        Some(amount) if amount != attempt.amount_minor || merchant_reference != attempt.id => Err("mismatch"),
+        Some(amount) if amount != attempt.amount_minor || merchant_reference != attempt.id.as_str() => Err("mismatch"),
         Some(_) => Ok(()),
     }
 }
@@ -200,10 +200,10 @@ mod tests {
 
     #[test]
     fn a_completed_answer_settles_only_with_our_reference_and_amount() {
-        let attempt = AttemptRow::new("invoice", "card", 105_000, None, 0);
-        assert_eq!(completed_verdict(&attempt.id, Some(105_000), &attempt), Ok(()));
-        assert_eq!(completed_verdict(&attempt.id, None, &attempt), Err("invalid_amount"), "no amount, no settlement");
-        assert_eq!(completed_verdict(&attempt.id, Some(100), &attempt), Err("mismatch"));
+        let attempt = AttemptRow::new(&huduma_domain::InvoiceId::parse("invoice").expect("an id"), "card", 105_000, None, 0);
+        assert_eq!(completed_verdict(attempt.id.as_str(), Some(105_000), &attempt), Ok(()));
+        assert_eq!(completed_verdict(attempt.id.as_str(), None, &attempt), Err("invalid_amount"), "no amount, no settlement");
+        assert_eq!(completed_verdict(attempt.id.as_str(), Some(100), &attempt), Err("mismatch"));
         assert_eq!(completed_verdict("someone-else", Some(105_000), &attempt), Err("mismatch"));
     }
 }

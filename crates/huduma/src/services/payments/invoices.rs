@@ -8,10 +8,10 @@ use crate::services::{ServiceError, ServiceResult};
 use crate::store::Conn;
 use crate::store::applications::ApplicationRow;
 use crate::store::payments::{self as store, AttemptRow, InvoiceRow, LineRow, PaymentRow};
-use huduma_domain::Money;
 use huduma_domain::catalogue::Service;
 use huduma_domain::payments::InvoiceStatus;
 use huduma_domain::reference::{Kind, Reference};
+use huduma_domain::{ApplicationId, AttemptId, InvoiceId, Money};
 use rand::Rng;
 
 /// Days an invoice stays payable.
@@ -93,7 +93,7 @@ impl InvoiceView {
 }
 
 /// The invoice of one of the person's applications.
-pub async fn for_application(app: &App, me: &Authenticated, application_id: &str) -> ServiceResult<InvoiceView> {
+pub async fn for_application(app: &App, me: &Authenticated, application_id: &ApplicationId) -> ServiceResult<InvoiceView> {
     let mut conn = app.db.pool().acquire().await?;
     let invoice = store::invoice_for_application(&mut conn, &me.account.id, application_id).await?.ok_or(ServiceError::NotFound)?;
     view(&mut conn, invoice).await
@@ -107,7 +107,7 @@ async fn view(conn: &mut crate::store::Conn, invoice: InvoiceRow) -> ServiceResu
 }
 
 /// An invoice by id (agency bills; jobs).
-pub async fn by_id(app: &App, id: &str) -> ServiceResult<InvoiceView> {
+pub async fn by_id(app: &App, id: &InvoiceId) -> ServiceResult<InvoiceView> {
     let mut conn = app.db.pool().acquire().await?;
     let invoice = store::invoice_by_id(&mut conn, id).await?.ok_or(ServiceError::NotFound)?;
     view(&mut conn, invoice).await
@@ -143,7 +143,7 @@ pub async fn public_bill(app: &App, number: &str, ip: &str) -> ServiceResult<(In
 pub async fn bill_attempt(
     app: &App,
     number: &str,
-    attempt_id: &str,
+    attempt_id: &AttemptId,
 ) -> ServiceResult<(AttemptRow, InvoiceRow, crate::store::checkout::BillRow)> {
     let (view, bill) = agency_bill(app, number).await?;
     let mut conn = app.db.pool().acquire().await?;
@@ -152,7 +152,7 @@ pub async fn bill_attempt(
 }
 
 /// One of the person's payment attempts with its invoice.
-pub async fn attempt(app: &App, me: &Authenticated, attempt_id: &str) -> ServiceResult<(AttemptRow, InvoiceRow)> {
+pub async fn attempt(app: &App, me: &Authenticated, attempt_id: &AttemptId) -> ServiceResult<(AttemptRow, InvoiceRow)> {
     let mut conn = app.db.pool().acquire().await?;
     let attempt = store::attempt_owned(&mut conn, &me.account.id, attempt_id).await?.ok_or(ServiceError::NotFound)?;
     let invoice = store::invoice_by_id(&mut conn, &attempt.invoice_id).await?.ok_or(ServiceError::NotFound)?;

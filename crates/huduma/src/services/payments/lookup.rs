@@ -19,9 +19,9 @@ pub enum Found {
         /// Our receipt number.
         receipt: String,
         /// The invoice it paid.
-        invoice: String,
+        invoice: huduma_domain::InvoiceId,
         /// The application, if the invoice is for one.
-        application: Option<String>,
+        application: Option<huduma_domain::ApplicationId>,
     },
     /// Recorded, but on an invoice of someone else (a mistyped account number).
     ForSomeoneElse,
@@ -40,7 +40,7 @@ pub fn normalise(receipt: &str) -> Option<String> {
 /// Looks for an M-Pesa receipt number.
 pub async fn find(app: &App, me: &Authenticated, receipt: &str) -> ServiceResult<Found> {
     let receipt = normalise(receipt).ok_or_else(|| ServiceError::field("receipt", "lookup.receipt_invalid"))?;
-    rate_limit::hit(app, rate_limit::RECEIPT_LOOKUPS_PER_ACCOUNT, &me.account.id).await?;
+    rate_limit::hit(app, rate_limit::RECEIPT_LOOKUPS_PER_ACCOUNT, me.account.id.as_str()).await?;
     if let Some(found) = recorded(app, me, &receipt).await? {
         return Ok(found);
     }
@@ -90,7 +90,7 @@ async fn latest(app: &App, me: &Authenticated) -> ServiceResult<Option<Found>> {
 async fn recorded(app: &App, me: &Authenticated, receipt: &str) -> ServiceResult<Option<Found>> {
     let mut conn = app.db.pool().acquire().await?;
     let Some(payment) = store::recorded(&mut conn, receipt).await? else { return Ok(None) };
-    if payment.owner.as_deref() != Some(me.account.id.as_str()) {
+    if payment.owner.as_ref() != Some(&me.account.id) {
         return Ok(Some(Found::ForSomeoneElse));
     }
     Ok(Some(Found::Recorded { receipt: payment.receipt.unwrap_or_default(), invoice: payment.invoice, application: payment.application }))

@@ -21,7 +21,7 @@ use huduma_domain::payments::AttemptState;
 #[allow(clippy::too_many_arguments)]
 pub async fn move_attempt(
     conn: &mut crate::store::Conn,
-    attempt_id: &str,
+    attempt_id: &huduma_domain::AttemptId,
     from: AttemptState,
     to: AttemptState,
     code: Option<&str>,

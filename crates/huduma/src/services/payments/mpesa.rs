@@ -13,6 +13,7 @@ use crate::services::{ServiceError, ServiceResult};
 use crate::store::payments::{self as store, AttemptRow};
 use huduma_domain::Phone;
 use huduma_domain::payments::{AttemptState, attempt::Event};
+use huduma_domain::{AccountId, ApplicationId, AttemptId};
 
 /// The provider name in `provider_messages`.
 pub const PROVIDER: &str = "mpesa";
@@ -50,22 +51,22 @@ pub async fn register_c2b(app: std::sync::Arc<App>) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Asker<'a> {
     /// A signed-in account (its id).
-    Account(&'a str),
+    Account(&'a AccountId),
     /// Someone on a public checkout page (their address).
     Address(&'a str),
     /// An agency system's `sendSTK` (its client id): limited per phone only.
-    Agency(&'a str),
+    Agency(&'a huduma_domain::ApiClientId),
 }
 
 /// Starts an STK push for what is still due on the invoice of one of the person's
 /// applications; returns the attempt id (the waiting page follows it).
-pub async fn start(app: &App, me: &Authenticated, application_id: &str, phone: &str) -> ServiceResult<String> {
+pub async fn start(app: &App, me: &Authenticated, application_id: &ApplicationId, phone: &str) -> ServiceResult<AttemptId> {
     let view = super::invoices::for_application(app, me, application_id).await?;
     start_for_invoice(app, &view, phone, Asker::Account(&me.account.id)).await
 }
 
 /// Starts an STK push for what is still due on an invoice.
-pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, phone: &str, asker: Asker<'_>) -> ServiceResult<String> {
+pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, phone: &str, asker: Asker<'_>) -> ServiceResult<AttemptId> {
     let phone = Phone::parse(phone).map_err(|e| ServiceError::field("phone", e.code))?;
     let daraja = app.daraja.as_ref().ok_or(ServiceError::Unavailable("payment.unavailable"))?;
     if !view.status().is_open() || view.due() == 0 {
@@ -74,7 +75,7 @@ pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, p
     // Every prompt rings a phone: limited per phone (normalised, so `0712…` and `+254712…`
     // count together) and per whoever asks.
     match asker {
-        Asker::Account(id) => rate_limit::hit(app, rate_limit::STK_PER_ACCOUNT, id).await?,
+        Asker::Account(id) => rate_limit::hit(app, rate_limit::STK_PER_ACCOUNT, id.as_str()).await?,
         Asker::Address(ip) => rate_limit::hit(app, rate_limit::STK_PER_IP, ip).await?,
         Asker::Agency(_) => {}
     }

@@ -33,7 +33,7 @@ pub fn verification_url(app: &App, number: &str) -> String {
 pub async fn issue(
     conn: &mut Conn,
     app: &App,
-    payment_id: &str,
+    payment_id: &huduma_domain::PaymentId,
     payment: &PaymentRow,
     invoice: &InvoiceRow,
     now: i64,
@@ -44,7 +44,7 @@ pub async fn issue(
     };
     let receipt = ReceiptRow {
         number: number.clone(),
-        payment_id: payment_id.to_owned(),
+        payment_id: payment_id.clone(),
         invoice_id: invoice.id.clone(),
         account_id: invoice.account_id.clone(),
         currency: invoice.currency,
@@ -99,7 +99,7 @@ async fn load(app: &App, number: &str) -> ServiceResult<Option<ReceiptView>> {
 
 /// One of the person's receipts.
 pub async fn owned(app: &App, me: &Authenticated, number: &str) -> ServiceResult<ReceiptView> {
-    load(app, number).await?.filter(|v| v.receipt.account_id.as_deref() == Some(me.account.id.as_str())).ok_or(ServiceError::NotFound)
+    load(app, number).await?.filter(|v| v.receipt.account_id.as_ref() == Some(&me.account.id)).ok_or(ServiceError::NotFound)
 }
 
 /// A receipt anyone may check with the code from its QR link; a wrong code is "not found".

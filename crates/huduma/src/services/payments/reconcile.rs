@@ -43,7 +43,7 @@ pub async fn run_once(app: &App) -> anyhow::Result<Sweep> {
 }
 
 /// Asks about one person's waiting attempts now, however recent (the "I paid" check).
-pub async fn run_for_account(app: &App, account_id: &str) -> anyhow::Result<Sweep> {
+pub async fn run_for_account(app: &App, account_id: &huduma_domain::AccountId) -> anyhow::Result<Sweep> {
     let waiting = {
         let mut conn = app.db.pool().acquire().await?;
         store::open_attempts_of_account(&mut conn, account_id).await?

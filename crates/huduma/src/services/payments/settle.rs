@@ -75,9 +75,9 @@ pub async fn settle_attempt(
 pub async fn settle(
     conn: &mut Conn,
     app: &App,
-    invoice_id: &str,
+    invoice_id: &huduma_domain::InvoiceId,
     invoice: Option<BilledInvoice>,
-    attempt_id: Option<&str>,
+    attempt_id: Option<&huduma_domain::AttemptId>,
     method: &str,
     reference: ProviderRef<'_>,
     amount_minor: i64,
@@ -85,8 +85,8 @@ pub async fn settle(
 ) -> ServiceResult<Settled> {
     let now = app.clock.now();
     let payment = PaymentRow {
-        invoice_id: invoice_id.to_owned(),
-        attempt_id: attempt_id.map(str::to_owned),
+        invoice_id: invoice_id.clone(),
+        attempt_id: attempt_id.cloned(),
         method: method.to_owned(),
         provider_ref: reference.key().to_owned(),
         receipt_pending: matches!(reference, ProviderRef::Pending(_)),
@@ -130,7 +130,7 @@ pub async fn settle(
     if status == InvoiceStatus::Paid
         && let Some(application_id) = &invoice.application_id
         && let Some(row) = applications_store::find(conn, application_id).await?
-        && Status::parse(&row.status) == Status::AwaitingPayment
+        && row.status == Status::AwaitingPayment
     {
         let service = definitions::service_with(conn, app, &row.service_code, row.service_version, &row.agency).await?;
         let to = service.workflow.start.get_ref();

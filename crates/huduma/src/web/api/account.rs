@@ -42,8 +42,8 @@ pub struct Profile {
 fn profile_of(me: &Authenticated) -> Profile {
     let a = &me.account;
     Profile {
-        id: a.id.clone(),
-        account_type: a.account_type.clone(),
+        id: a.id.to_string(),
+        account_type: a.account_type.as_str().to_owned(),
         document_kind: a.document_kind.clone(),
         document_number: a.document_number.clone(),
         first_name: a.first_name.clone(),

@@ -16,6 +16,7 @@ use crate::i18n::words;
 use crate::services::ServiceError;
 use crate::services::applications::{self, Loaded, certificate, definitions, documents, respond, submit, tracking};
 use huduma_domain::application::Answer;
+use huduma_domain::{ApplicationId, DocumentId};
 
 /// An application as the API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -98,7 +99,11 @@ fn answers_json(loaded: &Loaded) -> BTreeMap<String, serde_json::Value> {
 }
 
 /// The certificate's download path, if one was issued for this (owned) application.
-async fn certificate_url(app: &App, me: &crate::services::sessions::Authenticated, id: &str) -> Result<Option<String>, ServiceError> {
+async fn certificate_url(
+    app: &App,
+    me: &crate::services::sessions::Authenticated,
+    id: &ApplicationId,
+) -> Result<Option<String>, ServiceError> {
     Ok(certificate::certificate_serial(app, me, id).await?.map(|_| format!("/api/v1/applications/{id}/certificate")))
 }
 
@@ -106,10 +111,10 @@ fn detail(app: &App, loaded: &Loaded, language: huduma_domain::Language, certifi
     let missing = loaded.missing();
     let fee = loaded.fee();
     ApplicationDetail {
-        id: loaded.row.id.clone(),
+        id: loaded.row.id.to_string(),
         service: loaded.row.service_code.clone(),
         service_version: loaded.row.service_version,
-        status: loaded.row.status.clone(),
+        status: loaded.row.status.as_str().to_owned(),
         status_label: words::status(&loaded.service, &loaded.row.status, app.i18n.tr(language)),
         reference: loaded.row.reference.as_deref().map(applications::display_reference),
         answers: answers_json(loaded),
@@ -130,7 +135,7 @@ fn detail(app: &App, loaded: &Loaded, language: huduma_domain::Language, certifi
 
 fn document_info(d: &crate::store::documents::DocumentRow) -> DocumentInfo {
     DocumentInfo {
-        id: d.id.clone(),
+        id: d.id.to_string(),
         requirement: d.requirement.clone(),
         file_name: d.file_name.clone(),
         content_type: d.content_type.clone(),
@@ -190,9 +195,9 @@ pub async fn list(State(app): State<Arc<App>>, Me(me, who): Me) -> Result<Json<V
         out.push(ApplicationSummary {
             status_label: words::status(&service, &row.status, app.i18n.tr(who.language)),
             service_name: service.name.get_ref().get(who.language).to_owned(),
-            id: row.id,
+            id: row.id.to_string(),
             service: row.service_code,
-            status: row.status,
+            status: row.status.as_str().to_owned(),
             reference: row.reference.as_deref().map(applications::display_reference),
             updated_at: row.updated_at,
         });
@@ -208,6 +213,7 @@ pub async fn get_one(
     Me(me, who): Me,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let loaded = applications::load(&app, &me, &id).await?;
     let certificate = certificate_url(&app, &me, &loaded.row.id).await?;
     Ok(Json(detail(&app, &loaded, who.language, certificate)))
@@ -217,6 +223,7 @@ pub async fn get_one(
 #[utoipa::path(delete, path = "/api/v1/applications/{id}", tag = "applications", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_draft(State(app): State<Arc<App>>, Me(me, _): Me, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     applications::delete_draft(&app, &me, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -248,6 +255,7 @@ pub async fn save_page(
     ApiPath((id, page)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<PageAnswers>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let mut pairs = Vec::new();
     for (code, value) in input.answers {
         match value {
@@ -284,6 +292,7 @@ pub async fn fee_option(
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<FeeOptionChoice>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     applications::choose_fee_option(&app, &me, &id, &input.fee_option).await?;
     let loaded = applications::load(&app, &me, &id).await?;
     Ok(Json(detail(&app, &loaded, who.language, None)))
@@ -311,6 +320,7 @@ pub async fn upload(
     ApiPath((id, requirement)): ApiPath<(String, String)>,
     ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<DocumentInfo>), ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let loaded = applications::load(&app, &me, &id).await?;
     let (_, rule) = documents::requirement(&loaded, &requirement)?;
     let (name, bytes) = read_file_part(multipart, rule.max_bytes, &requirement).await?;
@@ -363,6 +373,8 @@ pub async fn download(
     Me(me, _): Me,
     ApiPath((id, document)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
+    let document = DocumentId::parse(&document).ok_or(ServiceError::NotFound)?;
     let (row, bytes) = documents::download(&app, &me, &id, &document).await?;
     Ok(crate::web::pages::applications::uploads::attachment(&row.file_name, &row.content_type, bytes))
 }
@@ -384,6 +396,7 @@ pub async fn submit_one(
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<SubmitApplication>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let loaded = submit::submit(&app, &me, &id, input.declaration).await?;
     Ok(Json(detail(&app, &loaded, who.language, None)))
 }
@@ -406,6 +419,7 @@ pub async fn respond(
     ApiPath(id): ApiPath<String>,
     ApiJson(input): ApiJson<RespondToAgency>,
 ) -> Result<Json<ApplicationDetail>, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     respond::resubmit(&app, &me, &id, &input.answer).await?;
     let loaded = applications::load(&app, &me, &id).await?;
     Ok(Json(detail(&app, &loaded, who.language, None)))
@@ -417,6 +431,7 @@ pub async fn respond(
     responses((status = 200, description = "The certificate", content_type = "application/pdf"), (status = 401, body = ErrorBody),
         (status = 404, description = "`not_found`: no certificate issued for this application in the caller's account", body = ErrorBody)))]
 pub async fn certificate(State(app): State<Arc<App>>, Me(me, who): Me, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let row = certificate::certificate(&app, &me, &id).await?;
     Ok(crate::web::pages::certificates::download(&app, &row, who.language)?)
 }
@@ -442,6 +457,7 @@ pub async fn timeline(
     Me(me, who): Me,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let loaded = applications::load(&app, &me, &id).await?;
     let events = crate::services::applications::timeline::events(&app, &loaded).await?;
     let tr = app.i18n.tr(who.language);
@@ -451,7 +467,7 @@ pub async fn timeline(
             .map(|e| TimelineEntry {
                 at: e.at,
                 status_label: words::status(&loaded.service, &e.status, tr),
-                status: e.status,
+                status: e.status.as_str().to_owned(),
                 note: e.note,
             })
             .collect(),
@@ -502,7 +518,7 @@ pub async fn track(
         service: found.service.name.get_ref().get(who.language).to_owned(),
         status_label: words::status(&found.service, &found.status, tr),
         reference: found.reference,
-        status: found.status,
+        status: found.status.as_str().to_owned(),
         submitted_at: found.submitted_at,
         updated_at: found.updated_at,
     }))

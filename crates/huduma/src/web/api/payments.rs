@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use super::{ApiError, ApiJson, ErrorBody, Me};
 use crate::app::App;
+use crate::services::ServiceError;
 use crate::services::payments::{invoices, mpesa};
+use huduma_domain::{ApplicationId, AttemptId};
 
 /// One invoice line.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -45,6 +47,7 @@ pub struct Invoice {
 #[utoipa::path(get, path = "/api/v1/applications/{id}/invoice", tag = "payments", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, body = Invoice), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn invoice(State(app): State<Arc<App>>, Me(me, _): Me, Path(id): Path<String>) -> Result<Json<Invoice>, ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let view = invoices::for_application(&app, &me, &id).await?;
     Ok(Json(Invoice {
         number: view.invoice.number.clone(),
@@ -93,7 +96,7 @@ pub struct Attempt {
 async fn attempt_answer(
     app: &App,
     me: &crate::services::sessions::Authenticated,
-    id: &str,
+    id: &AttemptId,
     language: huduma_domain::Language,
 ) -> Result<Attempt, ApiError> {
     let (attempt, _) = invoices::attempt(app, me, id).await?;
@@ -110,7 +113,7 @@ async fn attempt_answer(
         _ => "payment.mpesa.waiting",
     };
     Ok(Attempt {
-        id: attempt.id,
+        id: attempt.id.to_string(),
         state: attempt.state.as_str().to_owned(),
         amount_minor: attempt.amount_minor,
         result_code: attempt.result_code,
@@ -127,6 +130,7 @@ pub async fn mpesa(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<MpesaRequest>,
 ) -> Result<(StatusCode, Json<Attempt>), ApiError> {
+    let id = ApplicationId::parse(&id).ok_or(ServiceError::NotFound)?;
     let attempt = mpesa::start(&app, &me, &id, &input.phone).await?;
     Ok((StatusCode::ACCEPTED, Json(attempt_answer(&app, &me, &attempt, who.language).await?)))
 }
@@ -135,5 +139,6 @@ pub async fn mpesa(
 #[utoipa::path(get, path = "/api/v1/payments/{id}", tag = "payments", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, body = Attempt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn attempt(State(app): State<Arc<App>>, Me(me, who): Me, Path(id): Path<String>) -> Result<Json<Attempt>, ApiError> {
+    let id = AttemptId::parse(&id).ok_or(ServiceError::NotFound)?;
     Ok(Json(attempt_answer(&app, &me, &id, who.language).await?))
 }

@@ -60,9 +60,9 @@ fn ticket(t: &TicketRow, messages: &[MessageRow]) -> Ticket {
     Ticket {
         number: t.number.clone(),
         status: t.status.code().to_owned(),
-        category: t.category.clone(),
+        category: t.category.code().to_owned(),
         subject: t.subject.clone(),
-        application_id: t.application_id.clone(),
+        application_id: t.application_id.as_ref().map(ToString::to_string),
         created_at: rfc3339(t.created_at),
         rating: t.rating,
         messages: messages.iter().map(|m| Message { author: m.author.clone(), body: m.body.clone(), at: rfc3339(m.created_at) }).collect(),

@@ -4,7 +4,7 @@
 //! certificate. Documents open inline (images and checked PDFs, sandboxed) or download.
 
 use crate::web::access::Staff;
-use crate::web::page_error::PageResult;
+use crate::web::page_error::{PageError, PageResult};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -115,14 +115,14 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
         .collect();
     // The viewer shows the document the member picked, or else the first one that opens.
     let shown = selected
-        .and_then(|id| case.documents.iter().find(|d| d.id == id && opens_inline(&d.content_type)))
+        .and_then(|id| case.documents.iter().find(|d| d.id.as_str() == id && opens_inline(&d.content_type)))
         .or_else(|| case.documents.iter().find(|d| opens_inline(&d.content_type)))
         .map(|d| d.id.clone());
     let documents: Vec<DocumentView> = case
         .documents
         .iter()
         .map(|d| DocumentView {
-            id: d.id.clone(),
+            id: d.id.to_string(),
             label: service
                 .documents
                 .iter()
@@ -133,7 +133,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
             size_kb: (d.size + 1023) / 1024,
             uploaded: format_nairobi_in(d.uploaded_at, s.ctx.language),
             inline: opens_inline(&d.content_type),
-            selected: shown.as_deref() == Some(d.id.as_str()),
+            selected: shown.as_ref() == Some(&d.id),
         })
         .collect();
     let viewer = documents.iter().find(|d| d.selected).map(|d| Viewer {
@@ -189,7 +189,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
         .collect();
     let members = if me.role.supervises() {
         let list = crate::services::back_office::members::of_agency(app, me.agency()).await?;
-        list.into_iter().filter(|m| m.active && m.agency.is_some()).map(|m| (m.id, m.name)).collect()
+        list.into_iter().filter(|m| m.active && m.agency.is_some()).map(|m| (m.id.to_string(), m.name)).collect()
     } else {
         Vec::new()
     };
@@ -237,7 +237,7 @@ async fn render(s: &StaffCtx, reference: &str, selected: Option<&str>, errors: F
         assigned: case.handling.assigned_name.clone().unwrap_or_default(),
         claimable: case.handling.assigned_to.is_none() && case.handling.queue.queue_agency.is_some(),
         members,
-        assigned_id: case.handling.assigned_to.clone().unwrap_or_default(),
+        assigned_id: case.handling.assigned_to.as_ref().map(ToString::to_string).unwrap_or_default(),
         certificate,
         escalated: case.handling.escalated_at.is_some(),
     };
@@ -320,7 +320,7 @@ pub async fn assign(
 ) -> PageResult {
     let reference = compact(&reference);
     let to = match form.assignee.as_str() {
-        "me" => Some(me.row.id.clone()),
+        "me" => Some(me.row.id.to_string()),
         "" => None,
         other => Some(other.to_owned()),
     };
@@ -374,6 +374,8 @@ pub async fn document(
     Path((reference, id)): Path<(String, String)>,
     Query(q): Query<DocumentQuery>,
 ) -> PageResult {
+    // An id that cannot be one names no document: the same "not found".
+    let id = huduma_domain::DocumentId::parse(&id).ok_or_else(PageError::not_found)?;
     let (row, bytes) = queue::document(&s.ctx.app, me, &s.ctx.requester.ip, &compact(&reference), &id).await?;
     let mut response = attachment(&row.file_name, &row.content_type, bytes);
     // Images were re-encoded and PDFs checked for scripts at upload; inline viewing

@@ -62,10 +62,10 @@ async fn render(s: &StaffCtx, errors: FormErrors, status: StatusCode, created: O
     let members = members
         .into_iter()
         .map(|m| MemberView {
-            role: tr.t(&format!("staff.role.{}", m.role)).to_owned(),
+            role: tr.t(&format!("staff.role.{}", m.role.code())).to_owned(),
             agency: m.agency.clone().unwrap_or_default(),
             totp: m.totp_secret.is_some(),
-            id: m.id,
+            id: m.id.to_string(),
             name: m.name,
             email: m.email,
             active: m.active,
@@ -129,7 +129,12 @@ pub struct UpdateForm {
 
 /// `POST /staff/members/{id}` — platform admins, and agency admins for their agency.
 pub async fn update(Staff(ref me, _): Admin, s: StaffCtx, Path(id): Path<String>, CsrfForm(form): CsrfForm<UpdateForm>) -> PageResult {
-    match staff::update(&s.ctx.app, me, &s.ctx.requester.ip, &id, &form.role, form.active == "yes").await {
+    let updated = match huduma_domain::StaffId::parse(&id) {
+        Some(id) => staff::update(&s.ctx.app, me, &s.ctx.requester.ip, &id, &form.role, form.active == "yes").await,
+        // An id that cannot be one names nobody: the same "not found".
+        None => Err(crate::services::ServiceError::NotFound),
+    };
+    match updated {
         Ok(()) => Ok(Redirect::to("/staff/members?notice=member_updated").into_response()),
         Err(err) => {
             let (status, errors) = super::errors::form_failure(&s, err)?;

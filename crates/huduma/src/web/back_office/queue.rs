@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
+use huduma_domain::application::Status;
 use huduma_domain::catalogue::Service;
 use huduma_domain::catalogue::definition::ActionKind;
 use huduma_domain::reference::{Kind, Reference};
@@ -161,7 +162,7 @@ async fn render(
         },
         assigned: match f.assigned.as_str() {
             "" => Assignment::Any,
-            "mine" => Assignment::To(me.row.id.clone()),
+            "mine" => Assignment::To(me.row.id.to_string()),
             "unassigned" => Assignment::Unassigned,
             // The query names the agency, so another agency's member id finds nothing.
             id => Assignment::To(id.to_owned()),
@@ -174,8 +175,8 @@ async fn render(
     let members = crate::services::back_office::members::of_agency(app, Some(agency))
         .await?
         .into_iter()
-        .filter(|m| m.active && huduma_domain::workflow::StaffRole::parse(&m.role).is_some_and(|r| r.processes_applications()))
-        .map(|m| (m.id, m.name))
+        .filter(|m| m.active && m.role.processes_applications())
+        .map(|m| (m.id.to_string(), m.name))
         .collect();
     let more = items.len() as i64 > queue::PAGE;
     items.truncate(queue::PAGE as usize);
@@ -199,7 +200,7 @@ async fn render(
             // A withdrawn service version: the live definition still names its states.
             None => match live.catalogue.service(&item.service_code) {
                 Some(d) => (d.name.get_ref().get(language).to_owned(), words::status(d, &item.status, tr)),
-                None => (item.service_code.clone(), item.status.clone()),
+                None => (item.service_code.clone(), item.status.as_str().to_owned()),
             },
         };
         let standing = sla::standing_before(item.queue_due, now, due_soon_until);
@@ -349,7 +350,7 @@ fn confirmation(s: &StaffCtx, previews: Vec<actions::Preview>, action: String, b
                         .map(|a| a.label.get_ref().get(language).to_owned())
                         .unwrap_or_default();
                 }
-                let to = words::status(service, &to, tr);
+                let to = words::status(service, &Status::parse(&to), tr);
                 if !targets.contains(&to) {
                     targets.push(to.clone());
                 }
@@ -358,7 +359,7 @@ fn confirmation(s: &StaffCtx, previews: Vec<actions::Preview>, action: String, b
                     reference,
                     stored_reference: p.reference,
                     service: service.name.get_ref().get(language).to_owned(),
-                    from: words::status(service, from, tr),
+                    from: words::status(service, &Status::parse(from), tr),
                     to,
                 });
             }

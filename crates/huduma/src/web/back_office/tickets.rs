@@ -120,7 +120,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
             let service = definition.map_or(a.service_code.clone(), |svc| svc.name.get_ref().get(language).to_owned());
             // Agents read the state as the citizen does, never its code.
             let state = definition.map_or_else(
-                || tr.t(&format!("application.status.{}", a.status)).to_owned(),
+                || tr.t(&format!("application.status.{}", a.status.as_str())).to_owned(),
                 |svc| crate::i18n::words::status(svc, &a.status, tr),
             );
             let payment = invoice
@@ -137,7 +137,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
         number: t.number.clone(),
         subject: t.subject.clone(),
         status: tr.t(&format!("ticket.status.{}", t.status.code())).to_owned(),
-        category: tr.t(&format!("ticket.category.{}", t.category)).to_owned(),
+        category: tr.t(&format!("ticket.category.{}", t.category.code())).to_owned(),
         contact: format!("{} · {} · {}", t.contact_name, t.contact_phone, t.contact_email),
         agency: t.agency.clone().unwrap_or_default(),
         messages: case
@@ -156,7 +156,7 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
         can_route: me.agency().is_none(),
         open: !matches!(t.status.code(), "resolved" | "closed"),
         reopen_days: (s.ctx.app.config.ticket_reopen_secs / 86_400).to_string(),
-        mine: t.assigned_to.as_deref() == Some(me.row.id.as_str()),
+        mine: t.assigned_to.as_ref() == Some(&me.row.id),
         files,
         assignee,
     };

@@ -36,7 +36,7 @@ pub async fn show(Citizen(ref me): Citizen, ctx: Ctx) -> Response {
     let template = AccountTemplate {
         page: ctx.page("account.title"),
         full_name: a.full_name(),
-        type_key: format!("account_type.{}", a.account_type),
+        type_key: format!("account_type.{}", a.account_type.as_str()),
         document: format!("{} {}", ctx.tr().t(&format!("document.{}", a.document_kind)), a.document_number),
         date_of_birth: a.date_of_birth.clone().unwrap_or_default(),
         phone: Phone::parse(&a.phone).map(|p| p.masked()).unwrap_or_default(),

@@ -275,7 +275,7 @@ pub async fn service(ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let apply_text = match &ctx.me {
         None => tr.t("service.apply_sign_in").to_owned(),
         Some(me) => {
-            let mine = huduma_domain::AccountType::parse(&me.account.account_type);
+            let mine = Some(me.account.account_type);
             let can = eligible_types.iter().any(|e| {
                 matches!(
                     (e, mine),
@@ -310,7 +310,7 @@ pub async fn service(ctx: Ctx, Path(code): Path<String>) -> PageResult {
         steps,
         next_steps: text(&service.next_steps, lang),
         apply_href: match &ctx.me {
-            Some(me) if crate::services::applications::eligible(service, &me.account.account_type) => format!("/services/{code}/apply"),
+            Some(me) if crate::services::applications::eligible(service, me.account.account_type) => format!("/services/{code}/apply"),
             _ => String::new(),
         },
         apply_text,

@@ -46,9 +46,14 @@ struct PayTemplate<'a> {
     cards: bool,
 }
 
+/// The attempt id in a URL; text that cannot be one names no attempt ("not found").
+fn attempt_id(text: &str) -> Result<huduma_domain::AttemptId, crate::services::ServiceError> {
+    huduma_domain::AttemptId::parse(text).ok_or(crate::services::ServiceError::NotFound)
+}
+
 async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, phone: Option<String>) -> PageResult {
     let me = ctx.me.as_ref().ok_or_else(PageError::not_found)?;
-    let view = invoices::for_application(&ctx.app, me, id).await?;
+    let view = invoices::for_application(&ctx.app, me, &crate::web::pages::applications::parsed(id)?).await?;
     let template = PayTemplate {
         page: ctx.page("payment.heading"),
         errors,
@@ -98,7 +103,7 @@ pub struct MpesaForm {
 
 /// Starts a card payment and sends the browser to the card gateway's page.
 pub async fn card(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> PageResult {
-    match crate::services::payments::card::start(&ctx.app, me, &id).await {
+    match async { crate::services::payments::card::start(&ctx.app, me, &crate::web::pages::applications::parsed(&id)?).await }.await {
         Ok(gateway) => Ok(Redirect::to(&gateway).into_response()),
         Err(err) => {
             let (status, errors) = form_failure(&ctx, err)?;
@@ -122,7 +127,7 @@ pub async fn card_return(
     Path(attempt): Path<String>,
     axum::extract::Query(back): axum::extract::Query<CardReturn>,
 ) -> PageResult {
-    let (attempt, _) = invoices::attempt(&ctx.app, me, &attempt).await?;
+    let (attempt, _) = invoices::attempt(&ctx.app, me, &attempt_id(&attempt)?).await?;
     if attempt.checkout_request_id.as_deref() == Some(back.order_tracking_id.as_str())
         && let Err(err) = crate::services::payments::card::confirm(&ctx.app, &back.order_tracking_id).await
     {
@@ -133,7 +138,7 @@ pub async fn card_return(
 
 /// Sends the prompt and goes to the waiting page.
 pub async fn mpesa(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<MpesaForm>) -> PageResult {
-    match mpesa::start(&ctx.app, me, &id, &form.phone).await {
+    match async { mpesa::start(&ctx.app, me, &crate::web::pages::applications::parsed(&id)?, &form.phone).await }.await {
         Ok(attempt) => Ok(Redirect::to(&format!("/payments/{attempt}")).into_response()),
         Err(err) => {
             let (status, errors) = form_failure(&ctx, err)?;
@@ -167,8 +172,8 @@ struct AttemptTemplate<'a> {
 
 /// The waiting page.
 pub async fn attempt(Citizen(ref me): Citizen, ctx: Ctx, Path(attempt): Path<String>) -> PageResult {
-    let (attempt, invoice) = invoices::attempt(&ctx.app, me, &attempt).await?;
-    let application = invoice.application_id.clone().unwrap_or_default();
+    let (attempt, invoice) = invoices::attempt(&ctx.app, me, &attempt_id(&attempt)?).await?;
+    let application = invoice.application_id.as_ref().map(ToString::to_string).unwrap_or_default();
     Ok(attempt_page(&ctx, &attempt, &invoice, &format!("/applications/{application}"), &format!("/applications/{application}/pay")))
 }
 
@@ -276,8 +281,8 @@ pub async fn check(Citizen(ref me): Citizen, ctx: Ctx, CsrfForm(form): CsrfForm<
         Ok(Found::Recorded { receipt, invoice, application }) => {
             template.outcome = "recorded";
             template.our_receipt = receipt;
-            template.invoice = invoice;
-            template.application = application.unwrap_or_default();
+            template.invoice = invoice.to_string();
+            template.application = application.as_ref().map(ToString::to_string).unwrap_or_default();
         }
         Ok(Found::ForSomeoneElse) => template.outcome = "someone_else",
         Ok(Found::Unmatched) => template.outcome = "unmatched",

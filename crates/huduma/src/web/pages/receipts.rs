@@ -161,8 +161,8 @@ mod tests {
         let view = ReceiptView {
             receipt: ReceiptRow {
                 number: "R7K3MX9PQ2".into(),
-                payment_id: "p".into(),
-                invoice_id: "i".into(),
+                payment_id: huduma_domain::PaymentId::parse("p").expect("an id"),
+                invoice_id: huduma_domain::InvoiceId::parse("i").expect("an id"),
                 account_id: None,
                 currency: huduma_domain::Currency::Kes,
                 amount_minor: 1_234_500,
@@ -172,7 +172,7 @@ mod tests {
                 issued_at: 1_796_370_600,
             },
             invoice: InvoiceRow {
-                id: "i".into(),
+                id: huduma_domain::InvoiceId::parse("i").expect("an id"),
                 number: "B7K3MX9PQ2".into(),
                 account_id: None,
                 application_id: None,

@@ -292,7 +292,7 @@ async fn ticket_page(ctx: &Ctx, number: &str, key: &str, errors: FormErrors, sta
         can_reopen: status == Status::Resolved && ticket.resolved_at.is_some_and(|at| now - at <= ctx.app.config.ticket_reopen_secs),
         can_rate: matches!(status, Status::Resolved | Status::Closed) && ticket.rating.is_none(),
         rating: ticket.rating,
-        application: ticket.application_id.clone().filter(|_| ticket.account_id.is_some()).unwrap_or_default(),
+        application: ticket.application_id.as_ref().filter(|_| ticket.account_id.is_some()).map(ToString::to_string).unwrap_or_default(),
         files,
     };
     Ok(html(status_code, &template))

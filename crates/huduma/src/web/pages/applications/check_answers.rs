@@ -2,7 +2,7 @@
 //! `POST /applications/{id}/submit` submits after the declaration;
 //! `GET /applications/{id}/submitted` is the confirmation panel with the reference.
 
-use super::{draft_page, draw_problems, fee_text, load, service_name};
+use super::{draft_page, draw_problems, fee_text, load, parsed, service_name};
 use crate::services::applications::{Loaded, display_reference, submit};
 use crate::web::access::Citizen;
 use crate::web::context::Ctx;
@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use huduma_domain::application::Answer;
+use huduma_domain::application::{Answer, Status};
 use serde::Deserialize;
 
 /// One answer on check-your-answers.
@@ -131,7 +131,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, errors: FormErrors, status: StatusCode) ->
     let template = CheckTemplate {
         page: ctx.page("application.check_heading"),
         errors,
-        id: loaded.row.id.clone(),
+        id: loaded.row.id.to_string(),
         service: service_name(ctx, loaded),
         answers: answer_rows(ctx, loaded, true),
         documents,
@@ -156,7 +156,7 @@ pub struct SubmitForm {
 }
 
 pub async fn submit(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<SubmitForm>) -> PageResult {
-    match submit::submit(&ctx.app, me, &id, form.declaration == "yes").await {
+    match async { submit::submit(&ctx.app, me, &parsed(&id)?, form.declaration == "yes").await }.await {
         Ok(_) => Ok(Redirect::to(&format!("/applications/{id}/submitted")).into_response()),
         Err(err) => draw_problems(&ctx, &id, err, render).await,
     }
@@ -182,10 +182,10 @@ pub async fn submitted(_: Citizen, ctx: Ctx, Path(id): Path<String>) -> PageResu
     };
     let template = SubmittedTemplate {
         page: ctx.page("application.submitted_heading"),
-        id: loaded.row.id.clone(),
+        id: loaded.row.id.to_string(),
         service: service_name(&ctx, &loaded),
         reference,
-        awaiting_payment: loaded.row.status == "awaiting_payment",
+        awaiting_payment: loaded.row.status == Status::AwaitingPayment,
         fee: loaded.fee().map(|m| m.to_string()).unwrap_or_default(),
         next_steps: loaded.service.next_steps.get_ref().get(ctx.language).to_owned(),
     };

@@ -81,7 +81,7 @@ pub struct OptionForm {
 
 /// Saves the option.
 pub async fn save(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<OptionForm>) -> PageResult {
-    match applications::choose_fee_option(&ctx.app, me, &id, &form.fee_option).await {
+    match async { applications::choose_fee_option(&ctx.app, me, &super::parsed(&id)?, &form.fee_option).await }.await {
         Ok(()) => Ok(Redirect::to(&next_step(&load(&ctx, &id).await?, None, false)).into_response()),
         Err(err) => {
             let (status, errors) = form_failure(&ctx, err)?;

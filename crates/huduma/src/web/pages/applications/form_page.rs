@@ -111,7 +111,7 @@ pub async fn save(
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
     let to_check = ret.to == "check";
-    let problems = applications::save_page(&ctx.app, me, &id, &page_code, &form).await?;
+    let problems = applications::save_page(&ctx.app, me, &super::parsed(&id)?, &page_code, &form).await?;
     let loaded = load(&ctx, &id).await?;
     if problems.is_empty() {
         return Ok(Redirect::to(&next_step(&loaded, Some(&page_code), to_check)).into_response());

@@ -56,10 +56,10 @@ pub async fn show(Citizen(ref me): Citizen, ctx: Ctx) -> Result<Response, PageEr
             service: service.name.get_ref().get(ctx.language).to_owned(),
             reference: row.reference.as_deref().map(display_reference).unwrap_or_default(),
             status: words::status(&service, &row.status, tr),
-            draft: row.status == "draft",
+            draft: row.status.is_draft(),
             updated: format_nairobi_in(row.updated_at, ctx.language),
             expires: row.expires_at.map(|t| format_nairobi_in(t, ctx.language)).unwrap_or_default(),
-            id: row.id,
+            id: row.id.to_string(),
         };
         if view.draft { drafts.push(view) } else { submitted.push(view) }
     }
@@ -78,7 +78,7 @@ struct DeleteTemplate<'a> {
 fn confirm_page(ctx: &Ctx, loaded: &Loaded, _: FormErrors, status: StatusCode) -> Response {
     let template = DeleteTemplate {
         page: ctx.page("application.delete_title"),
-        id: loaded.row.id.clone(),
+        id: loaded.row.id.to_string(),
         service: service_name(ctx, loaded),
         updated: format_nairobi_in(loaded.row.updated_at, ctx.language),
     };
@@ -98,6 +98,6 @@ pub async fn delete(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    applications::delete_draft(&ctx.app, me, &id).await?;
+    applications::delete_draft(&ctx.app, me, &super::parsed(&id)?).await?;
     Ok(Redirect::to("/applications?notice=draft_deleted").into_response())
 }

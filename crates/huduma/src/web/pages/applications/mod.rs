@@ -19,13 +19,19 @@ use crate::web::page_error::{PageError, PageResult};
 use crate::web::render::{FormErrors, form_failure};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use huduma_domain::Money;
+use huduma_domain::{ApplicationId, Money};
 
 /// Loads one of the person's applications. Every route that calls it declares the
 /// citizen rule, so a missing sign-in cannot reach here; it would read as "not found".
 pub async fn load(ctx: &Ctx, id: &str) -> Result<Loaded, PageError> {
     let me = ctx.me.as_ref().ok_or_else(PageError::not_found)?;
-    Ok(applications::load(&ctx.app, me, id).await?)
+    Ok(applications::load(&ctx.app, me, &parsed(id)?).await?)
+}
+
+/// The application id in a URL. Text that cannot be an id names no application: it takes
+/// the same "not found" path as an unknown id.
+pub fn parsed(id: &str) -> Result<ApplicationId, ServiceError> {
+    ApplicationId::parse(id).ok_or(ServiceError::NotFound)
 }
 
 /// The service's name in the page's language.

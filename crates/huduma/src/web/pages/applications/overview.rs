@@ -117,7 +117,7 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
                 title: format!("{}: {}", ctx.tr().t("application.tasks_heading"), service_name(ctx, &loaded)),
                 ..ctx.page("application.tasks_heading")
             },
-            id: loaded.row.id.clone(),
+            id: loaded.row.id.to_string(),
             service: service_name(ctx, &loaded),
             ready: loaded.missing().is_empty(),
             tasks,
@@ -136,7 +136,8 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
         status: words::status(&loaded.service, &e.status, tr),
         note: [e.note, e.details.as_deref().and_then(|d| words::appointment(d, tr))].into_iter().flatten().collect::<Vec<_>>().join(" · "),
     }));
-    let with_applicant = huduma_domain::workflow::state(&loaded.service.workflow, &loaded.row.status).is_some_and(|s| s.with_applicant);
+    let with_applicant =
+        huduma_domain::workflow::state(&loaded.service.workflow, loaded.row.status.as_str()).is_some_and(|s| s.with_applicant);
     let question = if with_applicant {
         Some(respond::question(&ctx.app, &loaded.row.id, &loaded.row.status).await?.unwrap_or_default())
     } else {
@@ -147,11 +148,11 @@ async fn detail(ctx: &Ctx, id: &str, errors: FormErrors, status_code: StatusCode
     let reference = loaded.row.reference.as_deref().map(display_reference).unwrap_or_default();
     let template = DetailTemplate {
         page: Page { title: reference.clone(), ..ctx.page("application.detail_heading") },
-        id: loaded.row.id.clone(),
+        id: loaded.row.id.to_string(),
         has_invoice: loaded.row.fee_minor.is_some_and(|fee| fee > 0),
         service: service_name(ctx, &loaded),
         status: words::status(&loaded.service, &loaded.row.status, tr),
-        awaiting_payment: loaded.row.status == "awaiting_payment",
+        awaiting_payment: loaded.row.status == huduma_domain::application::Status::AwaitingPayment,
         fee: fee_text(ctx, loaded.fee()),
         submitted: loaded.row.submitted_at.map(|t| format_nairobi_in(t, ctx.language)).unwrap_or_default(),
         timeline,
@@ -174,7 +175,7 @@ pub struct AnswerForm {
 
 /// `POST /applications/{id}/respond` — the owner, while the agency has sent it back.
 pub async fn respond(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>, CsrfForm(form): CsrfForm<AnswerForm>) -> PageResult {
-    match respond::resubmit(&ctx.app, me, &id, &form.answer).await {
+    match async { respond::resubmit(&ctx.app, me, &super::parsed(&id)?, &form.answer).await }.await {
         Ok(()) => Ok(Redirect::to(&format!("/applications/{id}?notice=resubmitted")).into_response()),
         Err(err) => {
             let (status, errors) = form_failure(&ctx, err)?;
@@ -185,6 +186,6 @@ pub async fn respond(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>,
 
 /// `GET /applications/{id}/certificate` — the owner: the issued certificate as a PDF.
 pub async fn certificate_pdf(Citizen(ref me): Citizen, ctx: Ctx, Path(id): Path<String>) -> PageResult {
-    let row = certificate::certificate(&ctx.app, me, &id).await?;
+    let row = certificate::certificate(&ctx.app, me, &super::parsed(&id)?).await?;
     crate::web::pages::certificates::download(&ctx.app, &row, ctx.language).map_err(PageError::from)
 }

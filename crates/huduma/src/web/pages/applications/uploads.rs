@@ -78,7 +78,7 @@ fn render(ctx: &Ctx, loaded: &Loaded, errors: FormErrors, status: StatusCode) ->
         .collect();
     let template = DocumentsTemplate {
         page: ctx.page("application.documents_heading"),
-        id: loaded.row.id.clone(),
+        id: loaded.row.id.to_string(),
         service: service_name(ctx, loaded),
         requirements,
         // A correction the agency asked for goes back from the application's own page.
@@ -195,7 +195,7 @@ pub async fn upload(
     let loaded = load(&ctx, &id).await?;
     let (_, rule) = documents::requirement(&loaded, &requirement)?;
     let result = match read_upload(multipart, rule.max_bytes, Some(&ctx.csrf)).await {
-        Ok((name, bytes)) => documents::upload(&ctx.app, me, &id, &requirement, &name, bytes).await,
+        Ok((name, bytes)) => documents::upload(&ctx.app, me, &loaded.row.id, &requirement, &name, bytes).await,
         Err(failed) if failed.is_csrf() => {
             return Err(PageError::new(StatusCode::FORBIDDEN, "csrf.invalid"));
         }
@@ -213,7 +213,8 @@ pub async fn upload(
 /// Sends one of the person's files: always as an attachment, never sniffed, never cached
 /// by shared caches.
 pub async fn download(Citizen(ref me): Citizen, ctx: Ctx, Path((id, document)): Path<(String, String)>) -> PageResult {
-    let (row, bytes) = documents::download(&ctx.app, me, &id, &document).await?;
+    let document = huduma_domain::DocumentId::parse(&document).ok_or_else(PageError::not_found)?;
+    let (row, bytes) = documents::download(&ctx.app, me, &super::parsed(&id)?, &document).await?;
     Ok(attachment(&row.file_name, &row.content_type, bytes))
 }
 
