@@ -485,10 +485,8 @@ impl Config {
             },
             daraja_callback_ips: ip_list(pick(s.daraja_callback_ips, &file, "daraja_callback_ips")?, "callback address")?,
             reconcile_secs: pick(s.reconcile_seconds, &file, "reconcile_seconds")?.unwrap_or(30).max(1),
-            notify_allowed_hosts: crate::services::checkout::notify_url::parse_allowed_hosts(
-                &pick(s.notify_allowed_hosts, &file, "notify_allowed_hosts")?.unwrap_or_default(),
-            )
-            .map_err(|e| anyhow::anyhow!("HUDUMA_NOTIFY_ALLOWED_HOSTS: {e}"))?,
+            notify_allowed_hosts: parse_allowed_hosts(&pick(s.notify_allowed_hosts, &file, "notify_allowed_hosts")?.unwrap_or_default())
+                .map_err(|e| anyhow::anyhow!("HUDUMA_NOTIFY_ALLOWED_HOSTS: {e}"))?,
             callback_base_url: String::new(),
             help_dir: pick(s.help_dir, &file, "help_dir")?.or_else(default_help_dir),
             pesapal,
@@ -572,6 +570,22 @@ impl FromStr for IpRange {
     }
 }
 
+/// Parses a `host[:port]` list as in `HUDUMA_NOTIFY_ALLOWED_HOSTS`; refuses entries that
+/// are not a host.
+pub fn parse_allowed_hosts(list: &str) -> Result<Vec<String>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|entry| {
+            let url = url::Url::parse(&format!("http://{entry}")).map_err(|_| format!("`{entry}` is not a host or host:port"))?;
+            if url.path() != "/" || url.username() != "" || url.query().is_some() {
+                return Err(format!("`{entry}` is not a host or host:port"));
+            }
+            Ok(entry.to_owned())
+        })
+        .collect()
+}
+
 fn range_list(given: &str, what: &str) -> anyhow::Result<Vec<IpRange>> {
     given.split(',').map(str::trim).filter(|p| !p.is_empty()).map(|p| p.parse().map_err(|e| anyhow::anyhow!("{what}: {e}"))).collect()
 }
@@ -616,6 +630,13 @@ fn load_or_create_key(data_dir: &std::path::Path) -> anyhow::Result<Secret> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_allowed_hosts_setting_is_hosts_and_ports_only() {
+        assert_eq!(parse_allowed_hosts(" 127.0.0.1:9000, localhost ,"), Ok(vec!["127.0.0.1:9000".to_owned(), "localhost".to_owned()]));
+        assert!(parse_allowed_hosts("http://x/").is_err());
+        assert!(parse_allowed_hosts("host/path").is_err());
+    }
 
     fn settings(dir: &std::path::Path) -> Settings {
         Settings { data_dir: Some(dir.to_path_buf()), ..Settings::default() }

@@ -59,22 +59,6 @@ impl Policy {
     }
 }
 
-/// Parses a `host[:port]` list as in `HUDUMA_NOTIFY_ALLOWED_HOSTS`; refuses entries that
-/// are not a host.
-pub fn parse_allowed_hosts(list: &str) -> Result<Vec<String>, String> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .map(|entry| {
-            let url = url::Url::parse(&format!("http://{entry}")).map_err(|_| format!("`{entry}` is not a host or host:port"))?;
-            if url.path() != "/" || url.username() != "" || url.query().is_some() {
-                return Err(format!("`{entry}` is not a host or host:port"));
-            }
-            Ok(entry.to_owned())
-        })
-        .collect()
-}
-
 /// A notification URL that passed [`check_syntax`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -315,13 +299,6 @@ mod tests {
         let sandbox = Policy::new(&["localhost".into(), "[::1]:7000".into()], true);
         assert!(check_syntax(&sandbox, "http://LOCALHOST:1234/ipn").is_ok(), "a host without a port allows every port");
         assert!(check_syntax(&sandbox, "http://[::1]:7000/ipn").is_ok());
-    }
-
-    #[test]
-    fn the_allowed_hosts_setting_is_hosts_and_ports_only() {
-        assert_eq!(parse_allowed_hosts(" 127.0.0.1:9000, localhost ,"), Ok(vec!["127.0.0.1:9000".to_owned(), "localhost".to_owned()]));
-        assert!(parse_allowed_hosts("http://x/").is_err());
-        assert!(parse_allowed_hosts("host/path").is_err());
     }
 
     #[test]
