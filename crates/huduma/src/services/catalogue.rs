@@ -73,6 +73,9 @@ pub async fn import(app: &App, files: Vec<SourceFile>) -> Result<ImportReport, I
     let catalogue = check(&files).map_err(ImportError::Invalid)?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await.map_err(anyhow::Error::from)?;
+    // Nodes starting together each import the folder: they take turns, and each finds
+    // the versions the one before it stored.
+    store::lock_import(&mut tx, app.db.backend()).await.map_err(anyhow::Error::from)?;
     let mut new_versions = 0;
     let mut versions = HashMap::new();
     let by_path: HashMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();

@@ -1,7 +1,7 @@
 //! The imported catalogue files and the versions of each service.
 
-use super::Conn;
 use super::statements::statements;
+use super::{Backend, Conn};
 use sqlx::Row;
 
 statements! {
@@ -19,6 +19,24 @@ statements! {
     INSERT_VERSION = "INSERT INTO service_versions (service_code, version, hash, source, agency, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
     /// The text of one version of a service (for applications started on it).
     VERSION_SOURCE = "SELECT source FROM service_versions WHERE service_code = $1 AND version = $2";
+}
+
+/// Takes PostgreSQL's transaction-level advisory lock for catalogue imports (the key is
+/// an arbitrary constant of this module; the lock ends with the transaction). Wrapped in a
+/// count because the lock function returns `void`, which the `Any` driver cannot read.
+pub const LOCK_IMPORT_POSTGRES: &str = "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(7321001)) AS locked";
+/// The statements only PostgreSQL runs.
+pub const POSTGRES_ONLY: &[(&str, &str)] = &[("LOCK_IMPORT_POSTGRES", LOCK_IMPORT_POSTGRES)];
+
+/// Makes catalogue imports take turns across every process on the database, for the rest
+/// of the transaction: nodes starting together each import the folder, and without turns
+/// two of them insert the same file or the same next version. On SQLite the transaction's
+/// `BEGIN IMMEDIATE` already holds the only write lock.
+pub async fn lock_import(conn: &mut Conn, backend: Backend) -> Result<(), sqlx::Error> {
+    match backend {
+        Backend::Postgres => sqlx::query(LOCK_IMPORT_POSTGRES).execute(conn).await.map(|_| ()),
+        Backend::Sqlite => Ok(()),
+    }
 }
 
 /// A stored catalogue file.

@@ -52,7 +52,11 @@ pub const ALL: &[Module] = &[
 pub fn only_on(backend: Backend) -> &'static [Module] {
     match backend {
         Backend::Sqlite => &[("outbox", super::outbox::SQLITE_ONLY), ("queue", super::queue::SQLITE_ONLY)],
-        Backend::Postgres => &[("outbox", super::outbox::POSTGRES_ONLY), ("queue", super::queue::POSTGRES_ONLY)],
+        Backend::Postgres => &[
+            ("catalogue", super::catalogue::POSTGRES_ONLY),
+            ("outbox", super::outbox::POSTGRES_ONLY),
+            ("queue", super::queue::POSTGRES_ONLY),
+        ],
     }
 }
 

@@ -5,7 +5,29 @@ use crate::helpers::{Backend, Options, fixture_catalogue, spawn_with};
 use huduma::services::catalogue::{ImportError, import, read_folder};
 use huduma::store::catalogue::version_source;
 
-both_databases!(import_versions_services_and_refuses_broken_catalogues, service_pages_and_api_show_the_catalogue);
+both_databases!(
+    import_versions_services_and_refuses_broken_catalogues,
+    service_pages_and_api_show_the_catalogue,
+    nodes_importing_at_once_do_not_race
+);
+
+/// Several nodes starting together on one database each import the catalogue folder: the
+/// imports take turns, so none fails on a duplicate file or version, and an edit makes
+/// exactly one new version however many nodes import it.
+async fn nodes_importing_at_once_do_not_race(backend: Backend) {
+    let dir = fixture_catalogue();
+    let t = spawn_with(backend, Options { catalogue_dir: Some(dir.0.clone()), ..Options::default() }).await;
+    let path = dir.0.join("immigration/passport.toml");
+    let original = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, original.replace("Apply for a passport", "Apply for an ordinary passport")).expect("write");
+    let files = || read_folder(&dir.0).expect("read");
+    let (a, b, c) = tokio::join!(import(&t.app, files()), import(&t.app, files()), import(&t.app, files()));
+    let reports: Vec<_> = [a, b, c].into_iter().map(|r| r.unwrap_or_else(|e| panic!("an import failed: {e:?}"))).collect();
+    assert_eq!(reports.iter().map(|r| r.new_versions).sum::<usize>(), 1, "one new version: {reports:?}");
+    assert_eq!(t.app.catalogue().versions.get("passport"), Some(&2));
+    let mut conn = t.app.db.pool().acquire().await.expect("conn");
+    assert_eq!(huduma::store::catalogue::files(&mut conn).await.expect("files").len(), files().len());
+}
 
 async fn import_versions_services_and_refuses_broken_catalogues(backend: Backend) {
     let dir = fixture_catalogue();
