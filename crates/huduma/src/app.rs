@@ -54,6 +54,8 @@ pub struct App {
     pub pesapal_ipn_id: tokio::sync::OnceCell<String>,
     /// Wakes the outbox worker right after a commit that queued work.
     pub outbox_wakeup: Notify,
+    /// Set at SIGTERM: `/readyz` answers 503 so the load balancer drains this node.
+    pub draining: std::sync::atomic::AtomicBool,
     /// At most one upload check (decode, re-encode) per core at a time.
     pub upload_checks: tokio::sync::Semaphore,
     /// Uploaded documents.
@@ -107,6 +109,7 @@ impl App {
             pesapal,
             pesapal_ipn_id: tokio::sync::OnceCell::new(),
             outbox_wakeup: Notify::new(),
+            draining: Default::default(),
             catalogue: Default::default(),
             upload_checks: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)),
             blobs,

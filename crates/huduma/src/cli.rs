@@ -132,6 +132,13 @@ enum AdminTask {
         #[arg(long)]
         agency: Option<String>,
     },
+    /// Write a consistent copy of a SQLite database to a new file while the portal runs
+    /// (PostgreSQL: use pg_dump, see docs/deployment.md). Uploaded files are not in it:
+    /// back up the storage too.
+    Backup {
+        /// The new file (must not exist).
+        target: std::path::PathBuf,
+    },
     /// Sandbox only: create demo staff (an admin, a supervisor and an officer for every
     /// agency, and a platform admin) with a known password and authenticator secret.
     DemoStaff,
@@ -179,10 +186,7 @@ pub async fn main() -> anyhow::Result<()> {
             config.callback_base_url =
                 anyhow::Context::context(config.public_url.clone(), "a worker that reconciles payments needs HUDUMA_PUBLIC_URL")?;
             let app = Arc::new(crate::startup::assemble(config, db, Clock::default())?);
-            tokio::spawn(crate::jobs::cleanup::run(app.clone()));
-            tokio::spawn(crate::jobs::cleanup::run_escalations(app.clone()));
-            tokio::spawn(crate::jobs::cleanup::run_audit_sealer(app.clone()));
-            tokio::spawn(crate::services::payments::reconcile::run(app.clone()));
+            crate::jobs::spawn_periodic(&app);
             crate::jobs::outbox_worker::run(app).await;
         }
         Command::Migrate => {
@@ -358,6 +362,11 @@ async fn admin(config: Config, task: AdminTask) -> anyhow::Result<()> {
                 crate::store::staff::by_email(&mut conn, &email).await?.ok_or_else(|| anyhow::anyhow!("no staff member {email}"))?;
             let secret = member.totp_secret.ok_or_else(|| anyhow::anyhow!("{email} has not set up an authenticator yet"))?;
             println!("{}", crate::services::back_office::demo::current_code(&secret, &member.email, app.clock.now())?);
+        }
+        AdminTask::Backup { target } => {
+            crate::store::backup::sqlite_into(&mut conn, app.db.backend(), &target).await?;
+            let size = std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
+            println!("backed up to {} ({size} bytes); `huduma audit verify` against it checks the copy", target.display());
         }
         AdminTask::IpnReplay { id } => {
             if crate::store::outbox::replay(&mut conn, &id, app.clock.now()).await? {

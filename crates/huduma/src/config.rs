@@ -50,6 +50,10 @@ pub struct Settings {
     /// Longest pause, in seconds, while a request body is arriving [default: 30].
     #[arg(long, env = "HUDUMA_BODY_TIMEOUT_SECONDS", global = true)]
     pub body_timeout_seconds: Option<u64>,
+    /// Seconds between SIGTERM and closing the listener: `/readyz` answers 503 meanwhile,
+    /// so the load balancer stops sending new requests before the node goes [default: 5].
+    #[arg(long, env = "HUDUMA_DRAIN_SECONDS", global = true)]
+    pub drain_seconds: Option<u64>,
     /// Rate limits on sign-in and codes (`true`/`false`) [default: true].
     #[arg(long, env = "HUDUMA_RATE_LIMITS", global = true)]
     pub rate_limits: Option<bool>,
@@ -242,6 +246,8 @@ pub struct Config {
     pub header_timeout: std::time::Duration,
     /// Longest pause in a request body.
     pub body_timeout: std::time::Duration,
+    /// Time between SIGTERM and closing the listener, while `/readyz` says 503.
+    pub drain: std::time::Duration,
     /// Rate limits on.
     pub rate_limits: bool,
     /// Argon2 memory cost.
@@ -460,6 +466,7 @@ impl Config {
                 "header_timeout_seconds",
             )?,
             body_timeout: seconds(pick(s.body_timeout_seconds, &file, "body_timeout_seconds")?.unwrap_or(30), "body_timeout_seconds")?,
+            drain: std::time::Duration::from_secs(pick(s.drain_seconds, &file, "drain_seconds")?.unwrap_or(5)),
             rate_limits: pick(s.rate_limits, &file, "rate_limits")?.unwrap_or(true),
             argon2_memory_kib: pick(s.argon2_memory_kib, &file, "argon2_memory_kib")?.unwrap_or(19_456),
             argon2_iterations: pick(s.argon2_iterations, &file, "argon2_iterations")?.unwrap_or(2),

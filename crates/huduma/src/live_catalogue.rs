@@ -16,6 +16,9 @@ pub struct Live {
     pub index: SearchIndex,
     /// Current version number of each service.
     pub versions: HashMap<String, i64>,
+    /// The digest of the files it was built from (empty for no catalogue): a node whose
+    /// digest differs from the database's reloads.
+    pub digest: String,
     /// The home page's most-used services per language, built once per catalogue.
     popular: [std::sync::OnceLock<Vec<ServiceCard>>; 2],
     /// Category names per language, for the home page and filters.
@@ -46,10 +49,18 @@ pub struct ServiceCard {
 }
 
 impl Live {
-    /// Indexes a checked catalogue for serving.
-    pub fn new(catalogue: Catalogue, versions: HashMap<String, i64>) -> Self {
+    /// Indexes a checked catalogue, built from files with `digest`, for serving.
+    pub fn new(catalogue: Catalogue, versions: HashMap<String, i64>, digest: String) -> Self {
         let index = SearchIndex::build(&catalogue);
-        Self { catalogue, index, versions, popular: Default::default(), category_names: Default::default(), searches: Default::default() }
+        Self {
+            catalogue,
+            index,
+            versions,
+            digest,
+            popular: Default::default(),
+            category_names: Default::default(),
+            searches: Default::default(),
+        }
     }
 
     /// A card for a service in `language`.

@@ -46,12 +46,10 @@ pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow
     }
     let app = Arc::new(crate::startup::assemble(config, db, clock)?);
     crate::services::catalogue::start(&app).await?;
+    tokio::spawn(crate::services::catalogue::watch(app.clone()));
     if workers == Workers::InProcess {
         tokio::spawn(crate::jobs::outbox_worker::run(app.clone()));
-        tokio::spawn(crate::jobs::cleanup::run(app.clone()));
-        tokio::spawn(crate::jobs::cleanup::run_escalations(app.clone()));
-        tokio::spawn(crate::jobs::cleanup::run_audit_sealer(app.clone()));
-        tokio::spawn(crate::services::payments::reconcile::run(app.clone()));
+        crate::jobs::spawn_periodic(&app);
         tokio::spawn(crate::services::payments::mpesa::register_c2b(app.clone()));
         tokio::spawn(crate::services::payments::card::register_ipn(app.clone()));
     }
@@ -69,7 +67,7 @@ pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow
         header_timeout_secs = limits.header_timeout.as_secs(),
         "accepting connections"
     );
-    let server = tokio::spawn(crate::listener::serve(listener, router, limits, shutdown_signal()));
+    let server = tokio::spawn(crate::listener::serve(listener, router, limits, drain_on_signal(app.clone())));
     Ok(Running { addr, app, server })
 }
 
@@ -169,6 +167,34 @@ fn without_credentials(url: &str) -> String {
     }
 }
 
-async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+/// Completes when the node should stop accepting connections: on SIGTERM (or Ctrl-C),
+/// `/readyz` turns 503 at once, and the listener stays open for `HUDUMA_DRAIN_SECONDS`
+/// so that requests the load balancer sends before its next health check are still
+/// served. Then the listener closes and open requests finish.
+async fn drain_on_signal(app: Arc<App>) {
+    let signal = terminated().await;
+    tracing::info!(signal, drain_secs = app.config.drain.as_secs(), "shutting down: /readyz now answers 503");
+    app.draining.store(true, std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(app.config.drain).await;
+    tracing::info!("closing the listener; finishing the requests in flight");
+}
+
+/// Waits for SIGTERM or SIGINT; names which came.
+async fn terminated() -> &'static str {
+    #[cfg(unix)]
+    {
+        let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return "SIGINT";
+        };
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }

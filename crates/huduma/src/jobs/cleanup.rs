@@ -1,7 +1,9 @@
 //! Hourly clean-up of expired sessions, flows, rate-limit windows and drafts.
 
+use super::periodic::Job;
 use crate::app::App;
 use crate::store::{flows, rate_limits, sessions};
+use anyhow::Context;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +22,8 @@ pub async fn purge_expired(app: &App) -> anyhow::Result<u64> {
     Ok(removed)
 }
 
-/// Chains queued audit entries every second.
+/// Chains queued audit entries every second. Every worker runs this loop: sealers take
+/// turns on the chain's head row, so two never chain the same entries.
 pub async fn run_audit_sealer(app: Arc<App>) {
     let mut interval = tokio::time::interval(Duration::from_secs(1));
     loop {
@@ -31,27 +34,21 @@ pub async fn run_audit_sealer(app: Arc<App>) {
     }
 }
 
-/// Escalates overdue applications every ten minutes.
-pub async fn run_escalations(app: Arc<App>) {
-    let mut interval = tokio::time::interval(Duration::from_secs(600));
-    loop {
-        interval.tick().await;
-        if let Err(err) = crate::services::back_office::escalation::run_once(&app).await {
-            tracing::error!(error = ?err, "escalation sweep failed");
-        }
-    }
+/// Expired sessions, flows, rate-limit windows, invoices and tickets; draft reminders and
+/// expiry.
+pub const HOURLY: Job = Job { name: "cleanup", every: Duration::from_secs(3600) };
+/// Escalation of overdue applications.
+pub const ESCALATIONS: Job = Job { name: "escalations", every: Duration::from_secs(600) };
+
+/// One run of [`HOURLY`]: [`purge_expired`], then the drafts' reminders and expiry.
+pub async fn hourly(app: Arc<App>) -> anyhow::Result<()> {
+    let purged = purge_expired(&app).await.context("clean-up");
+    let drafts = super::drafts::run_once(&app).await.context("draft clean-up");
+    purged?;
+    drafts.map(|_| ())
 }
 
-/// Runs [`purge_expired`] every hour.
-pub async fn run(app: Arc<App>) {
-    let mut interval = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        interval.tick().await;
-        if let Err(err) = purge_expired(&app).await {
-            tracing::error!(error = %format!("{err:#}"), "clean-up failed");
-        }
-        if let Err(err) = super::drafts::run_once(&app).await {
-            tracing::error!(error = %format!("{err:#}"), "draft clean-up failed");
-        }
-    }
+/// One run of [`ESCALATIONS`].
+pub async fn escalate(app: Arc<App>) -> anyhow::Result<()> {
+    crate::services::back_office::escalation::run_once(&app).await.map(|_| ()).map_err(|e| anyhow::anyhow!("escalation sweep: {e:?}"))
 }

@@ -1,5 +1,23 @@
-//! Background work: the outbox worker and periodic clean-up.
+//! Background work: the outbox worker and the periodic jobs (clean-up, escalation,
+//! the payment reconciler, the audit sealer). `huduma serve` runs them in process;
+//! `huduma worker` runs only them. Any number of workers may run: the outbox hands each
+//! job to one worker, and each periodic job runs on one worker at a time
+//! ([`periodic`]).
 
 pub mod cleanup;
 pub mod drafts;
 pub mod outbox_worker;
+pub mod periodic;
+
+use crate::app::App;
+use std::sync::Arc;
+
+/// Starts every periodic job and the audit sealer on this process; the outbox worker is
+/// started by the caller (a worker process runs it in the foreground).
+pub fn spawn_periodic(app: &Arc<App>) {
+    tokio::spawn(periodic::run(app.clone(), cleanup::HOURLY, cleanup::hourly));
+    tokio::spawn(periodic::run(app.clone(), cleanup::ESCALATIONS, cleanup::escalate));
+    let reconcile = crate::services::payments::reconcile::job(app);
+    tokio::spawn(periodic::run(app.clone(), reconcile, crate::services::payments::reconcile::sweep_due));
+    tokio::spawn(cleanup::run_audit_sealer(app.clone()));
+}

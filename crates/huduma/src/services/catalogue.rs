@@ -65,8 +65,31 @@ pub fn read_folder(dir: &Path) -> anyhow::Result<Vec<SourceFile>> {
 }
 
 fn hash(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(text.as_bytes()))
 }
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One digest for a whole set of files, whatever order they come in: what nodes compare
+/// to notice that another node imported something different.
+fn digest_of(files: &[SourceFile]) -> String {
+    let mut entries: Vec<(&str, String)> = files.iter().map(|f| (f.path.as_str(), hash(&f.text))).collect();
+    entries.sort_unstable();
+    let mut digest = Sha256::new();
+    for (path, hash) in entries {
+        digest.update(path.as_bytes());
+        digest.update([0]);
+        digest.update(hash.as_bytes());
+        digest.update([b'\n']);
+    }
+    hex(&digest.finalize())
+}
+
+/// How often every node asks whether the stored catalogue changed: an import on one node
+/// is live on the others within this (plus the reload itself).
+pub const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Checks and imports catalogue files, then makes them live in `app`.
 pub async fn import(app: &App, files: Vec<SourceFile>) -> Result<ImportReport, ImportError> {
@@ -94,10 +117,12 @@ pub async fn import(app: &App, files: Vec<SourceFile>) -> Result<ImportReport, I
     }
     let rows: Vec<(String, String, String)> = files.iter().map(|f| (f.path.clone(), f.text.clone(), hash(&f.text))).collect();
     store::replace_files(&mut tx, &rows, now).await.map_err(anyhow::Error::from)?;
+    let digest = digest_of(&files);
+    store::set_digest(&mut tx, &digest, now).await.map_err(anyhow::Error::from)?;
     tx.commit().await.map_err(anyhow::Error::from)?;
     let report = ImportReport { services: catalogue.services.len(), agencies: catalogue.agencies.len(), new_versions };
     // The checked catalogue is what was stored: serve it without parsing it all again.
-    app.set_catalogue(Live::new(catalogue, versions));
+    app.set_catalogue(Live::new(catalogue, versions, digest));
     Ok(report)
 }
 
@@ -121,7 +146,34 @@ pub async fn load(db: &Db) -> anyhow::Result<Live> {
             versions.insert(code.to_owned(), version);
         }
     }
-    Ok(Live::new(catalogue, versions))
+    Ok(Live::new(catalogue, versions, digest_of(&files)))
+}
+
+/// Reloads the catalogue when the database holds a different one than this node serves
+/// (another node or `huduma catalogue import` imported it); returns whether it did.
+pub async fn refresh(app: &App) -> anyhow::Result<bool> {
+    let stored = store::digest(&mut *app.db.pool().acquire().await?).await?;
+    match stored {
+        Some(digest) if digest != app.catalogue().digest => {
+            let live = load(&app.db).await?;
+            tracing::info!(services = live.catalogue.services.len(), "catalogue changed in the database; now serving it");
+            app.set_catalogue(live);
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Keeps this node's catalogue the same as the database's, every [`WATCH_INTERVAL`].
+pub async fn watch(app: Arc<App>) {
+    let mut interval = tokio::time::interval(WATCH_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(err) = refresh(&app).await {
+            tracing::error!(error = %format!("{err:#}"), "checking the stored catalogue failed");
+        }
+    }
 }
 
 /// At start-up: import the folder when there is one (problems are logged and the stored

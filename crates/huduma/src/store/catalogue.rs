@@ -19,6 +19,11 @@ statements! {
     INSERT_VERSION = "INSERT INTO service_versions (service_code, version, hash, source, agency, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
     /// The text of one version of a service (for applications started on it).
     VERSION_SOURCE = "SELECT source FROM service_versions WHERE service_code = $1 AND version = $2";
+    /// The digest of the stored catalogue's files, which nodes poll to notice an import.
+    DIGEST = "SELECT digest FROM catalogue_state WHERE id = 1";
+    /// Records the digest of the files an import stored.
+    SET_DIGEST = "INSERT INTO catalogue_state (id, digest, imported_at) VALUES (1, $1, $2) \
+         ON CONFLICT (id) DO UPDATE SET digest = excluded.digest, imported_at = excluded.imported_at";
 }
 
 /// Takes PostgreSQL's transaction-level advisory lock for catalogue imports (the key is
@@ -91,4 +96,14 @@ pub async fn add_version(conn: &mut Conn, code: &str, agency: &str, hash: &str, 
 /// The text of one version of a service (for applications started on it).
 pub async fn version_source(conn: &mut Conn, code: &str, version: i64) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(VERSION_SOURCE).bind(code.to_owned()).bind(version).fetch_optional(conn).await
+}
+
+/// The digest of the stored catalogue's files (none before the first import).
+pub async fn digest(conn: &mut Conn) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(DIGEST).fetch_optional(conn).await
+}
+
+/// Records the digest of the files an import stored, for the other nodes to notice.
+pub async fn set_digest(conn: &mut Conn, digest: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(SET_DIGEST).bind(digest.to_owned()).bind(now).execute(conn).await.map(|_| ())
 }

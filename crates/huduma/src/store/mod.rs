@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod backup;
 pub mod catalogue;
 pub mod certificates;
 pub mod checkout;
@@ -18,6 +19,7 @@ pub mod documents;
 pub mod flows;
 pub mod outbox;
 pub mod payments;
+pub mod periodic_jobs;
 pub mod queue;
 pub mod rate_limits;
 pub mod receipt_lookup;

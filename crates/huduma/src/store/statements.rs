@@ -37,6 +37,7 @@ pub const ALL: &[Module] = &[
     ("flows", super::flows::ALL),
     ("outbox", super::outbox::ALL),
     ("payments", super::payments::ALL),
+    ("periodic_jobs", super::periodic_jobs::ALL),
     ("queue", super::queue::ALL),
     ("rate_limits", super::rate_limits::ALL),
     ("receipt_lookup", super::receipt_lookup::ALL),
@@ -51,7 +52,9 @@ pub const ALL: &[Module] = &[
 /// [`Backend`]).
 pub fn only_on(backend: Backend) -> &'static [Module] {
     match backend {
-        Backend::Sqlite => &[("outbox", super::outbox::SQLITE_ONLY), ("queue", super::queue::SQLITE_ONLY)],
+        Backend::Sqlite => {
+            &[("backup", super::backup::SQLITE_ONLY), ("outbox", super::outbox::SQLITE_ONLY), ("queue", super::queue::SQLITE_ONLY)]
+        }
         Backend::Postgres => &[
             ("catalogue", super::catalogue::POSTGRES_ONLY),
             ("outbox", super::outbox::POSTGRES_ONLY),
@@ -67,6 +70,7 @@ mod tests {
         ("accounts.rs", include_str!("accounts.rs")),
         ("applications.rs", include_str!("applications.rs")),
         ("audit.rs", include_str!("audit.rs")),
+        ("backup.rs", include_str!("backup.rs")),
         ("catalogue.rs", include_str!("catalogue.rs")),
         ("certificates.rs", include_str!("certificates.rs")),
         ("checkout.rs", include_str!("checkout.rs")),
@@ -78,6 +82,7 @@ mod tests {
         ("mod.rs", include_str!("mod.rs")),
         ("outbox.rs", include_str!("outbox.rs")),
         ("payments.rs", include_str!("payments.rs")),
+        ("periodic_jobs.rs", include_str!("periodic_jobs.rs")),
         ("queue.rs", include_str!("queue.rs")),
         ("rate_limits.rs", include_str!("rate_limits.rs")),
         ("receipt_lookup.rs", include_str!("receipt_lookup.rs")),

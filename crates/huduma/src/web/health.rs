@@ -11,8 +11,11 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: the database answers too.
+/// `GET /readyz`: the database answers too, and the node is not shutting down.
 pub async fn readyz(State(app): State<Arc<App>>) -> (StatusCode, &'static str) {
+    if app.draining.load(std::sync::atomic::Ordering::Relaxed) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "draining");
+    }
     match app.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(err) => {

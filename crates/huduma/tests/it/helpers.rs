@@ -103,6 +103,8 @@ pub struct Options {
     pub trusted_proxies: Option<String>,
     /// `HUDUMA_THEME_DIR` (default: the bundled Kenya theme).
     pub theme_dir: Option<std::path::PathBuf>,
+    /// Another node's database, to run a second node on it (default: a fresh database).
+    pub database_url: Option<String>,
 }
 
 impl Default for Options {
@@ -118,6 +120,7 @@ impl Default for Options {
             max_connections: None,
             header_timeout_secs: None,
             trusted_proxies: None,
+            database_url: None,
         }
     }
 }
@@ -138,7 +141,10 @@ pub fn new_client() -> reqwest::Client {
 pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempdir::TempDir::new();
-    let database_url = fresh_database(backend, &dir.0).await;
+    let database_url = match options.database_url {
+        Some(url) => url,
+        None => fresh_database(backend, &dir.0).await,
+    };
     let settings = Settings {
         listen: Some("127.0.0.1:0".parse().expect("addr")),
         data_dir: Some(dir.0.clone()),
@@ -162,6 +168,12 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
     // Codes sent are 100001, 100002, …: a test's wrong guess of 000000 can never be right.
     running.app.codes.count_from(100_001);
     TestApp { base: format!("http://{}", running.addr), app: running.app, client: new_client(), dir }
+}
+
+/// Starts another node on `first`'s database, as a cluster node would run beside it.
+pub async fn spawn_node(first: &TestApp, backend: Backend, options: Options) -> TestApp {
+    let url = first.app.config.database_url.expose().to_owned();
+    spawn_with(backend, Options { database_url: Some(url), ..options }).await
 }
 
 /// A clock moved forward to the start of the next hour: rate limits count in fixed

@@ -119,13 +119,14 @@ async fn sweep(app: &App, waiting: Vec<crate::store::payments::AttemptRow>) -> a
     Ok(sweep)
 }
 
-/// Runs [`run_once`] every `HUDUMA_RECONCILE_SECONDS`.
-pub async fn run(app: Arc<App>) {
-    let mut interval = tokio::time::interval(Duration::from_secs(app.config.reconcile_secs));
-    loop {
-        interval.tick().await;
-        if let Err(err) = run_once(&app).await {
-            tracing::error!(error = %format!("{err:#}"), "payment reconciliation failed");
-        }
-    }
+/// The reconciler as a periodic job: one sweep every `HUDUMA_RECONCILE_SECONDS` across
+/// the cluster, so each waiting attempt is asked about once per interval however many
+/// workers run.
+pub fn job(app: &App) -> crate::jobs::periodic::Job {
+    crate::jobs::periodic::Job { name: "reconcile", every: Duration::from_secs(app.config.reconcile_secs) }
+}
+
+/// One sweep, as the periodic job runs it.
+pub async fn sweep_due(app: Arc<App>) -> anyhow::Result<()> {
+    run_once(&app).await.map(|_| ())
 }
