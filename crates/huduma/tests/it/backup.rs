@@ -17,23 +17,20 @@ async fn a_backup_taken_while_running_restores_every_account(backend: Backend) {
     let restored_url = match backend {
         Backend::Sqlite => {
             let copy = t.dir.0.join("backup.db");
-            let output = Command::new(env!("CARGO_BIN_EXE_huduma"))
-                .args(["admin", "backup"])
-                .arg(&copy)
-                .env("DATABASE_URL", &url)
-                .env("HUDUMA_DATA_DIR", &t.dir.0)
-                .output()
-                .expect("huduma admin backup");
+            let backup = || {
+                Command::new(env!("CARGO_BIN_EXE_huduma"))
+                    .args(["admin", "backup"])
+                    .arg(&copy)
+                    .env("DATABASE_URL", &url)
+                    .env("HUDUMA_DATA_DIR", &t.dir.0)
+                    .output()
+                    .expect("huduma admin backup")
+            };
+            let output = backup();
             assert!(output.status.success(), "backup failed: {}", String::from_utf8_lossy(&output.stderr));
             assert!(String::from_utf8_lossy(&output.stdout).contains("backed up to"));
             // A second backup to the same file is refused, never overwritten.
-            let again = Command::new(env!("CARGO_BIN_EXE_huduma"))
-                .args(["admin", "backup"])
-                .arg(&copy)
-                .env("DATABASE_URL", &url)
-                .env("HUDUMA_DATA_DIR", &t.dir.0)
-                .output()
-                .expect("huduma admin backup");
+            let again = backup();
             assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("already exists"));
             format!("sqlite://{}", copy.display())
         }
