@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod page_error;
 pub mod pages;
 pub mod render;
+pub mod request_id;
 pub mod retry_after;
 pub mod safe_redirect;
 pub mod sandbox;
@@ -187,7 +188,9 @@ pub fn router(app: Arc<App>, simulators: Option<Arc<crate::simulators::Simulator
         .layer(axum::middleware::from_fn(retry_after::layer))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_id::span::<axum::body::Body>))
+        .layer(request_id::propagate())
+        .layer(request_id::set())
         .layer(CatchPanicLayer::new())
         .with_state(app)
 }

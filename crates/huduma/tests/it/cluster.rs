@@ -249,3 +249,16 @@ impl Drop for KillOnDrop {
         }
     }
 }
+
+/// The load balancer's request id comes back on the response (and is in every log line of
+/// the request); a request without one gets a fresh id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_keep_the_load_balancers_id_or_get_one() {
+    let t = spawn(Backend::Sqlite).await;
+    let given = t.client.get(t.url("/healthz")).header("X-Request-Id", "lb-7f3a-0001").send().await.expect("request");
+    assert_eq!(given.headers()["x-request-id"], "lb-7f3a-0001");
+    let fresh = |r: &reqwest::Response| r.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let one = fresh(&t.client.get(t.url("/")).send().await.expect("request")).expect("an id");
+    let two = fresh(&t.client.get(t.url("/")).send().await.expect("request")).expect("an id");
+    assert!(one.len() == 36 && one != two, "{one} {two}");
+}
