@@ -11,33 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { printf '\n== %s\n' "$*"; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-apt_updated=no
-apt_install() {
-  if [ "$apt_updated" = no ]; then as_root apt-get update -qq; apt_updated=yes; fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
+source scripts/lib/provision.sh
 
 # --- PostgreSQL -------------------------------------------------------------------
-pg_works() { psql "$1" -tAc 'SELECT 1' >/dev/null 2>&1; }
-postgres_url="${HUDUMA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-command -v psql >/dev/null || apt_install postgresql-client
-if ! pg_works "$postgres_url"; then
-  say "PostgreSQL not reachable at the configured URL; provisioning a local server"
-  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || apt_install postgresql
-  version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
-  [ -d "/etc/postgresql/$version/main" ] || as_root pg_createcluster "$version" main >/dev/null
-  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || true
-  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
-  postgres_url="postgres://postgres@127.0.0.1:5432/postgres"
-  if ! pg_works "$postgres_url"; then
-    # Debian's default asks TCP clients for a password: give the test superuser one.
-    as_root runuser -u postgres -- psql -qc "ALTER USER postgres PASSWORD 'huduma-test'" >/dev/null
-    postgres_url="postgres://postgres:huduma-test@127.0.0.1:5432/postgres"
-  fi
-  pg_works "$postgres_url" || { echo "PostgreSQL could not be provisioned" >&2; exit 1; }
-fi
+provision_postgres
 export HUDUMA_TEST_POSTGRES_URL="$postgres_url"
 # Databases left by earlier runs (each test creates its own).
 psql "$postgres_url" -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'huduma_test_%'" \

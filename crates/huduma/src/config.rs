@@ -28,6 +28,10 @@ pub struct Settings {
     /// Replace every external system by its in-tree simulator [default: on, except in production].
     #[arg(long, env = "HUDUMA_SANDBOX", global = true)]
     pub sandbox: Option<bool>,
+    /// Where the sandbox's SMTP sink listens, so that other processes (a rehearsal
+    /// cluster's nodes) can send their email to it [default: a free local port].
+    #[arg(long, env = "HUDUMA_SANDBOX_SMTP_LISTEN", global = true)]
+    pub sandbox_smtp_listen: Option<std::net::SocketAddr>,
     /// Public address of the portal, e.g. `https://huduma.go.ke` (cookies get `Secure` when https).
     #[arg(long, env = "HUDUMA_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
@@ -232,6 +236,8 @@ pub struct Config {
     pub production: bool,
     /// Sandboxes on.
     pub sandbox: bool,
+    /// The sandbox SMTP sink's address, when fixed.
+    pub sandbox_smtp_listen: Option<std::net::SocketAddr>,
     /// Public URL, if known.
     pub public_url: Option<String>,
     /// Signing key.
@@ -453,6 +459,7 @@ impl Config {
             database_url,
             production,
             sandbox,
+            sandbox_smtp_listen: pick(s.sandbox_smtp_listen, &file, "sandbox_smtp_listen")?,
             public_url: pick(s.public_url, &file, "public_url")?,
             secret_key,
             trusted_proxies,

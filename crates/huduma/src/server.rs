@@ -108,11 +108,12 @@ async fn wire_sandboxes(config: &mut Config, addr: SocketAddr, db: &Db, clock: &
             tracing::info!(provider = "smtp", server = %without_credentials(url.expose()), "email: the configured SMTP server (HUDUMA_SMTP_URL), not the sandbox");
         }
         None => {
-            let smtp = TcpListener::bind(("127.0.0.1", 0)).await.context("binding the sandbox SMTP sink")?;
+            let at = config.sandbox_smtp_listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+            let smtp = TcpListener::bind(at).await.with_context(|| format!("binding the sandbox SMTP sink on {at}"))?;
             let smtp_addr = smtp.local_addr()?;
             tokio::spawn(crate::integrations::smtp_sink::serve(smtp, db.clone(), clock.clone()));
             config.smtp_url = Some(Secret::new(format!("smtp://{smtp_addr}")));
-            tracing::info!(provider = "smtp", "email: the in-tree sandbox SMTP sink");
+            tracing::info!(provider = "smtp", address = %smtp_addr, "email: the in-tree sandbox SMTP sink");
         }
     }
     match &config.daraja {
