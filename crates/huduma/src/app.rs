@@ -95,7 +95,7 @@ impl App {
         let register = config.register.clone().map(IprsClient::new).transpose()?;
         let daraja = config.daraja.clone().map(crate::integrations::daraja::Daraja::new).transpose()?;
         let pesapal = config.pesapal.clone().map(crate::integrations::pesapal::Pesapal::new).transpose()?;
-        let blobs = crate::integrations::object_storage::open(&config.storage_url)?;
+        let blobs = crate::integrations::object_storage::open(&config.storage_url, &config.s3)?;
         Ok(Self {
             hasher,
             blocklist: Blocklist::from_lines(COMMON_PASSWORDS),

@@ -119,10 +119,23 @@ pub struct Settings {
     /// Convenience fee added to each paid USD service, in dollars [default: 1].
     #[arg(long, env = "HUDUMA_CONVENIENCE_FEE_USD", global = true)]
     pub convenience_fee_usd: Option<String>,
-    /// Where uploaded documents go: `file:///path` or `s3://bucket/prefix` (credentials from
-    /// the usual `AWS_*` variables; `AWS_ENDPOINT` for any S3-compatible store) [default: files/ in the data directory].
+    /// Where uploaded documents go: `file:///path` or `s3://bucket/prefix` (reached with the
+    /// `HUDUMA_S3_*` settings below, else the usual `AWS_*` variables) [default: files/ in the data directory].
     #[arg(long, env = "HUDUMA_STORAGE_URL", global = true)]
     pub storage_url: Option<String>,
+    /// Endpoint of an S3-compatible store, e.g. `http://127.0.0.1:3900` for Garage
+    /// (`http://` allows plain HTTP) [default: `AWS_ENDPOINT`, else Amazon S3].
+    #[arg(long, env = "HUDUMA_S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<String>,
+    /// Region S3 requests are signed for (Garage: `garage`) [default: `AWS_REGION`, else us-east-1].
+    #[arg(long, env = "HUDUMA_S3_REGION", global = true)]
+    pub s3_region: Option<String>,
+    /// S3 access key id [default: `AWS_ACCESS_KEY_ID`].
+    #[arg(long, env = "HUDUMA_S3_ACCESS_KEY_ID", global = true)]
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key, which signs every request [default: `AWS_SECRET_ACCESS_KEY`].
+    #[arg(long, env = "HUDUMA_S3_SECRET_ACCESS_KEY", global = true, hide_env_values = true)]
+    pub s3_secret_access_key: Option<Secret>,
     /// clamd address (`host:port`) for virus scans of uploads; when set, uploads are refused
     /// while clamd cannot be reached [default: none; the in-tree simulator in sandbox mode].
     #[arg(long, env = "HUDUMA_CLAMD_ADDRESS", global = true)]
@@ -296,6 +309,8 @@ pub struct Config {
     pub callback_base_url: String,
     /// Object store URL for uploaded documents.
     pub storage_url: String,
+    /// How an `s3://` store is reached.
+    pub s3: crate::integrations::object_storage::S3Settings,
     /// clamd address; uploads fail closed when it is set and unreachable.
     pub clamd_address: Option<String>,
     /// Draft lifetime after the last change, in seconds.
@@ -505,6 +520,12 @@ impl Config {
             help_dir: pick(s.help_dir, &file, "help_dir")?.or_else(default_help_dir),
             pesapal,
             storage_url,
+            s3: crate::integrations::object_storage::S3Settings {
+                endpoint: pick(s.s3_endpoint, &file, "s3_endpoint")?,
+                region: pick(s.s3_region, &file, "s3_region")?,
+                access_key_id: pick(s.s3_access_key_id, &file, "s3_access_key_id")?,
+                secret_access_key: pick(s.s3_secret_access_key, &file, "s3_secret_access_key")?,
+            },
             clamd_address: pick(s.clamd_address, &file, "clamd_address")?,
             draft_lifetime_secs: days(pick(s.draft_days, &file, "draft_days")?.unwrap_or(30), "draft_days")?,
             draft_reminder_secs: days(pick(s.draft_reminder_days, &file, "draft_reminder_days")?.unwrap_or(5), "draft_reminder_days")?,

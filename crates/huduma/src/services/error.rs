@@ -44,9 +44,26 @@ pub enum ServiceError {
     /// An outside system (the population register) did not answer.
     #[error("dependency unavailable: {0}")]
     Unavailable(&'static str),
+    /// The document store is down, unreachable or refuses the portal: nothing was
+    /// stored or read, and the same request can be tried again in a few minutes
+    /// ([`STORE_RETRY_AFTER_SECS`]). The cause is logged once at the boundary.
+    #[error("document store unavailable: {0}")]
+    StoreUnavailable(#[source] object_store::Error),
     /// A bug or an outage; logged once at the boundary.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// The wait a refusal for [`ServiceError::StoreUnavailable`] asks for (`Retry-After`):
+/// long enough for a store node to restart, short enough that "a few minutes" is true.
+pub const STORE_RETRY_AFTER_SECS: i64 = 120;
+
+/// A store failure that is an outage becomes [`ServiceError::StoreUnavailable`]; any other
+/// (a missing object behind a stored reference, a bad path) is a bug.
+impl From<object_store::Error> for ServiceError {
+    fn from(err: object_store::Error) -> Self {
+        if crate::integrations::object_storage::is_outage(&err) { Self::StoreUnavailable(err) } else { Self::Internal(err.into()) }
+    }
 }
 
 impl From<sqlx::Error> for ServiceError {
@@ -69,6 +86,7 @@ impl ServiceError {
             Self::NotFound => "not_found",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(code) => code,
+            Self::StoreUnavailable(_) => "documents.store_unavailable",
             Self::Internal(_) => "internal",
         }
     }

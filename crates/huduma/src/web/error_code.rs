@@ -72,6 +72,7 @@ error_codes! {
     CountyInvalid = "county.invalid",
     CsrfInvalid = "csrf.invalid",
     DateInvalid = "date.invalid",
+    DocumentsStoreUnavailable = "documents.store_unavailable",
     EmailInvalid = "email.invalid",
     EmailRequired = "email.required",
     EmailTaken = "email.taken",

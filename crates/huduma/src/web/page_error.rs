@@ -36,6 +36,8 @@ enum Problem {
     RateLimited(i64),
     /// Too many requests, said with a page's own sentence, and `Retry-After`.
     Throttled(&'static str, i64),
+    /// Something the page needs is down for now: its sentence, and `Retry-After`.
+    Unavailable(&'static str, i64),
 }
 
 impl PageError {
@@ -72,7 +74,7 @@ impl PageError {
             Problem::Code(code) => code,
             Problem::Field(error) => error.code,
             Problem::RateLimited(_) => "rate_limited",
-            Problem::Throttled(code, _) => code,
+            Problem::Throttled(code, _) | Problem::Unavailable(code, _) => code,
         }
     }
 
@@ -83,7 +85,7 @@ impl PageError {
             Problem::Code(code) => tr.error(code).to_owned(),
             Problem::Field(error) => super::render::field_message(tr, error),
             Problem::RateLimited(retry_after) => super::render::rate_limited_message(tr, *retry_after),
-            Problem::Throttled(code, retry_after) => {
+            Problem::Throttled(code, retry_after) | Problem::Unavailable(code, retry_after) => {
                 super::retry_after::note(*retry_after);
                 tr.error(code).to_owned()
             }
@@ -115,9 +117,22 @@ impl From<ServiceError> for PageError {
                 Self { status: StatusCode::TOO_MANY_REQUESTS, problem: Problem::RateLimited(retry_after) }
             }
             ServiceError::Unavailable(code) => Self::new(StatusCode::SERVICE_UNAVAILABLE, code),
+            err @ ServiceError::StoreUnavailable(_) => {
+                log_store_outage(&err);
+                Self {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    problem: Problem::Unavailable(err.code(), crate::services::error::STORE_RETRY_AFTER_SECS),
+                }
+            }
             ServiceError::Internal(err) => Self::internal(format!("{err:#}")),
         }
     }
+}
+
+/// The one log line of a [`ServiceError::StoreUnavailable`], with the store's own words
+/// (connection refused, a signature the store rejected…), for pages and the API alike.
+pub fn log_store_outage(err: &ServiceError) {
+    tracing::error!(error = %err, "the document store is unavailable; the request was refused with 503");
 }
 
 /// The error travels to [`layer`] in the response's extensions; the layer draws the page.

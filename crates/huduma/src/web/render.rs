@@ -320,6 +320,11 @@ pub fn form_failure(ctx: &Ctx, err: ServiceError) -> Result<(StatusCode, FormErr
             ))
         }
         ServiceError::Unavailable(code) => Ok((StatusCode::SERVICE_UNAVAILABLE, FormErrors::single(tr, "form", code))),
+        err @ ServiceError::StoreUnavailable(_) => {
+            super::page_error::log_store_outage(&err);
+            super::retry_after::note(crate::services::error::STORE_RETRY_AFTER_SECS);
+            Ok((StatusCode::SERVICE_UNAVAILABLE, FormErrors::single(tr, "form", err.code())))
+        }
         ServiceError::FlowExpired => Ok((StatusCode::UNPROCESSABLE_ENTITY, FormErrors::single(tr, "form", "flow.expired"))),
         err @ (ServiceError::NotFound | ServiceError::Internal(_)) => Err(PageError::from(err)),
     }

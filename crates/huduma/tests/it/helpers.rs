@@ -105,6 +105,10 @@ pub struct Options {
     pub theme_dir: Option<std::path::PathBuf>,
     /// Another node's database, to run a second node on it (default: a fresh database).
     pub database_url: Option<String>,
+    /// `HUDUMA_STORAGE_URL` (default: files/ in the test's folder).
+    pub storage_url: Option<String>,
+    /// `HUDUMA_S3_*`: how an `s3://` storage URL is reached.
+    pub s3: huduma::integrations::object_storage::S3Settings,
 }
 
 impl Default for Options {
@@ -121,6 +125,8 @@ impl Default for Options {
             header_timeout_secs: None,
             trusted_proxies: None,
             database_url: None,
+            storage_url: None,
+            s3: Default::default(),
         }
     }
 }
@@ -161,6 +167,11 @@ pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         header_timeout_seconds: options.header_timeout_secs,
         trusted_proxies: options.trusted_proxies,
         theme_dir: options.theme_dir,
+        storage_url: options.storage_url,
+        s3_endpoint: options.s3.endpoint,
+        s3_region: options.s3.region,
+        s3_access_key_id: options.s3.access_key_id,
+        s3_secret_access_key: options.s3.secret_access_key,
         ..Settings::default()
     };
     let config = Config::resolve(settings).expect("config");

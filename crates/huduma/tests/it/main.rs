@@ -23,6 +23,7 @@ mod help;
 mod helpdesk;
 mod locales;
 mod migrations;
+mod object_storage;
 mod openapi;
 mod payments;
 mod profile;

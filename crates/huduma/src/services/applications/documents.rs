@@ -72,7 +72,7 @@ pub async fn upload(
     let key = format!("applications/{id}/{document_id}");
     let path = object_store::path::Path::from(key.as_str());
     let size = i64::try_from(accepted.bytes.len()).map_err(anyhow::Error::from)?;
-    app.blobs.put(&path, accepted.bytes.into()).await.map_err(anyhow::Error::from)?;
+    app.blobs.put(&path, accepted.bytes.into()).await?;
     let row = DocumentRow {
         id: document_id,
         application_id: id.clone(),
@@ -125,7 +125,7 @@ pub async fn download(
     let row = store::find_owned(&mut conn, &me.account.id, application_id, document_id).await?.ok_or(ServiceError::NotFound)?;
     drop(conn);
     let path = object_store::path::Path::from(row.blob_key.as_str());
-    let bytes = app.blobs.get(&path).await.map_err(anyhow::Error::from)?.bytes().await.map_err(anyhow::Error::from)?;
+    let bytes = app.blobs.get(&path).await?.bytes().await?;
     Ok((row, bytes))
 }
 

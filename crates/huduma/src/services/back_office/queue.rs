@@ -109,6 +109,6 @@ pub async fn document(
     audit::record(&mut tx, entry, app.clock.now()).await?;
     tx.commit().await?;
     let path = object_store::path::Path::from(document.blob_key.as_str());
-    let bytes = app.blobs.get(&path).await.map_err(anyhow::Error::from)?.bytes().await.map_err(anyhow::Error::from)?;
+    let bytes = app.blobs.get(&path).await?.bytes().await?;
     Ok((document, bytes))
 }

@@ -35,7 +35,7 @@ pub async fn attach(app: &App, holder: Holder<'_>, number: &str, claimed_name: &
     let id: String = crate::store::new_id();
     let key = format!("tickets/{}/{id}", ticket.id);
     let path = object_store::path::Path::from(key.as_str());
-    app.blobs.put(&path, accepted.bytes.clone().into()).await.map_err(anyhow::Error::from)?;
+    app.blobs.put(&path, accepted.bytes.clone().into()).await?;
     let row = FileRow {
         id,
         ticket_id: ticket.id.clone(),
@@ -63,7 +63,7 @@ pub async fn attach(app: &App, holder: Holder<'_>, number: &str, claimed_name: &
 
 async fn read(app: &App, file: FileRow) -> ServiceResult<(FileRow, bytes::Bytes)> {
     let path = object_store::path::Path::from(file.blob_key.as_str());
-    let bytes = app.blobs.get(&path).await.map_err(anyhow::Error::from)?.bytes().await.map_err(anyhow::Error::from)?;
+    let bytes = app.blobs.get(&path).await?.bytes().await?;
     Ok((file, bytes))
 }
 

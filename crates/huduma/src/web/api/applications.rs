@@ -313,7 +313,8 @@ pub struct UploadForm {
     params(("id" = String, Path), ("requirement" = String, Path)), request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = DocumentInfo), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, description = "`body.too_large`: the body is declared larger than 26 MB (refused before it is read)", body = ErrorBody),
-        (status = 422, description = "The file breaks the requirement's rules (`upload.too_large`, `upload.not_allowed`, …, or `upload.scan_unavailable` while the virus scanner is down)", body = ErrorBody)))]
+        (status = 422, description = "The file breaks the requirement's rules (`upload.too_large`, `upload.not_allowed`, …, or `upload.scan_unavailable` while the virus scanner is down)", body = ErrorBody),
+        (status = 503, description = "`documents.store_unavailable`: the document store is down; nothing was stored. Try again after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn upload(
     State(app): State<Arc<App>>,
     Me(me, _): Me,
@@ -367,7 +368,8 @@ async fn file_part(multipart: &mut axum::extract::Multipart, limit: u64, require
 /// (each document's `download_url`).
 #[utoipa::path(get, path = "/api/v1/applications/{id}/documents/{document}/file", tag = "applications", security(("bearer" = [])),
     params(("id" = String, Path), ("document" = String, Path)),
-    responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 503, description = "`documents.store_unavailable`: the document store is down. Try again after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn download(
     State(app): State<Arc<App>>,
     Me(me, _): Me,

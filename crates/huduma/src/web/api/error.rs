@@ -151,6 +151,13 @@ impl From<ServiceError> for ApiError {
                 Self { retry_after: Some(retry_after), ..Self::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited) }
             }
             ServiceError::Unavailable(code) => Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::of(code)),
+            err @ ServiceError::StoreUnavailable(_) => {
+                crate::web::page_error::log_store_outage(&err);
+                Self {
+                    retry_after: Some(crate::services::error::STORE_RETRY_AFTER_SECS),
+                    ..Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::DocumentsStoreUnavailable)
+                }
+            }
             ServiceError::Internal(err) => {
                 tracing::error!(error = %format!("{err:#}"), "API request failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)

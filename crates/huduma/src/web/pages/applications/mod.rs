@@ -50,14 +50,15 @@ pub async fn draft_page(ctx: &Ctx, id: &str, draw: impl Fn(&Ctx, &Loaded, FormEr
 }
 
 /// After a refused input: the same page again with the problems, or the error page when
-/// the failure is not about the input.
+/// the failure is not about the input. A document store that is down also redraws the
+/// page (503, with its sentence at the top), so the person sees their draft is intact.
 pub async fn draw_problems(
     ctx: &Ctx,
     id: &str,
     err: ServiceError,
     draw: impl Fn(&Ctx, &Loaded, FormErrors, StatusCode) -> Response,
 ) -> PageResult {
-    if !matches!(err, ServiceError::Invalid(_)) {
+    if !matches!(err, ServiceError::Invalid(_) | ServiceError::StoreUnavailable(_)) {
         return Err(err.into());
     }
     let (status, errors) = form_failure(ctx, err)?;
