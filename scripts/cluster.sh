@@ -2,6 +2,7 @@
 # Brings Huduma up in its production shape on one machine, as a rehearsal:
 #   HAProxy ─▶ 3 × `huduma serve --no-workers` ─▶ PostgreSQL
 #              2 × `huduma worker`
+#   an S3-protocol object store (s3s-fs, as in the test command) for uploaded documents;
 #   a providers process: `huduma serve` in sandbox mode whose simulators (SMS, email,
 #   register, M-Pesa, cards) are the providers the cluster talks to over HTTP, and whose
 #   /sandbox pages show what was sent and answer the M-Pesa prompts.
@@ -9,10 +10,13 @@
 #   scripts/cluster.sh start    builds (release), starts everything, prints the URL
 #   scripts/cluster.sh status   every process with its role, PID and address; the database
 #   scripts/cluster.sh stop     stops everything (SIGTERM, then SIGKILL after 35 s)
+#   scripts/cluster.sh restart ROLE   restarts one process (node2, worker1…): SIGTERM, so a
+#                               node drains first; a process already dead is started again
 #
 # Settings (environment of `start`):
 #   HUDUMA_CLUSTER_PORT       the load balancer's port [8080]; nodes use the next three,
-#                             the providers process +10, its SMTP sink +11
+#                             the providers process +10, its SMTP sink +11, the object
+#                             store +12
 #   HUDUMA_CLUSTER_DIR        where logs, PIDs and files go [target/cluster]
 #   HUDUMA_CLUSTER_PROFILE    cargo profile to build and run: release or debug [release]
 #   HUDUMA_CLUSTER_FRESH      1: drop and recreate the cluster's database first
@@ -27,8 +31,11 @@ source scripts/lib/provision.sh
 port="${HUDUMA_CLUSTER_PORT:-8080}"
 dir="${HUDUMA_CLUSTER_DIR:-$PWD/target/cluster}"
 profile="${HUDUMA_CLUSTER_PROFILE:-release}"
+# The other commands use the port and profile `start` used.
+if [ "${1:-}" != start ] && [ -f "$dir/cluster.conf" ]; then source "$dir/cluster.conf"; fi
 providers_port=$((port + 10))
 smtp_port=$((port + 11))
+s3_port=$((port + 12))
 NODES=3
 WORKERS=2
 
@@ -65,6 +72,7 @@ start() {
   command -v haproxy >/dev/null || { say "Installing Debian's haproxy"; apt_install haproxy; }
   command -v curl >/dev/null || apt_install curl
   provision_postgres
+  provision_s3_server
   local database_url
   database_url=$(cluster_database_url "$postgres_url")
   if [ "${HUDUMA_CLUSTER_FRESH:-0}" = 1 ]; then
@@ -75,10 +83,12 @@ start() {
 
   if [ "$profile" = release ]; then cargo build --release --locked -p huduma; else cargo build --locked -p huduma; fi
 
-  mkdir -p "$dir/logs" "$dir/files" "$dir/providers"
+  mkdir -p "$dir/logs" "$dir/objects/huduma" "$dir/providers"
+  printf 'port=%s\nprofile=%s\n' "$port" "$profile" >"$dir/cluster.conf"
   : >"$dir/processes"
   # One secret for every process: a session made on one node is checked on another.
   [ -s "$dir/secret" ] || head -c 48 /dev/urandom | base64 | tr -d '/+=\n' >"$dir/secret"
+  [ -s "$dir/s3-secret" ] || head -c 30 /dev/urandom | base64 | tr -d '/+=\n' >"$dir/s3-secret"
   local provider_key
   [ -s "$dir/provider-key" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$dir/provider-key"
   provider_key=$(cat "$dir/provider-key")
@@ -104,9 +114,17 @@ start() {
   export HUDUMA_CATALOGUE_DIR="${HUDUMA_CATALOGUE_DIR:-$PWD/catalogue}"
   export HUDUMA_LOG_JSON="${HUDUMA_LOG_JSON:-true}"
 
+  if [ -z "${HUDUMA_STORAGE_URL:-}" ]; then
+    say "Object store (s3s-fs, bucket huduma) on 127.0.0.1:$s3_port"
+    launch objects "127.0.0.1:$s3_port" "$HUDUMA_S3_SERVER" --host 127.0.0.1 --port "$s3_port" \
+      --access-key huduma --secret-key "$(cat "$dir/s3-secret")" "$dir/objects"
+    export HUDUMA_STORAGE_URL=s3://huduma HUDUMA_S3_ENDPOINT="http://127.0.0.1:$s3_port" HUDUMA_S3_REGION=us-east-1
+    export HUDUMA_S3_ACCESS_KEY_ID=huduma HUDUMA_S3_SECRET_ACCESS_KEY="$(cat "$dir/s3-secret")"
+  fi
+
   say "Providers (the sandbox's simulators) on $providers"
   launch providers "127.0.0.1:$providers_port" env -u HUDUMA_SMTP_URL \
-    HUDUMA_SANDBOX=true HUDUMA_LISTEN="127.0.0.1:$providers_port" HUDUMA_DATA_DIR="$dir/providers" \
+    HUDUMA_STORAGE_URL="file://$dir/providers/files" HUDUMA_SANDBOX=true HUDUMA_LISTEN="127.0.0.1:$providers_port" HUDUMA_DATA_DIR="$dir/providers" \
     DATABASE_URL="sqlite://$dir/providers/providers.db?mode=rwc" HUDUMA_SANDBOX_SMTP_LISTEN="127.0.0.1:$smtp_port" \
     HUDUMA_SECRET_KEY="$(cat "$dir/secret")" HUDUMA_PUBLIC_URL="$providers" \
     "$(bin)" serve
@@ -119,19 +137,20 @@ start() {
   export HUDUMA_PUBLIC_URL="${HUDUMA_PUBLIC_URL:-http://127.0.0.1:$port}"
   export HUDUMA_TRUSTED_PROXIES="${HUDUMA_TRUSTED_PROXIES:-127.0.0.1}"
   export HUDUMA_DARAJA_CALLBACK_IPS="${HUDUMA_DARAJA_CALLBACK_IPS:-127.0.0.1}"
-  export HUDUMA_STORAGE_URL="${HUDUMA_STORAGE_URL:-file://$dir/files}"
   export HUDUMA_DATA_DIR="$dir/node-data"
+
+  # What `restart` starts a node or worker with again.
+  export -p | grep -E '^declare -x (HUDUMA_|DATABASE_URL)' >"$dir/cluster.env"
 
   say "$NODES nodes and $WORKERS workers on $(without_password "$DATABASE_URL")"
   local servers=""
   for n in $(seq 1 "$NODES"); do
-    local node_port=$((port + n))
-    launch "node$n" "127.0.0.1:$node_port" env HUDUMA_LISTEN="127.0.0.1:$node_port" "$(bin)" serve --no-workers
-    servers+="    server node$n 127.0.0.1:$node_port check"$'\n'
+    launch_node "$n"
+    servers+="    server node$n 127.0.0.1:$((port + n)) check"$'\n'
   done
   for n in $(seq 1 "$NODES"); do wait_ready "http://127.0.0.1:$((port + n))/readyz" "node$n"; done
   for n in $(seq 1 "$WORKERS"); do
-    launch "worker$n" "-" "$(bin)" worker
+    launch_worker "$n"
   done
 
   cat >"$dir/haproxy.cfg" <<EOF
@@ -149,7 +168,7 @@ defaults
     # has started is sent twice.
     retries 2
     option redispatch
-    retry-on conn-failure empty-response
+    retry-on conn-failure
     unique-id-format %{+X}o%ci%cp%fi%fp%Ts%rt%pid
     unique-id-header X-Request-Id
 frontend portal
@@ -167,6 +186,31 @@ EOF
   wait_ready "http://127.0.0.1:$port/readyz" "the load balancer"
   say "Huduma cluster ready"
   echo "http://127.0.0.1:$port"
+}
+
+launch_node() {
+  local node_port=$((port + $1))
+  launch "node$1" "127.0.0.1:$node_port" env HUDUMA_LISTEN="127.0.0.1:$node_port" "$(bin)" serve --no-workers
+}
+
+launch_worker() { launch "worker$1" "-" "$(bin)" worker; }
+
+restart() {
+  local target=$1 role pid address
+  read -r role pid address < <(grep "^$target " "$dir/processes") || { echo "no process $target" >&2; exit 1; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL "$pid" 2>/dev/null || true
+  grep -v "^$target " "$dir/processes" >"$dir/processes.new" || true
+  mv "$dir/processes.new" "$dir/processes"
+  # shellcheck disable=SC1091
+  source "$dir/cluster.env"
+  case "$target" in
+    node*) launch_node "${target#node}"; wait_ready "http://$address/readyz" "$target" ;;
+    worker*) launch_worker "${target#worker}" ;;
+    *) echo "only nodes and workers restart on their own; use stop and start" >&2; exit 1 ;;
+  esac
+  echo "$target restarted"
 }
 
 alive_any() {
@@ -203,5 +247,6 @@ case "${1:-}" in
   start) start ;;
   status) status ;;
   stop) stop ;;
-  *) echo "usage: scripts/cluster.sh start|status|stop" >&2; exit 2 ;;
+  restart) restart "${2:?which process: node1, worker2…}" ;;
+  *) echo "usage: scripts/cluster.sh start|status|stop|restart ROLE" >&2; exit 2 ;;
 esac

@@ -35,3 +35,27 @@ provision_postgres() {
     pg_works "$postgres_url" || { echo "PostgreSQL could not be provisioned" >&2; exit 1; }
   fi
 }
+
+# Sets HUDUMA_S3_SERVER to the pinned S3-protocol server for tests and the rehearsal
+# cluster: the configured one, one on PATH, or one installed here.
+provision_s3_server() {
+  # s3s-fs, from the s3s project: a small S3 server over a directory that checks every
+  # request's SigV4 signature. Never MinIO. The version is pinned: 0.14.1 (Rust 1.92 or
+  # later) is the newest that builds on the toolchain here, as 0.15 and later want Rust 1.96.
+  # The install takes about 4 minutes on two cores, once, into a folder outside the
+  # checkout that later runs reuse.
+  s3s_version=0.14.1
+  s3s_is_pinned() { [ -x "$1" ] && [ "$("$1" --version 2>/dev/null)" = "s3s-fs $s3s_version" ]; }
+  if [ -z "${HUDUMA_S3_SERVER:-}" ]; then
+    tools_dir="${HUDUMA_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/huduma-tools}"
+    if s3s_is_pinned "$(command -v s3s-fs || true)"; then
+      HUDUMA_S3_SERVER=$(command -v s3s-fs)
+    else
+      HUDUMA_S3_SERVER="$tools_dir/bin/s3s-fs"
+      if ! s3s_is_pinned "$HUDUMA_S3_SERVER"; then
+        say "Installing s3s-fs $s3s_version with cargo into $tools_dir (about 4 minutes, once)"
+        cargo install --locked --quiet --root "$tools_dir" s3s-fs --version "=$s3s_version" --features binary
+      fi
+    fi
+  fi
+}

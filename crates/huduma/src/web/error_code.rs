@@ -128,6 +128,7 @@ error_codes! {
     RequestInvalid = "request.invalid",
     RouteMethodNotAllowed = "route.method_not_allowed",
     RouteNotFound = "route.not_found",
+    ServiceDatabaseUnavailable = "service.database_unavailable",
     SigninFailed = "signin.failed",
     StaffAgencyRequired = "staff.agency_required",
     StaffAgencyUnknown = "staff.agency_unknown",

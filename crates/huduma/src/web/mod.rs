@@ -14,6 +14,7 @@ pub mod error_code;
 pub mod health;
 pub mod invoice_text;
 pub mod metrics;
+pub mod outage;
 pub mod page_error;
 pub mod pages;
 pub mod render;
@@ -181,6 +182,7 @@ pub fn router(app: Arc<App>, simulators: Option<Arc<crate::simulators::Simulator
     let router = router.merge(api::router());
     router
         .fallback(not_found)
+        .layer(from_fn_with_state(app.clone(), outage::layer))
         .layer(from_fn_with_state(app.clone(), page_error::layer))
         .layer(from_fn_with_state(app.clone(), csrf::layer))
         .layer(from_fn_with_state(app.clone(), security_headers::layer))

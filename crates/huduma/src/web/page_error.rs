@@ -57,6 +57,12 @@ impl PageError {
         Self { status: StatusCode::TOO_MANY_REQUESTS, problem: Problem::Throttled(code, retry_after) }
     }
 
+    /// Something the page needs is down for now (503): its sentence (`code`) and
+    /// `Retry-After`.
+    pub fn unavailable(code: &'static str, retry_after: i64) -> Self {
+        Self { status: StatusCode::SERVICE_UNAVAILABLE, problem: Problem::Unavailable(code, retry_after) }
+    }
+
     /// A bug or an outage: logged here, once, with its cause; the person sees `internal`.
     pub fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "request failed");

@@ -262,3 +262,44 @@ async fn requests_keep_the_load_balancers_id_or_get_one() {
     let two = fresh(&t.client.get(t.url("/")).send().await.expect("request")).expect("an id");
     assert!(one.len() == 36 && one != two, "{one} {two}");
 }
+
+/// While PostgreSQL refuses the portal, a request that needs it gets a 503 saying to try
+/// again shortly (pages and API alike), not the 500 of a bug; once the database is back,
+/// requests succeed again within seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_database_is_down_requests_get_503_then_recover() {
+    use sqlx::Connection;
+    let t = spawn(Backend::Postgres).await;
+    crate::helpers::register_html(&t, &WANJIKU).await;
+    let url = t.app.config.database_url.expose().to_owned();
+    let name = url.rsplit('/').next().expect("database name").to_owned();
+    let mut admin = sqlx::AnyConnection::connect(&crate::helpers::postgres_admin_url()).await.expect("admin");
+    let set = |allow: bool| format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}");
+    sqlx::query(sqlx::AssertSqlSafe(set(false))).execute(&mut admin).await.expect("refuse connections");
+    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{name}'")))
+        .execute(&mut admin)
+        .await
+        .expect("end connections");
+
+    let sign_in = || t.post_json("/api/v1/sign-in", json!({"identifier": "99999999", "password": "not the password"}));
+    let (status, body) = sign_in().await;
+    assert_eq!((status, body["error"]["code"].as_str()), (503, Some("service.database_unavailable")), "{body}");
+    // A signed-in page: the session itself is in the database.
+    let response = t.client.get(t.url("/applications")).header("Accept-Language", "sw").send().await.expect("page");
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(response.headers()["retry-after"], "30");
+    let page = response.text().await.expect("page");
+    assert!(page.contains("Huduma haiwezi kufikia hifadhidata yake"), "the Kiswahili sentence: {page}");
+
+    sqlx::query(sqlx::AssertSqlSafe(set(true))).execute(&mut admin).await.expect("allow connections");
+    let back = Instant::now();
+    loop {
+        let (status, body) = sign_in().await;
+        if status != 503 {
+            assert_eq!(status, 422, "an unknown account again, as before the outage: {body}");
+            break;
+        }
+        assert!(back.elapsed() < Duration::from_secs(5), "still 503 five seconds after the database came back");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

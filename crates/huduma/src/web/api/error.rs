@@ -58,6 +58,11 @@ impl ApiError {
         Self { status, code, fields: Vec::new(), retry_after: None }
     }
 
+    /// Something the request needs is down for now (503), with `Retry-After`.
+    pub fn unavailable(code: ErrorCode, retry_after: i64) -> Self {
+        Self { retry_after: Some(retry_after), ..Self::new(StatusCode::SERVICE_UNAVAILABLE, code) }
+    }
+
     /// Missing or dead bearer token.
     pub fn unauthorized() -> Self {
         Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized)
