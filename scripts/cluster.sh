@@ -19,6 +19,7 @@
 #                             store +12
 #   HUDUMA_CLUSTER_DIR        where logs, PIDs and files go [target/cluster]
 #   HUDUMA_CLUSTER_PROFILE    cargo profile to build and run: release or debug [release]
+#   HUDUMA_CLUSTER_DATABASE   the database's name on that server [huduma_cluster]
 #   HUDUMA_CLUSTER_FRESH      1: drop and recreate the cluster's database first
 #   HUDUMA_TEST_POSTGRES_URL  an admin URL of a PostgreSQL server [a local one, provisioned]
 #   HUDUMA_*                  any setting, passed to every node and worker; what is set
@@ -41,8 +42,9 @@ WORKERS=2
 
 bin() { echo "$PWD/target/$profile/huduma"; }
 
+database="${HUDUMA_CLUSTER_DATABASE:-${database:-huduma_cluster}}"
 # The database URL the cluster uses, from the admin URL (same server, own database).
-cluster_database_url() { echo "${1%/*}/huduma_cluster"; }
+cluster_database_url() { echo "${1%/*}/$database"; }
 
 without_password() { sed -E 's#//([^:/@]+):[^@]*@#//\1:***@#' <<<"$1"; }
 
@@ -76,15 +78,16 @@ start() {
   local database_url
   database_url=$(cluster_database_url "$postgres_url")
   if [ "${HUDUMA_CLUSTER_FRESH:-0}" = 1 ]; then
-    psql "$postgres_url" -qc "DROP DATABASE IF EXISTS huduma_cluster WITH (FORCE)" >/dev/null
+    psql "$postgres_url" -qc "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" >/dev/null
+    rm -rf "$dir/providers" "$dir/objects" "$dir/logs"
   fi
-  psql "$postgres_url" -tAc "SELECT 1 FROM pg_database WHERE datname = 'huduma_cluster'" | grep -q 1 \
-    || psql "$postgres_url" -qc "CREATE DATABASE huduma_cluster" >/dev/null
+  psql "$postgres_url" -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1 \
+    || psql "$postgres_url" -qc "CREATE DATABASE \"$database\"" >/dev/null
 
   if [ "$profile" = release ]; then cargo build --release --locked -p huduma; else cargo build --locked -p huduma; fi
 
   mkdir -p "$dir/logs" "$dir/objects/huduma" "$dir/providers"
-  printf 'port=%s\nprofile=%s\n' "$port" "$profile" >"$dir/cluster.conf"
+  printf 'port=%s\nprofile=%s\ndatabase=%s\n' "$port" "$profile" "$database" >"$dir/cluster.conf"
   : >"$dir/processes"
   # One secret for every process: a session made on one node is checked on another.
   [ -s "$dir/secret" ] || head -c 48 /dev/urandom | base64 | tr -d '/+=\n' >"$dir/secret"

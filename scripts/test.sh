@@ -60,6 +60,11 @@ trap 'rm -f "$log"' EXIT
 set +e
 cargo test --workspace --locked 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+if [ "$status" = 0 ]; then
+  say "Fault tests on a rehearsal cluster (scripts/cluster-faults.sh)"
+  bash scripts/cluster-faults.sh 2>&1 | tee -a "$log"
+  status=${PIPESTATUS[0]}
+fi
 set -e
 awk '/^test result:/ {p += $4; f += $6} END {printf "\nTests: %d passed, %d failed\n", p, f}' "$log"
 exit "$status"

@@ -72,6 +72,18 @@ impl From<sqlx::Error> for ServiceError {
     }
 }
 
+/// Whether a failure came from the database being unreachable, restarting or shutting
+/// down (rather than a bug): no connection to be had, a connection cut, or PostgreSQL's
+/// "connection exception" (08) and "operator intervention" (57) classes. The request can
+/// be tried again once the database is back.
+pub fn is_database_outage(err: &anyhow::Error) -> bool {
+    err.chain().filter_map(|cause| cause.downcast_ref::<sqlx::Error>()).any(|err| match err {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+        _ => false,
+    })
+}
+
 impl ServiceError {
     /// One field error.
     pub fn field(field: &'static str, code: &'static str) -> Self {

@@ -1,7 +1,10 @@
 //! A request that failed while the database is down is told so: 503 with a sentence
 //! saying to try again in a minute and `Retry-After`, not the 500 "something went wrong"
-//! of a bug. Whatever failed, the layer asks the database itself (one ping, at most a
-//! second) before it says "database", so a bug is never dressed up as an outage.
+//! of a bug. A use case's error is recognised where it is mapped
+//! ([`crate::services::error::is_database_outage`]); this layer catches the rest (an
+//! extractor that could not load the session, say): for any 500 it asks the database
+//! itself (one ping, at most a second) before it says "database", so a bug is never
+//! dressed up as an outage.
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;

@@ -130,6 +130,10 @@ impl From<ServiceError> for PageError {
                     problem: Problem::Unavailable(err.code(), crate::services::error::STORE_RETRY_AFTER_SECS),
                 }
             }
+            ServiceError::Internal(err) if crate::services::error::is_database_outage(&err) => {
+                tracing::error!(error = %format!("{err:#}"), "the database is unavailable; the request was refused with 503");
+                Self::unavailable(super::outage::CODE, super::outage::RETRY_AFTER_SECS)
+            }
             ServiceError::Internal(err) => Self::internal(format!("{err:#}")),
         }
     }

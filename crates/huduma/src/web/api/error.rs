@@ -163,6 +163,10 @@ impl From<ServiceError> for ApiError {
                     ..Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::DocumentsStoreUnavailable)
                 }
             }
+            ServiceError::Internal(err) if crate::services::error::is_database_outage(&err) => {
+                tracing::error!(error = %format!("{err:#}"), "the database is unavailable; the request was refused with 503");
+                Self::unavailable(ErrorCode::ServiceDatabaseUnavailable, crate::web::outage::RETRY_AFTER_SECS)
+            }
             ServiceError::Internal(err) => {
                 tracing::error!(error = %format!("{err:#}"), "API request failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
