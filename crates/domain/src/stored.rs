@@ -35,6 +35,7 @@ stored_text! {
     crate::application::status::Status => "application status", |s| (!s.is_empty()).then(|| crate::application::status::Status::parse(s));
     crate::workflow::StaffRole => "staff role", crate::workflow::StaffRole::parse;
     crate::AccountType => "account type", crate::AccountType::parse;
+    crate::Health => "component health", crate::Health::parse;
 }
 
 #[cfg(test)]

@@ -378,6 +378,13 @@ impl Pesapal {
         Ok(Self { http, config, token: Mutex::new(None) })
     }
 
+    /// Asks Pesapal for a new token (the status page's check): proves it answers and
+    /// accepts the portal's credentials.
+    pub async fn check(&self, now: i64) -> Result<(), PesapalError> {
+        *self.token.lock().await = None;
+        self.token(now).await.map(|_| ())
+    }
+
     /// A token with at least 30 s left, from the cache or a new request.
     async fn token(&self, now: i64) -> Result<String, PesapalError> {
         let mut cached = self.token.lock().await;

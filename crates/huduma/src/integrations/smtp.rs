@@ -26,6 +26,14 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
+    /// Opens a connection and says hello (the status page's check), sending nothing.
+    pub async fn check(&self) -> anyhow::Result<()> {
+        match self.transport.test_connection().await.context("SMTP connection")? {
+            true => Ok(()),
+            false => anyhow::bail!("the SMTP server did not accept the connection"),
+        }
+    }
+
     /// Sends a plain-text message.
     pub async fn send(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
         let message = Message::builder()

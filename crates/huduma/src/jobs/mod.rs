@@ -1,5 +1,5 @@
 //! Background work: the outbox worker and the periodic jobs (clean-up, escalation,
-//! the payment reconciler, the audit sealer). `huduma serve` runs them in process;
+//! the payment reconciler, the status page's checks, the audit sealer). `huduma serve` runs them in process;
 //! `huduma worker` runs only them. Any number of workers may run: the outbox hands each
 //! job to one worker, and each periodic job runs on one worker at a time
 //! ([`periodic`]).
@@ -19,5 +19,6 @@ pub fn spawn_periodic(app: &Arc<App>) {
     tokio::spawn(periodic::run(app.clone(), cleanup::ESCALATIONS, cleanup::escalate));
     let reconcile = crate::services::payments::reconcile::job(app);
     tokio::spawn(periodic::run(app.clone(), reconcile, crate::services::payments::reconcile::sweep_due));
+    tokio::spawn(periodic::run(app.clone(), crate::services::status::JOB, crate::services::status::run_job));
     tokio::spawn(cleanup::run_audit_sealer(app.clone()));
 }

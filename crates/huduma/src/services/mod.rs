@@ -20,6 +20,7 @@ pub mod rate_limit;
 pub mod registration;
 pub mod sessions;
 pub mod sign_in;
+pub mod status;
 pub mod totp;
 pub mod verification;
 

@@ -27,6 +27,7 @@ pub mod sandbox_messages;
 pub mod sessions;
 pub mod staff;
 pub mod statements;
+pub mod status;
 pub mod stk_confirmations;
 pub mod tickets;
 pub mod wal_sync;

@@ -44,6 +44,7 @@ pub const ALL: &[Module] = &[
     ("sandbox_messages", super::sandbox_messages::ALL),
     ("sessions", super::sessions::ALL),
     ("staff", super::staff::ALL),
+    ("status", super::status::ALL),
     ("stk_confirmations", super::stk_confirmations::ALL),
     ("tickets", super::tickets::ALL),
 ];
@@ -89,6 +90,7 @@ mod tests {
         ("sandbox_messages.rs", include_str!("sandbox_messages.rs")),
         ("sessions.rs", include_str!("sessions.rs")),
         ("staff.rs", include_str!("staff.rs")),
+        ("status.rs", include_str!("status.rs")),
         ("stk_confirmations.rs", include_str!("stk_confirmations.rs")),
         ("tickets.rs", include_str!("tickets.rs")),
         ("wal_sync.rs", include_str!("wal_sync.rs")),

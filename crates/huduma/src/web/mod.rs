@@ -37,8 +37,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::App;
 use pages::{
-    account, applications, catalogue, certificates, help, home, language, password_reset, payments, receipts, register, sign_in, tickets,
-    two_factor, verify,
+    account, applications, catalogue, certificates, help, home, language, password_reset, payments, receipts, register, sign_in, status,
+    tickets, two_factor, verify,
 };
 
 /// Largest upload request: the biggest file any requirement may allow, plus the form.
@@ -132,6 +132,9 @@ pub fn page_routes() -> Vec<Route> {
         Route::new("/callbacks/pesapal/ipn/{token}", Provider, post(callbacks::pesapal_ipn)),
         Route::new("/callbacks/mpesa/c2b/validation/{token}", Provider, post(callbacks::mpesa_c2b_validation)),
         Route::new("/callbacks/mpesa/c2b/confirmation/{token}", Provider, post(callbacks::mpesa_c2b_confirmation)),
+        // Anyone: the status page.
+        Route::new("/status", Public, get(status::show)),
+        Route::new("/status.json", Public, get(status::json)),
         // Anyone: the help centre.
         Route::new("/help", Public, get(help::index)),
         Route::new("/help/search", Public, get(help::search)),

@@ -116,6 +116,10 @@ async fn citizen_registers_verifies_and_signs_in_in_chromium(backend: Backend) {
         }
     };
 
+    // The status page, as the start-up round of checks left it.
+    browser.goto(&t.url("/status")).await.expect("status");
+    browser.find(Locator::Css(".health--up")).await.expect("a component checked and working");
+    crate::axe::audit(&browser).await;
     browser.goto(&t.url("/")).await.expect("home");
     crate::axe::audit(&browser).await;
     browser.find(Locator::LinkText("Create an account")).await.expect("link").click().await.expect("click");

@@ -31,6 +31,7 @@ mod receipt_lookup;
 mod sandbox;
 mod search_quality;
 mod security;
+mod status;
 mod stk_confirm;
 mod store;
 mod theme;

@@ -12,6 +12,7 @@ pub mod payments;
 pub mod receipts;
 pub mod register;
 pub mod sign_in;
+pub mod status;
 pub mod tickets;
 pub mod two_factor;
 pub mod verify;

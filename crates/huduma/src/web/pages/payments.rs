@@ -44,6 +44,8 @@ struct PayTemplate<'a> {
     paybill: String,
     receipt_numbers: Vec<String>,
     cards: bool,
+    /// M-Pesa's latest check found it down: say so before the citizen tries.
+    mpesa_down: bool,
 }
 
 /// The attempt id in a URL; text that cannot be one names no attempt ("not found").
@@ -84,6 +86,7 @@ async fn render(ctx: &Ctx, id: &str, errors: FormErrors, status: StatusCode, pho
             .collect(),
         receipt_numbers: view.receipts.clone(),
         cards: ctx.app.pesapal.is_some(),
+        mpesa_down: view.status().is_open() && crate::web::pages::status::mpesa_down(&ctx.app).await,
         paybill: ctx.app.daraja.as_ref().map(|d| d.short_code().to_owned()).unwrap_or_default(),
     };
     Ok(html(status, &template))
