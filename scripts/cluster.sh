@@ -2,7 +2,8 @@
 # Brings Huduma up in its production shape on one machine, as a rehearsal:
 #   HAProxy ─▶ 3 × `huduma serve --no-workers` ─▶ PostgreSQL
 #              2 × `huduma worker`
-#   an S3-protocol object store (s3s-fs, as in the test command) for uploaded documents;
+#   an S3-compatible object store for uploaded documents: Garage, the production store
+#   we name (installed with cargo the first time), or s3s-fs as in the test command;
 #   a providers process: `huduma serve` in sandbox mode whose simulators (SMS, email,
 #   register, M-Pesa, cards) are the providers the cluster talks to over HTTP, and whose
 #   /sandbox pages show what was sent and answer the M-Pesa prompts.
@@ -21,6 +22,7 @@
 #   HUDUMA_CLUSTER_PROFILE    cargo profile to build and run: release or debug [release]
 #   HUDUMA_CLUSTER_DATABASE   the database's name on that server [huduma_cluster]
 #   HUDUMA_CLUSTER_FRESH      1: drop and recreate the cluster's database first
+#   HUDUMA_CLUSTER_OBJECTS    garage or s3s-fs [garage]
 #   HUDUMA_TEST_POSTGRES_URL  an admin URL of a PostgreSQL server [a local one, provisioned]
 #   HUDUMA_*                  any setting, passed to every node and worker; what is set
 #                             wins over the defaults below (e.g. point SMS at your own
@@ -74,12 +76,17 @@ start() {
   command -v haproxy >/dev/null || { say "Installing Debian's haproxy"; apt_install haproxy; }
   command -v curl >/dev/null || apt_install curl
   provision_postgres
-  provision_s3_server
+  local objects="${HUDUMA_CLUSTER_OBJECTS:-garage}"
+  case "$objects" in
+    garage) provision_garage ;;
+    s3s-fs) provision_s3_server ;;
+    *) echo "HUDUMA_CLUSTER_OBJECTS must be garage or s3s-fs" >&2; exit 2 ;;
+  esac
   local database_url
   database_url=$(cluster_database_url "$postgres_url")
   if [ "${HUDUMA_CLUSTER_FRESH:-0}" = 1 ]; then
     psql "$postgres_url" -qc "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" >/dev/null
-    rm -rf "$dir/providers" "$dir/objects" "$dir/logs"
+    rm -rf "$dir/providers" "$dir/objects" "$dir/garage" "$dir/logs"
   fi
   psql "$postgres_url" -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1 \
     || psql "$postgres_url" -qc "CREATE DATABASE \"$database\"" >/dev/null
@@ -118,11 +125,7 @@ start() {
   export HUDUMA_LOG_JSON="${HUDUMA_LOG_JSON:-true}"
 
   if [ -z "${HUDUMA_STORAGE_URL:-}" ]; then
-    say "Object store (s3s-fs, bucket huduma) on 127.0.0.1:$s3_port"
-    launch objects "127.0.0.1:$s3_port" "$HUDUMA_S3_SERVER" --host 127.0.0.1 --port "$s3_port" \
-      --access-key huduma --secret-key "$(cat "$dir/s3-secret")" "$dir/objects"
-    export HUDUMA_STORAGE_URL=s3://huduma HUDUMA_S3_ENDPOINT="http://127.0.0.1:$s3_port" HUDUMA_S3_REGION=us-east-1
-    export HUDUMA_S3_ACCESS_KEY_ID=huduma HUDUMA_S3_SECRET_ACCESS_KEY="$(cat "$dir/s3-secret")"
+    if [ "$objects" = garage ]; then start_garage; else start_s3s_fs; fi
   fi
 
   say "Providers (the sandbox's simulators) on $providers"
@@ -189,6 +192,52 @@ EOF
   wait_ready "http://127.0.0.1:$port/readyz" "the load balancer"
   say "Huduma cluster ready"
   echo "http://127.0.0.1:$port"
+}
+
+# s3s-fs: one process over a folder, one key.
+start_s3s_fs() {
+  say "Object store (s3s-fs, bucket huduma) on 127.0.0.1:$s3_port"
+  launch objects "127.0.0.1:$s3_port" "$HUDUMA_S3_SERVER" --host 127.0.0.1 --port "$s3_port" \
+    --access-key huduma --secret-key "$(cat "$dir/s3-secret")" "$dir/objects"
+  export HUDUMA_STORAGE_URL=s3://huduma HUDUMA_S3_ENDPOINT="http://127.0.0.1:$s3_port" HUDUMA_S3_REGION=us-east-1
+  export HUDUMA_S3_ACCESS_KEY_ID=huduma HUDUMA_S3_SECRET_ACCESS_KEY="$(cat "$dir/s3-secret")"
+}
+
+# Garage: a one-node layout, the bucket, and a key allowed to read and write it (made
+# once; a later start reuses them).
+start_garage() {
+  local g="$dir/garage" cli
+  mkdir -p "$g/meta" "$g/data"
+  [ -s "$g/rpc-secret" ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$g/rpc-secret"
+  printf '%s\n' \
+    "metadata_dir = \"$g/meta\"" \
+    "data_dir = \"$g/data\"" \
+    'db_engine = "lmdb"' \
+    'replication_factor = 1' \
+    "rpc_bind_addr = \"127.0.0.1:$((port + 13))\"" \
+    "rpc_public_addr = \"127.0.0.1:$((port + 13))\"" \
+    "rpc_secret = \"$(cat "$g/rpc-secret")\"" \
+    '[s3_api]' \
+    's3_region = "garage"' \
+    "api_bind_addr = \"127.0.0.1:$s3_port\"" \
+    'root_domain = ".s3.garage.localhost"' >"$g/garage.toml"
+  say "Object store (Garage, bucket huduma) on 127.0.0.1:$s3_port"
+  launch objects "127.0.0.1:$s3_port" "$GARAGE" -c "$g/garage.toml" server
+  cli="$GARAGE -c $g/garage.toml"
+  for _ in $(seq 1 60); do $cli status >/dev/null 2>&1 && break; sleep 0.5; done
+  if [ ! -s "$g/key" ]; then
+    local node
+    node=$($cli status 2>/dev/null | awk '/NO ROLE ASSIGNED/ {print $1; exit}')
+    $cli layout assign -z dc1 -c 1G "$node" >/dev/null
+    $cli layout apply --version 1 >/dev/null
+    $cli bucket create huduma >/dev/null
+    $cli key create huduma-cluster >"$g/key"
+    $cli bucket allow --read --write --owner huduma --key huduma-cluster >/dev/null
+  fi
+  export HUDUMA_STORAGE_URL=s3://huduma HUDUMA_S3_ENDPOINT="http://127.0.0.1:$s3_port" HUDUMA_S3_REGION=garage
+  HUDUMA_S3_ACCESS_KEY_ID=$(awk '/Key ID:/ {print $3}' "$g/key")
+  HUDUMA_S3_SECRET_ACCESS_KEY=$(awk '/Secret key:/ {print $3}' "$g/key")
+  export HUDUMA_S3_ACCESS_KEY_ID HUDUMA_S3_SECRET_ACCESS_KEY
 }
 
 launch_node() {

@@ -59,3 +59,18 @@ provision_s3_server() {
     fi
   fi
 }
+
+# Sets GARAGE to Garage, the S3-compatible store we name for production (the rehearsal
+# cluster's default store): the configured one (HUDUMA_GARAGE), one on PATH, or one
+# installed here with cargo (about 16 minutes on two cores, once).
+provision_garage() {
+  local garage_version=2.5.0 tools_dir="${HUDUMA_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/huduma-tools}"
+  GARAGE="${HUDUMA_GARAGE:-$(command -v garage || true)}"
+  if [ -z "$GARAGE" ] || ! "$GARAGE" --version 2>/dev/null | grep -q "$garage_version"; then
+    GARAGE="$tools_dir/bin/garage"
+    if ! "$GARAGE" --version 2>/dev/null | grep -q "$garage_version"; then
+      say "Installing Garage $garage_version with cargo into $tools_dir (about 16 minutes, once)"
+      cargo install --locked --quiet --root "$tools_dir" garage --version "=$garage_version" --no-default-features --features bundled-libs,lmdb
+    fi
+  fi
+}
