@@ -13,7 +13,7 @@ DURATION=${BENCH_SECONDS:-10}
 cargo build --release --locked --bin huduma --example hello_baseline --example argon2_rate --example catalogue_bench --example applications_bench --example callbacks_bench --example back_office_bench 2>&1 | tail -n 1
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 # BENCH_SECTIONS picks what runs after the baseline (default: all of them).
-section() { [[ " ${BENCH_SECTIONS:-accounts catalogue applications callbacks back_office} " == *" $1 "* ]]; }
+section() { [[ " ${BENCH_SECTIONS:-accounts catalogue applications callbacks back_office cluster} " == *" $1 "* ]]; }
 bin=target/release
 data=$(mktemp -d)
 cleanup() { kill "${hello:-}" "${huduma:-}" 2>/dev/null || true; rm -rf "$data"; }
@@ -311,5 +311,56 @@ cat <<EOF_TABLE
 | Work queue, 8 connections | ${q8_rps} req/s, p99 ${q8_p99} ms | $(ratio "$q8_rps" "$base_rps") · B (64-connection baseline) |
 | Dashboard queries, one agency (~20,000 applications), 30 days, ${d_services} services | median ${d_median} ms, worst ${d_worst} ms | target ≤ 200 ms |
 | Certificate PDFs (template, serial, QR), ${pdf_threads} threads | ${pdf_rate} /s | |
+EOF_TABLE
+fi
+
+# --- Through HAProxy: 3 nodes behind the load balancer vs 1 node directly ----------------
+# The rehearsal cluster (scripts/cluster.sh, release build, PostgreSQL, s3s-fs). Both
+# paths are measured in the same run, alternating, against the same nodes: on a machine
+# with two cores this shows what the load balancer costs, not how nodes scale (three nodes
+# share the same two cores as one).
+if section cluster; then
+cluster_dir="$data/cluster"
+export HUDUMA_CLUSTER_DIR="$cluster_dir" HUDUMA_CLUSTER_PORT=8280 HUDUMA_CLUSTER_DATABASE=huduma_cluster_bench
+HUDUMA_CLUSTER_FRESH=1 HUDUMA_CLUSTER_OBJECTS=s3s-fs HUDUMA_RATE_LIMITS=false RUST_LOG=warn bash scripts/cluster.sh start >"$data/cluster.log" 2>&1
+trap 'bash scripts/cluster.sh stop >/dev/null 2>&1; cleanup' EXIT
+python3 - <<'PY'
+import json, re, time, urllib.request
+base, providers = "http://127.0.0.1:8280", "http://127.0.0.1:8290"
+def post(path, body):
+    req = urllib.request.Request(base + path, json.dumps(body).encode(), {"content-type": "application/json"})
+    return json.load(urllib.request.urlopen(req))
+def code(to):
+    for _ in range(100):
+        for m in json.load(urllib.request.urlopen(providers + "/sandbox/messages.json")):
+            if m["recipient"] == to:
+                found = re.search(r"\b\d{6}\b", m["body"])
+                if found: return found.group(0)
+        time.sleep(0.1)
+    raise SystemExit("no code for " + to)
+s = post("/api/v1/registrations", {"account_type": "citizen", "document_number": "12345678", "first_name": "Wanjiku", "year_of_birth": "1990"})
+d = post("/api/v1/registrations/details", {"registration_token": s["registration_token"], "phone": "0712345678", "email": "bench@example.com", "password": "mango tree by the river", "password_confirmation": "mango tree by the river"})
+post("/api/v1/verifications/check", {"verification_token": d["verification_token"], "channel": "sms", "code": code("+254712345678")})
+post("/api/v1/verifications/check", {"verification_token": d["verification_token"], "channel": "email", "code": code("bench@example.com")})
+PY
+cat >"$data/cluster-signin.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"identifier":"bench@example.com","password":"mango tree by the river"}'
+LUA
+lb=http://127.0.0.1:8280 direct=http://127.0.0.1:8281
+read -r d_home d_home_p99 < <(measure "$direct/" 64)
+read -r l_home l_home_p99 < <(measure "$lb/" 64)
+read -r d_signin d_signin_p99 < <(measure "$direct/api/v1/sign-in" 8 "$data/cluster-signin.lua")
+read -r l_signin l_signin_p99 < <(measure "$lb/api/v1/sign-in" 8 "$data/cluster-signin.lua")
+read -r d_home2 d_home2_p99 < <(measure "$direct/" 64)
+read -r l_home2 l_home2_p99 < <(measure "$lb/" 64)
+bash scripts/cluster.sh stop >/dev/null 2>&1
+cat <<EOF_TABLE
+
+| Through HAProxy (3 nodes, PostgreSQL) vs node1 directly, same run | Direct | Through HAProxy | Ratio (HAProxy / direct) |
+|---|---|---|---|
+| Home page, 64 connections (first, second round) | ${d_home}, ${d_home2} req/s; p99 ${d_home_p99}, ${d_home2_p99} ms | ${l_home}, ${l_home2} req/s; p99 ${l_home_p99}, ${l_home2_p99} ms | $(ratio "$l_home" "$d_home"), $(ratio "$l_home2" "$d_home2") |
+| Sign-in (password step, Argon2id), 8 connections | ${d_signin} req/s, p99 ${d_signin_p99} ms | ${l_signin} req/s, p99 ${l_signin_p99} ms | $(ratio "$l_signin" "$d_signin") |
 EOF_TABLE
 fi

@@ -65,6 +65,11 @@ if [ "$status" = 0 ]; then
   bash scripts/cluster-faults.sh 2>&1 | tee -a "$log"
   status=${PIPESTATUS[0]}
 fi
+if [ "$status" = 0 ]; then
+  say "PostgreSQL tests through PgBouncer in session mode (scripts/pgbouncer-check.sh)"
+  bash scripts/pgbouncer-check.sh 2>&1 | tee -a "$log"
+  status=${PIPESTATUS[0]}
+fi
 set -e
 awk '/^test result:/ {p += $4; f += $6} END {printf "\nTests: %d passed, %d failed\n", p, f}' "$log"
 exit "$status"
