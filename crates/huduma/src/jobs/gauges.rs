@@ -143,7 +143,7 @@ pub fn record_backlog(backlog: &Backlog) {
     metrics::gauge!("huduma_mpesa_waiting").set(backlog.mpesa_waiting.count as f64);
     metrics::gauge!("huduma_mpesa_waiting_oldest_seconds").set(backlog.mpesa_waiting.oldest_secs as f64);
     for (job, overdue) in &backlog.periodic_overdue {
-        metrics::gauge!("huduma_periodic_job_overdue_seconds", "job" => *job).set(*overdue as f64);
+        metrics::gauge!("huduma_periodic_job_overdue_seconds", "name" => *job).set(*overdue as f64);
     }
 }
 
@@ -175,6 +175,32 @@ mod tests {
         assert_eq!(by_kind[0], ("sms", Due { count: 3, oldest_secs: 100 }));
         assert_eq!(by_kind[1], ("email", Due::default()), "an empty queue reads 0, not its last value");
         assert_eq!(by_kind[OUTBOX_KINDS.len()], (OTHER_KIND, Due { count: 3, oldest_secs: 500 }));
+    }
+
+    /// The gauges this module records.
+    const GAUGES: [&str; 8] = [
+        "huduma_outbox_due",
+        "huduma_outbox_oldest_due_seconds",
+        "huduma_mpesa_waiting",
+        "huduma_mpesa_waiting_oldest_seconds",
+        "huduma_db_pool_connections",
+        "huduma_db_pool_idle",
+        "huduma_db_pool_max",
+        "huduma_periodic_job_overdue_seconds",
+    ];
+
+    #[test]
+    fn the_dashboard_and_the_deployment_guide_show_every_gauge() {
+        let dashboard: serde_json::Value =
+            serde_json::from_str(include_str!("../../../../docs/grafana-dashboard.json")).expect("the dashboard is JSON");
+        let panels = dashboard["panels"].as_array().expect("panels");
+        let queries: Vec<&str> =
+            panels.iter().flat_map(|p| p["targets"].as_array().into_iter().flatten()).filter_map(|t| t["expr"].as_str()).collect();
+        let guide = include_str!("../../../../docs/deployment.md");
+        for gauge in GAUGES {
+            assert!(queries.iter().any(|q| q.contains(gauge)), "no dashboard panel shows {gauge}");
+            assert!(guide.contains(&format!("`{gauge}`")), "docs/deployment.md does not describe {gauge}");
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub fn spawn_periodic(app: &Arc<App>) {
     tokio::spawn(cleanup::run_audit_sealer(app.clone()));
 }
 
-/// The names of the jobs [`spawn_periodic`] starts: the closed set of `job` labels on
+/// The names of the jobs [`spawn_periodic`] starts: the closed set of `name` labels on
 /// their metrics. A job added there belongs here too (a test checks every row the jobs
 /// write is named here).
 pub fn periodic_names(app: &App) -> [&'static str; 4] {

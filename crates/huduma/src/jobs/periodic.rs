@@ -96,8 +96,8 @@ where
         }
     };
     let label = outcome.as_ref().map_or("lost", |result| if result.is_ok() { "ok" } else { "failed" });
-    metrics::counter!("huduma_periodic_job_runs_total", "job" => job.name, "outcome" => label).increment(1);
-    metrics::histogram!("huduma_periodic_job_run_seconds", "job" => job.name).record(started.elapsed().as_secs_f64());
+    metrics::counter!("huduma_periodic_job_runs_total", "name" => job.name, "outcome" => label).increment(1);
+    metrics::histogram!("huduma_periodic_job_run_seconds", "name" => job.name).record(started.elapsed().as_secs_f64());
     let Some(result) = outcome else { return Ok(Turn::Lost) };
     if let Err(err) = result {
         tracing::error!(job = job.name, error = %format!("{err:#}"), "periodic job failed");

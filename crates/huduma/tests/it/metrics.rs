@@ -119,7 +119,7 @@ async fn gauges_show_the_backlog_the_callback_lag_and_the_pool(backend: Backend)
     let pool = gauges::pool(&t.app);
     assert!(pool.max >= 1 && pool.size <= pool.max && pool.idle <= pool.size, "{pool:?}");
 
-    // Every periodic job that wrote its row is named in the closed set of `job` labels.
+    // Every periodic job that wrote its row is named in the closed set of `name` labels.
     let names: Vec<String> = {
         let mut conn = t.app.db.pool().acquire().await.expect("conn");
         sqlx::query_scalar("SELECT name FROM periodic_jobs").fetch_all(&mut *conn).await.expect("names")
@@ -135,7 +135,7 @@ async fn gauges_show_the_backlog_the_callback_lag_and_the_pool(backend: Backend)
             && within(value(text, r#"huduma_outbox_oldest_due_seconds{kind="ipn"}"#), base_f)
             && within(value(text, r#"huduma_outbox_oldest_due_seconds{kind="sms"}"#), 2.0 * base_f)
             && within(value(text, r#"huduma_outbox_oldest_due_seconds{kind="other"}"#), base_f / 2.0)
-            && within(value(text, &format!(r#"huduma_periodic_job_overdue_seconds{{job="{cleanup}"}}"#)), base_f)
+            && within(value(text, &format!(r#"huduma_periodic_job_overdue_seconds{{name="{cleanup}"}}"#)), base_f)
     })
     .await;
     // Other apps' samples may stand here; they are all non-negative, and each app has a pool.
@@ -157,13 +157,13 @@ async fn periodic_job_runs_are_counted_and_timed() {
     let mut text = String::new();
     for _ in 0..100 {
         text = t.client.get(t.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
-        if text.contains(r#"huduma_periodic_job_runs_total{job="escalations",outcome="ok"}"#) {
+        if text.contains(r#"huduma_periodic_job_runs_total{name="escalations",outcome="ok"}"#) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(text.contains(r#"huduma_periodic_job_runs_total{job="escalations",outcome="ok"}"#), "{text}");
-    assert!(text.contains(r#"huduma_periodic_job_run_seconds{job="escalations""#), "{text}");
+    assert!(text.contains(r#"huduma_periodic_job_runs_total{name="escalations",outcome="ok"}"#), "{text}");
+    assert!(text.contains(r#"huduma_periodic_job_run_seconds{name="escalations""#), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
