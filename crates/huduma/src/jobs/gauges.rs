@@ -51,7 +51,8 @@ pub struct Backlog {
     /// M-Pesa prompts the provider accepted whose outcome has not arrived.
     pub mpesa_waiting: Due,
     /// Seconds each periodic job is past its due time, for the jobs this build runs
-    /// ([`super::periodic_names`]) that have run at least once.
+    /// ([`super::periodic_names`]) that a worker has looked at (they have a row); 0 until a
+    /// job's first run has finished.
     pub periodic_overdue: Vec<(&'static str, i64)>,
 }
 
