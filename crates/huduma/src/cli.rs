@@ -186,6 +186,7 @@ pub async fn main() -> anyhow::Result<()> {
             config.callback_base_url =
                 anyhow::Context::context(config.public_url.clone(), "a worker that reconciles payments needs HUDUMA_PUBLIC_URL")?;
             let app = Arc::new(crate::startup::assemble(config, db, Clock::default())?);
+            crate::jobs::metrics_listener::start_for_worker(&app).await?;
             crate::jobs::spawn_periodic(&app);
             crate::jobs::outbox_worker::run(app).await;
         }

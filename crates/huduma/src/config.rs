@@ -45,6 +45,9 @@ pub struct Settings {
     /// the client address after trusted proxies [default: 127.0.0.1,::1].
     #[arg(long, env = "HUDUMA_METRICS_ALLOWED", global = true)]
     pub metrics_allowed: Option<String>,
+    /// Where `huduma worker` serves `GET /metrics` (same allow-list), e.g. `127.0.0.1:9464` [default: nowhere].
+    #[arg(long, env = "HUDUMA_WORKER_METRICS_LISTEN", global = true)]
+    pub worker_metrics_listen: Option<SocketAddr>,
     /// Connections served at once; more are refused with a 503 [default: from the open-file limit, at most 10000].
     #[arg(long, env = "HUDUMA_MAX_CONNECTIONS", global = true)]
     pub max_connections: Option<usize>,
@@ -259,6 +262,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// Who may read `/metrics`.
     pub metrics_allowed: Vec<IpRange>,
+    /// Where `huduma worker` serves `/metrics`, if anywhere.
+    pub worker_metrics_listen: Option<SocketAddr>,
     /// Connection cap (None: derived from the open-file limit at start-up).
     pub max_connections: Option<usize>,
     /// Deadline for a request's headers.
@@ -482,6 +487,7 @@ impl Config {
                 &pick(s.metrics_allowed, &file, "metrics_allowed")?.unwrap_or_else(|| "127.0.0.1,::1".into()),
                 "metrics address",
             )?,
+            worker_metrics_listen: pick(s.worker_metrics_listen, &file, "worker_metrics_listen")?,
             max_connections: pick(s.max_connections, &file, "max_connections")?,
             header_timeout: seconds(
                 pick(s.header_timeout_seconds, &file, "header_timeout_seconds")?.unwrap_or(10),

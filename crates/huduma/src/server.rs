@@ -47,6 +47,7 @@ pub async fn start(mut config: Config, clock: Clock, workers: Workers) -> anyhow
     let app = Arc::new(crate::startup::assemble(config, db, clock)?);
     crate::services::catalogue::start(&app).await?;
     tokio::spawn(crate::services::catalogue::watch(app.clone()));
+    tokio::spawn(crate::jobs::gauges::run(app.clone()));
     if workers == Workers::InProcess {
         tokio::spawn(crate::jobs::outbox_worker::run(app.clone()));
         crate::jobs::spawn_periodic(&app);

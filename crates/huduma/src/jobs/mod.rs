@@ -6,6 +6,8 @@
 
 pub mod cleanup;
 pub mod drafts;
+pub mod gauges;
+pub mod metrics_listener;
 pub mod outbox_worker;
 pub mod periodic;
 
@@ -21,4 +23,16 @@ pub fn spawn_periodic(app: &Arc<App>) {
     tokio::spawn(periodic::run(app.clone(), reconcile, crate::services::payments::reconcile::sweep_due));
     tokio::spawn(periodic::run(app.clone(), crate::services::status::JOB, crate::services::status::run_job));
     tokio::spawn(cleanup::run_audit_sealer(app.clone()));
+}
+
+/// The names of the jobs [`spawn_periodic`] starts: the closed set of `name` labels on
+/// their metrics. A job added there belongs here too (a test checks every row the jobs
+/// write is named here).
+pub fn periodic_names(app: &App) -> [&'static str; 4] {
+    [
+        cleanup::HOURLY.name,
+        cleanup::ESCALATIONS.name,
+        crate::services::payments::reconcile::job(app).name,
+        crate::services::status::JOB.name,
+    ]
 }

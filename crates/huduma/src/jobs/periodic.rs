@@ -73,6 +73,7 @@ where
     if !taken {
         return Ok(Turn::NotMine);
     }
+    let started = std::time::Instant::now();
     let work = work();
     tokio::pin!(work);
     let mut renewals = tokio::time::interval_at(tokio::time::Instant::now() + RENEW_EVERY, RENEW_EVERY);
@@ -94,6 +95,9 @@ where
             }
         }
     };
+    let label = outcome.as_ref().map_or("lost", |result| if result.is_ok() { "ok" } else { "failed" });
+    metrics::counter!("huduma_periodic_job_runs_total", "name" => job.name, "outcome" => label).increment(1);
+    metrics::histogram!("huduma_periodic_job_run_seconds", "name" => job.name).record(started.elapsed().as_secs_f64());
     let Some(result) = outcome else { return Ok(Turn::Lost) };
     if let Err(err) = result {
         tracing::error!(job = job.name, error = %format!("{err:#}"), "periodic job failed");
@@ -106,7 +110,7 @@ where
 /// Unix seconds from the system clock. Leases and cadence are real time shared by every
 /// process, not the app's clock, which tests move forward to expire codes and sessions
 /// (moving it must not make every periodic job due at once in the middle of a test).
-fn wall_clock() -> i64 {
+pub(crate) fn wall_clock() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 4))
 }
 

@@ -17,6 +17,7 @@ pub mod dashboard;
 mod decode;
 pub mod documents;
 pub mod flows;
+pub mod gauges;
 pub mod outbox;
 pub mod payments;
 pub mod periodic_jobs;

@@ -22,6 +22,7 @@ mod hardening;
 mod help;
 mod helpdesk;
 mod locales;
+mod metrics;
 mod migrations;
 mod object_storage;
 mod openapi;

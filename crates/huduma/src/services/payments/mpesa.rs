@@ -17,6 +17,8 @@ use huduma_domain::{AccountId, ApplicationId, AttemptId};
 
 /// The provider name in `provider_messages`.
 pub const PROVIDER: &str = "mpesa";
+/// The stored method of an STK push attempt.
+pub const METHOD: &str = "mpesa_stk";
 
 /// The callback URL Daraja posts outcomes to.
 pub fn callback_url(app: &App) -> String {
@@ -83,8 +85,7 @@ pub async fn start_for_invoice(app: &App, view: &super::invoices::InvoiceView, p
     // M-Pesa takes whole shillings; a part-shilling remainder rounds up so the bill is met.
     let shillings = (view.due() + 99) / 100;
     let now = app.clock.now();
-    let attempt =
-        super::record_attempt(app, AttemptRow::new(&view.invoice.id, "mpesa_stk", shillings * 100, Some(phone.daraja()), now)).await?;
+    let attempt = super::record_attempt(app, AttemptRow::new(&view.invoice.id, METHOD, shillings * 100, Some(phone.daraja()), now)).await?;
     let pushed =
         daraja.stk_push(&phone.daraja(), shillings, &view.invoice.number, &view.invoice.description, &callback_url(app), now).await;
     let mut tx = app.db.begin().await?;
