@@ -29,6 +29,31 @@ measure() { # url connections [script]
 }
 wait_up() { for _ in $(seq 1 100); do curl -fs "$1" >/dev/null && return 0; sleep 0.1; done; echo "server at $1 did not start" >&2; exit 1; }
 
+# One verified account (bench@example.com) for the sign-in benchmarks, through the API
+# at $1 and the codes the sandbox shows at $2.
+register_bench_account() {
+python3 - "$1" "$2" <<'PY'
+import json, re, time, urllib.request
+import sys
+base, messages = sys.argv[1], sys.argv[2]
+def post(path, body):
+    req = urllib.request.Request(base + path, json.dumps(body).encode(), {"content-type": "application/json"})
+    return json.load(urllib.request.urlopen(req))
+def code(to):
+    for _ in range(100):
+        for m in json.load(urllib.request.urlopen(messages)):
+            if m["recipient"] == to:
+                found = re.search(r"\b\d{6}\b", m["body"])
+                if found: return found.group(0)
+        time.sleep(0.1)
+    raise SystemExit("no code for " + to)
+s = post("/api/v1/registrations", {"account_type": "citizen", "document_number": "12345678", "first_name": "Wanjiku", "year_of_birth": "1990"})
+d = post("/api/v1/registrations/details", {"registration_token": s["registration_token"], "phone": "0712345678", "email": "bench@example.com", "password": "mango tree by the river", "password_confirmation": "mango tree by the river"})
+post("/api/v1/verifications/check", {"verification_token": d["verification_token"], "channel": "sms", "code": code("+254712345678")})
+post("/api/v1/verifications/check", {"verification_token": d["verification_token"], "channel": "email", "code": code("bench@example.com")})
+PY
+}
+
 "$bin/examples/hello_baseline" 127.0.0.1:8181 & hello=$!
 wait_up http://127.0.0.1:8181/
 read -r base_rps base_p99 < <(measure http://127.0.0.1:8181/ 64)
@@ -44,26 +69,7 @@ idle_kb=$(awk '/VmRSS/ {print $2}' "/proc/$huduma/status")
 read -r home_rps home_p99 < <(measure http://127.0.0.1:8182/ 64)
 read -r health_rps health_p99 < <(measure http://127.0.0.1:8182/healthz 64)
 
-# One verified account for the sign-in benchmark, through the API and the sandbox codes.
-python3 - <<'PY'
-import json, re, time, urllib.request
-base = "http://127.0.0.1:8182"
-def post(path, body):
-    req = urllib.request.Request(base + path, json.dumps(body).encode(), {"content-type": "application/json"})
-    return json.load(urllib.request.urlopen(req))
-def code(to):
-    for _ in range(100):
-        for m in json.load(urllib.request.urlopen(base + "/sandbox/messages.json")):
-            if m["recipient"] == to:
-                found = re.search(r"\b\d{6}\b", m["body"])
-                if found: return found.group(0)
-        time.sleep(0.1)
-    raise SystemExit("no code for " + to)
-s = post("/api/v1/registrations", {"account_type": "citizen", "document_number": "12345678", "first_name": "Wanjiku", "year_of_birth": "1990"})
-d = post("/api/v1/registrations/details", {"registration_token": s["registration_token"], "phone": "0712345678", "email": "bench@example.com", "password": "mango tree by the river", "password_confirmation": "mango tree by the river"})
-post("/api/v1/verifications/check", {"verification_token": d["verification_token"], "channel": "sms", "code": code("+254712345678")})
-post("/api/v1/verifications/check", {"verification_token": d["verification_token"], "channel": "email", "code": code("bench@example.com")})
-PY
+register_bench_account http://127.0.0.1:8182 http://127.0.0.1:8182/sandbox/messages.json
 cat >"$data/signin.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -324,25 +330,7 @@ cluster_dir="$data/cluster"
 export HUDUMA_CLUSTER_DIR="$cluster_dir" HUDUMA_CLUSTER_PORT=8280 HUDUMA_CLUSTER_DATABASE=huduma_cluster_bench
 HUDUMA_CLUSTER_FRESH=1 HUDUMA_CLUSTER_OBJECTS=s3s-fs HUDUMA_RATE_LIMITS=false RUST_LOG=warn bash scripts/cluster.sh start >"$data/cluster.log" 2>&1
 trap 'bash scripts/cluster.sh stop >/dev/null 2>&1; cleanup' EXIT
-python3 - <<'PY'
-import json, re, time, urllib.request
-base, providers = "http://127.0.0.1:8280", "http://127.0.0.1:8290"
-def post(path, body):
-    req = urllib.request.Request(base + path, json.dumps(body).encode(), {"content-type": "application/json"})
-    return json.load(urllib.request.urlopen(req))
-def code(to):
-    for _ in range(100):
-        for m in json.load(urllib.request.urlopen(providers + "/sandbox/messages.json")):
-            if m["recipient"] == to:
-                found = re.search(r"\b\d{6}\b", m["body"])
-                if found: return found.group(0)
-        time.sleep(0.1)
-    raise SystemExit("no code for " + to)
-s = post("/api/v1/registrations", {"account_type": "citizen", "document_number": "12345678", "first_name": "Wanjiku", "year_of_birth": "1990"})
-d = post("/api/v1/registrations/details", {"registration_token": s["registration_token"], "phone": "0712345678", "email": "bench@example.com", "password": "mango tree by the river", "password_confirmation": "mango tree by the river"})
-post("/api/v1/verifications/check", {"verification_token": d["verification_token"], "channel": "sms", "code": code("+254712345678")})
-post("/api/v1/verifications/check", {"verification_token": d["verification_token"], "channel": "email", "code": code("bench@example.com")})
-PY
+register_bench_account http://127.0.0.1:8280 http://127.0.0.1:8290/sandbox/messages.json
 cat >"$data/cluster-signin.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
