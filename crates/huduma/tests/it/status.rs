@@ -25,6 +25,7 @@ async fn every_provider_is_checked_for_real_and_shown_up(backend: Backend) {
     assert_eq!(body["components"].as_array().map(Vec::len), Some(7), "{body}");
     assert!(body["components"].as_array().expect("list").iter().all(|c| c["state"] == "up" && c["checked_at"].is_i64()), "{body}");
     assert_eq!(body["incidents"], serde_json::json!([]));
+    assert!(body["components"].as_array().expect("list").iter().all(|c| c.get("detail").is_none()), "no internal detail in public: {body}");
 
     let (status, page) = t.get("/status").await;
     assert_eq!(status, 200);

@@ -81,7 +81,9 @@ pub async fn show(ctx: Ctx) -> PageResult {
     Ok(html(StatusCode::OK, &StatusTemplate { page: ctx.page("status.title"), rows, incidents }))
 }
 
-/// `GET /status.json`: the same, for monitoring systems and agency dashboards.
+/// `GET /status.json`: the same, for monitoring systems and agency dashboards. What a
+/// check saw (`detail`: error texts naming internal hosts and buckets) stays in the
+/// database and the logs, for operators, and is never published.
 pub async fn json(State(app): State<Arc<crate::app::App>>) -> PageResult {
     let report = status::report(&app).await?;
     let components: Vec<_> = report
@@ -91,7 +93,6 @@ pub async fn json(State(app): State<Arc<crate::app::App>>) -> PageResult {
             serde_json::json!({
                 "component": component.code(),
                 "state": latest.as_ref().map_or("unknown", |l| l.health.as_str()),
-                "detail": latest.as_ref().map(|l| l.detail.clone()),
                 "checked_at": latest.as_ref().map(|l| l.checked_at),
             })
         })
