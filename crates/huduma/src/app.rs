@@ -61,7 +61,7 @@ pub struct App {
     /// Uploaded documents.
     pub blobs: crate::integrations::object_storage::Blobs,
     /// Service definitions by (code, version), parsed once from the stored versions.
-    pub service_versions: std::sync::Mutex<std::collections::HashMap<(String, i64), std::sync::Arc<huduma_domain::catalogue::Service>>>,
+    pub service_versions: crate::services::applications::definitions::Cache,
     /// Weekends and public holidays, for SLAs in working days.
     pub calendar: huduma_domain::calendar::Calendar,
     /// The deployment's name, emblem, colours and footer links.
@@ -115,7 +115,7 @@ impl App {
             blobs,
             calendar,
             theme,
-            service_versions: Default::default(),
+            service_versions: crate::services::applications::definitions::cache(),
             codes: Default::default(),
             config,
             db,

@@ -220,12 +220,13 @@ pub async fn main() -> anyhow::Result<()> {
 }
 
 async fn catalogue(config: Config, task: CatalogueTask) -> anyhow::Result<()> {
-    use crate::services::catalogue::{ImportError, import, read_folder};
+    use crate::services::catalogue::{ImportError, import_folder, read_folder};
     let (CatalogueTask::Check { dir } | CatalogueTask::Import { dir }) = &task;
     let dir = dir.clone().or_else(|| config.catalogue_dir.clone()).unwrap_or_else(|| "catalogue".into());
-    let files = read_folder(&dir).map_err(|e| anyhow::anyhow!("reading {}: {e}", dir.display()))?;
     let result = match task {
-        CatalogueTask::Check { .. } => huduma_domain::catalogue::check(&files)
+        CatalogueTask::Check { .. } => huduma_domain::catalogue::check(
+            &read_folder(&dir).map_err(|e| anyhow::anyhow!("reading {}: {e}", dir.display()))?,
+        )
             .map(|c| {
                 println!(
                     "{}: {} services, {} agencies, {} categories: no problems",
@@ -240,7 +241,7 @@ async fn catalogue(config: Config, task: CatalogueTask) -> anyhow::Result<()> {
             let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
             db.migrate().await?;
             let app = crate::startup::assemble(config, db, Clock::default())?;
-            import(&app, files)
+            import_folder(&app, &dir)
                 .await
                 .map(|r| println!("imported {} services from {} agencies; {} new versions", r.services, r.agencies, r.new_versions))
         }
@@ -254,7 +255,7 @@ async fn catalogue(config: Config, task: CatalogueTask) -> anyhow::Result<()> {
             eprintln!("{} problem(s); nothing was imported", problems.len());
             std::process::exit(1);
         }
-        Err(ImportError::Internal(err)) => Err(err),
+        Err(ImportError::Internal(err) | ImportError::Unreadable(err)) => Err(err),
     }
 }
 

@@ -1,17 +1,19 @@
-//! The catalogue being served, held in memory between imports: the checked catalogue,
-//! its search index with a cache of recent searches, and the cards of its services.
+//! The catalogue being served, held in memory between imports: an entry per service
+//! (enough to list, search and price it), its search index with a cache of recent
+//! searches, and the cards of its services. Whole definitions are read by version from
+//! the database when a page needs one (`services::applications::definitions`).
 //! The application state holds it; the catalogue use cases (`services::catalogue`) build
 //! and replace it.
 
-use huduma_domain::catalogue::{Catalogue, SearchIndex};
+use huduma_domain::catalogue::{Catalogue, SearchIndex, ServiceEntry};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The catalogue being served, with its search index and the version of each service.
 #[derive(Debug, Default)]
 pub struct Live {
-    /// Agencies, categories, services.
-    pub catalogue: Catalogue,
+    /// Agencies, categories, and an entry per service.
+    pub catalogue: Catalogue<ServiceEntry>,
     /// Search.
     pub index: SearchIndex,
     /// Current version number of each service.
@@ -49,9 +51,8 @@ pub struct ServiceCard {
 }
 
 impl Live {
-    /// Indexes a checked catalogue, built from files with `digest`, for serving.
-    pub fn new(catalogue: Catalogue, versions: HashMap<String, i64>, digest: String) -> Self {
-        let index = SearchIndex::build(&catalogue);
+    /// A checked catalogue and its index, built from files with `digest`, for serving.
+    pub fn new(catalogue: Catalogue<ServiceEntry>, index: SearchIndex, versions: HashMap<String, i64>, digest: String) -> Self {
         Self {
             catalogue,
             index,
@@ -64,7 +65,7 @@ impl Live {
     }
 
     /// A card for a service in `language`.
-    pub fn card(&self, service: &huduma_domain::catalogue::Service, language: huduma_domain::Language) -> ServiceCard {
+    pub fn card(&self, service: &ServiceEntry, language: huduma_domain::Language) -> ServiceCard {
         let tr = crate::i18n::I18n::global().tr(language);
         let agency = self
             .catalogue
@@ -73,14 +74,14 @@ impl Live {
             .unwrap_or_default();
         let fee = match service.fee_from() {
             _ if service.is_free() => tr.t("service.free_short").to_owned(),
-            Some(money) if service.fee.get_ref().options.len() > 1 => tr.f("service.from", &[("amount", &money.to_string())]),
+            Some(money) if service.fee_options > 1 => tr.f("service.from", &[("amount", &money.to_string())]),
             Some(money) => money.to_string(),
             None => String::new(),
         };
         ServiceCard {
-            code: service.code.get_ref().clone(),
-            name: service.name.get_ref().get(language).to_owned(),
-            summary: service.summary.get_ref().get(language).to_owned(),
+            code: service.code.clone(),
+            name: service.name.get(language).to_owned(),
+            summary: service.summary.get(language).to_owned(),
             agency,
             fee,
         }

@@ -2,6 +2,7 @@
 //! catalogue at all unless there are none.
 
 use super::definition::{Action, ActionKind, Agency, CategoriesFile, Category, Condition, Field, FieldType, Service, ShortName, Text};
+use super::entry::{Listing, ServiceEntry};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 use toml::Spanned;
@@ -43,24 +44,49 @@ impl fmt::Display for Problem {
     }
 }
 
-/// A fully valid catalogue.
-#[derive(Debug, Clone, Default)]
-pub struct Catalogue {
+/// A fully valid catalogue: with whole service definitions as [`check`] returns it, or
+/// with [`ServiceEntry`]s as nodes serve it.
+#[derive(Debug, Clone)]
+pub struct Catalogue<S = Service> {
     /// Categories in display order.
     pub categories: Vec<Category>,
     /// Agencies by name.
     pub agencies: Vec<Agency>,
     /// Services by name.
-    pub services: Vec<Service>,
+    pub services: Vec<S>,
     /// Code → position, so lookups stay O(1) at the real portal's 22,500 services.
     by_code: HashMap<String, usize>,
     agency_by_code: HashMap<String, usize>,
     category_by_code: HashMap<String, usize>,
 }
 
-impl Catalogue {
+impl<S> Default for Catalogue<S> {
+    fn default() -> Self {
+        Self {
+            categories: Vec::new(),
+            agencies: Vec::new(),
+            services: Vec::new(),
+            by_code: HashMap::new(),
+            agency_by_code: HashMap::new(),
+            category_by_code: HashMap::new(),
+        }
+    }
+}
+
+impl<S: Listing> Catalogue<S> {
+    /// A catalogue of checked parts, in display order (agencies and services by name).
+    pub fn new(categories: Vec<Category>, mut agencies: Vec<Agency>, mut services: Vec<S>) -> Self {
+        agencies.sort_by(|a, b| a.name.get_ref().en.cmp(&b.name.get_ref().en));
+        services.sort_by(|a, b| a.name_en().cmp(b.name_en()));
+        services.shrink_to_fit();
+        let by_code = services.iter().enumerate().map(|(i, s)| (s.code_str().to_owned(), i)).collect();
+        let agency_by_code = agencies.iter().enumerate().map(|(i, a)| (a.code.get_ref().clone(), i)).collect();
+        let category_by_code = categories.iter().enumerate().map(|(i, c)| (c.code.get_ref().clone(), i)).collect();
+        Self { categories, agencies, services, by_code, agency_by_code, category_by_code }
+    }
+
     /// A service by code.
-    pub fn service(&self, code: &str) -> Option<&Service> {
+    pub fn service(&self, code: &str) -> Option<&S> {
         self.by_code.get(code).map(|i| &self.services[*i])
     }
 
@@ -73,11 +99,13 @@ impl Catalogue {
     pub fn category(&self, code: &str) -> Option<&Category> {
         self.category_by_code.get(code).map(|i| &self.categories[*i])
     }
+}
 
-    fn index_codes(&mut self) {
-        self.by_code = self.services.iter().enumerate().map(|(i, s)| (s.code.get_ref().clone(), i)).collect();
-        self.agency_by_code = self.agencies.iter().enumerate().map(|(i, a)| (a.code.get_ref().clone(), i)).collect();
-        self.category_by_code = self.categories.iter().enumerate().map(|(i, c)| (c.code.get_ref().clone(), i)).collect();
+impl Catalogue<Service> {
+    /// The same catalogue with entries for services, as nodes serve it.
+    pub fn into_entries(self) -> Catalogue<ServiceEntry> {
+        let services = self.services.iter().map(ServiceEntry::from).collect();
+        Catalogue::new(self.categories, self.agencies, services)
     }
 }
 
@@ -89,7 +117,7 @@ struct Report<'a> {
 
 impl Report<'_> {
     fn at(&mut self, offset: usize, message: impl Into<String>) {
-        let line = self.file.text.get(..offset).map_or(1, |t| t.matches('\n').count() + 1);
+        let line = self.line_of(offset);
         self.problems.push(Problem { file: self.file.path.clone(), line, message: message.into() });
     }
 
@@ -115,9 +143,16 @@ impl Report<'_> {
         }
     }
 
+    /// The 1-based line of a byte offset in the file.
+    fn line_of(&self, offset: usize) -> usize {
+        self.file.text.get(..offset).map_or(1, |t| t.matches('\n').count() + 1)
+    }
+
+    /// `seen` keeps the offset of each code's first use; its line is worked out only for
+    /// a duplicate (counting lines for every code made checking quadratic in file size).
     fn unique<'s>(&mut self, seen: &mut HashMap<&'s str, usize>, code: &'s Spanned<String>, what: &str) {
-        let line = self.file.text.get(..code.span().start).map_or(1, |t| t.matches('\n').count() + 1);
-        if let Some(first) = seen.insert(code.get_ref(), line) {
+        if let Some(first) = seen.insert(code.get_ref(), code.span().start) {
+            let first = self.line_of(first);
             self.at_span(code, format!("duplicate {what} code `{}` (first used on line {first})", code.get_ref()));
         }
     }
@@ -135,81 +170,167 @@ fn parse<T: serde::de::DeserializeOwned>(file: &SourceFile, problems: &mut Vec<P
     }
 }
 
+/// Whether a catalogue file defines a service (not `categories.toml`, not an `agency.toml`).
+pub fn is_service_file(path: &str) -> bool {
+    path.ends_with(".toml") && path.contains('/') && !path.ends_with("/agency.toml")
+}
+
 /// Checks every file and returns the catalogue, or every problem found.
 pub fn check(files: &[SourceFile]) -> Result<Catalogue, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let mut catalogue = Catalogue::default();
-    let mut category_codes = HashSet::new();
-    let mut agency_codes = HashSet::new();
-
-    let categories_file = files.iter().find(|f| f.path == "categories.toml");
-    match categories_file {
-        None => problems.push(Problem { file: "categories.toml".into(), line: 1, message: "the catalogue has no categories.toml".into() }),
-        Some(file) => {
-            if let Some(parsed) = parse::<CategoriesFile>(file, &mut problems) {
-                let mut report = Report { file, problems: &mut problems };
-                let mut seen = HashMap::new();
-                for category in &parsed.categories {
-                    report.code(&category.code, "category");
-                    report.unique(&mut seen, &category.code, "category");
-                    report.text(&category.name, "the category name");
-                    report.text(&category.description, "the category description");
-                    category_codes.insert(category.code.get_ref().clone());
-                }
-                catalogue.categories = parsed.categories;
-            }
-        }
+    let mut checker = Checker::new(files);
+    let mut services = Vec::new();
+    for file in files.iter().filter(|f| is_service_file(&f.path)) {
+        let (service, problems) = checker.service(file);
+        checker.admit(file, service.as_ref(), problems);
+        services.extend(service);
     }
+    checker.finish(services)
+}
 
-    for file in files.iter().filter(|f| f.path.ends_with("/agency.toml")) {
-        let folder = file.path.trim_end_matches("/agency.toml");
-        if let Some(agency) = parse::<Agency>(file, &mut problems) {
-            let mut report = Report { file, problems: &mut problems };
-            report.code(&agency.code, "agency");
-            if agency.code.get_ref() != folder {
-                report.at_span(&agency.code, format!("agency code `{}` must equal its folder name `{folder}`", agency.code.get_ref()));
-            }
-            report.text(&agency.name, "the agency name");
-            report.text(&agency.description, "the agency description");
-            if !agency.acronym_means.is_empty() && !matches!(&agency.short_name, Some(ShortName::Same(s)) if !s.contains(' ')) {
-                report.at_span(&agency.code, "`acronym_means` needs a one-word `short_name` for both languages (the acronym)");
-            }
-            for office in &agency.offices {
-                report.text(&office.name, "the office name");
-                report.text(&office.hours, "the office hours");
-            }
-            agency_codes.insert(folder.to_owned());
-            catalogue.agencies.push(agency);
-        }
-    }
+/// What a service file is checked against on its own: the catalogue's categories and
+/// agencies.
+#[derive(Debug, Default)]
+pub struct Rules {
+    category_codes: HashSet<String>,
+    agency_codes: HashSet<String>,
+}
 
-    let mut service_codes: HashMap<String, (String, usize)> = HashMap::new();
-    for file in files.iter().filter(|f| f.path.ends_with(".toml") && f.path.contains('/') && !f.path.ends_with("/agency.toml")) {
-        let Some((folder, name)) = file.path.rsplit_once('/') else { continue };
-        let Some(mut service) = parse::<Service>(file, &mut problems) else { continue };
+impl Rules {
+    /// Parses and checks one service file: the service when it parses, and the file's
+    /// problems (its code's uniqueness is [`Checker::admit`]'s to check).
+    pub fn service(&self, file: &SourceFile) -> (Option<Service>, Vec<Problem>) {
+        let mut problems = Vec::new();
+        let Some((folder, name)) = file.path.rsplit_once('/') else { return (None, problems) };
+        let Some(mut service) = parse::<Service>(file, &mut problems) else { return (None, problems) };
         service.agency = folder.to_owned();
         let mut report = Report { file, problems: &mut problems };
-        check_service(&mut report, &service, name.trim_end_matches(".toml"), &category_codes, &agency_codes);
+        check_service(&mut report, &service, name.trim_end_matches(".toml"), &self.category_codes, &self.agency_codes);
+        (Some(service), problems)
+    }
+}
+
+/// Checks a catalogue one service file at a time, so that a large one never needs all its
+/// files and definitions in memory at once: categories and agencies first ([`Checker::new`]),
+/// then each service file ([`Checker::service`], which may run on several threads, and
+/// [`Checker::admit`] in file order), then [`Checker::finish`].
+#[derive(Debug)]
+pub struct Checker {
+    problems: Vec<Problem>,
+    categories: Vec<Category>,
+    agencies: Vec<Agency>,
+    rules: std::sync::Arc<Rules>,
+    /// Service code → the file and line that first used it.
+    service_codes: HashMap<String, (String, usize)>,
+}
+
+impl Checker {
+    /// Checks `categories.toml` and the `agency.toml` files among `files` (other files are
+    /// left for [`Checker::service`]).
+    pub fn new(files: &[SourceFile]) -> Self {
+        let mut checker = Self {
+            problems: Vec::new(),
+            categories: Vec::new(),
+            agencies: Vec::new(),
+            rules: Default::default(),
+            service_codes: HashMap::new(),
+        };
+        let mut rules = Rules::default();
+        let problems = &mut checker.problems;
+        match files.iter().find(|f| f.path == "categories.toml") {
+            None => problems.push(Problem { file: "categories.toml".into(), line: 1, message: "the catalogue has no categories.toml".into() }),
+            Some(file) => {
+                if let Some(parsed) = parse::<CategoriesFile>(file, problems) {
+                    let mut report = Report { file, problems };
+                    let mut seen = HashMap::new();
+                    for category in &parsed.categories {
+                        report.code(&category.code, "category");
+                        report.unique(&mut seen, &category.code, "category");
+                        report.text(&category.name, "the category name");
+                        report.text(&category.description, "the category description");
+                        rules.category_codes.insert(category.code.get_ref().clone());
+                    }
+                    checker.categories = parsed.categories;
+                }
+            }
+        }
+        for file in files.iter().filter(|f| f.path.ends_with("/agency.toml")) {
+            let folder = file.path.trim_end_matches("/agency.toml");
+            if let Some(agency) = parse::<Agency>(file, &mut checker.problems) {
+                let mut report = Report { file, problems: &mut checker.problems };
+                report.code(&agency.code, "agency");
+                if agency.code.get_ref() != folder {
+                    report.at_span(&agency.code, format!("agency code `{}` must equal its folder name `{folder}`", agency.code.get_ref()));
+                }
+                report.text(&agency.name, "the agency name");
+                report.text(&agency.description, "the agency description");
+                if !agency.acronym_means.is_empty() && !matches!(&agency.short_name, Some(ShortName::Same(s)) if !s.contains(' ')) {
+                    report.at_span(&agency.code, "`acronym_means` needs a one-word `short_name` for both languages (the acronym)");
+                }
+                for office in &agency.offices {
+                    report.text(&office.name, "the office name");
+                    report.text(&office.hours, "the office hours");
+                }
+                rules.agency_codes.insert(folder.to_owned());
+                checker.agencies.push(agency);
+            }
+        }
+        checker.rules = std::sync::Arc::new(rules);
+        checker
+    }
+
+    /// The checked agencies (valid only when [`Checker::finish`] finds no problem).
+    pub fn agencies(&self) -> &[Agency] {
+        &self.agencies
+    }
+
+    /// The checked categories.
+    pub fn categories(&self) -> &[Category] {
+        &self.categories
+    }
+
+    /// What checking a service file on its own needs, to share with other threads.
+    pub fn rules(&self) -> std::sync::Arc<Rules> {
+        self.rules.clone()
+    }
+
+    /// Parses and checks one service file on its own: the service when it parses, and
+    /// the file's problems.
+    pub fn service(&self, file: &SourceFile) -> (Option<Service>, Vec<Problem>) {
+        self.rules.service(file)
+    }
+
+    /// Records a service file checked by [`Checker::service`]: its problems, and its
+    /// service's code, which must be unique in the whole catalogue.
+    pub fn admit(&mut self, file: &SourceFile, service: Option<&Service>, problems: Vec<Problem>) {
+        self.problems.extend(problems);
+        let Some(service) = service else { return };
+        let mut report = Report { file, problems: &mut self.problems };
         let line = file.text.get(..service.code.span().start).map_or(1, |t| t.matches('\n').count() + 1);
-        if let Some((first_file, first_line)) = service_codes.get(service.code.get_ref()) {
+        if let Some((first_file, first_line)) = self.service_codes.get(service.code.get_ref()) {
             report.at_span(
                 &service.code,
                 format!("duplicate service code `{}` (first used in catalogue/{first_file}:{first_line})", service.code.get_ref()),
             );
         } else {
-            service_codes.insert(service.code.get_ref().clone(), (file.path.clone(), line));
+            self.service_codes.insert(service.code.get_ref().clone(), (file.path.clone(), line));
         }
-        catalogue.services.push(service);
     }
 
-    if problems.is_empty() {
-        catalogue.agencies.sort_by(|a, b| a.name.get_ref().en.cmp(&b.name.get_ref().en));
-        catalogue.services.sort_by(|a, b| a.name.get_ref().en.cmp(&b.name.get_ref().en));
-        catalogue.index_codes();
-        Ok(catalogue)
-    } else {
-        problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-        Err(problems)
+    /// Whether a problem was found so far.
+    pub fn has_problems(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
+    /// The catalogue of `services` (what the caller kept of each admitted service), or
+    /// every problem found.
+    pub fn finish<S: Listing>(self, services: Vec<S>) -> Result<Catalogue<S>, Vec<Problem>> {
+        let mut problems = self.problems;
+        if problems.is_empty() {
+            Ok(Catalogue::new(self.categories, self.agencies, services))
+        } else {
+            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            Err(problems)
+        }
     }
 }
 

@@ -6,11 +6,13 @@
 
 pub mod check;
 pub mod definition;
+pub mod entry;
 pub mod search;
 
-pub use check::{Catalogue, Problem, SourceFile, check};
+pub use check::{Catalogue, Checker, Problem, SourceFile, check, is_service_file};
 pub use definition::{Agency, Category, FieldType, Service, Text};
-pub use search::{Hit, SearchIndex};
+pub use entry::{Listing, ServiceEntry};
+pub use search::{Hit, IndexBuilder, SearchIndex};
 
 #[cfg(test)]
 mod tests;

@@ -3,8 +3,9 @@
 //! prefixes ("cert" → certificate) and the abbreviations people type (DL, ID, KRA, TCC).
 
 use super::check::Catalogue;
-use super::definition::ShortName;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use super::definition::{Agency, Category, Service, ShortName};
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 
 /// Weight of a match by where it is.
 /// Weight of a word in a name or title.
@@ -100,15 +101,21 @@ struct Doc {
     category: String,
 }
 
-/// An in-memory index of the live catalogue, rebuilt when the catalogue changes.
+/// An in-memory index of the live catalogue, rebuilt when the catalogue changes. Laid out
+/// flat (sorted arrays, one postings array) because every node holds it for the real
+/// portal's 22,500 services: maps of small strings would cost several times as much.
 #[derive(Debug, Default)]
 pub struct SearchIndex {
     docs: Vec<Doc>,
-    /// Term id → postings (document, weight of the best place it occurs).
-    postings: Vec<Vec<(u32, f32)>>,
-    terms: BTreeMap<String, u32>,
-    /// Every term with one character deleted → the terms it came from (typo matching).
-    deletes: HashMap<String, Vec<u32>>,
+    /// Every term, sorted; a term's id is its position.
+    terms: Vec<Box<str>>,
+    /// Postings of term `t` are `postings[offsets[t]..offsets[t + 1]]`.
+    offsets: Vec<u32>,
+    /// (document, weight of the best place the term occurs), by term, then document.
+    postings: Vec<(u32, f32)>,
+    /// Every term with one character deleted, as (hash of the deletion, term id), sorted:
+    /// typo matching. A hash can collide, so a candidate found here is confirmed.
+    deletes: Vec<(u64, u32)>,
     /// Agencies' acronyms (lower case) → the words they stand for, from the catalogue.
     acronyms: HashMap<String, Vec<String>>,
 }
@@ -118,99 +125,176 @@ fn one_deletion(word: &str) -> Vec<String> {
     (0..chars.len()).map(|i| chars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| c).collect()).collect()
 }
 
+/// Whether deleting one character of `term` gives `deleted`.
+fn is_one_deletion(term: &str, deleted: &str) -> bool {
+    let (mut t, mut d) = (term.chars(), deleted.chars());
+    let mut skipped = false;
+    loop {
+        match (t.next(), d.clone().next()) {
+            (None, None) => return skipped,
+            (Some(a), Some(b)) if a == b => {
+                d.next();
+            }
+            (Some(_), _) if !skipped => skipped = true,
+            _ => return false,
+        }
+    }
+}
+
+/// The hash the deletion table is keyed by (fixed keys: computed and looked up in one process).
+fn deletion_hash(text: &str) -> u64 {
+    std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(text)
+}
+
+/// Builds a [`SearchIndex`] one service (or document) at a time, so a large catalogue can
+/// be indexed as it is read, without holding every definition.
+#[derive(Debug, Default)]
+pub struct IndexBuilder {
+    docs: Vec<Doc>,
+    terms: HashMap<String, u32>,
+    postings: Vec<Vec<(u32, f32)>>,
+    acronyms: HashMap<String, Vec<String>>,
+    /// What a service's agency adds to it: the agency's names.
+    agency_texts: HashMap<String, Vec<String>>,
+    /// What a service's category adds to it: the category's names.
+    category_texts: HashMap<String, Vec<String>>,
+}
+
+impl IndexBuilder {
+    /// A builder for services of these agencies and categories.
+    pub fn new(agencies: &[Agency], categories: &[Category]) -> Self {
+        let mut builder = Self::default();
+        for agency in agencies {
+            if let (Some(ShortName::Same(acronym)), false) = (&agency.short_name, agency.acronym_means.is_empty()) {
+                let means = agency.acronym_means.iter().flat_map(|w| words(w).collect::<Vec<_>>()).collect();
+                builder.acronyms.insert(acronym.to_lowercase(), means);
+            }
+            let a = agency.name.get_ref();
+            let mut texts = vec![a.en.clone(), a.sw.clone()];
+            for language in crate::Language::ALL {
+                if let Some(short) = &agency.short_name {
+                    texts.push(short.get(language).to_owned());
+                }
+            }
+            builder.agency_texts.insert(agency.code.get_ref().clone(), texts);
+        }
+        for category in categories {
+            let c = category.name.get_ref();
+            builder.category_texts.insert(category.code.get_ref().clone(), vec![c.en.clone(), c.sw.clone()]);
+        }
+        builder
+    }
+
+    /// Indexes one service.
+    pub fn add(&mut self, service: &Service) {
+        let mut texts: Vec<(&str, f32)> = Vec::new();
+        for (text, weight) in [(&service.name, NAME), (&service.summary, SUMMARY), (&service.description, DESCRIPTION)] {
+            texts.push((&text.get_ref().en, weight));
+            texts.push((&text.get_ref().sw, weight));
+        }
+        for keyword in service.keywords.en.iter().chain(&service.keywords.sw) {
+            texts.push((keyword, KEYWORD));
+        }
+        let agency = self.agency_texts.get(&service.agency).cloned().unwrap_or_default();
+        let category = self.category_texts.get(service.category.get_ref()).cloned().unwrap_or_default();
+        texts.extend(agency.iter().chain(&category).map(|t| (t.as_str(), OWNER)));
+        let doc = Doc { code: service.code.get_ref().clone(), agency: service.agency.clone(), category: service.category.get_ref().clone() };
+        self.add_document(doc, &texts);
+    }
+
+    fn add_document(&mut self, doc: Doc, texts: &[(&str, f32)]) {
+        let id = self.docs.len() as u32;
+        self.docs.push(doc);
+        let mut best: HashMap<u32, f32> = HashMap::new();
+        for (text, weight) in texts {
+            for word in words(text) {
+                let term = self.term_id(word);
+                let b = best.entry(term).or_insert(0.0);
+                *b = b.max(*weight);
+            }
+        }
+        for (term, weight) in best {
+            self.postings[term as usize].push((id, weight));
+        }
+    }
+
+    fn term_id(&mut self, word: String) -> u32 {
+        if let Some(id) = self.terms.get(&word) {
+            return *id;
+        }
+        let id = self.postings.len() as u32;
+        self.terms.insert(word, id);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    /// The finished index.
+    pub fn finish(self) -> SearchIndex {
+        let mut terms: Vec<(String, u32)> = self.terms.into_iter().collect();
+        terms.sort_unstable();
+        let mut offsets = Vec::with_capacity(terms.len() + 1);
+        let mut postings = Vec::with_capacity(self.postings.iter().map(Vec::len).sum());
+        let mut old = self.postings;
+        let mut deletes = Vec::new();
+        for (new_id, (term, old_id)) in terms.iter().enumerate() {
+            offsets.push(postings.len() as u32);
+            let mut list = std::mem::take(&mut old[*old_id as usize]);
+            list.sort_unstable_by_key(|(doc, _)| *doc);
+            postings.extend(list);
+            if term.chars().count() >= MIN_TYPO {
+                deletes.extend(one_deletion(term).iter().map(|d| (deletion_hash(d), new_id as u32)));
+            }
+        }
+        offsets.push(postings.len() as u32);
+        deletes.sort_unstable();
+        deletes.dedup();
+        let mut docs = self.docs;
+        docs.shrink_to_fit();
+        SearchIndex {
+            docs,
+            terms: terms.into_iter().map(|(t, _)| t.into_boxed_str()).collect(),
+            offsets,
+            postings,
+            deletes,
+            acronyms: self.acronyms,
+        }
+    }
+}
+
 impl SearchIndex {
     /// Indexes every service of a catalogue.
     pub fn build(catalogue: &Catalogue) -> Self {
-        let mut index = Self::default();
-        let mut weights: HashMap<(u32, u32), f32> = HashMap::new();
-        for agency in &catalogue.agencies {
-            if let (Some(ShortName::Same(acronym)), false) = (&agency.short_name, agency.acronym_means.is_empty()) {
-                let means = agency.acronym_means.iter().flat_map(|w| words(w).collect::<Vec<_>>()).collect();
-                index.acronyms.insert(acronym.to_lowercase(), means);
-            }
-        }
+        let mut builder = IndexBuilder::new(&catalogue.agencies, &catalogue.categories);
         for service in &catalogue.services {
-            let doc = index.docs.len() as u32;
-            index.docs.push(Doc {
-                code: service.code.get_ref().clone(),
-                agency: service.agency.clone(),
-                category: service.category.get_ref().clone(),
-            });
-            let mut add = |index: &mut Self, text: &str, weight: f32| {
-                for word in words(text) {
-                    let id = index.term_id(&word);
-                    let best = weights.entry((id, doc)).or_insert(0.0);
-                    *best = best.max(weight);
-                }
-            };
-            for (text, weight) in [(&service.name, NAME), (&service.summary, SUMMARY), (&service.description, DESCRIPTION)] {
-                add(&mut index, &text.get_ref().en, weight);
-                add(&mut index, &text.get_ref().sw, weight);
-            }
-            for keyword in service.keywords.en.iter().chain(&service.keywords.sw) {
-                add(&mut index, keyword, KEYWORD);
-            }
-            if let Some(agency) = catalogue.agency(&service.agency) {
-                let a = agency.name.get_ref();
-                add(&mut index, &a.en, OWNER);
-                add(&mut index, &a.sw, OWNER);
-                for language in crate::Language::ALL {
-                    if let Some(short) = &agency.short_name {
-                        add(&mut index, short.get(language), OWNER);
-                    }
-                }
-            }
-            if let Some(category) = catalogue.category(service.category.get_ref()) {
-                let c = category.name.get_ref();
-                add(&mut index, &c.en, OWNER);
-                add(&mut index, &c.sw, OWNER);
-            }
+            builder.add(service);
         }
-        index.finish(weights);
-        index
+        builder.finish()
     }
 
     /// Indexes any documents: a code and weighted texts each (the help centre uses it).
     /// Such documents have no agency or category, so filters on those find nothing.
     pub fn from_documents<'a>(documents: impl IntoIterator<Item = (String, Vec<(&'a str, f32)>)>) -> Self {
-        let mut index = Self::default();
-        let mut weights: HashMap<(u32, u32), f32> = HashMap::new();
+        let mut builder = IndexBuilder::default();
         for (code, texts) in documents {
-            let doc = index.docs.len() as u32;
-            index.docs.push(Doc { code, agency: String::new(), category: String::new() });
-            for (text, weight) in texts {
-                for word in words(text) {
-                    let id = index.term_id(&word);
-                    let best = weights.entry((id, doc)).or_insert(0.0);
-                    *best = best.max(weight);
-                }
-            }
+            builder.add_document(Doc { code, agency: String::new(), category: String::new() }, &texts);
         }
-        index.finish(weights);
-        index
+        builder.finish()
     }
 
-    fn finish(&mut self, weights: HashMap<(u32, u32), f32>) {
-        for ((term, doc), weight) in weights {
-            self.postings[term as usize].push((doc, weight));
-        }
-        for (term, id) in &self.terms {
-            if term.chars().count() >= MIN_TYPO {
-                for deleted in one_deletion(term) {
-                    self.deletes.entry(deleted).or_default().push(*id);
-                }
-            }
-        }
+    /// The id of a term.
+    fn term(&self, word: &str) -> Option<u32> {
+        self.terms.binary_search_by(|t| (**t).cmp(word)).ok().map(|i| i as u32)
     }
 
-    fn term_id(&mut self, word: &str) -> u32 {
-        if let Some(id) = self.terms.get(word) {
-            return *id;
-        }
-        let id = self.postings.len() as u32;
-        self.terms.insert(word.to_owned(), id);
-        self.postings.push(Vec::new());
-        id
+    /// The postings of a term.
+    fn postings_of(&self, term: u32) -> &[(u32, f32)] {
+        let t = term as usize;
+        &self.postings[self.offsets[t] as usize..self.offsets[t + 1] as usize]
+    }
+
+    /// Terms, postings and deletion entries held (what the index's memory grows with).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (self.terms.len(), self.postings.len(), self.deletes.len())
     }
 
     /// Number of indexed services.
@@ -230,13 +314,14 @@ impl SearchIndex {
             let q = found.entry(id).or_insert(0.0);
             *q = q.max(quality);
         };
-        if let Some(id) = self.terms.get(word) {
-            note(*id, EXACT);
+        if let Some(id) = self.term(word) {
+            note(id, EXACT);
         }
         let length = word.chars().count();
         if length >= MIN_PREFIX {
-            for (_, id) in self.terms.range(word.to_owned()..).take_while(|(t, _)| t.starts_with(word)).take(64) {
-                note(*id, PREFIX);
+            let from = self.terms.partition_point(|t| **t < *word);
+            for (i, _) in self.terms[from..].iter().enumerate().take_while(|(_, t)| t.starts_with(word)).take(64) {
+                note((from + i) as u32, PREFIX);
             }
         }
         if length >= MIN_TYPO {
@@ -244,11 +329,15 @@ impl SearchIndex {
             let mut keys = one_deletion(word);
             keys.push(word.to_owned());
             for key in keys {
-                for id in self.deletes.get(&key).into_iter().flatten() {
-                    note(*id, TYPO);
+                let hash = deletion_hash(&key);
+                let from = self.deletes.partition_point(|(h, _)| *h < hash);
+                for (_, id) in self.deletes[from..].iter().take_while(|(h, _)| *h == hash) {
+                    if is_one_deletion(&self.terms[*id as usize], &key) {
+                        note(*id, TYPO);
+                    }
                 }
-                if let Some(id) = self.terms.get(&key) {
-                    note(*id, TYPO);
+                if let Some(id) = self.term(&key) {
+                    note(id, TYPO);
                 }
             }
         }
@@ -287,7 +376,7 @@ impl SearchIndex {
                 for word in alternative {
                     let mut word_docs: Vec<u32> = Vec::new();
                     for (term, quality) in self.candidates(word) {
-                        for (doc, weight) in &self.postings[term as usize] {
+                        for (doc, weight) in self.postings_of(term) {
                             let d = *doc as usize;
                             if word_best[d] == 0.0 {
                                 word_docs.push(*doc);
@@ -364,6 +453,19 @@ mod tests {
     #[test]
     fn words_drop_punctuation_and_apostrophes() {
         assert_eq!(words("Ng'ang'a's KRA-PIN, (new)").collect::<Vec<_>>(), ["ngangas", "kra", "pin", "new"]);
+    }
+
+    #[test]
+    fn one_deletion_is_recognised_exactly() {
+        for term in ["passport", "aab", "kra", "leseni"] {
+            for deleted in one_deletion(term) {
+                assert!(is_one_deletion(term, &deleted), "{term} → {deleted}");
+            }
+            assert!(!is_one_deletion(term, term));
+        }
+        assert!(!is_one_deletion("passport", "pasprt"));
+        assert!(!is_one_deletion("passport", "xassport"));
+        assert!(!is_one_deletion("ab", "abc"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::{LONG_SMS_SEGMENTS, sms_segments};
 use crate::i18n::{Tr, words};
 use huduma_domain::application::Status;
-use huduma_domain::catalogue::Service;
+use huduma_domain::catalogue::{Service, ServiceEntry};
 
 /// A message to a person, before it is worded.
 #[derive(Debug, Clone, Copy)]
@@ -41,7 +41,7 @@ pub enum Notice<'a> {
     Escalated { reference: &'a str, status: &'a str, link: &'a str },
     /// A draft will be deleted at `expires_at` unless it is submitted. `service` is the
     /// live definition, or none when the catalogue no longer has `service_code`.
-    DraftReminder { service: Option<&'a Service>, service_code: &'a str, expires_at: i64, link: &'a str },
+    DraftReminder { service: Option<&'a ServiceEntry>, service_code: &'a str, expires_at: i64, link: &'a str },
 }
 
 /// What a status SMS carries besides the status.
@@ -144,7 +144,7 @@ impl Notice<'_> {
             ]),
             Self::Escalated { reference, status, link } => own(&[("reference", reference), ("status", status), ("link", link)]),
             Self::DraftReminder { service, service_code, expires_at, link } => {
-                let name = service.map_or(service_code, |s| s.name.get_ref().get(tr.language));
+                let name = service.map_or(service_code, |s| s.name.get(tr.language));
                 let mut args = own(&[("service", name), ("link", link)]);
                 args.push(("date", crate::clock::format_nairobi_in(expires_at, tr.language)));
                 args

@@ -5,14 +5,18 @@ use super::{Backend, Conn};
 use sqlx::Row;
 
 statements! {
-    /// The live catalogue's files.
-    FILES = "SELECT path, source FROM catalogue_files ORDER BY path";
+    /// The live catalogue's categories and agencies (files not in a folder, and each
+    /// folder's `agency.toml`).
+    HEAD_FILES = "SELECT path, source FROM catalogue_files WHERE path NOT LIKE '%/%' OR path LIKE '%/agency.toml' ORDER BY path";
+    /// The live catalogue's next service files after a path, in path order (a page).
+    SERVICE_FILES_AFTER = "SELECT path, source FROM catalogue_files \
+         WHERE path > $1 AND path LIKE '%/%' AND path NOT LIKE '%/agency.toml' ORDER BY path LIMIT $2";
+    /// Every version of every service, by content hash (to find the live files' versions).
+    ALL_VERSIONS = "SELECT service_code, hash, version FROM service_versions";
     /// Empties the live catalogue's files (before the new ones go in).
     DELETE_FILES = "DELETE FROM catalogue_files";
     /// Adds one file to the live catalogue.
     INSERT_FILE = "INSERT INTO catalogue_files (path, source, hash, imported_at) VALUES ($1, $2, $3, $4)";
-    /// The version number of this exact content of a service, if it was imported before.
-    VERSION_OF = "SELECT version FROM service_versions WHERE service_code = $1 AND hash = $2";
     /// The latest version number of a service (0 before the first).
     LATEST_VERSION = "SELECT COALESCE(MAX(version), 0) FROM service_versions WHERE service_code = $1";
     /// Records new content of a service as a version.
@@ -53,34 +57,51 @@ pub struct StoredFile {
     pub source: String,
 }
 
-/// The live catalogue's files.
-pub async fn files(conn: &mut Conn) -> Result<Vec<StoredFile>, sqlx::Error> {
-    sqlx::query(FILES)
+fn stored_files(rows: &[sqlx::any::AnyRow]) -> Result<Vec<StoredFile>, sqlx::Error> {
+    rows.iter().map(|r| Ok(StoredFile { path: r.try_get("path")?, source: r.try_get("source")? })).collect()
+}
+
+/// The live catalogue's categories and agency files.
+pub async fn head_files(conn: &mut Conn) -> Result<Vec<StoredFile>, sqlx::Error> {
+    stored_files(&sqlx::query(HEAD_FILES).fetch_all(conn).await?)
+}
+
+/// At most `limit` service files of the live catalogue after `after`, in path order: a
+/// node reads a large catalogue a page at a time rather than all at once.
+pub async fn service_files_after(conn: &mut Conn, after: &str, limit: i64) -> Result<Vec<StoredFile>, sqlx::Error> {
+    stored_files(&sqlx::query(SERVICE_FILES_AFTER).bind(after.to_owned()).bind(limit).fetch_all(conn).await?)
+}
+
+/// Every version number by service code and content hash.
+pub async fn all_versions(conn: &mut Conn) -> Result<std::collections::HashMap<(String, String), i64>, sqlx::Error> {
+    sqlx::query(ALL_VERSIONS)
         .fetch_all(conn)
         .await?
         .iter()
-        .map(|r| Ok(StoredFile { path: r.try_get("path")?, source: r.try_get("source")? }))
+        .map(|r| Ok(((r.try_get("service_code")?, r.try_get("hash")?), r.try_get("version")?)))
         .collect()
 }
 
-/// Replaces the live catalogue's files.
-pub async fn replace_files(conn: &mut Conn, files: &[(String, String, String)], now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(DELETE_FILES).execute(&mut *conn).await?;
-    for (path, source, hash) in files {
-        sqlx::query(INSERT_FILE).bind(path.clone()).bind(source.clone()).bind(hash.clone()).bind(now).execute(&mut *conn).await?;
-    }
-    Ok(())
+/// Empties the live catalogue's files (an import then adds the new ones).
+pub async fn delete_files(conn: &mut Conn) -> Result<(), sqlx::Error> {
+    sqlx::query(DELETE_FILES).execute(conn).await.map(|_| ())
 }
 
-/// The version number of this exact content of a service, if it was imported before.
-pub async fn version_of(conn: &mut Conn, code: &str, hash: &str) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(VERSION_OF).bind(code.to_owned()).bind(hash.to_owned()).fetch_optional(conn).await
+/// Adds one file to the live catalogue.
+pub async fn insert_file(conn: &mut Conn, path: &str, source: &str, hash: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(INSERT_FILE).bind(path.to_owned()).bind(source.to_owned()).bind(hash.to_owned()).bind(now).execute(conn).await.map(|_| ())
 }
 
 /// Records new content of a service as its next version; returns the version number.
 pub async fn add_version(conn: &mut Conn, code: &str, agency: &str, hash: &str, source: &str, now: i64) -> Result<i64, sqlx::Error> {
     let latest: i64 = sqlx::query_scalar(LATEST_VERSION).bind(code.to_owned()).fetch_one(&mut *conn).await?;
-    let version = latest + 1;
+    insert_version(conn, code, latest + 1, agency, hash, source, now).await?;
+    Ok(latest + 1)
+}
+
+/// Records new content of a service as version `version` (the caller knows the latest,
+/// from [`all_versions`] read under the import lock).
+pub async fn insert_version(conn: &mut Conn, code: &str, version: i64, agency: &str, hash: &str, source: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(INSERT_VERSION)
         .bind(code.to_owned())
         .bind(version)
@@ -89,8 +110,8 @@ pub async fn add_version(conn: &mut Conn, code: &str, agency: &str, hash: &str, 
         .bind(agency.to_owned())
         .bind(now)
         .execute(conn)
-        .await?;
-    Ok(version)
+        .await
+        .map(|_| ())
 }
 
 /// The text of one version of a service (for applications started on it).

@@ -24,5 +24,5 @@ pub fn invoice_description(app: &App, invoice: &InvoiceRow, lines: &[LineRow], l
 }
 
 fn service_name(app: &App, code: &str, language: Language) -> Option<String> {
-    app.catalogue().catalogue.service(code).map(|s| s.name.get_ref().get(language).to_owned())
+    app.catalogue().catalogue.service(code).map(|s| s.name.get(language).to_owned())
 }

@@ -26,7 +26,9 @@ async fn nodes_importing_at_once_do_not_race(backend: Backend) {
     assert_eq!(reports.iter().map(|r| r.new_versions).sum::<usize>(), 1, "one new version: {reports:?}");
     assert_eq!(t.app.catalogue().versions.get("passport"), Some(&2));
     let mut conn = t.app.db.pool().acquire().await.expect("conn");
-    assert_eq!(huduma::store::catalogue::files(&mut conn).await.expect("files").len(), files().len());
+    let head = huduma::store::catalogue::head_files(&mut conn).await.expect("files").len();
+    let services = huduma::store::catalogue::service_files_after(&mut conn, "", 1_000).await.expect("files").len();
+    assert_eq!(head + services, files().len());
 }
 
 async fn import_versions_services_and_refuses_broken_catalogues(backend: Backend) {
@@ -61,7 +63,7 @@ async fn import_versions_services_and_refuses_broken_catalogues(backend: Backend
     }
     let live = t.app.catalogue();
     assert_eq!(live.versions.get("passport"), Some(&2));
-    assert_eq!(live.catalogue.services[0].summary.get_ref().en, "Apply for an ordinary passport");
+    assert_eq!(live.catalogue.services[0].summary.en, "Apply for an ordinary passport");
     // A restart serves the stored catalogue, not the broken folder.
     let again = spawn_with(backend, Options { catalogue_dir: Some(dir.0.clone()), ..Options::default() }).await;
     assert_eq!(again.app.catalogue().catalogue.services.len(), 0, "a fresh database with a broken folder serves nothing rather than half");
@@ -114,4 +116,16 @@ async fn service_pages_and_api_show_the_catalogue(backend: Backend) {
     assert_eq!(service["pages"][0]["fields"][1]["show_when"]["field"], "had_passport");
     let (status, body) = t.api(reqwest::Method::GET, "/api/v1/services/nope", None, None).await;
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+
+    // Nodes keep only an entry per service; the page reads the whole definition at the
+    // live version, so an edited document list shows at once, and the API says version 2.
+    let path = dir.0.join("immigration/passport.toml");
+    let original = std::fs::read_to_string(&path).expect("read");
+    assert!(original.contains("Birth certificate"), "the fixture names the document");
+    std::fs::write(&path, original.replace("Birth certificate", "Certified birth certificate")).expect("write");
+    huduma::services::catalogue::import(&t.app, huduma::services::catalogue::read_folder(&dir.0).expect("read")).await.expect("import");
+    let (_, page) = t.get("/language/en?next=/services/passport").await;
+    assert!(page.contains("Certified birth certificate"), "the service page reads the new version");
+    let (_, service) = t.api(reqwest::Method::GET, "/api/v1/services/passport", None, None).await;
+    assert_eq!(service["version"], 2);
 }

@@ -85,25 +85,26 @@ pub fn facts(account: &AccountRow) -> AccountFacts {
 }
 
 /// Whether an account of this type may apply for the service.
-pub fn eligible(service: &Service, account_type: AccountType) -> bool {
+pub fn eligible(account_types: &[Eligible], account_type: AccountType) -> bool {
     let wanted = match account_type {
         AccountType::Citizen => Eligible::Citizen,
         AccountType::Resident => Eligible::Resident,
         AccountType::Visitor => Eligible::Visitor,
     };
-    service.account_types.get_ref().contains(&wanted)
+    account_types.contains(&wanted)
 }
 
 /// Starts a draft of `service_code` with what the account already knows filled in.
 pub async fn start(app: &App, me: &Authenticated, service_code: &str) -> ServiceResult<ApplicationId> {
     let live = app.catalogue();
-    let service = live.catalogue.service(service_code).ok_or(ServiceError::NotFound)?;
-    if !eligible(service, me.account.account_type) {
+    let entry = live.catalogue.service(service_code).ok_or(ServiceError::NotFound)?;
+    if !eligible(&entry.account_types, me.account.account_type) {
         return Err(ServiceError::field("service", "application.not_eligible"));
     }
     let version = *live.versions.get(service_code).ok_or(ServiceError::NotFound)?;
+    let service = definitions::service(app, service_code, version, &entry.agency).await?;
     let mut answers = Answers::default();
-    progress::apply_prefill(service, &facts(&me.account), &mut answers);
+    progress::apply_prefill(&service, &facts(&me.account), &mut answers);
     let id: ApplicationId = crate::store::new_id();
     let now = app.clock.now();
     let json = serde_json::to_string(&answers).map_err(anyhow::Error::from)?;

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use huduma_domain::catalogue::Service;
+use huduma_domain::catalogue::ServiceEntry;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -19,9 +19,9 @@ pub struct Bilingual {
     pub sw: String,
 }
 
-impl From<&toml::Spanned<huduma_domain::catalogue::Text>> for Bilingual {
-    fn from(t: &toml::Spanned<huduma_domain::catalogue::Text>) -> Self {
-        Self { en: t.get_ref().en.clone(), sw: t.get_ref().sw.clone() }
+impl From<&huduma_domain::catalogue::Text> for Bilingual {
+    fn from(t: &huduma_domain::catalogue::Text) -> Self {
+        Self { en: t.en.clone(), sw: t.sw.clone() }
     }
 }
 
@@ -69,17 +69,17 @@ pub struct ServiceQuery {
     pub limit: Option<usize>,
 }
 
-fn summary(app: &App, service: &Service) -> ServiceSummary {
+fn summary(app: &App, service: &ServiceEntry) -> ServiceSummary {
     ServiceSummary {
-        code: service.code.get_ref().clone(),
+        code: service.code.clone(),
         name: (&service.name).into(),
         summary: (&service.summary).into(),
         agency: service.agency.clone(),
-        category: service.category.get_ref().clone(),
+        category: service.category.clone(),
         fee_from_minor: service.fee_from().map_or(0, |m| m.minor),
         currency: service.currency().code().to_owned(),
         processing_days: service.processing_days,
-        version: app.catalogue().versions.get(service.code.get_ref()).copied().unwrap_or(1),
+        version: app.catalogue().versions.get(&service.code).copied().unwrap_or(1),
     }
 }
 
@@ -99,7 +99,7 @@ pub async fn list(State(app): State<Arc<App>>, ApiQuery(query): ApiQuery<Service
         }
         None => {
             let codes = live.index.codes_where(agency, category);
-            let matching: Vec<&Service> = live.catalogue.services.iter().filter(|s| codes.contains(s.code.get_ref().as_str())).collect();
+            let matching: Vec<&ServiceEntry> = live.catalogue.services.iter().filter(|s| codes.contains(s.code.as_str())).collect();
             Json(ServiceList { total: matching.len(), services: matching.into_iter().take(limit).map(|s| summary(&app, s)).collect() })
         }
     }
@@ -110,8 +110,12 @@ pub async fn list(State(app): State<Arc<App>>, ApiQuery(query): ApiQuery<Service
     responses((status = 200, description = "The service definition as in its catalogue file, plus `version`", body = Object), (status = 404, body = ErrorBody)))]
 pub async fn get_one(State(app): State<Arc<App>>, ApiPath(code): ApiPath<String>) -> Result<Json<serde_json::Value>, ApiError> {
     let live = app.catalogue();
-    let service = live.catalogue.service(&code).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound))?;
-    let mut value = serde_json::to_value(service).map_err(|e| ApiError::from(crate::services::ServiceError::Internal(e.into())))?;
+    let service = match crate::services::applications::definitions::current(&app, &code).await {
+        Ok(service) => service,
+        Err(crate::services::ServiceError::NotFound) => return Err(ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound)),
+        Err(err) => return Err(err.into()),
+    };
+    let mut value = serde_json::to_value(&*service).map_err(|e| ApiError::from(crate::services::ServiceError::Internal(e.into())))?;
     value["version"] = live.versions.get(&code).copied().unwrap_or(1).into();
     Ok(Json(value))
 }

@@ -57,7 +57,7 @@ pub async fn show(Staff(ref me, _): Supervisor, s: StaffCtx, Query(period): Quer
     let lines = lines
         .into_iter()
         .map(|l| LineView {
-            service: live.catalogue.service(&l.service).map_or(l.service.clone(), |svc| svc.name.get_ref().get(s.ctx.language).to_owned()),
+            service: live.catalogue.service(&l.service).map_or(l.service.clone(), |svc| svc.name.get(s.ctx.language).to_owned()),
             received: l.figures.received,
             in_progress: l.figures.in_progress,
             completed: l.figures.completed,

@@ -198,9 +198,9 @@ async fn render(
         let (service, status) = match definitions.get(&key).cloned().flatten() {
             Some(d) => (d.name.get_ref().get(language).to_owned(), words::status(&d, &item.status, tr)),
             // A withdrawn service version: the live definition still names its states.
-            None => match live.catalogue.service(&item.service_code) {
-                Some(d) => (d.name.get_ref().get(language).to_owned(), words::status(d, &item.status, tr)),
-                None => (item.service_code.clone(), item.status.as_str().to_owned()),
+            None => match crate::services::applications::definitions::current(app, &item.service_code).await {
+                Ok(d) => (d.name.get_ref().get(language).to_owned(), words::status(&d, &item.status, tr)),
+                Err(_) => (item.service_code.clone(), item.status.as_str().to_owned()),
             },
         };
         let standing = sla::standing_before(item.queue_due, now, due_soon_until);
@@ -219,11 +219,24 @@ async fn render(
             submitted: format_nairobi_in(item.submitted_at, s.ctx.language),
         });
     }
-    let agency_services = || live.catalogue.services.iter().filter(|svc| svc.agency == agency);
-    let services = agency_services().map(|svc| (svc.code.get_ref().clone(), svc.name.get_ref().get(language).to_owned())).collect();
-    let states = queue_states(agency_services().filter(|svc| f.service.is_empty() || *svc.code.get_ref() == f.service), language);
+    let services = live
+        .catalogue
+        .services
+        .iter()
+        .filter(|svc| svc.agency == agency)
+        .map(|svc| (svc.code.clone(), svc.name.get(language).to_owned()))
+        .collect();
+    // The filters and bulk actions come from the workflows of the agency's services.
+    let mut definitions = Vec::new();
+    for svc in live.catalogue.services.iter().filter(|svc| svc.agency == agency) {
+        definitions.push(crate::services::applications::definitions::current(app, &svc.code).await?);
+    }
+    let states = queue_states(
+        definitions.iter().map(|d| &**d).filter(|svc| f.service.is_empty() || *svc.code.get_ref() == f.service),
+        language,
+    );
     let mut bulk: Vec<(String, String)> = Vec::new();
-    for svc in agency_services() {
+    for svc in &definitions {
         for a in svc.workflow.actions.iter().filter(|a| {
             actions::bulk_allowed(a.kind()) && huduma_domain::workflow::may_take(a, huduma_domain::workflow::Actor::Staff(me.role))
         }) {

@@ -112,24 +112,22 @@ async fn render(s: &StaffCtx, number: &str, errors: FormErrors, status_code: Sta
         .into_iter()
         .map(|f| (f.id, f.file_name, (f.size + 1023) / 1024))
         .collect();
-    let applications = case
-        .applications
-        .iter()
-        .map(|(a, invoice)| {
-            let definition = live.catalogue.service(&a.service_code);
-            let service = definition.map_or(a.service_code.clone(), |svc| svc.name.get_ref().get(language).to_owned());
-            // Agents read the state as the citizen does, never its code.
-            let state = definition.map_or_else(
-                || tr.t(&format!("application.status.{}", a.status.as_str())).to_owned(),
-                |svc| crate::i18n::words::status(svc, &a.status, tr),
-            );
-            let payment = invoice
-                .as_ref()
-                .map(|i| format!("{} · {}", i.number, tr.t(&format!("staff.invoice_state.{}", i.status.as_str()))))
-                .unwrap_or_default();
-            (a.reference.as_deref().map(display_reference).unwrap_or_default(), service, state, payment)
-        })
-        .collect();
+    let mut applications = Vec::with_capacity(case.applications.len());
+    for (a, invoice) in &case.applications {
+        let definition =
+            crate::services::applications::definitions::service(&s.ctx.app, &a.service_code, a.service_version, &a.agency).await.ok();
+        let service = definition.as_ref().map_or(a.service_code.clone(), |svc| svc.name.get_ref().get(language).to_owned());
+        // Agents read the state as the citizen does, never its code.
+        let state = definition.as_ref().map_or_else(
+            || tr.t(&format!("application.status.{}", a.status.as_str())).to_owned(),
+            |svc| crate::i18n::words::status(svc, &a.status, tr),
+        );
+        let payment = invoice
+            .as_ref()
+            .map(|i| format!("{} · {}", i.number, tr.t(&format!("staff.invoice_state.{}", i.status.as_str()))))
+            .unwrap_or_default();
+        applications.push((a.reference.as_deref().map(display_reference).unwrap_or_default(), service, state, payment));
+    }
     let template = TicketTemplate {
         page: s.page("ticket.title"),
         staff: s.bar(),

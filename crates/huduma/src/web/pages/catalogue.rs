@@ -6,7 +6,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use huduma_domain::catalogue::definition::{Eligible, Issues};
-use huduma_domain::catalogue::{Service, Text};
+use huduma_domain::catalogue::{ServiceEntry, Text};
 use huduma_domain::{Language, Money};
 use serde::Deserialize;
 
@@ -29,7 +29,7 @@ fn text(t: &toml::Spanned<Text>, language: Language) -> String {
 }
 
 /// A card for a service.
-pub fn card(ctx: &Ctx, live: &Live, service: &Service) -> Card {
+pub fn card(ctx: &Ctx, live: &Live, service: &ServiceEntry) -> Card {
     live.card(service, ctx.language)
 }
 
@@ -75,7 +75,7 @@ pub async fn browse(ctx: Ctx) -> Response {
                 .catalogue
                 .services
                 .iter()
-                .filter(|s| s.category.get_ref() == c.code.get_ref())
+                .filter(|s| &s.category == c.code.get_ref())
                 .map(|s| card(&ctx, &live, s))
                 .collect(),
         })
@@ -90,7 +90,7 @@ pub async fn browse(ctx: Ctx) -> Response {
 pub async fn category(ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let live = ctx.app.catalogue();
     let Some(category) = live.catalogue.category(&code) else { return Err(PageError::not_found()) };
-    let services = live.catalogue.services.iter().filter(|s| s.category.get_ref() == &code).map(|s| card(&ctx, &live, s)).collect();
+    let services = live.catalogue.services.iter().filter(|s| s.category == code).map(|s| card(&ctx, &live, s)).collect();
     let template = ListTemplate {
         page: ctx.page("catalogue.all_heading"),
         caption: Some(ctx.tr().t("catalogue.category").to_owned()),
@@ -218,7 +218,11 @@ fn issues_key(i: Issues) -> &'static str {
 /// `GET /services/{code}`: what you need, what it costs, how long it takes.
 pub async fn service(ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let live = ctx.app.catalogue();
-    let Some(service) = live.catalogue.service(&code) else { return Err(PageError::not_found()) };
+    let service = match crate::services::applications::definitions::current(&ctx.app, &code).await {
+        Ok(service) => service,
+        Err(crate::services::ServiceError::NotFound) => return Err(PageError::not_found()),
+        Err(err) => return Err(err.into()),
+    };
     let tr = ctx.tr();
     let lang = ctx.language;
     let currency = service.currency();
@@ -310,7 +314,7 @@ pub async fn service(ctx: Ctx, Path(code): Path<String>) -> PageResult {
         steps,
         next_steps: text(&service.next_steps, lang),
         apply_href: match &ctx.me {
-            Some(me) if crate::services::applications::eligible(service, me.account.account_type) => format!("/services/{code}/apply"),
+            Some(me) if crate::services::applications::eligible(eligible_types, me.account.account_type) => format!("/services/{code}/apply"),
             _ => String::new(),
         },
         apply_text,
@@ -347,7 +351,7 @@ pub async fn search(ctx: Ctx, Query(query): Query<SearchQuery>) -> Response {
     let category = Some(query.category.as_str()).filter(|c| !c.is_empty());
     let found = live.search(&query.q, agency, category, 20);
     let (hits, total) = (&found.0, found.1);
-    let services: Vec<&Service> = hits.iter().filter_map(|h| live.catalogue.service(&h.code)).collect();
+    let services: Vec<&ServiceEntry> = hits.iter().filter_map(|h| live.catalogue.service(&h.code)).collect();
     let results = services.iter().map(|s| card(&ctx, &live, s)).collect();
     // The agency filter offers the agencies among the results (the real portal has ~600).
     let mut agency_codes: Vec<&str> = services.iter().map(|s| s.agency.as_str()).chain(agency).collect();
