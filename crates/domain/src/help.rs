@@ -3,7 +3,7 @@
 //! both languages.
 
 use crate::Language;
-use crate::catalogue::search::{DESCRIPTION, KEYWORD, NAME, SUMMARY, SearchIndex};
+use crate::catalogue::search::{DESCRIPTION, KEYWORD, NAME, SUMMARY, SearchIndex, Weight};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -110,10 +110,10 @@ impl HelpCentre {
         if !problems.is_empty() {
             return Err(problems);
         }
-        let documents: Vec<(String, Vec<(&str, f32)>)> = slugs
+        let documents: Vec<(String, Vec<(&str, Weight)>)> = slugs
             .iter()
             .map(|slug| {
-                let mut texts: Vec<(&str, f32)> = Vec::new();
+                let mut texts: Vec<(&str, Weight)> = Vec::new();
                 for language in [Language::En, Language::Sw] {
                     if let Some(a) = map.get(&(slug.clone(), language)) {
                         texts.push((&a.title, NAME));

@@ -34,8 +34,9 @@ pub struct Live {
 type SearchKey = (String, Option<String>, Option<String>, usize);
 /// Ranked hits and the total number of matches.
 pub type SearchResult = (Vec<huduma_domain::catalogue::Hit>, usize);
-/// Searches kept per catalogue before the cache starts afresh.
-const SEARCH_CACHE_ENTRIES: usize = 10_000;
+/// Searches kept per catalogue before the cache starts afresh: people search for the same
+/// few hundred services, and each kept answer costs a node about a kilobyte.
+const SEARCH_CACHE_ENTRIES: usize = 2_000;
 
 /// A service as a card in a list or a search result.
 #[derive(Debug, Clone)]

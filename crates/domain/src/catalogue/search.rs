@@ -7,16 +7,18 @@ use super::definition::{Agency, Category, Service, ShortName};
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 
-/// Weight of a match by where it is.
+/// Weight of a match by where it is: a small whole number, so that the index keeps one
+/// byte per posting.
+pub type Weight = u8;
 /// Weight of a word in a name or title.
-pub const NAME: f32 = 10.0;
+pub const NAME: Weight = 10;
 /// Weight of a keyword.
-pub const KEYWORD: f32 = 8.0;
+pub const KEYWORD: Weight = 8;
 /// Weight of a word in a summary.
-pub const SUMMARY: f32 = 4.0;
-const OWNER: f32 = 3.0;
+pub const SUMMARY: Weight = 4;
+const OWNER: Weight = 3;
 /// Weight of a word in a description or body.
-pub const DESCRIPTION: f32 = 1.0;
+pub const DESCRIPTION: Weight = 1;
 /// How much a match is worth by how exact it is.
 const EXACT: f32 = 1.0;
 const PREFIX: f32 = 0.8;
@@ -111,8 +113,10 @@ pub struct SearchIndex {
     terms: Vec<Box<str>>,
     /// Postings of term `t` are `postings[offsets[t]..offsets[t + 1]]`.
     offsets: Vec<u32>,
-    /// (document, weight of the best place the term occurs), by term, then document.
-    postings: Vec<(u32, f32)>,
+    /// The documents a term occurs in, by term, then document.
+    postings: Vec<u32>,
+    /// The weight of the best place it occurs in each (apart: five bytes a posting, not eight).
+    weights: Vec<Weight>,
     /// Every term with one character deleted, as (hash of the deletion, term id), sorted:
     /// typo matching. A hash can collide, so a candidate found here is confirmed.
     deletes: Vec<(u64, u32)>,
@@ -152,7 +156,7 @@ fn deletion_hash(text: &str) -> u64 {
 pub struct IndexBuilder {
     docs: Vec<Doc>,
     terms: HashMap<String, u32>,
-    postings: Vec<Vec<(u32, f32)>>,
+    postings: Vec<Vec<(u32, Weight)>>,
     acronyms: HashMap<String, Vec<String>>,
     /// What a service's agency adds to it: the agency's names.
     agency_texts: HashMap<String, Vec<String>>,
@@ -187,7 +191,7 @@ impl IndexBuilder {
 
     /// Indexes one service.
     pub fn add(&mut self, service: &Service) {
-        let mut texts: Vec<(&str, f32)> = Vec::new();
+        let mut texts: Vec<(&str, Weight)> = Vec::new();
         for (text, weight) in [(&service.name, NAME), (&service.summary, SUMMARY), (&service.description, DESCRIPTION)] {
             texts.push((&text.get_ref().en, weight));
             texts.push((&text.get_ref().sw, weight));
@@ -202,15 +206,15 @@ impl IndexBuilder {
         self.add_document(doc, &texts);
     }
 
-    fn add_document(&mut self, doc: Doc, texts: &[(&str, f32)]) {
+    fn add_document(&mut self, doc: Doc, texts: &[(&str, Weight)]) {
         let id = self.docs.len() as u32;
         self.docs.push(doc);
-        let mut best: HashMap<u32, f32> = HashMap::new();
+        let mut best: HashMap<u32, Weight> = HashMap::new();
         for (text, weight) in texts {
             for word in words(text) {
                 let term = self.term_id(word);
-                let b = best.entry(term).or_insert(0.0);
-                *b = b.max(*weight);
+                let b = best.entry(term).or_insert(0);
+                *b = (*b).max(*weight);
             }
         }
         for (term, weight) in best {
@@ -233,14 +237,16 @@ impl IndexBuilder {
         let mut terms: Vec<(String, u32)> = self.terms.into_iter().collect();
         terms.sort_unstable();
         let mut offsets = Vec::with_capacity(terms.len() + 1);
-        let mut postings = Vec::with_capacity(self.postings.iter().map(Vec::len).sum());
+        let total = self.postings.iter().map(Vec::len).sum();
+        let (mut postings, mut weights) = (Vec::with_capacity(total), Vec::with_capacity(total));
         let mut old = self.postings;
         let mut deletes = Vec::new();
         for (new_id, (term, old_id)) in terms.iter().enumerate() {
             offsets.push(postings.len() as u32);
             let mut list = std::mem::take(&mut old[*old_id as usize]);
             list.sort_unstable_by_key(|(doc, _)| *doc);
-            postings.extend(list);
+            postings.extend(list.iter().map(|(doc, _)| *doc));
+            weights.extend(list.iter().map(|(_, weight)| *weight));
             if term.chars().count() >= MIN_TYPO {
                 deletes.extend(one_deletion(term).iter().map(|d| (deletion_hash(d), new_id as u32)));
             }
@@ -255,6 +261,7 @@ impl IndexBuilder {
             terms: terms.into_iter().map(|(t, _)| t.into_boxed_str()).collect(),
             offsets,
             postings,
+            weights,
             deletes,
             acronyms: self.acronyms,
         }
@@ -273,7 +280,7 @@ impl SearchIndex {
 
     /// Indexes any documents: a code and weighted texts each (the help centre uses it).
     /// Such documents have no agency or category, so filters on those find nothing.
-    pub fn from_documents<'a>(documents: impl IntoIterator<Item = (String, Vec<(&'a str, f32)>)>) -> Self {
+    pub fn from_documents<'a>(documents: impl IntoIterator<Item = (String, Vec<(&'a str, Weight)>)>) -> Self {
         let mut builder = IndexBuilder::default();
         for (code, texts) in documents {
             builder.add_document(Doc { code, agency: String::new(), category: String::new() }, &texts);
@@ -287,9 +294,10 @@ impl SearchIndex {
     }
 
     /// The postings of a term.
-    fn postings_of(&self, term: u32) -> &[(u32, f32)] {
+    fn postings_of(&self, term: u32) -> impl Iterator<Item = (u32, Weight)> + '_ {
         let t = term as usize;
-        &self.postings[self.offsets[t] as usize..self.offsets[t + 1] as usize]
+        let range = self.offsets[t] as usize..self.offsets[t + 1] as usize;
+        self.postings[range.clone()].iter().copied().zip(self.weights[range].iter().copied())
     }
 
     /// Terms, postings and deletion entries held (what the index's memory grows with).
@@ -377,11 +385,11 @@ impl SearchIndex {
                     let mut word_docs: Vec<u32> = Vec::new();
                     for (term, quality) in self.candidates(word) {
                         for (doc, weight) in self.postings_of(term) {
-                            let d = *doc as usize;
+                            let d = doc as usize;
                             if word_best[d] == 0.0 {
-                                word_docs.push(*doc);
+                                word_docs.push(doc);
                             }
-                            word_best[d] = word_best[d].max(quality * weight);
+                            word_best[d] = word_best[d].max(quality * f32::from(weight));
                         }
                     }
                     for doc in word_docs {

@@ -9,25 +9,30 @@ use crate::store::catalogue as store;
 use huduma_domain::catalogue::Service;
 use std::sync::Arc;
 
-/// Definitions a node keeps parsed: the services in use at any time are far fewer than the
-/// real portal's 22,500, and each takes tens of kilobytes.
-pub const CACHED_DEFINITIONS: usize = 1_000;
+/// Services whose definitions a node keeps parsed: the services in use at any time are far
+/// fewer than the real portal's 22,500, and each definition takes tens of kilobytes.
+pub const CACHED_DEFINITIONS: usize = 256;
 
-/// The parsed definitions most recently used, by service code and version.
-pub type Cache = std::sync::Mutex<hashlink::LruCache<(String, i64), Arc<Service>>>;
+/// Versions of one service kept parsed (the oldest goes first).
+const VERSIONS_PER_SERVICE: usize = 4;
+
+/// The parsed definitions of the services most recently used: by service code (looked up
+/// without allocating), then version (a service has one or two versions in use).
+pub type Cache = std::sync::Mutex<hashlink::LruCache<String, Vec<(i64, Arc<Service>)>>>;
 
 /// An empty cache of [`CACHED_DEFINITIONS`].
 pub fn cache() -> Cache {
     std::sync::Mutex::new(hashlink::LruCache::new(CACHED_DEFINITIONS))
 }
 
-fn cached(app: &App, key: &(String, i64)) -> Option<Arc<Service>> {
-    app.service_versions.lock().ok().and_then(|mut cache| cache.get(key).cloned())
+fn cached(app: &App, code: &str, version: i64) -> Option<Arc<Service>> {
+    let mut cache = app.service_versions.lock().ok()?;
+    cache.get(code)?.iter().find(|(v, _)| *v == version).map(|(_, service)| service.clone())
 }
 
 /// The definition of `code` at `version`.
 pub async fn service(app: &App, code: &str, version: i64, agency: &str) -> ServiceResult<Arc<Service>> {
-    if let Some(found) = cached(app, &(code.to_owned(), version)) {
+    if let Some(found) = cached(app, code, version) {
         return Ok(found);
     }
     let mut conn = app.db.pool().acquire().await?;
@@ -46,8 +51,7 @@ pub async fn current(app: &App, code: &str) -> ServiceResult<Arc<Service>> {
 /// [`service`] reading through the caller's connection (inside a transaction, where
 /// asking the pool for a second connection could wait on itself).
 pub async fn service_with(conn: &mut crate::store::Conn, app: &App, code: &str, version: i64, agency: &str) -> ServiceResult<Arc<Service>> {
-    let key = (code.to_owned(), version);
-    if let Some(found) = cached(app, &key) {
+    if let Some(found) = cached(app, code, version) {
         return Ok(found);
     }
     let source = store::version_source(conn, code, version).await?.ok_or(ServiceError::NotFound)?;
@@ -56,7 +60,18 @@ pub async fn service_with(conn: &mut crate::store::Conn, app: &App, code: &str, 
     service.agency = agency.to_owned();
     let service = Arc::new(service);
     if let Ok(mut cache) = app.service_versions.lock() {
-        cache.insert(key, service.clone());
+        match cache.get_mut(code) {
+            Some(versions) if !versions.iter().any(|(v, _)| *v == version) => {
+                if versions.len() == VERSIONS_PER_SERVICE {
+                    versions.remove(0);
+                }
+                versions.push((version, service.clone()));
+            }
+            Some(_) => {}
+            None => {
+                cache.insert(code.to_owned(), vec![(version, service.clone())]);
+            }
+        }
     }
     Ok(service)
 }
