@@ -6,17 +6,27 @@
 #   sign-in        password step of sign-in per second vs Argon2id verifications per second
 #   memory         RSS of an idle server after warm-up
 #   page weight    HTML + CSS as a phone receives them (gzip)
+# Further sections (applications, back office, callbacks, cluster; `scale` only on request)
+# are described where they start below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 DURATION=${BENCH_SECONDS:-10}
 cargo build --release --locked --bin huduma --example hello_baseline --example argon2_rate --example catalogue_bench --example applications_bench --example callbacks_bench --example back_office_bench 2>&1 | tail -n 1
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-# BENCH_SECTIONS picks what runs after the baseline (default: all of them).
+# BENCH_SECTIONS picks what runs after the baseline (default: all of them but `scale`,
+# which seeds for a quarter of an hour and runs only when named).
 section() { [[ " ${BENCH_SECTIONS:-accounts catalogue applications callbacks back_office cluster} " == *" $1 "* ]]; }
 bin=target/release
 data=$(mktemp -d)
-cleanup() { kill "${hello:-}" "${huduma:-}" 2>/dev/null || true; rm -rf "$data"; }
+pg_admin=${HUDUMA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+# PostgreSQL databases to drop on exit (the scale section's).
+drop_dbs=()
+cleanup() {
+  kill "${hello:-}" "${huduma:-}" 2>/dev/null || true
+  for db in "${drop_dbs[@]}"; do psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true; done
+  rm -rf "$data"
+}
 trap cleanup EXIT
 
 # wrk's summary: requests/s and p99 latency in ms.
@@ -231,7 +241,6 @@ fi
 # storm with the server killed at a random moment, each round resuming where the last one
 # stopped; the audit runs over everything acknowledged in all rounds.
 if section callbacks; then
-pg_admin=${HUDUMA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 fresh_db() { # backend dir -> database URL
   if [ "$1" = sqlite ]; then echo "sqlite://$2/huduma.db?mode=rwc"; return; fi
   local name="huduma_bench_$(date +%s%N)"
@@ -358,5 +367,116 @@ cat <<EOF_TABLE
 |---|---|---|---|
 | Home page, 64 connections (first, second round) | ${d_home}, ${d_home2} req/s; p99 ${d_home_p99}, ${d_home2_p99} ms | ${l_home}, ${l_home2} req/s; p99 ${l_home_p99}, ${l_home2_p99} ms | $(ratio "$l_home" "$d_home"), $(ratio "$l_home2" "$d_home2") |
 | Sign-in (password step, Argon2id), 8 connections | ${d_signin} req/s, p99 ${d_signin_p99} ms | ${l_signin} req/s, p99 ${l_signin_p99} ms | $(ratio "$l_signin" "$d_signin") |
+EOF_TABLE
+fi
+
+# --- 10 million applications on PostgreSQL (issue 16) ------------------------------------
+# Only when named: BENCH_SECTIONS=scale. For 10,000 applications and then for
+# BENCH_SCALE_APPLICATIONS (default 10,000,000): a fresh database, migrated and with the
+# bundled catalogue, seeded in SQL on the server (scripts/bench/scale-seed.sql: citizens
+# with 10 applications each, 30 % open in the queues of 50 agencies, drafts, submitted ones
+# with a reference and a timeline line); one release node serves it and wrk loads public
+# tracking (2,000 random references round-robin), "My applications" (200 signed-in citizens
+# round-robin) and the work queue (50 officers round-robin; plain and overdue). The small
+# database shows what PostgreSQL costs per request on this machine, the large one what
+# size adds. The databases are dropped at the end, unless BENCH_SCALE_KEEP=1;
+# BENCH_SCALE_REUSE=1 measures kept ones again (after `huduma migrate`, so a new
+# migration's indexes are in place).
+if section scale; then
+scale_run() { # applications -> "seed_s db_mb apps_mb apps_index_mb events_mb rows open references t_rps t_p99 m_rps m_p99 w_rps w_p99 v_rps v_p99"
+  local apps=$1 name="huduma_scale_bench_$1" dir="$data/scale-$1"; mkdir -p "$dir"
+  local url="${pg_admin%/*}/$name" seed_s=-
+  [ "${BENCH_SCALE_KEEP:-}" = 1 ] || drop_dbs+=("$name")
+  local env=(HUDUMA_DATA_DIR="$dir" DATABASE_URL="$url" HUDUMA_CATALOGUE_DIR=catalogue RUST_LOG=warn)
+  if [ "${BENCH_SCALE_REUSE:-}" = 1 ]; then
+    env "${env[@]}" "$bin/huduma" migrate >/dev/null
+  else
+    psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name" >/dev/null
+    env "${env[@]}" "$bin/huduma" migrate >/dev/null
+    env "${env[@]}" "$bin/huduma" catalogue import catalogue >/dev/null
+    # The county names the queue filters on, from the domain's own list.
+    local counties started
+    counties=$(sed -n '/COUNTIES: \[/,/\];/p' crates/domain/src/county.rs | grep -o '"[^"]*"' | tr -d '"' | paste -sd,)
+    started=$(date +%s.%N)
+    psql "$url" -q -v applications="$apps" -v agencies=50 -v counties="$counties" -f scripts/bench/scale-seed.sql >"$dir/seed.log"
+    seed_s=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b - a}')
+  fi
+  local sizes rows
+  sizes=$(psql "$url" -At -F ' ' -c "SELECT pg_database_size(current_database()) / 1048576, pg_table_size('applications') / 1048576, \
+    pg_indexes_size('applications') / 1048576, pg_total_relation_size('application_events') / 1048576")
+  rows=$(psql "$url" -At -F ' ' -c "SELECT count(*), count(queue_agency) FROM applications")
+  psql "$url" -q -v citizens=$(( (apps + 9) / 10 )) -v cookies="$dir/cookies.txt" -v officers="$dir/officers.txt" \
+    -v track="$dir/track.txt" -f scripts/bench/scale-sessions.sql
+  env "${env[@]}" HUDUMA_LISTEN=127.0.0.1:8187 HUDUMA_RATE_LIMITS=false "$bin/huduma" serve >"$dir/log" 2>&1 & huduma=$!
+  for _ in $(seq 1 300); do curl -fs http://127.0.0.1:8187/healthz >/dev/null && break; sleep 0.2; done
+  # The jobs' first sweep at start-up (escalations of overdue applications, status checks)
+  # settles before the load starts.
+  sleep 5
+  cat >"$dir/track.lua" <<LUA
+local b = {}
+for line in io.lines("$dir/track.txt") do
+  local r, d = line:match("(%S+) (%S+)")
+  b[#b + 1] = '{"reference":"' .. r .. '","document_number":"' .. d .. '"}'
+end
+local i = 0
+request = function() i = i + 1; return wrk.format("POST", "/api/v1/track", {["Content-Type"] = "application/json"}, b[(i % #b) + 1]) end
+LUA
+  cat >"$dir/mine.lua" <<LUA
+local t = {}
+for line in io.lines("$dir/cookies.txt") do t[#t + 1] = line end
+local i = 0
+request = function() i = i + 1; return wrk.format("GET", "/applications", {["Cookie"] = "huduma_session=" .. t[(i % #t) + 1]}) end
+LUA
+  local page path
+  for page in plain overdue; do
+    path=/staff; [ "$page" = overdue ] && path="/staff?sla=overdue"
+    cat >"$dir/queue-$page.lua" <<LUA
+local t = {}
+for line in io.lines("$dir/officers.txt") do t[#t + 1] = line end
+local i = 0
+request = function() i = i + 1; return wrk.format("GET", "$path", {["Cookie"] = "huduma_staff=" .. t[(i % #t) + 1]}) end
+LUA
+  done
+  # Every page must really show seeded data, or the figures would measure empty or error
+  # pages. (The page is read whole before grep looks: `grep -q` stopping early fails curl.)
+  shows() { # pattern curl-arguments…
+    local pattern=$1 body; shift
+    body=$(curl -fs "$@") && grep -Eq "$pattern" <<<"$body"
+  }
+  local ref doc
+  read -r ref doc < <(head -n 1 "$dir/track.txt")
+  shows '"status":"(submitted|more_information_needed|issued)"' -H 'content-type: application/json' \
+    -d "{\"reference\":\"$ref\",\"document_number\":\"$doc\"}" http://127.0.0.1:8187/api/v1/track || { echo "scale: tracking $ref failed" >&2; exit 1; }
+  shows 'href="/applications/bench-app-' -H "Cookie: huduma_session=$(head -n 1 "$dir/cookies.txt")" http://127.0.0.1:8187/applications \
+    || { echo "scale: My applications did not list the seeded applications" >&2; exit 1; }
+  for path in /staff "/staff?sla=overdue"; do
+    shows 'href="/staff/applications/A' -H "Cookie: huduma_staff=$(head -n 1 "$dir/officers.txt")" "http://127.0.0.1:8187$path" \
+      || { echo "scale: the work queue $path did not list the seeded applications" >&2; exit 1; }
+  done
+  local track mine queue overdue
+  track=$(measure http://127.0.0.1:8187/ 32 "$dir/track.lua")
+  mine=$(measure http://127.0.0.1:8187/ 32 "$dir/mine.lua")
+  queue=$(measure http://127.0.0.1:8187/ 32 "$dir/queue-plain.lua")
+  overdue=$(measure http://127.0.0.1:8187/ 32 "$dir/queue-overdue.lua")
+  kill "$huduma"; wait "$huduma" 2>/dev/null || true; huduma=
+  echo "$seed_s $sizes $rows $(wc -l <"$dir/track.txt") $track $mine $queue $overdue"
+}
+meets() { awk -v v="$1" -v t="$2" 'BEGIN {print (v <= t) ? "✓" : "✗ missed"}'; }
+# Not in a subshell: the databases to drop are recorded in drop_dbs.
+scale_run 10000 >"$data/scale-small"
+scale_run "${BENCH_SCALE_APPLICATIONS:-10000000}" >"$data/scale-large"
+read -r _ s_db _ _ _ s_rows s_open _ s_t_rps s_t_p99 s_m_rps s_m_p99 s_w_rps s_w_p99 s_v_rps s_v_p99 <"$data/scale-small"
+read -r l_seed l_db l_apps l_idx l_events l_rows l_open l_refs l_t_rps l_t_p99 l_m_rps l_m_p99 l_w_rps l_w_p99 l_v_rps l_v_p99 <"$data/scale-large"
+cat <<EOF_TABLE
+
+| PostgreSQL, one node, 50 agencies, 10 applications per citizen | ${s_rows} applications | ${l_rows} applications (${l_open} open in queues) | Ratio / target at ${l_rows} |
+|---|---|---|---|
+| Seeding in SQL on the server (scripts/bench/scale-seed.sql) | | ${l_seed} s | |
+| Database size | ${s_db} MB | ${l_db} MB (applications ${l_apps} MB + its indexes ${l_idx} MB; timeline ${l_events} MB) | |
+| Baseline B at 32 connections | ${base32_rps} req/s, p99 ${base32_p99} ms | | 1.00 |
+| Public tracking \`POST /api/v1/track\`, ${l_refs} random references round-robin, 32 connections | ${s_t_rps} req/s, p99 ${s_t_p99} ms | ${l_t_rps} req/s, p99 ${l_t_p99} ms | $(ratio "$l_t_rps" "$base32_rps") · B; p99 growth $(ratio "$l_t_p99" "$s_t_p99")×; target ≤ 10 ms $(meets "$l_t_p99" 10) |
+| "My applications" \`/applications\`, 200 citizens round-robin, 32 connections | ${s_m_rps} req/s, p99 ${s_m_p99} ms | ${l_m_rps} req/s, p99 ${l_m_p99} ms | $(ratio "$l_m_rps" "$base32_rps") · B; p99 growth $(ratio "$l_m_p99" "$s_m_p99")×; target ≤ 10 ms $(meets "$l_m_p99" 10) |
+| Work queue \`/staff\`, 50 officers round-robin, 32 connections | ${s_w_rps} req/s, p99 ${s_w_p99} ms | ${l_w_rps} req/s, p99 ${l_w_p99} ms | $(ratio "$l_w_rps" "$base32_rps") · B; p99 growth $(ratio "$l_w_p99" "$s_w_p99")×; target ≤ 20 ms $(meets "$l_w_p99" 20) |
+| Work queue filtered to overdue, 32 connections | ${s_v_rps} req/s, p99 ${s_v_p99} ms | ${l_v_rps} req/s, p99 ${l_v_p99} ms | $(ratio "$l_v_rps" "$base32_rps") · B; p99 growth $(ratio "$l_v_p99" "$s_v_p99")×; target ≤ 20 ms $(meets "$l_v_p99" 20) |
 EOF_TABLE
 fi

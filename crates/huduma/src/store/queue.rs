@@ -292,6 +292,12 @@ pub async fn list(
     .bind(search)
     .bind(limit)
     .bind(offset)
+    // PostgreSQL plans each page with its filter values (an unnamed statement). A named one
+    // falls back after five runs to a generic plan, which cannot see that `$2 = ''` and the
+    // like are true: it expects one matching line and reads and sorts the agency's whole
+    // queue, 60,000 lines at 10 million applications (docs/benchmarks.md, issue 16).
+    // SQLite keeps its prepared statement: its plans do not depend on the values.
+    .persistent(matches!(backend, super::Backend::Sqlite))
     .fetch_one(conn)
     .await?
     .try_get("page")?;
