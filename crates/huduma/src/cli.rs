@@ -224,19 +224,19 @@ async fn catalogue(config: Config, task: CatalogueTask) -> anyhow::Result<()> {
     let (CatalogueTask::Check { dir } | CatalogueTask::Import { dir }) = &task;
     let dir = dir.clone().or_else(|| config.catalogue_dir.clone()).unwrap_or_else(|| "catalogue".into());
     let result = match task {
-        CatalogueTask::Check { .. } => huduma_domain::catalogue::check(
-            &read_folder(&dir).map_err(|e| anyhow::anyhow!("reading {}: {e}", dir.display()))?,
-        )
-            .map(|c| {
-                println!(
-                    "{}: {} services, {} agencies, {} categories: no problems",
-                    dir.display(),
-                    c.services.len(),
-                    c.agencies.len(),
-                    c.categories.len()
-                )
-            })
-            .map_err(ImportError::Invalid),
+        CatalogueTask::Check { .. } => {
+            huduma_domain::catalogue::check(&read_folder(&dir).map_err(|e| anyhow::anyhow!("reading {}: {e}", dir.display()))?)
+                .map(|c| {
+                    println!(
+                        "{}: {} services, {} agencies, {} categories: no problems",
+                        dir.display(),
+                        c.services.len(),
+                        c.agencies.len(),
+                        c.categories.len()
+                    )
+                })
+                .map_err(ImportError::Invalid)
+        }
         CatalogueTask::Import { .. } => {
             let db = Db::connect_with(config.database_url.expose(), config.sqlite_durability).await?;
             db.migrate().await?;

@@ -237,7 +237,9 @@ impl Checker {
         let mut rules = Rules::default();
         let problems = &mut checker.problems;
         match files.iter().find(|f| f.path == "categories.toml") {
-            None => problems.push(Problem { file: "categories.toml".into(), line: 1, message: "the catalogue has no categories.toml".into() }),
+            None => {
+                problems.push(Problem { file: "categories.toml".into(), line: 1, message: "the catalogue has no categories.toml".into() })
+            }
             Some(file) => {
                 if let Some(parsed) = parse::<CategoriesFile>(file, problems) {
                     let mut report = Report { file, problems };

@@ -202,7 +202,8 @@ impl IndexBuilder {
         let agency = self.agency_texts.get(&service.agency).cloned().unwrap_or_default();
         let category = self.category_texts.get(service.category.get_ref()).cloned().unwrap_or_default();
         texts.extend(agency.iter().chain(&category).map(|t| (t.as_str(), OWNER)));
-        let doc = Doc { code: service.code.get_ref().clone(), agency: service.agency.clone(), category: service.category.get_ref().clone() };
+        let doc =
+            Doc { code: service.code.get_ref().clone(), agency: service.agency.clone(), category: service.category.get_ref().clone() };
         self.add_document(doc, &texts);
     }
 

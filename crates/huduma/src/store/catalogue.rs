@@ -101,7 +101,15 @@ pub async fn add_version(conn: &mut Conn, code: &str, agency: &str, hash: &str, 
 
 /// Records new content of a service as version `version` (the caller knows the latest,
 /// from [`all_versions`] read under the import lock).
-pub async fn insert_version(conn: &mut Conn, code: &str, version: i64, agency: &str, hash: &str, source: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn insert_version(
+    conn: &mut Conn,
+    code: &str,
+    version: i64,
+    agency: &str,
+    hash: &str,
+    source: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(INSERT_VERSION)
         .bind(code.to_owned())
         .bind(version)

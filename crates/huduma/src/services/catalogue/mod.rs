@@ -96,8 +96,7 @@ async fn import_from(
     }
     let mut new_versions = 0;
     let mut versions = HashMap::new();
-    let mut next_batch =
-        || services.by_ref().take(intake::BATCH).collect::<anyhow::Result<Vec<_>>>().map_err(ImportError::Unreadable);
+    let mut next_batch = || services.by_ref().take(intake::BATCH).collect::<anyhow::Result<Vec<_>>>().map_err(ImportError::Unreadable);
     let mut parsing = intake::parse(intake.rules(), next_batch()?);
     loop {
         let parsed = parsing.await.map_err(anyhow::Error::from)?;
@@ -212,25 +211,25 @@ pub async fn start(app: &App) -> anyhow::Result<()> {
     let mut imported = false;
     if let Some(dir) = &app.config.catalogue_dir {
         match import_folder(app, dir).await {
-                Ok(report) => {
-                    tracing::info!(
-                        services = report.services,
-                        agencies = report.agencies,
-                        new_versions = report.new_versions,
-                        "catalogue imported"
-                    );
-                    imported = true;
+            Ok(report) => {
+                tracing::info!(
+                    services = report.services,
+                    agencies = report.agencies,
+                    new_versions = report.new_versions,
+                    "catalogue imported"
+                );
+                imported = true;
+            }
+            Err(ImportError::Invalid(problems)) => {
+                for problem in &problems {
+                    tracing::error!("{problem}");
                 }
-                Err(ImportError::Invalid(problems)) => {
-                    for problem in &problems {
-                        tracing::error!("{problem}");
-                    }
-                    tracing::error!(problems = problems.len(), "catalogue not imported; the previous catalogue stays live");
-                }
-                Err(ImportError::Unreadable(err)) => {
-                    tracing::error!(error = %format!("{err:#}"), dir = %dir.display(), "catalogue folder unreadable; the previous catalogue stays live");
-                }
-                Err(ImportError::Internal(err)) => return Err(err),
+                tracing::error!(problems = problems.len(), "catalogue not imported; the previous catalogue stays live");
+            }
+            Err(ImportError::Unreadable(err)) => {
+                tracing::error!(error = %format!("{err:#}"), dir = %dir.display(), "catalogue folder unreadable; the previous catalogue stays live");
+            }
+            Err(ImportError::Internal(err)) => return Err(err),
         }
     }
     if !imported {
@@ -251,4 +250,3 @@ impl App {
         drop(old);
     }
 }
-

@@ -231,10 +231,8 @@ async fn render(
     for svc in live.catalogue.services.iter().filter(|svc| svc.agency == agency) {
         definitions.push(crate::services::applications::definitions::current(app, &svc.code).await?);
     }
-    let states = queue_states(
-        definitions.iter().map(|d| &**d).filter(|svc| f.service.is_empty() || *svc.code.get_ref() == f.service),
-        language,
-    );
+    let states =
+        queue_states(definitions.iter().map(|d| &**d).filter(|svc| f.service.is_empty() || *svc.code.get_ref() == f.service), language);
     let mut bulk: Vec<(String, String)> = Vec::new();
     for svc in &definitions {
         for a in svc.workflow.actions.iter().filter(|a| {

@@ -71,13 +71,7 @@ pub async fn browse(ctx: Ctx) -> Response {
             title: Some(text(&c.name, ctx.language)),
             anchor: c.code.get_ref().clone(),
             link: Some(format!("/categories/{}", c.code.get_ref())),
-            services: live
-                .catalogue
-                .services
-                .iter()
-                .filter(|s| &s.category == c.code.get_ref())
-                .map(|s| card(&ctx, &live, s))
-                .collect(),
+            services: live.catalogue.services.iter().filter(|s| &s.category == c.code.get_ref()).map(|s| card(&ctx, &live, s)).collect(),
         })
         .filter(|g| !g.services.is_empty())
         .collect();
@@ -314,7 +308,9 @@ pub async fn service(ctx: Ctx, Path(code): Path<String>) -> PageResult {
         steps,
         next_steps: text(&service.next_steps, lang),
         apply_href: match &ctx.me {
-            Some(me) if crate::services::applications::eligible(eligible_types, me.account.account_type) => format!("/services/{code}/apply"),
+            Some(me) if crate::services::applications::eligible(eligible_types, me.account.account_type) => {
+                format!("/services/{code}/apply")
+            }
             _ => String::new(),
         },
         apply_text,
