@@ -37,6 +37,33 @@ measure() { # url connections [script]
   p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' <<<"$out")
   echo "$rps $p99"
 }
+# Whether a page answers and shows `pattern`. The page is read whole before grep looks:
+# piped into `grep -q`, curl is cut off when grep stops early and fails under pipefail.
+shows() { # pattern curl-arguments…
+  local pattern=$1 body; shift
+  body=$(curl -fs "$@") && grep -Eq "$pattern" <<<"$body"
+}
+# wrk scripts. GET `path` round-robin over the session tokens of a file, one per line.
+session_lua() { # out path cookie-name tokens-file
+  cat >"$1" <<LUA
+local t = {}
+for line in io.lines("$4") do t[#t + 1] = line end
+local i = 0
+request = function() i = i + 1; return wrk.format("GET", "$2", {["Cookie"] = "$3=" .. t[(i % #t) + 1]}) end
+LUA
+}
+# POST /api/v1/track round-robin over "reference document-number" lines of a file.
+track_lua() { # out track-file
+  cat >"$1" <<LUA
+local b = {}
+for line in io.lines("$2") do
+  local r, d = line:match("(%S+) (%S+)")
+  b[#b + 1] = '{"reference":"' .. r .. '","document_number":"' .. d .. '"}'
+end
+local i = 0
+request = function() i = i + 1; return wrk.format("POST", "/api/v1/track", {["Content-Type"] = "application/json"}, b[(i % #b) + 1]) end
+LUA
+}
 wait_up() { for _ in $(seq 1 100); do curl -fs "$1" >/dev/null && return 0; sleep 0.1; done; echo "server at $1 did not start" >&2; exit 1; }
 
 # One verified account (bench@example.com) for the sign-in benchmarks, through the API
@@ -192,26 +219,13 @@ apps_bench() { # applications -> "mine_rps mine_p99 track_rps track_p99 seed_s d
   local seed_s; seed_s=$(awk '{print $(NF-1)}' <<<"$seeded")
   HUDUMA_DATA_DIR="$dir" HUDUMA_LISTEN=127.0.0.1:8184 HUDUMA_RATE_LIMITS=false HUDUMA_CATALOGUE_DIR=catalogue RUST_LOG=warn "$bin/huduma" serve >"$dir/log" 2>&1 & huduma=$!
   for _ in $(seq 1 300); do curl -fs http://127.0.0.1:8184/healthz >/dev/null && break; sleep 0.2; done
-  cat >"$dir/mine.lua" <<LUA
-local t = {}
-for line in io.lines("$dir/cookies.txt") do t[#t + 1] = line end
-local i = 0
-request = function() i = i + 1; return wrk.format("GET", "/applications", {["Cookie"] = "huduma_session=" .. t[(i % #t) + 1]}) end
-LUA
-  cat >"$dir/track.lua" <<LUA
-local b = {}
-for line in io.lines("$dir/track.txt") do
-  local r, d = line:match("(%S+) (%S+)")
-  b[#b + 1] = '{"reference":"' .. r .. '","document_number":"' .. d .. '"}'
-end
-local i = 0
-request = function() i = i + 1; return wrk.format("POST", "/api/v1/track", {["Content-Type"] = "application/json"}, b[(i % #b) + 1]) end
-LUA
+  session_lua "$dir/mine.lua" /applications huduma_session "$dir/cookies.txt"
+  track_lua "$dir/track.lua" "$dir/track.txt"
   # Both requests must really succeed, or the figures would measure error pages.
   local token ref doc
   token=$(head -n 1 "$dir/cookies.txt"); read -r ref doc < <(head -n 1 "$dir/track.txt")
-  curl -fs -H "Cookie: huduma_session=$token" http://127.0.0.1:8184/applications | grep -q 'href="/applications/bench-app-' || { echo "My applications did not list the seeded applications" >&2; exit 1; }
-  curl -fs -H 'content-type: application/json' -d "{\"reference\":\"$ref\",\"document_number\":\"$doc\"}" http://127.0.0.1:8184/api/v1/track | grep -q '"status":"submitted"' || { echo "tracking failed" >&2; exit 1; }
+  shows 'href="/applications/bench-app-' -H "Cookie: huduma_session=$token" http://127.0.0.1:8184/applications || { echo "My applications did not list the seeded applications" >&2; exit 1; }
+  shows '"status":"submitted"' -H 'content-type: application/json' -d "{\"reference\":\"$ref\",\"document_number\":\"$doc\"}" http://127.0.0.1:8184/api/v1/track || { echo "tracking failed" >&2; exit 1; }
   local mine track
   mine=$(measure http://127.0.0.1:8184/ 32 "$dir/mine.lua")
   track=$(measure http://127.0.0.1:8184/ 32 "$dir/track.lua")
@@ -305,18 +319,10 @@ bo_db="sqlite://$bo_dir/huduma.db?mode=rwc"
 bo_seed=$("$bin/examples/back_office_bench" seed "$bo_db" "${BENCH_BACK_OFFICE_APPLICATIONS:-1000000}" 50 "$bo_dir" | awk '{print $(NF-1)}')
 HUDUMA_DATA_DIR="$bo_dir" HUDUMA_LISTEN=127.0.0.1:8186 HUDUMA_RATE_LIMITS=false HUDUMA_CATALOGUE_DIR=catalogue RUST_LOG=warn "$bin/huduma" serve >"$bo_dir/log" 2>&1 & huduma=$!
 for _ in $(seq 1 300); do curl -fs http://127.0.0.1:8186/healthz >/dev/null && break; sleep 0.2; done
-queue_lua() { # path -> script
-  cat >"$bo_dir/queue-$2.lua" <<LUA
-local t = {}
-for line in io.lines("$bo_dir/officers.txt") do t[#t + 1] = line end
-local i = 0
-request = function() i = i + 1; return wrk.format("GET", "$1", {["Cookie"] = "huduma_staff=" .. t[(i % #t) + 1]}) end
-LUA
-}
-queue_lua /staff plain
-queue_lua "/staff?sla=overdue" overdue
+session_lua "$bo_dir/queue-plain.lua" /staff huduma_staff "$bo_dir/officers.txt"
+session_lua "$bo_dir/queue-overdue.lua" "/staff?sla=overdue" huduma_staff "$bo_dir/officers.txt"
 token=$(head -n 1 "$bo_dir/officers.txt")
-curl -fs -H "Cookie: huduma_staff=$token" http://127.0.0.1:8186/staff | grep -q 'href="/staff/applications/A' || { echo "the work queue did not list the seeded applications" >&2; exit 1; }
+shows 'href="/staff/applications/A' -H "Cookie: huduma_staff=$token" http://127.0.0.1:8186/staff || { echo "the work queue did not list the seeded applications" >&2; exit 1; }
 read -r q_rps q_p99 < <(measure http://127.0.0.1:8186/ 32 "$bo_dir/queue-plain.lua")
 read -r o_rps o_p99 < <(measure http://127.0.0.1:8186/ 32 "$bo_dir/queue-overdue.lua")
 read -r q8_rps q8_p99 < <(measure http://127.0.0.1:8186/ 8 "$bo_dir/queue-plain.lua")
@@ -412,37 +418,15 @@ scale_run() { # applications -> "seed_s db_mb apps_mb apps_index_mb events_mb ro
   # The jobs' first sweep at start-up (escalations of overdue applications, status checks)
   # settles before the load starts.
   sleep 5
-  cat >"$dir/track.lua" <<LUA
-local b = {}
-for line in io.lines("$dir/track.txt") do
-  local r, d = line:match("(%S+) (%S+)")
-  b[#b + 1] = '{"reference":"' .. r .. '","document_number":"' .. d .. '"}'
-end
-local i = 0
-request = function() i = i + 1; return wrk.format("POST", "/api/v1/track", {["Content-Type"] = "application/json"}, b[(i % #b) + 1]) end
-LUA
-  cat >"$dir/mine.lua" <<LUA
-local t = {}
-for line in io.lines("$dir/cookies.txt") do t[#t + 1] = line end
-local i = 0
-request = function() i = i + 1; return wrk.format("GET", "/applications", {["Cookie"] = "huduma_session=" .. t[(i % #t) + 1]}) end
-LUA
+  track_lua "$dir/track.lua" "$dir/track.txt"
+  session_lua "$dir/mine.lua" /applications huduma_session "$dir/cookies.txt"
   local page path
   for page in plain overdue; do
     path=/staff; [ "$page" = overdue ] && path="/staff?sla=overdue"
-    cat >"$dir/queue-$page.lua" <<LUA
-local t = {}
-for line in io.lines("$dir/officers.txt") do t[#t + 1] = line end
-local i = 0
-request = function() i = i + 1; return wrk.format("GET", "$path", {["Cookie"] = "huduma_staff=" .. t[(i % #t) + 1]}) end
-LUA
+    session_lua "$dir/queue-$page.lua" "$path" huduma_staff "$dir/officers.txt"
   done
   # Every page must really show seeded data, or the figures would measure empty or error
-  # pages. (The page is read whole before grep looks: `grep -q` stopping early fails curl.)
-  shows() { # pattern curl-arguments…
-    local pattern=$1 body; shift
-    body=$(curl -fs "$@") && grep -Eq "$pattern" <<<"$body"
-  }
+  # pages.
   local ref doc
   read -r ref doc < <(head -n 1 "$dir/track.txt")
   shows '"status":"(submitted|more_information_needed|issued)"' -H 'content-type: application/json' \
